@@ -1,0 +1,17 @@
+export type { BlobInfo, BlobStore, BlobStoreCapabilities } from './blob-store.js'
+export type {
+  OnlineField,
+  OnlineStore,
+  OnlineStoreCapabilities,
+  OnlineValue,
+  OnlineWrite,
+  OnlineWriteResult,
+} from './online-store.js'
+export type {
+  ColumnBatch,
+  ColumnInfo,
+  ParquetWriteOptions,
+  QueryResult,
+  Row,
+  TableEngine,
+} from './table-engine.js'
