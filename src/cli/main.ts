@@ -1,0 +1,57 @@
+import { Command, CommanderError } from 'commander'
+import { registerDoctor } from './commands/doctor.js'
+import { registerInit } from './commands/init.js'
+import { createCliContext, type GlobalOptions } from './context.js'
+import { type CliStreams, Output, processStreams } from './output.js'
+
+/** Every command module, in help order. */
+const COMMANDS = [registerInit, registerDoctor]
+
+/**
+ * Runs the `strata` CLI with `argv` (without node and script) and resolves the exit code:
+ * 0 success, 1 a failed command or check, 2 a usage error.
+ *
+ * @example
+ * process.exitCode = await main(['doctor', '--json'])
+ */
+export async function main(argv: readonly string[], streams: CliStreams = processStreams): Promise<number> {
+  const state = { exitCode: 0 }
+  const program = new Command('strata')
+    .description(
+      'Strata: versioned data, features, tracking, registry, serving and monitoring for TypeScript',
+    )
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
+  program.enablePositionalOptions(false)
+  const ctx = createCliContext(() => program.opts<GlobalOptions>(), streams, state)
+  for (const register of COMMANDS) register(program, ctx)
+  const configure = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
+    for (const sub of cmd.commands) configure(sub)
+  }
+  configure(program)
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
+        return 0
+      }
+      if (program.opts<GlobalOptions>().json === true || argv.includes('--json')) {
+        new Output(true, streams).error(new Error(err.message.replace(/^error: /, '')))
+      }
+      return 2
+    }
+    new Output(argv.includes('--json'), streams).error(err)
+    return 1
+  }
+  return state.exitCode
+}

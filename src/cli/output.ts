@@ -1,0 +1,121 @@
+import { isStrataError } from '../core/errors.js'
+
+/** Where the CLI writes; injectable so tests capture output without a subprocess. */
+export interface CliStreams {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  /** True when stderr is a terminal (progress bars redraw in place). */
+  isTTY: boolean
+}
+
+/** The process's own streams. */
+export const processStreams: CliStreams = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  isTTY: process.stderr.isTTY === true,
+}
+
+/** Prints command results for people or, with `--json`, as one JSON document on stdout. */
+export class Output {
+  constructor(
+    readonly json: boolean,
+    readonly streams: CliStreams = processStreams,
+  ) {}
+
+  /** Prints `value` as JSON, or the human rendering. */
+  result(value: unknown, human: () => string): void {
+    if (this.json) this.streams.stdout(`${JSON.stringify(value, jsonReplacer, 2)}\n`)
+    else {
+      const text = human()
+      if (text !== '') this.streams.stdout(text.endsWith('\n') ? text : `${text}\n`)
+    }
+  }
+
+  /** A progress line on stderr (never on stdout, so `--json` output stays parseable). */
+  progress(label: string, total?: number): Progress {
+    return new Progress(label, total, this.streams)
+  }
+
+  /** Prints an error as one line (or a JSON object with `--json`). */
+  error(err: unknown): void {
+    const code = isStrataError(err) ? err.code : 'INTERNAL'
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''
+    if (this.json) {
+      const details = isStrataError(err) ? err.details : undefined
+      this.streams.stdout(
+        `${JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } })}\n`,
+      )
+    } else {
+      this.streams.stderr(`error: ${message}${code === 'INTERNAL' ? ' (internal error)' : ''}\n`)
+    }
+  }
+}
+
+/** JSON.stringify replacer: bigint as number when safe else string, Date as ISO, Map as object. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString()
+  }
+  if (value instanceof Map) return Object.fromEntries(value)
+  return value
+}
+
+/** A progress indicator: a redrawn bar on a terminal, periodic lines otherwise. */
+export class Progress {
+  private done = 0
+  private lastPrint = 0
+  private readonly start = Date.now()
+
+  constructor(
+    private readonly label: string,
+    private total: number | undefined,
+    private readonly streams: CliStreams,
+  ) {}
+
+  /** Advances by `n` units (and optionally updates the total). */
+  tick(n = 1, total?: number): void {
+    this.done += n
+    if (total !== undefined) this.total = total
+    const now = Date.now()
+    if (now - this.lastPrint < (this.streams.isTTY ? 100 : 2000)) return
+    this.lastPrint = now
+    this.draw(false)
+  }
+
+  /** Prints the final state. */
+  finish(summary?: string): void {
+    this.draw(true, summary)
+  }
+
+  private draw(final: boolean, summary?: string): void {
+    const secs = ((Date.now() - this.start) / 1000).toFixed(1)
+    let line: string
+    if (this.total !== undefined && this.total > 0) {
+      const ratio = Math.min(1, this.done / this.total)
+      const width = 24
+      const filled = Math.round(ratio * width)
+      line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0)}% ${this.done}/${this.total} ${secs}s`
+    } else {
+      line = `${this.label} ${this.done} ${secs}s`
+    }
+    if (final && summary) line += ` ${summary}`
+    if (this.streams.isTTY) this.streams.stderr(`\r\x1b[2K${line}${final ? '\n' : ''}`)
+    else this.streams.stderr(`${line}\n`)
+  }
+}
+
+/** Renders rows as an aligned text table. */
+export function formatTable(headers: string[], rows: (string | number | undefined)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))]
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)))
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (c ?? '').padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod'
+import { StrataError } from './errors.js'
+
+/** Default backend URIs: everything embedded under `.strata/` in the project root. */
+export const DEFAULT_BACKENDS = {
+  metadata: 'sqlite:.strata/meta.db',
+  blobs: 'file:.strata/blobs',
+  online: 'sqlite:.strata/online.db',
+  offline: 'duckdb:',
+} as const
+
+/** Which backend a setting selects. */
+export type BackendSetting = keyof typeof DEFAULT_BACKENDS
+
+/** Environment variables that override each backend setting. */
+export const BACKEND_ENV: Record<BackendSetting, string> = {
+  metadata: 'STRATA_METADATA_URL',
+  blobs: 'STRATA_BLOBS_URL',
+  online: 'STRATA_ONLINE_URL',
+  offline: 'STRATA_OFFLINE_URL',
+}
+
+const uri = z.string().min(1, 'must be a non-empty URI')
+
+/** The schema of `strata.config.ts`. */
+export const strataConfigSchema = z
+  .object({
+    /** A name for the project, shown by the CLI and UI. */
+    project: z.string().min(1).optional(),
+    /** Metadata database: `sqlite:<path>` or `postgres://…`. */
+    metadata: uri.optional(),
+    /** Blob storage: `file:<dir>`, `s3://bucket/prefix?endpoint=…` or `memory:`. */
+    blobs: uri.optional(),
+    /** Online feature store: `sqlite:<path>`, `redis://…` or `memory:`. */
+    online: uri.optional(),
+    /** Offline table engine: `duckdb:` (in-memory) or `duckdb:<path>`. */
+    offline: uri.optional(),
+    /** Feature definitions module, relative to the project root (for `strata plan`/`apply`). */
+    features: z.string().min(1).optional(),
+  })
+  .strict()
+
+/** What a project may write in `strata.config.ts`. */
+export type StrataConfig = z.input<typeof strataConfigSchema>
+
+/** A config with every backend resolved: defaults applied, env overrides applied. */
+export interface ResolvedConfig {
+  /** Absolute project root (the directory holding `strata.config.ts`, or the working directory). */
+  root: string
+  /** The config file that was loaded, if any. */
+  configFile: string | undefined
+  project: string
+  metadata: string
+  blobs: string
+  online: string
+  offline: string
+  features: string | undefined
+  /** Where each backend setting came from. */
+  sources: Record<BackendSetting, 'default' | 'config' | 'env'>
+}
+
+/**
+ * Declares a project's configuration with full type checking. Backend URIs select
+ * implementations; environment variables (`STRATA_METADATA_URL`, …) override them.
+ *
+ * @example
+ * // strata.config.ts
+ * import { defineConfig } from 'strata'
+ * export default defineConfig({ metadata: 'postgres://localhost/strata', blobs: 's3://ml/strata' })
+ */
+export function defineConfig(config: StrataConfig): StrataConfig {
+  return config
+}
+
+/**
+ * Validates a raw config object and resolves defaults and env overrides.
+ * Unknown keys and wrong types fail with `INVALID_ARGUMENT` naming the key.
+ */
+export function resolveConfig(
+  raw: unknown,
+  options: { root: string; configFile?: string; env?: Record<string, string | undefined> },
+): ResolvedConfig {
+  const parsed = strataConfigSchema.safeParse(raw ?? {})
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const where = issue?.path.length ? issue.path.join('.') : '(root)'
+    const file = options.configFile ?? 'config'
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `invalid ${file}: "${where}" ${issue?.message ?? 'is invalid'}; valid keys are ${Object.keys(strataConfigSchema.shape).join(', ')}`,
+    )
+  }
+  const config = parsed.data
+  const env = options.env ?? process.env
+  const sources = {} as Record<BackendSetting, 'default' | 'config' | 'env'>
+  const pick = (setting: BackendSetting): string => {
+    const fromEnv = env[BACKEND_ENV[setting]]
+    if (fromEnv !== undefined && fromEnv !== '') {
+      sources[setting] = 'env'
+      return fromEnv
+    }
+    const fromConfig = config[setting]
+    if (fromConfig !== undefined) {
+      sources[setting] = 'config'
+      return fromConfig
+    }
+    sources[setting] = 'default'
+    return DEFAULT_BACKENDS[setting]
+  }
+  return {
+    root: options.root,
+    configFile: options.configFile,
+    project: config.project ?? options.root.split(/[\\/]/).filter(Boolean).pop() ?? 'strata',
+    metadata: pick('metadata'),
+    blobs: pick('blobs'),
+    online: pick('online'),
+    offline: pick('offline'),
+    features: config.features,
+    sources,
+  }
+}

@@ -1,0 +1,96 @@
+import { expect, it } from 'vitest'
+import { isStrataError } from '../../core/errors.js'
+import { runMigrations } from '../../db/index.js'
+import { describeMetadata } from '../../testing/metadata-fixture.js'
+import { formatLineageDot, formatLineageTree } from './lineage-format.js'
+import { LineageGraphStore } from './lineage-graph.js'
+import { lineageMigrations } from './lineage-migrations.js'
+
+describeMetadata('lineage graph', (openFresh) => {
+  const open = async () => {
+    const md = await openFresh()
+    await runMigrations(md, lineageMigrations)
+    return new LineageGraphStore(md)
+  }
+  const chain = async (g: LineageGraphStore) => {
+    await g.record({
+      inputs: [{ id: 'dataset-commit:c1', label: 'flights@main' }],
+      output: 'feature-view-version:delays/1',
+      activity: 'materialize',
+    })
+    await g.record({
+      inputs: ['feature-view-version:delays/1', 'dataset-commit:c2'],
+      output: 'training-set:ts1',
+      activity: 'build',
+    })
+    await g.record({ inputs: ['training-set:ts1'], output: 'run:r1', activity: 'train' })
+    await g.record({ inputs: ['run:r1'], output: 'model-version:delay/1', activity: 'register' })
+  }
+
+  it('walks upstream to the raw data and downstream to the model', async () => {
+    const g = await open()
+    await chain(g)
+    const up = await g.upstream('model-version:delay/1')
+    expect(up.nodes.map((n) => [n.id, n.depth])).toEqual([
+      ['model-version:delay/1', 0],
+      ['run:r1', 1],
+      ['training-set:ts1', 2],
+      ['dataset-commit:c2', 3],
+      ['feature-view-version:delays/1', 3],
+      ['dataset-commit:c1', 4],
+    ])
+    expect(up.edges).toHaveLength(5)
+    const down = await g.downstream('dataset-commit:c1', 2)
+    expect(down.nodes.map((n) => n.id)).toEqual([
+      'dataset-commit:c1',
+      'feature-view-version:delays/1',
+      'training-set:ts1',
+    ])
+    expect(down.edges.map((e) => `${e.from}>${e.to}`)).toEqual([
+      'dataset-commit:c1>feature-view-version:delays/1',
+      'feature-view-version:delays/1>training-set:ts1',
+    ])
+  })
+
+  it('finds the production path between two artifacts', async () => {
+    const g = await open()
+    await chain(g)
+    const path = await g.path('dataset-commit:c1', 'model-version:delay/1')
+    expect(path?.map((e) => e.activity)).toEqual(['materialize', 'build', 'train', 'register'])
+    expect(await g.path('model-version:delay/1', 'dataset-commit:c1')).toBeUndefined()
+  })
+
+  it('records idempotently and keeps labels', async () => {
+    const g = await open()
+    await chain(g)
+    await chain(g)
+    const up = await g.upstream('model-version:delay/1')
+    expect(up.edges).toHaveLength(5)
+    expect((await g.node('dataset-commit:c1')).label).toBe('flights@main')
+  })
+
+  it('rejects malformed ids, self-loops and unknown nodes with clear codes', async () => {
+    const g = await open()
+    const bad = await g
+      .record({ inputs: ['Dataset:x'], output: 'run:r', activity: 'train' })
+      .catch((e: unknown) => e)
+    expect(isStrataError(bad, 'INVALID_ARGUMENT')).toBe(true)
+    expect((bad as Error).message).toContain('"Dataset:x"')
+    const loop = await g
+      .record({ inputs: ['run:r'], output: 'run:r', activity: 'train' })
+      .catch((e: unknown) => e)
+    expect(isStrataError(loop, 'INVALID_ARGUMENT')).toBe(true)
+    const missing = await g.upstream('run:nope').catch((e: unknown) => e)
+    expect(isStrataError(missing, 'NOT_FOUND')).toBe(true)
+  })
+
+  it('renders a tree and Graphviz dot', async () => {
+    const g = await open()
+    await chain(g)
+    const tree = formatLineageTree(await g.upstream('model-version:delay/1'), 'up')
+    expect(tree.split('\n')[0]).toBe('model-version:delay/1')
+    expect(tree).toContain('← materialize: dataset-commit:c1  (flights@main)')
+    const dot = formatLineageDot(await g.upstream('run:r1'))
+    expect(dot).toContain('"training-set:ts1" -> "run:r1" [label="train"];')
+  })
+})

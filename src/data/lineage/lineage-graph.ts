@@ -1,0 +1,212 @@
+import { type Kysely, sql } from 'kysely'
+import { StrataError } from '../../core/errors.js'
+import type { MetadataDatabase } from '../../db/index.js'
+import type { LineageTables } from './lineage-migrations.js'
+import type {
+  LineageEdge,
+  LineageGraph,
+  LineageNode,
+  NodeId,
+  NodeInput,
+  RecordInput,
+} from './lineage-types.js'
+
+const NODE_ID = /^([a-z][a-z0-9-]{0,62}):(\S.{0,447})$/
+const ACTIVITY = /^[a-z][a-z0-9_.-]{0,127}$/
+/** Depth used when a traversal is not given one; deep enough for any real pipeline. */
+const DEFAULT_DEPTH = 64
+
+/** Splits and validates a node id (`kind:id`), failing with `INVALID_ARGUMENT` otherwise. */
+export function parseNodeId(id: string): { kind: string; key: string } {
+  const m = NODE_ID.exec(id)
+  if (!m?.[1] || m[2] === undefined) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `lineage node id "${id}" is invalid; expected "<kind>:<id>" with a lower-case kind, e.g. "dataset-commit:3f2a9c" or "model-version:flights/3"`,
+    )
+  }
+  return { kind: m[1], key: m[2] }
+}
+
+/**
+ * The provenance graph across every artifact kind. Nodes are `kind:id`; an edge says the
+ * `to` artifact was produced from the `from` artifact by an activity. Recording is
+ * idempotent; traversals are recursive CTEs on both metadata dialects.
+ */
+export class LineageGraphStore {
+  private readonly db: Kysely<LineageTables>
+
+  constructor(metadata: MetadataDatabase) {
+    this.db = metadata.db.withTables<LineageTables>()
+  }
+
+  /** Creates a node (or updates its label when given). */
+  async upsertNode(node: NodeId | NodeInput, at = Date.now()): Promise<void> {
+    await this.upsertNodes(this.db, [typeof node === 'string' ? { id: node } : node], at)
+  }
+
+  /**
+   * Records that `output` was produced from each of `inputs` by `activity`, creating nodes as
+   * needed. Re-recording the same step is a no-op. Runs in one transaction (or inside `trx`).
+   */
+  async record(input: RecordInput, trx?: Kysely<object>): Promise<void> {
+    if (!ACTIVITY.test(input.activity)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `lineage activity "${input.activity}" is invalid; expected a lower-case word such as "commit" or "train"`,
+      )
+    }
+    const at = input.at ?? Date.now()
+    const output = typeof input.output === 'string' ? { id: input.output } : input.output
+    const inputs = input.inputs.map((n) => (typeof n === 'string' ? { id: n } : n))
+    for (const n of inputs) {
+      if (n.id === output.id)
+        throw new StrataError('INVALID_ARGUMENT', `lineage node "${n.id}" cannot be produced from itself`)
+    }
+    const write = async (db: Kysely<LineageTables>) => {
+      await this.upsertNodes(db, [...inputs, output], at)
+      if (inputs.length === 0) return
+      await db
+        .insertInto('lineage_edges')
+        .values(inputs.map((n) => ({ src: n.id, dst: output.id, activity: input.activity, at })))
+        .onConflict((oc) => oc.columns(['dst', 'src', 'activity']).doNothing())
+        .execute()
+    }
+    if (trx) await write(trx.withTables<LineageTables>())
+    else await this.db.transaction().execute(write)
+  }
+
+  /** One node, or `NOT_FOUND`. */
+  async node(id: NodeId): Promise<LineageNode> {
+    parseNodeId(id)
+    const row = await this.db.selectFrom('lineage_nodes').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!row) throw new StrataError('NOT_FOUND', `lineage node "${id}" does not exist`)
+    return { id: row.id, kind: row.kind, label: row.label, createdAt: Number(row.created_at) }
+  }
+
+  /** Everything `id` was produced from, up to `depth` steps back. */
+  upstream(id: NodeId, depth = DEFAULT_DEPTH): Promise<LineageGraph> {
+    return this.traverse(id, depth, 'up')
+  }
+
+  /** Everything produced from `id`, up to `depth` steps forward. */
+  downstream(id: NodeId, depth = DEFAULT_DEPTH): Promise<LineageGraph> {
+    return this.traverse(id, depth, 'down')
+  }
+
+  /**
+   * A shortest chain of edges leading from `from` to `to` (following production direction),
+   * or `undefined` when `to` was not produced, directly or indirectly, from `from`.
+   */
+  async path(from: NodeId, to: NodeId, maxDepth = DEFAULT_DEPTH): Promise<LineageEdge[] | undefined> {
+    await this.node(from)
+    await this.node(to)
+    const parent = new Map<string, LineageEdge>()
+    let frontier = [from]
+    const seen = new Set(frontier)
+    for (let depth = 0; depth < maxDepth && frontier.length > 0; depth++) {
+      const edges = await this.edgesFrom(frontier)
+      const next: string[] = []
+      for (const e of edges) {
+        if (seen.has(e.to)) continue
+        seen.add(e.to)
+        parent.set(e.to, e)
+        next.push(e.to)
+        if (e.to === to) return this.unwind(parent, from, to)
+      }
+      frontier = next
+    }
+    return from === to ? [] : undefined
+  }
+
+  private unwind(parent: Map<string, LineageEdge>, from: string, to: string): LineageEdge[] {
+    const chain: LineageEdge[] = []
+    for (let at = to; at !== from; ) {
+      const e = parent.get(at)
+      if (!e) break
+      chain.unshift(e)
+      at = e.from
+    }
+    return chain
+  }
+
+  private async edgesFrom(ids: string[]): Promise<LineageEdge[]> {
+    const out: LineageEdge[] = []
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('lineage_edges')
+        .selectAll()
+        .where('src', 'in', ids.slice(i, i + 500))
+        .execute()
+      for (const r of rows) out.push({ from: r.src, to: r.dst, activity: r.activity, at: Number(r.at) })
+    }
+    return out
+  }
+
+  private async traverse(id: NodeId, depth: number, direction: 'up' | 'down'): Promise<LineageGraph> {
+    if (!Number.isInteger(depth) || depth < 0) {
+      throw new StrataError('INVALID_ARGUMENT', `depth ${depth} is invalid; expected a whole number ≥ 0`)
+    }
+    await this.node(id)
+    // `near` is the column on the side we came from, `far` the one we step to.
+    const [near, far] = direction === 'up' ? ['dst', 'src'] : ['src', 'dst']
+    const reached = await sql<{ id: string; depth: number }>`
+      with recursive walk(id, depth) as (
+        select cast(${id} as varchar(512)), 0
+        union
+        select e.${sql.ref(far)}, w.depth + 1
+        from lineage_edges e join walk w on e.${sql.ref(near)} = w.id
+        where w.depth < ${depth}
+      )
+      select id, min(depth) as depth from walk group by id`.execute(this.db)
+    const depths = new Map(reached.rows.map((r) => [r.id, Number(r.depth)]))
+    const ids = [...depths.keys()]
+    const nodes: LineageNode[] = []
+    const edges: LineageEdge[] = []
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500)
+      const rows = await this.db.selectFrom('lineage_nodes').selectAll().where('id', 'in', chunk).execute()
+      for (const r of rows) {
+        nodes.push({
+          id: r.id,
+          kind: r.kind,
+          label: r.label,
+          createdAt: Number(r.created_at),
+          depth: depths.get(r.id) ?? 0,
+        })
+      }
+      const edgeRows = await this.db
+        .selectFrom('lineage_edges')
+        .selectAll()
+        .where(direction === 'up' ? 'dst' : 'src', 'in', chunk)
+        .execute()
+      for (const r of edgeRows) {
+        const other = direction === 'up' ? r.src : r.dst
+        const d = depths.get(direction === 'up' ? r.dst : r.src) ?? 0
+        if (depths.has(other) && d < depth)
+          edges.push({ from: r.src, to: r.dst, activity: r.activity, at: Number(r.at) })
+      }
+    }
+    nodes.sort((a, b) => (a.depth ?? 0) - (b.depth ?? 0) || a.id.localeCompare(b.id))
+    return { root: id, nodes, edges }
+  }
+
+  private async upsertNodes(db: Kysely<LineageTables>, nodes: NodeInput[], at: number): Promise<void> {
+    const unique = new Map<string, NodeInput>()
+    for (const n of nodes) {
+      parseNodeId(n.id)
+      const prev = unique.get(n.id)
+      unique.set(n.id, prev?.label !== undefined && n.label === undefined ? prev : n)
+    }
+    for (const n of unique.values()) {
+      const { kind } = parseNodeId(n.id)
+      const base = db
+        .insertInto('lineage_nodes')
+        .values({ id: n.id, kind, label: n.label ?? null, created_at: at })
+      await (n.label === undefined
+        ? base.onConflict((oc) => oc.column('id').doNothing())
+        : base.onConflict((oc) => oc.column('id').doUpdateSet({ label: n.label ?? null }))
+      ).execute()
+    }
+  }
+}

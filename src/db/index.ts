@@ -1,0 +1,5 @@
+export { isUniqueViolation, translateDbError } from './db-errors.js'
+export { importDriver } from './import-driver.js'
+export type { MetadataDatabase, MetadataDialect } from './metadata-database.js'
+export { type Migration, type MigrationReport, runMigrations } from './migrations.js'
+export { type OpenMetadataDatabaseOptions, openMetadataDatabase } from './open-metadata-database.js'

@@ -1,0 +1,99 @@
+import { type Kysely, sql } from 'kysely'
+import { StrataError, toStrataError } from '../core/errors.js'
+import type { MetadataDatabase, MetadataDialect } from './metadata-database.js'
+
+/**
+ * One schema change owned by a domain. Ids are `<domain>/<NNN>-<name>` (e.g. `data/001-init`);
+ * within a domain they apply in id order. A migration must only use SQL that both dialects
+ * accept, or branch on `dialect`.
+ */
+export interface Migration {
+  id: string
+  up(db: Kysely<object>, dialect: MetadataDialect): Promise<void>
+}
+
+/** What {@link runMigrations} did. */
+export interface MigrationReport {
+  applied: string[]
+  alreadyApplied: string[]
+}
+
+const MIGRATION_ID = /^[a-z][a-z0-9-]*\/\d{3}-[a-z0-9-]+$/
+
+/**
+ * Applies every pending migration, in one transaction: either all of them land or none does.
+ * Idempotent (applied ids are recorded in `strata_migrations`) and safe when several processes
+ * start at once: on Postgres an advisory lock serializes runners; on SQLite the first write takes
+ * the database's write lock before the applied set is read.
+ */
+export async function runMigrations(
+  metadata: MetadataDatabase,
+  migrations: readonly Migration[],
+): Promise<MigrationReport> {
+  const seen = new Set<string>()
+  for (const m of migrations) {
+    if (!MIGRATION_ID.test(m.id)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `migration id "${m.id}" is invalid; expected "<domain>/<NNN>-<name>", e.g. "data/001-init"`,
+      )
+    }
+    if (seen.has(m.id)) throw new StrataError('ALREADY_EXISTS', `migration id "${m.id}" is declared twice`)
+    seen.add(m.id)
+  }
+  const ordered = [...migrations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const db = metadata.db.withTables<MigrationTables>()
+  await db.schema
+    .createTable('strata_migrations')
+    .ifNotExists()
+    .addColumn('id', 'varchar(200)', (c) => c.primaryKey())
+    .addColumn('applied_at', 'bigint', (c) => c.notNull())
+    .execute()
+    .catch(ignoreConcurrentCreate)
+
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await lockMigrations(trx, metadata.dialect)
+      const rows = await trx.selectFrom('strata_migrations').select('id').execute()
+      const done = new Set(rows.map((r) => r.id))
+      const report: MigrationReport = { applied: [], alreadyApplied: [] }
+      for (const m of ordered) {
+        if (done.has(m.id)) {
+          report.alreadyApplied.push(m.id)
+          continue
+        }
+        try {
+          await m.up(trx as unknown as Kysely<object>, metadata.dialect)
+        } catch (err) {
+          throw toStrataError(err, 'INTERNAL', `migration ${m.id} failed on ${metadata.dialect}`)
+        }
+        await trx.insertInto('strata_migrations').values({ id: m.id, applied_at: Date.now() }).execute()
+        report.applied.push(m.id)
+      }
+      return report
+    })
+  } catch (err) {
+    throw toStrataError(err, 'INTERNAL', 'migrations rolled back')
+  }
+}
+
+type MigrationTables = {
+  strata_migrations: { id: string; applied_at: number }
+}
+
+async function lockMigrations(trx: Kysely<MigrationTables>, dialect: MetadataDialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`select pg_advisory_xact_lock(7355608)`.execute(trx)
+    return
+  }
+  // A write first: SQLite takes the write lock now (waiting on busy_timeout), so the set of
+  // applied migrations read next cannot change under us.
+  await sql`delete from strata_migrations where id = '~lock'`.execute(trx)
+}
+
+function ignoreConcurrentCreate(err: unknown): void {
+  // Two Postgres sessions racing on CREATE TABLE IF NOT EXISTS can collide on the type catalog.
+  const code = (err as { code?: string }).code
+  if (code === '23505' || code === '42P07') return
+  throw err
+}

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { errorMessage, StrataError } from '../core/errors.js'
+import { importDriver } from './import-driver.js'
+import type { MetadataDatabase, MetadataDialect } from './metadata-database.js'
+
+/** Options for {@link openMetadataDatabase}. */
+export interface OpenMetadataDatabaseOptions {
+  /** `sqlite:` with a local path (`:memory:` allowed) or `postgres://…`. */
+  dialect: MetadataDialect
+  /** For SQLite: the database file path. For Postgres: the connection string. */
+  location: string
+  /** The URI as configured, password redacted, for messages. */
+  url: string
+  /** Postgres pool size (default 10). */
+  poolSize?: number
+}
+
+/**
+ * Opens the metadata database. SQLite runs with WAL, a 5 s busy timeout, `synchronous=NORMAL`
+ * and foreign keys on. Postgres `int8` values (counts, epoch-millisecond timestamps) are parsed
+ * to JavaScript numbers so both dialects return the same types.
+ */
+export async function openMetadataDatabase(options: OpenMetadataDatabaseOptions): Promise<MetadataDatabase> {
+  return options.dialect === 'sqlite' ? openSqlite(options) : openPostgres(options)
+}
+
+async function openSqlite(options: OpenMetadataDatabaseOptions): Promise<MetadataDatabase> {
+  const { default: Database } = await importDriver<{ default: typeof import('better-sqlite3') }>(
+    'better-sqlite3',
+    'sqlite:',
+  )
+  if (options.location !== ':memory:') mkdirSync(dirname(options.location), { recursive: true })
+  let database: import('better-sqlite3').Database
+  try {
+    database = new Database(options.location)
+    database.pragma('journal_mode = WAL')
+    database.pragma('busy_timeout = 5000')
+    database.pragma('synchronous = NORMAL')
+    database.pragma('foreign_keys = ON')
+  } catch (err) {
+    throw new StrataError(
+      'UNAVAILABLE',
+      `metadata = "${options.url}": cannot open SQLite database at ${options.location}: ${errorMessage(err)}`,
+      { cause: err },
+    )
+  }
+  const db = new Kysely<object>({ dialect: new SqliteDialect({ database }) })
+  return {
+    dialect: 'sqlite',
+    db,
+    url: options.url,
+    version: async () => `SQLite ${database.prepare('select sqlite_version() as v').pluck().get() as string}`,
+    close: () => db.destroy(),
+  }
+}
+
+async function openPostgres(options: OpenMetadataDatabaseOptions): Promise<MetadataDatabase> {
+  const pg = await importDriver<typeof import('pg')>('pg', 'postgres://')
+  const { Pool, types } = pg.default
+  const parseInt8 = (value: string): number => Number(value)
+  const pool = new Pool({
+    connectionString: options.location,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5000,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === types.builtins.INT8
+          ? parseInt8
+          : types.getTypeParser(oid, format ?? 'text')) as typeof types.getTypeParser,
+    },
+  })
+  // An idle client losing its server must not crash the process; queries then fail with UNAVAILABLE.
+  pool.on('error', () => {})
+  try {
+    const client = await pool.connect()
+    client.release()
+  } catch (err) {
+    await pool.end().catch(() => {})
+    throw translateConnectError(options.url, err)
+  }
+  const db = new Kysely<object>({ dialect: new PostgresDialect({ pool }) })
+  return {
+    dialect: 'postgres',
+    db,
+    url: options.url,
+    version: async () => {
+      const { rows } = await sql<{ v: string }>`select version() as v`.execute(db)
+      return rows[0]?.v.split(' on ')[0] ?? 'PostgreSQL'
+    },
+    close: () => db.destroy(),
+  }
+}
+
+function translateConnectError(url: string, err: unknown): StrataError {
+  const code = (err as { code?: string }).code
+  const message = errorMessage(err)
+  if (code === '28P01' || code === '28000') {
+    return new StrataError(
+      'FAILED_PRECONDITION',
+      `metadata = "${url}": authentication failed (${message}); check the user and password in the URL or PGPASSWORD`,
+      { cause: err },
+    )
+  }
+  if (code === '3D000') {
+    return new StrataError(
+      'FAILED_PRECONDITION',
+      `metadata = "${url}": ${message}; create it with "createdb" or point the URL at an existing database`,
+      { cause: err },
+    )
+  }
+  return new StrataError('UNAVAILABLE', `metadata = "${url}": cannot connect to Postgres: ${message}`, {
+    cause: err,
+  })
+}

@@ -1,0 +1,5 @@
+export { type BackendTypes, openBackend, supportedSchemes } from './backend-registry.js'
+export { type DoctorCheck, runDoctor } from './doctor.js'
+export { type InitResult, initProject } from './init-project.js'
+export { CONFIG_FILES, findConfigFile, type LoadConfigOptions, loadConfig } from './load-config.js'
+export { type OpenStrataOptions, openStrata, type Strata } from './strata.js'

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { type ResolvedConfig, resolveConfig } from '../core/config.js'
+import { errorMessage, StrataError } from '../core/errors.js'
+
+/** File names looked for, in order, in each directory while walking up. */
+export const CONFIG_FILES = [
+  'strata.config.ts',
+  'strata.config.mts',
+  'strata.config.js',
+  'strata.config.mjs',
+] as const
+
+/** Options for {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Where to start looking for the project root (default `process.cwd()`). */
+  cwd?: string
+  /** Environment for overrides (default `process.env`). */
+  env?: Record<string, string | undefined>
+}
+
+/**
+ * Finds the project root by walking up from `cwd` to the first directory holding a
+ * `strata.config.*` file, loads that file (TypeScript is compiled on the fly) and resolves
+ * defaults and `STRATA_*_URL` overrides. Without a config file, the root is `cwd` and every
+ * backend takes its default (or env) value.
+ */
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<ResolvedConfig> {
+  const cwd = resolve(options.cwd ?? process.cwd())
+  const found = findConfigFile(cwd)
+  const env = options.env ?? process.env
+  if (found === undefined) return resolveConfig({}, { root: cwd, env })
+  return resolveConfig(await importConfigFile(found), { root: dirname(found), configFile: found, env })
+}
+
+/** The nearest `strata.config.*` at or above `start`, if any. */
+export function findConfigFile(start: string): string | undefined {
+  let dir = resolve(start)
+  for (;;) {
+    for (const name of CONFIG_FILES) {
+      const candidate = join(dir, name)
+      if (existsSync(candidate)) return candidate
+    }
+    const parent = dirname(dir)
+    if (parent === dir) return undefined
+    dir = parent
+  }
+}
+
+async function importConfigFile(file: string): Promise<unknown> {
+  try {
+    const { createJiti } = await import('jiti')
+    const jiti = createJiti(import.meta.url, { moduleCache: false, alias: { strata: strataEntry() } })
+    const mod = (await jiti.import(file)) as { default?: unknown }
+    return mod.default ?? mod
+  } catch (err) {
+    throw new StrataError('INVALID_ARGUMENT', `cannot load ${file}: ${errorMessage(err).split('\n')[0]}`, {
+      cause: err,
+    })
+  }
+}
+
+/**
+ * The package entry that `import … from 'strata'` in a config file resolves to, so a project
+ * need not install strata itself when the CLI is run from a clone.
+ */
+function strataEntry(): string {
+  const here = dirname(new URL(import.meta.url).pathname)
+  const built = resolve(here, '..', 'index.js')
+  return existsSync(built) ? built : resolve(here, '..', 'index.ts')
+}

@@ -1,0 +1,8 @@
+import { lineageMigrations } from '../data/lineage/index.js'
+import type { Migration } from '../db/index.js'
+
+/**
+ * Every domain's metadata migrations. Each domain owns its list (ids prefixed by the domain);
+ * the platform only concatenates them.
+ */
+export const ALL_MIGRATIONS: readonly Migration[] = [...lineageMigrations]

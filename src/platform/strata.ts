@@ -1,0 +1,93 @@
+import type { BackendSetting, ResolvedConfig, StrataConfig } from '../core/config.js'
+import { resolveConfig } from '../core/config.js'
+import { type MetadataDatabase, runMigrations } from '../db/index.js'
+import type { BlobStore, OnlineStore, TableEngine } from '../ports/index.js'
+import { type BackendTypes, openBackend } from './backend-registry.js'
+import { loadConfig } from './load-config.js'
+import { ALL_MIGRATIONS } from './migrations.js'
+
+/** Options for {@link openStrata}. */
+export interface OpenStrataOptions {
+  /** Directory to find the project from (default `process.cwd()`). */
+  cwd?: string
+  /** Use this config instead of loading `strata.config.*` (the root is then `cwd`). */
+  config?: StrataConfig
+  /** Environment for `STRATA_*_URL` overrides (default `process.env`). */
+  env?: Record<string, string | undefined>
+}
+
+/**
+ * The composition root: a project's resolved config and its backends, each opened lazily on
+ * first use (so a command only needs the drivers it touches) and closed by {@link Strata.close}.
+ */
+export interface Strata extends AsyncDisposable {
+  readonly config: ResolvedConfig
+  /** The metadata database with every domain's migrations applied. */
+  metadata(): Promise<MetadataDatabase>
+  blobs(): Promise<BlobStore>
+  online(): Promise<OnlineStore>
+  offline(): Promise<TableEngine>
+  /** Opens a backend without side effects (no migrations): used by `strata doctor`. */
+  openRaw<S extends BackendSetting>(setting: S): Promise<BackendTypes[S]>
+  close(): Promise<void>
+}
+
+/**
+ * Opens a Strata project.
+ *
+ * @example
+ * await using strata = await openStrata()
+ * const blobs = await strata.blobs()
+ */
+export async function openStrata(options: OpenStrataOptions = {}): Promise<Strata> {
+  const cwd = options.cwd ?? process.cwd()
+  const env = options.env ?? process.env
+  const config =
+    options.config === undefined
+      ? await loadConfig({ cwd, env })
+      : resolveConfig(options.config, { root: cwd, env })
+  const opened: { close(): Promise<void> }[] = []
+  const cache = new Map<string, Promise<unknown>>()
+
+  const once = <T>(key: string, open: () => Promise<T>): Promise<T> => {
+    let p = cache.get(key) as Promise<T> | undefined
+    if (p === undefined) {
+      p = open().then((value) => {
+        opened.push(value as { close(): Promise<void> })
+        return value
+      })
+      // A failed open can be retried (the server may come back).
+      p.catch(() => cache.delete(key))
+      cache.set(key, p)
+    }
+    return p
+  }
+  const backend = <S extends BackendSetting>(setting: S) =>
+    once(setting, () => openBackend(setting, config[setting], config.root))
+
+  const strata: Strata = {
+    config,
+    metadata: () =>
+      once('metadata:migrated', async () => {
+        const md = await openBackend('metadata', config.metadata, config.root)
+        try {
+          await runMigrations(md, ALL_MIGRATIONS)
+        } catch (err) {
+          await md.close()
+          throw err
+        }
+        return md
+      }),
+    blobs: () => backend('blobs'),
+    online: () => backend('online'),
+    offline: () => backend('offline'),
+    openRaw: (setting) => openBackend(setting, config[setting], config.root),
+    close: async () => {
+      const all = opened.splice(0).reverse()
+      cache.clear()
+      await Promise.allSettled(all.map((b) => b.close()))
+    },
+    [Symbol.asyncDispose]: () => strata.close(),
+  }
+  return strata
+}
