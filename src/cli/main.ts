@@ -1,11 +1,13 @@
 import { Command, CommanderError } from 'commander'
+import { StrataError } from '../core/errors.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerInit } from './commands/init.js'
+import { registerLineage } from './commands/lineage.js'
 import { createCliContext, type GlobalOptions } from './context.js'
 import { type CliStreams, Output, processStreams } from './output.js'
 
 /** Every command module, in help order. */
-const COMMANDS = [registerInit, registerDoctor]
+const COMMANDS = [registerInit, registerDoctor, registerLineage]
 
 /**
  * Runs the `strata` CLI with `argv` (without node and script) and resolves the exit code:
@@ -16,24 +18,7 @@ const COMMANDS = [registerInit, registerDoctor]
  */
 export async function main(argv: readonly string[], streams: CliStreams = processStreams): Promise<number> {
   const state = { exitCode: 0 }
-  const program = new Command('strata')
-    .description(
-      'Strata: versioned data, features, tracking, registry, serving and monitoring for TypeScript',
-    )
-    .option('--json', 'print machine-readable JSON on stdout')
-    .option('-C, --cwd <dir>', 'run as if started in <dir>')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
-  program.enablePositionalOptions(false)
-  const ctx = createCliContext(() => program.opts<GlobalOptions>(), streams, state)
-  for (const register of COMMANDS) register(program, ctx)
-  const configure = (cmd: Command): void => {
-    cmd.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
-    for (const sub of cmd.commands) configure(sub)
-  }
-  configure(program)
-
+  const program = buildProgram(streams, state)
   try {
     await program.parseAsync([...argv], { from: 'user' })
   } catch (err) {
@@ -46,7 +31,9 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
         return 0
       }
       if (program.opts<GlobalOptions>().json === true || argv.includes('--json')) {
-        new Output(true, streams).error(new Error(err.message.replace(/^error: /, '')))
+        new Output(true, streams).error(
+          new StrataError('INVALID_ARGUMENT', err.message.replace(/^error: /, '')),
+        )
       }
       return 2
     }
@@ -54,4 +41,37 @@ export async function main(argv: readonly string[], streams: CliStreams = proces
     return 1
   }
   return state.exitCode
+}
+
+function buildProgram(streams: CliStreams, state: { exitCode: number }): Command {
+  const program = new Command('strata')
+    .description(
+      'Strata: versioned data, features, tracking, registry, serving and monitoring for TypeScript',
+    )
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('-C, --cwd <dir>', 'run as if started in <dir>')
+    .showHelpAfterError('(run with --help for usage)')
+  const ctx = createCliContext(() => program.opts<GlobalOptions>(), streams, state)
+  for (const register of COMMANDS) register(program, ctx)
+  const configure = (cmd: Command): void => {
+    cmd.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
+    for (const sub of cmd.commands) configure(sub)
+  }
+  configure(program)
+  return program
+}
+
+/** Every command path (e.g. `['data', 'commit']`), for help and documentation checks. */
+export function listCommandPaths(): string[][] {
+  const program = buildProgram(processStreams, { exitCode: 0 })
+  const paths: string[][] = []
+  const walk = (cmd: Command, prefix: string[]): void => {
+    for (const sub of cmd.commands) {
+      const path = [...prefix, sub.name()]
+      paths.push(path)
+      walk(sub, path)
+    }
+  }
+  walk(program, [])
+  return paths
 }

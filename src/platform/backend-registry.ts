@@ -19,7 +19,7 @@ const metadataOpeners: Record<string, Opener<MetadataDatabase>> = {
 const blobOpeners: Record<string, Opener<BlobStore>> = {
   file: async (uri, root) => {
     const { FsBlobStore } = await import('../backends/blob/fs-blob-store.js')
-    return FsBlobStore.open({ root: uriLocalPath(uri, root) })
+    return new FsBlobStore({ root: uriLocalPath(uri, root) })
   },
   s3: async (uri) => {
     const { S3BlobStore, parseS3Url } = await import('../backends/blob/index.js')

@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { listCommandPaths } from '../../src/cli/main.js'
+import type { DoctorCheck } from '../../src/platform/index.js'
+import { tempProject } from '../../src/testing/temp-project.js'
+
+const run = promisify(execFile)
+const bin = new URL('../../bin/strata.js', import.meta.url).pathname
+
+describe('strata init', () => {
+  it('scaffolds config, state dir and .gitignore, and refuses to overwrite without --force', async () => {
+    await using project = await tempProject()
+    writeFileSync(join(project.dir, '.gitignore'), 'node_modules/')
+    const first = await project.cli('init', '--json')
+    expect(first.code).toBe(0)
+    expect(first.json<{ created: string[]; gitignoreUpdated: boolean }>()).toMatchObject({
+      created: ['strata.config.ts', '.strata/'],
+      gitignoreUpdated: true,
+    })
+    expect(readFileSync(join(project.dir, '.gitignore'), 'utf8')).toBe('node_modules/\n.strata/\n')
+    expect(existsSync(join(project.dir, '.strata'))).toBe(true)
+
+    const again = await project.cli('init')
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(
+      /^error: .*strata\.config\.ts already exists; pass --force to overwrite it\n$/,
+    )
+    const againJson = await project.cli('init', '--json')
+    expect(againJson.json()).toMatchObject({ error: { code: 'ALREADY_EXISTS' } })
+
+    const forced = await project.cli('init', '--force')
+    expect(forced.code).toBe(0)
+    expect(readFileSync(join(project.dir, '.gitignore'), 'utf8')).toBe('node_modules/\n.strata/\n')
+  })
+})
+
+describe('strata doctor', () => {
+  it('reports every embedded backend ok in a new project', async () => {
+    await using project = await tempProject()
+    expect((await project.cli('init')).code).toBe(0)
+    const result = await project.cli('doctor', '--json')
+    expect(result.stderr).toBe('')
+    const report = result.json<{ ok: boolean; checks: DoctorCheck[] }>()
+    expect(report.checks.map((c) => [c.setting, c.kind, c.ok])).toEqual([
+      ['metadata', 'sqlite', true],
+      ['blobs', 'fs', true],
+      ['online', 'sqlite', true],
+      ['offline', 'duckdb', true],
+    ])
+    expect(report.ok).toBe(true)
+    expect(result.code).toBe(0)
+  })
+
+  it('fails with a non-zero exit and names the setting, value and valid schemes', async () => {
+    await using project = await tempProject()
+    writeFileSync(
+      join(project.dir, 'strata.config.ts'),
+      "export default { blobs: 'ftp://example/x', online: 'redis://127.0.0.1:1/0' }\n",
+    )
+    const result = await project.cli('doctor', '--json')
+    expect(result.code).toBe(1)
+    const report = result.json<{ ok: boolean; checks: DoctorCheck[] }>()
+    const blobs = report.checks.find((c) => c.setting === 'blobs')
+    expect(blobs?.ok).toBe(false)
+    expect(blobs?.errorCode).toBe('INVALID_ARGUMENT')
+    expect(blobs?.error).toContain(
+      'blobs = "ftp://example/x" uses the unknown scheme "ftp:"; valid schemes are "file:", "s3:", "memory:"',
+    )
+    const online = report.checks.find((c) => c.setting === 'online')
+    expect(online?.ok).toBe(false)
+    expect(online?.errorCode).toBe('UNAVAILABLE')
+    const human = await project.cli('doctor')
+    expect(human.code).toBe(1)
+    expect(human.stdout).toMatch(/blobs\s+FAIL/)
+  })
+
+  it('honours STRATA_*_URL overrides and a config file found from a subdirectory', async () => {
+    await using project = await tempProject()
+    await project.cli('init')
+    const sub = join(project.dir, 'a', 'b')
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(sub, { recursive: true })
+    const { stdout } = await run(process.execPath, [bin, 'doctor', '--json'], {
+      cwd: sub,
+      env: { ...process.env, STRATA_ONLINE_URL: 'memory:', STRATA_BLOBS_URL: 'memory:' },
+    })
+    const report = JSON.parse(stdout) as { root: string; checks: DoctorCheck[] }
+    expect(report.root).toBe(project.dir)
+    expect(report.checks.map((c) => c.kind)).toEqual(['sqlite', 'memory', 'memory', 'duckdb'])
+  })
+})
+
+describe('strata CLI usage', () => {
+  it('prints help for every command and exits 2 on usage errors', async () => {
+    await using project = await tempProject()
+    const paths = listCommandPaths()
+    expect(paths).toContainEqual(['doctor'])
+    for (const cmd of [[], ...paths]) {
+      const help = await project.cli(...cmd, '--help')
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain('Usage: strata')
+    }
+    const bad = await project.cli('no-such-command')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("unknown command 'no-such-command'")
+  })
+})
