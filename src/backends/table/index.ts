@@ -1,0 +1,1 @@
+export { DuckDbTableEngine, type DuckDbTableEngineConfig } from './duckdb-table-engine.js'
