@@ -1,4 +1,5 @@
 import { isStrataError } from '../core/errors.js'
+import { jsonReplacer } from '../core/json.js'
 
 /** Where the CLI writes; injectable so tests capture output without a subprocess. */
 export interface CliStreams {
@@ -49,17 +50,6 @@ export class Output {
       this.streams.stderr(`error: ${message}${code === 'INTERNAL' ? ' (internal error)' : ''}\n`)
     }
   }
-}
-
-/** JSON.stringify replacer: bigint as number when safe else string, Date as ISO, Map as object. */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString()
-  }
-  if (value instanceof Map) return Object.fromEntries(value)
-  return value
 }
 
 /** A progress indicator: a redrawn bar on a terminal, periodic lines otherwise. */

@@ -4,7 +4,7 @@ export interface ColumnInfo {
   type: string
 }
 
-/** A row as a plain object. Integers beyond 2^53 arrive as `bigint`; timestamps as `Date`. */
+/** A row as a plain object. BIGINT/HUGEINT values arrive as `bigint` (so `count(*)` is a bigint); timestamps and dates as `Date`. */
 export type Row = Record<string, unknown>
 
 /** A whole query result held in memory. */

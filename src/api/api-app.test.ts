@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { StrataError } from '../core/errors.js'
+import { createApiApp, jsonResponse } from './api-app.js'
+import { listen } from './node-server.js'
+import { Router } from './router.js'
+
+const router = new Router()
+  .get('/items/:id', (req) => ({ id: req.params.id, q: req.query.get('q') }))
+  .post('/items', async (req) => {
+    const body = await req.json<{ name?: unknown }>()
+    if (typeof body.name !== 'string') throw new StrataError('INVALID_ARGUMENT', 'name must be a string')
+    return jsonResponse({ created: body.name, big: 2n ** 60n }, 201)
+  })
+  .get('/files/*path', (req) => ({ path: req.params.path }))
+  .get('/boom', () => {
+    throw new Error('kaput')
+  })
+const custom = new Router(() => new Response('custom', { status: 418 })).get('/x', () => {
+  throw new StrataError('NOT_FOUND', 'nope')
+})
+const app = createApiApp([
+  { prefix: '/api', router },
+  { prefix: '/api/custom', router: custom },
+])
+const call = (path: string, init?: RequestInit) => app.fetch(new Request(`http://local${path}`, init))
+
+describe('API app (in-process, no sockets)', () => {
+  it('routes with params, query and wildcard paths', async () => {
+    expect(await (await call('/api/items/a%20b?q=1')).json()).toEqual({ id: 'a b', q: '1' })
+    expect(await (await call('/api/files/dir/sub/file.txt')).json()).toEqual({ path: 'dir/sub/file.txt' })
+  })
+
+  it('parses JSON bodies and serializes bigint', async () => {
+    const res = await call('/api/items', { method: 'POST', body: JSON.stringify({ name: 'n' }) })
+    expect(res.status).toBe(201)
+    expect(await res.text()).toBe('{"created":"n","big":"1152921504606846976"}')
+  })
+
+  it('maps errors to statuses with one JSON shape, never 5xx for client mistakes', async () => {
+    const bad = await call('/api/items', { method: 'POST', body: '{not json' })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } })
+    expect((await call('/api/items', { method: 'POST', body: '{"name":1}' })).status).toBe(400)
+    expect((await call('/api/nope')).status).toBe(404)
+    expect((await call('/elsewhere')).status).toBe(404)
+    expect((await call('/api/items/1', { method: 'DELETE' })).status).toBe(405)
+    const boom = await call('/api/boom')
+    expect(boom.status).toBe(500)
+    expect(await boom.json()).toEqual({ error: { code: 'INTERNAL', message: 'kaput' } })
+  })
+
+  it('lets a mounted router render errors in its own wire format', async () => {
+    const res = await call('/api/custom/x')
+    expect(res.status).toBe(418)
+    expect(await res.text()).toBe('custom')
+  })
+})
+
+describe('API over node:http', () => {
+  it('serves the same app on 127.0.0.1 with streamed bodies', async () => {
+    const server = await listen(app, { port: 0 })
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      const res = await fetch(`${server.url}/api/items`, {
+        method: 'POST',
+        body: JSON.stringify({ name: 'x' }),
+      })
+      expect(res.status).toBe(201)
+      expect(await res.json()).toMatchObject({ created: 'x' })
+    } finally {
+      await server.close()
+    }
+  })
+})
