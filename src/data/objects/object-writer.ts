@@ -1,0 +1,182 @@
+import { createReadStream } from 'node:fs'
+import { open, stat } from 'node:fs/promises'
+import { StrataError } from '../../core/errors.js'
+import type { BlobStore } from '../../ports/index.js'
+import { encodeManifest } from './chunk-manifest.js'
+import type { GearChunker } from './gear-chunker.js'
+import { Limiter } from './limiter.js'
+import { type BlobKind, blobKeyOf, type ObjectId, sha256Hex } from './object-id.js'
+
+/** A stored file: its object id, size and, for a large file, how many chunks it has. */
+export interface StoredObject {
+  /** SHA-256 of the bytes for a whole file; SHA-256 of the chunk manifest for a chunked one. */
+  id: ObjectId
+  size: number
+  /** Present when the file was split into chunks (its id then names a manifest). */
+  chunks?: number
+}
+
+/** What one writer did, for progress and the benchmark. */
+export interface WriteStats {
+  /** File bytes hashed. */
+  bytesIn: number
+  /** Bytes uploaded to the blob store (objects, chunks, manifests and trees). */
+  bytesWritten: number
+  blobsWritten: number
+  /** Blobs found already stored (by stat) or written earlier by this writer. */
+  blobsReused: number
+}
+
+/** Settings shared by the writers of one {@link ObjectStore}. */
+export interface ObjectWriterConfig {
+  blobs: BlobStore
+  chunker: GearChunker
+  /** Files of at least this many bytes are chunked. */
+  chunkThreshold: number
+  /** Blob uploads in flight at once for this writer. */
+  concurrency: number
+}
+
+/**
+ * Writes content-addressed blobs for one operation (a commit). Each blob is stat'ed first and
+ * uploaded only when missing; what this writer has stored or seen is remembered for its
+ * lifetime only, because a later `gc` may remove blobs no commit ended up referencing.
+ * Large files are streamed through the chunker: memory stays around `concurrency × maxSize`.
+ */
+export class ObjectWriter {
+  readonly stats: WriteStats = { bytesIn: 0, bytesWritten: 0, blobsWritten: 0, blobsReused: 0 }
+  private readonly present = new Map<string, Promise<void>>()
+  private readonly uploads: Limiter
+
+  constructor(private readonly config: ObjectWriterConfig) {
+    this.uploads = new Limiter(config.concurrency)
+  }
+
+  /** Stores bytes held in memory (chunked when at least the threshold). */
+  async putBytes(bytes: Uint8Array): Promise<StoredObject> {
+    if (bytes.byteLength < this.config.chunkThreshold) return this.putWhole(bytes)
+    return this.putChunked(emptyStream(), bytes)
+  }
+
+  /** Stores a stream of unknown length: buffered up to the threshold, chunked beyond it. */
+  async putStream(stream: AsyncIterable<Uint8Array>): Promise<StoredObject> {
+    const it = stream[Symbol.asyncIterator]()
+    const head: Uint8Array[] = []
+    let length = 0
+    while (length < this.config.chunkThreshold) {
+      const next = await it.next()
+      if (next.done) return this.putWhole(concat(head, length))
+      head.push(next.value)
+      length += next.value.byteLength
+    }
+    return this.putChunked({ [Symbol.asyncIterator]: () => it }, concat(head, length))
+  }
+
+  /** Stores a local file, streaming it when large. */
+  async putFile(path: string): Promise<StoredObject> {
+    const info = await stat(path).catch((err: unknown) => {
+      throw new StrataError('NOT_FOUND', `cannot read ${path}: ${(err as Error).message}`, { cause: err })
+    })
+    if (!info.isFile()) throw new StrataError('INVALID_ARGUMENT', `${path} is not a regular file`)
+    if (info.size < this.config.chunkThreshold) {
+      const bytes = await readSmallFile(path, info.size)
+      if (bytes.byteLength >= this.config.chunkThreshold) return this.putChunked(emptyStream(), bytes)
+      return this.putWhole(bytes)
+    }
+    return this.putChunked(createReadStream(path, { highWaterMark: 1024 * 1024 }))
+  }
+
+  /** Stores a JSON-serialized structure (a tree) whose id the caller computed. */
+  async putRaw(kind: BlobKind, id: ObjectId, bytes: Uint8Array): Promise<void> {
+    await this.ensure(kind, id, bytes)
+  }
+
+  private async putWhole(bytes: Uint8Array): Promise<StoredObject> {
+    this.stats.bytesIn += bytes.byteLength
+    const id = sha256Hex(bytes)
+    await this.ensure('object', id, bytes)
+    return { id, size: bytes.byteLength }
+  }
+
+  private async putChunked(rest: AsyncIterable<Uint8Array>, initial?: Uint8Array): Promise<StoredObject> {
+    const chunks: { id: ObjectId; size: number }[] = []
+    const pending: Promise<void>[] = []
+    let size = 0
+    let failure: { error: unknown } | undefined
+    for await (const chunk of this.config.chunker.split(rest, initial)) {
+      if (failure !== undefined) break
+      const id = sha256Hex(chunk)
+      chunks.push({ id, size: chunk.byteLength })
+      size += chunk.byteLength
+      this.stats.bytesIn += chunk.byteLength
+      // Wait for an upload slot before reading on, so at most `concurrency` chunks sit in memory.
+      const release = await this.uploads.acquire()
+      pending.push(
+        this.ensure('object', id, chunk, true)
+          .catch((error: unknown) => {
+            failure ??= { error }
+          })
+          .finally(release),
+      )
+    }
+    await Promise.all(pending)
+    if (failure !== undefined) throw failure.error
+    const manifest = encodeManifest({ size, chunks })
+    await this.ensure('manifest', manifest.id, manifest.bytes)
+    return { id: manifest.id, size, chunks: chunks.length }
+  }
+
+  /** Uploads `bytes` under its key unless this writer saw it or the store already has it. */
+  private ensure(kind: BlobKind, id: ObjectId, bytes: Uint8Array, holdsSlot = false): Promise<void> {
+    const key = blobKeyOf(kind, id)
+    let p = this.present.get(key)
+    if (p !== undefined) {
+      this.stats.blobsReused++
+      return p
+    }
+    const work = async () => {
+      const info = await this.config.blobs.stat(key)
+      if (info !== undefined && info.size === bytes.byteLength) {
+        this.stats.blobsReused++
+        return
+      }
+      await this.config.blobs.put(key, bytes)
+      this.stats.blobsWritten++
+      this.stats.bytesWritten += bytes.byteLength
+    }
+    p = holdsSlot ? work() : this.uploads.run(work)
+    // A failed upload may be retried by a later call.
+    p.catch(() => this.present.delete(key))
+    this.present.set(key, p)
+    return p
+  }
+}
+
+async function* emptyStream(): AsyncGenerator<Uint8Array> {}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1 && parts[0] !== undefined) return parts[0]
+  return Buffer.concat(parts, length)
+}
+
+/** Reads a file known to be small; tolerates it growing or shrinking since the stat. */
+async function readSmallFile(path: string, size: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r')
+  try {
+    let buf = Buffer.allocUnsafe(size + 1)
+    let length = 0
+    for (;;) {
+      if (length === buf.byteLength) {
+        const bigger = Buffer.allocUnsafe(buf.byteLength * 2)
+        buf.copy(bigger, 0, 0, length)
+        buf = bigger
+      }
+      const { bytesRead } = await handle.read(buf, length, buf.byteLength - length, length)
+      if (bytesRead === 0) break
+      length += bytesRead
+    }
+    return buf.subarray(0, length)
+  } finally {
+    await handle.close()
+  }
+}
