@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest'
-import { isStrataError } from './errors.js'
-import { DEFAULT_BACKENDS, resolveConfig } from './config.js'
 import { parseBackendUri, redactUri, uriLocalPath } from './backend-uri.js'
+import { DEFAULT_BACKENDS, resolveConfig } from './config.js'
+import { isStrataError } from './errors.js'
 
 it('applies defaults, then the config, then environment overrides', () => {
   const resolved = resolveConfig(
@@ -11,7 +11,12 @@ it('applies defaults, then the config, then environment overrides', () => {
   expect(resolved.metadata).toBe(DEFAULT_BACKENDS.metadata)
   expect(resolved.blobs).toBe('s3://ml/strata')
   expect(resolved.online).toBe('memory:')
-  expect(resolved.sources).toEqual({ metadata: 'default', blobs: 'config', online: 'env', offline: 'default' })
+  expect(resolved.sources).toEqual({
+    metadata: 'default',
+    blobs: 'config',
+    online: 'env',
+    offline: 'default',
+  })
   expect(resolved.project).toBe('p')
 })
 
