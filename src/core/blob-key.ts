@@ -69,3 +69,11 @@ export function compareUtf8(a: string, b: string): number {
   }
   return a.length - b.length
 }
+
+/**
+ * True when some valid blob key starts with `prefix`, so a listing of it can be non-empty.
+ * A valid key `K = prefix + rest` exists exactly when `prefix + "x"` is itself valid.
+ */
+export function canPrefixBlobKey(prefix: string): boolean {
+  return typeof prefix === 'string' && isBlobKey(`${prefix}x`)
+}
