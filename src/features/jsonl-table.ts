@@ -1,0 +1,85 @@
+import { type FileHandle, mkdir, open } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { DUCKDB_TYPES, type FeatureType } from './feature-types.js'
+import { ident, literal } from './sql.js'
+
+/** A column of a {@link JsonlTableWriter}: its name and declared type. */
+export interface JsonlColumn {
+  name: string
+  type: FeatureType
+}
+
+const FLUSH_BYTES = 1 << 20
+
+/**
+ * Writes rows of known column types as JSON Lines that DuckDB reads back with exact types:
+ * integers (numbers or bigints) as integer literals, timestamps as epoch milliseconds. The
+ * bridge for rows produced in TypeScript (transforms, on-demand features, in-memory entity rows).
+ */
+export class JsonlTableWriter {
+  #handle: FileHandle | undefined
+  #buffer: string[] = []
+  #bytes = 0
+  rows = 0
+
+  constructor(
+    readonly path: string,
+    readonly columns: readonly JsonlColumn[],
+  ) {}
+
+  /** Appends one row; values must already fit their column types (see `toStoredValue`). */
+  async write(row: Readonly<Record<string, unknown>>): Promise<void> {
+    const parts: string[] = []
+    for (const c of this.columns) parts.push(`${JSON.stringify(c.name)}:${encode(row[c.name])}`)
+    const line = `{${parts.join(',')}}\n`
+    this.#buffer.push(line)
+    this.#bytes += line.length
+    this.rows++
+    if (this.#bytes >= FLUSH_BYTES) await this.flush()
+  }
+
+  /** Writes buffered rows to the file. */
+  async flush(): Promise<void> {
+    if (this.#handle === undefined) {
+      await mkdir(dirname(this.path), { recursive: true })
+      this.#handle = await open(this.path, 'w')
+    }
+    if (this.#buffer.length === 0) return
+    const text = this.#buffer.join('')
+    this.#buffer = []
+    this.#bytes = 0
+    await this.#handle.write(text)
+  }
+
+  /** Flushes and closes the file (creating it even when no row was written). */
+  async close(): Promise<void> {
+    await this.flush()
+    await this.#handle?.close()
+    this.#handle = undefined
+  }
+
+  /** A DuckDB relation over the written file with the declared column types. */
+  relation(extra: readonly { name: string; sqlType: string }[] = []): string {
+    const decl = [
+      ...this.columns.map(
+        (c) => `${literal(c.name)}: ${literal(c.type === 'timestamp' ? 'BIGINT' : DUCKDB_TYPES[c.type])}`,
+      ),
+      ...extra.map((c) => `${literal(c.name)}: ${literal(c.sqlType)}`),
+    ]
+    const select = [
+      ...this.columns.map((c) =>
+        c.type === 'timestamp' ? `epoch_ms(${ident(c.name)}) AS ${ident(c.name)}` : ident(c.name),
+      ),
+      ...extra.map((c) => ident(c.name)),
+    ]
+    return `(SELECT ${select.join(', ')} FROM read_json(${literal(this.path)}, format = 'newline_delimited', columns = {${decl.join(', ')}}))`
+  }
+}
+
+function encode(value: unknown): string {
+  if (value === null || value === undefined) return 'null'
+  if (typeof value === 'bigint') return value.toString()
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null'
+  if (value instanceof Date) return String(value.getTime())
+  return JSON.stringify(value)
+}

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { StrataError } from '../core/errors.js'
+import type { ColumnInfo, TableEngine } from '../ports/index.js'
+import type { PreparedEntityRows } from './entity-rows.js'
+import type { FeatureType } from './feature-types.js'
+import { fromStoredValue, isInvalid, showValue, toStoredValue } from './feature-validation.js'
+import { JsonlTableWriter } from './jsonl-table.js'
+import { runOnDemand } from './on-demand-runner.js'
+import { buildPointInTimeSql, type PitViewSide, ROW_COLUMN } from './point-in-time-join.js'
+import type { RetrievalPlan } from './retrieval-plan.js'
+import { ident, literal, timestampExpr } from './sql.js'
+import { describeColumns } from './view-compute.js'
+
+/** A feature view's rows as DuckDB sees them. */
+export interface ViewTable {
+  /** A DuckDB relation of the view's rows (join keys, timestamp, features). */
+  relation: string
+  /** The DuckDB type of the timestamp column. */
+  timestampType: string
+  /** Set when (entity, timestamp) pairs may repeat: the column whose greatest value wins. */
+  dedupeBy?: string
+}
+
+/** Options of {@link runOfflineRetrieval}. */
+export interface OfflineRetrievalOptions {
+  engine: TableEngine
+  plan: RetrievalPlan
+  entity: PreparedEntityRows
+  /** The rows of every planned view, by view name. */
+  tables: ReadonlyMap<string, ViewTable>
+  /** Parquet file the result is written to. */
+  outPath: string
+  tempDir: string
+}
+
+/** What a retrieval wrote. */
+export interface OfflineRetrievalResult {
+  path: string
+  rows: number
+  columns: ColumnInfo[]
+}
+
+/**
+ * Builds a point-in-time correct table: the entity rows (same order, same multiplicity) with
+ * each planned feature as of the row's timestamp (see `buildPointInTimeSql`), and on-demand
+ * features computed by their TypeScript functions over the joined values, exactly as online.
+ */
+export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Promise<OfflineRetrievalResult> {
+  const { engine, plan, entity } = options
+  const entityNames = new Set(entity.columns.map((c) => c.name))
+  for (const { view } of plan.views) {
+    const missing = view.joinKeys.filter((k) => !entityNames.has(k))
+    if (missing.length > 0) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `entity rows lack join key${missing.length > 1 ? 's' : ''} ${missing.map((k) => `"${k}"`).join(', ')} of feature view "${view.name}"; they have ${[...entityNames].join(', ')}`,
+      )
+    }
+  }
+  for (const out of plan.outputs) {
+    if (entityNames.has(out.name)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `feature "${out.name}" has the name of an entity-row column; rename the column or request fullFeatureNames`,
+      )
+    }
+  }
+  for (const field of Object.keys(plan.requestFields)) {
+    if (!entityNames.has(field)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `on-demand features need request field "${field}", which the entity rows lack; add it as a column`,
+      )
+    }
+  }
+
+  // Columns each view feature is joined as: its output name, or a hidden name for inputs only.
+  const columnOf = new Map<string, string>()
+  for (const out of plan.outputs) {
+    if ('view' in out.from) columnOf.set(`${out.from.view}:${out.from.feature}`, out.name)
+  }
+  const hidden: string[] = []
+  const sides: PitViewSide[] = plan.views.map(({ view, features }) => {
+    const table = options.tables.get(view.name)
+    if (table === undefined)
+      throw new StrataError('INTERNAL', `no offline table for feature view "${view.name}"`)
+    const side: PitViewSide = {
+      relation: table.relation,
+      joinKeys: view.joinKeys,
+      keyTypes: view.keyTypes,
+      timestamp: view.timestamp,
+      timestampExpr: timestampExpr(ident(view.timestamp), table.timestampType),
+      ttlMs: view.ttlMs,
+      features: features.map((f) => {
+        const ref = `${view.name}:${f}`
+        let as = columnOf.get(ref)
+        if (as === undefined) {
+          as = `__in_${view.name}__${f}`
+          columnOf.set(ref, as)
+          hidden.push(as)
+        }
+        return { column: f, as }
+      }),
+    }
+    if (table.dedupeBy !== undefined) side.dedupeBy = table.dedupeBy
+    return side
+  })
+  const entitySide = {
+    relation: entity.relation,
+    rowColumn: entity.rowColumn,
+    timestamp: entity.timestamp,
+    timestampExpr: entity.timestampExpr,
+    columns: entity.columns.map((c) => c.name),
+    keyTypes: Object.assign({}, ...plan.views.map((v) => v.view.keyTypes)) as Record<
+      string,
+      'string' | 'int'
+    >,
+  }
+
+  if (plan.onDemand.length === 0) {
+    const { rows } = await engine.writeParquet(buildPointInTimeSql(entitySide, sides), options.outPath)
+    return {
+      path: options.outPath,
+      rows,
+      columns: await describeColumns(engine, parquet(options.outPath), 'training set'),
+    }
+  }
+
+  const joined = join(options.tempDir, `joined-${randomUUID()}.parquet`)
+  const computed = new JsonlTableWriter(
+    join(options.tempDir, `on-demand-${randomUUID()}.jsonl`),
+    plan.onDemand.map((o) => ({ name: o.name, type: o.type })),
+  )
+  try {
+    await engine.writeParquet(buildPointInTimeSql(entitySide, sides, { includeRowColumn: true }), joined)
+    const inputs: { column: string; name: string; type: FeatureType }[] = []
+    for (const { view, features } of plan.views) {
+      for (const f of features) {
+        inputs.push({
+          column: columnOf.get(`${view.name}:${f}`) ?? f,
+          name: f,
+          type: view.features[f] ?? 'string',
+        })
+      }
+    }
+    for (const [field, type] of Object.entries(plan.requestFields))
+      inputs.push({ column: field, name: field, type })
+    const select = [ident(ROW_COLUMN), ...inputs.map((i) => ident(i.column))].join(', ')
+    for await (const batch of engine.streamRows(
+      `SELECT ${select} FROM ${parquet(joined)} ORDER BY ${ident(ROW_COLUMN)}`,
+    )) {
+      for (const row of batch) {
+        const values: Record<string, unknown> = {}
+        for (const input of inputs) values[input.name] = typedValue(input, row[input.column])
+        const out: Record<string, unknown> = { [ROW_COLUMN]: row[ROW_COLUMN] }
+        for (const odfv of plan.onDemand)
+          out[odfv.name] = runOnDemand(odfv, values, 'building a training set')
+        await computed.write(out)
+      }
+    }
+    await computed.close()
+    const withRow = new JsonlTableWriter(computed.path, [
+      ...computed.columns,
+      { name: ROW_COLUMN, type: 'int' },
+    ])
+    const keep = [
+      ...entity.columns.map((c) => `j.${ident(c.name)}`),
+      ...plan.outputs.map((o) => ('view' in o.from ? `j.${ident(o.name)}` : `o.${ident(o.name)}`)),
+    ]
+    const sql = `SELECT ${keep.join(', ')} FROM ${parquet(joined)} j JOIN ${withRow.relation()} o USING (${ident(ROW_COLUMN)}) ORDER BY j.${ident(ROW_COLUMN)}`
+    const { rows } = await engine.writeParquet(sql, options.outPath)
+    return {
+      path: options.outPath,
+      rows,
+      columns: await describeColumns(engine, parquet(options.outPath), 'training set'),
+    }
+  } finally {
+    await computed.close().catch(() => {})
+    await rm(joined, { force: true })
+    await rm(computed.path, { force: true })
+  }
+}
+
+/** A value from DuckDB in the form on-demand functions see (the same as online). */
+function typedValue(input: { name: string; type: FeatureType }, value: unknown): unknown {
+  const stored = toStoredValue(input.type, value)
+  if (isInvalid(stored)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `on-demand input "${input.name}" is ${showValue(value)}, but it is declared ${input.type}; fix the entity-row column`,
+    )
+  }
+  return fromStoredValue(input.type, stored)
+}
+
+function parquet(path: string): string {
+  return `read_parquet(${literal(path)})`
+}
