@@ -18,8 +18,9 @@ export interface BlobStoreCapabilities {
  * Byte storage for dataset objects, artifacts and logs.
  *
  * Contract (checked by `describeBlobStore`):
- * - Keys are non-empty `/`-separated paths of printable characters without `..` segments,
- *   a leading `/` or a trailing `/`; any other key is rejected with `INVALID_ARGUMENT`.
+ * - Keys are non-empty `/`-separated paths: no leading, trailing or doubled `/`, no `.` or `..`
+ *   segments, no control characters or lone surrogates (see `assertBlobKey`); any other key is
+ *   rejected with `INVALID_ARGUMENT`.
  * - `put` is atomic: readers never observe a partial object, and a crash mid-put leaves
  *   either the old object or the new one, never a torn one, and nothing later puts trip over.
  * - `put` of an existing key replaces it.
@@ -27,7 +28,7 @@ export interface BlobStoreCapabilities {
  * - `get` streams; it never loads the whole object into memory.
  * - `list(prefix)` yields every key starting with `prefix`, in lexicographic (byte) order.
  * - `delete` is idempotent: deleting a missing key succeeds.
- * - Lost connections reject with `UNAVAILABLE`.
+ * - Lost connections reject with `UNAVAILABLE`; calls after `close` reject with `FAILED_PRECONDITION`.
  */
 export interface BlobStore {
   /** Backend name, e.g. `fs`, `s3`, `memory`. */
