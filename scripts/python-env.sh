@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Creates (or reuses) a Python virtualenv with a pinned MLflow client for the real-client
+# compatibility tests (test/compat/) and the logging benchmark (bench/). Prints the venv's
+# python path as the last line of stdout, so callers can do:
+#
+#   export STRATA_TEST_PYTHON=$(scripts/python-env.sh)           # compat tests (light)
+#   STRATA_BENCH_PYTHON=$(scripts/python-env.sh --full) ...      # benchmark (needs `mlflow server`)
+#
+# Profiles:
+#   (default) mlflow-skinny + scikit-learn + pandas: everything the client needs for tracking,
+#             artifacts, registry and `mlflow.sklearn.log_model` / `mlflow.pyfunc.load_model`.
+#             The full `mlflow` package adds the server (Flask, SQLAlchemy, alembic, gunicorn,
+#             graphene), pyarrow and matplotlib, which the client tests do not use.
+#   --full    the full `mlflow` package, for running `mlflow server` in the benchmark.
+#   --v2      mlflow-skinny 2.x, to check the 2.x `log_model` path (runs/log-model).
+#
+# The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
+# pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
+# Packages come from PyPI through pip; set PYTHON to choose the interpreter (default python3).
+set -euo pipefail
+
+MLFLOW_VERSION=3.17.2
+MLFLOW_V2_VERSION=2.22.4
+SKLEARN_VERSION=1.7.2
+PANDAS_VERSION=2.3.3
+NUMPY_VERSION=2.3.5
+SKOPS_VERSION=0.13.0
+
+profile=light
+for arg in "$@"; do
+  case "$arg" in
+    --full) profile=full ;;
+    --v2) profile=v2 ;;
+    -h | --help)
+      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2 or nothing)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+common=("scikit-learn==$SKLEARN_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION" "skops==$SKOPS_VERSION")
+case "$profile" in
+  light) pins=("mlflow-skinny==$MLFLOW_VERSION" "${common[@]}") ;;
+  full) pins=("mlflow==$MLFLOW_VERSION" "${common[@]}") ;;
+  v2) pins=("mlflow-skinny==$MLFLOW_V2_VERSION" "${common[@]}") ;;
+esac
+
+python=${PYTHON:-python3}
+if ! command -v "$python" >/dev/null; then
+  echo "python-env.sh: '$python' not found; install Python 3.10+ or set PYTHON" >&2
+  exit 1
+fi
+pyver=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+key=$(printf '%s\n' "$pyver" "${pins[@]}" | sha256sum | cut -c1-12)
+root=${STRATA_PYTHON_ENV_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/strata}
+venv="$root/mlflow-$profile-$key"
+
+if [[ -x "$venv/bin/python" && -f "$venv/.complete" ]]; then
+  echo "python-env.sh: reusing $venv" >&2
+else
+  echo "python-env.sh: creating $venv (${pins[*]})" >&2
+  rm -rf "$venv"
+  mkdir -p "$root"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pins[@]}" >&2
+  # Fail here, not in a test, if the install cannot import what the tests use.
+  "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2
+  touch "$venv/.complete"
+fi
+echo "$venv/bin/python"

@@ -1,0 +1,175 @@
+import { StrataError } from '../../core/errors.js'
+import type { ApiRequest } from '../router.js'
+
+type Json = Record<string, unknown>
+
+/**
+ * An MLflow request message: the JSON body of POST/PATCH/DELETE requests, or the query string of
+ * GET requests (repeated keys become lists, numbers arrive as strings and are coerced here), with
+ * typed accessors that reject a missing or malformed field as `INVALID_ARGUMENT` (MLflow's
+ * `INVALID_PARAMETER_VALUE`, 400) naming the field.
+ */
+export class MlflowMessage {
+  private constructor(readonly fields: Json) {}
+
+  /** Reads the request message of `req` (query string for GET/HEAD, JSON body otherwise). */
+  static async read(req: ApiRequest): Promise<MlflowMessage> {
+    if (req.method === 'GET' || req.method === 'HEAD') return MlflowMessage.fromQuery(req.query)
+    let body = await req.json<unknown>()
+    // Old clients send the message as a JSON string holding JSON; MLflow's server accepts it.
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body)
+      } catch {
+        throw invalid('the request body is a JSON string that does not hold a JSON object')
+      }
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw invalid('the request body must be a JSON object')
+    }
+    // Some clients also put fields in the query string of a POST; the body wins.
+    const fromQuery = MlflowMessage.fromQuery(req.query).fields
+    return new MlflowMessage({ ...fromQuery, ...(body as Json) })
+  }
+
+  /** A message from query parameters; repeated keys become arrays. */
+  static fromQuery(query: URLSearchParams): MlflowMessage {
+    const fields: Json = {}
+    for (const key of new Set(query.keys())) {
+      const all = query.getAll(key)
+      fields[key] = all.length === 1 ? all[0] : all
+    }
+    return new MlflowMessage(fields)
+  }
+
+  /** A message from an object (tests, nested messages). */
+  static of(fields: Json): MlflowMessage {
+    return new MlflowMessage(fields)
+  }
+
+  /** True when the field is present and not null. */
+  has(name: string): boolean {
+    return this.fields[name] !== undefined && this.fields[name] !== null
+  }
+
+  /** A required string field. */
+  str(name: string): string {
+    const v = this.optStr(name)
+    if (v === undefined) throw missing(name)
+    return v
+  }
+
+  /** An optional string field; numbers are accepted and converted (ids sent as numbers). */
+  optStr(name: string): string | undefined {
+    const v = this.fields[name]
+    if (v === undefined || v === null) return undefined
+    if (typeof v === 'string') return v
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v)
+    throw invalid(`parameter '${name}' must be a string, got ${describe(v)}`)
+  }
+
+  /** The run id: `run_id`, or the legacy `run_uuid`. */
+  runId(): string {
+    const id = this.optStr('run_id') ?? this.optStr('run_uuid')
+    if (id === undefined || id === '') throw missing('run_id')
+    return id
+  }
+
+  /** A required whole number (int64 fields arrive as numbers or strings). */
+  int(name: string): number {
+    const v = this.optInt(name)
+    if (v === undefined) throw missing(name)
+    return v
+  }
+
+  /** An optional whole number. */
+  optInt(name: string): number | undefined {
+    const v = this.fields[name]
+    if (v === undefined || v === null || v === '') return undefined
+    const n = typeof v === 'string' ? Number(v) : v
+    if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
+      throw invalid(`parameter '${name}' must be a whole number, got ${describe(v)}`)
+    }
+    return n
+  }
+
+  /** A required double; proto JSON spells non-finite values `"NaN"`, `"Infinity"`, `"-Infinity"`. */
+  num(name: string): number {
+    const v = this.fields[name]
+    if (v === undefined || v === null) throw missing(name)
+    if (typeof v === 'number') return v
+    if (typeof v === 'string' && v.trim() !== '') {
+      const n = Number(v)
+      if (!Number.isNaN(n) || v === 'NaN') return n
+    }
+    throw invalid(`parameter '${name}' must be a number, got ${describe(v)}`)
+  }
+
+  /** An optional boolean (`true`/`false`, also as strings from a query). */
+  optBool(name: string): boolean | undefined {
+    const v = this.fields[name]
+    if (v === undefined || v === null) return undefined
+    if (typeof v === 'boolean') return v
+    if (v === 'true' || v === 'True') return true
+    if (v === 'false' || v === 'False') return false
+    throw invalid(`parameter '${name}' must be a boolean, got ${describe(v)}`)
+  }
+
+  /** A repeated string field (a single value counts as a list of one). */
+  strings(name: string): string[] {
+    const v = this.fields[name]
+    if (v === undefined || v === null) return []
+    const list = Array.isArray(v) ? v : [v]
+    return list.map((item, i) => {
+      if (typeof item === 'string') return item
+      if (typeof item === 'number') return String(item)
+      throw invalid(`parameter '${name}[${i}]' must be a string, got ${describe(item)}`)
+    })
+  }
+
+  /** A repeated message field. */
+  messages(name: string): MlflowMessage[] {
+    const v = this.fields[name]
+    if (v === undefined || v === null) return []
+    if (!Array.isArray(v)) throw invalid(`parameter '${name}' must be a list, got ${describe(v)}`)
+    return v.map((item, i) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        throw invalid(`parameter '${name}[${i}]' must be an object, got ${describe(item)}`)
+      }
+      return new MlflowMessage(item as Json)
+    })
+  }
+
+  /** An optional nested message. */
+  optMessage(name: string): MlflowMessage | undefined {
+    const v = this.fields[name]
+    if (v === undefined || v === null) return undefined
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      throw invalid(`parameter '${name}' must be an object, got ${describe(v)}`)
+    }
+    return new MlflowMessage(v as Json)
+  }
+
+  /** `[{key, value}]` entries as a record (later entries win). */
+  keyValues(name: string): Record<string, string> {
+    const out: Record<string, string> = {}
+    for (const kv of this.messages(name)) out[kv.str('key')] = kv.optStr('value') ?? ''
+    return out
+  }
+}
+
+/** `INVALID_ARGUMENT` for a malformed request (MLflow `INVALID_PARAMETER_VALUE`). */
+export function invalid(message: string): StrataError {
+  return new StrataError('INVALID_ARGUMENT', message)
+}
+
+function missing(name: string): StrataError {
+  return invalid(
+    `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+  )
+}
+
+function describe(v: unknown): string {
+  const json = JSON.stringify(v)
+  return json === undefined ? typeof v : json.length > 60 ? `${json.slice(0, 60)}…` : json
+}

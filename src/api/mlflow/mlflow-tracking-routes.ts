@@ -1,0 +1,230 @@
+import {
+  DEFAULT_EXPERIMENT_ID,
+  type MetricInput,
+  parseViewType,
+  type RunStatus,
+  type TrackingStore,
+} from '../../tracking/index.js'
+import type { Router } from '../router.js'
+import {
+  compact,
+  experimentJson,
+  fileInfoJson,
+  keyValues,
+  metricJson,
+  pageJson,
+  runInfoJson,
+  runJson,
+} from './mlflow-json.js'
+import { invalid, MlflowMessage } from './mlflow-message.js'
+
+/**
+ * MLflow tracking RPCs (`service.proto`): experiments, runs, params, metrics, tags, log-batch,
+ * search, metric history, run inputs/outputs and the 2.x `runs/log-model`. Each handler reads
+ * the request message, calls the {@link TrackingStore} and answers the proto-shaped JSON.
+ */
+export function addTrackingRoutes(router: Router, tracking: () => Promise<TrackingStore>): void {
+  const rpc = (
+    method: 'GET' | 'POST',
+    path: string,
+    fn: (m: MlflowMessage, t: TrackingStore) => Promise<unknown>,
+  ) => router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await tracking()))
+
+  // Experiments.
+  rpc('GET', '/experiments/get-by-name', async (m, t) => ({
+    experiment: experimentJson(await t.experiments.getByName(m.str('experiment_name'))),
+  }))
+  rpc('GET', '/experiments/get', async (m, t) => ({
+    experiment: experimentJson(await t.experiments.get(m.str('experiment_id'))),
+  }))
+  rpc('POST', '/experiments/create', async (m, t) => {
+    const location = m.optStr('artifact_location')
+    const exp = await t.experiments.create(m.str('name'), {
+      tags: m.keyValues('tags'),
+      ...(location ? { artifactLocation: location } : {}),
+    })
+    return { experiment_id: exp.experimentId }
+  })
+  for (const method of ['POST', 'GET'] as const) {
+    rpc(method, '/experiments/search', async (m, t) => {
+      const page = await t.experiments.search(
+        compact({
+          filter: m.optStr('filter'),
+          orderBy: m.strings('order_by'),
+          viewType: parseViewType(m.optStr('view_type')),
+          maxResults: m.optInt('max_results'),
+          pageToken: m.optStr('page_token') || undefined,
+        }),
+      )
+      return pageJson('experiments', page.items.map(experimentJson), page.nextPageToken)
+    })
+  }
+  rpc('POST', '/experiments/update', async (m, t) => {
+    const newName = m.optStr('new_name')
+    if (newName) await t.experiments.rename(m.str('experiment_id'), newName)
+    else await t.experiments.get(m.str('experiment_id'))
+    return {}
+  })
+  rpc('POST', '/experiments/delete', async (m, t) => {
+    await t.experiments.delete(m.str('experiment_id'))
+    return {}
+  })
+  rpc('POST', '/experiments/restore', async (m, t) => {
+    await t.experiments.restore(m.str('experiment_id'))
+    return {}
+  })
+  rpc('POST', '/experiments/set-experiment-tag', async (m, t) => {
+    await t.experiments.setTag(m.str('experiment_id'), m.str('key'), m.optStr('value') ?? '')
+    return {}
+  })
+  rpc('POST', '/experiments/delete-experiment-tag', async (m, t) => {
+    await t.experiments.deleteTag(m.str('experiment_id'), m.str('key'))
+    return {}
+  })
+
+  // Runs.
+  rpc('POST', '/runs/create', async (m, t) => {
+    const runName = m.optStr('run_name')
+    const userId = m.optStr('user_id')
+    const startTime = m.optInt('start_time')
+    const run = await t.runs.create({
+      experimentId: m.optStr('experiment_id') || DEFAULT_EXPERIMENT_ID,
+      tags: m.keyValues('tags'),
+      ...(runName ? { runName } : {}),
+      ...(userId === undefined ? {} : { userId }),
+      ...(startTime === undefined ? {} : { startTime }),
+    })
+    return { run: runJson(run) }
+  })
+  rpc('POST', '/runs/update', async (m, t) => {
+    const status = m.optStr('status')
+    const endTime = m.optInt('end_time')
+    const runName = m.optStr('run_name')
+    const info = await t.runs.update(m.runId(), {
+      ...(status === undefined ? {} : { status: status as RunStatus }),
+      ...(endTime === undefined ? {} : { endTime }),
+      ...(runName ? { runName } : {}),
+    })
+    return { run_info: runInfoJson(info) }
+  })
+  rpc('POST', '/runs/delete', async (m, t) => {
+    await t.runs.delete(m.runId())
+    return {}
+  })
+  rpc('POST', '/runs/restore', async (m, t) => {
+    await t.runs.restore(m.runId())
+    return {}
+  })
+  rpc('GET', '/runs/get', async (m, t) => ({ run: runJson(await t.runs.get(m.runId())) }))
+  rpc('POST', '/runs/log-metric', async (m, t) => {
+    await t.runs.logMetric(m.runId(), metricInput(m, true))
+    return {}
+  })
+  rpc('POST', '/runs/log-parameter', async (m, t) => {
+    await t.runs.logParam(m.runId(), m.str('key'), m.optStr('value') ?? '')
+    return {}
+  })
+  rpc('POST', '/runs/set-tag', async (m, t) => {
+    await t.runs.setTag(m.runId(), m.str('key'), m.optStr('value') ?? '')
+    return {}
+  })
+  rpc('POST', '/runs/delete-tag', async (m, t) => {
+    await t.runs.deleteTag(m.runId(), m.str('key'))
+    return {}
+  })
+  rpc('POST', '/runs/log-batch', async (m, t) => {
+    await t.runs.logBatch(m.runId(), {
+      metrics: m.messages('metrics').map((x) => metricInput(x, false)),
+      params: keyValues(m.messages('params')),
+      tags: keyValues(m.messages('tags')),
+    })
+    return {}
+  })
+  rpc('POST', '/runs/search', async (m, t) => {
+    const page = await t.runs.search(
+      compact({
+        experimentIds: m.strings('experiment_ids'),
+        filter: m.optStr('filter'),
+        orderBy: m.strings('order_by'),
+        viewType: parseViewType(m.optStr('run_view_type')),
+        maxResults: m.optInt('max_results'),
+        pageToken: m.optStr('page_token') || undefined,
+      }),
+    )
+    return pageJson('runs', page.items.map(runJson), page.nextPageToken)
+  })
+  rpc('GET', '/metrics/get-history', async (m, t) => {
+    const page = await t.runs.metricHistory(
+      m.runId(),
+      m.str('metric_key'),
+      compact({ maxResults: m.optInt('max_results'), pageToken: m.optStr('page_token') || undefined }),
+    )
+    return pageJson('metrics', page.items.map(metricJson), page.nextPageToken)
+  })
+  rpc('GET', '/artifacts/list', async (m, t) => {
+    const runId = m.runId()
+    const path = m.optStr('path') ?? ''
+    const [run, entries] = await Promise.all([t.runs.get(runId), t.runs.listArtifacts(runId, path)])
+    return { root_uri: run.info.artifactUri, files: entries.map((e) => fileInfoJson(e)) }
+  })
+  rpc('POST', '/runs/log-inputs', async (m, t) => {
+    await t.runs.logInputs(m.runId(), {
+      datasets: m.messages('datasets').map((d) => {
+        const ds = d.optMessage('dataset')
+        if (ds === undefined) throw invalid("each entry of 'datasets' needs a 'dataset'")
+        const schema = ds.optStr('schema')
+        const profile = ds.optStr('profile')
+        return {
+          tags: d.keyValues('tags'),
+          dataset: {
+            name: ds.str('name'),
+            digest: ds.str('digest'),
+            sourceType: ds.str('source_type'),
+            source: ds.str('source'),
+            ...(schema === undefined ? {} : { schema }),
+            ...(profile === undefined ? {} : { profile }),
+          },
+        }
+      }),
+      models: m.messages('models').map((x) => ({ modelId: x.str('model_id') })),
+    })
+    return {}
+  })
+  rpc('POST', '/runs/outputs', async (m, t) => {
+    await t.runs.logOutputs(
+      m.runId(),
+      m.messages('models').map((x) => ({ modelId: x.str('model_id'), step: x.optInt('step') ?? 0 })),
+    )
+    return {}
+  })
+  rpc('POST', '/runs/log-model', async (m, t) => {
+    const raw = m.str('model_json')
+    let model: unknown
+    try {
+      model = JSON.parse(raw)
+    } catch {
+      throw invalid(`'model_json' is not valid JSON: ${raw.slice(0, 80)}`)
+    }
+    if (typeof model !== 'object' || model === null || Array.isArray(model)) {
+      throw invalid("'model_json' must hold a JSON object")
+    }
+    await t.runs.recordLoggedModel(m.runId(), model as Record<string, unknown>)
+    return {}
+  })
+}
+
+function metricInput(m: MlflowMessage, timestampRequired: boolean): MetricInput {
+  const timestamp = timestampRequired ? m.int('timestamp') : m.optInt('timestamp')
+  const modelId = m.optStr('model_id')
+  const datasetName = m.optStr('dataset_name')
+  const datasetDigest = m.optStr('dataset_digest')
+  return {
+    key: m.str('key'),
+    value: m.num('value'),
+    step: m.optInt('step') ?? 0,
+    ...(timestamp === undefined ? {} : { timestamp }),
+    ...(modelId ? { modelId } : {}),
+    ...(datasetName ? { datasetName } : {}),
+    ...(datasetDigest ? { datasetDigest } : {}),
+  }
+}
