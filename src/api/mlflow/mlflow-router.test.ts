@@ -1,0 +1,269 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStrata, type Strata } from '../../platform/index.js'
+import type { ApiApp } from '../api-app.js'
+import { createServerApp } from '../server-app.js'
+
+let dir: string
+let strata: Strata
+let app: ApiApp
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-mlflow-api-'))
+  strata = await openStrata({ cwd: dir, config: { blobs: 'memory:' }, env: {} })
+  app = createServerApp(strata, { version: '9.9.9' })
+})
+afterAll(async () => {
+  await strata.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const base = 'http://local/api/2.0/mlflow'
+type Body = Record<string, unknown>
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Body }> {
+  const url = path.startsWith('/') ? `http://local${path}` : `${base}/${path}`
+  const init: RequestInit = { method, headers: { 'content-type': 'application/json' } }
+  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body)
+  const res = await app.fetch(new Request(url, init))
+  const text = await res.text()
+  return { status: res.status, json: text === '' ? {} : (JSON.parse(text) as Body) }
+}
+const post = (path: string, body: unknown) => call('POST', path, body)
+const get = (path: string) => call('GET', path)
+
+async function newRun(): Promise<string> {
+  const { json } = await post('runs/create', { experiment_id: '0', start_time: 1 })
+  return ((json.run as Body).info as Body).run_id as string
+}
+
+describe('MLflow REST (in-process): wire format and error codes', () => {
+  it('serves the default experiment "0" and MLflow error bodies with MLflow statuses', async () => {
+    const exp = await get('experiments/get?experiment_id=0')
+    expect(exp.status).toBe(200)
+    expect(exp.json.experiment).toMatchObject({
+      experiment_id: '0',
+      name: 'Default',
+      lifecycle_stage: 'active',
+    })
+
+    const missing = await get('experiments/get-by-name?experiment_name=nope')
+    expect(missing).toEqual({
+      status: 404,
+      json: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.stringContaining('nope') },
+    })
+    expect((await post('experiments/create', { name: 'dup' })).status).toBe(200)
+    expect(await post('experiments/create', { name: 'dup' })).toMatchObject({
+      status: 400,
+      json: { error_code: 'RESOURCE_ALREADY_EXISTS' },
+    })
+  })
+
+  it('answers unknown endpoints with ENDPOINT_NOT_FOUND (404, or 405 for a wrong method)', async () => {
+    expect(await get('no/such/rpc')).toMatchObject({
+      status: 404,
+      json: { error_code: 'ENDPOINT_NOT_FOUND' },
+    })
+    expect(await call('DELETE', 'runs/get')).toMatchObject({
+      status: 405,
+      json: { error_code: 'ENDPOINT_NOT_FOUND' },
+    })
+    // A handler's own NOT_FOUND stays RESOURCE_DOES_NOT_EXIST.
+    expect(await get(`runs/get?run_id=${'0'.repeat(32)}`)).toMatchObject({
+      status: 404,
+      json: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
+    })
+  })
+
+  it('refuses a changed param with INVALID_PARAMETER_VALUE and accepts the same value again', async () => {
+    const runId = await newRun()
+    expect((await post('runs/log-parameter', { run_id: runId, key: 'lr', value: '0.1' })).status).toBe(200)
+    expect((await post('runs/log-parameter', { run_id: runId, key: 'lr', value: '0.1' })).status).toBe(200)
+    expect(await post('runs/log-parameter', { run_id: runId, key: 'lr', value: '0.2' })).toMatchObject({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('lr') },
+    })
+  })
+
+  it('reads GET messages from the query string (numbers as strings, repeated keys) and pages history', async () => {
+    const runId = await newRun()
+    const metrics = [0, 1, 2, 3, 4].map((step) => ({
+      key: 'loss',
+      value: 1 / (step + 1),
+      timestamp: 10 + step,
+      step,
+    }))
+    expect((await post('runs/log-batch', { run_id: runId, metrics })).status).toBe(200)
+    const first = await get(`metrics/get-history?run_uuid=${runId}&metric_key=loss&max_results=2`)
+    expect(first.status).toBe(200)
+    expect((first.json.metrics as Body[]).map((m) => m.step)).toEqual([0, 1])
+    expect(typeof first.json.next_page_token).toBe('string')
+    const token = encodeURIComponent(first.json.next_page_token as string)
+    const second = await get(
+      `metrics/get-history?run_id=${runId}&metric_key=loss&max_results=2&page_token=${token}`,
+    )
+    expect((second.json.metrics as Body[]).map((m) => m.step)).toEqual([2, 3])
+    expect(await get(`metrics/get-history?run_id=${runId}&metric_key=loss&max_results=two`)).toMatchObject({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('max_results') },
+    })
+  })
+
+  it('writes non-finite metric values as proto JSON strings and reads them back', async () => {
+    const runId = await newRun()
+    const metrics = [
+      { key: 'nan', value: 'NaN', timestamp: 1, step: 0 },
+      { key: 'inf', value: 'Infinity', timestamp: 1, step: 0 },
+      { key: 'ninf', value: '-Infinity', timestamp: 1, step: 0 },
+    ]
+    expect((await post('runs/log-batch', { run_id: runId, metrics })).status).toBe(200)
+    const run = await get(`runs/get?run_id=${runId}`)
+    const values = Object.fromEntries(
+      (((run.json.run as Body).data as Body).metrics as Body[]).map((m) => [m.key, m.value]),
+    )
+    expect(values).toEqual({ nan: 'NaN', inf: 'Infinity', ninf: '-Infinity' })
+  })
+
+  it('accepts a body that is a JSON string holding the message (old clients)', async () => {
+    const res = await post('experiments/create', JSON.stringify(JSON.stringify({ name: 'stringly' })))
+    expect(res.status).toBe(200)
+    expect(typeof res.json.experiment_id).toBe('string')
+  })
+
+  it('requires the timestamp of log-metric and a numeric value, as MLflow does', async () => {
+    const runId = await newRun()
+    expect(await post('runs/log-metric', { run_id: runId, key: 'a', value: 1 })).toMatchObject({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining('timestamp') },
+    })
+    expect(
+      await post('runs/log-metric', { run_id: runId, key: 'a', value: true, timestamp: 1 }),
+    ).toMatchObject({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE' },
+    })
+  })
+
+  it('mirrors the API under /ajax-api and serves /health, /version and server-info', async () => {
+    expect((await get('/ajax-api/2.0/mlflow/experiments/get?experiment_id=0')).status).toBe(200)
+    const health = await app.fetch(new Request('http://local/health'))
+    expect([health.status, await health.text()]).toEqual([200, 'OK'])
+    const version = await app.fetch(new Request('http://local/version'))
+    expect(await version.text()).toBe('9.9.9')
+    expect((await get('/api/3.0/mlflow/server-info')).json).toEqual({
+      multipart_uploads_enabled: false,
+      multipart_downloads_enabled: false,
+    })
+  })
+})
+
+describe('MLflow artifact proxy (in-process)', () => {
+  const art = 'http://local/api/2.0/mlflow-artifacts/artifacts'
+
+  it('stores a PUT body, lists basenames with is_dir, streams it back and deletes it', async () => {
+    const bytes = new Uint8Array(300_000).map((_, i) => i % 251)
+    const put = await app.fetch(new Request(`${art}/0/abc/dir/sub/data.bin`, { method: 'PUT', body: bytes }))
+    expect([put.status, await put.json()]).toEqual([200, {}])
+    await app.fetch(new Request(`${art}/0/abc/dir/readme.txt`, { method: 'PUT', body: 'hi' }))
+
+    const listing = await get('/api/2.0/mlflow-artifacts/artifacts?path=0/abc/dir')
+    expect(listing.json).toEqual({
+      files: [
+        { path: 'readme.txt', is_dir: false, file_size: 2 },
+        { path: 'sub', is_dir: true },
+      ],
+    })
+    expect((await get('/api/2.0/mlflow-artifacts/artifacts?path=0/empty')).json).toEqual({})
+
+    const res = await app.fetch(new Request(`${art}/0/abc/dir/sub/data.bin`))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-length')).toBe('300000')
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes)
+
+    const del = await app.fetch(new Request(`${art}/0/abc/dir`, { method: 'DELETE' }))
+    expect(del.status).toBe(200)
+    expect((await get('/api/2.0/mlflow-artifacts/artifacts/0/abc/dir/readme.txt')).json).toMatchObject({
+      error_code: 'RESOURCE_DOES_NOT_EXIST',
+    })
+  })
+
+  it('refuses paths that escape the artifact root with INVALID_PARAMETER_VALUE', async () => {
+    const res = await app.fetch(new Request(`${art}/0/a%2F..%2F..%2Fsecret`, { method: 'PUT', body: 'x' }))
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error_code: 'INVALID_PARAMETER_VALUE' })
+  })
+})
+
+describe('MLflow REST: client mistakes never get a 5xx (the client retries those for minutes)', () => {
+  const endpoints = [
+    ['POST', 'experiments/create'],
+    ['POST', 'experiments/search'],
+    ['POST', 'experiments/update'],
+    ['POST', 'experiments/set-experiment-tag'],
+    ['POST', 'runs/create'],
+    ['POST', 'runs/update'],
+    ['POST', 'runs/log-metric'],
+    ['POST', 'runs/log-parameter'],
+    ['POST', 'runs/set-tag'],
+    ['POST', 'runs/log-batch'],
+    ['POST', 'runs/search'],
+    ['POST', 'runs/log-inputs'],
+    ['POST', 'runs/outputs'],
+    ['POST', 'runs/log-model'],
+    ['POST', 'logged-models'],
+    ['POST', 'logged-models/search'],
+  ] as const
+  const field = fc.oneof(
+    fc.jsonValue({ maxDepth: 2 }),
+    fc.constantFrom('0', '', 'NaN', '-1', 'a'.repeat(300), '../x', 'ACTIVE_ONLY', 'FINISHED'),
+  )
+  const body = fc.dictionary(
+    fc.constantFrom(
+      'experiment_id',
+      'experiment_ids',
+      'name',
+      'new_name',
+      'run_id',
+      'key',
+      'value',
+      'timestamp',
+      'step',
+      'metrics',
+      'params',
+      'tags',
+      'filter',
+      'order_by',
+      'max_results',
+      'page_token',
+      'status',
+      'end_time',
+      'datasets',
+      'models',
+      'model_json',
+      'run_view_type',
+    ),
+    field,
+  )
+
+  it('answers random malformed messages with 200 or 4xx, always in the MLflow error shape', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...endpoints), body, async ([method, path], message) => {
+        const res = await call(method, path, message)
+        expect(res.status, JSON.stringify({ path, message, res })).toBeLessThan(500)
+        if (res.status !== 200) expect(typeof res.json.error_code).toBe('string')
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('answers bodies that are not JSON objects with 400', async () => {
+    for (const raw of ['{not json', '[1,2]', '42', 'null', '"unterminated']) {
+      const res = await post('runs/create', raw)
+      expect(res.status, raw).toBe(400)
+      expect(res.json.error_code).toBe('INVALID_PARAMETER_VALUE')
+    }
+  })
+})
