@@ -1,0 +1,369 @@
+import { randomUUID } from 'node:crypto'
+import fc from 'fast-check'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type ErrorCode, isStrataError } from '../core/errors.js'
+import type { OnlineStore, OnlineStoreCapabilities, OnlineValue, OnlineWrite } from '../ports/index.js'
+import {
+  FAR_FUTURE,
+  MODEL_FIELDS,
+  MODEL_KEYS,
+  MODEL_NAMESPACES,
+  modelOps,
+  OnlineStoreModel,
+  PAST,
+  toOnlineWrites,
+} from './online-store-model.js'
+
+/** Options of {@link describeOnlineStore}. */
+export interface OnlineStoreSuiteOptions {
+  /** Backend name, shown in every test name. */
+  name: string
+  /** An open store. Stores may be shared between tests: the suite uses fresh namespaces and deletes them. */
+  create: () => OnlineStore | Promise<OnlineStore>
+  /** The capabilities the store must declare; default `{ ttl: true }`. */
+  capabilities?: Partial<OnlineStoreCapabilities>
+  /**
+   * The same store as `create` but judging expiry by the given clock, for the case where
+   * a field expires after it was written. Without it that case is skipped, saying why.
+   */
+  createWithClock?: (now: () => number) => OnlineStore | Promise<OnlineStore>
+  /** Runs of the randomized model-based test; default 60. */
+  modelRuns?: number
+}
+
+/** Awaits `promise` and returns the Strata error code it rejected with, failing if it resolved. */
+async function rejectionCode(promise: Promise<unknown>): Promise<ErrorCode | string> {
+  try {
+    await promise
+  } catch (err) {
+    return isStrataError(err) ? err.code : `not a StrataError: ${String(err)}`
+  }
+  throw new Error('expected the operation to reject, but it resolved')
+}
+
+const JSON_VALUES: Record<string, OnlineValue> = {
+  null: null,
+  true: true,
+  false: false,
+  zero: 0,
+  negative: -1.5,
+  huge: 1e300,
+  tiny: 5e-324,
+  maxSafe: Number.MAX_SAFE_INTEGER,
+  minSafe: Number.MIN_SAFE_INTEGER,
+  pi: Math.PI,
+  empty: '',
+  unicode: 'naïve 日本語 🎉 \u0000 "quoted" \\ back\nslash\u2028',
+  emptyArray: [],
+  emptyObject: {},
+  array: [1, 'two', null, true, [3.25, [{}]], { k: [] }],
+  nested: { a: { b: { c: [1, { d: 'e', f: null }] } }, 'key:with:colons': 1, '': 'empty key', ключ: -0.125 },
+}
+
+/**
+ * The OnlineStore contract: round trips, ordering, event-time conflict rules, expiry,
+ * namespace isolation, argument errors, JSON fidelity, atomicity under concurrent writes,
+ * and a randomized model-based test against {@link OnlineStoreModel} that makes every
+ * implementation read identically after the same operations.
+ *
+ * @example
+ * describeOnlineStore({ name: 'sqlite', create: () => new SqliteOnlineStore({ path: ':memory:' }) })
+ */
+export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
+  const { name, create } = options
+  const capabilities: OnlineStoreCapabilities = { ttl: true, ...options.capabilities }
+  const runId = randomUUID().slice(0, 8)
+  const ttlIt = capabilities.ttl ? it : it.skip
+  const ttlNote = capabilities.ttl ? '' : ` (skipped: ${name} declares capabilities.ttl = false)`
+  const createWithClock = capabilities.ttl ? options.createWithClock : undefined
+  const clockIt = createWithClock === undefined ? it.skip : it
+  const clockNote =
+    createWithClock === undefined
+      ? ttlNote || ` (skipped: the ${name} suite passes no createWithClock to control time)`
+      : ''
+
+  describe(`OnlineStore conformance: ${name}`, () => {
+    let store: OnlineStore
+    let used: Set<string>
+    let counter = 0
+    /** A namespace no other test or run uses; deleted after the test. */
+    const ns = (label = 'ns'): string => {
+      const namespace = `t${runId}-${counter++}-${label}`
+      used.add(namespace)
+      return namespace
+    }
+    const w = (
+      entityKey: string,
+      field: string,
+      value: OnlineValue,
+      eventTime: number,
+      expiresAt?: number,
+    ) => {
+      const write: OnlineWrite = { entityKey, field, value, eventTime }
+      if (expiresAt !== undefined) write.expiresAt = expiresAt
+      return write
+    }
+
+    beforeEach(async () => {
+      store = await create()
+      used = new Set()
+    })
+    afterEach(async () => {
+      for (const namespace of used) await store.deleteNamespace(namespace)
+      await store.close()
+    })
+
+    it(`${name}: declares its kind and capabilities`, () => {
+      expect(typeof store.kind).toBe('string')
+      expect(store.kind).not.toBe('')
+      expect(store.capabilities).toEqual(capabilities)
+    })
+
+    it(`${name}: reads back what was written, field by field`, async () => {
+      const n = ns()
+      const result = await store.write(n, [
+        w('SFO', 'delays', { avg: 7.5, n: 12 }, 1000),
+        w('SFO', 'weather', { temp: 18 }, 2000),
+        w('JFK', 'delays', { avg: 3, n: 4 }, 1500),
+      ])
+      expect(result).toEqual({ written: 3, skipped: 0 })
+      expect(await store.read(n, ['SFO', 'JFK'])).toEqual([
+        {
+          delays: { value: { avg: 7.5, n: 12 }, eventTime: 1000 },
+          weather: { value: { temp: 18 }, eventTime: 2000 },
+        },
+        { delays: { value: { avg: 3, n: 4 }, eventTime: 1500 } },
+      ])
+      expect(await store.write(n, [])).toEqual({ written: 0, skipped: 0 })
+    })
+
+    it(`${name}: answers in request order, with duplicates and undefined for missing entities`, async () => {
+      const n = ns()
+      await store.write(n, [w('a', 'f', 'A', 1), w('b', 'f', 'B', 1)])
+      const rows = await store.read(n, ['b', 'missing', 'a', 'b'])
+      expect(rows).toEqual([
+        { f: { value: 'B', eventTime: 1 } },
+        undefined,
+        { f: { value: 'A', eventTime: 1 } },
+        { f: { value: 'B', eventTime: 1 } },
+      ])
+      expect(rows[0]).not.toBe(rows[3])
+      expect(await store.read(n, [])).toEqual([])
+      expect(await store.read(ns('empty'), ['a', 'b'])).toEqual([undefined, undefined])
+    })
+
+    it(`${name}: returns only the requested fields`, async () => {
+      const n = ns()
+      await store.write(n, [w('a', 'f', 1, 1), w('a', 'g', 2, 1), w('b', 'f', 3, 1)])
+      expect(await store.read(n, ['a', 'b'], ['g', 'absent'])).toEqual([
+        { g: { value: 2, eventTime: 1 } },
+        undefined,
+      ])
+      expect(await store.read(n, ['a'], ['f', 'g'])).toEqual([
+        { f: { value: 1, eventTime: 1 }, g: { value: 2, eventTime: 1 } },
+      ])
+      expect(await store.read(n, ['a', 'b'], [])).toEqual([undefined, undefined])
+    })
+
+    it(`${name}: never replaces a field with an older event time; an equal one replaces`, async () => {
+      const n = ns()
+      await store.write(n, [w('a', 'f', 'v100', 100), w('a', 'g', 'g100', 100)])
+      expect(await store.write(n, [w('a', 'f', 'v50', 50), w('a', 'g', 'g150', 150)])).toEqual({
+        written: 1,
+        skipped: 1,
+      })
+      expect(await store.read(n, ['a'])).toEqual([
+        { f: { value: 'v100', eventTime: 100 }, g: { value: 'g150', eventTime: 150 } },
+      ])
+      expect(await store.write(n, [w('a', 'f', 'again', 100)])).toEqual({ written: 1, skipped: 0 })
+      expect(await store.read(n, ['a'], ['f'])).toEqual([{ f: { value: 'again', eventTime: 100 } }])
+    })
+
+    it(`${name}: applies a batch in order, counting each write`, async () => {
+      const n = ns()
+      const result = await store.write(n, [
+        w('a', 'f', 'first', 5),
+        w('a', 'f', 'older', 3),
+        w('a', 'f', 'last', 5),
+      ])
+      expect(result).toEqual({ written: 2, skipped: 1 })
+      expect(await store.read(n, ['a'])).toEqual([{ f: { value: 'last', eventTime: 5 } }])
+    })
+
+    it(`${name}: keeps the newest value under concurrent writes to one field`, async () => {
+      const n = ns()
+      const times = Array.from({ length: 24 }, (_, i) => (i * 7) % 24)
+      const results = await Promise.all(times.map((t) => store.write(n, [w('hot', 'f', { t }, t)])))
+      const written = results.reduce((sum, r) => sum + r.written, 0)
+      expect(written + results.reduce((sum, r) => sum + r.skipped, 0)).toBe(times.length)
+      expect(written).toBeGreaterThanOrEqual(1)
+      expect(await store.read(n, ['hot'])).toEqual([{ f: { value: { t: 23 }, eventTime: 23 } }])
+    })
+
+    ttlIt(`${name}: reads a field past its expiresAt as missing${ttlNote}`, async () => {
+      const n = ns()
+      await store.write(n, [
+        w('gone', 'f', 'old', 1, PAST),
+        w('mixed', 'dead', 'x', 1, PAST),
+        w('mixed', 'live', 'y', 1, FAR_FUTURE),
+        w('mixed', 'plain', 'z', 1),
+      ])
+      expect(await store.read(n, ['gone', 'mixed'])).toEqual([
+        undefined,
+        { live: { value: 'y', eventTime: 1 }, plain: { value: 'z', eventTime: 1 } },
+      ])
+      expect(await store.read(n, ['mixed'], ['dead'])).toEqual([undefined])
+    })
+
+    ttlIt(`${name}: treats an expired field as absent when writing${ttlNote}`, async () => {
+      const n = ns()
+      await store.write(n, [w('a', 'f', 'expired', 100, PAST)])
+      expect(await store.write(n, [w('a', 'f', 'older but live', 50)])).toEqual({ written: 1, skipped: 0 })
+      expect(await store.read(n, ['a'])).toEqual([{ f: { value: 'older but live', eventTime: 50 } }])
+      await store.write(n, [w('a', 'f', 'expiring', 60, FAR_FUTURE)])
+      expect(await store.write(n, [w('a', 'f', 'older', 55)])).toEqual({ written: 0, skipped: 1 })
+      expect(await store.write(n, [w('a', 'f', 'forever', 70)])).toEqual({ written: 1, skipped: 0 })
+      expect(await store.read(n, ['a'])).toEqual([{ f: { value: 'forever', eventTime: 70 } }])
+    })
+
+    clockIt(`${name}: reads a field as missing once the clock passes its expiresAt${clockNote}`, async () => {
+      let now = Date.now()
+      const hour = 3_600_000
+      const timed = await createWithClock!(() => now)
+      try {
+        const n = ns()
+        await timed.write(n, [
+          w('a', 'f', 'expiring', 1, now + hour),
+          w('a', 'g', 'forever', 1),
+          w('b', 'f', 'only', 1, now + hour),
+        ])
+        expect(await timed.read(n, ['a', 'b'])).toEqual([
+          { f: { value: 'expiring', eventTime: 1 }, g: { value: 'forever', eventTime: 1 } },
+          { f: { value: 'only', eventTime: 1 } },
+        ])
+        now += 2 * hour
+        expect(await timed.read(n, ['a', 'b'])).toEqual([
+          { g: { value: 'forever', eventTime: 1 } },
+          undefined,
+        ])
+        expect(await timed.read(n, ['a'], ['f'])).toEqual([undefined])
+        expect(await timed.write(n, [w('a', 'f', 'older', 0)])).toEqual({ written: 1, skipped: 0 })
+        expect(await timed.read(n, ['a', 'b'])).toEqual([
+          { f: { value: 'older', eventTime: 0 }, g: { value: 'forever', eventTime: 1 } },
+          undefined,
+        ])
+        await timed.deleteNamespace(n)
+      } finally {
+        await timed.close()
+      }
+    })
+
+    it(`${name}: deletes one namespace only, idempotently`, async () => {
+      const base = ns('iso')
+      const others = [`${base}:x`, `${base}*`, `${base}%3Ax`, `${base}x`]
+      for (const other of others) used.add(other)
+      await store.write(base, [w('x:k', 'f', 'base', 1)])
+      for (const other of others) await store.write(other, [w('k', 'f', other, 1), w('x:k', 'f', other, 1)])
+      expect(await store.read(`${base}:x`, ['k'])).toEqual([{ f: { value: `${base}:x`, eventTime: 1 } }])
+      await store.deleteNamespace(base)
+      expect(await store.read(base, ['x:k'])).toEqual([undefined])
+      for (const other of others) {
+        expect(await store.read(other, ['k', 'x:k'])).toEqual([
+          { f: { value: other, eventTime: 1 } },
+          { f: { value: other, eventTime: 1 } },
+        ])
+      }
+      await store.deleteNamespace(base)
+      await store.deleteNamespace(ns('never-written'))
+      expect(await store.write(base, [w('x:k', 'f', 'again', 0)])).toEqual({ written: 1, skipped: 0 })
+    })
+
+    it(`${name}: rejects empty or non-string namespaces and entity keys with INVALID_ARGUMENT`, async () => {
+      const n = ns()
+      const bad = ['', 42, undefined, null] as unknown as string[]
+      for (const namespace of bad) {
+        expect(await rejectionCode(store.write(namespace, [w('a', 'f', 1, 1)]))).toBe('INVALID_ARGUMENT')
+        expect(await rejectionCode(store.read(namespace, ['a']))).toBe('INVALID_ARGUMENT')
+        expect(await rejectionCode(store.deleteNamespace(namespace))).toBe('INVALID_ARGUMENT')
+      }
+      for (const entityKey of bad) {
+        expect(await rejectionCode(store.write(n, [w(entityKey, 'f', 1, 1)]))).toBe('INVALID_ARGUMENT')
+        expect(await rejectionCode(store.read(n, ['ok', entityKey]))).toBe('INVALID_ARGUMENT')
+      }
+      expect(await rejectionCode(store.write(n, [w('a', 'f', 1, Number.NaN)]))).toBe('INVALID_ARGUMENT')
+      expect(await rejectionCode(store.write(n, [w('a', '', 1, 1)]))).toBe('INVALID_ARGUMENT')
+      // A batch with one bad write stores nothing.
+      expect(await rejectionCode(store.write(n, [w('good', 'f', 1, 1), w('', 'f', 1, 1)]))).toBe(
+        'INVALID_ARGUMENT',
+      )
+      expect(await store.read(n, ['good'])).toEqual([undefined])
+    })
+
+    it(`${name}: round-trips every kind of JSON value exactly`, async () => {
+      const n = ns()
+      const writes = Object.entries(JSON_VALUES).map(([field, value]) => w('json', field, value, 7))
+      expect(await store.write(n, writes)).toEqual({ written: writes.length, skipped: 0 })
+      const [record] = await store.read(n, ['json'])
+      for (const [field, value] of Object.entries(JSON_VALUES)) {
+        expect(record?.[field]).toEqual({ value, eventTime: 7 })
+        expect(JSON.stringify(record?.[field]?.value)).toBe(JSON.stringify(value))
+      }
+      expect(Object.keys(record ?? {}).sort()).toEqual(Object.keys(JSON_VALUES).sort())
+    })
+
+    it(`${name}: handles unusual entity keys and field names`, async () => {
+      const n = ns()
+      const keys = ['a:b', 'a', 'b', '%3A', '*', '[x]', '{tag}', 'ключ 🎉', 'k'.repeat(1000)]
+      const fields = ['__proto__', 'constructor', 'x:y', '*', '🎉']
+      await store.write(
+        n,
+        keys.flatMap((key) => fields.map((field) => w(key, field, `${key}/${field}`, 1))),
+      )
+      const rows = await store.read(n, keys)
+      rows.forEach((row, i) => {
+        expect(Object.getPrototypeOf(row)).toBe(Object.prototype)
+        expect(Object.keys(row ?? {}).sort()).toEqual([...fields].sort())
+        for (const field of fields) {
+          expect(Object.getOwnPropertyDescriptor(row, field)?.value).toEqual({
+            value: `${keys[i]}/${field}`,
+            eventTime: 1,
+          })
+        }
+      })
+    })
+
+    it(`${name}: reads exactly like the reference model over random operation sequences`, async () => {
+      let run = 0
+      await fc.assert(
+        fc.asyncProperty(modelOps(capabilities.ttl), async (ops) => {
+          const namespaces = Array.from({ length: MODEL_NAMESPACES }, (_, i) => ns(`model${run}-${i}`))
+          run++
+          const model = new OnlineStoreModel()
+          for (const op of ops) {
+            const namespace = namespaces[op.ns]!
+            if (op.kind === 'write') {
+              const writes = toOnlineWrites(op)
+              const expected = model.write(namespace, writes, Date.now())
+              expect(await store.write(namespace, writes)).toEqual(expected)
+            } else if (op.kind === 'read') {
+              const keys = op.keys.map((k) => MODEL_KEYS[k]!)
+              const fields = op.fields?.map((f) => MODEL_FIELDS[f]!)
+              expect(await store.read(namespace, keys, fields)).toEqual(
+                model.read(namespace, keys, fields, Date.now()),
+              )
+            } else {
+              model.deleteNamespace(namespace)
+              await store.deleteNamespace(namespace)
+            }
+          }
+          for (const namespace of namespaces) {
+            expect(await store.read(namespace, MODEL_KEYS)).toEqual(
+              model.read(namespace, MODEL_KEYS, undefined, Date.now()),
+            )
+          }
+        }),
+        { numRuns: options.modelRuns ?? 60 },
+      )
+    })
+  })
+}
