@@ -1,8 +1,9 @@
 import { lineageMigrations } from '../data/lineage/index.js'
 import type { Migration } from '../db/index.js'
+import { trackingMigrations } from '../tracking/index.js'
 
 /**
  * Every domain's metadata migrations. Each domain owns its list (ids prefixed by the domain);
  * the platform only concatenates them.
  */
-export const ALL_MIGRATIONS: readonly Migration[] = [...lineageMigrations]
+export const ALL_MIGRATIONS: readonly Migration[] = [...lineageMigrations, ...trackingMigrations]

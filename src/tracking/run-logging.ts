@@ -1,0 +1,233 @@
+import { type SqlBool, sql } from 'kysely'
+import { StrataError } from '../core/errors.js'
+import {
+  chunks,
+  dbCall,
+  requireActiveRunRow,
+  storedValue,
+  type TrackingContext,
+  type TrackingDb,
+} from './tracking-context.js'
+import type { MetricRow } from './tracking-migrations.js'
+import { type MetricInput, RUN_NAME_TAG } from './tracking-types.js'
+import { TRACKING_LIMITS, validateKey, validateMetric, validateValue } from './tracking-validation.js'
+
+/** A key/value pair (params, tags). */
+export interface KeyValue {
+  key: string
+  value: string
+}
+
+/** What one {@link logBatch} call writes. */
+export interface LogBatchInput {
+  metrics?: readonly MetricInput[]
+  params?: readonly KeyValue[]
+  tags?: readonly KeyValue[]
+}
+
+type NormalizedMetric = MetricRow & {
+  run_id: string
+  modelId?: string
+  datasetName?: string
+  datasetDigest?: string
+}
+
+function checkLimits(batch: LogBatchInput): void {
+  const m = batch.metrics?.length ?? 0
+  const p = batch.params?.length ?? 0
+  const t = batch.tags?.length ?? 0
+  const L = TRACKING_LIMITS
+  const over = (what: string, n: number, max: number) =>
+    new StrataError(
+      'INVALID_ARGUMENT',
+      `a batch may hold at most ${max} ${what}, got ${n}; split it into several batches`,
+      { details: { [what]: n, max } },
+    )
+  if (m > L.batchMetrics) throw over('metrics', m, L.batchMetrics)
+  if (p > L.batchParams) throw over('params', p, L.batchParams)
+  if (t > L.batchTags) throw over('tags', t, L.batchTags)
+  if (m + p + t > L.batchTotal) throw over('metrics, params and tags in total', m + p + t, L.batchTotal)
+}
+
+/** Validates params and folds repeats; a key given twice with different values is an error. */
+function normalizeParams(runId: string, params: readonly KeyValue[]): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const { key, value } of params) {
+    validateKey('param', key)
+    validateValue('param', key, value, TRACKING_LIMITS.paramValueLength)
+    const prev = out.get(key)
+    if (prev !== undefined && prev !== value) throw paramChanged(runId, key, prev, value)
+    out.set(key, value)
+  }
+  return out
+}
+
+/** The error for re-logging a param with a new value (MLflow's `INVALID_PARAMETER_VALUE`). */
+export function paramChanged(runId: string, key: string, oldValue: string, newValue: string): StrataError {
+  return new StrataError(
+    'INVALID_ARGUMENT',
+    `changing param values is not allowed: param "${key}" of run "${runId}" was already logged with value "${oldValue}"; attempted new value "${newValue}". Log it under another key, or start a new run`,
+    { details: { runId, key, oldValue, newValue } },
+  )
+}
+
+/**
+ * Writes metrics, params and tags to a run in one transaction: either everything lands or
+ * nothing does. Metrics go in with multi-row inserts (exact duplicates are ignored, so retries
+ * are safe) and `tracking_latest_metrics` keeps the latest value per key (highest step, then
+ * timestamp, then value) for search and ordering. Params are immutable: a key re-logged with
+ * another value fails with `INVALID_ARGUMENT` naming the key and both values; the same value
+ * is accepted. Tags are overwritten; setting `mlflow.runName` renames the run.
+ */
+export async function logBatch(ctx: TrackingContext, runId: string, batch: LogBatchInput): Promise<void> {
+  checkLimits(batch)
+  const now = ctx.now()
+  const params = normalizeParams(runId, batch.params ?? [])
+  const tags = new Map<string, string>()
+  for (const { key, value } of batch.tags ?? []) {
+    validateKey('tag', key)
+    validateValue('tag', key, value, TRACKING_LIMITS.runTagValueLength)
+    tags.set(key, value)
+  }
+  const metrics: NormalizedMetric[] = (batch.metrics ?? []).map((m) => {
+    validateKey('metric', m.key)
+    const ts = m.timestamp ?? now
+    const step = m.step ?? 0
+    validateMetric(m.key, m.value, ts, step)
+    return {
+      run_id: runId,
+      key: m.key,
+      ts,
+      step,
+      ...storedValue(m.value),
+      ...(m.modelId === undefined ? {} : { modelId: m.modelId }),
+      ...(m.datasetName === undefined ? {} : { datasetName: m.datasetName }),
+      ...(m.datasetDigest === undefined ? {} : { datasetDigest: m.datasetDigest }),
+    }
+  })
+  await dbCall(`run "${runId}" data`, () =>
+    ctx.db.transaction().execute(async (trx) => {
+      await requireActiveRunRow(trx, runId)
+      if (params.size > 0) await writeParams(trx, runId, params)
+      if (metrics.length > 0) await writeMetrics(trx, metrics)
+      if (tags.size > 0) await writeTags(trx, runId, tags)
+    }),
+  )
+}
+
+async function writeParams(trx: TrackingDb, runId: string, params: Map<string, string>): Promise<void> {
+  const rows = [...params].map(([key, value]) => ({ run_id: runId, key, value }))
+  await trx
+    .insertInto('tracking_params')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['run_id', 'key']).doNothing())
+    .execute()
+  // Read back after inserting: a concurrent writer's value is visible here, so no race slips through.
+  const stored = await trx
+    .selectFrom('tracking_params')
+    .select(['key', 'value'])
+    .where('run_id', '=', runId)
+    .where('key', 'in', [...params.keys()])
+    .execute()
+  for (const row of stored) {
+    const wanted = params.get(row.key)
+    if (wanted !== undefined && wanted !== row.value) throw paramChanged(runId, row.key, row.value, wanted)
+  }
+}
+
+async function writeMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): Promise<void> {
+  const plain = metrics.map(({ run_id, key, value, ts, step, is_nan }) => ({
+    run_id,
+    key,
+    value,
+    ts,
+    step,
+    is_nan,
+  }))
+  for (const part of chunks(plain)) {
+    await trx
+      .insertInto('tracking_metrics')
+      .values(part)
+      .onConflict((oc) => oc.columns(['run_id', 'key', 'step', 'ts', 'value', 'is_nan']).doNothing())
+      .execute()
+  }
+  const latest = new Map<string, (typeof plain)[number]>()
+  for (const m of plain) {
+    const prev = latest.get(m.key)
+    if (
+      !prev ||
+      m.step > prev.step ||
+      (m.step === prev.step && (m.ts > prev.ts || (m.ts === prev.ts && m.value > prev.value)))
+    ) {
+      latest.set(m.key, m)
+    }
+  }
+  for (const part of chunks([...latest.values()])) {
+    await trx
+      .insertInto('tracking_latest_metrics')
+      .values(part)
+      .onConflict((oc) =>
+        oc
+          .columns(['run_id', 'key'])
+          .doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            ts: eb.ref('excluded.ts'),
+            step: eb.ref('excluded.step'),
+            is_nan: eb.ref('excluded.is_nan'),
+          }))
+          .where(
+            sql<SqlBool>`(excluded.step, excluded.ts, excluded.value) > (tracking_latest_metrics.step, tracking_latest_metrics.ts, tracking_latest_metrics.value)`,
+          ),
+      )
+      .execute()
+  }
+  const forModels = metrics.filter((m) => m.modelId !== undefined)
+  if (forModels.length > 0) await writeModelMetrics(trx, forModels)
+}
+
+async function writeModelMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): Promise<void> {
+  const ids = [...new Set(metrics.map((m) => m.modelId as string))]
+  const known = new Set(
+    (
+      await trx.selectFrom('tracking_logged_models').select('model_id').where('model_id', 'in', ids).execute()
+    ).map((r) => r.model_id),
+  )
+  const missing = ids.find((id) => !known.has(id))
+  if (missing !== undefined) {
+    throw new StrataError('NOT_FOUND', `logged model "${missing}" does not exist`, {
+      details: { modelId: missing },
+    })
+  }
+  for (const part of chunks(metrics)) {
+    await trx
+      .insertInto('tracking_logged_model_metrics')
+      .values(
+        part.map((m) => ({
+          model_id: m.modelId as string,
+          key: m.key,
+          value: m.value,
+          ts: m.ts,
+          step: m.step,
+          is_nan: m.is_nan,
+          run_id: m.run_id,
+          dataset_name: m.datasetName ?? null,
+          dataset_digest: m.datasetDigest ?? null,
+        })),
+      )
+      .execute()
+  }
+}
+
+async function writeTags(trx: TrackingDb, runId: string, tags: Map<string, string>): Promise<void> {
+  await trx
+    .insertInto('tracking_tags')
+    .values([...tags].map(([key, value]) => ({ run_id: runId, key, value })))
+    .onConflict((oc) =>
+      oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
+    )
+    .execute()
+  const name = tags.get(RUN_NAME_TAG)
+  if (name !== undefined) {
+    await trx.updateTable('tracking_runs').set({ run_name: name }).where('run_id', '=', runId).execute()
+  }
+}
