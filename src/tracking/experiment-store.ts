@@ -12,6 +12,7 @@ import {
   type TrackingContext,
   type TrackingDb,
   toExperiment,
+  writeTx,
 } from './tracking-context.js'
 import { DEFAULT_EXPERIMENT_ID, type Experiment, type Page, type SearchOptions } from './tracking-types.js'
 import {
@@ -52,7 +53,7 @@ export class ExperimentStore {
       )
     }
     const id = await dbCall(`experiment "${name}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         await this.assertNameFree(trx, name)
         const seq = await trx
           .updateTable('tracking_sequences')
@@ -153,7 +154,7 @@ export class ExperimentStore {
   async rename(experimentId: string, newName: string): Promise<void> {
     validateExperimentName(newName)
     await dbCall(`experiment "${newName}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         const row = await requireExperimentRow(trx, experimentId)
         if (row.lifecycle_stage !== 'active') {
           throw new StrataError(
@@ -189,7 +190,7 @@ export class ExperimentStore {
 
   private async setStage(experimentId: string, stage: 'active' | 'deleted'): Promise<void> {
     await dbCall(`experiment "${experimentId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         const row = await requireExperimentRow(trx, experimentId)
         if (row.lifecycle_stage === stage) return
         const now = this.ctx.now()
@@ -219,7 +220,7 @@ export class ExperimentStore {
     validateKey('experiment tag', key)
     validateValue('experiment tag', key, value, TRACKING_LIMITS.experimentTagValueLength)
     await dbCall(`experiment tag "${key}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         await requireExperimentRow(trx, experimentId)
         await trx
           .insertInto('tracking_experiment_tags')

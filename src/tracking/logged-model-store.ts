@@ -14,6 +14,7 @@ import {
   requireRunRow,
   type TrackingContext,
   type TrackingDb,
+  writeTx,
 } from './tracking-context.js'
 import { newLoggedModelId } from './tracking-ids.js'
 import type { LoggedModel, LoggedModelStatus, Page } from './tracking-types.js'
@@ -68,7 +69,7 @@ export class LoggedModelStore {
     checkPairs('logged model tag', options.tags ?? [])
     const modelId = newLoggedModelId()
     await dbCall(`logged model "${modelId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         const exp = await requireExperimentRow(trx, options.experimentId)
         if (exp.lifecycle_stage !== 'active') {
           throw new StrataError('FAILED_PRECONDITION', `experiment "${options.experimentId}" is deleted`)
@@ -144,7 +145,7 @@ export class LoggedModelStore {
       )
     }
     await dbCall(`logged model "${modelId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         await this.touch(trx, modelId)
         await trx
           .updateTable('tracking_logged_models')
@@ -160,7 +161,7 @@ export class LoggedModelStore {
   async logParams(modelId: string, params: readonly KeyValue[]): Promise<void> {
     checkPairs('logged model param', params)
     await dbCall(`logged model "${modelId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         await this.touch(trx, modelId)
         await this.upsert(trx, 'tracking_logged_model_params', modelId, params)
       }),
@@ -171,7 +172,7 @@ export class LoggedModelStore {
   async setTags(modelId: string, tags: readonly KeyValue[]): Promise<void> {
     checkPairs('logged model tag', tags)
     await dbCall(`logged model "${modelId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         await this.touch(trx, modelId)
         await this.upsert(trx, 'tracking_logged_model_tags', modelId, tags)
       }),
@@ -194,7 +195,7 @@ export class LoggedModelStore {
   /** Soft-deletes a logged model; it then reads as `NOT_FOUND`. */
   async delete(modelId: string): Promise<void> {
     await dbCall(`logged model "${modelId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         await this.touch(trx, modelId)
         await trx
           .updateTable('tracking_logged_models')

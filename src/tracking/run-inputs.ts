@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import { parseNodeId } from '../data/lineage/index.js'
-import { dbCall, requireActiveRunRow, type TrackingContext, type TrackingDb } from './tracking-context.js'
+import {
+  dbCall,
+  requireActiveRunRow,
+  type TrackingContext,
+  type TrackingDb,
+  writeTx,
+} from './tracking-context.js'
 import { newDatasetId } from './tracking-ids.js'
 import { DATASET_CONTEXT_TAG, type DatasetInput, type ModelIo } from './tracking-types.js'
 
@@ -117,7 +123,7 @@ export async function logInputs(
 ): Promise<void> {
   for (const d of inputs.datasets ?? []) checkDataset(d)
   await dbCall(`inputs of run "${runId}"`, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    writeTx(ctx, async (trx) => {
       const run = await requireActiveRunRow(trx, runId)
       for (const d of inputs.datasets ?? []) await linkDataset(trx, run.experiment_id, runId, d)
       await linkModels(trx, runId, inputs.models ?? [], 'input')
@@ -132,7 +138,7 @@ export async function logOutputs(
   models: readonly ModelIo[],
 ): Promise<void> {
   await dbCall(`outputs of run "${runId}"`, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    writeTx(ctx, async (trx) => {
       await requireActiveRunRow(trx, runId)
       await linkModels(trx, runId, models, 'output')
     }),
@@ -160,7 +166,7 @@ export async function logLineageInput(
 ): Promise<void> {
   const { key } = parseNodeId(nodeId)
   await dbCall(`input "${nodeId}" of run "${runId}"`, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    writeTx(ctx, async (trx) => {
       const run = await requireActiveRunRow(trx, runId)
       await ctx.lineage.record(
         {

@@ -7,6 +7,7 @@ import {
   storedValue,
   type TrackingContext,
   type TrackingDb,
+  writeTx,
 } from './tracking-context.js'
 import type { MetricRow } from './tracking-migrations.js'
 import { type MetricInput, RUN_NAME_TAG } from './tracking-types.js'
@@ -24,6 +25,9 @@ export interface LogBatchInput {
   params?: readonly KeyValue[]
   tags?: readonly KeyValue[]
 }
+
+const byKey = (a: readonly [string, ...unknown[]], b: readonly [string, ...unknown[]]) =>
+  a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0
 
 type NormalizedMetric = MetricRow & {
   run_id: string
@@ -106,7 +110,7 @@ export async function logBatch(ctx: TrackingContext, runId: string, batch: LogBa
     }
   })
   await dbCall(`run "${runId}" data`, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    writeTx(ctx, async (trx) => {
       await requireActiveRunRow(trx, runId)
       if (params.size > 0) await writeParams(trx, runId, params)
       if (metrics.length > 0) await writeMetrics(trx, metrics)
@@ -116,7 +120,7 @@ export async function logBatch(ctx: TrackingContext, runId: string, batch: LogBa
 }
 
 async function writeParams(trx: TrackingDb, runId: string, params: Map<string, string>): Promise<void> {
-  const rows = [...params].map(([key, value]) => ({ run_id: runId, key, value }))
+  const rows = [...params].sort(byKey).map(([key, value]) => ({ run_id: runId, key, value }))
   await trx
     .insertInto('tracking_params')
     .values(rows)
@@ -162,7 +166,8 @@ async function writeMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): Promi
       latest.set(m.key, m)
     }
   }
-  for (const part of chunks([...latest.values()])) {
+  // Sorted keys: concurrent batches on one run lock rows in the same order (no deadlock).
+  for (const part of chunks([...latest.values()].sort((a, b) => byKey([a.key], [b.key])))) {
     await trx
       .insertInto('tracking_latest_metrics')
       .values(part)
@@ -221,7 +226,7 @@ async function writeModelMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): 
 async function writeTags(trx: TrackingDb, runId: string, tags: Map<string, string>): Promise<void> {
   await trx
     .insertInto('tracking_tags')
-    .values([...tags].map(([key, value]) => ({ run_id: runId, key, value })))
+    .values([...tags].sort(byKey).map(([key, value]) => ({ run_id: runId, key, value })))
     .onConflict((oc) =>
       oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
     )

@@ -15,6 +15,7 @@ import {
   requireRunRow,
   type TrackingContext,
   toRunInfo,
+  writeTx,
 } from './tracking-context.js'
 import { newRunId, randomRunName } from './tracking-ids.js'
 import {
@@ -94,7 +95,7 @@ export class RunStore {
     if (options.status !== undefined) validateRunStatus(options.status)
     const runId = newRunId()
     await dbCall(`run "${runId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         const exp = await requireExperimentRow(trx, experimentId)
         if (exp.lifecycle_stage !== 'active') {
           throw new StrataError(
@@ -175,7 +176,7 @@ export class RunStore {
     if (changes.runName !== undefined)
       validateValue('run', 'name', changes.runName, TRACKING_LIMITS.runNameLength)
     await dbCall(`run "${runId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         await requireActiveRunRow(trx, runId)
         const set = {
           ...(changes.status === undefined ? {} : { status: changes.status }),
@@ -321,7 +322,7 @@ export class RunStore {
   /** MLflow 2.x `runs/log-model`: appends the model's JSON document to the `mlflow.log-model.history` tag. */
   async recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
     await dbCall(`run "${runId}"`, () =>
-      this.ctx.db.transaction().execute(async (trx) => {
+      writeTx(this.ctx, async (trx) => {
         await requireActiveRunRow(trx, runId)
         const prev = await trx
           .selectFrom('tracking_tags')

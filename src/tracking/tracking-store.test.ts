@@ -244,6 +244,26 @@ describeMetadata('TrackingStore', (openFresh) => {
     expect((await tracking.runs.get(info.runId)).data.metrics.f1?.value).toBe(0.5)
   })
 
+  it('lands concurrent batches on one run without deadlocks or lost latest values', async () => {
+    const { tracking } = await openTracking(openFresh)
+    const { info } = await tracking.runs.create({})
+    const keys = Array.from({ length: 20 }, (_, i) => `k${i}`)
+    await Promise.all(
+      Array.from({ length: 8 }, (_, b) => {
+        const order = b % 2 === 0 ? keys : [...keys].reverse()
+        return tracking.runs.logBatch(info.runId, {
+          metrics: order.map((key) => ({ key, value: b, timestamp: 100, step: b })),
+          tags: order.map((key) => ({ key, value: String(b) })).slice(0, 5),
+          params: [{ key: 'shared', value: 'same' }],
+        })
+      }),
+    )
+    const run = await tracking.runs.get(info.runId)
+    for (const key of keys) expect(run.data.metrics[key]).toEqual({ value: 7, timestamp: 100, step: 7 })
+    expect((await tracking.runs.metricHistory(info.runId, 'k3')).items).toHaveLength(8)
+    expect(run.data.params).toEqual({ shared: 'same' })
+  })
+
   it('stores NaN and infinities', async () => {
     const { tracking } = await openTracking(openFresh)
     const { info } = await tracking.runs.create({})
