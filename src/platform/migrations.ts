@@ -1,9 +1,14 @@
 import { lineageMigrations } from '../data/lineage/index.js'
 import type { Migration } from '../db/index.js'
+import { registryMigrations } from '../registry/index.js'
 import { trackingMigrations } from '../tracking/index.js'
 
 /**
  * Every domain's metadata migrations. Each domain owns its list (ids prefixed by the domain);
  * the platform only concatenates them.
  */
-export const ALL_MIGRATIONS: readonly Migration[] = [...lineageMigrations, ...trackingMigrations]
+export const ALL_MIGRATIONS: readonly Migration[] = [
+  ...lineageMigrations,
+  ...trackingMigrations,
+  ...registryMigrations,
+]

@@ -1,0 +1,660 @@
+import { createHash } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
+import { LineageGraphStore } from '../data/lineage/index.js'
+import { type MetadataDatabase, translateDbError } from '../db/index.js'
+import type { BlobStore } from '../ports/index.js'
+import { AliasBook } from './alias-book.js'
+import { inspectOnnxModel, type OnnxModelInfo } from './onnx/index.js'
+import {
+  parseRegistryFilter,
+  parseRegistryOrderBy,
+  type RegistryCondition,
+  type RegistryOrder,
+} from './registry-filter.js'
+import type { RegistryTables } from './registry-migrations.js'
+import {
+  assertFilePath,
+  assertMetrics,
+  assertModelName,
+  assertTag,
+  assertTags,
+  assertVersion,
+  parseVersion,
+} from './registry-names.js'
+import { conditionSql, decodePageToken, encodePageToken, orderSql } from './registry-query.js'
+import { loadModels, loadVersions } from './registry-rows.js'
+import {
+  type AliasEvent,
+  MODEL_FLAVORS,
+  type ModelFlavor,
+  type ModelVersion,
+  type Page,
+  type RegisteredModel,
+  type RegisterVersionInput,
+} from './registry-types.js'
+
+/** Options for {@link ModelRegistry}. */
+export interface ModelRegistryConfig {
+  metadata: MetadataDatabase
+  blobs: BlobStore
+  /** Where registrations are recorded as `run:<id>` → `model-version:<name>/<version>` (default: over `metadata`). */
+  lineage?: LineageGraphStore
+  /** Who acts when a call names nobody (default `$STRATA_USER`, else `$USER`, else null). */
+  actor?: string
+  /** Clock in epoch milliseconds (default `Date.now`). */
+  now?: () => number
+  /**
+   * Loads ONNX bytes and reports their signature (default: onnxruntime-node in this thread).
+   * Replace it to inspect in a worker thread: input and output are plain, cloneable data.
+   */
+  inspectOnnx?: (bytes: Uint8Array) => Promise<OnnxModelInfo>
+}
+
+/** A search over models or versions: MLflow filter text or structured conditions, order, paging. */
+export interface RegistrySearch {
+  filter?: string | RegistryCondition[]
+  /** Sort keys, structured or as MLflow `order_by` strings (`"version_number DESC"`). */
+  orderBy?: RegistryOrder[] | string[]
+  /** Page size (default 100 for models, 1000 for versions; at most 10 000). */
+  maxResults?: number
+  pageToken?: string
+}
+
+/** Where a version's files live in the blob store. */
+export function modelStoragePrefix(name: string, version: number): string {
+  return `models/${name}/${version}`
+}
+
+/** The lineage node of a model version. */
+export function modelVersionNodeId(name: string, version: number): string {
+  return `model-version:${name}/${version}`
+}
+
+/**
+ * The model registry: registered models, immutable numbered versions (files in the blob store,
+ * metadata in the metadata database), tags, and aliases with the history of every move.
+ * Queries are plain Kysely and behave the same on SQLite and Postgres.
+ *
+ * @example
+ * const registry = new ModelRegistry({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+ * const v = await registry.registerVersion('flight-delay', { onnx: bytes, runId: run.id })
+ * await registry.setAlias('flight-delay', 'champion', v.version)
+ */
+export class ModelRegistry {
+  private readonly db: Kysely<RegistryTables>
+  private readonly lineage: LineageGraphStore
+  private readonly now: () => number
+  private readonly inspect: (bytes: Uint8Array) => Promise<OnnxModelInfo>
+  private readonly aliases: AliasBook
+
+  constructor(private readonly config: ModelRegistryConfig) {
+    this.db = config.metadata.db.withTables<RegistryTables>()
+    this.lineage = config.lineage ?? new LineageGraphStore(config.metadata)
+    this.now = config.now ?? Date.now
+    this.inspect = config.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes))
+    this.aliases = new AliasBook(this.db, this.now, (name, version) => this.getVersion(name, version))
+  }
+
+  private actor(given?: string): string | null {
+    return given ?? this.config.actor ?? process.env.STRATA_USER ?? process.env.USER ?? null
+  }
+
+  /** Runs database work, translating driver errors (`what` names the object for messages). */
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw translateDbError(err, what)
+    }
+  }
+
+  // ── Registered models ────────────────────────────────────────────────────────────────────────
+
+  /** Creates a registered model; `ALREADY_EXISTS` when the name is taken. */
+  async createModel(
+    name: string,
+    options: { description?: string; tags?: Record<string, string>; actor?: string } = {},
+  ): Promise<RegisteredModel> {
+    assertModelName(name)
+    assertTags(options.tags ?? {})
+    const now = this.now()
+    await this.run(`registered model "${name}"`, () =>
+      this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('registry_models')
+          .values({
+            name,
+            description: options.description ?? '',
+            created_at: now,
+            updated_at: now,
+            created_by: this.actor(options.actor),
+            last_version: 0,
+          })
+          .execute()
+        const tags = Object.entries(options.tags ?? {})
+        if (tags.length > 0) {
+          await trx
+            .insertInto('registry_model_tags')
+            .values(tags.map(([key, value]) => ({ model: name, key, value })))
+            .execute()
+        }
+      }),
+    )
+    return this.getModel(name)
+  }
+
+  /** One registered model, or `NOT_FOUND`. */
+  async getModel(name: string): Promise<RegisteredModel> {
+    const row = await this.run('registered model', () =>
+      this.db.selectFrom('registry_models').selectAll().where('name', '=', name).executeTakeFirst(),
+    )
+    if (row === undefined) throw modelNotFound(name)
+    const [model] = await loadModels(this.db, [row])
+    return model as RegisteredModel
+  }
+
+  /** Changes a model's description. */
+  async updateModel(name: string, changes: { description?: string }): Promise<RegisteredModel> {
+    await this.touchModel(name, changes.description === undefined ? {} : { description: changes.description })
+    return this.getModel(name)
+  }
+
+  /** Deletes a model with its versions, tags, aliases and alias history, then its files. */
+  async deleteModel(name: string): Promise<void> {
+    const prefixes = await this.run(`registered model "${name}"`, () =>
+      this.db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('registry_versions')
+          .select(['storage_prefix', 'files'])
+          .where('model', '=', name)
+          .execute()
+        await trx.deleteFrom('registry_alias_events').where('model', '=', name).execute()
+        await trx.deleteFrom('registry_aliases').where('model', '=', name).execute()
+        await trx.deleteFrom('registry_version_tags').where('model', '=', name).execute()
+        await trx.deleteFrom('registry_versions').where('model', '=', name).execute()
+        await trx.deleteFrom('registry_model_tags').where('model', '=', name).execute()
+        const deleted = await trx.deleteFrom('registry_models').where('name', '=', name).executeTakeFirst()
+        if (Number(deleted.numDeletedRows) === 0) throw modelNotFound(name)
+        return rows
+      }),
+    )
+    for (const r of prefixes) await this.deleteFiles(r.storage_prefix, r.files)
+  }
+
+  /** Sets (or replaces) a tag on a model. */
+  async setModelTag(name: string, key: string, value: string): Promise<void> {
+    assertTag(key, value)
+    await this.run(`tag "${key}" of model "${name}"`, () =>
+      this.db.transaction().execute(async (trx) => {
+        await this.touchModel(name, {}, trx)
+        await trx
+          .insertInto('registry_model_tags')
+          .values({ model: name, key, value })
+          .onConflict((oc) => oc.columns(['model', 'key']).doUpdateSet({ value }))
+          .execute()
+      }),
+    )
+  }
+
+  /** Removes a tag from a model (a missing tag is fine; a missing model is `NOT_FOUND`). */
+  async deleteModelTag(name: string, key: string): Promise<void> {
+    await this.run(`tag "${key}" of model "${name}"`, () =>
+      this.db.transaction().execute(async (trx) => {
+        await this.touchModel(name, {}, trx)
+        await trx.deleteFrom('registry_model_tags').where('model', '=', name).where('key', '=', key).execute()
+      }),
+    )
+  }
+
+  /** Registered models matching a search (default: all, by name). */
+  async searchModels(search: RegistrySearch = {}): Promise<Page<RegisteredModel>> {
+    const { conditions, order, limit, offset } = this.searchParts(search, 100)
+    const rows = await this.run('registered models', () => {
+      let q = this.db.selectFrom('registry_models as m').selectAll('m')
+      for (const c of conditions) q = q.where(conditionSql('models', this.config.metadata.dialect, c))
+      return q
+        .orderBy(orderSql('models', order))
+        .limit(limit + 1)
+        .offset(offset)
+        .execute()
+    })
+    const items = await loadModels(this.db, rows.slice(0, limit))
+    return { items, nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : null }
+  }
+
+  // ── Versions ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Registers a new version. An ONNX model is loaded with onnxruntime first (a model that does not
+   * load is rejected with `INVALID_ARGUMENT` and onnxruntime's message) and its real signature is
+   * recorded. The version number is allocated atomically (concurrent registrations get distinct
+   * numbers), the files are stored under `models/<name>/<version>/`, then the version becomes
+   * `READY` and, with a `runId`, lineage records `run:<runId>` → `model-version:<name>/<version>`.
+   */
+  async registerVersion(name: string, input: RegisterVersionInput): Promise<ModelVersion> {
+    assertModelName(name)
+    const flavor = input.flavor ?? (input.onnx ? 'onnx' : (input.files?.length ?? 0) > 0 ? 'js' : 'external')
+    const files = [...(input.onnx ? [{ path: 'model.onnx', bytes: input.onnx }] : []), ...(input.files ?? [])]
+    checkVersionInput(flavor, input, files)
+    const info = flavor === 'onnx' && input.onnx ? await this.inspect(input.onnx) : null
+    const signature = info?.signature ?? input.signature ?? null
+    const fileMeta = files.map((f) => ({
+      path: f.path,
+      size: f.bytes.byteLength,
+      sha256: createHash('sha256').update(f.bytes).digest('hex'),
+    }))
+    const actor = this.actor(input.actor)
+    const now = this.now()
+    const version = await this.run(`model "${name}"`, () =>
+      this.db.transaction().execute(async (trx) => {
+        if (input.createModel !== false) {
+          await trx
+            .insertInto('registry_models')
+            .values({
+              name,
+              description: '',
+              created_at: now,
+              updated_at: now,
+              created_by: actor,
+              last_version: 0,
+            })
+            .onConflict((oc) => oc.column('name').doNothing())
+            .execute()
+        }
+        // Incrementing the counter row locks it (Postgres row lock, SQLite write lock) until commit.
+        const allocated = await trx
+          .updateTable('registry_models')
+          .set((eb) => ({ last_version: eb('last_version', '+', 1), updated_at: now }))
+          .where('name', '=', name)
+          .returning('last_version')
+          .executeTakeFirst()
+        if (allocated === undefined) throw modelNotFound(name)
+        const v = Number(allocated.last_version)
+        const prefix = files.length > 0 ? modelStoragePrefix(name, v) : null
+        const { signature: _, ...header } = info ?? { signature: null }
+        await trx
+          .insertInto('registry_versions')
+          .values({
+            model: name,
+            version: v,
+            flavor,
+            source: input.source ?? prefix ?? '',
+            run_id: input.runId ?? null,
+            run_link: input.runLink ?? null,
+            description: input.description ?? '',
+            status: files.length > 0 ? 'PENDING_REGISTRATION' : 'READY',
+            status_message: null,
+            signature: signature === null ? null : JSON.stringify(signature),
+            metrics: JSON.stringify(input.metrics ?? {}),
+            files: JSON.stringify(fileMeta),
+            storage_prefix: prefix,
+            details: JSON.stringify(info === null ? {} : { onnx: header }),
+            created_at: now,
+            updated_at: now,
+            created_by: actor,
+          })
+          .execute()
+        const tags = Object.entries(input.tags ?? {})
+        if (tags.length > 0) {
+          await trx
+            .insertInto('registry_version_tags')
+            .values(tags.map(([key, value]) => ({ model: name, version: v, key, value })))
+            .execute()
+        }
+        if (files.length === 0) await this.recordLineage(trx, name, v, input.runId)
+        return v
+      }),
+    )
+    if (files.length > 0) await this.storeFiles(name, version, files, input.runId)
+    return this.getVersion(name, version)
+  }
+
+  private async storeFiles(
+    name: string,
+    version: number,
+    files: { path: string; bytes: Uint8Array }[],
+    runId: string | undefined,
+  ): Promise<void> {
+    const prefix = modelStoragePrefix(name, version)
+    try {
+      for (const f of files) await this.config.blobs.put(`${prefix}/${f.path}`, f.bytes)
+    } catch (err) {
+      const message = `storing the files failed: ${errorMessage(err)}`
+      await this.db
+        .updateTable('registry_versions')
+        .set({ status: 'FAILED_REGISTRATION', status_message: message, updated_at: this.now() })
+        .where('model', '=', name)
+        .where('version', '=', version)
+        .execute()
+        .catch(() => {})
+      throw isStrataError(err)
+        ? new StrataError(err.code, `model "${name}" version ${version}: ${message}`, { cause: err })
+        : new StrataError('UNAVAILABLE', `model "${name}" version ${version}: ${message}`, { cause: err })
+    }
+    await this.run(`model "${name}" version ${version}`, () =>
+      this.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('registry_versions')
+          .set({ status: 'READY', updated_at: this.now() })
+          .where('model', '=', name)
+          .where('version', '=', version)
+          .execute()
+        await this.recordLineage(trx, name, version, runId)
+      }),
+    )
+  }
+
+  private async recordLineage(trx: Kysely<RegistryTables>, name: string, version: number, runId?: string) {
+    await this.lineage.record(
+      {
+        inputs: runId === undefined ? [] : [`run:${runId}`],
+        output: { id: modelVersionNodeId(name, version), label: `${name} v${version}` },
+        activity: 'register',
+      },
+      trx as unknown as Kysely<object>,
+    )
+  }
+
+  /** One version, or `NOT_FOUND` naming the model or the version. */
+  async getVersion(name: string, version: number): Promise<ModelVersion> {
+    assertVersion(version)
+    const row = await this.run('model version', () =>
+      this.db
+        .selectFrom('registry_versions')
+        .selectAll()
+        .where('model', '=', name)
+        .where('version', '=', version)
+        .executeTakeFirst(),
+    )
+    if (row === undefined) {
+      await this.getModel(name)
+      throw new StrataError('NOT_FOUND', `model "${name}" has no version ${version}`, {
+        details: { name, version },
+      })
+    }
+    const [v] = await loadVersions(this.db, [row])
+    return v as ModelVersion
+  }
+
+  /** The highest-numbered version of a model, or `NOT_FOUND` when it has none. */
+  async latestVersion(name: string): Promise<ModelVersion> {
+    const model = await this.getModel(name)
+    if (model.latestVersion === null) {
+      throw new StrataError('NOT_FOUND', `model "${name}" has no versions yet`, { details: { name } })
+    }
+    return this.getVersion(name, model.latestVersion)
+  }
+
+  /**
+   * Resolves a reference: `name@alias`, `name/3` (a version), or `name` (the latest version).
+   *
+   * @example
+   * const champion = await registry.resolve('flight-delay@champion')
+   */
+  async resolve(ref: string): Promise<ModelVersion> {
+    const at = ref.lastIndexOf('@')
+    if (at > 0) return this.getVersionByAlias(ref.slice(0, at), ref.slice(at + 1))
+    const slash = ref.lastIndexOf('/')
+    if (slash > 0) return this.getVersion(ref.slice(0, slash), parseVersion(ref.slice(slash + 1)))
+    return this.latestVersion(ref)
+  }
+
+  /** Changes a version's description. */
+  async updateVersion(
+    name: string,
+    version: number,
+    changes: { description?: string },
+  ): Promise<ModelVersion> {
+    await this.getVersion(name, version)
+    if (changes.description !== undefined) {
+      const description = changes.description
+      await this.run('model version', () =>
+        this.db
+          .updateTable('registry_versions')
+          .set({ description, updated_at: this.now() })
+          .where('model', '=', name)
+          .where('version', '=', version)
+          .execute(),
+      )
+    }
+    return this.getVersion(name, version)
+  }
+
+  /** Deletes a version and its files; aliases pointing at it are removed (and that is recorded). */
+  async deleteVersion(name: string, version: number, options: { actor?: string } = {}): Promise<void> {
+    const existing = await this.getVersion(name, version)
+    await this.run(`model "${name}" version ${version}`, () =>
+      this.db.transaction().execute(async (trx) => {
+        await this.touchModel(name, {}, trx)
+        await this.aliases.dropVersion(trx, name, version, this.actor(options.actor))
+        await trx
+          .deleteFrom('registry_version_tags')
+          .where('model', '=', name)
+          .where('version', '=', version)
+          .execute()
+        await trx
+          .deleteFrom('registry_versions')
+          .where('model', '=', name)
+          .where('version', '=', version)
+          .execute()
+      }),
+    )
+    await this.deleteFiles(existing.storagePrefix, JSON.stringify(existing.files))
+  }
+
+  /** Sets (or replaces) a tag on a version. */
+  async setVersionTag(name: string, version: number, key: string, value: string): Promise<void> {
+    assertTag(key, value)
+    await this.getVersion(name, version)
+    await this.run(`tag "${key}" of model "${name}" version ${version}`, () =>
+      this.db
+        .insertInto('registry_version_tags')
+        .values({ model: name, version, key, value })
+        .onConflict((oc) => oc.columns(['model', 'version', 'key']).doUpdateSet({ value }))
+        .execute(),
+    )
+  }
+
+  /** Removes a tag from a version (a missing tag is fine). */
+  async deleteVersionTag(name: string, version: number, key: string): Promise<void> {
+    await this.getVersion(name, version)
+    await this.run('model version tag', () =>
+      this.db
+        .deleteFrom('registry_version_tags')
+        .where('model', '=', name)
+        .where('version', '=', version)
+        .where('key', '=', key)
+        .execute(),
+    )
+  }
+
+  /** Versions matching a search (default: all, by name then newest first). */
+  async searchVersions(search: RegistrySearch = {}): Promise<Page<ModelVersion>> {
+    const { conditions, order, limit, offset } = this.searchParts(search, 1000)
+    const rows = await this.run('model versions', () => {
+      let q = this.db.selectFrom('registry_versions as v').selectAll('v')
+      for (const c of conditions) q = q.where(conditionSql('versions', this.config.metadata.dialect, c))
+      return q
+        .orderBy(orderSql('versions', order))
+        .limit(limit + 1)
+        .offset(offset)
+        .execute()
+    })
+    const items = await loadVersions(this.db, rows.slice(0, limit))
+    return { items, nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : null }
+  }
+
+  /** Every version of one model, newest first. */
+  async listVersions(name: string): Promise<ModelVersion[]> {
+    await this.getModel(name)
+    const out: ModelVersion[] = []
+    let pageToken: string | undefined
+    do {
+      const page = await this.searchVersions({
+        filter: [{ field: 'name', op: '=', value: name }],
+        ...(pageToken ? { pageToken } : {}),
+      })
+      out.push(...page.items)
+      pageToken = page.nextPageToken ?? undefined
+    } while (pageToken !== undefined)
+    return out
+  }
+
+  /** The bytes of one stored file of a version (default: its first file, e.g. `model.onnx`). */
+  async readFile(name: string, version: number, path?: string): Promise<Uint8Array> {
+    const v = await this.getVersion(name, version)
+    const file = path === undefined ? v.files[0] : v.files.find((f) => f.path === path)
+    if (file === undefined || v.storagePrefix === null) {
+      const have = v.files.map((f) => f.path).join(', ') || 'none'
+      throw new StrataError(
+        'NOT_FOUND',
+        `model "${name}" version ${version} has no file ${path === undefined ? '' : `"${path}" `}(files: ${have})`,
+      )
+    }
+    if (v.status !== 'READY') {
+      throw new StrataError(
+        'FAILED_PRECONDITION',
+        `model "${name}" version ${version} is ${v.status}, not READY${v.statusMessage ? `: ${v.statusMessage}` : ''}`,
+      )
+    }
+    const chunks: Uint8Array[] = []
+    for await (const chunk of await this.config.blobs.get(`${v.storagePrefix}/${file.path}`))
+      chunks.push(chunk)
+    return Buffer.concat(chunks)
+  }
+
+  // ── Aliases ──────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Points `alias` at a `READY` version, recording the move (who, when, from → to). Returns the
+   * recorded event, or `null` when the alias already pointed there.
+   */
+  setAlias(
+    name: string,
+    alias: string,
+    version: number,
+    options: { actor?: string; reason?: string } = {},
+  ): Promise<AliasEvent | null> {
+    return this.aliases.set(name, alias, version, this.actor(options.actor), options.reason ?? null)
+  }
+
+  /** Removes an alias (recorded as a move to `null`); `NOT_FOUND` when it is not set. */
+  deleteAlias(
+    name: string,
+    alias: string,
+    options: { actor?: string; reason?: string } = {},
+  ): Promise<AliasEvent> {
+    return this.aliases.delete(name, alias, this.actor(options.actor), options.reason ?? null)
+  }
+
+  /** The version an alias points at, or `NOT_FOUND`. */
+  getVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
+    return this.aliases.resolve(name, alias)
+  }
+
+  /** Every recorded alias move of a model (optionally one alias), oldest first. */
+  aliasHistory(name: string, options: { alias?: string } = {}): Promise<AliasEvent[]> {
+    return this.aliases.history(name, options.alias, () => this.getModel(name))
+  }
+
+  // ── Helpers ──────────────────────────────────────────────────────────────────────────────────
+
+  /** Bumps a model's `updated_at` (with changes), locking its row for the transaction; `NOT_FOUND` if missing. */
+  private async touchModel(
+    name: string,
+    changes: { description?: string },
+    trx?: Kysely<RegistryTables>,
+  ): Promise<void> {
+    const result = await this.run(`registered model "${name}"`, () =>
+      (trx ?? this.db)
+        .updateTable('registry_models')
+        .set({ ...changes, updated_at: this.now() })
+        .where('name', '=', name)
+        .executeTakeFirst(),
+    )
+    if (Number(result.numUpdatedRows) === 0) throw modelNotFound(name)
+  }
+
+  private searchParts(search: RegistrySearch, defaultLimit: number) {
+    const conditions =
+      typeof search.filter === 'string' ? parseRegistryFilter(search.filter) : (search.filter ?? [])
+    const order =
+      search.orderBy === undefined
+        ? []
+        : search.orderBy.every((o) => typeof o === 'string')
+          ? parseRegistryOrderBy(search.orderBy as string[])
+          : (search.orderBy as RegistryOrder[])
+    const limit = search.maxResults ?? defaultLimit
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `maxResults ${limit} is invalid; expected a whole number in 1…10000`,
+      )
+    }
+    return { conditions, order, limit, offset: decodePageToken(search.pageToken) }
+  }
+
+  private async deleteFiles(prefix: string | null, filesJson: string): Promise<void> {
+    if (prefix === null) return
+    for (const f of JSON.parse(filesJson) as { path: string }[])
+      await this.config.blobs.delete(`${prefix}/${f.path}`)
+  }
+}
+
+function modelNotFound(name: string): StrataError {
+  return new StrataError('NOT_FOUND', `registered model "${name}" does not exist`, { details: { name } })
+}
+
+function checkVersionInput(
+  flavor: ModelFlavor,
+  input: RegisterVersionInput,
+  files: { path: string; bytes: Uint8Array }[],
+): void {
+  if (!MODEL_FLAVORS.includes(flavor)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `flavor "${flavor}" is invalid; expected one of ${MODEL_FLAVORS.join(', ')}`,
+    )
+  }
+  if (flavor === 'onnx' && input.onnx === undefined) {
+    throw new StrataError('INVALID_ARGUMENT', 'an onnx version needs the model bytes in "onnx"')
+  }
+  if (flavor !== 'onnx' && input.onnx !== undefined) {
+    throw new StrataError('INVALID_ARGUMENT', `ONNX bytes were given but the flavor is "${flavor}"`)
+  }
+  if (flavor === 'js' && files.length === 0)
+    throw new StrataError('INVALID_ARGUMENT', 'a js version needs at least one file')
+  if (flavor === 'external' && files.length > 0) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      'an external version stores no files; give only its "source" URI',
+    )
+  }
+  if (flavor === 'external' && (input.source === undefined || input.source === '')) {
+    throw new StrataError('INVALID_ARGUMENT', 'an external version needs a "source" URI')
+  }
+  if (
+    input.source !== undefined &&
+    (input.source.includes('\0') || input.source.split(/[\\/]/).includes('..'))
+  ) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `source ${JSON.stringify(input.source)} is invalid; it may not contain ".." segments or NUL`,
+    )
+  }
+  const seen = new Set<string>()
+  for (const f of files) {
+    assertFilePath(f.path)
+    if (seen.has(f.path)) throw new StrataError('INVALID_ARGUMENT', `model file "${f.path}" is given twice`)
+    seen.add(f.path)
+  }
+  if (input.runId !== undefined && !/^\S{1,256}$/.test(input.runId)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `run id ${JSON.stringify(input.runId)} is invalid; expected 1–256 non-space characters`,
+    )
+  }
+  assertTags(input.tags ?? {})
+  assertMetrics(input.metrics ?? {})
+}
