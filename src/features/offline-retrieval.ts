@@ -8,19 +8,40 @@ import type { FeatureType } from './feature-types.js'
 import { fromStoredValue, isInvalid, showValue, toStoredValue } from './feature-validation.js'
 import { JsonlTableWriter } from './jsonl-table.js'
 import { runOnDemand } from './on-demand-runner.js'
-import { buildPointInTimeSql, type PitViewSide, ROW_COLUMN } from './point-in-time-join.js'
+import {
+  buildPointInTimeSql,
+  type PitJoinedSide,
+  type PitViewSide,
+  ROW_COLUMN,
+} from './point-in-time-join.js'
 import type { RetrievalPlan } from './retrieval-plan.js'
 import { ident, literal, timestampExpr } from './sql.js'
 import { describeColumns } from './view-compute.js'
 
+/** A feature view's rows as DuckDB sees them, or a join done by another engine. */
+export type ViewTable = ViewRows | ExternalJoin
+
 /** A feature view's rows as DuckDB sees them. */
-export interface ViewTable {
+export interface ViewRows {
   /** A DuckDB relation of the view's rows (join keys, timestamp, features). */
   relation: string
   /** The DuckDB type of the timestamp column. */
   timestampType: string
   /** Set when (entity, timestamp) pairs may repeat: the column whose greatest value wins. */
   dedupeBy?: string
+}
+
+/**
+ * A view joined outside DuckDB (a Postgres source): given the entity rows (a DuckDB relation of
+ * the row column, the join keys and `__strata_ts`, the row's `TIMESTAMP`), resolves a DuckDB relation with
+ * `ROW_COLUMN` and one column per requested feature, named as asked, ttl applied.
+ */
+export interface ExternalJoin {
+  join(request: {
+    entityRows: string
+    features: readonly { column: string; as: string }[]
+    tempDir: string
+  }): Promise<string>
 }
 
 /** Options of {@link runOfflineRetrieval}. */
@@ -82,10 +103,27 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
     if ('view' in out.from) columnOf.set(`${out.from.view}:${out.from.feature}`, out.name)
   }
   const hidden: string[] = []
-  const sides: PitViewSide[] = plan.views.map(({ view, features }) => {
+  const pending = plan.views.map(({ view, features }) => {
     const table = options.tables.get(view.name)
     if (table === undefined)
       throw new StrataError('INTERNAL', `no offline table for feature view "${view.name}"`)
+    const wanted = features.map((f) => {
+      const ref = `${view.name}:${f}`
+      let as = columnOf.get(ref)
+      if (as === undefined) {
+        as = `__in_${view.name}__${f}`
+        columnOf.set(ref, as)
+        hidden.push(as)
+      }
+      return { column: f, as }
+    })
+    if ('join' in table) {
+      const keys = view.joinKeys.map(ident).join(', ')
+      const entityRows = `(SELECT ${ident(entity.rowColumn)} AS ${ident(ROW_COLUMN)}, ${keys}, ${entity.timestampExpr} AS "__strata_ts" FROM ${entity.relation})`
+      return table
+        .join({ entityRows, features: wanted, tempDir: options.tempDir })
+        .then((joined): PitJoinedSide => ({ joined, columns: wanted.map((w) => w.as) }))
+    }
     const side: PitViewSide = {
       relation: table.relation,
       joinKeys: view.joinKeys,
@@ -93,20 +131,12 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
       timestamp: view.timestamp,
       timestampExpr: timestampExpr(ident(view.timestamp), table.timestampType),
       ttlMs: view.ttlMs,
-      features: features.map((f) => {
-        const ref = `${view.name}:${f}`
-        let as = columnOf.get(ref)
-        if (as === undefined) {
-          as = `__in_${view.name}__${f}`
-          columnOf.set(ref, as)
-          hidden.push(as)
-        }
-        return { column: f, as }
-      }),
+      features: wanted,
     }
     if (table.dedupeBy !== undefined) side.dedupeBy = table.dedupeBy
-    return side
+    return Promise.resolve<PitViewSide | PitJoinedSide>(side)
   })
+  const sides = await Promise.all(pending)
   const entitySide = {
     relation: entity.relation,
     rowColumn: entity.rowColumn,
@@ -129,10 +159,10 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
   }
 
   const joined = join(options.tempDir, `joined-${randomUUID()}.parquet`)
-  const computed = new JsonlTableWriter(
-    join(options.tempDir, `on-demand-${randomUUID()}.jsonl`),
-    plan.onDemand.map((o) => ({ name: o.name, type: o.type })),
-  )
+  const computed = new JsonlTableWriter(join(options.tempDir, `on-demand-${randomUUID()}.jsonl`), [
+    ...plan.onDemand.map((o) => ({ name: o.name, type: o.type })),
+    { name: ROW_COLUMN, type: 'int' as const },
+  ])
   try {
     await engine.writeParquet(buildPointInTimeSql(entitySide, sides, { includeRowColumn: true }), joined)
     const inputs: { column: string; name: string; type: FeatureType }[] = []
@@ -140,7 +170,7 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
       for (const f of features) {
         inputs.push({
           column: columnOf.get(`${view.name}:${f}`) ?? f,
-          name: f,
+          name: `${view.name}:${f}`,
           type: view.features[f] ?? 'string',
         })
       }
@@ -161,15 +191,11 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
       }
     }
     await computed.close()
-    const withRow = new JsonlTableWriter(computed.path, [
-      ...computed.columns,
-      { name: ROW_COLUMN, type: 'int' },
-    ])
     const keep = [
       ...entity.columns.map((c) => `j.${ident(c.name)}`),
       ...plan.outputs.map((o) => ('view' in o.from ? `j.${ident(o.name)}` : `o.${ident(o.name)}`)),
     ]
-    const sql = `SELECT ${keep.join(', ')} FROM ${parquet(joined)} j JOIN ${withRow.relation()} o USING (${ident(ROW_COLUMN)}) ORDER BY j.${ident(ROW_COLUMN)}`
+    const sql = `SELECT ${keep.join(', ')} FROM ${parquet(joined)} j JOIN ${computed.relation()} o USING (${ident(ROW_COLUMN)}) ORDER BY j.${ident(ROW_COLUMN)}`
     const { rows } = await engine.writeParquet(sql, options.outPath)
     return {
       path: options.outPath,

@@ -3,8 +3,8 @@ import { isInvalid, type StoredFeatureValue, showValue, toStoredValue } from './
 import type { OnDemandFeature } from './on-demand-feature.js'
 
 /**
- * Runs an on-demand feature's function on `values` (every available input by name, in typed
- * form: numbers, strings, booleans, `Date`s or `null`) and checks its result against the
+ * Runs an on-demand feature's function on `values` (feature inputs keyed `view:feature`, request
+ * fields by name, in typed form: numbers, strings, booleans, `Date`s or `null`) and checks its result against the
  * declared type. The one code path used both for training sets and online requests.
  * Resolves the stored form (timestamps as epoch ms). A throwing function rejects with
  * `USER_CODE`; a result of the wrong type with `INVALID_ARGUMENT`.
@@ -15,7 +15,8 @@ export function runOnDemand(
   context: string,
 ): StoredFeatureValue {
   const input: Record<string, unknown> = {}
-  for (const sel of odfv.features) for (const f of sel.features) input[f] = values[f] ?? null
+  for (const sel of odfv.features)
+    for (const f of sel.features) input[f] = values[`${sel.view.name}:${f}`] ?? null
   for (const field of Object.keys(odfv.request)) input[field] = values[field] ?? null
   let result: unknown
   try {

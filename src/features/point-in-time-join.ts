@@ -41,6 +41,16 @@ export interface PitViewSide {
   timestampAs?: string
 }
 
+/**
+ * A view already joined elsewhere (e.g. in Postgres): a relation with one row per entity row,
+ * keyed by `ROW_COLUMN`, holding the output columns (ttl already applied).
+ */
+export interface PitJoinedSide {
+  joined: string
+  /** Output columns of the relation, in order. */
+  columns: readonly string[]
+}
+
 const KEY_SQL_TYPES: Record<JoinKeyType, string> = { string: 'VARCHAR', int: 'BIGINT' }
 
 /**
@@ -53,12 +63,12 @@ const KEY_SQL_TYPES: Record<JoinKeyType, string> = { string: 'VARCHAR', int: 'BI
  */
 export function buildPointInTimeSql(
   entity: PitEntitySide,
-  views: readonly PitViewSide[],
+  views: readonly (PitViewSide | PitJoinedSide)[],
   options: { includeRowColumn?: boolean } = {},
 ): string {
   const ctes: string[] = []
   const entityKeys = new Set<string>()
-  for (const v of views) for (const k of v.joinKeys) entityKeys.add(k)
+  for (const v of views) if (!('joined' in v)) for (const k of v.joinKeys) entityKeys.add(k)
   const replaced = [...entityKeys].filter((k) => entity.columns.includes(k))
   const casts = replaced.map((k) => `CAST(${ident(k)} AS ${KEY_SQL_TYPES[entity.keyTypes[k] ?? 'string']})`)
   const entitySelect = [
@@ -75,6 +85,12 @@ export function buildPointInTimeSql(
   const joins: string[] = []
   views.forEach((v, i) => {
     const alias = `__v${i}`
+    if ('joined' in v) {
+      ctes.push(`"${alias}" AS (SELECT * FROM ${v.joined})`)
+      joins.push(`LEFT JOIN "${alias}" ON "__e".${ident(ROW_COLUMN)} = "${alias}".${ident(ROW_COLUMN)}`)
+      for (const c of v.columns) selects.push(`"${alias}".${ident(c)}`)
+      return
+    }
     const cols = [
       ...v.joinKeys.map(
         (k, j) => `CAST(${ident(k)} AS ${KEY_SQL_TYPES[v.keyTypes[k] ?? 'string']}) AS "__k${j}"`,

@@ -1,0 +1,317 @@
+import { join } from 'node:path'
+import type { Kysely } from 'kysely'
+import { StrataError } from '../core/errors.js'
+import type { LineageGraphStore } from '../data/lineage/index.js'
+import type { MetadataDatabase } from '../db/index.js'
+import type { OnlineStore, TableEngine } from '../ports/index.js'
+import { FeatureCatalog } from './feature-catalog.js'
+import type { FeatureDataRepository } from './feature-data-repository.js'
+import type { FeaturePlan } from './feature-plan.js'
+import { type ApplyResult, FeatureRegistry } from './feature-registry.js'
+import type { FeatureService, ServiceItem, ValuesOf } from './feature-service.js'
+import type { FeatureView } from './feature-view.js'
+import type { FeatureTables } from './features-migrations.js'
+import { type MaterializeOptions, type MaterializeReport, materializeViews } from './materialize-views.js'
+import {
+  type OnlineEntities,
+  type OnlineFeatures,
+  type OnlinePlan,
+  planOnline,
+  readOnlineFeatures,
+} from './online-retrieval.js'
+import type { PostgresSourcePool } from './postgres-offline.js'
+import { planRetrieval } from './retrieval-plan.js'
+import type { TrainingSet } from './training-set.js'
+import { buildTrainingSet, type TrainingSetOptions } from './training-set-builder.js'
+import { ViewDataStore, viewVersionNode } from './view-data.js'
+
+/** Options of {@link FeatureStore}. */
+export interface FeatureStoreConfig {
+  metadata: MetadataDatabase
+  /** DuckDB: computes views and point-in-time joins. */
+  engine: TableEngine
+  /** The online store, or a function opening it on first use. */
+  online?: OnlineStore | (() => Promise<OnlineStore>)
+  /** Versioned datasets: sources, computed views and saved training sets live here. */
+  repository?: FeatureDataRepository
+  lineage?: LineageGraphStore
+  /** The project's definitions: a catalog, a module namespace, or a list. */
+  definitions: FeatureCatalog | Iterable<unknown> | Record<string, unknown>
+  /** Local cache and scratch directory (e.g. `.strata/features`). */
+  workDir: string
+  /** Project root for relative file-source paths (default the working directory). */
+  root?: string
+  /** Online namespace prefix (default `features`); use one per project sharing a store. */
+  namespacePrefix?: string
+  /** Dataset of computed views (default `feature-views`). */
+  featureDataset?: string
+  /** Dataset of saved training sets (default `training-sets`). */
+  trainingSetDataset?: string
+  /** Opens a connection pool for a Postgres source URL (e.g. `(url) => new pg.Pool({ connectionString: url })`). */
+  postgres?: (url: string) => PostgresSourcePool
+  /** Environment for Postgres source URLs (default `process.env`). */
+  env?: Record<string, string | undefined>
+}
+
+/** Online request: features or a service, and entity rows (objects or Feast-style columns). */
+export interface OnlineRequest {
+  features?: readonly (string | ServiceItem)[]
+  service?: FeatureService | string
+  entities: OnlineEntities
+  /** Request-time values for on-demand features (else read from `entities`). */
+  requestContext?: OnlineEntities
+  fullFeatureNames?: boolean
+  /** Clock for ttl checks (epoch ms; default now). */
+  now?: number
+}
+
+/**
+ * The feature store: definitions in code, versions in the metadata database, feature data as
+ * dataset commits, point-in-time training sets in DuckDB (or Postgres), and the latest values
+ * in the online store.
+ *
+ * @example
+ * const store = new FeatureStore({ metadata, engine, online, repository, lineage, definitions: await import('./features.ts'), workDir: '.strata/features' })
+ * await store.apply()
+ * const ts = await store.getTrainingSet({ entityRows, service: delayModel })
+ * await store.materialize({ incremental: true })
+ * const { rows } = await store.getOnlineFeatures({ service: delayModel, entities: { origin: ['SFO'] } })
+ */
+export class FeatureStore {
+  readonly catalog: FeatureCatalog
+  readonly registry: FeatureRegistry
+  private readonly db: Kysely<FeatureTables>
+  private readonly viewData: ViewDataStore
+  private readonly prefix: string
+  private readonly pools = new Map<string, PostgresSourcePool>()
+  private readonly hashes = new Map<string, Promise<string>>()
+  private readonly onlinePlans = new Map<string, Promise<OnlinePlan>>()
+  private onlineStore: Promise<OnlineStore> | undefined
+
+  constructor(private readonly config: FeatureStoreConfig) {
+    this.catalog =
+      config.definitions instanceof FeatureCatalog
+        ? config.definitions
+        : FeatureCatalog.from(config.definitions)
+    this.registry = new FeatureRegistry(config.metadata)
+    this.db = config.metadata.db.withTables<FeatureTables>()
+    this.prefix = config.namespacePrefix ?? 'features'
+    this.viewData = new ViewDataStore({
+      engine: config.engine,
+      metadata: config.metadata,
+      registry: this.registry,
+      repository: config.repository,
+      lineage: config.lineage,
+      workDir: config.workDir,
+      root: config.root ?? process.cwd(),
+      dataset: config.featureDataset ?? 'feature-views',
+    })
+  }
+
+  /** What `apply` would register, change or remove. */
+  plan(): Promise<FeaturePlan> {
+    return this.registry.plan(this.catalog)
+  }
+
+  /**
+   * Registers new versions of changed definitions (breaking changes need `allowBreaking`) and
+   * links each new feature-view version to the dataset commit its source resolves to now.
+   */
+  async apply(options: { allowBreaking?: boolean } = {}): Promise<ApplyResult & { warnings: string[] }> {
+    const result = await this.registry.apply(this.catalog, options)
+    const warnings: string[] = []
+    this.hashes.clear()
+    this.onlinePlans.clear()
+    for (const def of result.registered) {
+      if (def.kind !== 'feature-view') continue
+      const view = this.catalog.view(def.name)
+      const node = { id: viewVersionNode(view.name, def.version), label: `${view.name} v${def.version}` }
+      if (
+        view.source.kind !== 'dataset' ||
+        this.config.repository === undefined ||
+        this.config.lineage === undefined
+      ) {
+        await this.config.lineage?.upsertNode(node)
+        continue
+      }
+      try {
+        const commit = await this.config.repository.resolve(view.source.dataset, view.source.ref)
+        await this.config.lineage.record({
+          inputs: [`dataset-commit:${commit.id}`],
+          output: node,
+          activity: 'define',
+        })
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'NOT_FOUND') throw err
+        await this.config.lineage.upsertNode(node)
+        warnings.push(
+          `feature view "${view.name}": dataset ${view.source.dataset}@${view.source.ref} does not exist yet; lineage is recorded when it is first computed`,
+        )
+      }
+    }
+    return { ...result, warnings }
+  }
+
+  /** Computes (or finds) the offline data of views (default all non-Postgres views). */
+  async compute(views?: readonly string[]) {
+    const selected = (views ?? [...this.catalog.views.keys()]).map((v) => this.catalog.view(v))
+    const out = []
+    for (const view of selected) if (view.source.kind !== 'postgres') out.push(await this.viewData.get(view))
+    return out
+  }
+
+  /**
+   * A point-in-time correct training set: for each entity row and feature, the value with the
+   * latest event time ≤ the row's timestamp and within the view's ttl, else null; rows keep
+   * their order and duplicates. Without `entityRows`, `start`/`end` select every event of the
+   * views in that range as the rows.
+   */
+  getTrainingSet<S extends FeatureService>(
+    options: TrainingSetOptions & { service: S },
+  ): Promise<TrainingSet<ValuesOf<S>>>
+  getTrainingSet(options: TrainingSetOptions): Promise<TrainingSet>
+  getTrainingSet(options: TrainingSetOptions): Promise<TrainingSet> {
+    return buildTrainingSet(
+      {
+        engine: this.config.engine,
+        catalog: this.catalog,
+        registry: this.registry,
+        viewData: this.viewData,
+        repository: this.config.repository,
+        workDir: this.config.workDir,
+        postgres: (view) => this.postgresPool(view),
+        context: {
+          engine: this.config.engine,
+          db: this.db,
+          repository: this.config.repository,
+          lineage: this.config.lineage,
+          dataset: this.config.trainingSetDataset ?? 'training-sets',
+        },
+      },
+      options,
+    )
+  }
+
+  /** Writes each view's latest values per entity to the online store (see {@link MaterializeOptions}). */
+  async materialize(options: MaterializeOptions = {}): Promise<MaterializeReport[]> {
+    return materializeViews(
+      {
+        engine: this.config.engine,
+        db: this.db,
+        online: await this.online(),
+        catalog: this.catalog,
+        registry: this.registry,
+        viewData: this.viewData,
+        prefix: this.prefix,
+        postgres: (view) => this.postgresPool(view),
+      },
+      options,
+    )
+  }
+
+  /**
+   * The latest materialized values for entity rows, typed by the service. One online read per
+   * join-key set; `OUTSIDE_MAX_AGE` past a view's ttl; on-demand features computed in-process.
+   */
+  getOnlineFeatures<S extends FeatureService>(
+    request: OnlineRequest & { service: S },
+  ): Promise<OnlineFeatures<ValuesOf<S>>>
+  getOnlineFeatures(request: OnlineRequest): Promise<OnlineFeatures>
+  async getOnlineFeatures(request: OnlineRequest): Promise<OnlineFeatures> {
+    const [online, bound] = await Promise.all([this.online(), this.onlinePlan(request)])
+    const options: { requestContext?: OnlineEntities; now?: number } = {}
+    if (request.requestContext !== undefined) options.requestContext = request.requestContext
+    if (request.now !== undefined) options.now = request.now
+    return readOnlineFeatures(online, bound, request.entities, options)
+  }
+
+  /** Closes Postgres source pools opened by the store (not the injected backends). */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()]
+    this.pools.clear()
+    await Promise.allSettled(pools.map((p) => p.end()))
+  }
+
+  private online(): Promise<OnlineStore> {
+    const online = this.config.online
+    if (online === undefined) {
+      return Promise.reject(
+        new StrataError('FAILED_PRECONDITION', 'the feature store has no online store configured'),
+      )
+    }
+    this.onlineStore ??= typeof online === 'function' ? online() : Promise.resolve(online)
+    return this.onlineStore
+  }
+
+  /** Plans are cached per request shape; the registry is checked once per view and process. */
+  private onlinePlan(request: OnlineRequest): Promise<OnlinePlan> {
+    const key =
+      typeof request.service === 'string'
+        ? `s:${request.service}:${request.fullFeatureNames === true}`
+        : request.service === undefined && request.features?.every((f) => typeof f === 'string')
+          ? `f:${request.features.join('\u0000')}:${request.fullFeatureNames === true}`
+          : undefined
+    const cached = key === undefined ? undefined : this.onlinePlans.get(key)
+    if (cached !== undefined) return cached
+    const build = async () => {
+      const items = this.catalog.itemsOf(request)
+      const service =
+        typeof request.service === 'string' ? this.catalog.service(request.service) : request.service
+      const plan = planRetrieval(items, {
+        ...(request.fullFeatureNames === undefined ? {} : { fullFeatureNames: request.fullFeatureNames }),
+        ...(service === undefined ? {} : { service }),
+      })
+      const hashes = new Map<string, string>()
+      for (const { view } of plan.views) hashes.set(view.name, await this.dataHash(view))
+      for (const odfv of plan.onDemand) await this.registry.resolve(odfv)
+      return planOnline(plan, this.prefix, hashes)
+    }
+    const promise = build()
+    if (key !== undefined) {
+      this.onlinePlans.set(key, promise)
+      promise.catch(() => this.onlinePlans.delete(key))
+    }
+    return promise
+  }
+
+  private dataHash(view: FeatureView): Promise<string> {
+    let hash = this.hashes.get(view.name)
+    if (hash === undefined) {
+      hash = this.registry.resolve(view).then((v) => v.dataHash ?? '')
+      this.hashes.set(view.name, hash)
+      hash.catch(() => this.hashes.delete(view.name))
+    }
+    return hash
+  }
+
+  private postgresPool(view: FeatureView): PostgresSourcePool {
+    if (view.source.kind !== 'postgres')
+      throw new StrataError('INTERNAL', `view "${view.name}" is not a Postgres view`)
+    const env = this.config.env ?? process.env
+    const url = view.source.url ?? env[view.source.urlEnv]
+    if (url === undefined || url === '') {
+      throw new StrataError(
+        'FAILED_PRECONDITION',
+        `feature view "${view.name}" reads Postgres table ${view.source.table}, but ${view.source.urlEnv} is not set; set it to a postgres:// URL`,
+      )
+    }
+    const open = this.config.postgres
+    if (open === undefined) {
+      throw new StrataError(
+        'FAILED_PRECONDITION',
+        `feature view "${view.name}" reads Postgres, but no Postgres connector is configured`,
+      )
+    }
+    let pool = this.pools.get(url)
+    if (pool === undefined) {
+      pool = open(url)
+      this.pools.set(url, pool)
+    }
+    return pool
+  }
+}
+
+/** Default local work directory of the feature store inside a project. */
+export function defaultFeatureWorkDir(root: string): string {
+  return join(root, '.strata', 'features')
+}
