@@ -257,18 +257,22 @@ export class RunStore {
     }
   }
 
-  /** Every value logged for a metric, ordered by step, then timestamp, then value; paged. */
+  /**
+   * Every value logged for a metric, ordered by step, then timestamp, then value. Without
+   * `maxResults` the whole history comes back in one page (MLflow's behaviour for clients that
+   * do not page); with it, pages hold at most 25,000 values (larger requests are clamped).
+   */
   async metricHistory(
     runId: string,
     key: string,
     options: { maxResults?: number; pageToken?: string } = {},
   ): Promise<Page<Metric>> {
     await requireRunRow(this.ctx.db, runId)
-    const max = resolveMaxResults(
-      options.maxResults,
-      TRACKING_LIMITS.metricHistoryMaxResults,
-      TRACKING_LIMITS.metricHistoryMaxResults,
-    )
+    const cap = TRACKING_LIMITS.metricHistoryMaxResults
+    const max =
+      options.maxResults === undefined
+        ? 2 ** 53 - 2
+        : resolveMaxResults(Math.min(options.maxResults, cap), cap, cap)
     const offset = decodePageToken(options.pageToken)
     const rows = await this.ctx.db
       .selectFrom('tracking_metrics')

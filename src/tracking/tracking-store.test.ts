@@ -218,6 +218,12 @@ describeMetadata('TrackingStore', (openFresh) => {
     expect(rest.items).toHaveLength(200)
     expect(rest.nextPageToken).toBeUndefined()
     const steps = [...loss.items, ...rest.items].map((m) => m.step)
+    const all = await tracking.runs.metricHistory(info.runId, 'loss')
+    expect(all.items).toHaveLength(500)
+    expect(all.nextPageToken).toBeUndefined()
+    expect(
+      (await tracking.runs.metricHistory(info.runId, 'loss', { maxResults: 100_000 })).items,
+    ).toHaveLength(500)
     expect(steps).toEqual(Array.from({ length: 500 }, (_, i) => i))
 
     // Same step: ordered by timestamp; the latest value is the highest step, then timestamp.
