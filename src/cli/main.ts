@@ -3,13 +3,14 @@ import { StrataError } from '../core/errors.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
+import { registerModels } from './commands/models.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
 import { createCliContext, type GlobalOptions } from './context.js'
 import { type CliStreams, Output, processStreams } from './output.js'
 
 /** Every command module, in help order. */
-const COMMANDS = [registerInit, registerDoctor, registerLineage, registerRuns, registerServer]
+const COMMANDS = [registerInit, registerDoctor, registerLineage, registerRuns, registerModels, registerServer]
 
 /**
  * Runs the `strata` CLI with `argv` (without node and script) and resolves the exit code:
