@@ -1,4 +1,5 @@
 import { lineageMigrations } from '../data/lineage/index.js'
+import { dataMigrations } from '../data/repo/index.js'
 import type { Migration } from '../db/index.js'
 import { registryMigrations } from '../registry/index.js'
 import { trackingMigrations } from '../tracking/index.js'
@@ -9,6 +10,7 @@ import { trackingMigrations } from '../tracking/index.js'
  */
 export const ALL_MIGRATIONS: readonly Migration[] = [
   ...lineageMigrations,
+  ...dataMigrations,
   ...trackingMigrations,
   ...registryMigrations,
 ]

@@ -1,0 +1,19 @@
+/**
+ * Versioned data: datasets with content-addressed commits, branches, diff and merge
+ * (`repo`), the object store beneath them (`objects`), tabular schema inference and
+ * validation (`tabular`), and the lineage graph across every artifact kind (`lineage`).
+ */
+export * from './lineage/index.js'
+export {
+  type ChunkManifest,
+  DEFAULT_CHUNKER_CONFIG,
+  GearChunker,
+  type GearChunkerConfig,
+  type ObjectId,
+  ObjectStore,
+  type ObjectStoreConfig,
+  type StoredObject,
+  type WriteStats,
+} from './objects/index.js'
+export * from './repo/index.js'
+export * from './tabular/index.js'
