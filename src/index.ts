@@ -23,6 +23,15 @@ export {
   type StrataErrorOptions,
 } from './core/errors.js'
 export {
+  formatLineageDot,
+  formatLineageTree,
+  LINEAGE_KINDS,
+  type LineageEdge,
+  type LineageGraph,
+  LineageGraphStore,
+  type LineageNode,
+} from './data/lineage/index.js'
+export {
   type DoctorCheck,
   type InitResult,
   initProject,
@@ -33,3 +42,4 @@ export {
   type Strata,
 } from './platform/index.js'
 export type * from './ports/index.js'
+export * from './tracking/index.js'

@@ -1,7 +1,9 @@
 import type { BackendSetting, ResolvedConfig, StrataConfig } from '../core/config.js'
 import { resolveConfig } from '../core/config.js'
+import { LineageGraphStore } from '../data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../db/index.js'
 import type { BlobStore, OnlineStore, TableEngine } from '../ports/index.js'
+import type { TrackingStore } from '../tracking/index.js'
 import { type BackendTypes, openBackend } from './backend-registry.js'
 import { loadConfig } from './load-config.js'
 import { ALL_MIGRATIONS } from './migrations.js'
@@ -27,6 +29,10 @@ export interface Strata extends AsyncDisposable {
   blobs(): Promise<BlobStore>
   online(): Promise<OnlineStore>
   offline(): Promise<TableEngine>
+  /** The lineage graph over every artifact kind. */
+  lineage(): Promise<LineageGraphStore>
+  /** Experiments, runs, metrics and artifacts. */
+  tracking(): Promise<TrackingStore>
   /** Opens a backend without side effects (no migrations): used by `strata doctor`. */
   openRaw<S extends BackendSetting>(setting: S): Promise<BackendTypes[S]>
   close(): Promise<void>
@@ -62,6 +68,17 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
     }
     return p
   }
+  // Domain services hold no resources of their own: cached, never closed.
+  const services = new Map<string, Promise<unknown>>()
+  const service = <T>(key: string, create: () => Promise<T>): Promise<T> => {
+    let p = services.get(key) as Promise<T> | undefined
+    if (p === undefined) {
+      p = create()
+      p.catch(() => services.delete(key))
+      services.set(key, p)
+    }
+    return p
+  }
   const backend = <S extends BackendSetting>(setting: S) =>
     once(setting, () => openBackend(setting, config[setting], config.root))
 
@@ -81,10 +98,21 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
     blobs: () => backend('blobs'),
     online: () => backend('online'),
     offline: () => backend('offline'),
+    lineage: () => service('lineage', async () => new LineageGraphStore(await strata.metadata())),
+    tracking: () =>
+      service('tracking', async () => {
+        const { TrackingStore } = await import('../tracking/index.js')
+        return new TrackingStore({
+          metadata: await strata.metadata(),
+          blobs: await strata.blobs(),
+          lineage: await strata.lineage(),
+        })
+      }),
     openRaw: (setting) => openBackend(setting, config[setting], config.root),
     close: async () => {
       const all = opened.splice(0).reverse()
       cache.clear()
+      services.clear()
       await Promise.allSettled(all.map((b) => b.close()))
     },
     [Symbol.asyncDispose]: () => strata.close(),

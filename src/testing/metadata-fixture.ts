@@ -28,7 +28,11 @@ export function describeMetadata(title: string, body: (openFresh: OpenFreshMetad
     body(async () => {
       const dir = mkdtempSync(join(tmpdir(), 'strata-meta-'))
       dirs.push(dir)
-      const md = await openMetadataDatabase({ dialect: 'sqlite', location: join(dir, 'meta.db'), url: 'sqlite:test' })
+      const md = await openMetadataDatabase({
+        dialect: 'sqlite',
+        location: join(dir, 'meta.db'),
+        url: 'sqlite:test',
+      })
       open.push(md)
       return md
     })
@@ -41,7 +45,8 @@ export function describeMetadata(title: string, body: (openFresh: OpenFreshMetad
       if (schemas.length === 0) return
       const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
       const { sql } = await import('kysely')
-      for (const schema of schemas) await sql.raw(`drop schema if exists "${schema}" cascade`).execute(admin.db)
+      for (const schema of schemas)
+        await sql.raw(`drop schema if exists "${schema}" cascade`).execute(admin.db)
       await admin.close()
     })
     body(async () => {
@@ -52,7 +57,12 @@ export function describeMetadata(title: string, body: (openFresh: OpenFreshMetad
       await admin.close()
       schemas.push(schema)
       const location = withSearchPath(url, schema)
-      const md = await openMetadataDatabase({ dialect: 'postgres', location, url: 'postgres:test', poolSize: 4 })
+      const md = await openMetadataDatabase({
+        dialect: 'postgres',
+        location,
+        url: 'postgres:test',
+        poolSize: 4,
+      })
       open.push(md)
       return md
     })

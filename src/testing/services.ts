@@ -24,11 +24,7 @@ export function testServiceUrl(service: TestService): string | undefined {
  * @example
  * describeWithService('redis', 'RedisOnlineStore', (url) => { describeOnlineStore({ name: 'redis', create: () => … }) })
  */
-export function describeWithService(
-  service: TestService,
-  name: string,
-  body: (url: string) => void,
-): void {
+export function describeWithService(service: TestService, name: string, body: (url: string) => void): void {
   const url = testServiceUrl(service)
   if (url !== undefined) {
     describe(name, () => body(url))
