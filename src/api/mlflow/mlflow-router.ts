@@ -1,9 +1,11 @@
+import type { ModelRegistry } from '../../registry/index.js'
 import type { TrackingStore } from '../../tracking/index.js'
 import type { Mount } from '../api-app.js'
 import { Router } from '../router.js'
 import { MLFLOW_ARTIFACTS_PREFIX, mlflowArtifactsRouter } from './mlflow-artifacts-router.js'
 import { mlflowErrorFormatter } from './mlflow-errors.js'
 import { addLoggedModelRoutes } from './mlflow-logged-model-routes.js'
+import { addRegistryRoutes } from './mlflow-registry-routes.js'
 import { addTrackingRoutes } from './mlflow-tracking-routes.js'
 
 /** Where the MLflow REST API is served; `/ajax-api` mirrors it as MLflow's own server does. */
@@ -12,8 +14,7 @@ export const MLFLOW_API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] a
 /** The services the MLflow-compatible routers call, opened lazily on first request. */
 export interface MlflowServices {
   tracking(): Promise<TrackingStore>
-  /** Extra routes (the model registry) added to the `/api/2.0/mlflow` router. */
-  extend?: (router: Router) => void
+  registry(): Promise<ModelRegistry>
   /** Reported by `GET /version`. */
   version: string
 }
@@ -28,7 +29,7 @@ export function mlflowMounts(services: MlflowServices): Mount[] {
   const api: Router = new Router(mlflowErrorFormatter(() => api, MLFLOW_API_PREFIXES))
   addTrackingRoutes(api, services.tracking)
   addLoggedModelRoutes(api, services.tracking)
-  services.extend?.(api)
+  addRegistryRoutes(api, services.registry, services.tracking)
   const artifacts = mlflowArtifactsRouter(async () => (await services.tracking()).artifacts)
 
   const plain = (body: string) => () =>

@@ -1,0 +1,249 @@
+import { StrataError } from '../../core/errors.js'
+import {
+  type ModelRegistry,
+  type ModelVersion,
+  parseRegistryFilter,
+  parseVersion,
+  type RegisteredModel,
+  type RegistrySearch,
+} from '../../registry/index.js'
+import type { TrackingStore } from '../../tracking/index.js'
+import type { Router } from '../router.js'
+import { compact, keyValueList, pageJson, type WireObject } from './mlflow-json.js'
+import { MlflowMessage } from './mlflow-message.js'
+
+/** `models:/m-<hex>`: a version registered from an MLflow 3 logged model. */
+const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/
+/** `runs:/<run_id>/<path>`: a version registered from a run's artifacts. */
+const RUN_SOURCE = /^runs:\/([^/]+)\/?(.*)$/
+
+/** MLflow `ModelVersion`. Strata has no stages (deprecated since MLflow 2.9): `current_stage` is `"None"`. */
+export function modelVersionJson(v: ModelVersion): WireObject {
+  return compact({
+    name: v.name,
+    version: String(v.version),
+    creation_timestamp: v.createdAt,
+    last_updated_timestamp: v.updatedAt,
+    user_id: v.createdBy ?? undefined,
+    current_stage: 'None',
+    description: v.description,
+    source: v.source,
+    run_id: v.runId ?? undefined,
+    status: v.status,
+    status_message: v.statusMessage ?? undefined,
+    tags: keyValueList(v.tags),
+    run_link: v.runLink ?? undefined,
+    aliases: v.aliases,
+    model_id: LOGGED_MODEL_SOURCE.exec(v.source)?.[1],
+  })
+}
+
+/** MLflow `RegisteredModel`; `latest_versions` holds the newest version (the only stage is `None`). */
+export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] = []): WireObject {
+  return compact({
+    name: m.name,
+    creation_timestamp: m.createdAt,
+    last_updated_timestamp: m.updatedAt,
+    user_id: m.createdBy ?? undefined,
+    description: m.description,
+    latest_versions: latest.map(modelVersionJson),
+    tags: keyValueList(m.tags),
+    aliases: Object.entries(m.aliases).map(([alias, version]) => ({ alias, version: String(version) })),
+  })
+}
+
+/**
+ * MLflow model-registry RPCs (`model_registry.proto`) over the {@link ModelRegistry}. Versions
+ * registered through MLflow are `external` (Strata stores no files of its own; the files stay in
+ * the run's or logged model's artifacts) and are `READY` at once, so the client never polls.
+ */
+export function addRegistryRoutes(
+  router: Router,
+  registry: () => Promise<ModelRegistry>,
+  tracking: () => Promise<TrackingStore>,
+): void {
+  const rpc = (method: string, path: string, fn: (m: MlflowMessage, r: ModelRegistry) => Promise<unknown>) =>
+    router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await registry()))
+  const version = (m: MlflowMessage) => parseVersion(m.str('version'))
+  const withLatest = async (r: ModelRegistry, m: RegisteredModel) =>
+    registeredModelJson(m, m.latestVersion === null ? [] : [await r.getVersion(m.name, m.latestVersion)])
+
+  // Registered models.
+  rpc('POST', '/registered-models/create', async (m, r) => {
+    const description = m.optStr('description')
+    const model = await r.createModel(m.str('name'), {
+      tags: m.keyValues('tags'),
+      ...(description === undefined ? {} : { description }),
+    })
+    return { registered_model: registeredModelJson(model) }
+  })
+  rpc('GET', '/registered-models/get', async (m, r) => ({
+    registered_model: await withLatest(r, await r.getModel(m.str('name'))),
+  }))
+  for (const method of ['GET', 'POST'] as const) {
+    rpc(method, '/registered-models/search', async (m, r) => {
+      const { excludePrompts, ...options } = search(m)
+      const page = await r.searchModels(options)
+      const found = excludePrompts ? page.items.filter(notPrompt) : page.items
+      const items = await Promise.all(found.map((x) => withLatest(r, x)))
+      return pageJson('registered_models', items, page.nextPageToken ?? undefined)
+    })
+  }
+  rpc('PATCH', '/registered-models/update', async (m, r) => {
+    const description = m.optStr('description')
+    const model = await r.updateModel(m.str('name'), description === undefined ? {} : { description })
+    return { registered_model: registeredModelJson(model) }
+  })
+  rpc('POST', '/registered-models/rename', async (m) => {
+    throw new StrataError(
+      'UNSUPPORTED',
+      `renaming registered model "${m.str('name')}" is not supported by Strata's registry; register the versions under the new name instead`,
+    )
+  })
+  rpc('DELETE', '/registered-models/delete', async (m, r) => {
+    await r.deleteModel(m.str('name'))
+    return {}
+  })
+  rpc('POST', '/registered-models/set-tag', async (m, r) => {
+    await r.setModelTag(m.str('name'), m.str('key'), m.optStr('value') ?? '')
+    return {}
+  })
+  rpc('DELETE', '/registered-models/delete-tag', async (m, r) => {
+    await r.deleteModelTag(m.str('name'), m.str('key'))
+    return {}
+  })
+  for (const method of ['POST', 'GET'] as const) {
+    rpc(method, '/registered-models/get-latest-versions', async (m, r) => {
+      const model = await r.getModel(m.str('name'))
+      const stages = m.strings('stages').map((s) => s.toLowerCase())
+      // Every version is in stage "None"; asking only for other stages finds nothing.
+      const wantsNone = stages.length === 0 || stages.includes('none')
+      const latest =
+        wantsNone && model.latestVersion !== null ? [await r.getVersion(model.name, model.latestVersion)] : []
+      return { model_versions: latest.map(modelVersionJson) }
+    })
+  }
+
+  // Aliases.
+  rpc('POST', '/registered-models/alias', async (m, r) => {
+    await r.setAlias(m.str('name'), m.str('alias'), version(m))
+    return {}
+  })
+  rpc('GET', '/registered-models/alias', async (m, r) => ({
+    model_version: modelVersionJson(await r.getVersionByAlias(m.str('name'), m.str('alias'))),
+  }))
+  rpc('DELETE', '/registered-models/alias', async (m, r) => {
+    await r.deleteAlias(m.str('name'), m.str('alias'))
+    return {}
+  })
+
+  // Model versions.
+  rpc('POST', '/model-versions/create', async (m, r) => {
+    const source = m.str('source')
+    const modelId = m.optStr('model_id') || LOGGED_MODEL_SOURCE.exec(source)?.[1]
+    // As MLflow's server: a version of a logged model belongs to the run that produced it.
+    const runId =
+      m.optStr('run_id') ||
+      (modelId ? ((await (await tracking()).loggedModels.get(modelId)).sourceRunId ?? undefined) : undefined)
+    const runLink = m.optStr('run_link')
+    const description = m.optStr('description')
+    // MLflow 3 registers a logged model with source "models:/<model_id>"; fill it in when only the id came.
+    const effective = source === '' && modelId ? `models:/${modelId}` : source
+    const v = await r.registerVersion(m.str('name'), {
+      flavor: 'external',
+      source: effective,
+      createModel: false,
+      tags: m.keyValues('tags'),
+      ...(runId ? { runId } : {}),
+      ...(runLink ? { runLink } : {}),
+      ...(description === undefined ? {} : { description }),
+    })
+    return { model_version: modelVersionJson(v) }
+  })
+  rpc('GET', '/model-versions/get', async (m, r) => ({
+    model_version: modelVersionJson(await r.getVersion(m.str('name'), version(m))),
+  }))
+  for (const method of ['GET', 'POST'] as const) {
+    rpc(method, '/model-versions/search', async (m, r) => {
+      const { excludePrompts, ...options } = search(m)
+      const page = await r.searchVersions(options)
+      const found = excludePrompts ? page.items.filter(notPrompt) : page.items
+      return pageJson('model_versions', found.map(modelVersionJson), page.nextPageToken ?? undefined)
+    })
+  }
+  rpc('PATCH', '/model-versions/update', async (m, r) => {
+    const description = m.optStr('description')
+    const v = await r.updateVersion(
+      m.str('name'),
+      version(m),
+      description === undefined ? {} : { description },
+    )
+    return { model_version: modelVersionJson(v) }
+  })
+  rpc('DELETE', '/model-versions/delete', async (m, r) => {
+    await r.deleteVersion(m.str('name'), version(m))
+    return {}
+  })
+  rpc('POST', '/model-versions/set-tag', async (m, r) => {
+    await r.setVersionTag(m.str('name'), version(m), m.str('key'), m.optStr('value') ?? '')
+    return {}
+  })
+  rpc('DELETE', '/model-versions/delete-tag', async (m, r) => {
+    await r.deleteVersionTag(m.str('name'), version(m), m.str('key'))
+    return {}
+  })
+  rpc('GET', '/model-versions/get-download-uri', async (m, r) => {
+    const v = await r.getVersion(m.str('name'), version(m))
+    return { artifact_uri: await downloadUri(v, await tracking()) }
+  })
+  rpc('POST', '/model-versions/transition-stage', async (m) => {
+    throw new StrataError(
+      'UNSUPPORTED',
+      `stage transitions (model "${m.str('name')}") are not supported: stages are deprecated since MLflow 2.9; use aliases (set_registered_model_alias) instead`,
+    )
+  })
+}
+
+/** Where a version's files are: the logged model's or run's artifact location, else its source. */
+async function downloadUri(v: ModelVersion, tracking: TrackingStore): Promise<string> {
+  const logged = LOGGED_MODEL_SOURCE.exec(v.source)
+  if (logged?.[1] !== undefined) return (await tracking.loggedModels.get(logged[1])).artifactUri
+  const run = RUN_SOURCE.exec(v.source)
+  if (run?.[1] !== undefined) {
+    const root = (await tracking.runs.get(run[1])).info.artifactUri.replace(/\/+$/, '')
+    return run[2] ? `${root}/${run[2].replace(/\/+$/, '')}` : root
+  }
+  return v.source
+}
+
+/** The tag that marks MLflow prompts, which are stored as registered models. */
+const PROMPT_TAG = 'mlflow.prompt.is_prompt'
+
+/**
+ * Search options from an MLflow message. The mlflow client appends
+ * `tag.\`mlflow.prompt.is_prompt\` != 'true'` to every `search_registered_models` filter, meaning
+ * "not a prompt", which must also match models without that tag (MLflow's server special-cases
+ * it with an anti-join). Strata drops that condition here and {@link notPrompt} filters instead.
+ */
+function search(m: MlflowMessage): RegistrySearch & { excludePrompts: boolean } {
+  const filter = m.optStr('filter')
+  const orderBy = m.strings('order_by')
+  const maxResults = m.optInt('max_results')
+  const pageToken = m.optStr('page_token')
+  const conditions = filter ? parseRegistryFilter(filter) : []
+  const kept = conditions.filter(
+    (c) => !(c.field === `tags.${PROMPT_TAG}` && c.op === '!=' && 'value' in c && c.value === 'true'),
+  )
+  return {
+    ...(kept.length > 0 ? { filter: kept } : {}),
+    ...(orderBy.length > 0 ? { orderBy } : {}),
+    ...(maxResults === undefined ? {} : { maxResults }),
+    ...(pageToken ? { pageToken } : {}),
+    excludePrompts: kept.length < conditions.length,
+  }
+}
+
+/** False for models or versions tagged as MLflow prompts. */
+function notPrompt(x: { tags: Record<string, string> }): boolean {
+  return x.tags[PROMPT_TAG] !== 'true'
+}
