@@ -28,7 +28,9 @@ const CHUNK = 10_000
 
 /**
  * The view's rows as a Postgres query: its `sql` over `source`, or the table itself (with the
- * row's physical position, so that among equal timestamps the row stored last wins).
+ * row's physical position, so that among equal timestamps the row stored last wins, as the
+ * last row of a file does in DuckDB). With `sql`, rows sharing an entity and timestamp are
+ * picked arbitrarily: such a view should produce each (entity, timestamp) once.
  */
 function viewQuery(view: FeatureView): { sql: string; tieBreak: string } {
   const source = view.source as PostgresSource
@@ -225,7 +227,7 @@ export async function* postgresViewRows(
   view: FeatureView,
   range: { after?: number | null; from?: number | null; upTo?: number | null; latest: boolean },
 ): AsyncIterable<Row[]> {
-  const { sql: body } = viewQuery(view)
+  const { sql: body, tieBreak } = viewQuery(view)
   const ts = ident(view.timestamp)
   const keys = view.joinKeys.map((k) => `v.${ident(k)}`)
   const where: string[] = [...keys.map((k) => `${k} IS NOT NULL`), `v.${ts} IS NOT NULL`]
@@ -240,7 +242,9 @@ export async function* postgresViewRows(
     `(extract(epoch from v.${ts}::timestamptz) * 1000)::float8 AS ${ts}`,
     ...Object.entries(view.features).map(([f, type]) => featureSelect('v', f, type, f)),
   ]
-  const order = range.latest ? `ORDER BY ${keys.join(', ')}, v.${ts} DESC` : ''
+  const order = range.latest
+    ? `ORDER BY ${keys.join(', ')}, v.${ts} DESC${tieBreak.replace('"__strata_ctid"', 'v."__strata_ctid"')}`
+    : ''
   const distinct = range.latest ? `DISTINCT ON (${keys.join(', ')})` : ''
   const query = `WITH "__strata_view" AS (${body}) SELECT ${distinct} ${cols.join(', ')} FROM "__strata_view" v WHERE ${where.join(' AND ')} ${order}`
   const rows = await withSession(pool, view, async (session) => (await session.query(query, params)).rows)
