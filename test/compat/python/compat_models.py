@@ -68,6 +68,14 @@ if MLFLOW_3:
         check([o.model_id for o in outputs] == [model_id], "run outputs", outputs)
         check(lm.params.get("C") == "1.0", "run params copied onto the logged model", lm.params)
 
+else:
+    with step("mlflow 2.x log_model recorded the model on the run (runs/log-model)"):
+        import json
+
+        history = json.loads(client.get_run(first_run).data.tags["mlflow.log-model.history"])
+        check([h["artifact_path"] for h in history] == ["model"], "log-model history", history)
+        check("sklearn" in history[0]["flavors"], "sklearn flavor recorded", history[0]["flavors"])
+
 with mlflow.start_run(run_name="train-tree") as run:
     second_run = run.info.run_id
     with step("a second log_model under the same name adds version 2"):
