@@ -68,6 +68,10 @@ describeMetadata('ModelRegistry', (openFresh) => {
     ])
     expect(await blobs.stat('models/flight-delay/1/model.onnx')).toMatchObject({ size: onnx().byteLength })
     expect(Buffer.from(await registry.readFile('flight-delay', 1)).equals(Buffer.from(onnx()))).toBe(true)
+    expect(await failure(registry.readFile('flight-delay', 1, 'nope.bin'))).toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'model "flight-delay" version 1 has no file "nope.bin" (files: model.onnx)',
+    })
 
     const v2 = await registry.registerVersion('flight-delay', { onnx: onnx(1), runId: 'run-2' })
     expect(v2.version).toBe(2)

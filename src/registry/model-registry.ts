@@ -1,38 +1,32 @@
-import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
+import { StrataError } from '../core/errors.js'
 import { LineageGraphStore } from '../data/lineage/index.js'
-import { type MetadataDatabase, translateDbError } from '../db/index.js'
+import type { MetadataDatabase } from '../db/index.js'
 import type { BlobStore } from '../ports/index.js'
 import { AliasBook } from './alias-book.js'
 import { inspectOnnxModel, type OnnxModelInfo } from './onnx/index.js'
-import {
-  parseRegistryFilter,
-  parseRegistryOrderBy,
-  type RegistryCondition,
-  type RegistryOrder,
-} from './registry-filter.js'
 import type { RegistryTables } from './registry-migrations.js'
-import {
-  assertFilePath,
-  assertMetrics,
-  assertModelName,
-  assertTag,
-  assertTags,
-  assertVersion,
-  parseVersion,
-} from './registry-names.js'
-import { conditionSql, decodePageToken, encodePageToken, orderSql } from './registry-query.js'
+import { assertModelName, assertTag, assertTags, assertVersion, parseVersion } from './registry-names.js'
+import { conditionSql, encodePageToken, orderSql } from './registry-query.js'
 import { loadModels, loadVersions } from './registry-rows.js'
-import {
-  type AliasEvent,
-  MODEL_FLAVORS,
-  type ModelFlavor,
-  type ModelVersion,
-  type Page,
-  type RegisteredModel,
-  type RegisterVersionInput,
+import { type RegistrySearch, searchParts } from './registry-search.js'
+import type {
+  AliasEvent,
+  ModelFile,
+  ModelVersion,
+  Page,
+  RegisteredModel,
+  RegisterVersionInput,
 } from './registry-types.js'
+import {
+  modelNotFound,
+  type RegistrationContext,
+  registerModelVersion,
+  withDbErrors,
+} from './version-registration.js'
+
+export type { RegistrySearch } from './registry-search.js'
+export { modelStoragePrefix, modelVersionNodeId } from './version-registration.js'
 
 /** Options for {@link ModelRegistry}. */
 export interface ModelRegistryConfig {
@@ -51,26 +45,6 @@ export interface ModelRegistryConfig {
   inspectOnnx?: (bytes: Uint8Array) => Promise<OnnxModelInfo>
 }
 
-/** A search over models or versions: MLflow filter text or structured conditions, order, paging. */
-export interface RegistrySearch {
-  filter?: string | RegistryCondition[]
-  /** Sort keys, structured or as MLflow `order_by` strings (`"version_number DESC"`). */
-  orderBy?: RegistryOrder[] | string[]
-  /** Page size (default 100 for models, 1000 for versions; at most 10 000). */
-  maxResults?: number
-  pageToken?: string
-}
-
-/** Where a version's files live in the blob store. */
-export function modelStoragePrefix(name: string, version: number): string {
-  return `models/${name}/${version}`
-}
-
-/** The lineage node of a model version. */
-export function modelVersionNodeId(name: string, version: number): string {
-  return `model-version:${name}/${version}`
-}
-
 /**
  * The model registry: registered models, immutable numbered versions (files in the blob store,
  * metadata in the metadata database), tags, and aliases with the history of every move.
@@ -83,16 +57,20 @@ export function modelVersionNodeId(name: string, version: number): string {
  */
 export class ModelRegistry {
   private readonly db: Kysely<RegistryTables>
-  private readonly lineage: LineageGraphStore
   private readonly now: () => number
-  private readonly inspect: (bytes: Uint8Array) => Promise<OnnxModelInfo>
   private readonly aliases: AliasBook
+  private readonly registration: RegistrationContext
 
   constructor(private readonly config: ModelRegistryConfig) {
     this.db = config.metadata.db.withTables<RegistryTables>()
-    this.lineage = config.lineage ?? new LineageGraphStore(config.metadata)
     this.now = config.now ?? Date.now
-    this.inspect = config.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes))
+    this.registration = {
+      db: this.db,
+      blobs: config.blobs,
+      lineage: config.lineage ?? new LineageGraphStore(config.metadata),
+      now: this.now,
+      inspect: config.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes)),
+    }
     this.aliases = new AliasBook(this.db, this.now, (name, version) => this.getVersion(name, version))
   }
 
@@ -100,13 +78,8 @@ export class ModelRegistry {
     return given ?? this.config.actor ?? process.env.STRATA_USER ?? process.env.USER ?? null
   }
 
-  /** Runs database work, translating driver errors (`what` names the object for messages). */
-  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn()
-    } catch (err) {
-      throw translateDbError(err, what)
-    }
+  private run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withDbErrors(what, fn)
   }
 
   // ── Registered models ────────────────────────────────────────────────────────────────────────
@@ -209,7 +182,7 @@ export class ModelRegistry {
 
   /** Registered models matching a search (default: all, by name). */
   async searchModels(search: RegistrySearch = {}): Promise<Page<RegisteredModel>> {
-    const { conditions, order, limit, offset } = this.searchParts(search, 100)
+    const { conditions, order, limit, offset } = searchParts(search, 100)
     const rows = await this.run('registered models', () => {
       let q = this.db.selectFrom('registry_models as m').selectAll('m')
       for (const c of conditions) q = q.where(conditionSql('models', this.config.metadata.dialect, c))
@@ -233,127 +206,8 @@ export class ModelRegistry {
    * `READY` and, with a `runId`, lineage records `run:<runId>` → `model-version:<name>/<version>`.
    */
   async registerVersion(name: string, input: RegisterVersionInput): Promise<ModelVersion> {
-    assertModelName(name)
-    const flavor = input.flavor ?? (input.onnx ? 'onnx' : (input.files?.length ?? 0) > 0 ? 'js' : 'external')
-    const files = [...(input.onnx ? [{ path: 'model.onnx', bytes: input.onnx }] : []), ...(input.files ?? [])]
-    checkVersionInput(flavor, input, files)
-    const info = flavor === 'onnx' && input.onnx ? await this.inspect(input.onnx) : null
-    const signature = info?.signature ?? input.signature ?? null
-    const fileMeta = files.map((f) => ({
-      path: f.path,
-      size: f.bytes.byteLength,
-      sha256: createHash('sha256').update(f.bytes).digest('hex'),
-    }))
-    const actor = this.actor(input.actor)
-    const now = this.now()
-    const version = await this.run(`model "${name}"`, () =>
-      this.db.transaction().execute(async (trx) => {
-        if (input.createModel !== false) {
-          await trx
-            .insertInto('registry_models')
-            .values({
-              name,
-              description: '',
-              created_at: now,
-              updated_at: now,
-              created_by: actor,
-              last_version: 0,
-            })
-            .onConflict((oc) => oc.column('name').doNothing())
-            .execute()
-        }
-        // Incrementing the counter row locks it (Postgres row lock, SQLite write lock) until commit.
-        const allocated = await trx
-          .updateTable('registry_models')
-          .set((eb) => ({ last_version: eb('last_version', '+', 1), updated_at: now }))
-          .where('name', '=', name)
-          .returning('last_version')
-          .executeTakeFirst()
-        if (allocated === undefined) throw modelNotFound(name)
-        const v = Number(allocated.last_version)
-        const prefix = files.length > 0 ? modelStoragePrefix(name, v) : null
-        const { signature: _, ...header } = info ?? { signature: null }
-        await trx
-          .insertInto('registry_versions')
-          .values({
-            model: name,
-            version: v,
-            flavor,
-            source: input.source ?? prefix ?? '',
-            run_id: input.runId ?? null,
-            run_link: input.runLink ?? null,
-            description: input.description ?? '',
-            status: files.length > 0 ? 'PENDING_REGISTRATION' : 'READY',
-            status_message: null,
-            signature: signature === null ? null : JSON.stringify(signature),
-            metrics: JSON.stringify(input.metrics ?? {}),
-            files: JSON.stringify(fileMeta),
-            storage_prefix: prefix,
-            details: JSON.stringify(info === null ? {} : { onnx: header }),
-            created_at: now,
-            updated_at: now,
-            created_by: actor,
-          })
-          .execute()
-        const tags = Object.entries(input.tags ?? {})
-        if (tags.length > 0) {
-          await trx
-            .insertInto('registry_version_tags')
-            .values(tags.map(([key, value]) => ({ model: name, version: v, key, value })))
-            .execute()
-        }
-        if (files.length === 0) await this.recordLineage(trx, name, v, input.runId)
-        return v
-      }),
-    )
-    if (files.length > 0) await this.storeFiles(name, version, files, input.runId)
+    const version = await registerModelVersion(this.registration, name, input, this.actor(input.actor))
     return this.getVersion(name, version)
-  }
-
-  private async storeFiles(
-    name: string,
-    version: number,
-    files: { path: string; bytes: Uint8Array }[],
-    runId: string | undefined,
-  ): Promise<void> {
-    const prefix = modelStoragePrefix(name, version)
-    try {
-      for (const f of files) await this.config.blobs.put(`${prefix}/${f.path}`, f.bytes)
-    } catch (err) {
-      const message = `storing the files failed: ${errorMessage(err)}`
-      await this.db
-        .updateTable('registry_versions')
-        .set({ status: 'FAILED_REGISTRATION', status_message: message, updated_at: this.now() })
-        .where('model', '=', name)
-        .where('version', '=', version)
-        .execute()
-        .catch(() => {})
-      throw isStrataError(err)
-        ? new StrataError(err.code, `model "${name}" version ${version}: ${message}`, { cause: err })
-        : new StrataError('UNAVAILABLE', `model "${name}" version ${version}: ${message}`, { cause: err })
-    }
-    await this.run(`model "${name}" version ${version}`, () =>
-      this.db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('registry_versions')
-          .set({ status: 'READY', updated_at: this.now() })
-          .where('model', '=', name)
-          .where('version', '=', version)
-          .execute()
-        await this.recordLineage(trx, name, version, runId)
-      }),
-    )
-  }
-
-  private async recordLineage(trx: Kysely<RegistryTables>, name: string, version: number, runId?: string) {
-    await this.lineage.record(
-      {
-        inputs: runId === undefined ? [] : [`run:${runId}`],
-        output: { id: modelVersionNodeId(name, version), label: `${name} v${version}` },
-        activity: 'register',
-      },
-      trx as unknown as Kysely<object>,
-    )
   }
 
   /** One version, or `NOT_FOUND` naming the model or the version. */
@@ -471,7 +325,7 @@ export class ModelRegistry {
 
   /** Versions matching a search (default: all, by name then newest first). */
   async searchVersions(search: RegistrySearch = {}): Promise<Page<ModelVersion>> {
-    const { conditions, order, limit, offset } = this.searchParts(search, 1000)
+    const { conditions, order, limit, offset } = searchParts(search, 1000)
     const rows = await this.run('model versions', () => {
       let q = this.db.selectFrom('registry_versions as v').selectAll('v')
       for (const c of conditions) q = q.where(conditionSql('versions', this.config.metadata.dialect, c))
@@ -503,6 +357,20 @@ export class ModelRegistry {
 
   /** The bytes of one stored file of a version (default: its first file, e.g. `model.onnx`). */
   async readFile(name: string, version: number, path?: string): Promise<Uint8Array> {
+    const chunks: Uint8Array[] = []
+    for await (const chunk of (await this.openFile(name, version, path)).body) chunks.push(chunk)
+    return Buffer.concat(chunks)
+  }
+
+  /**
+   * Streams one stored file of a version (default: its first file). `NOT_FOUND` for a file the
+   * version does not have; `FAILED_PRECONDITION` while the version is not `READY`.
+   */
+  async openFile(
+    name: string,
+    version: number,
+    path?: string,
+  ): Promise<{ file: ModelFile; body: AsyncIterable<Uint8Array> }> {
     const v = await this.getVersion(name, version)
     const file = path === undefined ? v.files[0] : v.files.find((f) => f.path === path)
     if (file === undefined || v.storagePrefix === null) {
@@ -518,10 +386,7 @@ export class ModelRegistry {
         `model "${name}" version ${version} is ${v.status}, not READY${v.statusMessage ? `: ${v.statusMessage}` : ''}`,
       )
     }
-    const chunks: Uint8Array[] = []
-    for await (const chunk of await this.config.blobs.get(`${v.storagePrefix}/${file.path}`))
-      chunks.push(chunk)
-    return Buffer.concat(chunks)
+    return { file, body: await this.config.blobs.get(`${v.storagePrefix}/${file.path}`) }
   }
 
   // ── Aliases ──────────────────────────────────────────────────────────────────────────────────
@@ -576,85 +441,9 @@ export class ModelRegistry {
     if (Number(result.numUpdatedRows) === 0) throw modelNotFound(name)
   }
 
-  private searchParts(search: RegistrySearch, defaultLimit: number) {
-    const conditions =
-      typeof search.filter === 'string' ? parseRegistryFilter(search.filter) : (search.filter ?? [])
-    const order =
-      search.orderBy === undefined
-        ? []
-        : search.orderBy.every((o) => typeof o === 'string')
-          ? parseRegistryOrderBy(search.orderBy as string[])
-          : (search.orderBy as RegistryOrder[])
-    const limit = search.maxResults ?? defaultLimit
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `maxResults ${limit} is invalid; expected a whole number in 1…10000`,
-      )
-    }
-    return { conditions, order, limit, offset: decodePageToken(search.pageToken) }
-  }
-
   private async deleteFiles(prefix: string | null, filesJson: string): Promise<void> {
     if (prefix === null) return
     for (const f of JSON.parse(filesJson) as { path: string }[])
       await this.config.blobs.delete(`${prefix}/${f.path}`)
   }
-}
-
-function modelNotFound(name: string): StrataError {
-  return new StrataError('NOT_FOUND', `registered model "${name}" does not exist`, { details: { name } })
-}
-
-function checkVersionInput(
-  flavor: ModelFlavor,
-  input: RegisterVersionInput,
-  files: { path: string; bytes: Uint8Array }[],
-): void {
-  if (!MODEL_FLAVORS.includes(flavor)) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `flavor "${flavor}" is invalid; expected one of ${MODEL_FLAVORS.join(', ')}`,
-    )
-  }
-  if (flavor === 'onnx' && input.onnx === undefined) {
-    throw new StrataError('INVALID_ARGUMENT', 'an onnx version needs the model bytes in "onnx"')
-  }
-  if (flavor !== 'onnx' && input.onnx !== undefined) {
-    throw new StrataError('INVALID_ARGUMENT', `ONNX bytes were given but the flavor is "${flavor}"`)
-  }
-  if (flavor === 'js' && files.length === 0)
-    throw new StrataError('INVALID_ARGUMENT', 'a js version needs at least one file')
-  if (flavor === 'external' && files.length > 0) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      'an external version stores no files; give only its "source" URI',
-    )
-  }
-  if (flavor === 'external' && (input.source === undefined || input.source === '')) {
-    throw new StrataError('INVALID_ARGUMENT', 'an external version needs a "source" URI')
-  }
-  if (
-    input.source !== undefined &&
-    (input.source.includes('\0') || input.source.split(/[\\/]/).includes('..'))
-  ) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `source ${JSON.stringify(input.source)} is invalid; it may not contain ".." segments or NUL`,
-    )
-  }
-  const seen = new Set<string>()
-  for (const f of files) {
-    assertFilePath(f.path)
-    if (seen.has(f.path)) throw new StrataError('INVALID_ARGUMENT', `model file "${f.path}" is given twice`)
-    seen.add(f.path)
-  }
-  if (input.runId !== undefined && !/^\S{1,256}$/.test(input.runId)) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `run id ${JSON.stringify(input.runId)} is invalid; expected 1–256 non-space characters`,
-    )
-  }
-  assertTags(input.tags ?? {})
-  assertMetrics(input.metrics ?? {})
 }
