@@ -38,7 +38,7 @@ export function translateDbError(err: unknown, what: string): StrataError {
   if (/Connection terminated|connection is closed|Client has encountered a connection error/i.test(message)) {
     return new StrataError('UNAVAILABLE', `metadata database unavailable: ${message}`, { cause: err })
   }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+  if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
     return new StrataError('UNAVAILABLE', `metadata database is locked by another writer: ${message}`, {
       cause: err,
     })
