@@ -1,8 +1,11 @@
+import { join } from 'node:path'
 import type { BackendSetting, ResolvedConfig, StrataConfig } from '../core/config.js'
 import { resolveConfig } from '../core/config.js'
+import type { DataRepository } from '../data/index.js'
 import { LineageGraphStore } from '../data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../db/index.js'
 import type { BlobStore, OnlineStore, TableEngine } from '../ports/index.js'
+import type { ModelRegistry } from '../registry/index.js'
 import type { TrackingStore } from '../tracking/index.js'
 import { type BackendTypes, openBackend } from './backend-registry.js'
 import { loadConfig } from './load-config.js'
@@ -33,6 +36,10 @@ export interface Strata extends AsyncDisposable {
   lineage(): Promise<LineageGraphStore>
   /** Experiments, runs, metrics and artifacts. */
   tracking(): Promise<TrackingStore>
+  /** Versioned datasets (commits, branches, diff, merge, fsck, gc). */
+  data(): Promise<DataRepository>
+  /** Registered models, versions and aliases. */
+  registry(): Promise<ModelRegistry>
   /** Opens a backend without side effects (no migrations): used by `strata doctor`. */
   openRaw<S extends BackendSetting>(setting: S): Promise<BackendTypes[S]>
   close(): Promise<void>
@@ -103,6 +110,26 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
       service('tracking', async () => {
         const { TrackingStore } = await import('../tracking/index.js')
         return new TrackingStore({
+          metadata: await strata.metadata(),
+          blobs: await strata.blobs(),
+          lineage: await strata.lineage(),
+        })
+      }),
+    data: () =>
+      service('data', async () => {
+        const { DataRepository } = await import('../data/index.js')
+        return new DataRepository({
+          metadata: await strata.metadata(),
+          blobs: await strata.blobs(),
+          engine: await strata.offline(),
+          lineage: await strata.lineage(),
+          cacheDir: join(config.root, '.strata', 'cache'),
+        })
+      }),
+    registry: () =>
+      service('registry', async () => {
+        const { ModelRegistry } = await import('../registry/index.js')
+        return new ModelRegistry({
           metadata: await strata.metadata(),
           blobs: await strata.blobs(),
           lineage: await strata.lineage(),
