@@ -5,6 +5,8 @@ import { TrackingStore } from '../tracking/index.js'
 import { type ApiApp, createApiApp, type Mount } from './api-app.js'
 import { coreRoutes } from './core-routes.js'
 import { mlflowMounts } from './mlflow/index.js'
+import { registryMounts } from './registry-routes.js'
+import { trackingMounts } from './tracking-routes.js'
 
 /**
  * Every router the `strata server` serves, composed over one project. Domain routers
@@ -22,6 +24,8 @@ export function createServerApp(strata: Strata, options: { version: string }): A
   })
   const mounts: Mount[] = [
     { prefix: '/api', router: coreRoutes(strata, options.version) },
+    ...trackingMounts(tracking),
+    ...registryMounts(registry),
     ...mlflowMounts({ tracking, registry, version: options.version }),
   ]
   return createApiApp(mounts)
