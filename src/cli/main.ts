@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { StrataError } from '../core/errors.js'
+import { registerData } from './commands/data.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
@@ -10,7 +11,15 @@ import { createCliContext, type GlobalOptions } from './context.js'
 import { type CliStreams, Output, processStreams } from './output.js'
 
 /** Every command module, in help order. */
-const COMMANDS = [registerInit, registerDoctor, registerLineage, registerRuns, registerModels, registerServer]
+const COMMANDS = [
+  registerInit,
+  registerDoctor,
+  registerData,
+  registerLineage,
+  registerRuns,
+  registerModels,
+  registerServer,
+]
 
 /**
  * Runs the `strata` CLI with `argv` (without node and script) and resolves the exit code:
