@@ -273,7 +273,13 @@ async function compareRuns(tracking: TrackingStore, runIds: string[]) {
   for (const id of runIds) runs.push(await tracking.runs.get(id))
   const side = (pick: (r: Run) => Record<string, unknown>) => {
     const out: Record<string, Record<string, unknown>> = {}
-    for (const r of runs) for (const [k, v] of Object.entries(pick(r))) (out[k] ??= {})[r.info.runId] = v
+    for (const r of runs) {
+      for (const [k, v] of Object.entries(pick(r))) {
+        const row = out[k] ?? {}
+        row[r.info.runId] = v
+        out[k] = row
+      }
+    }
     return out
   }
   return {
