@@ -57,7 +57,7 @@ with step("the registered model and its READY version read back"):
     check(mv.current_stage == "None", "stage None", mv.current_stage)
 
 if MLFLOW_3:
-    with step("the logged model is READY, searchable by source run, and linked from runs/outputs"):
+    with step("the logged model is READY, searchable by source run, linked from runs/outputs, loadable by models:/m-id"):
         model_id = info.model_id
         lm = mlflow.get_logged_model(model_id)
         check(lm.status == "READY" or str(lm.status).endswith("READY"), "logged model READY", lm.status)
@@ -67,6 +67,8 @@ if MLFLOW_3:
         outputs = client.get_run(first_run).outputs.model_outputs
         check([o.model_id for o in outputs] == [model_id], "run outputs", outputs)
         check(lm.params.get("C") == "1.0", "run params copied onto the logged model", lm.params)
+        direct = mlflow.sklearn.load_model(info.model_uri)
+        check(np.array_equal(direct.predict(X), first.predict(X)), "models:/m-<id> loads the logged model")
 
 else:
     with step("mlflow 2.x log_model recorded the model on the run (runs/log-model)"):

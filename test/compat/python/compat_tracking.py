@@ -82,6 +82,12 @@ with mlflow.start_run(run_name="parent", tags={"origin": "compat"}) as parent:
         mlflow.log_dict({"alpha": 1, "names": ["a", "b"]}, "config/params.json")
         mlflow.log_text("some notes", "notes.txt")
 
+    with step("log_input records a dataset with its context"):
+        import pandas as pd
+
+        frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+        mlflow.log_input(mlflow.data.from_pandas(frame, name="toy", targets="y"), context="training")
+
     with mlflow.start_run(run_name="child", nested=True) as child:
         child_id = child.info.run_id
         with step("nested run logs under its parent"):
@@ -98,6 +104,13 @@ with step("get_run shows params, latest metrics, tags and FINISHED"):
     check(run.data.tags.get("stage") == "dev", "tag stage", run.data.tags)
     check(run.data.tags.get("origin") == "compat", "start_run tag", run.data.tags)
     check(run.data.tags.get("mlflow.runName") == "parent", "mlflow.runName tag", run.data.tags)
+
+with step("get_run shows the dataset input"):
+    inputs = client.get_run(parent_id).inputs.dataset_inputs
+    check([d.dataset.name for d in inputs] == ["toy"], "dataset name", [d.dataset.name for d in inputs])
+    check(inputs[0].dataset.digest != "", "dataset digest", inputs[0].dataset.digest)
+    context = {t.key: t.value for t in inputs[0].tags}.get("mlflow.data.context")
+    check(context == "training", "mlflow.data.context tag", context)
 
 with step("nested run has mlflow.parentRunId"):
     c = client.get_run(child_id)
