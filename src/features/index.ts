@@ -1,5 +1,21 @@
+/**
+ * The feature store: typed definitions in code (entities, feature views, on-demand features,
+ * services), registered versions with plan/apply, point-in-time correct training sets in DuckDB
+ * or Postgres, incremental materialization, and online retrieval (in-process and Feast-shaped).
+ */
 export { type Entity, type EntityDefinition, entity, isEntity } from './entity.js'
+export type { EntityRowsSource } from './entity-rows.js'
+export {
+  createFeastOnlineHandler,
+  type FeastOnlineBackend,
+  type FeastOnlineRequest,
+  type FeastOnlineResponse,
+  type FeastOnlineResult,
+} from './feast-online-handler.js'
 export { FeatureCatalog, type FeatureDefinition } from './feature-catalog.js'
+export type { FeatureDataRepository } from './feature-data-repository.js'
+export { type FeaturePlan, formatPlan, type PlanChange } from './feature-plan.js'
+export { type ApplyResult, FeatureRegistry, type RegisteredDefinition } from './feature-registry.js'
 export {
   type FeatureService,
   featureService,
@@ -9,6 +25,12 @@ export {
   type ServiceValues,
   type ValuesOf,
 } from './feature-service.js'
+export {
+  defaultFeatureWorkDir,
+  FeatureStore,
+  type FeatureStoreConfig,
+  type OnlineRequest,
+} from './feature-store.js'
 export {
   type Duration,
   FEATURE_TYPES,
@@ -28,6 +50,9 @@ export {
   isFeatureView,
   type RowTransform,
 } from './feature-view.js'
+export { type FeatureTables, featuresMigrations } from './features-migrations.js'
+export { loadFeatureDefinitions } from './load-definitions.js'
+export type { MaterializeOptions, MaterializeReport } from './materialize.js'
 export {
   isOnDemandFeature,
   type OnDemandFeature,
@@ -35,7 +60,9 @@ export {
   type OnDemandInput,
   onDemandFeature,
 } from './on-demand-feature.js'
+export type { FieldStatus, OnlineEntities, OnlineFeatures } from './online-retrieval.js'
 export { buildPointInTimeSql, type PitEntitySide, type PitViewSide } from './point-in-time-join.js'
+export type { PostgresSession, PostgresSourcePool } from './postgres-offline.js'
 export {
   type DatasetSource,
   DEFAULT_POSTGRES_SOURCE_ENV,
@@ -47,3 +74,5 @@ export {
   postgresSource,
   type SourceFormat,
 } from './sources.js'
+export { type SavedTrainingSet, TrainingSet, type TrainingSetInput } from './training-set.js'
+export type { DatasetRows, TrainingSetOptions } from './training-set-builder.js'

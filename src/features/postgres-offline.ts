@@ -9,7 +9,7 @@ import { JsonlTableWriter } from './jsonl-table.js'
 import type { ExternalJoin } from './offline-retrieval.js'
 import { ROW_COLUMN } from './point-in-time-join.js'
 import type { PostgresSource } from './sources.js'
-import { ident } from './sql.js'
+import { ident, withSource } from './sql.js'
 
 /** One Postgres session (a `pg.PoolClient` fits). */
 export interface PostgresSession {
@@ -36,7 +36,7 @@ function viewQuery(view: FeatureView): { sql: string; tieBreak: string } {
   const source = view.source as PostgresSource
   const table = source.table.split('.').map(ident).join('.')
   if (view.sql !== undefined) {
-    return { sql: `WITH source AS (SELECT * FROM ${table}) ${view.sql.replace(/[\s;]+$/, '')}`, tieBreak: '' }
+    return { sql: withSource(table, view.sql), tieBreak: '' }
   }
   return { sql: `SELECT t.*, t.ctid AS "__strata_ctid" FROM ${table} t`, tieBreak: ', "__strata_ctid" DESC' }
 }

@@ -35,3 +35,14 @@ export function isTimestampType(type: string): boolean {
 export function timestampExpr(column: string, type: string): string {
   return /WITH TIME ZONE/i.test(type) ? `timezone('UTC', ${column})` : `CAST(${column} AS TIMESTAMP)`
 }
+
+/**
+ * The user's query over a table named `source`: `WITH source AS (<relation>) <sql>`, merged
+ * into the query's own `WITH` clause when it has one (trailing semicolons removed).
+ */
+export function withSource(relation: string, sql: string): string {
+  const body = sql.replace(/[\s;]+$/, '')
+  const m = /^\s*with(\s+recursive)?\s+/i.exec(body)
+  if (m === null) return `WITH source AS (SELECT * FROM ${relation}) ${body}`
+  return `WITH${m[1] ?? ''} source AS (SELECT * FROM ${relation}), ${body.slice(m[0].length)}`
+}

@@ -6,7 +6,6 @@ import type { LineageGraphStore } from '../data/lineage/index.js'
 import { translateDbError } from '../db/index.js'
 import type { ColumnInfo, Row, TableEngine } from '../ports/index.js'
 import { ensureDataset, type FeatureDataRepository } from './feature-data-repository.js'
-import { assertName } from './feature-types.js'
 import type { FeatureTables } from './features-migrations.js'
 import { readParquetRows } from './typed-rows.js'
 import { viewVersionNode } from './view-data.js'
@@ -96,7 +95,12 @@ export class TrainingSet<V = Record<string, unknown>> {
    * computed data commits, and the entity rows' commit.
    */
   async save(name: string, options: { description?: string } = {}): Promise<SavedTrainingSet> {
-    assertName('training set', name)
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `training set name ${JSON.stringify(name)} is invalid; use letters, digits, ".", "_" and "-", starting with a letter or digit, e.g. "delay-q1"`,
+      )
+    }
     const { repository, db, lineage, dataset } = this.context
     if (repository === undefined) {
       throw new StrataError(

@@ -3,7 +3,7 @@ import type { ColumnInfo, TableEngine } from '../ports/index.js'
 import { DUCKDB_TYPES, type FeatureType } from './feature-types.js'
 import { typeViolation } from './feature-validation.js'
 import type { FeatureView } from './feature-view.js'
-import { ident, isTimestampType, timestampExpr } from './sql.js'
+import { ident, isTimestampType, timestampExpr, withSource } from './sql.js'
 import { transformToJsonl } from './view-transform.js'
 
 /** Options of {@link computeFeatureView}. */
@@ -50,7 +50,7 @@ export async function computeFeatureView(options: ComputeFeatureViewOptions): Pr
     view.transform !== undefined
       ? await transformToJsonl(engine, view, options.source, options.tempDir)
       : view.sql !== undefined
-        ? `(WITH source AS (SELECT * FROM ${options.source}) ${stripSemicolons(view.sql)})`
+        ? `(${withSource(options.source, view.sql)})`
         : `(SELECT * FROM ${options.source})`
   const columns = await describeColumns(engine, base, `feature view "${view.name}"`)
   const types = new Map(columns.map((c) => [c.name, c.type]))
@@ -179,10 +179,6 @@ async function checkColumn(
     context: compatible ? 'computing features' : `computing features (column is ${columnType})`,
     role: view.joinKeys.includes(column) ? 'join key' : 'feature',
   })
-}
-
-function stripSemicolons(sql: string): string {
-  return sql.replace(/[\s;]+$/, '')
 }
 
 function toMs(value: unknown): number | null {

@@ -1,6 +1,7 @@
 import { lineageMigrations } from '../data/lineage/index.js'
 import { dataMigrations } from '../data/repo/index.js'
 import type { Migration } from '../db/index.js'
+import { featuresMigrations } from '../features/index.js'
 import { registryMigrations } from '../registry/index.js'
 import { trackingMigrations } from '../tracking/index.js'
 
@@ -13,4 +14,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...dataMigrations,
   ...trackingMigrations,
   ...registryMigrations,
+  ...featuresMigrations,
 ]

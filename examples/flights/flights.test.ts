@@ -1,0 +1,133 @@
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Command } from 'commander'
+import { describe, expect, it } from 'vitest'
+import { registerFeatures } from '../../src/cli/commands/features.js'
+import { createCliContext, type GlobalOptions } from '../../src/cli/context.js'
+import type { CliStreams } from '../../src/cli/output.js'
+import { tempProject } from '../../src/testing/temp-project.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+/** Runs `strata <args>` for the feature commands (plan, apply, materialize, training-set). */
+async function features(dir: string, ...args: string[]) {
+  let stdout = ''
+  let stderr = ''
+  const streams: CliStreams = {
+    stdout: (t) => {
+      stdout += t
+    },
+    stderr: (t) => {
+      stderr += t
+    },
+    isTTY: false,
+  }
+  const program = new Command('strata').option('--json').option('-C, --cwd <dir>').exitOverride()
+  const state = { exitCode: 0 }
+  registerFeatures(
+    program,
+    createCliContext(() => program.opts<GlobalOptions>(), streams, state),
+  )
+  await program.parseAsync(['-C', dir, ...args], { from: 'user' })
+  return { code: state.exitCode, stdout, stderr, json: <T>() => JSON.parse(stdout) as T }
+}
+
+describe('flights example from the CLI on a fresh project', () => {
+  it('commits raw data, applies definitions, builds and saves a training set with lineage to the raw commit, and materializes', async () => {
+    await using project = await tempProject('strata-flights-')
+    expect((await project.cli('init')).code).toBe(0)
+    copyFileSync(join(here, 'strata.config.ts'), join(project.dir, 'strata.config.ts'))
+    copyFileSync(join(here, 'features.ts'), join(project.dir, 'features.ts'))
+    // A slice of the 3M departures keeps the test quick; the README runs the whole file.
+    execFileSync(process.execPath, [join(here, 'prepare.mjs'), join(project.dir, 'data'), '--rows', '120000'])
+
+    expect((await project.cli('data', 'create', 'flights')).code).toBe(0)
+    const committed = await project.cli(
+      'data',
+      'commit',
+      'flights',
+      'data/flights.parquet',
+      'data/labels-q1.parquet',
+      '-m',
+      'raw departures',
+      '--json',
+    )
+    expect(committed.code).toBe(0)
+    const rawCommit = committed.json<{ commit: { id: string } }>().commit.id
+
+    const plan = await features(project.dir, 'plan')
+    expect(plan.code).toBe(0)
+    expect(plan.stdout).toMatch(/\+ feature-view airport_delays v1/)
+    expect(plan.stdout).toMatch(/\+ feature-service delay_model v1/)
+    const applied = await features(project.dir, '--json', 'apply')
+    expect(applied.code, applied.stdout + applied.stderr).toBe(0)
+    expect(applied.json<{ registered: { name: string }[] }>().registered.map((r) => r.name)).toContain(
+      'route_delays',
+    )
+
+    const built = await features(
+      project.dir,
+      '--json',
+      'training-set',
+      '--service',
+      'delay_model',
+      '--entity-rows',
+      'flights@main:labels-q1.parquet',
+      '--save',
+      'delay-q1',
+      '--out',
+      'q1.parquet',
+    )
+    expect(built.code, built.stdout + built.stderr).toBe(0)
+    const result = built.json<{ rows: number; features: string[]; saved: { id: string; commitId: string } }>()
+    expect(result.rows).toBeGreaterThan(50_000)
+    expect(result.features).toEqual([
+      'late_share_1h',
+      'departures_1h',
+      'late_share_24h',
+      'departures_24h',
+      'late_share_7d',
+      'departures_7d',
+      'route_late_share_24h',
+      'route_late_share_7d',
+      'route_departures_7d',
+      'congestion',
+    ])
+    expect(existsSync(join(project.dir, 'q1.parquet'))).toBe(true)
+    expect(result.saved.id).toBe('delay-q1/1')
+
+    // The saved training set's lineage reaches the raw dataset commit.
+    const path = await project.cli(
+      '--json',
+      'lineage',
+      `dataset-commit:${rawCommit}`,
+      '--to',
+      'training-set:delay-q1/1',
+    )
+    expect(path.code, path.stdout + path.stderr).toBe(0)
+    expect(path.json<{ path: { activity: string }[] }>().path.length).toBeGreaterThan(0)
+
+    const materialized = await features(
+      project.dir,
+      '--json',
+      'materialize',
+      '--incremental',
+      '--end',
+      '2001-04-01T00:00:00Z',
+    )
+    expect(materialized.code, materialized.stdout + materialized.stderr).toBe(0)
+    const reports = materialized.json<{ view: string; entities: number }[]>()
+    expect(reports.every((r) => r.entities > 0)).toBe(true)
+    const again = await features(
+      project.dir,
+      '--json',
+      'materialize',
+      '--incremental',
+      '--end',
+      '2001-04-01T00:00:00Z',
+    )
+    expect(again.json<{ entities: number }[]>().map((r) => r.entities)).toEqual(reports.map(() => 0))
+  }, 300_000)
+})
