@@ -267,3 +267,108 @@ describe('MLflow REST: client mistakes never get a 5xx (the client retries those
     }
   })
 })
+
+describe('MLflow registry RPCs (in-process)', () => {
+  it('registers a logged model as a READY version that inherits the source run and resolves its download URI', async () => {
+    const runId = await newRun()
+    const created = await post('logged-models', { experiment_id: '0', name: 'model', source_run_id: runId })
+    const info = (created.json.model as Body).info as Body
+    expect(info).toMatchObject({ status: 'LOGGED_MODEL_PENDING', source_run_id: runId })
+    const modelId = info.model_id as string
+    expect(modelId).toMatch(/^m-[0-9a-f]{32}$/)
+    expect((await call('PATCH', `logged-models/${modelId}`, { status: 'LOGGED_MODEL_READY' })).status).toBe(
+      200,
+    )
+
+    expect((await post('registered-models/create', { name: 'reg-a' })).status).toBe(200)
+    const mv = await post('model-versions/create', {
+      name: 'reg-a',
+      source: `models:/${modelId}`,
+      model_id: modelId,
+    })
+    expect(mv.json.model_version).toMatchObject({
+      name: 'reg-a',
+      version: '1',
+      status: 'READY',
+      current_stage: 'None',
+      run_id: runId,
+      model_id: modelId,
+    })
+    const uri = await get('model-versions/get-download-uri?name=reg-a&version=1')
+    expect(uri.json).toEqual({ artifact_uri: info.artifact_uri })
+    expect(String(info.artifact_uri)).toMatch(new RegExp(`^mlflow-artifacts:/0/models/${modelId}/artifacts$`))
+  })
+
+  it('resolves runs:/ sources to the run artifact URI and serves latest versions and aliases', async () => {
+    const runId = await newRun()
+    await post('registered-models/create', { name: 'reg-b' })
+    await post('model-versions/create', { name: 'reg-b', source: `runs:/${runId}/model`, run_id: runId })
+    await post('model-versions/create', {
+      name: 'reg-b',
+      source: 'mlflow-artifacts:/0/elsewhere',
+      run_id: runId,
+    })
+    expect((await get('model-versions/get-download-uri?name=reg-b&version=1')).json.artifact_uri).toBe(
+      `mlflow-artifacts:/0/${runId}/model`,
+    )
+    const latest = await post('registered-models/get-latest-versions', { name: 'reg-b', stages: ['None'] })
+    expect((latest.json.model_versions as Body[]).map((v) => v.version)).toEqual(['2'])
+    const production = await post('registered-models/get-latest-versions', {
+      name: 'reg-b',
+      stages: ['Production'],
+    })
+    expect(production.json.model_versions).toEqual([])
+
+    expect(
+      (await post('registered-models/alias', { name: 'reg-b', alias: 'champion', version: '1' })).status,
+    ).toBe(200)
+    expect((await get('registered-models/alias?name=reg-b&alias=champion')).json.model_version).toMatchObject(
+      {
+        version: '1',
+        aliases: ['champion'],
+      },
+    )
+    expect((await get('registered-models/get?name=reg-b')).json.registered_model).toMatchObject({
+      aliases: [{ alias: 'champion', version: '1' }],
+      latest_versions: [{ version: '2' }],
+    })
+    expect(
+      (await call('DELETE', 'registered-models/alias', { name: 'reg-b', alias: 'champion' })).status,
+    ).toBe(200)
+    expect(await get('registered-models/alias?name=reg-b&alias=champion')).toMatchObject({
+      status: 404,
+      json: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
+    })
+  })
+
+  it("treats the client's `is_prompt != 'true'` clause as 'not a prompt', matching models without the tag", async () => {
+    await post('registered-models/create', { name: 'plain-model' })
+    await post('registered-models/create', {
+      name: 'plain-prompt',
+      tags: [{ key: 'mlflow.prompt.is_prompt', value: 'true' }],
+    })
+    const filter = encodeURIComponent("name LIKE 'plain-%' AND tag.`mlflow.prompt.is_prompt` != 'true'")
+    const found = await get(`registered-models/search?filter=${filter}&max_results=100`)
+    expect((found.json.registered_models as Body[]).map((m) => m.name)).toEqual(['plain-model'])
+  })
+
+  it('answers creating a version of a missing model with 404 and deprecated or missing features with 501', async () => {
+    expect(await post('model-versions/create', { name: 'nobody', source: 'x' })).toMatchObject({
+      status: 404,
+      json: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
+    })
+    expect(await post('registered-models/create', { name: 'reg-b' })).toMatchObject({
+      status: 400,
+      json: { error_code: 'RESOURCE_ALREADY_EXISTS' },
+    })
+    const stage = { name: 'reg-b', version: '1', stage: 'Production', archive_existing_versions: false }
+    expect(await post('model-versions/transition-stage', stage)).toMatchObject({
+      status: 501,
+      json: { error_code: 'NOT_IMPLEMENTED' },
+    })
+    expect(await get('model-versions/get?name=reg-b&version=one')).toMatchObject({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE' },
+    })
+  })
+})
