@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openMetadataDatabase } from '../../src/db/index.js'
+import { openStrata } from '../../src/platform/index.js'
+import { withSearchPath } from '../../src/testing/metadata-fixture.js'
+import { testServiceUrl } from '../../src/testing/services.js'
 import { type TempProject, tempProject } from '../../src/testing/temp-project.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
@@ -143,11 +149,7 @@ function compatSuite(label: string, interpreter: () => string) {
     let tmp: string
 
     beforeAll(async () => {
-      project = await tempProject('strata-compat-')
-      expect((await project.cli('init')).code).toBe(0)
-      tmp = join(project.dir, 'tmp')
-      mkdirSync(tmp)
-      server = await startStrataServer(project.dir)
+      ;({ project, server, tmp } = await startProject())
     }, 60_000)
 
     afterAll(async () => {
@@ -174,6 +176,15 @@ function compatSuite(label: string, interpreter: () => string) {
   }
 }
 
+async function startProject(env: Record<string, string> = {}) {
+  const project = await tempProject('strata-compat-')
+  expect((await project.cli('init')).code).toBe(0)
+  const tmp = join(project.dir, 'tmp')
+  mkdirSync(tmp)
+  const server = await startStrataServer(project.dir, env)
+  return { project, server, tmp }
+}
+
 describeWithPython(
   'MLflow compatibility: stock mlflow 3.x client against strata server',
   compatSuite('mlflow 3.x', () => python as string),
@@ -190,3 +201,55 @@ if (pythonV2 === undefined) {
     compatSuite('mlflow 2.x', () => pythonV2),
   )
 }
+
+/**
+ * The tracking script once more with the shared-deployment backends: metadata in Postgres (a
+ * fresh schema) and artifacts streamed through the proxy into S3 (a fresh prefix).
+ */
+describeWithPython('MLflow compatibility: mlflow 3.x tracking on Postgres metadata and S3 artifacts', () => {
+  const pg = testServiceUrl('postgres')
+  const s3 = testServiceUrl('s3')
+  if (pg === undefined || s3 === undefined) {
+    if (process.env.CI === 'true')
+      throw new Error('CI=true needs STRATA_TEST_POSTGRES_URL and STRATA_TEST_S3_URL')
+    it.skip('skipped: STRATA_TEST_POSTGRES_URL and STRATA_TEST_S3_URL are not both set', () => {})
+    return
+  }
+  const schema = `compat_${randomBytes(5).toString('hex')}`
+  const s3Url = new URL(s3)
+  s3Url.pathname = `${s3Url.pathname.replace(/\/+$/, '')}/compat-${randomBytes(5).toString('hex')}`
+  let project: TempProject
+  let server: StrataServerProcess
+  let tmp: string
+
+  beforeAll(async () => {
+    const admin = await openMetadataDatabase({ dialect: 'postgres', location: pg, url: 'postgres:compat' })
+    await sql.raw(`create schema "${schema}"`).execute(admin.db)
+    await admin.close()
+    ;({ project, server, tmp } = await startProject({
+      STRATA_METADATA_URL: withSearchPath(pg, schema),
+      STRATA_BLOBS_URL: s3Url.toString(),
+    }))
+  }, 60_000)
+
+  afterAll(async () => {
+    await server?.stop()
+    const admin = await openMetadataDatabase({ dialect: 'postgres', location: pg, url: 'postgres:compat' })
+    await sql.raw(`drop schema if exists "${schema}" cascade`).execute(admin.db)
+    await admin.close()
+    if (project !== undefined) {
+      const strata = await openStrata({ cwd: project.dir, env: { STRATA_BLOBS_URL: s3Url.toString() } })
+      const blobs = await strata.blobs()
+      const keys: string[] = []
+      for await (const b of blobs.list('')) keys.push(b.key)
+      for (const k of keys) await blobs.delete(k)
+      await strata.close()
+      await project[Symbol.asyncDispose]()
+    }
+  })
+
+  it('mlflow 3.x tracking against Postgres + S3: the same steps pass', async () => {
+    const result = await runScript(python as string, 'compat_tracking.py', server.url, tmp)
+    expectPassed(result, TRACKING_STEPS, server)
+  }, 300_000)
+})
