@@ -34,6 +34,56 @@ const GEAR = (() => {
 })()
 const GEAR_SHIFTED = GEAR.map((g) => g << 1)
 
+/** The gear tables, for a worker thread that runs {@link gearCut}. */
+export function gearTables(): { gear: Int32Array; gearShifted: Int32Array } {
+  return { gear: GEAR.slice(), gearShifted: GEAR_SHIFTED.slice() }
+}
+
+/**
+ * The cut-point search of {@link GearChunker.findCut} as a self-contained function (it uses
+ * nothing outside its parameters), so worker threads run the very same code from its source.
+ */
+export function gearCut(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  minSize: number,
+  avgSize: number,
+  maxSize: number,
+  maskS: number,
+  maskL: number,
+  gear: Int32Array,
+  gearShifted: Int32Array,
+): number {
+  let n = end - start
+  if (n <= minSize) return end
+  if (n > maxSize) n = maxSize
+  const normalEnd = start + Math.min(n, avgSize)
+  const limit = start + n
+  const maskSs = maskS << 1
+  const maskLs = maskL << 1
+  let fp = 0
+  let i = start + minSize
+  for (; i + 1 < normalEnd; i += 2) {
+    fp = ((fp << 2) + (gearShifted[buf[i] as number] as number)) | 0
+    if ((fp & maskSs) === 0) return i + 1
+    fp = (fp + (gear[buf[i + 1] as number] as number)) | 0
+    if ((fp & maskS) === 0) return i + 2
+  }
+  if (i < normalEnd) {
+    fp = ((fp << 1) + (gear[buf[i] as number] as number)) | 0
+    if ((fp & maskS) === 0) return i + 1
+    i++
+  }
+  for (; i + 1 < limit; i += 2) {
+    fp = ((fp << 2) + (gearShifted[buf[i] as number] as number)) | 0
+    if ((fp & maskLs) === 0) return i + 1
+    fp = (fp + (gear[buf[i + 1] as number] as number)) | 0
+    if ((fp & maskL) === 0) return i + 2
+  }
+  return limit
+}
+
 /** `bits` one-bits ending at bit 30, so that shifting the mask left once keeps it inside 32 bits. */
 function topMask(bits: number): number {
   return (((1 << bits) - 1) << (31 - bits)) | 0
@@ -57,8 +107,6 @@ export class GearChunker {
   readonly config: Readonly<GearChunkerConfig>
   private readonly maskS: number
   private readonly maskL: number
-  private readonly maskSs: number
-  private readonly maskLs: number
 
   constructor(config: GearChunkerConfig = DEFAULT_CHUNKER_CONFIG) {
     const { minSize, avgSize, maxSize } = config
@@ -77,8 +125,6 @@ export class GearChunker {
     this.config = { minSize, avgSize, maxSize }
     this.maskS = topMask(bits + 2)
     this.maskL = topMask(bits - 2)
-    this.maskSs = this.maskS << 1
-    this.maskLs = this.maskL << 1
   }
 
   /**
@@ -87,32 +133,13 @@ export class GearChunker {
    */
   findCut(buf: Uint8Array, start: number, end: number): number {
     const { minSize, avgSize, maxSize } = this.config
-    let n = end - start
-    if (n <= minSize) return end
-    if (n > maxSize) n = maxSize
-    const normalEnd = start + Math.min(n, avgSize)
-    const limit = start + n
-    const { maskS, maskL, maskSs, maskLs } = this
-    let fp = 0
-    let i = start + minSize
-    for (; i + 1 < normalEnd; i += 2) {
-      fp = ((fp << 2) + GEAR_SHIFTED[buf[i] as number]!) | 0
-      if ((fp & maskSs) === 0) return i + 1
-      fp = (fp + GEAR[buf[i + 1] as number]!) | 0
-      if ((fp & maskS) === 0) return i + 2
-    }
-    if (i < normalEnd) {
-      fp = ((fp << 1) + GEAR[buf[i] as number]!) | 0
-      if ((fp & maskS) === 0) return i + 1
-      i++
-    }
-    for (; i + 1 < limit; i += 2) {
-      fp = ((fp << 2) + GEAR_SHIFTED[buf[i] as number]!) | 0
-      if ((fp & maskLs) === 0) return i + 1
-      fp = (fp + GEAR[buf[i + 1] as number]!) | 0
-      if ((fp & maskL) === 0) return i + 2
-    }
-    return limit
+    return gearCut(buf, start, end, minSize, avgSize, maxSize, this.maskS, this.maskL, GEAR, GEAR_SHIFTED)
+  }
+
+  /** The arguments {@link gearCut} takes after `buf, start, end`, for a worker thread. */
+  cutParams(): [number, number, number, number, number] {
+    const { minSize, avgSize, maxSize } = this.config
+    return [minSize, avgSize, maxSize, this.maskS, this.maskL]
   }
 
   /**

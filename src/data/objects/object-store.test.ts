@@ -79,6 +79,25 @@ function objectStoreCases(name: string, createBlobs: () => Promise<BlobStore>): 
       expect((await store.verify(stored.id, true, data.byteLength, seen)).bytes).toBeLessThan(16 * 1024)
     })
 
+    it(`${name}: a file chunked in a worker thread gets the same chunks as one chunked in-thread`, async () => {
+      const blobs = await createBlobs()
+      const inWorker = new ObjectStore({ blobs, chunker })
+      const inThread = new ObjectStore({ blobs, chunker, workers: false })
+      const dir = mkdtempSync(join(tmpdir(), 'strata-objects-'))
+      dirs.push(dir)
+      const path = join(dir, 'big.bin')
+      const data = randomBytes(1536 * 1024 + 5)
+      writeFileSync(path, data)
+      const a = await inThread.writer().putFile(path)
+      const w = inWorker.writer()
+      const b = await w.putFile(path)
+      expect(b).toEqual(a)
+      expect(w.stats.bytesWritten).toBe(0)
+      const streamed = await inThread.writer().putStream(pieces(data, 65_536))
+      expect(streamed).toEqual(a)
+      expect((await collect(await inWorker.open(b.id, true))).equals(data)).toBe(true)
+    })
+
     it(`${name}: verify reports a corrupt chunk and a missing object`, async () => {
       const store = await open()
       const data = randomBytes(1024 * 1024)

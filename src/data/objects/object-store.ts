@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { isStrataError, StrataError } from '../../core/errors.js'
 import type { BlobStore } from '../../ports/index.js'
 import { type ChunkManifest, decodeManifest } from './chunk-manifest.js'
+import { type ChunkWorkerPool, sharedChunkWorkerPool } from './chunk-worker-pool.js'
 import { DEFAULT_CHUNKER_CONFIG, GearChunker, type GearChunkerConfig } from './gear-chunker.js'
 import { type BlobKind, blobKeyOf, type ObjectId, sha256Hex } from './object-id.js'
 import { ObjectWriter } from './object-writer.js'
@@ -17,6 +18,8 @@ export interface ObjectStoreConfig {
   concurrency?: number
   /** Chunks fetched ahead while reading a chunked file (default 4). */
   readAhead?: number
+  /** Chunk large local files in worker threads (default true). */
+  workers?: boolean
 }
 
 /** The outcome of re-hashing one stored file. */
@@ -47,6 +50,7 @@ export class ObjectStore {
   readonly chunkThreshold: number
   private readonly concurrency: number
   private readonly readAhead: number
+  private readonly pool: ChunkWorkerPool | undefined
 
   constructor(config: ObjectStoreConfig) {
     this.blobs = config.blobs
@@ -54,6 +58,7 @@ export class ObjectStore {
     this.chunkThreshold = config.chunkThreshold ?? this.chunker.config.maxSize
     this.concurrency = config.concurrency ?? 16
     this.readAhead = config.readAhead ?? 4
+    this.pool = config.workers === false ? undefined : sharedChunkWorkerPool()
   }
 
   /** A writer for one operation (its dedup memory lasts as long as the writer). */
@@ -63,6 +68,7 @@ export class ObjectStore {
       chunker: this.chunker,
       chunkThreshold: this.chunkThreshold,
       concurrency: this.concurrency,
+      ...(this.pool === undefined ? {} : { pool: this.pool }),
     })
   }
 

@@ -1,8 +1,9 @@
-import { createReadStream } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { StrataError } from '../../core/errors.js'
 import type { BlobStore } from '../../ports/index.js'
 import { encodeManifest } from './chunk-manifest.js'
+import type { ChunkWorkerPool } from './chunk-worker-pool.js'
 import type { GearChunker } from './gear-chunker.js'
 import { Limiter } from './limiter.js'
 import { type BlobKind, blobKeyOf, type ObjectId, sha256Hex } from './object-id.js'
@@ -35,6 +36,8 @@ export interface ObjectWriterConfig {
   chunkThreshold: number
   /** Blob uploads in flight at once for this writer. */
   concurrency: number
+  /** Worker threads that chunk large local files; absent to chunk on the calling thread. */
+  pool?: ChunkWorkerPool
 }
 
 /**
@@ -72,18 +75,58 @@ export class ObjectWriter {
     return this.putChunked({ [Symbol.asyncIterator]: () => it }, concat(head, length))
   }
 
-  /** Stores a local file, streaming it when large. */
+  /**
+   * Stores a local file. Small files are read whole; large ones are streamed through the
+   * chunker, in a worker thread when one is idle. Fails `FAILED_PRECONDITION` when the file
+   * changes while it is read.
+   */
   async putFile(path: string): Promise<StoredObject> {
     const info = await stat(path).catch((err: unknown) => {
       throw new StrataError('NOT_FOUND', `cannot read ${path}: ${(err as Error).message}`, { cause: err })
     })
     if (!info.isFile()) throw new StrataError('INVALID_ARGUMENT', `${path} is not a regular file`)
     if (info.size < this.config.chunkThreshold) {
-      const bytes = await readSmallFile(path, info.size)
+      const bytes = readSmallFile(path, info.size)
       if (bytes.byteLength >= this.config.chunkThreshold) return this.putChunked(emptyStream(), bytes)
       return this.putWhole(bytes)
     }
-    return this.putChunked(createReadStream(path, { highWaterMark: 1024 * 1024 }))
+    const chunks: { id: ObjectId; size: number }[] = []
+    const inWorker = this.config.pool?.tryRun(
+      path,
+      this.config.chunker,
+      this.config.concurrency,
+      async (bytes, id) => {
+        chunks.push({ id, size: bytes.byteLength })
+        this.stats.bytesIn += bytes.byteLength
+        await this.ensure('object', id, bytes)
+      },
+    )
+    if (inWorker === undefined) return this.putChunked(createReadStream(path, { highWaterMark: 1024 * 1024 }))
+    const result = await inWorker
+    if (result.changed) {
+      throw new StrataError(
+        'FAILED_PRECONDITION',
+        `${path} changed while it was being committed; commit it again`,
+        {
+          details: { path },
+        },
+      )
+    }
+    return this.putManifest(chunks, result.size)
+  }
+
+  /**
+   * True when a previously stored file (its whole object, or its manifest) is in the blob store;
+   * a confirmed one is remembered like an upload. Used before trusting a cached id.
+   */
+  async confirm(stored: StoredObject): Promise<boolean> {
+    const key = blobKeyOf(stored.chunks === undefined ? 'object' : 'manifest', stored.id)
+    if (this.present.has(key)) return true
+    const info = await this.config.blobs.stat(key)
+    if (info === undefined) return false
+    this.present.set(key, Promise.resolve())
+    this.stats.blobsReused++
+    return true
   }
 
   /** Stores a JSON-serialized structure (a tree) whose id the caller computed. */
@@ -121,6 +164,10 @@ export class ObjectWriter {
     }
     await Promise.all(pending)
     if (failure !== undefined) throw failure.error
+    return this.putManifest(chunks, size)
+  }
+
+  private async putManifest(chunks: { id: ObjectId; size: number }[], size: number): Promise<StoredObject> {
     const manifest = encodeManifest({ size, chunks })
     await this.ensure('manifest', manifest.id, manifest.bytes)
     return { id: manifest.id, size, chunks: chunks.length }
@@ -159,9 +206,12 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
   return Buffer.concat(parts, length)
 }
 
-/** Reads a file known to be small; tolerates it growing or shrinking since the stat. */
-async function readSmallFile(path: string, size: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r')
+/**
+ * Reads a file known to be small, synchronously: for page-cached files that is faster than
+ * queueing on libuv's small thread pool behind uploads; tolerates the file changing size.
+ */
+function readSmallFile(path: string, size: number): Uint8Array {
+  const fd = openSync(path, 'r')
   try {
     let buf = Buffer.allocUnsafe(size + 1)
     let length = 0
@@ -171,12 +221,12 @@ async function readSmallFile(path: string, size: number): Promise<Uint8Array> {
         buf.copy(bigger, 0, 0, length)
         buf = bigger
       }
-      const { bytesRead } = await handle.read(buf, length, buf.byteLength - length, length)
-      if (bytesRead === 0) break
-      length += bytesRead
+      const n = readSync(fd, buf, length, buf.byteLength - length, length)
+      if (n === 0) break
+      length += n
     }
     return buf.subarray(0, length)
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }

@@ -40,7 +40,7 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
   const lease = await ctx.leases.acquireCommit()
   try {
     const writer = ctx.objects.writer()
-    const ops = await stageChanges(ctx, input.changes, {
+    const staged = await stageChanges(ctx, input.changes, {
       writer,
       schema: dataset.schema,
       baseLeaf: async (path) => {
@@ -49,7 +49,9 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
         return found?.kind === 'file' ? found.leaf : undefined
       },
       onProgress: input.onProgress,
+      statCache: ctx.statCache,
     })
+    const ops = staged.ops
     input.onProgress?.({ phase: 'tree', done: 0, total: 1, bytes: writer.stats.bytesIn })
     const root = baseTree === null ? undefined : await ctx.trees.lookup(baseTree, '')
     const editor = new TreeEditor(
@@ -87,6 +89,8 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
         lease,
       })
       if (commit !== undefined) {
+        // A failure to save the cache must not fail a published commit.
+        await staged.remember().catch(() => {})
         input.onProgress?.({ phase: 'commit', done: 1, total: 1, bytes: writer.stats.bytesIn })
         return commit
       }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { collect } from '../objects/index.js'
@@ -163,6 +163,42 @@ describeDataRepo('DataRepository basics', (open, backend) => {
     const { rows } = await t.engine.query(`select sum(v)::integer as s from read_csv('${local}')`)
     expect(rows[0]?.s).toBe(2)
     expect(readFileSync(await t.repo.localFile('ex', 'main', 'a/big.bin')).equals(big)).toBe(true)
+  })
+})
+
+describeDataRepo('DataRepository stat cache', (open, backend) => {
+  it(`${backend}: re-commits skip reading unchanged local files, and re-check what they trust`, async () => {
+    const t = await open({ objects })
+    await t.repo.createDataset('sc')
+    const dir = t.tempDir()
+    const old = new Date(Date.now() - 3600_000)
+    for (const name of ['a.bin', 'b.bin', 'c.bin']) {
+      writeFileSync(join(dir, name), randomBytes(2000))
+      utimesSync(join(dir, name), old, old)
+    }
+    await t.repo.commit('sc', { message: 'one', changes: [{ path: '', source: dir }] })
+    const before = await t.repo.files('sc', 'main')
+    // Same size and mtime but new bytes: trusted like git's index (the documented trade-off),
+    // which proves the file was not read again.
+    writeFileSync(join(dir, 'a.bin'), randomBytes(2000))
+    utimesSync(join(dir, 'a.bin'), old, old)
+    // A real edit changes the mtime and is picked up.
+    writeFileSync(join(dir, 'b.bin'), randomBytes(2000))
+    const second = await t.repo.commit('sc', { message: 'two', changes: [{ path: '', source: dir }] })
+    expect(second.stats).toMatchObject({ changed: 1 })
+    const after = await t.repo.files('sc', 'main')
+    expect(after.find((f) => f.path === 'a.bin')?.object).toBe(before.find((f) => f.path === 'a.bin')?.object)
+    expect(after.find((f) => f.path === 'b.bin')?.object).not.toBe(before.find((f) => f.path === 'b.bin')?.object)
+
+    // Without the cache every file is read; a cached id whose object is gone is not trusted.
+    const uncached = t.another({ statCache: false })
+    const third = await uncached.commit('sc', { message: 'three', changes: [{ path: '', source: dir }] })
+    expect(third.stats).toMatchObject({ changed: 1 })
+    const c = after.find((f) => f.path === 'c.bin')
+    await t.blobs.delete(`data/objects/${c?.object.slice(0, 2)}/${c?.object}`)
+    expect((await t.repo.fsck()).ok).toBe(false)
+    await t.repo.commit('sc', { message: 'heal', allowEmpty: true, changes: [{ path: '', source: dir }] })
+    expect((await t.repo.fsck()).ok).toBe(true)
   })
 })
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { StrataError } from '../../core/errors.js'
 import type { MetadataDatabase } from '../../db/index.js'
 import type { BlobStore, TableEngine } from '../../ports/index.js'
@@ -8,6 +9,7 @@ import { CommitLoader, resolveRef } from './commit-history.js'
 import { normalizeDataPath } from './data-paths.js'
 import { diffCommits } from './dataset-diff.js'
 import { exportCommit, fileAt, localFileOf } from './file-access.js'
+import { FileStatCache } from './file-stat-cache.js'
 import { LeaseTable, type LeaseTableConfig } from './lease-table.js'
 import { type MergeOptions, type MergeResult, mergeInto, revertCommit } from './merge-ops.js'
 import type { RepoContext } from './repo-context.js'
@@ -44,6 +46,11 @@ export interface DataRepositoryConfig {
   leases?: LeaseTableConfig
   /** Tabular operations (default: the `src/data/tabular` module). */
   tabular?: TabularHooks
+  /**
+   * Re-use the objects of local files whose path, size, mtime and inode match an earlier
+   * commit instead of reading them again (default true; see {@link FileStatCache}).
+   */
+  statCache?: boolean
 }
 
 /**
@@ -84,6 +91,8 @@ export class DataRepository {
       lineage: config.lineage,
       engine: config.engine,
       cacheDir: config.cacheDir,
+      statCache:
+        config.statCache === false ? undefined : new FileStatCache(join(config.cacheDir, 'file-stats.json')),
       tabular: () => Promise.resolve(hooks),
     }
   }

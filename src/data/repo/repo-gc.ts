@@ -77,6 +77,11 @@ export async function gcRepository(ctx: RepoContext, opts: GcOptions = {}): Prom
     tally()
     report.reachable = scanned - report.unreachable - report.young
     let sinceRenew = 0
+    // Manifests and trees before the objects they name: a gc stopped midway leaves orphan
+    // chunks (garbage), never a manifest whose chunks are gone.
+    candidates.sort(
+      (a, b) => Number(a.key.startsWith('data/objects/')) - Number(b.key.startsWith('data/objects/')),
+    )
     for (const c of candidates) {
       if (c.young || reachable.has(c.key)) continue
       if (++sinceRenew >= 100) {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, type Stats } from 'node:fs'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { isStrataError, StrataError } from '../../core/errors.js'
-import { mapLimit, type ObjectWriter, sha256Hex } from '../objects/index.js'
+import { mapLimit, type ObjectWriter, type StoredObject, sha256Hex } from '../objects/index.js'
 import { contentTypeOf, joinDataPath, normalizeDataPath } from './data-paths.js'
+import type { FileStatCache } from './file-stat-cache.js'
 import type { RepoContext } from './repo-context.js'
 import type { DeclaredSchema, FileChange, Progress, TableSchema, ValidationIssue } from './repo-types.js'
 import type { TableFormat } from './tabular-hooks.js'
@@ -15,7 +16,7 @@ import type { FileLeaf } from './tree-store.js'
 export type StagedOp = { kind: 'put'; path: string; leaf: FileLeaf } | { kind: 'delete'; path: string }
 
 type Input =
-  | { type: 'file'; local: string; size: number }
+  | { type: 'file'; local: string; size: number; spooled?: boolean }
   | { type: 'bytes'; bytes: Uint8Array }
   | { type: 'stream'; stream: AsyncIterable<Uint8Array> }
 
@@ -32,6 +33,15 @@ export interface StageOptions {
   onProgress?: ((p: Progress) => void) | undefined
   /** Maximum validation issues reported per file. */
   maxIssues?: number
+  /** Skips reading local files whose size, mtime and inode match a previous commit. */
+  statCache?: FileStatCache | undefined
+}
+
+/** The edits, and what to remember once the commit is published. */
+export interface StagedChanges {
+  ops: StagedOp[]
+  /** Records the local files' objects in the stat cache; call only after the commit was published. */
+  remember(): Promise<void>
 }
 
 /** Files stored at once. */
@@ -48,7 +58,7 @@ export async function stageChanges(
   ctx: RepoContext,
   changes: FileChange[],
   opts: StageOptions,
-): Promise<StagedOp[]> {
+): Promise<StagedChanges> {
   const spool = join(ctx.cacheDir, 'tmp', randomUUID())
   try {
     const items = await expand(changes)
@@ -58,13 +68,26 @@ export async function stageChanges(
     let done = 0
     let bytes = 0
     opts.onProgress?.({ phase: 'store', done, total, bytes })
+    const seen: { local: string; st: Stats; stored: StoredObject; readAt: number }[] = []
+    const cache = opts.statCache
     const leaves = await mapLimit(puts, STORE_CONCURRENCY, async (item) => {
-      const stored =
-        item.input.type === 'file'
-          ? await opts.writer.putFile(item.input.local)
-          : item.input.type === 'bytes'
-            ? await opts.writer.putBytes(item.input.bytes)
-            : await opts.writer.putStream(item.input.stream)
+      let stored: StoredObject
+      const input = item.input
+      if (input.type === 'file' && cache !== undefined && input.spooled !== true) {
+        const readAt = Date.now()
+        const st = await stat(input.local)
+        const hit = await cache.lookup(input.local, st)
+        stored =
+          hit !== undefined && (await opts.writer.confirm(hit)) ? hit : await opts.writer.putFile(input.local)
+        seen.push({ local: input.local, st, stored, readAt })
+      } else {
+        stored =
+          input.type === 'file'
+            ? await opts.writer.putFile(input.local)
+            : input.type === 'bytes'
+              ? await opts.writer.putBytes(input.bytes)
+              : await opts.writer.putStream(input.stream)
+      }
       done++
       bytes += stored.size
       opts.onProgress?.({ phase: 'store', done, total, bytes })
@@ -74,9 +97,18 @@ export async function stageChanges(
       return leaf
     })
     const byItem = new Map(puts.map((p, i) => [p, leaves[i] as FileLeaf]))
-    return items.map((i) =>
-      i.kind === 'delete' ? i : { kind: 'put', path: i.path, leaf: byItem.get(i) as FileLeaf },
+    const ops = items.map(
+      (i): StagedOp =>
+        i.kind === 'delete' ? i : { kind: 'put', path: i.path, leaf: byItem.get(i) as FileLeaf },
     )
+    return {
+      ops,
+      remember: async () => {
+        if (cache === undefined) return
+        for (const s of seen) cache.record(s.local, s.st, s.stored, s.readAt)
+        await cache.save()
+      },
+    }
   } finally {
     await rm(spool, { recursive: true, force: true })
   }
@@ -253,6 +285,6 @@ async function localCopy(item: Extract<Item, { kind: 'put' }>, spool: string): P
   if (item.input.type === 'bytes') await writeFile(local, item.input.bytes)
   else await pipeline(item.input.stream, createWriteStream(local))
   const size = (await stat(local)).size
-  item.input = { type: 'file', local, size }
+  item.input = { type: 'file', local, size, spooled: true }
   return local
 }
