@@ -15,7 +15,7 @@ Usage (needs the full `mlflow` package for `mlflow server`):
 
     python=$(scripts/python-env.sh --full)
     npm run build
-    $python bench/mlflow-logging.bench.py [--count 100000] [--batch 1000] [--rounds 20]
+    $python bench/mlflow-logging.bench.py [--count 100000] [--metric-count N] [--batch 1000] [--rounds 20]
 """
 
 import argparse
@@ -147,12 +147,13 @@ class Target:
             raise RuntimeError(f"{self.label}: {method} stored {got} values, expected {count}")
 
 
-def run_workload(targets, count, batch_size, rounds):
-    """Logs `count` values per method to every target, in interleaved rounds so that background
-    load on the machine falls on both servers alike (the order alternates each round)."""
+def run_workload(targets, counts, batch_size, rounds):
+    """Logs `counts[method]` values per method to every target, in interleaved rounds so that
+    background load on the machine falls on both servers alike (the order alternates each round)."""
     base_ts = int(time.time() * 1000)
-    per_round = -(-count // rounds)
     for method in ("log_batch", "log_metric"):
+        count = counts[method]
+        per_round = -(-count // rounds)
         for r, start in enumerate(range(0, count, per_round)):
             stop = min(start + per_round, count)
             for target in targets if r % 2 == 0 else list(reversed(targets)):
@@ -164,12 +165,19 @@ def run_workload(targets, count, batch_size, rounds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=100_000, help="metric values per method (default 100000)")
+    parser.add_argument(
+        "--metric-count",
+        type=int,
+        default=None,
+        help="values for the log_metric method (default: --count); one HTTP request each",
+    )
     parser.add_argument("--batch", type=int, default=1000, help="metrics per log_batch call (default 1000)")
     parser.add_argument("--rounds", type=int, default=20, help="interleaved rounds per method (default 20)")
     args = parser.parse_args()
 
     import mlflow
 
+    counts = {"log_batch": args.count, "log_metric": args.metric_count or args.count}
     workdir = tempfile.mkdtemp(prefix="strata-bench-")
     procs = []
     try:
@@ -178,21 +186,21 @@ def main():
         mlflow_proc, mlflow_url = start_mlflow(workdir)
         procs.append(mlflow_proc)
         targets = [Target("strata", strata_url), Target("mlflow", mlflow_url)]
-        run_workload(targets, args.count, args.batch, args.rounds)
+        run_workload(targets, counts, args.batch, args.rounds)
     finally:
         for p in procs:
             stop(p)
         shutil.rmtree(workdir, ignore_errors=True)
 
     node_version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"\n{args.count:,} metric values per method; mlflow {mlflow.__version__} client and server; "
+    print(f"\n{counts['log_batch']:,} values with log_batch, {counts['log_metric']:,} with log_metric; mlflow {mlflow.__version__} client and server; "
           f"node {node_version}; Python {platform.python_version()}; {os.cpu_count()} CPUs\n")
     print("| method | strata server (metrics/s) | mlflow server, SQLite (metrics/s) | ratio |")
     print("|---|---:|---:|---:|")
-    summary = {"count": args.count, "mlflow": mlflow.__version__, "methods": {}}
+    summary = {"counts": counts, "mlflow": mlflow.__version__, "methods": {}}
     for method in ("log_batch", "log_metric"):
         s_sec, m_sec = targets[0].seconds[method], targets[1].seconds[method]
-        s_rate, m_rate = args.count / s_sec, args.count / m_sec
+        s_rate, m_rate = counts[method] / s_sec, counts[method] / m_sec
         ratio = s_rate / m_rate
         print(f"| {method} | {s_rate:,.0f} ({s_sec:.1f} s) | {m_rate:,.0f} ({m_sec:.1f} s) | {ratio:.1f}x |")
         summary["methods"][method] = {
