@@ -20,21 +20,36 @@ export class JsonlTableWriter {
   #handle: FileHandle | undefined
   #buffer: string[] = []
   #bytes = 0
+  readonly #keys: string[]
   rows = 0
 
   constructor(
     readonly path: string,
     readonly columns: readonly JsonlColumn[],
-  ) {}
+  ) {
+    this.#keys = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c.name)}:`)
+  }
 
   /** Appends one row; values must already fit their column types (see `toStoredValue`). */
   async write(row: Readonly<Record<string, unknown>>): Promise<void> {
-    const parts: string[] = []
-    for (const c of this.columns) parts.push(`${JSON.stringify(c.name)}:${encode(row[c.name])}`)
-    const line = `{${parts.join(',')}}\n`
+    this.add(row)
+    if (this.#bytes >= FLUSH_BYTES) await this.flush()
+  }
+
+  /** Buffers one row without I/O; call {@link flushIfFull} now and then (e.g. once per batch). */
+  add(row: Readonly<Record<string, unknown>>): void {
+    let line = ''
+    for (let i = 0; i < this.columns.length; i++) {
+      line += this.#keys[i] + encode(row[(this.columns[i] as JsonlColumn).name])
+    }
+    line += '}\n'
     this.#buffer.push(line)
     this.#bytes += line.length
     this.rows++
+  }
+
+  /** Writes the buffer out once it holds more than about a megabyte. */
+  async flushIfFull(): Promise<void> {
     if (this.#bytes >= FLUSH_BYTES) await this.flush()
   }
 

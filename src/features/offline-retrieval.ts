@@ -7,7 +7,7 @@ import type { PreparedEntityRows } from './entity-rows.js'
 import type { FeatureType } from './feature-types.js'
 import { fromStoredValue, isInvalid, showValue, toStoredValue } from './feature-validation.js'
 import { JsonlTableWriter } from './jsonl-table.js'
-import { runOnDemand } from './on-demand-runner.js'
+import { compileOnDemand } from './on-demand-runner.js'
 import {
   buildPointInTimeSql,
   type PitJoinedSide,
@@ -178,24 +178,35 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
     for (const [field, type] of Object.entries(plan.requestFields))
       inputs.push({ column: field, name: field, type })
     const select = [ident(ROW_COLUMN), ...inputs.map((i) => ident(i.column))].join(', ')
-    for await (const batch of engine.streamRows(
-      `SELECT ${select} FROM ${parquet(joined)} ORDER BY ${ident(ROW_COLUMN)}`,
-    )) {
-      for (const row of batch) {
+    const runners = plan.onDemand.map((o) => ({
+      name: o.name,
+      run: compileOnDemand(o, 'building a training set'),
+    }))
+    // The joined file is in row order, and DuckDB reads one file in order: no sort needed.
+    const inputSql = `SELECT ${select} FROM ${parquet(joined)}`
+    for await (const batch of engine.streamColumns(inputSql)) {
+      const rowIds = batch.values[0] ?? []
+      for (let r = 0; r < batch.rowCount; r++) {
         const values: Record<string, unknown> = {}
-        for (const input of inputs) values[input.name] = typedValue(input, row[input.column])
-        const out: Record<string, unknown> = { [ROW_COLUMN]: row[ROW_COLUMN] }
-        for (const odfv of plan.onDemand)
-          out[odfv.name] = runOnDemand(odfv, values, 'building a training set')
-        await computed.write(out)
+        for (let c = 0; c < inputs.length; c++) {
+          const input = inputs[c] as (typeof inputs)[number]
+          values[input.name] = typedValue(input, batch.values[c + 1]?.[r])
+        }
+        const out: Record<string, unknown> = { [ROW_COLUMN]: rowIds[r] }
+        for (const runner of runners) out[runner.name] = runner.run(values)
+        computed.add(out)
       }
+      await computed.flushIfFull()
     }
     await computed.close()
     const keep = [
       ...entity.columns.map((c) => `j.${ident(c.name)}`),
       ...plan.outputs.map((o) => ('view' in o.from ? `j.${ident(o.name)}` : `o.${ident(o.name)}`)),
     ]
-    const sql = `SELECT ${keep.join(', ')} FROM ${parquet(joined)} j JOIN ${computed.relation()} o USING (${ident(ROW_COLUMN)}) ORDER BY j.${ident(ROW_COLUMN)}`
+    // Both files are in row order: a positional join, guarded so a misalignment fails loudly.
+    const r = ident(ROW_COLUMN)
+    const guard = `CASE WHEN j.${r} IS DISTINCT FROM o.${r} THEN error('on-demand rows misaligned') ELSE true END`
+    const sql = `SELECT ${keep.join(', ')} FROM ${parquet(joined)} j POSITIONAL JOIN ${computed.relation()} o WHERE ${guard}`
     const { rows } = await engine.writeParquet(sql, options.outPath)
     return {
       path: options.outPath,

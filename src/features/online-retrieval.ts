@@ -3,7 +3,7 @@ import type { OnlineField, OnlineStore } from '../ports/index.js'
 import type { FeatureType } from './feature-types.js'
 import { fromStoredValue, isInvalid, normalizeKey, showValue, toStoredValue } from './feature-validation.js'
 import type { FeatureView } from './feature-view.js'
-import { runOnDemand } from './on-demand-runner.js'
+import { compileOnDemand, type OnDemandRunner } from './on-demand-runner.js'
 import { layoutEntityKey, onlineLayout } from './online-layout.js'
 import type { RetrievalPlan } from './retrieval-plan.js'
 
@@ -41,6 +41,8 @@ export interface OnlinePlan {
   reads: PlannedRead[]
   /** Output index of each on-demand feature, in plan order. */
   onDemandOut: number[]
+  /** Each on-demand feature's compiled function, in plan order. */
+  onDemandRun: OnDemandRunner[]
   /** On-demand inputs (`view:feature`) → output index or hidden slot. */
   inputSlots: Map<string, number>
   slotCount: number
@@ -85,7 +87,8 @@ export function planOnline(
     })
   }
   const onDemandOut = plan.onDemand.map((o) => plan.outputs.findIndex((p) => p.name === o.name))
-  return { plan, reads: [...reads.values()], onDemandOut, inputSlots, slotCount }
+  const onDemandRun = plan.onDemand.map((o) => compileOnDemand(o, 'serving online features'))
+  return { plan, reads: [...reads.values()], onDemandOut, onDemandRun, inputSlots, slotCount }
 }
 
 /**
@@ -154,7 +157,8 @@ export async function readOnlineFeatures(
       }
       plan.onDemand.forEach((odfv, i) => {
         const out = bound.onDemandOut[i] ?? -1
-        const value = fromStoredValue(odfv.type, runOnDemand(odfv, inputs, 'serving online features'))
+        const run = bound.onDemandRun[i] as OnDemandRunner
+        const value = fromStoredValue(odfv.type, run(inputs))
         values[out] = value
         status[out] = value === null ? 'NULL_VALUE' : 'PRESENT'
         times[out] = now

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { StrataError } from '../core/errors.js'
 import type { ColumnInfo, TableEngine } from '../ports/index.js'
 import { DUCKDB_TYPES, type FeatureType } from './feature-types.js'
 import { typeViolation } from './feature-validation.js'
 import type { FeatureView } from './feature-view.js'
-import { ident, isTimestampType, timestampExpr, withSource } from './sql.js'
+import { ident, isTimestampType, literal, timestampExpr, withSource } from './sql.js'
 import { transformToJsonl } from './view-transform.js'
 
 /** Options of {@link computeFeatureView}. */
@@ -46,13 +49,40 @@ const MAX_SAFE = '9007199254740991'
  */
 export async function computeFeatureView(options: ComputeFeatureViewOptions): Promise<ComputedView> {
   const { engine, view } = options
-  const base =
-    view.transform !== undefined
-      ? await transformToJsonl(engine, view, options.source, options.tempDir)
+  const transformed =
+    view.transform === undefined
+      ? undefined
+      : await transformToJsonl(engine, view, options.source, options.tempDir)
+  const query =
+    transformed !== undefined
+      ? transformed.relation
       : view.sql !== undefined
         ? `(${withSource(options.source, view.sql)})`
         : `(SELECT * FROM ${options.source})`
-  const columns = await describeColumns(engine, base, `feature view "${view.name}"`)
+  // The view's query runs once, into a staging file: the type checks and the final write read it.
+  const staging = join(options.tempDir, `staging-${view.name}-${randomUUID()}.parquet`)
+  try {
+    try {
+      await engine.writeParquet(`SELECT *, row_number() OVER () AS "__strata_seq" FROM ${query}`, staging, {
+        compression: 'snappy',
+      })
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err)
+      const code = (err as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INVALID_ARGUMENT'
+      throw new StrataError(code, `feature view "${view.name}": ${message}`, { cause: err })
+    }
+    return await finish(options, `read_parquet(${literal(staging)})`)
+  } finally {
+    await rm(staging, { force: true })
+    if (transformed !== undefined) await rm(transformed.path, { force: true })
+  }
+}
+
+async function finish(options: ComputeFeatureViewOptions, base: string): Promise<ComputedView> {
+  const { engine, view } = options
+  const columns = (await describeColumns(engine, base, `feature view "${view.name}"`)).filter(
+    (c) => c.name !== '__strata_seq',
+  )
   const types = new Map(columns.map((c) => [c.name, c.type]))
   const need = (column: string, role: string): string => {
     const type = types.get(column)
@@ -90,11 +120,17 @@ export async function computeFeatureView(options: ComputeFeatureViewOptions): Pr
   ]
   const notNull = [...keys, ident(view.timestamp)].map((c) => `${c} IS NOT NULL`).join(' AND ')
   const partition = [...keys, ident(view.timestamp)].join(', ')
+  // Deduplicating is a sort of its own; a hash aggregate tells first whether it is needed.
+  const dups = await engine.query(
+    `SELECT count(*)::INTEGER AS n FROM (SELECT 1 FROM ${base} WHERE ${notNull} GROUP BY ${partition} HAVING count(*) > 1)`,
+  )
   const sql = [
     `SELECT ${select.join(', ')}`,
-    `FROM (SELECT *, row_number() OVER () AS "__strata_seq" FROM ${base})`,
+    `FROM ${base}`,
     `WHERE ${notNull}`,
-    `QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY "__strata_seq" DESC) = 1`,
+    ...(Number(dups.rows[0]?.n ?? 0) > 0
+      ? [`QUALIFY row_number() OVER (PARTITION BY ${partition} ORDER BY "__strata_seq" DESC) = 1`]
+      : []),
     `ORDER BY ${ident(view.timestamp)}, ${keys.join(', ')}`,
   ].join('\n')
   const { rows } = await engine.writeParquet(sql, options.outPath)

@@ -10,7 +10,7 @@ import { type JsonlColumn, JsonlTableWriter } from './jsonl-table.js'
 /**
  * Runs a view's row-wise `transform` over every source row (streamed from DuckDB), checks each
  * output row against the declared types, and writes the rows as JSON Lines in `tempDir`.
- * Resolves a DuckDB relation over them. A throwing transform rejects with `USER_CODE` naming
+ * Resolves a DuckDB relation over them and the file's path (the caller removes it). A throwing transform rejects with `USER_CODE` naming
  * the view and the row; a row of the wrong type with `INVALID_ARGUMENT` (see `typeViolation`).
  */
 export async function transformToJsonl(
@@ -18,7 +18,7 @@ export async function transformToJsonl(
   view: FeatureView,
   source: string,
   tempDir: string,
-): Promise<string> {
+): Promise<{ relation: string; path: string }> {
   const transform = view.transform
   if (transform === undefined)
     throw new StrataError('INTERNAL', `feature view "${view.name}" has no transform`)
@@ -68,5 +68,5 @@ export async function transformToJsonl(
   } finally {
     await writer.close()
   }
-  return writer.relation()
+  return { relation: writer.relation(), path: writer.path }
 }
