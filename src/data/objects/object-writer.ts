@@ -1,5 +1,4 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs'
 import { StrataError } from '../../core/errors.js'
 import type { BlobStore } from '../../ports/index.js'
 import { encodeManifest } from './chunk-manifest.js'
@@ -81,14 +80,12 @@ export class ObjectWriter {
    * changes while it is read.
    */
   async putFile(path: string): Promise<StoredObject> {
-    const info = await stat(path).catch((err: unknown) => {
-      throw new StrataError('NOT_FOUND', `cannot read ${path}: ${(err as Error).message}`, { cause: err })
-    })
-    if (!info.isFile()) throw new StrataError('INVALID_ARGUMENT', `${path} is not a regular file`)
-    if (info.size < this.config.chunkThreshold) {
-      const bytes = readSmallFile(path, info.size)
-      if (bytes.byteLength >= this.config.chunkThreshold) return this.putChunked(emptyStream(), bytes)
-      return this.putWhole(bytes)
+    // Small files are opened, stat'ed and read synchronously: from the page cache that takes
+    // microseconds, while each async call waits for a slot in libuv's four-thread pool.
+    const small = readIfSmall(path, this.config.chunkThreshold)
+    if (small !== undefined) {
+      if (small.byteLength >= this.config.chunkThreshold) return this.putChunked(emptyStream(), small)
+      return this.putWhole(small)
     }
     const chunks: { id: ObjectId; size: number }[] = []
     const inWorker = this.config.pool?.tryRun(
@@ -207,13 +204,21 @@ function concat(parts: Uint8Array[], length: number): Uint8Array {
 }
 
 /**
- * Reads a file known to be small, synchronously: for page-cached files that is faster than
- * queueing on libuv's small thread pool behind uploads; tolerates the file changing size.
+ * The bytes of `path` when it is a regular file smaller than `threshold` (read synchronously;
+ * tolerates the file growing meanwhile), or `undefined` for a larger file.
  */
-function readSmallFile(path: string, size: number): Uint8Array {
-  const fd = openSync(path, 'r')
+function readIfSmall(path: string, threshold: number): Uint8Array | undefined {
+  let fd: number
   try {
-    let buf = Buffer.allocUnsafe(size + 1)
+    fd = openSync(path, 'r')
+  } catch (err) {
+    throw new StrataError('NOT_FOUND', `cannot read ${path}: ${(err as Error).message}`, { cause: err })
+  }
+  try {
+    const info = fstatSync(fd)
+    if (!info.isFile()) throw new StrataError('INVALID_ARGUMENT', `${path} is not a regular file`)
+    if (info.size >= threshold) return undefined
+    let buf = Buffer.allocUnsafe(info.size + 1)
     let length = 0
     for (;;) {
       if (length === buf.byteLength) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { collect } from '../objects/index.js'
@@ -20,6 +20,8 @@ describeDataRepo('DataRepository basics', (open, backend) => {
     writeFileSync(join(dir, 'a.txt'), 'alpha')
     writeFileSync(join(dir, 'sub', 'b.bin'), randomBytes(1000))
     writeFileSync(join(dir, 'sub', 'deep', 'c.txt'), 'gamma')
+    // A symlink cycle is followed once, not forever.
+    symlinkSync('..', join(dir, 'sub', 'deep', 'up'))
     const commit = await t.repo.commit('flights', {
       message: 'first drop',
       author: 'ada',
@@ -188,7 +190,9 @@ describeDataRepo('DataRepository stat cache', (open, backend) => {
     expect(second.stats).toMatchObject({ changed: 1 })
     const after = await t.repo.files('sc', 'main')
     expect(after.find((f) => f.path === 'a.bin')?.object).toBe(before.find((f) => f.path === 'a.bin')?.object)
-    expect(after.find((f) => f.path === 'b.bin')?.object).not.toBe(before.find((f) => f.path === 'b.bin')?.object)
+    expect(after.find((f) => f.path === 'b.bin')?.object).not.toBe(
+      before.find((f) => f.path === 'b.bin')?.object,
+    )
 
     // Without the cache every file is read; a cached id whose object is gone is not trusted.
     const uncached = t.another({ statCache: false })
