@@ -1,4 +1,5 @@
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs'
+import { stat } from 'node:fs/promises'
 import { StrataError } from '../../core/errors.js'
 import type { BlobStore } from '../../ports/index.js'
 import { encodeManifest } from './chunk-manifest.js'
@@ -98,17 +99,15 @@ export class ObjectWriter {
         await this.ensure('object', id, bytes)
       },
     )
-    if (inWorker === undefined) return this.putChunked(createReadStream(path, { highWaterMark: 1024 * 1024 }))
-    const result = await inWorker
-    if (result.changed) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `${path} changed while it was being committed; commit it again`,
-        {
-          details: { path },
-        },
-      )
+    if (inWorker === undefined) {
+      const before = await stat(path)
+      const stored = await this.putChunked(createReadStream(path, { highWaterMark: 1024 * 1024 }))
+      const after = await stat(path)
+      if (after.mtimeMs !== before.mtimeMs || after.size !== stored.size) throw changedWhileRead(path)
+      return stored
     }
+    const result = await inWorker
+    if (result.changed) throw changedWhileRead(path)
     return this.putManifest(chunks, result.size)
   }
 
@@ -194,6 +193,16 @@ export class ObjectWriter {
     this.present.set(key, p)
     return p
   }
+}
+
+function changedWhileRead(path: string): StrataError {
+  return new StrataError(
+    'FAILED_PRECONDITION',
+    `${path} changed while it was being committed; commit it again`,
+    {
+      details: { path },
+    },
+  )
 }
 
 async function* emptyStream(): AsyncGenerator<Uint8Array> {}

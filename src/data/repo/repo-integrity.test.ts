@@ -76,6 +76,26 @@ describeDataRepo('DataRepository integrity', (open, backend) => {
     expect((await t.repo.resolve('people', 'main')).id).toBe(good.id)
     expect(await blobCount(t.blobs)).toBe(blobsBefore)
 
+    // A streamed tabular file is spooled and checked the same way.
+    const streamed = await t.repo
+      .commit('people', {
+        message: 'streamed',
+        changes: [
+          {
+            path: 's.csv',
+            stream: gatedStream(Promise.resolve(), text('id,age,tier\n'), text('x,1,gold\n')),
+          },
+        ],
+      })
+      .catch((e: unknown) => e)
+    expect(isStrataError(streamed, 'INVALID_ARGUMENT')).toBe(true)
+    expect((streamed as { details: { issues: ValidationIssue[] } }).details.issues[0]).toMatchObject({
+      file: 's.csv',
+      row: 2,
+      column: 'id',
+      value: 'x',
+    })
+
     const malformed = await t.repo
       .commit('people', { message: 'broken', changes: [put('e.csv', 'id,age,tier\n1,"unterminated\n')] })
       .catch((e: unknown) => e)
