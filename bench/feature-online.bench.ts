@@ -1,0 +1,310 @@
+/**
+ * Online retrieval benchmark: p50/p99 latency and throughput for 1 entity × 10 features and
+ * 100 entities × 10 features, in-process and over HTTP (`POST /features/online`, Feast's request
+ * shape), on SQLite and Redis, against Feast's Python feature server (`feast serve`, Redis) fed by
+ * the same load generator with the same request bodies.
+ *
+ * Run: `npx jiti bench/feature-online.bench.ts [--redis redis://127.0.0.1:56379/7] [--requests 5000]
+ *       [--seconds 8] [--concurrency 16] [--feast-workers 1] [--skip-feast]`
+ * Feast comes from `/tmp/feastenv` (or `FEAST_PYTHON`/`FEAST_BIN`).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { join, resolve } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { Redis } from 'ioredis'
+import { FEATURES, openFeatureStoreForBench } from './feature-online.setup.js'
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback
+}
+const redisUrl = arg('redis', process.env.STRATA_BENCH_REDIS_URL ?? 'redis://127.0.0.1:56379/7')
+const requests = Number(arg('requests', '5000'))
+const seconds = Number(arg('seconds', '8'))
+const concurrency = Number(arg('concurrency', '16'))
+const feastWorkers = arg('feast-workers', '1')
+const skipFeast = process.argv.includes('--skip-feast')
+const ENTITIES = 10_000
+const dir = resolve(arg('dir', '/tmp/strata-online-bench'))
+const here = resolve(import.meta.dirname ?? '.')
+const feastPython = process.env.FEAST_PYTHON ?? '/tmp/feastenv/bin/python'
+const feastBin = process.env.FEAST_BIN ?? '/tmp/feastenv/bin/feast'
+const prefix = `b${process.pid}`
+
+interface Stats {
+  p50: number
+  p99: number
+  mean: number
+  rps: number
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0
+function summarize(latencies: number[], elapsedMs: number): Stats {
+  const sorted = [...latencies].sort((a, b) => a - b)
+  return {
+    p50: pct(sorted, 50),
+    p99: pct(sorted, 99),
+    mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
+    rps: (latencies.length / elapsedMs) * 1000,
+  }
+}
+
+/** Deterministic request bodies: batch sizes 1 and 100 of pseudo-random driver ids. */
+function bodies(batch: number): string[] {
+  const out: string[] = []
+  let x = 12345 + batch
+  for (let i = 0; i < 500; i++) {
+    const ids: number[] = []
+    for (let j = 0; j < batch; j++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31
+      ids.push(x % ENTITIES)
+    }
+    out.push(
+      JSON.stringify({ features: FEATURES.map((f) => `driver_stats:${f}`), entities: { driver_id: ids } }),
+    )
+  }
+  return out
+}
+
+async function generate(): Promise<void> {
+  mkdirSync(dir, { recursive: true })
+  if (existsSync(join(dir, 'features.parquet'))) return
+  const db = await DuckDBInstance.create(':memory:')
+  const c = await db.connect()
+  const cols = FEATURES.map((f, j) => `round((hash(i * 10 + ${j}) % 100000) / 100000.0, 5)::DOUBLE AS ${f}`)
+  await c.run(`COPY (SELECT (i % ${ENTITIES})::BIGINT AS driver_id,
+    TIMESTAMP '2024-01-01' + to_milliseconds((i // ${ENTITIES}) * 3600000) AS event_timestamp, ${cols.join(', ')}
+    FROM range(${ENTITIES * 10}) t(i)) TO '${dir}/features.parquet' (FORMAT parquet)`)
+  c.closeSync()
+  db.closeSync()
+}
+
+/** The load generator: `concurrency` keep-alive connections posting bodies round-robin. */
+async function load(
+  url: string,
+  body: string[],
+  opts: { count?: number; ms?: number; conc: number },
+): Promise<Stats> {
+  const agent = new Agent({ keepAlive: true, maxSockets: opts.conc })
+  const target = new URL(url)
+  const latencies: number[] = []
+  let sent = 0
+  const post = (payload: string) =>
+    new Promise<void>((done, fail) => {
+      const t0 = performance.now()
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
+        (res) => {
+          res.resume()
+          res.on('end', () => {
+            if (res.statusCode !== 200) fail(new Error(`${url}: HTTP ${res.statusCode}`))
+            else {
+              latencies.push(performance.now() - t0)
+              done()
+            }
+          })
+        },
+      )
+      req.on('error', fail)
+      req.end(payload)
+    })
+  const start = performance.now()
+  const worker = async () => {
+    for (;;) {
+      if (opts.count !== undefined && sent >= opts.count) return
+      if (opts.ms !== undefined && performance.now() - start >= opts.ms) return
+      await post(body[sent++ % body.length] as string)
+    }
+  }
+  await Promise.all(Array.from({ length: opts.conc }, worker))
+  const elapsed = performance.now() - start
+  agent.destroy()
+  return summarize(latencies, elapsed)
+}
+
+async function warm(url: string, body: string[]) {
+  await load(url, body, { count: 500, conc: 4 })
+}
+
+function waitForLine(child: ChildProcess): Promise<string> {
+  return new Promise((done, fail) => {
+    let buf = ''
+    child.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString()
+      const line = buf.split('\n').find((l) => l.startsWith('{'))
+      if (line) done(line)
+    })
+    child.on('exit', (code) => fail(new Error(`server exited with ${code}`)))
+  })
+}
+
+async function waitHttp(url: string, tries = 120): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    try {
+      const r = await fetch(url)
+      if (r.status < 500) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 500))
+  }
+  throw new Error(`${url} did not come up`)
+}
+
+const rows: string[][] = []
+const record = (what: string, s: Stats) => {
+  rows.push([what, s.p50.toFixed(3), s.p99.toFixed(3), s.mean.toFixed(3), s.rps.toFixed(0)])
+  console.log(
+    `${what.padEnd(52)} p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  ${s.rps.toFixed(0)} req/s`,
+  )
+}
+
+await generate()
+const body1 = bodies(1)
+const body100 = bodies(100)
+const backends: [string, string][] = [
+  ['sqlite', `sqlite:${join(dir, `online-${prefix}.db`)}`],
+  ['redis', redisUrl],
+]
+for (const [name, url] of backends) {
+  const { store, online, engine, metadata } = await openFeatureStoreForBench(
+    dir,
+    url,
+    prefix,
+    join(dir, `meta-${prefix}.db`),
+  )
+  await store.materialize()
+  // In-process: the typed API, sequential calls (latency) and `concurrency` overlapping callers (throughput).
+  for (const [batch, list] of [
+    [1, body1],
+    [100, body100],
+  ] as const) {
+    const requestsOf = list.map(
+      (b) => (JSON.parse(b) as { entities: { driver_id: number[] } }).entities.driver_id,
+    )
+    const call = (i: number) =>
+      store.getOnlineFeatures({
+        features: FEATURES.map((f) => `driver_stats:${f}`),
+        entities: { driver_id: requestsOf[i % requestsOf.length] as number[] },
+      })
+    for (let i = 0; i < 1000; i++) await call(i)
+    const lat: number[] = []
+    const t0 = performance.now()
+    for (let i = 0; i < requests; i++) {
+      const s = performance.now()
+      await call(i)
+      lat.push(performance.now() - s)
+    }
+    record(`in-process ${name}, ${batch} × 10 (sequential)`, summarize(lat, performance.now() - t0))
+    const clat: number[] = []
+    let n = 0
+    const c0 = performance.now()
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (performance.now() - c0 < seconds * 1000) {
+          const s = performance.now()
+          await call(n++)
+          clat.push(performance.now() - s)
+        }
+      }),
+    )
+    record(
+      `in-process ${name}, ${batch} × 10 (${concurrency} concurrent)`,
+      summarize(clat, performance.now() - c0),
+    )
+  }
+  // HTTP: the API stack in its own process.
+  const server = spawn(
+    process.execPath,
+    [
+      join(here, '..', 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs'),
+      join(here, 'feature-online.server.ts'),
+      dir,
+      url,
+      prefix,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  try {
+    const { url: base } = JSON.parse(await waitForLine(server)) as { url: string }
+    const endpoint = `${base}/features/online`
+    for (const [batch, list] of [
+      [1, body1],
+      [100, body100],
+    ] as const) {
+      await warm(endpoint, list)
+      record(
+        `HTTP strata ${name}, ${batch} × 10 (1 connection)`,
+        await load(endpoint, list, { count: requests, conc: 1 }),
+      )
+      record(
+        `HTTP strata ${name}, ${batch} × 10 (${concurrency} connections)`,
+        await load(endpoint, list, { ms: seconds * 1000, conc: concurrency }),
+      )
+    }
+  } finally {
+    server.kill('SIGTERM')
+  }
+  if (name === 'redis') await online.deleteNamespace(`${prefix}:driver_id`)
+  await online.close()
+  await engine.close()
+  await metadata.close()
+  rmSync(join(dir, `meta-${prefix}.db`), { force: true })
+  rmSync(join(dir, `online-${prefix}.db`), { force: true })
+}
+
+if (!skipFeast) {
+  const u = new URL(redisUrl)
+  const feastRedis = `${u.hostname}:${u.port},db=${u.pathname.slice(1) || '0'}`
+  const repo = execFileSync(feastPython, [join(here, 'feature-online.feast.py'), dir, feastRedis], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .at(-1) as string
+  const port = 6566 + (process.pid % 1000)
+  const feast = spawn(
+    feastBin,
+    ['-c', repo, 'serve', '-p', String(port), '--no-access-log', '-w', feastWorkers],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  try {
+    await waitHttp(`http://127.0.0.1:${port}/health`)
+    const endpoint = `http://127.0.0.1:${port}/get-online-features`
+    for (const [batch, list] of [
+      [1, body1],
+      [100, body100],
+    ] as const) {
+      await warm(endpoint, list)
+      record(
+        `HTTP feast (${feastWorkers} worker) redis, ${batch} × 10 (1 connection)`,
+        await load(endpoint, list, { count: requests, conc: 1 }),
+      )
+      record(
+        `HTTP feast (${feastWorkers} worker) redis, ${batch} × 10 (${concurrency} connections)`,
+        await load(endpoint, list, { ms: seconds * 1000, conc: concurrency }),
+      )
+    }
+  } finally {
+    feast.kill('SIGTERM')
+    const redis = new Redis(redisUrl)
+    const keys = await redis.keys('*bench_online*')
+    if (keys.length > 0) await redis.del(...keys)
+    await redis.quit()
+  }
+}
+
+console.log('\n| case | p50 ms | p99 ms | mean ms | req/s |\n|---|---|---|---|---|')
+for (const r of rows) console.log(`| ${r.join(' | ')} |`)
