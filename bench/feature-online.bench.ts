@@ -275,7 +275,18 @@ if (!skipFeast) {
   const port = 6566 + (process.pid % 1000)
   const feast = spawn(
     feastBin,
-    ['-c', repo, 'serve', '-p', String(port), '--no-access-log', '-w', feastWorkers],
+    [
+      '-c',
+      repo,
+      'serve',
+      '-p',
+      String(port),
+      '--no-access-log',
+      '-w',
+      feastWorkers,
+      '--max-requests',
+      '100000000',
+    ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
     },

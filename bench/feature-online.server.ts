@@ -12,7 +12,14 @@ import { openFeatureStoreForBench } from './feature-online.setup.js'
 const [dir = '', onlineUrl = '', prefix = 'bench'] = process.argv.slice(2)
 const { store } = await openFeatureStoreForBench(dir, onlineUrl, prefix, join(dir, 'server-meta.db'))
 const handle = createFeastOnlineHandler(store)
-const router = new Router().post('/online', async (req) => handle(await req.json()))
+// The response holds only JSON values, so it skips the API's generic (bigint/Map) replacer.
+const router = new Router().post(
+  '/online',
+  async (req) =>
+    new Response(JSON.stringify(await handle(await req.json())), {
+      headers: { 'content-type': 'application/json' },
+    }),
+)
 const server = await listen(createApiApp([{ prefix: '/features', router }]), { port: 0 })
 console.log(JSON.stringify({ url: server.url }))
 process.on('SIGTERM', () => {

@@ -1,8 +1,8 @@
 /**
  * One trial of `feature-training-set.bench.ts` in a fresh process: `strata` (FeatureStore.getTrainingSet
  * on the generated files; the view's data is computed on the first trial and reused after), `asof`
- * (the bare hand-written DuckDB ASOF LEFT JOIN, output order not preserved) or `asof-ordered` (the
- * same, keeping entity-row order). Prints one JSON line: seconds, peak RSS, and a checksum.
+ * (the bare hand-written DuckDB ASOF LEFT JOIN, output order not preserved), `asof-computed` (the
+ * same over the view file Strata computed) or `asof-ordered` (keeping entity-row order). Prints one JSON line: seconds, peak RSS, and a checksum.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -54,9 +54,20 @@ if (system === 'strata') {
   await metadata.close()
 } else {
   const select = ['e.*', ...features.map((f) => `f.${f}`)].join(', ')
-  const join_ = `ASOF LEFT JOIN read_parquet('${dir}/features.parquet') f ON e.driver_id = f.driver_id AND e.event_timestamp >= f.event_timestamp`
+  // `asof-computed` reads the file Strata computed (sorted by time) instead of the raw one.
+  const file =
+    system === 'asof-computed'
+      ? String(
+          (
+            await engine.query(
+              `SELECT file FROM glob('${dir}/strata/work/computed/driver_stats/*.parquet') LIMIT 1`,
+            )
+          ).rows[0]?.file,
+        )
+      : `${dir}/features.parquet`
+  const join_ = `ASOF LEFT JOIN read_parquet('${file}') f ON e.driver_id = f.driver_id AND e.event_timestamp >= f.event_timestamp`
   const sql =
-    system === 'asof'
+    system === 'asof' || system === 'asof-computed'
       ? `SELECT ${select} FROM read_parquet('${dir}/entities.parquet') e ${join_}`
       : `SELECT e.* EXCLUDE (file_row_number), ${features.map((f) => `f.${f}`).join(', ')} FROM read_parquet('${dir}/entities.parquet', file_row_number = true) e ${join_} ORDER BY e.file_row_number`
   const t0 = performance.now()

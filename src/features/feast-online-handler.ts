@@ -59,6 +59,8 @@ export interface FeastOnlineBackend {
 export function createFeastOnlineHandler(
   store: FeastOnlineBackend,
 ): (body: unknown) => Promise<FeastOnlineResponse> {
+  // Join keys per requested feature list, so repeated request shapes skip re-resolving refs.
+  const joinKeysOf = new Map<string, Set<string>>()
   return async (body) => {
     const parsed = requestSchema.safeParse(body)
     if (!parsed.success) {
@@ -81,15 +83,21 @@ export function createFeastOnlineHandler(
     if (req.request_context !== undefined) request.requestContext = req.request_context
     const result = await store.getOnlineFeatures(request)
 
-    const items = store.catalog.itemsOf(
-      hasService ? { service: req.feature_service as string } : { features: req.features as string[] },
-    )
-    const joinKeys = new Set<string>()
-    for (const item of items) {
-      if (item.kind === 'feature-view') for (const k of item.joinKeys) joinKeys.add(k)
-      else if (item.kind === 'feature-selection') for (const k of item.view.joinKeys) joinKeys.add(k)
+    const shape = hasService ? `s:${req.feature_service}` : `f:${(req.features as string[]).join('\u0000')}`
+    let joinKeys = joinKeysOf.get(shape)
+    if (joinKeys === undefined) {
+      const items = store.catalog.itemsOf(
+        hasService ? { service: req.feature_service as string } : { features: req.features as string[] },
+      )
+      joinKeys = new Set<string>()
+      for (const item of items) {
+        if (item.kind === 'feature-view') for (const k of item.joinKeys) joinKeys.add(k)
+        else if (item.kind === 'feature-selection') for (const k of item.view.joinKeys) joinKeys.add(k)
+      }
+      if (joinKeysOf.size < 1000) joinKeysOf.set(shape, joinKeys)
     }
-    const keys = Object.keys(req.entities).filter((k) => joinKeys.has(k))
+    const known = joinKeys
+    const keys = Object.keys(req.entities).filter((k) => known.has(k))
     const n = result.rows.length
     const results: FeastOnlineResult[] = keys.map((k) => ({
       values: req.entities[k] ?? [],
@@ -113,8 +121,19 @@ export function createFeastOnlineHandler(
   }
 }
 
-/** ISO-8601 in UTC, without milliseconds when they are zero (Feast's format). */
+const isoCache = new Map<number, string>()
+
+/**
+ * ISO-8601 in UTC, without milliseconds when they are zero (Feast's format). Memoized: the
+ * same materialized event times recur across requests, and `toISOString` dominates otherwise.
+ */
 function isoSeconds(ms: number): string {
-  const iso = new Date(ms).toISOString()
-  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso
+  let iso = isoCache.get(ms)
+  if (iso === undefined) {
+    const full = new Date(ms).toISOString()
+    iso = full.endsWith('.000Z') ? `${full.slice(0, -5)}Z` : full
+    if (isoCache.size >= 50_000) isoCache.clear()
+    isoCache.set(ms, iso)
+  }
+  return iso
 }
