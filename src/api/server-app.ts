@@ -1,6 +1,5 @@
-import { runMigrations } from '../db/index.js'
 import type { Strata } from '../platform/index.js'
-import { ModelRegistry, registryMigrations } from '../registry/index.js'
+import { ModelRegistry } from '../registry/index.js'
 import { TrackingStore } from '../tracking/index.js'
 import { type ApiApp, createApiApp, type Mount } from './api-app.js'
 import { coreRoutes } from './core-routes.js'
@@ -16,12 +15,9 @@ export function createServerApp(strata: Strata, options: { version: string }): A
   const tracking = lazy(
     async () => new TrackingStore({ metadata: await strata.metadata(), blobs: await strata.blobs() }),
   )
-  const registry = lazy(async () => {
-    const metadata = await strata.metadata()
-    // A no-op once the platform's migration list includes the registry's (runMigrations skips applied ids).
-    await runMigrations(metadata, registryMigrations)
-    return new ModelRegistry({ metadata, blobs: await strata.blobs() })
-  })
+  const registry = lazy(
+    async () => new ModelRegistry({ metadata: await strata.metadata(), blobs: await strata.blobs() }),
+  )
   const mounts: Mount[] = [
     { prefix: '/api', router: coreRoutes(strata, options.version) },
     ...trackingMounts(tracking),
