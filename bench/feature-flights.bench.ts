@@ -62,7 +62,6 @@ await timed('strata data commit', () =>
   project.cli('data', 'commit', 'flights', 'data/flights.parquet', 'data/labels-q1.parquet', '-m', 'raw'),
 )
 await timed('strata apply', () => features(project.dir, 'apply'))
-const t0 = performance.now()
 const built = await timed('strata training-set (features + training set)', () =>
   features(
     project.dir,
@@ -87,4 +86,3 @@ await timed('strata training-set again (features cached)', () =>
   ),
 )
 await timed('strata materialize --incremental', () => features(project.dir, 'materialize', '--incremental'))
-console.log(`features + training set: ${((performance.now() - t0) / 1000).toFixed(1)} s wall (first build)`)

@@ -48,6 +48,16 @@ export class JsonlTableWriter {
     this.rows++
   }
 
+  /** Like {@link add}, with the values in column order. */
+  addValues(values: readonly unknown[]): void {
+    let line = ''
+    for (let i = 0; i < this.columns.length; i++) line += this.#keys[i] + encode(values[i])
+    line += '}\n'
+    this.#buffer.push(line)
+    this.#bytes += line.length
+    this.rows++
+  }
+
   /** Writes the buffer out once it holds more than about a megabyte. */
   async flushIfFull(): Promise<void> {
     if (this.#bytes >= FLUSH_BYTES) await this.flush()

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { StrataError } from '../core/errors.js'
 import type { TableEngine } from '../ports/index.js'
+import { timed } from './debug-timer.js'
 import { type EntityRowsSource, prepareEntityRows } from './entity-rows.js'
 import type { FeatureCatalog } from './feature-catalog.js'
 import type { FeatureDataRepository } from './feature-data-repository.js'
@@ -77,7 +78,7 @@ export async function buildTrainingSet(
       inputs.push({ view: view.name, version: version.version, dataCommit: null, sourceCommit: null })
       continue
     }
-    const data = await deps.viewData.get(view)
+    const data = await timed(`view data ${view.name}`, () => deps.viewData.get(view))
     tables.set(view.name, { relation: `read_parquet(${literal(data.path)})`, timestampType: 'TIMESTAMP' })
     inputs.push({
       view: view.name,
@@ -110,9 +111,13 @@ export async function buildTrainingSet(
   } else rows = options.entityRows
 
   const keyTypes = Object.assign({}, ...plan.views.map((v) => v.view.keyTypes))
-  const entity = await prepareEntityRows(deps.engine, rows, { timestampColumn, tempDir, keyTypes })
+  const entity = await timed('entity rows', () =>
+    prepareEntityRows(deps.engine, rows, { timestampColumn, tempDir, keyTypes }),
+  )
   const outPath = join(deps.workDir, 'training-sets', `${randomUUID()}.parquet`)
-  const result = await runOfflineRetrieval({ engine: deps.engine, plan, entity, tables, outPath, tempDir })
+  const result = await timed('point-in-time join', () =>
+    runOfflineRetrieval({ engine: deps.engine, plan, entity, tables, outPath, tempDir }),
+  )
   const spec = {
     features: plan.outputs.map((o) => ('view' in o.from ? `${o.from.view}:${o.from.feature}` : o.name)),
     service: service?.name ?? null,

@@ -5,6 +5,7 @@ import { StrataError } from '../core/errors.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
 import type { MetadataDatabase } from '../db/index.js'
 import type { TableEngine } from '../ports/index.js'
+import { timed } from './debug-timer.js'
 import { ensureDataset, type FeatureDataRepository } from './feature-data-repository.js'
 import type { FeatureRegistry, RegisteredDefinition } from './feature-registry.js'
 import { sha256 } from './feature-spec.js'
@@ -78,7 +79,7 @@ export class ViewDataStore {
       )
     }
     const version = await this.config.registry.resolve(view)
-    const source = await this.resolveSource(view)
+    const source = await timed(`resolve source ${view.name}`, () => this.resolveSource(view))
     const dataHash = version.dataHash ?? ''
     const key = `${view.name}/${dataHash}/${source.key}`
     let pending = this.inflight.get(key)
@@ -167,25 +168,29 @@ export class ViewDataStore {
     }
     const short = `${dataHash.slice(0, 12)}-${sha256(source.key).slice(0, 12)}`
     const out = join(this.config.workDir, 'computed', view.name, `${short}.parquet`)
-    const computed = await computeFeatureView({
-      engine: this.config.engine,
-      view,
-      source: source.relation,
-      outPath: out,
-      tempDir: join(this.config.workDir, 'tmp'),
-    })
+    const computed = await timed(`compute ${view.name}`, () =>
+      computeFeatureView({
+        engine: this.config.engine,
+        view,
+        source: source.relation,
+        outPath: out,
+        tempDir: join(this.config.workDir, 'tmp'),
+      }),
+    )
     let commitId: string | null = null
     let storedPath = out
     if (this.config.repository !== undefined) {
       const repo = this.config.repository
       await ensureDataset(repo, this.config.dataset, 'Computed feature views (written by the feature store)')
       storedPath = `${view.name}/${dataHash.slice(0, 12)}/data.parquet`
-      const commit = await repo.commit(this.config.dataset, {
-        message: `compute ${view.name} v${version.version}${source.commit ? ` from ${view.source.kind === 'dataset' ? view.source.dataset : ''}@${source.commit.slice(0, 12)}` : ''}`,
-        changes: [{ path: storedPath, source: out }],
-        metadata: { view: view.name, version: String(version.version), dataHash, sourceKey: source.key },
-        allowEmpty: true,
-      })
+      const commit = await timed(`commit ${view.name}`, () =>
+        repo.commit(this.config.dataset, {
+          message: `compute ${view.name} v${version.version}${source.commit ? ` from ${view.source.kind === 'dataset' ? view.source.dataset : ''}@${source.commit.slice(0, 12)}` : ''}`,
+          changes: [{ path: storedPath, source: out }],
+          metadata: { view: view.name, version: String(version.version), dataHash, sourceKey: source.key },
+          allowEmpty: true,
+        }),
+      )
       commitId = commit.id
     }
     await this.db
