@@ -6,7 +6,7 @@ import { SqliteOnlineStore } from '../backends/online/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
 import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../db/index.js'
 import { entity } from './entity.js'
-import { createFeastOnlineHandler } from './feast-online-handler.js'
+import { createFeastOnlineHandler, createFeastOnlineJsonHandler } from './feast-online-handler.js'
 import { featureService } from './feature-service.js'
 import { FeatureStore } from './feature-store.js'
 import { featureView } from './feature-view.js'
@@ -45,6 +45,7 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
   let online: SqliteOnlineStore
   let dir: string
   let handle: ReturnType<typeof createFeastOnlineHandler>
+  let handleText: ReturnType<typeof createFeastOnlineJsonHandler>
   const now = Date.UTC(2024, 0, 2)
 
   beforeAll(async () => {
@@ -73,10 +74,13 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
     })
     await store.apply()
     await store.materialize({ end: now })
-    handle = createFeastOnlineHandler({
+    const backend = {
       catalog: store.catalog,
-      getOnlineFeatures: (request) => store.getOnlineFeatures({ ...request, now }),
-    })
+      getOnlineFeatures: (request: Parameters<typeof store.getOnlineFeatures>[0]) =>
+        store.getOnlineFeatures({ ...request, now }),
+    }
+    handle = createFeastOnlineHandler(backend)
+    handleText = createFeastOnlineJsonHandler(backend)
   })
   afterAll(async () => {
     await online.close()
@@ -130,6 +134,14 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
       request_context: { val_to_add: [1] },
     })
     expect(viaContext.results.at(-1)?.values).toEqual([1.7])
+  })
+
+  it('answers JSON text with the same response on the fast path, and rejects malformed JSON', async () => {
+    const body = { features: ['driver_hourly_stats:conv_rate'], entities: { driver_id: [1001] } }
+    expect(JSON.parse(await handleText(JSON.stringify(body)))).toEqual(await handle(body))
+    const err = await rejection(handleText('{"features": ['))
+    expect(err.code).toBe('INVALID_ARGUMENT')
+    expect(err.message).toMatch(/not valid JSON/)
   })
 
   it('rejects malformed bodies and unknown features with INVALID_ARGUMENT or NOT_FOUND', async () => {

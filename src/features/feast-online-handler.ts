@@ -137,3 +137,21 @@ function isoSeconds(ms: number): string {
   }
   return iso
 }
+
+/**
+ * The same handler on JSON text: body text in, response text out (no `Request`/`Response`
+ * objects), for a server fast path on the hot online route. Malformed JSON rejects with
+ * `INVALID_ARGUMENT`.
+ */
+export function createFeastOnlineJsonHandler(store: FeastOnlineBackend): (body: string) => Promise<string> {
+  const handle = createFeastOnlineHandler(store)
+  return async (text) => {
+    let body: unknown
+    try {
+      body = text.trim() === '' ? {} : JSON.parse(text)
+    } catch (err) {
+      throw new StrataError('INVALID_ARGUMENT', `request body is not valid JSON: ${(err as Error).message}`)
+    }
+    return JSON.stringify(await handle(body))
+  }
+}

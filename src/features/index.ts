@@ -7,6 +7,7 @@ export { type Entity, type EntityDefinition, entity, isEntity } from './entity.j
 export type { EntityRowsSource } from './entity-rows.js'
 export {
   createFeastOnlineHandler,
+  createFeastOnlineJsonHandler,
   type FeastOnlineBackend,
   type FeastOnlineRequest,
   type FeastOnlineResponse,
