@@ -221,39 +221,36 @@ for (const [name, url] of backends) {
       summarize(clat, performance.now() - c0),
     )
   }
-  // HTTP: the API stack in its own process.
-  const server = spawn(
-    process.execPath,
-    [
-      join(here, '..', 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs'),
-      join(here, 'feature-online.server.ts'),
-      dir,
-      url,
-      prefix,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  try {
-    const { url: base } = JSON.parse(await waitForLine(server)) as { url: string }
-    const endpoint = `${base}/features/online`
-    for (const [batch, list] of [
-      [1, body1],
-      [100, body100],
-    ] as const) {
-      await warm(endpoint, list)
-      record(
-        `HTTP strata ${name}, ${batch} × 10 (1 connection)`,
-        await load(endpoint, list, { count: requests, conc: 1 }),
-      )
-      record(
-        `HTTP strata ${name}, ${batch} × 10 (${concurrency} connections)`,
-        await load(endpoint, list, { ms: seconds * 1000, conc: concurrency }),
-      )
+  // HTTP: the server in its own process, on the API stack and on the bare node:http fast path.
+  for (const mode of ['api', 'raw']) {
+    const jitiCli = join(here, '..', 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs')
+    const server = spawn(
+      process.execPath,
+      [jitiCli, join(here, 'feature-online.server.ts'), dir, url, prefix, mode],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    try {
+      const { url: base } = JSON.parse(await waitForLine(server)) as { url: string }
+      const endpoint = `${base}/features/online`
+      for (const [batch, list] of [
+        [1, body1],
+        [100, body100],
+      ] as const) {
+        await warm(endpoint, list)
+        record(
+          `HTTP strata/${mode} ${name}, ${batch} × 10 (1 connection)`,
+          await load(endpoint, list, { count: requests, conc: 1 }),
+        )
+        record(
+          `HTTP strata/${mode} ${name}, ${batch} × 10 (${concurrency} connections)`,
+          await load(endpoint, list, { ms: seconds * 1000, conc: concurrency }),
+        )
+      }
+    } finally {
+      server.kill('SIGTERM')
     }
-  } finally {
-    server.kill('SIGTERM')
   }
   if (name === 'redis') await online.deleteNamespace(`${prefix}:driver_id`)
   await online.close()
