@@ -31,7 +31,7 @@ const windowSql = (keys: string, prefix: string, windows: [string, string][]) =>
   select ${keys}, date,
     ${windows
       .map(
-        ([name, width]) => `
+        ([name]) => `
     (sum(late) over w_${name} - late) / nullif(sum(n) over w_${name} - n, 0) as ${prefix}late_share_${name},
     (sum(n) over w_${name} - n)::bigint as ${prefix}departures_${name}`,
       )
