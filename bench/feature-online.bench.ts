@@ -308,7 +308,8 @@ if (!skipFeast) {
   } finally {
     feast.kill('SIGTERM')
     const redis = new Redis(redisUrl)
-    const keys = await redis.keys('*bench_online*')
+    // Feast's keys are binary (serialized entity key + project): match and delete them as buffers.
+    const keys = await redis.keysBuffer('*bench_online*')
     if (keys.length > 0) await redis.del(...keys)
     await redis.quit()
   }
