@@ -17,7 +17,11 @@ function platformOf(name) {
   const os = parts.find((p) => OS.includes(p))
   const cpu = parts.find((p) => CPU.includes(p))
   if (!os || !cpu) return undefined
-  const libc = parts.includes('musl') ? ['musl'] : os === 'linux' && parts.includes('gnu') ? ['glibc'] : undefined
+  const libc = parts.includes('musl')
+    ? ['musl']
+    : os === 'linux' && parts.includes('gnu')
+      ? ['glibc']
+      : undefined
   return { os: [os], cpu: [cpu], ...(libc ? { libc } : {}) }
 }
 

@@ -22,15 +22,8 @@ export {
   StrataError,
   type StrataErrorOptions,
 } from './core/errors.js'
-export {
-  formatLineageDot,
-  formatLineageTree,
-  LINEAGE_KINDS,
-  type LineageEdge,
-  type LineageGraph,
-  LineageGraphStore,
-  type LineageNode,
-} from './data/lineage/index.js'
+export * from './data/index.js'
+export * from './features/index.js'
 export {
   type DoctorCheck,
   type InitResult,
@@ -42,4 +35,6 @@ export {
   type Strata,
 } from './platform/index.js'
 export type * from './ports/index.js'
+export * from './registry/index.js'
 export * from './tracking/index.js'
+export * from './training/index.js'

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { StrataError } from '../core/errors.js'
 import { registerData } from './commands/data.js'
 import { registerDoctor } from './commands/doctor.js'
+import { registerFeatures } from './commands/features.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
@@ -16,6 +17,7 @@ const COMMANDS = [
   registerDoctor,
   registerData,
   registerLineage,
+  registerFeatures,
   registerRuns,
   registerModels,
   registerServer,

@@ -4,6 +4,7 @@ import { resolveConfig } from '../core/config.js'
 import type { DataRepository } from '../data/index.js'
 import { LineageGraphStore } from '../data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../db/index.js'
+import type { FeatureStore } from '../features/index.js'
 import type { BlobStore, OnlineStore, TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
 import type { TrackingStore } from '../tracking/index.js'
@@ -40,6 +41,11 @@ export interface Strata extends AsyncDisposable {
   data(): Promise<DataRepository>
   /** Registered models, versions and aliases. */
   registry(): Promise<ModelRegistry>
+  /**
+   * The feature store over the definitions module named by `features` in the config (no
+   * definitions when unset); closed with the project.
+   */
+  features(): Promise<FeatureStore>
   /** Opens a backend without side effects (no migrations): used by `strata doctor`. */
   openRaw<S extends BackendSetting>(setting: S): Promise<BackendTypes[S]>
   close(): Promise<void>
@@ -133,6 +139,29 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
           metadata: await strata.metadata(),
           blobs: await strata.blobs(),
           lineage: await strata.lineage(),
+        })
+      }),
+    features: () =>
+      once('features', async () => {
+        const [{ FeatureStore, defaultFeatureWorkDir, loadFeatureDefinitions }, { default: pg }] =
+          await Promise.all([import('../features/index.js'), import('pg')])
+        const [metadata, engine, lineage, repository, definitions] = await Promise.all([
+          strata.metadata(),
+          strata.offline(),
+          strata.lineage(),
+          strata.data(),
+          loadFeatureDefinitions(config.root, config.features),
+        ])
+        return new FeatureStore({
+          metadata,
+          engine,
+          online: () => strata.online(),
+          repository,
+          lineage,
+          definitions,
+          workDir: defaultFeatureWorkDir(config.root),
+          root: config.root,
+          postgres: (url) => new pg.Pool({ connectionString: url, max: 4 }),
         })
       }),
     openRaw: (setting) => openBackend(setting, config[setting], config.root),

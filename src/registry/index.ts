@@ -26,7 +26,7 @@ export {
   type ModelFlavor,
   type ModelVersion,
   type ModelVersionStatus,
-  type Page,
   type RegisteredModel,
   type RegisterVersionInput,
+  type RegistryPage,
 } from './registry-types.js'

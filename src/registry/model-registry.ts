@@ -14,9 +14,9 @@ import type {
   AliasEvent,
   ModelFile,
   ModelVersion,
-  Page,
   RegisteredModel,
   RegisterVersionInput,
+  RegistryPage,
 } from './registry-types.js'
 import {
   modelNotFound,
@@ -181,7 +181,7 @@ export class ModelRegistry {
   }
 
   /** Registered models matching a search (default: all, by name). */
-  async searchModels(search: RegistrySearch = {}): Promise<Page<RegisteredModel>> {
+  async searchModels(search: RegistrySearch = {}): Promise<RegistryPage<RegisteredModel>> {
     const { conditions, order, limit, offset } = searchParts(search, 100)
     const rows = await this.run('registered models', () => {
       let q = this.db.selectFrom('registry_models as m').selectAll('m')
@@ -324,7 +324,7 @@ export class ModelRegistry {
   }
 
   /** Versions matching a search (default: all, by name then newest first). */
-  async searchVersions(search: RegistrySearch = {}): Promise<Page<ModelVersion>> {
+  async searchVersions(search: RegistrySearch = {}): Promise<RegistryPage<ModelVersion>> {
     const { conditions, order, limit, offset } = searchParts(search, 1000)
     const rows = await this.run('model versions', () => {
       let q = this.db.selectFrom('registry_versions as v').selectAll('v')

@@ -102,7 +102,7 @@ export interface RegisterVersionInput {
 }
 
 /** A page of search results; pass `nextPageToken` back as `pageToken` for the next one. */
-export interface Page<T> {
+export interface RegistryPage<T> {
   items: T[]
   nextPageToken: string | null
 }

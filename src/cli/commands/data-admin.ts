@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
-import { openDataRepository } from '../open-data.js'
 import { formatTable } from '../output.js'
 import { commitLine, humanBytes, progressBars } from './data-format.js'
 
@@ -16,7 +15,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out, dataset: string, name: string | undefined, opts: { from?: string }) => {
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         if (name === undefined) {
           const refs = await repo.refs(dataset)
           out.result({ refs }, () =>
@@ -41,7 +40,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out, dataset: string, name: string, ref: string | undefined) => {
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const at = ref ?? (await repo.getDataset(dataset)).defaultBranch
         const tag = await repo.tag(dataset, name, at)
         out.result({ ref: tag }, () => `tag ${name} at ${tag.commit?.slice(0, 12)}`)
@@ -58,7 +57,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out, dataset: string, source: string, opts: { into?: string; message?: string }) => {
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const into = opts.into ?? (await repo.getDataset(dataset)).defaultBranch
         const result = await repo.merge(
           dataset,
@@ -81,7 +80,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
       ctx.action(
         async (out, dataset: string, commitRef: string, opts: { branch?: string; message?: string }) => {
           await using strata = await ctx.openStrata()
-          const repo = await openDataRepository(strata)
+          const repo = await strata.data()
           const commit = await repo.revert(dataset, commitRef, {
             ...(opts.branch === undefined ? {} : { branch: opts.branch }),
             ...(opts.message === undefined ? {} : { message: opts.message }),
@@ -99,7 +98,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out, opts: { dataset?: string; quick?: boolean }) => {
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const bars = progressBars(out)
         const report = await repo.fsck({
           onProgress: bars.onProgress,
@@ -138,7 +137,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
           )
         }
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const report = await repo.gc({ dryRun: opts.force !== true, graceMs: grace * 60_000 })
         out.result(report, () => {
           const what = `${report.unreachable} unreachable blobs (${humanBytes(report.unreachableBytes)})`

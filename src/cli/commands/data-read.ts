@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
-import { openDataRepository } from '../open-data.js'
 import { processStreams } from '../output.js'
 import { diffLines, humanBytes, parseDataRef, progressBars } from './data-format.js'
 
@@ -26,7 +25,7 @@ export function registerDataRead(data: Command, ctx: CliContext): void {
       ctx.action(
         async (out, dataset: string, from: string, to: string | undefined, opts: { key?: string[] }) => {
           await using strata = await ctx.openStrata()
-          const repo = await openDataRepository(strata)
+          const repo = await strata.data()
           const target = to ?? (await repo.getDataset(dataset)).defaultBranch
           const diff = await repo.diff(dataset, from, target, opts.key === undefined ? {} : { key: opts.key })
           out.result({ diff }, () => diffLines(diff))
@@ -43,7 +42,7 @@ export function registerDataRead(data: Command, ctx: CliContext): void {
       ctx.action(async (out, target: string, dir: string) => {
         const ref = parseDataRef(target)
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const commitRef = ref.ref ?? (await repo.getDataset(ref.dataset)).defaultBranch
         const bars = progressBars(out)
         try {
@@ -76,7 +75,7 @@ export function registerDataRead(data: Command, ctx: CliContext): void {
           )
         }
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const commitRef = ref.ref ?? (await repo.getDataset(ref.dataset)).defaultBranch
         const file = await repo.stat(ref.dataset, commitRef, ref.path)
         if (out.json && file.size > CAT_JSON_LIMIT) {

@@ -4,7 +4,6 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { FileChange } from '../../data/index.js'
 import type { CliContext } from '../context.js'
-import { openDataRepository } from '../open-data.js'
 import { formatTable } from '../output.js'
 import { registerDataAdmin } from './data-admin.js'
 import { commitDetails, commitLine, fileLines, parseDataRef, progressBars } from './data-format.js'
@@ -31,7 +30,7 @@ export function registerData(program: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out, name: string, opts: { description?: string; schema?: string }) => {
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const schema = opts.schema === undefined ? undefined : await readJson(ctx.resolvePath(opts.schema))
         const dataset = await repo.createDataset(name, {
           ...(opts.description === undefined ? {} : { description: opts.description }),
@@ -47,7 +46,7 @@ export function registerData(program: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out) => {
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const datasets = await repo.listDatasets()
         const rows = await Promise.all(
           datasets.map(async (d) => {
@@ -129,7 +128,7 @@ export function registerData(program: Command, ctx: CliContext): void {
             )
           }
           await using strata = await ctx.openStrata()
-          const repo = await openDataRepository(strata)
+          const repo = await strata.data()
           const bars = progressBars(out)
           try {
             const commit = await repo.commit(ref.dataset, {
@@ -168,7 +167,7 @@ export function registerData(program: Command, ctx: CliContext): void {
           )
         }
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const commits = await repo.log(ref.dataset, {
           ...(ref.ref === undefined ? {} : { ref: ref.ref }),
           ...(paths.length === 0 ? {} : { paths }),
@@ -188,7 +187,7 @@ export function registerData(program: Command, ctx: CliContext): void {
       ctx.action(async (out, target: string) => {
         const ref = parseDataRef(target)
         await using strata = await ctx.openStrata()
-        const repo = await openDataRepository(strata)
+        const repo = await strata.data()
         const dataset = await repo.getDataset(ref.dataset)
         const commit = await repo.resolve(ref.dataset, ref.ref ?? dataset.defaultBranch)
         const files = await repo.files(

@@ -2,46 +2,13 @@ import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import {
-  defaultFeatureWorkDir,
   type FeaturePlan,
-  FeatureStore,
   formatPlan,
-  loadFeatureDefinitions,
   type MaterializeOptions,
-  type PostgresSourcePool,
   type TrainingSetOptions,
 } from '../../features/index.js'
-import type { Strata } from '../../platform/index.js'
 import type { CliContext } from '../context.js'
-import { openDataRepository } from '../open-data.js'
 import { formatTable } from '../output.js'
-
-/**
- * The project's feature store, built from the platform's backends and the definitions module
- * named by `features` in `strata.config.ts`.
- */
-export async function openFeatureStore(strata: Strata): Promise<FeatureStore> {
-  const root = strata.config.root
-  const [metadata, engine, lineage, repository, definitions] = await Promise.all([
-    strata.metadata(),
-    strata.offline(),
-    strata.lineage(),
-    openDataRepository(strata),
-    loadFeatureDefinitions(root, strata.config.features),
-  ])
-  const { default: pg } = await import('pg')
-  return new FeatureStore({
-    metadata,
-    engine,
-    online: () => strata.online(),
-    repository,
-    lineage,
-    definitions,
-    workDir: defaultFeatureWorkDir(root),
-    root,
-    postgres: (url) => new pg.Pool({ connectionString: url, max: 4 }) as unknown as PostgresSourcePool,
-  })
-}
 
 function time(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined
@@ -73,13 +40,9 @@ export function registerFeatures(program: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out) => {
         await using strata = await ctx.openStrata()
-        const store = await openFeatureStore(strata)
-        try {
-          const plan = await store.plan()
-          out.result(plan, () => planSummary(plan))
-        } finally {
-          await store.close()
-        }
+        const store = await strata.features()
+        const plan = await store.plan()
+        out.result(plan, () => planSummary(plan))
       }),
     )
 
@@ -90,22 +53,18 @@ export function registerFeatures(program: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out, opts: { allowBreaking?: boolean }) => {
         await using strata = await ctx.openStrata()
-        const store = await openFeatureStore(strata)
-        try {
-          const result = await store.apply({ allowBreaking: opts.allowBreaking === true })
-          out.result(result, () => {
-            const lines = [planSummary(result.plan)]
-            if (result.registered.length > 0) {
-              lines.push(
-                `Registered ${result.registered.map((r) => `${r.kind} ${r.name} v${r.version}`).join(', ')}.`,
-              )
-            }
-            for (const w of result.warnings) lines.push(`warning: ${w}`)
-            return lines.join('\n')
-          })
-        } finally {
-          await store.close()
-        }
+        const store = await strata.features()
+        const result = await store.apply({ allowBreaking: opts.allowBreaking === true })
+        out.result(result, () => {
+          const lines = [planSummary(result.plan)]
+          if (result.registered.length > 0) {
+            lines.push(
+              `Registered ${result.registered.map((r) => `${r.kind} ${r.name} v${r.version}`).join(', ')}.`,
+            )
+          }
+          for (const w of result.warnings) lines.push(`warning: ${w}`)
+          return lines.join('\n')
+        })
       }),
     )
 
@@ -120,32 +79,28 @@ export function registerFeatures(program: Command, ctx: CliContext): void {
       ctx.action(
         async (out, opts: { start?: string; end?: string; incremental?: boolean; views?: string }) => {
           await using strata = await ctx.openStrata()
-          const store = await openFeatureStore(strata)
-          try {
-            const options: MaterializeOptions = { incremental: opts.incremental === true }
-            const start = time(opts.start, '--start')
-            const end = time(opts.end, '--end')
-            const views = list(opts.views)
-            if (start !== undefined) options.start = start
-            if (end !== undefined) options.end = end
-            if (views !== undefined) options.views = views
-            const reports = await store.materialize(options)
-            out.result(reports, () =>
-              formatTable(
-                ['VIEW', 'VERSION', 'ENTITIES', 'WRITTEN', 'SKIPPED', 'WATERMARK'],
-                reports.map((r) => [
-                  r.view,
-                  r.version,
-                  r.entities,
-                  r.written,
-                  r.skipped,
-                  r.watermark === null ? '' : new Date(r.watermark).toISOString(),
-                ]),
-              ),
-            )
-          } finally {
-            await store.close()
-          }
+          const store = await strata.features()
+          const options: MaterializeOptions = { incremental: opts.incremental === true }
+          const start = time(opts.start, '--start')
+          const end = time(opts.end, '--end')
+          const views = list(opts.views)
+          if (start !== undefined) options.start = start
+          if (end !== undefined) options.end = end
+          if (views !== undefined) options.views = views
+          const reports = await store.materialize(options)
+          out.result(reports, () =>
+            formatTable(
+              ['VIEW', 'VERSION', 'ENTITIES', 'WRITTEN', 'SKIPPED', 'WATERMARK'],
+              reports.map((r) => [
+                r.view,
+                r.version,
+                r.entities,
+                r.written,
+                r.skipped,
+                r.watermark === null ? '' : new Date(r.watermark).toISOString(),
+              ]),
+            ),
+          )
         },
       ),
     )
@@ -181,62 +136,57 @@ export function registerFeatures(program: Command, ctx: CliContext): void {
           },
         ) => {
           await using strata = await ctx.openStrata()
-          const store = await openFeatureStore(strata)
+          const store = await strata.features()
+          const options: TrainingSetOptions = { timestampColumn: opts.timestampColumn }
+          if (opts.service !== undefined) options.service = opts.service
+          const features = list(opts.features)
+          if (features !== undefined) options.features = features
+          if (opts.fullFeatureNames === true) options.fullFeatureNames = true
+          if (opts.entityRows !== undefined) {
+            const local = ctx.resolvePath(opts.entityRows)
+            options.entityRows = existsSync(local)
+              ? { path: local }
+              : (opts.entityRows as `${string}:${string}`)
+          }
+          const start = time(opts.start, '--start')
+          const end = time(opts.end, '--end')
+          if (start !== undefined) options.start = start
+          if (end !== undefined) options.end = end
+          const ts = await store.getTrainingSet(options)
           try {
-            const options: TrainingSetOptions = { timestampColumn: opts.timestampColumn }
-            if (opts.service !== undefined) options.service = opts.service
-            const features = list(opts.features)
-            if (features !== undefined) options.features = features
-            if (opts.fullFeatureNames === true) options.fullFeatureNames = true
-            if (opts.entityRows !== undefined) {
-              const local = ctx.resolvePath(opts.entityRows)
-              options.entityRows = existsSync(local)
-                ? { path: local }
-                : (opts.entityRows as `${string}:${string}`)
-            }
-            const start = time(opts.start, '--start')
-            const end = time(opts.end, '--end')
-            if (start !== undefined) options.start = start
-            if (end !== undefined) options.end = end
-            const ts = await store.getTrainingSet(options)
-            try {
-              if (opts.out !== undefined) await ts.writeParquet(ctx.resolvePath(opts.out))
-              const saved =
-                opts.save === undefined
-                  ? undefined
-                  : await ts.save(
-                      opts.save,
-                      opts.description === undefined ? {} : { description: opts.description },
-                    )
-              const result = {
-                rows: ts.rowCount,
-                columns: ts.columns,
-                features: ts.features,
-                inputs: ts.inputs,
-                ...(opts.out === undefined ? {} : { out: ctx.resolvePath(opts.out) }),
-                ...(saved === undefined ? {} : { saved }),
-              }
-              out.result(result, () => {
-                const lines = [
-                  `training set: ${ts.rowCount} rows × ${ts.columns.length} columns (${ts.features.length} features)`,
-                  ...ts.inputs.map(
-                    (i) =>
-                      `  ${i.view} v${i.version}${i.dataCommit ? ` @ ${i.dataCommit.slice(0, 12)}` : ''}`,
-                  ),
-                ]
-                if (opts.out !== undefined) lines.push(`written to ${ctx.resolvePath(opts.out)}`)
-                if (saved !== undefined) {
-                  lines.push(
-                    `saved as training-set:${saved.id} (${saved.dataset}@${saved.commitId.slice(0, 12)}:${saved.path})`,
+            if (opts.out !== undefined) await ts.writeParquet(ctx.resolvePath(opts.out))
+            const saved =
+              opts.save === undefined
+                ? undefined
+                : await ts.save(
+                    opts.save,
+                    opts.description === undefined ? {} : { description: opts.description },
                   )
-                }
-                return lines.join('\n')
-              })
-            } finally {
-              await ts.dispose()
+            const result = {
+              rows: ts.rowCount,
+              columns: ts.columns,
+              features: ts.features,
+              inputs: ts.inputs,
+              ...(opts.out === undefined ? {} : { out: ctx.resolvePath(opts.out) }),
+              ...(saved === undefined ? {} : { saved }),
             }
+            out.result(result, () => {
+              const lines = [
+                `training set: ${ts.rowCount} rows × ${ts.columns.length} columns (${ts.features.length} features)`,
+                ...ts.inputs.map(
+                  (i) => `  ${i.view} v${i.version}${i.dataCommit ? ` @ ${i.dataCommit.slice(0, 12)}` : ''}`,
+                ),
+              ]
+              if (opts.out !== undefined) lines.push(`written to ${ctx.resolvePath(opts.out)}`)
+              if (saved !== undefined) {
+                lines.push(
+                  `saved as training-set:${saved.id} (${saved.dataset}@${saved.commitId.slice(0, 12)}:${saved.path})`,
+                )
+              }
+              return lines.join('\n')
+            })
           } finally {
-            await store.close()
+            await ts.dispose()
           }
         },
       ),
