@@ -2,37 +2,12 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Command } from 'commander'
 import { describe, expect, it } from 'vitest'
-import { registerFeatures } from '../../src/cli/commands/features.js'
-import { createCliContext, type GlobalOptions } from '../../src/cli/context.js'
-import type { CliStreams } from '../../src/cli/output.js'
+import { createServerApp } from '../../src/api/server-app.js'
+import { openStrata } from '../../src/platform/index.js'
 import { tempProject } from '../../src/testing/temp-project.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
-
-/** Runs `strata <args>` for the feature commands (plan, apply, materialize, training-set). */
-async function features(dir: string, ...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const streams: CliStreams = {
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: (t) => {
-      stderr += t
-    },
-    isTTY: false,
-  }
-  const program = new Command('strata').option('--json').option('-C, --cwd <dir>').exitOverride()
-  const state = { exitCode: 0 }
-  registerFeatures(
-    program,
-    createCliContext(() => program.opts<GlobalOptions>(), streams, state),
-  )
-  await program.parseAsync(['-C', dir, ...args], { from: 'user' })
-  return { code: state.exitCode, stdout, stderr, json: <T>() => JSON.parse(stdout) as T }
-}
 
 describe('flights example from the CLI on a fresh project', () => {
   it('commits raw data, applies definitions, builds and saves a training set with lineage to the raw commit, and materializes', async () => {
@@ -57,18 +32,17 @@ describe('flights example from the CLI on a fresh project', () => {
     expect(committed.code).toBe(0)
     const rawCommit = committed.json<{ commit: { id: string } }>().commit.id
 
-    const plan = await features(project.dir, 'plan')
+    const plan = await project.cli('plan')
     expect(plan.code).toBe(0)
     expect(plan.stdout).toMatch(/\+ feature-view airport_delays v1/)
     expect(plan.stdout).toMatch(/\+ feature-service delay_model v1/)
-    const applied = await features(project.dir, '--json', 'apply')
+    const applied = await project.cli('--json', 'apply')
     expect(applied.code, applied.stdout + applied.stderr).toBe(0)
     expect(applied.json<{ registered: { name: string }[] }>().registered.map((r) => r.name)).toContain(
       'route_delays',
     )
 
-    const built = await features(
-      project.dir,
+    const built = await project.cli(
       '--json',
       'training-set',
       '--service',
@@ -109,8 +83,7 @@ describe('flights example from the CLI on a fresh project', () => {
     expect(path.code, path.stdout + path.stderr).toBe(0)
     expect(path.json<{ path: { activity: string }[] }>().path.length).toBeGreaterThan(0)
 
-    const materialized = await features(
-      project.dir,
+    const materialized = await project.cli(
       '--json',
       'materialize',
       '--incremental',
@@ -120,14 +93,31 @@ describe('flights example from the CLI on a fresh project', () => {
     expect(materialized.code, materialized.stdout + materialized.stderr).toBe(0)
     const reports = materialized.json<{ view: string; entities: number }[]>()
     expect(reports.every((r) => r.entities > 0)).toBe(true)
-    const again = await features(
-      project.dir,
-      '--json',
-      'materialize',
-      '--incremental',
-      '--end',
-      '2001-04-01T00:00:00Z',
-    )
+    const again = await project.cli('--json', 'materialize', '--incremental', '--end', '2001-04-01T00:00:00Z')
     expect(again.json<{ entities: number }[]>().map((r) => r.entities)).toEqual(reports.map(() => 0))
+
+    // The materialized values are served over HTTP in Feast's get-online-features shape.
+    await using strata = await openStrata({ cwd: project.dir, env: {} })
+    const app = createServerApp(strata, { version: '0.0.0' })
+    const res = await app.fetch(
+      new Request('http://local/features/online', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          features: ['airport_delays:late_share_24h', 'airport_delays:departures_24h'],
+          entities: { origin: ['ATL', 'NOWHERE'] },
+        }),
+      }),
+    )
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as {
+      metadata: { feature_names: string[] }
+      results: { values: unknown[]; statuses: string[]; event_timestamps: string[] }[]
+    }
+    expect(body.metadata.feature_names).toEqual(['origin', 'late_share_24h', 'departures_24h'])
+    expect(body.results[0]?.values).toEqual(['ATL', 'NOWHERE'])
+    // Values of 2001 are long past the view's ttl today, as Feast reports them.
+    expect(body.results[2]?.statuses).toEqual(['OUTSIDE_MAX_AGE', 'NOT_FOUND'])
+    expect(body.results[2]?.event_timestamps[0]).toMatch(/^2001-01-/)
   }, 300_000)
 })
