@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
 import { errorMessage, StrataError } from '../core/errors.js'
 import type { ApiApp } from './api-app.js'
 
@@ -56,9 +55,11 @@ export async function listen(app: ApiApp, options: ListenOptions = {}): Promise<
   }
 }
 
+/** Request bodies up to this size (by `content-length`) are read whole instead of streamed. */
+const BUFFERED_BODY_LIMIT = 1024 * 1024
+
 async function handle(app: ApiApp, req: IncomingMessage, res: ServerResponse, host: string): Promise<void> {
   const url = `http://${req.headers.host ?? host}${req.url ?? '/'}`
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
   const headers = new Headers()
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue
@@ -71,7 +72,7 @@ async function handle(app: ApiApp, req: IncomingMessage, res: ServerResponse, ho
     method: req.method ?? 'GET',
     headers,
     signal: controller.signal,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' } : {}),
+    ...(await requestBody(req)),
   } as RequestInit)
   const response = await app.fetch(request)
   const outHeaders: Record<string, string | string[]> = {}
@@ -83,12 +84,43 @@ async function handle(app: ApiApp, req: IncomingMessage, res: ServerResponse, ho
     res.end()
     return
   }
-  const body = Readable.fromWeb(response.body as NodeReadableStream)
-  await new Promise<void>((resolve, reject) => {
-    body.on('error', reject)
-    res.on('error', reject)
-    res.on('finish', resolve)
-    res.on('close', resolve)
-    body.pipe(res)
-  })
+  await writeBody(response.body, res)
+}
+
+/**
+ * The body of a request as `RequestInit` fields: small bodies (a known `content-length` up to
+ * {@link BUFFERED_BODY_LIMIT}) are read into one buffer, which costs far less per request than
+ * a web stream; larger or chunked ones stream.
+ */
+async function requestBody(req: IncomingMessage): Promise<Pick<RequestInit, 'body'> & { duplex?: 'half' }> {
+  if (req.method === 'GET' || req.method === 'HEAD') return {}
+  const length = Number(req.headers['content-length'] ?? Number.NaN)
+  if (length >= 0 && length <= BUFFERED_BODY_LIMIT) {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    return { body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) }
+  }
+  return { body: Readable.toWeb(req) as ReadableStream, duplex: 'half' }
+}
+
+/** Writes a web stream to the response, honouring back-pressure; stops when the client goes. */
+async function writeBody(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = body.getReader()
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (res.destroyed) return
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          res.once('drain', resolve)
+          res.once('close', resolve)
+        })
+      }
+    }
+    res.end()
+  } finally {
+    reader.releaseLock()
+    if (res.destroyed) await body.cancel().catch(() => {})
+  }
 }
