@@ -1,15 +1,16 @@
 /**
  * The Strata side of `feature-online.bench.ts` over HTTP: a feature store over the bench data,
- * its Feast-shaped handler at `POST /features/online`, in its own process, mounted either on the
- * API stack (`createApiApp` + `listen`, mode `api`) or on a bare `node:http` server with the JSON
+ * its Feast-shaped handler at `POST /features/online`, in its own process, served either as
+ * `strata server` serves it (a text route of `createApiApp` + `listen`, mode `api`) or on a bare `node:http` server with the JSON
  * text handler (mode `raw`, the fast path a server can give this one route). Prints the URL as
  * one JSON line, serves until killed. Args: <dir> <online-url> <namespace-prefix> [api|raw]
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { createApiApp, listen, Router } from '../src/api/index.js'
-import { createFeastOnlineHandler, createFeastOnlineJsonHandler } from '../src/features/index.js'
+import { featureRoutes } from '../src/api/feature-routes.js'
+import { createApiApp, listen } from '../src/api/index.js'
+import { createFeastOnlineJsonHandler } from '../src/features/index.js'
 import { openFeatureStoreForBench } from './feature-online.setup.js'
 
 const [dir = '', onlineUrl = '', prefix = 'bench', mode = 'api'] = process.argv.slice(2)
@@ -37,16 +38,14 @@ if (mode === 'raw') {
   })
   process.on('SIGTERM', () => raw.close(() => process.exit(0)))
 } else {
-  const handle = createFeastOnlineHandler(store)
-  // The response holds only JSON values, so it skips the API's generic (bigint/Map) replacer.
-  const router = new Router().post(
-    '/online',
-    async (req) =>
-      new Response(JSON.stringify(await handle(await req.json())), {
-        headers: { 'content-type': 'application/json' },
-      }),
+  // What `strata server` serves: the route as a text route of the API app.
+  const server = await listen(
+    createApiApp(
+      [],
+      featureRoutes(async () => store),
+    ),
+    { port: 0 },
   )
-  const server = await listen(createApiApp([{ prefix: '/features', router }]), { port: 0 })
   console.log(JSON.stringify({ url: server.url }))
   process.on('SIGTERM', () => {
     void server.close().then(() => process.exit(0))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { StrataError } from '../core/errors.js'
-import { createApiApp, jsonResponse } from './api-app.js'
+import { createApiApp, jsonResponse, type TextRoute } from './api-app.js'
 import { listen } from './node-server.js'
 import { Router } from './router.js'
 
@@ -18,10 +18,23 @@ const router = new Router()
 const custom = new Router(() => new Response('custom', { status: 418 })).get('/x', () => {
   throw new StrataError('NOT_FOUND', 'nope')
 })
-const app = createApiApp([
-  { prefix: '/api', router },
-  { prefix: '/api/custom', router: custom },
-])
+/** A text route: echoes the parsed body's `n` doubled; rejects anything else. */
+const double: TextRoute = {
+  method: 'POST',
+  path: '/api/double',
+  handle: async (body) => {
+    const n = (JSON.parse(body) as { n?: unknown }).n
+    if (typeof n !== 'number') throw new StrataError('INVALID_ARGUMENT', 'n must be a number')
+    return JSON.stringify({ doubled: n * 2 })
+  },
+}
+const app = createApiApp(
+  [
+    { prefix: '/api', router },
+    { prefix: '/api/custom', router: custom },
+  ],
+  [double],
+)
 const call = (path: string, init?: RequestInit) => app.fetch(new Request(`http://local${path}`, init))
 
 describe('API app (in-process, no sockets)', () => {
@@ -49,6 +62,16 @@ describe('API app (in-process, no sockets)', () => {
     expect(await boom.json()).toEqual({ error: { code: 'INTERNAL', message: 'kaput' } })
   })
 
+  it('serves text routes, with errors in the default shape', async () => {
+    const ok = await call('/api/double', { method: 'POST', body: '{"n":21}' })
+    expect(ok.headers.get('content-type')).toBe('application/json')
+    expect(await ok.json()).toEqual({ doubled: 42 })
+    const bad = await call('/api/double', { method: 'POST', body: '{"n":"x"}' })
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toEqual({ error: { code: 'INVALID_ARGUMENT', message: 'n must be a number' } })
+    expect((await call('/api/double')).status).toBe(404)
+  })
+
   it('lets a mounted router render errors in its own wire format', async () => {
     const res = await call('/api/custom/x')
     expect(res.status).toBe(418)
@@ -67,6 +90,13 @@ describe('API over node:http', () => {
       })
       expect(res.status).toBe(201)
       expect(await res.json()).toMatchObject({ created: 'x' })
+
+      const text = await fetch(`${server.url}/api/double?ignored=1`, { method: 'POST', body: '{"n":2}' })
+      expect(text.headers.get('content-length')).toBe('13')
+      expect(await text.json()).toEqual({ doubled: 4 })
+      const bad = await fetch(`${server.url}/api/double`, { method: 'POST', body: '{}' })
+      expect(bad.status).toBe(400)
+      expect(await bad.json()).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } })
     } finally {
       await server.close()
     }

@@ -9,9 +9,24 @@ export interface Mount {
   router: Router
 }
 
+/**
+ * A JSON route on text: request body text in, response JSON text out (status 200). The node
+ * server serves it without building `Request`/`Response` objects — for hot paths such as
+ * online feature retrieval — and `fetch` serves it like any route. Errors render as the default
+ * `{"error":{…}}` body with the status from {@link HTTP_STATUS}.
+ */
+export interface TextRoute {
+  method: string
+  /** Exact path, without a query string. */
+  path: string
+  handle(body: string): Promise<string>
+}
+
 /** The API as a fetch-style function: no sockets needed, so HTTP tests run in-process. */
 export interface ApiApp {
   fetch(request: Request): Promise<Response>
+  /** The text route for a method and exact path, if one is registered. */
+  textRoute(method: string, path: string): TextRoute | undefined
 }
 
 /** Largest JSON body accepted (bytes). */
@@ -23,11 +38,22 @@ const MAX_JSON_BODY = 64 * 1024 * 1024
  * formats) or by the default: `{"error":{"code","message","details"}}` with the status
  * from {@link HTTP_STATUS}. A client mistake never becomes a 5xx.
  */
-export function createApiApp(mounts: readonly Mount[]): ApiApp {
+export function createApiApp(mounts: readonly Mount[], textRoutes: readonly TextRoute[] = []): ApiApp {
   const sorted = [...mounts].sort((a, b) => b.prefix.length - a.prefix.length)
+  const byKey = new Map(textRoutes.map((r) => [`${r.method} ${r.path}`, r]))
+  const textRoute = (method: string, path: string) => byKey.get(`${method} ${path}`)
   return {
+    textRoute,
     async fetch(request) {
       const url = new URL(request.url)
+      const text = textRoute(request.method, url.pathname)
+      if (text !== undefined) {
+        try {
+          return jsonTextResponse(await text.handle(await request.text()))
+        } catch (err) {
+          return defaultErrorResponse(err, request)
+        }
+      }
       const mount = sorted.find(
         (m) => url.pathname === m.prefix || url.pathname.startsWith(`${trimSlash(m.prefix)}/`),
       )
@@ -69,11 +95,22 @@ export function jsonResponse(value: unknown, status = 200, headers?: Record<stri
   })
 }
 
-/** The default error rendering: Strata codes mapped to HTTP statuses. */
-export const defaultErrorResponse: ErrorFormatter = (err) => {
+/** A response whose body is JSON text already. */
+function jsonTextResponse(text: string): Response {
+  return new Response(text, { headers: { 'content-type': 'application/json' } })
+}
+
+/** The default error body and status: Strata codes mapped to HTTP statuses. */
+export function defaultErrorBody(err: unknown): { status: number; body: string } {
   const e = isStrataError(err) ? err : new StrataError('INTERNAL', errorMessage(err), { cause: err })
   const status = (e.details?.httpStatus as number | undefined) ?? HTTP_STATUS[e.code]
-  return jsonResponse({ error: e.toJSON() }, status)
+  return { status, body: JSON.stringify({ error: e.toJSON() }, jsonReplacer) }
+}
+
+/** The default error rendering: Strata codes mapped to HTTP statuses. */
+export const defaultErrorResponse: ErrorFormatter = (err) => {
+  const { status, body } = defaultErrorBody(err)
+  return new Response(body, { status, headers: { 'content-type': 'application/json' } })
 }
 
 async function readJson<T>(request: Request): Promise<T> {

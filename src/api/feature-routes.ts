@@ -1,28 +1,20 @@
-import { createFeastOnlineHandler, type FeatureStore } from '../features/index.js'
-import type { Mount } from './api-app.js'
-import { Router } from './router.js'
+import { createFeastOnlineJsonHandler, type FeatureStore } from '../features/index.js'
+import type { TextRoute } from './api-app.js'
 
 /**
- * The feature server under `/features`: `POST /features/online` takes Feast's
- * `get-online-features` request and returns its columnar response (values, statuses and event
- * timestamps per feature). The project's feature store opens on the first request.
+ * The feature server: `POST /features/online` takes Feast's `get-online-features` request and
+ * returns its columnar response (values, statuses and event timestamps per feature). A text
+ * route, so the node server answers it without per-request web objects. The project's feature
+ * store opens on the first request.
  */
-export function featureMounts(features: () => Promise<FeatureStore>): Mount[] {
-  let handle: Promise<ReturnType<typeof createFeastOnlineHandler>> | undefined
-  const handler = () => {
-    handle ??= features().then(createFeastOnlineHandler)
-    handle.catch(() => {
-      handle = undefined
+export function featureRoutes(features: () => Promise<FeatureStore>): TextRoute[] {
+  let handler: Promise<(body: string) => Promise<string>> | undefined
+  const open = () => {
+    handler ??= features().then(createFeastOnlineJsonHandler)
+    handler.catch(() => {
+      handler = undefined
     })
-    return handle
+    return handler
   }
-  // The response holds only JSON values, so it skips the API's generic (bigint/Map) replacer.
-  const router = new Router().post(
-    '/online',
-    async (req) =>
-      new Response(JSON.stringify(await (await handler())(await req.json())), {
-        headers: { 'content-type': 'application/json' },
-      }),
-  )
-  return [{ prefix: '/features', router }]
+  return [{ method: 'POST', path: '/features/online', handle: async (body) => (await open())(body) }]
 }

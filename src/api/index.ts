@@ -1,4 +1,11 @@
-export { type ApiApp, createApiApp, defaultErrorResponse, jsonResponse, type Mount } from './api-app.js'
+export {
+  type ApiApp,
+  createApiApp,
+  defaultErrorResponse,
+  jsonResponse,
+  type Mount,
+  type TextRoute,
+} from './api-app.js'
 export { coreRoutes } from './core-routes.js'
 export { HTTP_STATUS } from './http-status.js'
 export { type ListenOptions, listen, type RunningServer } from './node-server.js'

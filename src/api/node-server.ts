@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { errorMessage, StrataError } from '../core/errors.js'
-import type { ApiApp } from './api-app.js'
+import { type ApiApp, defaultErrorBody, type TextRoute } from './api-app.js'
 
 /** Options for {@link listen}. */
 export interface ListenOptions {
@@ -23,7 +23,9 @@ export interface RunningServer {
 export async function listen(app: ApiApp, options: ListenOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
   const server = createServer((req, res) => {
-    handle(app, req, res, host).catch((err: unknown) => {
+    const text = app.textRoute(req.method ?? 'GET', pathOf(req.url))
+    const served = text === undefined ? handle(app, req, res, host) : handleText(text, req, res)
+    served.catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ error: { code: 'INTERNAL', message: errorMessage(err) } }))
     })
@@ -53,6 +55,33 @@ export async function listen(app: ApiApp, options: ListenOptions = {}): Promise<
         server.closeAllConnections()
       }),
   }
+}
+
+function pathOf(url = '/'): string {
+  const q = url.indexOf('?')
+  return q < 0 ? url : url.slice(0, q)
+}
+
+/** Serves a {@link TextRoute}: the whole body as text in, JSON text out, no web objects. */
+async function handleText(route: TextRoute, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let status = 200
+  let body: string
+  try {
+    const length = Number(req.headers['content-length'] ?? 0)
+    if (length > BUFFERED_BODY_LIMIT) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `request body of ${length} bytes exceeds the ${BUFFERED_BODY_LIMIT}-byte limit of ${route.path}`,
+      )
+    }
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    body = await route.handle(Buffer.concat(chunks).toString('utf8'))
+  } catch (err) {
+    ;({ status, body } = defaultErrorBody(err))
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
 }
 
 /** Request bodies up to this size (by `content-length`) are read whole instead of streamed. */

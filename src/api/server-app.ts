@@ -1,7 +1,7 @@
 import type { Strata } from '../platform/index.js'
 import { type ApiApp, createApiApp, type Mount } from './api-app.js'
 import { coreRoutes } from './core-routes.js'
-import { featureMounts } from './feature-routes.js'
+import { featureRoutes } from './feature-routes.js'
 import { mlflowMounts } from './mlflow/index.js'
 import { registryMounts } from './registry-routes.js'
 import { trackingMounts } from './tracking-routes.js'
@@ -18,7 +18,9 @@ export function createServerApp(strata: Strata, options: { version: string }): A
     ...trackingMounts(tracking),
     ...registryMounts(registry),
     ...mlflowMounts({ tracking, registry, version: options.version }),
-    ...featureMounts(() => strata.features()),
   ]
-  return createApiApp(mounts)
+  return createApiApp(
+    mounts,
+    featureRoutes(() => strata.features()),
+  )
 }
