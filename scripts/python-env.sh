@@ -7,7 +7,7 @@
 #   STRATA_BENCH_PYTHON=$(scripts/python-env.sh --full) ...      # benchmark (needs `mlflow server`)
 #
 # Profiles:
-#   (default) mlflow-skinny + scikit-learn + pandas: everything the client needs for tracking,
+#   (default) mlflow-skinny + scikit-learn + pandas + onnx: everything the client needs for tracking,
 #             artifacts, registry and `mlflow.sklearn.log_model` / `mlflow.pyfunc.load_model`.
 #             The full `mlflow` package adds the server (Flask, SQLAlchemy, alembic, gunicorn,
 #             graphene), pyarrow and matplotlib, which the client tests do not use.
@@ -25,6 +25,7 @@ SKLEARN_VERSION=1.7.2
 PANDAS_VERSION=2.3.3
 NUMPY_VERSION=2.3.5
 SKOPS_VERSION=0.13.0
+ONNX_VERSION=1.23.2
 
 profile=light
 for arg in "$@"; do
@@ -44,7 +45,8 @@ done
 
 common=("scikit-learn==$SKLEARN_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION" "skops==$SKOPS_VERSION")
 case "$profile" in
-  light) pins=("mlflow-skinny==$MLFLOW_VERSION" "${common[@]}") ;;
+  # onnx: the ONNX writer's models are also checked with onnx.checker (src/registry/onnx).
+  light) pins=("mlflow-skinny==$MLFLOW_VERSION" "onnx==$ONNX_VERSION" "${common[@]}") ;;
   full) pins=("mlflow==$MLFLOW_VERSION" "${common[@]}") ;;
   v2) pins=("mlflow-skinny==$MLFLOW_V2_VERSION" "${common[@]}") ;;
 esac

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as ort from 'onnxruntime-node'
@@ -276,9 +276,13 @@ describe('ONNX inspection', () => {
   })
 })
 
-const venvPython = '/tmp/onnxenv/bin/python'
-describe.skipIf(!existsSync(venvPython))(
-  'ONNX writer: onnx.checker (only where /tmp/onnxenv has the onnx package)',
+/** A Python with the `onnx` package: the venv of `scripts/python-env.sh` (CI always sets it). */
+const venvPython = process.env.STRATA_TEST_PYTHON || undefined
+if (venvPython === undefined && process.env.CI === 'true') {
+  throw new Error('STRATA_TEST_PYTHON must be set in CI: export STRATA_TEST_PYTHON=$(scripts/python-env.sh)')
+}
+describe.skipIf(venvPython === undefined)(
+  `ONNX writer: onnx.checker${venvPython === undefined ? ' (skipped: STRATA_TEST_PYTHON is not set; export STRATA_TEST_PYTHON=$(scripts/python-env.sh))' : ''}`,
   () => {
     it('passes onnx.checker.check_model(full_check=True) for all four exporters', () => {
       const dir = mkdtempSync(join(tmpdir(), 'strata-onnx-check-'))
@@ -295,7 +299,7 @@ describe.skipIf(!existsSync(venvPython))(
           'for p in sorted(glob.glob(sys.argv[1] + "/*.onnx")):\n' +
           '    onnx.checker.check_model(onnx.load(p), full_check=True)\n' +
           '    print("ok", p)\n'
-        const out = execFileSync(venvPython, ['-c', script, dir], { encoding: 'utf8' })
+        const out = execFileSync(venvPython as string, ['-c', script, dir], { encoding: 'utf8' })
         expect(out.trim().split('\n')).toHaveLength(4)
       } finally {
         rmSync(dir, { recursive: true, force: true })
