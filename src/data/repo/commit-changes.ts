@@ -39,7 +39,8 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
   const baseTree = baseHead === null ? null : ((await ctx.db.commit(baseHead))?.tree ?? null)
   const lease = await ctx.leases.acquireCommit()
   try {
-    const writer = ctx.objects.writer()
+    // Objects are written without per-object fsync and synced in one batch before the ref moves.
+    const writer = ctx.objects.writer({ deferDurability: true })
     const staged = await stageChanges(ctx, input.changes, {
       writer,
       schema: dataset.schema,
@@ -66,7 +67,7 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
     if (mine === baseTree && input.allowEmpty !== true) {
       throw new StrataError(
         'FAILED_PRECONDITION',
-        `nothing to commit: the changes leave ${dataset.name}@${branch} as it is (pass allowEmpty to commit anyway)`,
+        `nothing to commit: the changes leave ${dataset.name}@${branch} as it is (pass --allow-empty, or allowEmpty in the SDK, to commit anyway)`,
         { details: { dataset: dataset.name, branch, head: baseHead } },
       )
     }
@@ -76,6 +77,8 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
     let head = baseHead
     let tree = mine
     for (let attempt = 0; ; attempt++) {
+      // Everything the commit references (objects, manifests, trees, also the rebased ones) is durable first.
+      await writer.flush()
       const commit = await publishCommit(ctx, {
         dataset: dataset.name,
         branch,
