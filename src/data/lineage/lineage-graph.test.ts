@@ -52,6 +52,38 @@ describeMetadata('lineage graph', (openFresh) => {
     ])
   })
 
+  it('reports each node once at its shortest distance and only the edges within the depth', async () => {
+    const g = await open()
+    await g.record({ inputs: ['dataset-commit:a'], output: 'dataset-commit:b', activity: 'commit' })
+    await g.record({ inputs: ['dataset-commit:b'], output: 'dataset-commit:c', activity: 'commit' })
+    await g.record({ inputs: ['dataset-commit:c', 'dataset-commit:a'], output: 'run:d', activity: 'train' })
+    const up = await g.upstream('run:d')
+    expect(up.nodes.map((n) => [n.id, n.depth])).toEqual([
+      ['run:d', 0],
+      ['dataset-commit:a', 1],
+      ['dataset-commit:c', 1],
+      ['dataset-commit:b', 2],
+    ])
+    expect(up.edges).toHaveLength(4)
+    const near = await g.upstream('run:d', 1)
+    expect(near.nodes.map((n) => n.id)).toEqual(['run:d', 'dataset-commit:a', 'dataset-commit:c'])
+    expect(near.edges.map((e) => `${e.from}>${e.to}`).sort()).toEqual([
+      'dataset-commit:a>run:d',
+      'dataset-commit:c>run:d',
+    ])
+    const down = await g.downstream('dataset-commit:a', 0)
+    expect(down.nodes.map((n) => n.id)).toEqual(['dataset-commit:a'])
+    expect(down.edges).toEqual([])
+  })
+
+  it('traverses ids holding quotes, commas, braces and backslashes', async () => {
+    const g = await open()
+    const odd = 'dataset-commit:s3://b/k "x", {y} \\z'
+    await g.record({ inputs: [odd], output: 'run:odd', activity: 'train' })
+    expect((await g.upstream('run:odd')).nodes.map((n) => n.id)).toEqual(['run:odd', odd])
+    expect((await g.downstream(odd)).edges.map((e) => e.to)).toEqual(['run:odd'])
+  })
+
   it('finds the production path between two artifacts', async () => {
     const g = await open()
     await chain(g)
