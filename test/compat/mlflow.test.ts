@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openMetadataDatabase } from '../../src/db/index.js'
 import { openStrata } from '../../src/platform/index.js'
+import { linearRegressorToOnnx } from '../../src/registry/index.js'
 import { withSearchPath } from '../../src/testing/metadata-fixture.js'
 import { testServiceUrl } from '../../src/testing/services.js'
 import { type TempProject, tempProject } from '../../src/testing/temp-project.js'
@@ -120,6 +121,7 @@ const MODEL_STEPS = [
   'tags and descriptions on models and versions',
   'delete alias; a missing alias is RESOURCE_DOES_NOT_EXIST',
   'delete a version, then the registered model',
+  "download_artifacts('models:/name@alias') fetches an ONNX version registered through Strata",
 ]
 
 function describeWithPython(name: string, body: () => void): void {
@@ -163,7 +165,11 @@ function compatSuite(label: string, interpreter: () => string) {
     }, 300_000)
 
     it(`${label} models: sklearn.log_model with registration, aliases, pyfunc.load_model by alias and predict`, async () => {
-      const result = await runScript(interpreter(), 'compat_models.py', server.url, tmp)
+      const onnx = join(tmp, 'native.onnx')
+      writeFileSync(onnx, linearRegressorToOnnx({ coefficients: [[1, 2, 3, 4]], intercepts: [0.5] }))
+      const result = await runScript(interpreter(), 'compat_models.py', server.url, tmp, {
+        COMPAT_ONNX_FILE: onnx,
+      })
       const steps = label.includes('2.x')
         ? MODEL_STEPS.map((s) =>
             s.startsWith('the logged model')

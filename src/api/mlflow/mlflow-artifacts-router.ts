@@ -1,8 +1,10 @@
+import type { ModelRegistry } from '../../registry/index.js'
 import type { ArtifactStore } from '../../tracking/index.js'
 import { jsonResponse } from '../api-app.js'
 import { type ApiRequest, Router } from '../router.js'
 import { mlflowErrorFormatter } from './mlflow-errors.js'
 import { invalid } from './mlflow-message.js'
+import { listRegistryArtifacts, parseRegistryArtifactPath } from './mlflow-registry-artifacts.js'
 
 /** Where the artifact proxy is mounted (MLflow's `mlflow-artifacts` service). */
 export const MLFLOW_ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts'
@@ -15,11 +17,22 @@ export const MLFLOW_ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts'
  * - `GET /artifacts?path=<dir>`: the directory's direct children as basenames.
  * - `DELETE /artifacts/<path>`: a file or a whole directory.
  * Paths with `..`, `.` or empty segments are refused with `INVALID_PARAMETER_VALUE`.
+ * The read-only folder `_strata-models/<name>/<version>` serves the files of versions
+ * registered through Strata, so the mlflow client can download them by `models:/` URI.
  */
-export function mlflowArtifactsRouter(artifacts: () => Promise<ArtifactStore>): Router {
+export function mlflowArtifactsRouter(
+  artifacts: () => Promise<ArtifactStore>,
+  registry: () => Promise<ModelRegistry>,
+): Router {
   const router: Router = new Router(mlflowErrorFormatter(() => router, [MLFLOW_ARTIFACTS_PREFIX]))
+  const readOnly = (path: string) => {
+    if (parseRegistryArtifactPath(path) !== undefined) {
+      throw invalid(`"${path}" holds registered model files and is read-only`)
+    }
+    return path
+  }
   router.put('/artifacts/*path', async (req) => {
-    const path = requirePath(req)
+    const path = readOnly(requirePath(req))
     const store = await artifacts()
     const body = req.raw.body
     await store.put(path, body === null ? new Uint8Array() : (body as AsyncIterable<Uint8Array>))
@@ -28,7 +41,21 @@ export function mlflowArtifactsRouter(artifacts: () => Promise<ArtifactStore>): 
   router.get('/artifacts/*path', async (req) => {
     const store = await artifacts()
     const path = req.params.path ?? ''
-    if (path === '') return listing(store, req.query.get('path') ?? '')
+    if (path === '') {
+      const dir = req.query.get('path') ?? ''
+      const model = parseRegistryArtifactPath(dir)
+      if (model === undefined) return listing(store, dir)
+      const files = await listRegistryArtifacts(await registry(), model)
+      return jsonResponse(files.length === 0 ? {} : { files })
+    }
+    const model = parseRegistryArtifactPath(path)
+    if (model !== undefined) {
+      const { file, body } = await (await registry()).openFile(model.name, model.version, model.file)
+      return new Response(ReadableStream.from(body) as unknown as ConstructorParameters<typeof Response>[0], {
+        status: 200,
+        headers: { 'content-type': contentType(path), 'content-length': String(file.size) },
+      })
+    }
     const [stat, stream] = [await store.stat(path), await store.get(path)]
     const headers: Record<string, string> = { 'content-type': contentType(path) }
     if (stat !== undefined) headers['content-length'] = String(stat.size)
@@ -38,7 +65,7 @@ export function mlflowArtifactsRouter(artifacts: () => Promise<ArtifactStore>): 
     })
   })
   router.delete('/artifacts/*path', async (req) => {
-    await (await artifacts()).delete(requirePath(req))
+    await (await artifacts()).delete(readOnly(requirePath(req)))
     return {}
   })
   return router

@@ -11,6 +11,7 @@ import type { TrackingStore } from '../../tracking/index.js'
 import type { Router } from '../router.js'
 import { compact, keyValueList, pageJson, type WireObject } from './mlflow-json.js'
 import { MlflowMessage } from './mlflow-message.js'
+import { registryArtifactUri } from './mlflow-registry-artifacts.js'
 
 /** `models:/m-<hex>`: a version registered from an MLflow 3 logged model. */
 const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/
@@ -213,7 +214,7 @@ async function downloadUri(v: ModelVersion, tracking: TrackingStore): Promise<st
     const root = (await tracking.runs.get(run[1])).info.artifactUri.replace(/\/+$/, '')
     return run[2] ? `${root}/${run[2].replace(/\/+$/, '')}` : root
   }
-  return v.source
+  return v.storagePrefix === null ? v.source : registryArtifactUri(v)
 }
 
 /** The tag that marks MLflow prompts, which are stored as registered models. */

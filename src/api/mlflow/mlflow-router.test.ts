@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStrata, type Strata } from '../../platform/index.js'
+import { linearRegressorToOnnx } from '../../registry/index.js'
 import type { ApiApp } from '../api-app.js'
 import { createServerApp } from '../server-app.js'
 
@@ -188,6 +189,29 @@ describe('MLflow artifact proxy (in-process)', () => {
     expect((await get('/api/2.0/mlflow-artifacts/artifacts/0/abc/dir/readme.txt')).json).toMatchObject({
       error_code: 'RESOURCE_DOES_NOT_EXIST',
     })
+  })
+
+  it('serves the files of Strata-registered versions read-only under _strata-models/', async () => {
+    const onnx = linearRegressorToOnnx({ coefficients: [[1, 2]], intercepts: [0] })
+    const registry = await strata.registry()
+    const v = await registry.registerVersion('native model', { onnx, createModel: true })
+    const uri = await get('model-versions/get-download-uri?name=native%20model&version=1')
+    expect(uri.json).toEqual({ artifact_uri: `mlflow-artifacts:/_strata-models/native%20model/${v.version}` })
+
+    const stored = await registry.readFile('native model', v.version, 'model.onnx')
+    const listing = await get('/api/2.0/mlflow-artifacts/artifacts?path=_strata-models/native%20model/1')
+    expect(listing.json).toEqual({ files: [{ path: 'model.onnx', is_dir: false, file_size: stored.length }] })
+    const file = await app.fetch(new Request(`${art}/_strata-models/native%20model/1/model.onnx`))
+    expect(file.status).toBe(200)
+    expect(Buffer.from(await file.arrayBuffer())).toEqual(Buffer.from(stored))
+
+    const put = await app.fetch(
+      new Request(`${art}/_strata-models/native%20model/1/model.onnx`, { method: 'PUT', body: 'x' }),
+    )
+    expect([put.status, ((await put.json()) as Body).error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE'])
+    expect((await get('/api/2.0/mlflow-artifacts/artifacts/_strata-models/native%20model/9/x')).status).toBe(
+      404,
+    )
   })
 
   it('refuses paths that escape the artifact root with INVALID_PARAMETER_VALUE', async () => {

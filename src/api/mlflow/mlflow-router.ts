@@ -30,7 +30,10 @@ export function mlflowMounts(services: MlflowServices): Mount[] {
   addTrackingRoutes(api, services.tracking)
   addLoggedModelRoutes(api, services.tracking)
   addRegistryRoutes(api, services.registry, services.tracking)
-  const artifacts = mlflowArtifactsRouter(async () => (await services.tracking()).artifacts)
+  const artifacts = mlflowArtifactsRouter(
+    async () => (await services.tracking()).artifacts,
+    services.registry,
+  )
 
   const plain = (body: string) => () =>
     new Response(body, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } })

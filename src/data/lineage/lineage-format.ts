@@ -40,12 +40,12 @@ function describe(node: LineageNode | undefined, id: string): string {
 
 /** Renders a traversal as a Graphviz `digraph` (edges point in production direction). */
 export function formatLineageDot(graph: LineageGraph): string {
-  const escape = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
-  const q = (s: string) => `"${escape(s)}"`
+  const escapeDot = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
+  const q = (s: string) => `"${escapeDot(s)}"`
   const lines = ['digraph lineage {', '  rankdir=LR;', '  node [shape=box, fontname="Helvetica"];']
   for (const n of graph.nodes) {
     // `\n` is Graphviz's line break inside a label: added after escaping, so it stays one.
-    const label = n.label ? `"${escape(n.id)}\\n${escape(n.label)}"` : q(n.id)
+    const label = n.label ? `"${escapeDot(n.id)}\\n${escapeDot(n.label)}"` : q(n.id)
     lines.push(`  ${q(n.id)} [label=${label}${n.id === graph.root ? ', style=bold' : ''}];`)
   }
   for (const e of graph.edges) lines.push(`  ${q(e.from)} -> ${q(e.to)} [label=${q(e.activity)}];`)

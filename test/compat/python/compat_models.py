@@ -143,4 +143,26 @@ with step("delete a version, then the registered model"):
     client.delete_registered_model(model_name)
     expect_error(lambda: client.get_registered_model(model_name), "RESOURCE_DOES_NOT_EXIST")
 
+with step("download_artifacts('models:/name@alias') fetches an ONNX version registered through Strata"):
+    import json
+    import urllib.request
+
+    native = f"native-onnx-{suffix}"
+    base = os.environ["MLFLOW_TRACKING_URI"].rstrip("/")
+    onnx_bytes = open(os.environ["COMPAT_ONNX_FILE"], "rb").read()
+
+    def strata(method, path, body, content_type):
+        req = urllib.request.Request(base + path, data=body, method=method, headers={"content-type": content_type})
+        with urllib.request.urlopen(req) as res:
+            return json.loads(res.read() or b"{}")
+
+    strata("POST", "/api/models", json.dumps({"name": native}).encode(), "application/json")
+    version = strata("POST", f"/api/models/{native}/versions", onnx_bytes, "application/octet-stream")
+    client.set_registered_model_alias(native, "native", str(version["version"]))
+    local = mlflow.artifacts.download_artifacts(f"models:/{native}@native", dst_path=os.path.join(os.getcwd(), native))
+    stored = os.path.join(local, "model.onnx")
+    check(os.path.exists(stored), "model.onnx downloaded", os.listdir(local))
+    with urllib.request.urlopen(f"{base}/api/models/{native}/versions/{version['version']}/files/model.onnx") as res:
+        check(open(stored, "rb").read() == res.read(), "downloaded bytes are the stored model")
+
 done(mlflow_version=mlflow.__version__)
