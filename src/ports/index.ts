@@ -1,4 +1,4 @@
-export type { BlobInfo, BlobStore, BlobStoreCapabilities } from './blob-store.js'
+export type { BlobInfo, BlobPutOptions, BlobStore, BlobStoreCapabilities } from './blob-store.js'
 export type {
   OnlineField,
   OnlineStore,

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type ErrorCode, isStrataError } from '../core/errors.js'
 import type { BlobInfo, BlobStore } from '../ports/index.js'
 import { byteSorted, readAll, seededBytes, sha256, unevenChunks, utf8 } from './blob-bytes.js'
+import { describeBlobStoreSync } from './blob-store-sync.suite.js'
 
 /** Options of {@link describeBlobStore}. */
 export interface BlobStoreSuiteOptions {
@@ -78,6 +79,7 @@ function gatedBody(bytes: Uint8Array, before: number) {
  */
 export function describeBlobStore(options: BlobStoreSuiteOptions): void {
   const { name } = options
+  describeBlobStoreSync(options)
   describe(`BlobStore conformance: ${name}`, () => {
     let store: BlobStore
     beforeEach(async () => {

@@ -8,6 +8,7 @@
  * describeBlobStore({ name: 'my-store', create: () => new MyBlobStore() })
  */
 export * from './blob-store.suite.js'
+export * from './blob-store-sync.suite.js'
 export * from './metadata-fixture.js'
 export * from './online-store.suite.js'
 export * from './services.js'

@@ -4,8 +4,9 @@ import { lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'no
 import { dirname, join, resolve } from 'node:path'
 import { assertBlobKey, compareUtf8, isBlobKey } from '../../core/blob-key.js'
 import { StrataError } from '../../core/errors.js'
-import type { BlobInfo, BlobStore, BlobStoreCapabilities } from '../../ports/index.js'
+import type { BlobInfo, BlobPutOptions, BlobStore, BlobStoreCapabilities } from '../../ports/index.js'
 import { decodeDirName, decodeFileName, FS_TEMP_DIR, keyToPath, listingStart } from './fs-blob-layout.js'
+import { fsyncDir, syncPathsUnder } from './fs-blob-sync.js'
 
 /** Options of {@link FsBlobStore}. */
 export interface FsBlobStoreConfig {
@@ -22,6 +23,8 @@ export interface FsBlobStoreConfig {
 const DEFAULT_STALE_TEMP_MS = 60 * 60 * 1000
 /** How often `put` retries when a concurrent `delete` removes the empty parent directory it just made. */
 const MOVE_ATTEMPTS = 10
+/** Parent directories remembered as existing before the cache is dropped (it only saves `mkdir` calls). */
+const MAX_KNOWN_DIRS = 10_000
 
 /**
  * A {@link BlobStore} on the local file system, for single-machine projects (`file:` URIs).
@@ -29,7 +32,10 @@ const MOVE_ATTEMPTS = 10
  * `put` streams into a uniquely named file in `<root>/%tmp/`, fsyncs it, then renames it
  * into place (and fsyncs the directory), so readers and crashes see the old object or the
  * new one, never a torn one; leftover temporary files are invisible to every operation and
- * swept once stale (see {@link FsBlobStoreConfig.staleTempMs}). `get` opens the file before
+ * swept once stale (see {@link FsBlobStoreConfig.staleTempMs}). `put(key, body, { durable: false })`
+ * skips both fsyncs (the object is still written whole before the rename, so it is never
+ * torn); `sync(keys)` later fsyncs those files together and each of their directories once,
+ * which is how a commit makes thousands of objects durable before its ref moves. `get` opens the file before
  * returning, so a reader keeps the object it started with even if the key is replaced or
  * deleted meanwhile. `localPath(key)` gives the file for DuckDB to read directly. Keys
  * map to paths as described in `fs-blob-layout.ts` (directories carry a trailing `%`).
@@ -51,6 +57,8 @@ export class FsBlobStore implements BlobStore {
   readonly #staleTempMs: number
   #ready: Promise<void> | undefined
   #closed = false
+  /** Directories this instance made or saw, so `put` skips `mkdir` for them (a miss just retries). */
+  readonly #knownDirs = new Set<string>()
 
   constructor(config: FsBlobStoreConfig) {
     if (typeof config.root !== 'string' || config.root === '') {
@@ -64,17 +72,21 @@ export class FsBlobStore implements BlobStore {
     this.#staleTempMs = config.staleTempMs ?? DEFAULT_STALE_TEMP_MS
   }
 
-  async put(key: string, body: Uint8Array | AsyncIterable<Uint8Array>): Promise<BlobInfo> {
+  async put(
+    key: string,
+    body: Uint8Array | AsyncIterable<Uint8Array>,
+    options?: BlobPutOptions,
+  ): Promise<BlobInfo> {
     this.#assertOpen()
     assertBlobKey(key)
     await this.#prepare()
+    const durable = options?.durable !== false
     const target = keyToPath(this.root, key)
     const temp = join(this.#tempDir, `${randomUUID()}.tmp`)
     const handle = await open(temp, 'wx').catch((err: unknown) => {
       throw this.#translate(err, key, 'put')
     })
     let size = 0
-    let modifiedAt: Date
     try {
       if (body instanceof Uint8Array) {
         await writeAll(handle, body)
@@ -85,17 +97,33 @@ export class FsBlobStore implements BlobStore {
           size += chunk.byteLength
         }
       }
-      await handle.sync()
-      modifiedAt = (await handle.stat()).mtime
+      if (durable) await handle.sync()
       await handle.close()
       this.#assertOpen()
-      await this.#moveIntoPlace(temp, target, key)
+      await this.#moveIntoPlace(temp, target, key, durable)
     } catch (err) {
       await handle.close().catch(() => {})
       await rm(temp, { force: true }).catch(() => {})
       throw this.#translate(err, key, 'put')
     }
-    return { key, size, modifiedAt }
+    return { key, size, modifiedAt: new Date() }
+  }
+
+  /** fsyncs the files of `keys` and their directories (each once); see the port's `sync`. */
+  async sync(keys: readonly string[]): Promise<void> {
+    this.#assertOpen()
+    for (const key of keys) assertBlobKey(key)
+    try {
+      await syncPathsUnder(
+        this.root,
+        keys.map((key) => keyToPath(this.root, key)),
+      )
+    } catch (err) {
+      const path = (err as { path?: unknown }).path
+      const key = keys.find((k) => keyToPath(this.root, k) === path)
+      if (isMissing(err) && key !== undefined) throw notFound(key, this.root)
+      throw this.#translate(err, key, 'sync')
+    }
   }
 
   async get(key: string): Promise<AsyncIterable<Uint8Array>> {
@@ -202,14 +230,19 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async #moveIntoPlace(temp: string, target: string, key: string): Promise<void> {
+  async #moveIntoPlace(temp: string, target: string, key: string, durable: boolean): Promise<void> {
     const parent = dirname(target)
     for (let attempt = 1; ; attempt++) {
-      await mkdir(parent, { recursive: true })
+      if (!this.#knownDirs.has(parent)) {
+        await mkdir(parent, { recursive: true })
+        if (this.#knownDirs.size >= MAX_KNOWN_DIRS) this.#knownDirs.clear()
+        this.#knownDirs.add(parent)
+      }
       try {
         await rename(temp, target)
         break
       } catch (err) {
+        this.#knownDirs.delete(parent)
         if (!isMissing(err) || attempt >= MOVE_ATTEMPTS) throw err
         // The parent vanished under a concurrent delete, or the temp file was swept as stale.
         const tempStillThere = await lstat(temp).then(
@@ -225,7 +258,7 @@ export class FsBlobStore implements BlobStore {
         }
       }
     }
-    await fsyncDir(parent)
+    if (durable) await fsyncDir(parent)
   }
 
   /** Creates the root and temp directories and sweeps stale temp files, once per instance. */
@@ -321,18 +354,5 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   while (offset < bytes.byteLength) {
     const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset)
     offset += bytesWritten
-  }
-}
-
-/** Makes a rename durable; file systems that cannot fsync a directory are skipped. */
-async function fsyncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined
-  try {
-    handle = await open(dir, 'r')
-    await handle.sync()
-  } catch {
-    // Windows and some network file systems refuse; the rename itself is still atomic.
-  } finally {
-    await handle?.close().catch(() => {})
   }
 }

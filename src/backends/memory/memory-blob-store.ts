@@ -59,6 +59,13 @@ export class MemoryBlobStore implements BlobStore {
     return blob === undefined ? undefined : { key, size: blob.bytes.byteLength, modifiedAt: blob.modifiedAt }
   }
 
+  /** Nothing to flush in memory; checks the keys exist, as the port requires. */
+  async sync(keys: readonly string[]): Promise<void> {
+    this.#assertOpen()
+    for (const key of keys) assertBlobKey(key)
+    for (const key of keys) if (!this.#blobs.has(key)) throw notFound(key)
+  }
+
   async *list(prefix: string): AsyncIterable<BlobInfo> {
     this.#assertOpen()
     const keys = [...this.#blobs.keys()].filter((key) => key.startsWith(prefix)).sort(compareUtf8)

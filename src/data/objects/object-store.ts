@@ -61,9 +61,13 @@ export class ObjectStore {
     this.pool = config.workers === false ? undefined : sharedChunkWorkerPool()
   }
 
-  /** A writer for one operation (its dedup memory lasts as long as the writer). */
-  writer(): ObjectWriter {
+  /**
+   * A writer for one operation (its dedup memory lasts as long as the writer). With
+   * `deferDurability`, blobs become durable only at `writer.flush()`; see {@link ObjectWriter}.
+   */
+  writer(options: { deferDurability?: boolean } = {}): ObjectWriter {
     return new ObjectWriter({
+      deferDurability: options.deferDurability === true,
       blobs: this.blobs,
       chunker: this.chunker,
       chunkThreshold: this.chunkThreshold,

@@ -38,6 +38,11 @@ export interface ObjectWriterConfig {
   concurrency: number
   /** Worker threads that chunk large local files; absent to chunk on the calling thread. */
   pool?: ChunkWorkerPool
+  /**
+   * Write blobs with `{ durable: false }` and make them durable together in {@link ObjectWriter.flush}
+   * (only when the blob store has `sync`; otherwise every put is durable anyway).
+   */
+  deferDurability?: boolean
 }
 
 /**
@@ -45,14 +50,36 @@ export interface ObjectWriterConfig {
  * uploaded only when missing; what this writer has stored or seen is remembered for its
  * lifetime only, because a later `gc` may remove blobs no commit ended up referencing.
  * Large files are streamed through the chunker: memory stays around `concurrency × maxSize`.
+ *
+ * With `deferDurability`, the writer remembers every blob it wrote or found already stored
+ * (a killed earlier commit may have left it unsynced) and {@link flush} syncs them in one
+ * batch; the caller must flush before anything durable (a ref) points at them. Files
+ * confirmed through the stat cache are not synced again: the cache only records files of
+ * published commits, whose blobs were synced before their ref moved.
  */
 export class ObjectWriter {
   readonly stats: WriteStats = { bytesIn: 0, bytesWritten: 0, blobsWritten: 0, blobsReused: 0 }
   private readonly present = new Map<string, Promise<void>>()
   private readonly uploads: Limiter
+  /** Keys written or found by this writer and not yet synced (only when deferring durability). */
+  private readonly unsynced = new Set<string>()
+  private readonly deferred: boolean
 
   constructor(private readonly config: ObjectWriterConfig) {
     this.uploads = new Limiter(config.concurrency)
+    this.deferred = config.deferDurability === true && typeof config.blobs.sync === 'function'
+  }
+
+  /**
+   * Makes every blob this writer wrote or found since the last flush durable (one batched
+   * `sync` of the blob store). A no-op unless the writer defers durability. Call it after the
+   * writes have settled and before publishing anything that references them.
+   */
+  async flush(): Promise<void> {
+    if (!this.deferred || this.unsynced.size === 0) return
+    const keys = [...this.unsynced]
+    await this.config.blobs.sync?.(keys)
+    for (const key of keys) this.unsynced.delete(key)
   }
 
   /** Stores bytes held in memory (chunked when at least the threshold). */
@@ -180,10 +207,14 @@ export class ObjectWriter {
     const work = async () => {
       const info = await this.config.blobs.stat(key)
       if (info !== undefined && info.size === bytes.byteLength) {
+        if (this.deferred) this.unsynced.add(key)
         this.stats.blobsReused++
         return
       }
-      await this.config.blobs.put(key, bytes)
+      if (this.deferred) {
+        await this.config.blobs.put(key, bytes, { durable: false })
+        this.unsynced.add(key)
+      } else await this.config.blobs.put(key, bytes)
       this.stats.blobsWritten++
       this.stats.bytesWritten += bytes.byteLength
     }
