@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto'
+import { statSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
-import { lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises'
+import { lstat, mkdir, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { assertBlobKey, compareUtf8, isBlobKey } from '../../core/blob-key.js'
 import { StrataError } from '../../core/errors.js'
 import type { BlobInfo, BlobPutOptions, BlobStore, BlobStoreCapabilities } from '../../ports/index.js'
 import { decodeDirName, decodeFileName, FS_TEMP_DIR, keyToPath, listingStart } from './fs-blob-layout.js'
 import { fsyncDir, syncPathsUnder } from './fs-blob-sync.js'
+import { KnownDirs, writeAndRenameSync } from './fs-blob-write.js'
 
 /** Options of {@link FsBlobStore}. */
 export interface FsBlobStoreConfig {
@@ -23,8 +25,8 @@ export interface FsBlobStoreConfig {
 const DEFAULT_STALE_TEMP_MS = 60 * 60 * 1000
 /** How often `put` retries when a concurrent `delete` removes the empty parent directory it just made. */
 const MOVE_ATTEMPTS = 10
-/** Parent directories remembered as existing before the cache is dropped (it only saves `mkdir` calls). */
-const MAX_KNOWN_DIRS = 10_000
+/** Non-durable puts of at most this many bytes given as bytes are written with synchronous calls. */
+const SYNC_WRITE_MAX = 16 * 1024 * 1024
 
 /**
  * A {@link BlobStore} on the local file system, for single-machine projects (`file:` URIs).
@@ -58,7 +60,7 @@ export class FsBlobStore implements BlobStore {
   #ready: Promise<void> | undefined
   #closed = false
   /** Directories this instance made or saw, so `put` skips `mkdir` for them (a miss just retries). */
-  readonly #knownDirs = new Set<string>()
+  readonly #knownDirs = new KnownDirs()
 
   constructor(config: FsBlobStoreConfig) {
     if (typeof config.root !== 'string' || config.root === '') {
@@ -83,6 +85,14 @@ export class FsBlobStore implements BlobStore {
     const durable = options?.durable !== false
     const target = keyToPath(this.root, key)
     const temp = join(this.#tempDir, `${randomUUID()}.tmp`)
+    if (!durable && body instanceof Uint8Array && body.byteLength <= SYNC_WRITE_MAX) {
+      try {
+        writeAndRenameSync(temp, target, body, this.#knownDirs, MOVE_ATTEMPTS, isMissing)
+      } catch (err) {
+        throw this.#translate(err, key, 'put')
+      }
+      return { key, size: body.byteLength, modifiedAt: new Date() }
+    }
     const handle = await open(temp, 'wx').catch((err: unknown) => {
       throw this.#translate(err, key, 'put')
     })
@@ -144,7 +154,8 @@ export class FsBlobStore implements BlobStore {
     this.#assertOpen()
     assertBlobKey(key)
     try {
-      const stats = await stat(keyToPath(this.root, key))
+      // Synchronous: a cached stat takes microseconds, an async one waits for a libuv pool slot.
+      const stats = statSync(keyToPath(this.root, key))
       return stats.isFile() ? { key, size: stats.size, modifiedAt: stats.mtime } : undefined
     } catch (err) {
       if (isMissing(err)) return undefined
@@ -235,14 +246,13 @@ export class FsBlobStore implements BlobStore {
     for (let attempt = 1; ; attempt++) {
       if (!this.#knownDirs.has(parent)) {
         await mkdir(parent, { recursive: true })
-        if (this.#knownDirs.size >= MAX_KNOWN_DIRS) this.#knownDirs.clear()
         this.#knownDirs.add(parent)
       }
       try {
         await rename(temp, target)
         break
       } catch (err) {
-        this.#knownDirs.delete(parent)
+        this.#knownDirs.forget(parent)
         if (!isMissing(err) || attempt >= MOVE_ATTEMPTS) throw err
         // The parent vanished under a concurrent delete, or the temp file was swept as stale.
         const tempStillThere = await lstat(temp).then(

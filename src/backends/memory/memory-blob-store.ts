@@ -1,6 +1,6 @@
 import { assertBlobKey, compareUtf8 } from '../../core/blob-key.js'
 import { StrataError } from '../../core/errors.js'
-import type { BlobInfo, BlobStore, BlobStoreCapabilities } from '../../ports/index.js'
+import type { BlobInfo, BlobPutOptions, BlobStore, BlobStoreCapabilities } from '../../ports/index.js'
 
 interface StoredBlob {
   /** Owned by the store: copied on the way in and out, never mutated. */
@@ -27,7 +27,12 @@ export class MemoryBlobStore implements BlobStore {
   readonly #blobs = new Map<string, StoredBlob>()
   #closed = false
 
-  async put(key: string, body: Uint8Array | AsyncIterable<Uint8Array>): Promise<BlobInfo> {
+  /** `options.durable` changes nothing here: there is nothing to flush. */
+  async put(
+    key: string,
+    body: Uint8Array | AsyncIterable<Uint8Array>,
+    _options?: BlobPutOptions,
+  ): Promise<BlobInfo> {
     this.#assertOpen()
     assertBlobKey(key)
     let bytes: Uint8Array

@@ -7,6 +7,7 @@ import type { ChunkWorkerPool } from './chunk-worker-pool.js'
 import type { GearChunker } from './gear-chunker.js'
 import { Limiter } from './limiter.js'
 import { type BlobKind, blobKeyOf, type ObjectId, sha256Hex } from './object-id.js'
+import { SyncBatcher } from './sync-batcher.js'
 
 /** A stored file: its object id, size and, for a large file, how many chunks it has. */
 export interface StoredObject {
@@ -52,8 +53,8 @@ export interface ObjectWriterConfig {
  * Large files are streamed through the chunker: memory stays around `concurrency × maxSize`.
  *
  * With `deferDurability`, the writer remembers every blob it wrote or found already stored
- * (a killed earlier commit may have left it unsynced) and {@link flush} syncs them in one
- * batch; the caller must flush before anything durable (a ref) points at them. Files
+ * (a killed earlier commit may have left it unsynced) and syncs them in batches, in the
+ * background as they accumulate and the rest in {@link flush}; the caller must flush before anything durable (a ref) points at them. Files
  * confirmed through the stat cache are not synced again: the cache only records files of
  * published commits, whose blobs were synced before their ref moved.
  */
@@ -61,13 +62,14 @@ export class ObjectWriter {
   readonly stats: WriteStats = { bytesIn: 0, bytesWritten: 0, blobsWritten: 0, blobsReused: 0 }
   private readonly present = new Map<string, Promise<void>>()
   private readonly uploads: Limiter
-  /** Keys written or found by this writer and not yet synced (only when deferring durability). */
-  private readonly unsynced = new Set<string>()
-  private readonly deferred: boolean
+  /** Keys written or found by this writer and not yet synced, when deferring durability. */
+  private readonly unsynced: SyncBatcher | undefined
 
   constructor(private readonly config: ObjectWriterConfig) {
     this.uploads = new Limiter(config.concurrency)
-    this.deferred = config.deferDurability === true && typeof config.blobs.sync === 'function'
+    if (config.deferDurability === true && typeof config.blobs.sync === 'function') {
+      this.unsynced = new SyncBatcher(config.blobs)
+    }
   }
 
   /**
@@ -76,10 +78,7 @@ export class ObjectWriter {
    * writes have settled and before publishing anything that references them.
    */
   async flush(): Promise<void> {
-    if (!this.deferred || this.unsynced.size === 0) return
-    const keys = [...this.unsynced]
-    await this.config.blobs.sync?.(keys)
-    for (const key of keys) this.unsynced.delete(key)
+    await this.unsynced?.flush()
   }
 
   /** Stores bytes held in memory (chunked when at least the threshold). */
@@ -207,11 +206,11 @@ export class ObjectWriter {
     const work = async () => {
       const info = await this.config.blobs.stat(key)
       if (info !== undefined && info.size === bytes.byteLength) {
-        if (this.deferred) this.unsynced.add(key)
+        this.unsynced?.add(key)
         this.stats.blobsReused++
         return
       }
-      if (this.deferred) {
+      if (this.unsynced !== undefined) {
         await this.config.blobs.put(key, bytes, { durable: false })
         this.unsynced.add(key)
       } else await this.config.blobs.put(key, bytes)
