@@ -29,20 +29,6 @@ const projectDir = resolve(process.argv[2] ?? '.demo')
 const MODEL = 'flight-delay'
 /** Train on 1 Jan – 14 Feb, stop early on 15–28 Feb, evaluate on March (never seen in training). */
 const TIMES = { validationFrom: Date.UTC(2001, 1, 15), testFrom: Date.UTC(2001, 2, 1) }
-/** The model's inputs: the `delay_model` service's features and the departure hour. */
-const INPUTS = [
-  'late_share_1h',
-  'departures_1h',
-  'late_share_24h',
-  'departures_24h',
-  'late_share_7d',
-  'departures_7d',
-  'route_late_share_24h',
-  'route_late_share_7d',
-  'route_departures_7d',
-  'congestion',
-  'dep_hour',
-]
 const BOOSTING = { iterations: 120, learningRate: 0.15, maxDepth: 6, maxBins: 64, minSamplesLeaf: 100 }
 const fmt = (n: number) => n.toLocaleString('en-US')
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`
@@ -101,6 +87,8 @@ const saved = await set.save('delay-q1', { description: 'delay_model features fo
 steps.end(`${fmt(set.rowCount)} rows × ${set.features.length} features, saved as training-set:${saved.id}`)
 
 steps.begin('Split by time: train 1 Jan–14 Feb, validate 15–28 Feb, test March')
+/** The model's inputs: the `delay_model` service's features and the departure hour. */
+const INPUTS = [...set.features, 'dep_hour']
 const { train, validation, test } = await splitByTime(set, {
   columns: INPUTS,
   label: 'delayed',
