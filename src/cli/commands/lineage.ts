@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
-import { formatLineageDot, formatLineageTree, LineageGraphStore } from '../../data/lineage/index.js'
+import { formatLineageDot, formatLineageTree } from '../../data/lineage/index.js'
 import type { CliContext } from '../context.js'
 
 /** `strata lineage <node>`: the provenance tree of an artifact (upstream by default). */
@@ -8,7 +8,10 @@ export function registerLineage(program: Command, ctx: CliContext): void {
   program
     .command('lineage')
     .description('print where an artifact came from (or, with --downstream, what was made from it)')
-    .argument('<node>', 'artifact id as kind:id, e.g. model-version:flights-delay/1 or dataset-commit:3f2a…')
+    .argument(
+      '<node>',
+      'artifact id as kind:id, e.g. model-version:flight-delay/1; a unique prefix of the id works (dataset-commit:3f2a1b)',
+    )
     .option('--downstream', 'follow what was produced from the node instead of its inputs')
     .option('--depth <n>', 'maximum number of steps to follow', '64')
     .option('--dot', 'print Graphviz dot instead of a tree')
@@ -17,7 +20,7 @@ export function registerLineage(program: Command, ctx: CliContext): void {
       ctx.action(
         async (
           out,
-          node: string,
+          given: string,
           opts: { downstream?: boolean; depth: string; dot?: boolean; to?: string },
         ) => {
           const depth = Number(opts.depth)
@@ -28,15 +31,17 @@ export function registerLineage(program: Command, ctx: CliContext): void {
             )
           }
           await using strata = await ctx.openStrata()
-          const lineage = new LineageGraphStore(await strata.metadata())
+          const lineage = await strata.lineage()
+          const node = await lineage.resolve(given)
           if (opts.to !== undefined) {
-            const path = await lineage.path(node, opts.to, depth)
+            const to = await lineage.resolve(opts.to)
+            const path = await lineage.path(node, to, depth)
             if (path === undefined)
               throw new StrataError(
                 'NOT_FOUND',
-                `"${opts.to}" was not produced from "${node}" within ${depth} steps`,
+                `"${to}" was not produced from "${node}" within ${depth} steps`,
               )
-            out.result({ from: node, to: opts.to, path }, () =>
+            out.result({ from: node, to, path }, () =>
               [node, ...path.map((e) => `  → ${e.activity}: ${e.to}`)].join('\n'),
             )
             return

@@ -27,6 +27,26 @@ describeMetadata('lineage graph', (openFresh) => {
     await g.record({ inputs: ['run:r1'], output: 'model-version:delay/1', activity: 'register' })
   }
 
+  it('resolves exact ids and unique key prefixes, and names the candidates of an ambiguous one', async () => {
+    const g = await open()
+    await g.record({
+      inputs: ['dataset-commit:abc123', 'dataset-commit:abd999'],
+      output: 'run:R_1%x',
+      activity: 'a',
+    })
+    expect(await g.resolve('dataset-commit:abc')).toBe('dataset-commit:abc123')
+    expect(await g.resolve('run:R_1%')).toBe('run:R_1%x')
+    expect(await g.resolve('dataset-commit:abd999')).toBe('dataset-commit:abd999')
+    const ambiguous = await g.resolve('dataset-commit:ab').catch((e: unknown) => e)
+    expect(isStrataError(ambiguous, 'INVALID_ARGUMENT')).toBe(true)
+    expect((ambiguous as Error).message).toContain('dataset-commit:abc123, dataset-commit:abd999')
+    // `_` and `%` are literal, and case matters.
+    for (const missing of ['run:R_2', 'run:r_1', 'dataset-commit:a_c', 'training-set:abc']) {
+      const err = await g.resolve(missing).catch((e: unknown) => e)
+      expect(isStrataError(err, 'NOT_FOUND'), missing).toBe(true)
+    }
+  })
+
   it('walks upstream to the raw data and downstream to the model', async () => {
     const g = await open()
     await chain(g)

@@ -93,6 +93,40 @@ export class LineageGraphStore {
     return { id: row.id, kind: row.kind, label: row.label, createdAt: Number(row.created_at) }
   }
 
+  /**
+   * The full id of a node given exactly or as `kind:<unique prefix of the key>` (e.g.
+   * `dataset-commit:3f2a1b`): `NOT_FOUND` when nothing matches, `INVALID_ARGUMENT` listing a
+   * few candidates when the prefix is ambiguous.
+   */
+  async resolve(idOrPrefix: string): Promise<NodeId> {
+    const { kind, key } = parseNodeId(idOrPrefix)
+    const exact = await this.db
+      .selectFrom('lineage_nodes')
+      .select('id')
+      .where('id', '=', idOrPrefix)
+      .executeTakeFirst()
+    if (exact) return exact.id
+    const like = `${kind}:${key.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    const candidates = await this.db
+      .selectFrom('lineage_nodes')
+      .select('id')
+      .where(sql<SqlBool>`${sql.ref('id')} like ${like} escape '\\'`)
+      .orderBy('id')
+      .limit(6)
+      .execute()
+    // SQLite's LIKE ignores ASCII case; ids are case-sensitive.
+    const rows = candidates.filter((r) => r.id.startsWith(idOrPrefix))
+    if (rows.length === 1) return (rows[0] as { id: string }).id
+    if (rows.length === 0) throw new StrataError('NOT_FOUND', `lineage node "${idOrPrefix}" does not exist`)
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `"${idOrPrefix}" matches several lineage nodes (${rows
+        .slice(0, 5)
+        .map((r) => r.id)
+        .join(', ')}${rows.length > 5 ? ', …' : ''}); give more of the id`,
+    )
+  }
+
   /** Everything `id` was produced from, up to `depth` steps back. */
   upstream(id: NodeId, depth = DEFAULT_DEPTH): Promise<LineageGraph> {
     return this.traverse(id, depth, 'up')
