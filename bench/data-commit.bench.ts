@@ -35,6 +35,7 @@ import { LineageGraphStore, lineageMigrations } from '../src/data/lineage/index.
 import { DataRepository, dataMigrations } from '../src/data/repo/index.js'
 import { openMetadataDatabase, runMigrations } from '../src/db/index.js'
 import type { BlobInfo, BlobStore } from '../src/ports/index.js'
+import { createRng } from '../src/training/random.js'
 
 const MiB = 1024 * 1024
 
@@ -99,16 +100,8 @@ const fileCount = Number(args.files)
 const totalBytes = Math.round(Number(args.gib) * 1024 * MiB)
 const bigSize = Math.round(totalBytes / 2)
 
-/** Deterministic PRNG (mulberry32) for sizes and choices. */
-function rng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic uniform draws in [0, 1) (the trainers' seeded mulberry32). */
+const rng = (seed: number): (() => number) => createRng(seed).next
 
 function logUniform(r: () => number, lo: number, hi: number): number {
   return Math.exp(Math.log(lo) + r() * (Math.log(hi) - Math.log(lo)))

@@ -4,6 +4,7 @@
  * `register`, `deploy`, `predict`), deterministic for a seed.
  */
 import type { NodeId, RecordInput } from '../src/data/lineage/index.js'
+import { createRng } from '../src/training/random.js'
 
 /** The generated production steps, and start nodes for the queries. */
 export interface LineageBenchGraph {
@@ -30,16 +31,8 @@ const SHAPE = {
   predictionBatches: 8_000,
 } as const
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** Deterministic uniform draws in [0, 1) (the trainers' seeded mulberry32). */
+export const rng = (seed: number): (() => number) => createRng(seed).next
 
 /**
  * Builds the graph, about `100_000 × scale` nodes:
@@ -114,7 +107,9 @@ export function buildLineageGraph(scale = 1, seed = 42): LineageBenchGraph {
     const labels = pick(raw)
     const stored = chain(SHAPE.versionsPerTrainingSet, `ts-${s}@main`, () => {})
     const chosen = new Set<(typeof views)[number]>()
-    while (chosen.size < 3 + Math.floor(r() * 4)) chosen.add(pick(views))
+    // 3–6 views (fewer when a small --scale has fewer views).
+    const want = Math.min(views.length, 3 + Math.floor(r() * 4))
+    while (chosen.size < want) chosen.add(pick(views))
     stored.forEach((commit, k) => {
       const t = (k + r()) / SHAPE.versionsPerTrainingSet
       const node = `training-set:ts-${s}/${k + 1}`
