@@ -210,10 +210,10 @@ if (!reachesRaw) process.exitCode = 1
 const cd = relative(process.cwd(), projectDir) || '.'
 console.log(`
 Done in ${steps.elapsed()}. Explore the project:
-  npx strata -C ${cd} runs list --experiment flight-delay
-  npx strata -C ${cd} models show ${MODEL}
-  npx strata -C ${cd} lineage model-version:${MODEL}/${champion.version}
-  npx strata -C ${cd} server            # MLflow-compatible API and the feature server on 127.0.0.1`)
+  npm run strata -- -C ${cd} runs list --experiment flight-delay
+  npm run strata -- -C ${cd} models show ${MODEL}
+  npm run strata -- -C ${cd} lineage model-version:${MODEL}/${champion.version}
+  npm run strata -- -C ${cd} server   # MLflow-compatible API and the feature server on 127.0.0.1`)
 
 /** Largest |p_onnx − p_ts| over the first `n` rows, running the ONNX model in onnxruntime-node. */
 async function onnxAgreement(
