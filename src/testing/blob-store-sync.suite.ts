@@ -1,22 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { isStrataError } from '../core/errors.js'
 import type { BlobStore } from '../ports/index.js'
 import { readAll, seededBytes, sha256, unevenChunks, utf8 } from './blob-bytes.js'
+import { rejectionCode } from './rejection.js'
 
 /** What {@link describeBlobStoreSync} needs: the same factory and cleanup as the main suite. */
 export interface BlobStoreSyncSuiteOptions {
   name: string
   create: () => Promise<BlobStore> | BlobStore
   cleanup?: (store: BlobStore) => Promise<void> | void
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise
-  } catch (err) {
-    return isStrataError(err) ? err.code : `not a StrataError: ${String(err)}`
-  }
-  return 'resolved'
 }
 
 /**
@@ -65,10 +56,10 @@ export function describeBlobStoreSync(options: BlobStoreSyncSuiteOptions): void 
     it(`${name}: sync rejects a missing key with NOT_FOUND and an invalid one with INVALID_ARGUMENT`, async () => {
       if (store.sync === undefined) return
       await store.put('s/here', utf8('x'), { durable: false })
-      expect(await codeOf(store.sync(['s/here', 's/missing']))).toBe('NOT_FOUND')
-      expect(await codeOf(store.sync(['s/here', 'a//b']))).toBe('INVALID_ARGUMENT')
+      expect((await rejectionCode(store.sync(['s/here', 's/missing']))).code).toBe('NOT_FOUND')
+      expect((await rejectionCode(store.sync(['s/here', 'a//b']))).code).toBe('INVALID_ARGUMENT')
       await store.close()
-      expect(await codeOf(store.sync(['s/here']))).toBe('FAILED_PRECONDITION')
+      expect((await rejectionCode(store.sync(['s/here']))).code).toBe('FAILED_PRECONDITION')
     })
   })
 }

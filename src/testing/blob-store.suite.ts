@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type ErrorCode, isStrataError } from '../core/errors.js'
 import type { BlobInfo, BlobStore } from '../ports/index.js'
 import { byteSorted, readAll, seededBytes, sha256, unevenChunks, utf8 } from './blob-bytes.js'
 import { describeBlobStoreSync } from './blob-store-sync.suite.js'
+import { rejectionCode } from './rejection.js'
 
 /** Options of {@link describeBlobStore}. */
 export interface BlobStoreSuiteOptions {
@@ -24,21 +24,6 @@ export interface BlobStoreSuiteOptions {
 const MIB = 1024 * 1024
 /** Over two 8 MiB multipart parts plus a remainder. */
 const LARGE = 17 * MIB + 12_345
-
-/** Awaits `promise` and returns the Strata error code it rejected with, failing if it resolved. */
-async function rejectionCode(
-  promise: Promise<unknown>,
-): Promise<{ code: ErrorCode | undefined; message: string }> {
-  try {
-    await promise
-  } catch (err) {
-    return {
-      code: isStrataError(err) ? err.code : undefined,
-      message: err instanceof Error ? err.message : String(err),
-    }
-  }
-  throw new Error('expected the operation to reject, but it resolved')
-}
 
 async function listAll(store: BlobStore, prefix: string): Promise<BlobInfo[]> {
   const out: BlobInfo[] = []
