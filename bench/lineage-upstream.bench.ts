@@ -58,7 +58,7 @@ async function build(metadata: MetadataDatabase, graph: LineageBenchGraph): Prom
 async function measure(
   dialect: string,
   query: string,
-  starts: string[],
+  starts: readonly string[],
   run: (start: string) => Promise<number>,
 ): Promise<Row> {
   const r = rng(7)
@@ -93,39 +93,22 @@ async function runDialect(dialect: string, metadata: MetadataDatabase, graph: Li
     `${dialect} build: ${(buildMs / 1000).toFixed(1)} s for ${graph.steps.length} record() calls (${Math.round(graph.steps.length / (buildMs / 1000))} steps/s), load avg ${loadavg()[0]?.toFixed(1)}`,
   )
   const store = new LineageGraphStore(metadata)
+  const models = graph.modelVersions
+  const raws = graph.rawCommits
+  /** Each query: its label, its start nodes, and how many nodes it reaches from one. */
+  const queries: [string, readonly string[], (start: string) => Promise<number>][] = [
+    ['upstream(model version)', models, async (s) => (await store.upstream(s)).nodes.length],
+    [
+      `upstream(model version, depth ${limitedDepth})`,
+      models,
+      async (s) => (await store.upstream(s, limitedDepth)).nodes.length,
+    ],
+    ['downstream(raw commit)', raws, async (s) => (await store.downstream(s)).nodes.length],
+    ['naive BFS upstream(model version)', models, async (s) => (await naiveBfs(metadata, s, 64, 'up')).size],
+    ['naive BFS downstream(raw commit)', raws, async (s) => (await naiveBfs(metadata, s, 64, 'down')).size],
+  ]
   const rows: Row[] = []
-  const full = (g: { nodes: unknown[] }) => g.nodes.length
-  rows.push(
-    await measure(dialect, 'upstream(model version)', graph.modelVersions, async (s) =>
-      full(await store.upstream(s)),
-    ),
-  )
-  rows.push(
-    await measure(dialect, `upstream(model version, depth ${limitedDepth})`, graph.modelVersions, async (s) =>
-      full(await store.upstream(s, limitedDepth)),
-    ),
-  )
-  rows.push(
-    await measure(dialect, 'downstream(raw commit)', graph.rawCommits, async (s) =>
-      full(await store.downstream(s)),
-    ),
-  )
-  rows.push(
-    await measure(
-      dialect,
-      'naive BFS upstream(model version)',
-      graph.modelVersions,
-      async (s) => (await naiveBfs(metadata, s, 64, 'up')).size,
-    ),
-  )
-  rows.push(
-    await measure(
-      dialect,
-      'naive BFS downstream(raw commit)',
-      graph.rawCommits,
-      async (s) => (await naiveBfs(metadata, s, 64, 'down')).size,
-    ),
-  )
+  for (const [label, starts, run] of queries) rows.push(await measure(dialect, label, starts, run))
   return { buildMs, rows }
 }
 
