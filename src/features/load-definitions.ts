@@ -49,9 +49,9 @@ export async function loadFeatureDefinitions(
   return catalog
 }
 
-/** The package surface plus the feature-store API (see `definitions-entry.ts`). */
+/** The package's entry (`strata`), built or, when run from source, the TypeScript one. */
 function strataEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url))
-  const built = resolve(here, 'definitions-entry.js')
-  return existsSync(built) ? built : resolve(here, 'definitions-entry.ts')
+  const built = resolve(here, '..', 'index.js')
+  return existsSync(built) ? built : resolve(here, '..', 'index.ts')
 }
