@@ -1,12 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
-import {
-  type FeaturePlan,
-  formatPlan,
-  type MaterializeOptions,
-  type TrainingSetOptions,
-} from '../../features/index.js'
+import { formatPlan, type MaterializeOptions, type TrainingSetOptions } from '../../features/index.js'
 import type { CliContext } from '../context.js'
 import { formatTable } from '../output.js'
 
@@ -28,10 +23,6 @@ const list = (value: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean)
 
-function planSummary(plan: FeaturePlan): string {
-  return formatPlan(plan)
-}
-
 /** `strata plan`, `strata apply`, `strata materialize` and `strata training-set`. */
 export function registerFeatures(program: Command, ctx: CliContext): void {
   program
@@ -42,7 +33,7 @@ export function registerFeatures(program: Command, ctx: CliContext): void {
         await using strata = await ctx.openStrata()
         const store = await strata.features()
         const plan = await store.plan()
-        out.result(plan, () => planSummary(plan))
+        out.result(plan, () => formatPlan(plan))
       }),
     )
 
@@ -56,7 +47,7 @@ export function registerFeatures(program: Command, ctx: CliContext): void {
         const store = await strata.features()
         const result = await store.apply({ allowBreaking: opts.allowBreaking === true })
         out.result(result, () => {
-          const lines = [planSummary(result.plan)]
+          const lines = [formatPlan(result.plan)]
           if (result.registered.length > 0) {
             lines.push(
               `Registered ${result.registered.map((r) => `${r.kind} ${r.name} v${r.version}`).join(', ')}.`,
