@@ -127,7 +127,7 @@ function checkClause(schema: SearchSchema, input: string, c: FilterClause): void
 }
 
 /** Clauses written back as filter text, for messages about clauses that were not parsed from text. */
-function describe(clauses: readonly FilterClause[]): string {
+function asFilterText(clauses: readonly FilterClause[]): string {
   const literal = (v: FilterClause['value']) =>
     Array.isArray(v) ? `(${v.map((s) => `'${s}'`).join(', ')})` : typeof v === 'string' ? `'${v}'` : v
   return clauses
@@ -146,7 +146,7 @@ export function parseFilterFor(
   filter: string | readonly FilterClause[] | undefined,
 ): FilterClause[] {
   const clauses = typeof filter === 'object' ? [...filter] : parseFilter(filter)
-  const input = typeof filter === 'object' ? describe(filter) : (filter ?? '')
+  const input = typeof filter === 'object' ? asFilterText(filter) : (filter ?? '')
   for (const c of clauses) checkClause(schema, input, c)
   return clauses
 }
