@@ -8,12 +8,14 @@
  *   node scripts/api-report.mjs --update  rewrite the reports after an intended change
  *
  * Needs `npm run build` first. The entry points come from package.json "exports", so a new
- * subpath gets a report without editing this file.
+ * subpath gets a report without editing this file. The API Extractor report does not tell a
+ * value export from a type-only one, so api-report/runtime-exports.json also lists the names
+ * each entry exports at run time (what `import * as m from 'strata'` holds).
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -51,6 +53,8 @@ const messages = {
 }
 
 let failed = 0
+/** Entry name → its run-time export names, sorted. */
+const runtime = {}
 for (const [subpath, target] of Object.entries(pkg.exports)) {
   const types = join(root, target.types)
   const name = subpath === '.' ? pkg.name : `${pkg.name}${subpath.slice(1)}`
@@ -74,6 +78,7 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
     configObjectFullPath: undefined,
     packageJsonFullPath: join(root, 'package.json'),
   })
+  runtime[name] = Object.keys(await import(pathToFileURL(join(root, target.default)).href)).sort()
   const result = Extractor.invoke(config, { localBuild: update, showVerboseMessages: false })
   const report = `api-report/${reportFileName}.api.md`
   if (result.apiReportChanged && !update) {
@@ -88,5 +93,19 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   } else {
     console.log(`${name}: ${result.apiReportChanged ? 'updated' : 'unchanged'} (${report})`)
   }
+}
+const runtimeFile = join(reportFolder, 'runtime-exports.json')
+const runtimeText = `${JSON.stringify(runtime, null, 2)}\n`
+const committed = existsSync(runtimeFile) ? readFileSync(runtimeFile, 'utf8') : ''
+if (runtimeText === committed) console.log('run-time exports: unchanged (api-report/runtime-exports.json)')
+else if (update) {
+  writeFileSync(runtimeFile, runtimeText)
+  console.log('run-time exports: updated (api-report/runtime-exports.json)')
+} else {
+  failed++
+  console.error(
+    'run-time exports differ from api-report/runtime-exports.json.\n' +
+      '  If the change is intended, run `npm run api:update` and commit it.',
+  )
 }
 process.exit(failed === 0 ? 0 : 1)
