@@ -10,7 +10,7 @@ import { Command } from 'commander'
 import { registerFeatures } from '../src/cli/commands/features.js'
 import { createCliContext, type GlobalOptions } from '../src/cli/context.js'
 import type { CliStreams } from '../src/cli/output.js'
-import { tempProject } from '../src/testing/temp-project.js'
+import { tempProject } from '../test/support/temp-project.js'
 
 const example = resolve(import.meta.dirname ?? '.', '..', 'examples', 'flights')
 const rowsAt = process.argv.indexOf('--rows')

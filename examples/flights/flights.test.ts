@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/api/server-app.js'
 import { openStrata } from '../../src/platform/index.js'
-import { tempProject } from '../../src/testing/temp-project.js'
+import { tempProject } from '../../test/support/temp-project.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 

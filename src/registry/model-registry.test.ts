@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
 import { MemoryBlobStore } from '../backends/memory/index.js'
-import { isStrataError } from '../core/errors.js'
+import { isStrataError, type StrataError } from '../core/errors.js'
 import { LineageGraphStore, lineageMigrations } from '../data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../db/index.js'
 import { describeMetadata } from '../testing/metadata-fixture.js'
@@ -11,13 +11,15 @@ import { registryMigrations } from './registry-migrations.js'
 const onnx = (bias = 0) =>
   linearClassifierToOnnx({ coefficients: [[1, -1, 0.5]], intercepts: [bias], classLabels: [0, 1] })
 
-async function failure(p: Promise<unknown>): Promise<Error & { code?: string }> {
+/** The StrataError `p` rejects with (anything else fails the test). */
+async function failure(p: Promise<unknown>): Promise<StrataError> {
   const e = await p.then(
     () => undefined,
     (err: unknown) => err,
   )
   if (e === undefined) throw new Error('expected the call to fail')
-  return e as Error & { code?: string }
+  if (!isStrataError(e)) throw e
+  return e
 }
 
 describeMetadata('ModelRegistry', (openFresh) => {

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tempProject } from '../../../test/support/temp-project.js'
 import { openStrata } from '../../platform/index.js'
 import type { AliasEvent, ModelVersion, RegisteredModel } from '../../registry/index.js'
 import { linearClassifierToOnnx } from '../../registry/index.js'
-import { tempProject } from '../../testing/temp-project.js'
 import { TrackingStore } from '../../tracking/index.js'
 
 describe('strata models', () => {

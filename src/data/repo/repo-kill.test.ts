@@ -11,7 +11,7 @@ import { LineageGraphStore, lineageMigrations } from '../lineage/index.js'
 import { dataMigrations } from './data-migrations.js'
 import { DataRepository } from './data-repository.js'
 
-const CHILD = fileURLToPath(new URL('./kill-test-child.ts', import.meta.url))
+const CHILD = fileURLToPath(new URL('../../../test/support/data-repo-kill-child.ts', import.meta.url))
 const KILLS = 12
 
 /** Starts the child; resolves once it has printed `lines` progress lines after "ready", then SIGKILLs it. */

@@ -3,16 +3,20 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe } from 'vitest'
-import { FsBlobStore, parseS3Url, S3BlobStore } from '../../backends/blob/index.js'
-import { MemoryBlobStore } from '../../backends/memory/index.js'
-import { DuckDbTableEngine } from '../../backends/table/index.js'
-import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../../db/index.js'
-import type { BlobStore, TableEngine } from '../../ports/index.js'
-import { withSearchPath } from '../../testing/metadata-fixture.js'
-import { describeWithService, testServiceUrl } from '../../testing/services.js'
-import { LineageGraphStore, lineageMigrations } from '../lineage/index.js'
-import { dataMigrations } from './data-migrations.js'
-import { DataRepository, type DataRepositoryConfig } from './data-repository.js'
+import { FsBlobStore, parseS3Url, S3BlobStore } from '../../src/backends/blob/index.js'
+import { MemoryBlobStore } from '../../src/backends/memory/index.js'
+import { DuckDbTableEngine } from '../../src/backends/table/index.js'
+import {
+  DataRepository,
+  type DataRepositoryConfig,
+  dataMigrations,
+  LineageGraphStore,
+  lineageMigrations,
+} from '../../src/data/index.js'
+import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../../src/db/index.js'
+import type { BlobStore, TableEngine } from '../../src/ports/index.js'
+import { withSearchPath } from '../../src/testing/metadata-fixture.js'
+import { describeWithService, testServiceUrl } from '../../src/testing/services.js'
 
 /** A repository over fresh backends, with the parts tests poke at. */
 export interface TestRepo {

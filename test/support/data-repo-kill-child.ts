@@ -1,17 +1,16 @@
 /**
- * The subprocess of `repo-kill.test.ts`: commits to one dataset in a loop (small files, a
+ * The subprocess of `src/data/repo/repo-kill.test.ts`: commits to one dataset in a loop (small files, a
  * chunked file, a CSV, deletes) and prints each progress event, so the parent can SIGKILL it
  * at any point. Run through jiti; configured by the environment variables below.
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { FsBlobStore } from '../../backends/blob/fs-blob-store.js'
-import { DuckDbTableEngine } from '../../backends/table/index.js'
-import { isStrataError } from '../../core/errors.js'
-import { openMetadataDatabase, runMigrations } from '../../db/index.js'
-import { LineageGraphStore, lineageMigrations } from '../lineage/index.js'
-import { dataMigrations } from './data-migrations.js'
-import { DataRepository } from './data-repository.js'
+// The file store alone: the blob index would also load the S3 client into every child.
+import { FsBlobStore } from '../../src/backends/blob/fs-blob-store.js'
+import { DuckDbTableEngine } from '../../src/backends/table/index.js'
+import { isStrataError } from '../../src/core/errors.js'
+import { DataRepository, dataMigrations, LineageGraphStore, lineageMigrations } from '../../src/data/index.js'
+import { openMetadataDatabase, runMigrations } from '../../src/db/index.js'
 
 /** Runs the commit loop until killed (or `KILL_CHILD_COMMITS` commits are done). */
 export async function runKillChild(): Promise<void> {
