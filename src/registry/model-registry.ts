@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
-import { LineageGraphStore } from '../data/lineage/index.js'
-import type { MetadataDatabase } from '../db/index.js'
-import type { BlobStore } from '../ports/index.js'
+import type { Principal } from '../core/principal.js'
+import type { ServiceContext } from '../data/index.js'
 import { AliasBook } from './alias-book.js'
 import { inspectOnnxModel, type OnnxModelInfo } from './onnx/index.js'
 import type { RegistryTables } from './registry-migrations.js'
@@ -28,16 +27,8 @@ import {
 export type { RegistrySearch } from './registry-search.js'
 export { modelStoragePrefix, modelVersionNodeId } from './version-registration.js'
 
-/** Options for {@link ModelRegistry}. */
-export interface ModelRegistryConfig {
-  metadata: MetadataDatabase
-  blobs: BlobStore
-  /** Where registrations are recorded as `run:<id>` → `model-version:<name>/<version>` (default: over `metadata`). */
-  lineage?: LineageGraphStore
-  /** Who acts when a call names nobody (default `$STRATA_USER`, else `$USER`, else null). */
-  actor?: string
-  /** Clock in epoch milliseconds (default `Date.now`). */
-  now?: () => number
+/** Options for {@link ModelRegistry}, beyond its service context. */
+export interface ModelRegistryOptions {
   /**
    * Loads ONNX bytes and reports their signature (default: onnxruntime-node in this thread).
    * Replace it to inspect in a worker thread: input and output are plain, cloneable data.
@@ -48,10 +39,12 @@ export interface ModelRegistryConfig {
 /**
  * The model registry: registered models, immutable numbered versions (files in the blob store,
  * metadata in the metadata database), tags, and aliases with the history of every move.
- * Queries are plain Kysely and behave the same on SQLite and Postgres.
+ * Queries are plain Kysely and behave the same on SQLite and Postgres. Registrations are
+ * recorded in the context's lineage graph (`run:<id>` → `model-version:<name>/<version>`); a
+ * change that names no actor is the context principal's.
  *
  * @example
- * const registry = new ModelRegistry({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+ * const registry = await strata.registry()
  * const v = await registry.registerVersion('flight-delay', { onnx: bytes, runId: run.id })
  * await registry.setAlias('flight-delay', 'champion', v.version)
  */
@@ -60,22 +53,29 @@ export class ModelRegistry {
   private readonly now: () => number
   private readonly aliases: AliasBook
   private readonly registration: RegistrationContext
+  private readonly principal: Principal
 
-  constructor(private readonly config: ModelRegistryConfig) {
-    this.db = config.metadata.db.withTables<RegistryTables>()
-    this.now = config.now ?? Date.now
+  /** Built by `platform/` (see `Strata.registry`); the metadata needs `registryMigrations` and `lineageMigrations`. */
+  constructor(
+    private readonly context: ServiceContext,
+    options: ModelRegistryOptions = {},
+  ) {
+    const { clock } = context
+    this.db = context.metadata.db.withTables<RegistryTables>()
+    this.now = () => clock.now()
+    this.principal = context.principal
     this.registration = {
       db: this.db,
-      blobs: config.blobs,
-      lineage: config.lineage ?? new LineageGraphStore(config.metadata),
+      blobs: context.blobs,
+      lineage: context.lineage,
       now: this.now,
-      inspect: config.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes)),
+      inspect: options.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes)),
     }
     this.aliases = new AliasBook(this.db, this.now, (name, version) => this.getVersion(name, version))
   }
 
-  private actor(given?: string): string | null {
-    return given ?? this.config.actor ?? process.env.STRATA_USER ?? process.env.USER ?? null
+  private actor(given?: string): string {
+    return given ?? this.principal.id
   }
 
   private run<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -185,7 +185,7 @@ export class ModelRegistry {
     const { conditions, order, limit, offset } = searchParts(search, 100)
     const rows = await this.run('registered models', () => {
       let q = this.db.selectFrom('registry_models as m').selectAll('m')
-      for (const c of conditions) q = q.where(conditionSql('models', this.config.metadata.dialect, c))
+      for (const c of conditions) q = q.where(conditionSql('models', this.context.metadata.dialect, c))
       return q
         .orderBy(orderSql('models', order))
         .limit(limit + 1)
@@ -328,7 +328,7 @@ export class ModelRegistry {
     const { conditions, order, limit, offset } = searchParts(search, 1000)
     const rows = await this.run('model versions', () => {
       let q = this.db.selectFrom('registry_versions as v').selectAll('v')
-      for (const c of conditions) q = q.where(conditionSql('versions', this.config.metadata.dialect, c))
+      for (const c of conditions) q = q.where(conditionSql('versions', this.context.metadata.dialect, c))
       return q
         .orderBy(orderSql('versions', order))
         .limit(limit + 1)
@@ -386,7 +386,7 @@ export class ModelRegistry {
         `model "${name}" version ${version} is ${v.status}, not READY${v.statusMessage ? `: ${v.statusMessage}` : ''}`,
       )
     }
-    return { file, body: await this.config.blobs.get(`${v.storagePrefix}/${file.path}`) }
+    return { file, body: await this.context.blobs.get(`${v.storagePrefix}/${file.path}`) }
   }
 
   // ── Aliases ──────────────────────────────────────────────────────────────────────────────────
@@ -444,6 +444,6 @@ export class ModelRegistry {
   private async deleteFiles(prefix: string | null, filesJson: string): Promise<void> {
     if (prefix === null) return
     for (const f of JSON.parse(filesJson) as { path: string }[])
-      await this.config.blobs.delete(`${prefix}/${f.path}`)
+      await this.context.blobs.delete(`${prefix}/${f.path}`)
   }
 }

@@ -28,7 +28,7 @@ export {
 } from './search/search-schema.js'
 export { newLoggedModelId, newRunId, randomRunName } from './tracking-ids.js'
 export { type TrackingTables, trackingMigrations } from './tracking-migrations.js'
-export { type StartRunOptions, TrackingStore, type TrackingStoreConfig } from './tracking-store.js'
+export { type StartRunOptions, TrackingStore } from './tracking-store.js'
 export * from './tracking-types.js'
 export {
   parseViewType,

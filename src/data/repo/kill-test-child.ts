@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { FsBlobStore } from '../../backends/blob/fs-blob-store.js'
 import { DuckDbTableEngine } from '../../backends/table/index.js'
+import { systemClock } from '../../core/clock.js'
 import { isStrataError } from '../../core/errors.js'
+import { silentTracing } from '../../core/tracing.js'
 import { openMetadataDatabase, runMigrations } from '../../db/index.js'
 import { LineageGraphStore, lineageMigrations } from '../lineage/index.js'
 import { dataMigrations } from './data-migrations.js'
@@ -23,11 +25,17 @@ export async function runKillChild(): Promise<void> {
   })
   await runMigrations(metadata, [...lineageMigrations, ...dataMigrations])
   const engine = await DuckDbTableEngine.open({ threads: 1 })
-  const repo = new DataRepository({
+  // Built here, not through the platform: this child ships inside src/ (for now).
+  const context = {
     metadata,
     blobs: new FsBlobStore({ root: join(dir, 'blobs'), staleTempMs: 0 }),
+    lineage: new LineageGraphStore(metadata, systemClock),
+    principal: { id: 'kill-child' },
+    clock: systemClock,
+    tracing: silentTracing,
+  }
+  const repo = new DataRepository(context, {
     engine,
-    lineage: new LineageGraphStore(metadata),
     cacheDir: join(dir, 'cache'),
     objects: { chunker: { minSize: 16 * 1024, avgSize: 64 * 1024, maxSize: 256 * 1024 }, concurrency: 4 },
     leases: { ttlMs: 1000 },
