@@ -7,6 +7,7 @@
  *
  * @packageDocumentation
  */
+export type { Clock } from './core/clock.js'
 export {
   BACKEND_ENV,
   type BackendSetting,
@@ -22,17 +23,23 @@ export {
   StrataError,
   type StrataErrorOptions,
 } from './core/errors.js'
+export type { Principal } from './core/principal.js'
+export type { Tracing } from './core/tracing.js'
 export * from './data/index.js'
 export * from './features/index.js'
 export {
+  createServiceContext,
   type DoctorCheck,
+  defaultPrincipal,
   type InitResult,
   initProject,
   loadConfig,
   type OpenStrataOptions,
   openStrata,
   runDoctor,
+  type ServiceContextParts,
   type Strata,
+  type StrataServices,
 } from './platform/index.js'
 export type * from './ports/index.js'
 export * from './registry/index.js'
