@@ -62,6 +62,13 @@ describe('openStrata services', () => {
     expect(merged.author).toBe('bob')
     expect((await strata.context()).principal).toEqual({ id: 'ada' })
     expect(strata.as(strata.principal).principal).toBe(strata.principal)
+
+    // After close, services are built anew over reopened backends.
+    const before = await strata.tracking()
+    await strata.close()
+    const after = await strata.tracking()
+    expect(after).not.toBe(before)
+    expect((await after.experiments.getByName('e')).name).toBe('e')
   })
 
   it('times phases in the areas of STRATA_DEBUG through the context, not a module global', async () => {

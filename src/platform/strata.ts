@@ -138,8 +138,10 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
   // The context and the services on it hold no resources of their own: cached, never closed.
   const lineage = () => once('lineage', async () => new LineageGraphStore(await metadata(), clock), false)
   const base = options.principal ?? defaultPrincipal(env)
+  let generation = 0
   const shared: SharedParts = {
     config,
+    generation: () => generation,
     metadata,
     blobs: () => backend('blobs'),
     online: () => backend('online'),
@@ -170,6 +172,7 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
     close: async () => {
       const all = opened.splice(0).reverse()
       cache.clear()
+      generation++
       await Promise.allSettled(all.map((b) => b.close()))
     },
     [Symbol.asyncDispose]: () => strata.close(),
@@ -180,6 +183,8 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
 /** What every scope of one project shares. */
 interface SharedParts {
   config: ResolvedConfig
+  /** Bumped by `close`: services cached before it are over closed backends and built anew. */
+  generation(): number
   metadata(): Promise<MetadataDatabase>
   blobs(): Promise<BlobStore>
   online(): Promise<OnlineStore>
@@ -193,7 +198,12 @@ interface SharedParts {
 /** The services of one project acting as `principal`, built on first use and cached in the scope. */
 function scope(shared: SharedParts, principal: Principal): StrataServices {
   const cached = new Map<string, Promise<unknown>>()
+  let generation = shared.generation()
   const memo = <T>(key: string, create: () => Promise<T>): Promise<T> => {
+    if (generation !== shared.generation()) {
+      cached.clear()
+      generation = shared.generation()
+    }
     let p = cached.get(key) as Promise<T> | undefined
     if (p === undefined) {
       p = create()
