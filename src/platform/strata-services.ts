@@ -10,7 +10,7 @@ import type { ModelRegistry } from '../registry/index.js'
 import type { TrackingStore } from '../tracking/index.js'
 
 /**
- * A project's services acting as one principal. {@link Strata} is the one for the default
+ * A project's services acting as one principal. `Strata` is the one for the default
  * principal; {@link StrataServices.as} gives the same project acting as another (the API calls
  * it once per request with the request's principal). Services are built on first use and
  * hold no resources of their own; the backends beneath them are shared and closed with the
