@@ -16,6 +16,7 @@ const example = resolve(import.meta.dirname ?? '.', '..', 'examples', 'flights')
 const rowsAt = process.argv.indexOf('--rows')
 const rows = rowsAt >= 0 ? process.argv[rowsAt + 1] : undefined
 
+/** Runs `strata features <args>` in-process (stdout returned; the timings exclude process start-up). */
 async function features(dir: string, ...args: string[]): Promise<string> {
   let stdout = ''
   let stderr = ''
@@ -34,8 +35,8 @@ async function features(dir: string, ...args: string[]): Promise<string> {
     program,
     createCliContext(() => program.opts<GlobalOptions>(), streams, state),
   )
-  await program.parseAsync(['-C', dir, ...args], { from: 'user' })
-  if (state.exitCode !== 0) throw new Error(`strata ${args.join(' ')} failed: ${stdout}${stderr}`)
+  await program.parseAsync(['-C', dir, 'features', ...args], { from: 'user' })
+  if (state.exitCode !== 0) throw new Error(`strata features ${args.join(' ')} failed: ${stdout}${stderr}`)
   return stdout
 }
 

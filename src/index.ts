@@ -13,7 +13,8 @@
  * @packageDocumentation
  */
 
-// --- project: config, opening, scaffolding -----------------------------------------------------
+// --- project: config, opening, scaffolding; who acts and when (the service context's parts) ----
+export type { Clock } from './core/clock.js'
 export {
   type BackendSetting,
   DEFAULT_BACKENDS,
@@ -29,6 +30,8 @@ export {
   StrataError,
   type StrataErrorOptions,
 } from './core/errors.js'
+export type { Principal } from './core/principal.js'
+export type { Tracing } from './core/tracing.js'
 // --- versioned data and lineage ------------------------------------------------------------------
 export {
   type ChangedRow,
@@ -145,6 +148,7 @@ export {
   openStrata,
   runDoctor,
   type Strata,
+  type StrataServices,
 } from './platform/index.js'
 // --- ports: the backend interfaces a Strata project is opened over --------------------------------
 export type {

@@ -1,7 +1,7 @@
 export type { AliasBook } from './alias-book.js'
 export {
   ModelRegistry,
-  type ModelRegistryConfig,
+  type ModelRegistryOptions,
   modelStoragePrefix,
   modelVersionNodeId,
   type RegistrySearch,

@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest'
+import { testServiceContext } from '../../test/support/service-context.js'
 import { MemoryBlobStore } from '../backends/memory/index.js'
 import { isStrataError, type StrataError } from '../core/errors.js'
-import { LineageGraphStore, lineageMigrations } from '../data/lineage/index.js'
+import { lineageMigrations } from '../data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../db/index.js'
 import { describeMetadata } from '../testing/metadata-fixture.js'
 import { ModelRegistry } from './model-registry.js'
@@ -27,8 +28,8 @@ describeMetadata('ModelRegistry', (openFresh) => {
     const metadata: MetadataDatabase = await openFresh()
     await runMigrations(metadata, [...lineageMigrations, ...registryMigrations])
     const blobs = new MemoryBlobStore()
-    const registry = new ModelRegistry({ metadata, blobs, actor: 'tester', ...options })
-    return { metadata, blobs, registry, lineage: new LineageGraphStore(metadata) }
+    const ctx = testServiceContext(metadata, { blobs, ...options })
+    return { metadata, blobs, registry: new ModelRegistry(ctx), lineage: ctx.lineage }
   }
 
   it('registers ONNX versions with the signature onnxruntime reports, files in the blob store, and lineage', async () => {
@@ -297,7 +298,7 @@ describeMetadata('ModelRegistry', (openFresh) => {
         throw new Error('disk full')
       },
     })
-    const registry = new ModelRegistry({ metadata, blobs: failing })
+    const registry = new ModelRegistry(testServiceContext(metadata, { blobs: failing }))
     const err = await failure(registry.registerVersion('m', { onnx: onnx() }))
     expect(err).toMatchObject({ code: 'UNAVAILABLE' })
     expect(err.message).toContain('disk full')

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
-import { LineageGraphStore } from '../data/lineage/index.js'
-import { type MetadataDatabase, writeTransaction } from '../db/index.js'
-import type { BlobStore } from '../ports/index.js'
+import type { Principal } from '../core/principal.js'
+import type { ServiceContext } from '../data/index.js'
+import { writeTransaction } from '../db/index.js'
 import { AliasBook } from './alias-book.js'
 import { inspectOnnxModel, type OnnxModelInfo } from './onnx/index.js'
 import type { RegistryTables } from './registry-migrations.js'
@@ -28,16 +28,8 @@ import {
 export type { RegistrySearch } from './registry-search.js'
 export { modelStoragePrefix, modelVersionNodeId } from './version-registration.js'
 
-/** Options for {@link ModelRegistry}. */
-export interface ModelRegistryConfig {
-  metadata: MetadataDatabase
-  blobs: BlobStore
-  /** Where registrations are recorded as `run:<id>` → `model-version:<name>/<version>` (default: over `metadata`). */
-  lineage?: LineageGraphStore
-  /** Who acts when a call names nobody (default `$STRATA_USER`, else `$USER`, else null). */
-  actor?: string
-  /** Clock in epoch milliseconds (default `Date.now`). */
-  now?: () => number
+/** Options for {@link ModelRegistry}, beyond its service context. */
+export interface ModelRegistryOptions {
   /**
    * Loads ONNX bytes and reports their signature (default: onnxruntime-node in this thread).
    * Replace it to inspect in a worker thread: input and output are plain, cloneable data.
@@ -48,10 +40,12 @@ export interface ModelRegistryConfig {
 /**
  * The model registry: registered models, immutable numbered versions (files in the blob store,
  * metadata in the metadata database), tags, and aliases with the history of every move.
- * Queries are plain Kysely and behave the same on SQLite and Postgres.
+ * Queries are plain Kysely and behave the same on SQLite and Postgres. Registrations are
+ * recorded in the context's lineage graph (`run:<id>` → `model-version:<name>/<version>`); a
+ * change that names no actor is the context principal's.
  *
  * @example
- * const registry = new ModelRegistry({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+ * const registry = await strata.registry()
  * const v = await registry.registerVersion('flight-delay', { onnx: bytes, runId: run.id })
  * await registry.setAlias('flight-delay', 'champion', v.version)
  */
@@ -60,22 +54,29 @@ export class ModelRegistry {
   private readonly now: () => number
   private readonly aliases: AliasBook
   private readonly registration: RegistrationContext
+  private readonly principal: Principal
 
-  constructor(private readonly config: ModelRegistryConfig) {
-    this.db = config.metadata.db.withTables<RegistryTables>()
-    this.now = config.now ?? Date.now
+  /** Built by `platform/` (see `Strata.registry`); the metadata needs `registryMigrations` and `lineageMigrations`. */
+  constructor(
+    private readonly context: ServiceContext,
+    options: ModelRegistryOptions = {},
+  ) {
+    const { clock } = context
+    this.db = context.metadata.db.withTables<RegistryTables>()
+    this.now = () => clock.now()
+    this.principal = context.principal
     this.registration = {
       db: this.db,
-      blobs: config.blobs,
-      lineage: config.lineage ?? new LineageGraphStore(config.metadata),
+      blobs: context.blobs,
+      lineage: context.lineage,
       now: this.now,
-      inspect: config.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes)),
+      inspect: options.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes)),
     }
     this.aliases = new AliasBook(this.db, this.now, (name, version) => this.getVersion(name, version))
   }
 
-  private actor(given?: string): string | null {
-    return given ?? this.config.actor ?? process.env.STRATA_USER ?? process.env.USER ?? null
+  private actor(given?: string): string {
+    return given ?? this.principal.id
   }
 
   private run<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -183,7 +184,7 @@ export class ModelRegistry {
 
   /** Registered models matching a search (default: all, by name in byte order). */
   searchModels(search: RegistrySearch = {}): Promise<RegistryPage<RegisteredModel>> {
-    return searchModels(this.db, this.config.metadata.dialect, search)
+    return searchModels(this.db, this.context.metadata.dialect, search)
   }
 
   // ── Versions ─────────────────────────────────────────────────────────────────────────────────
@@ -315,7 +316,7 @@ export class ModelRegistry {
 
   /** Versions matching a search (default: all, by name then newest first). */
   searchVersions(search: RegistrySearch = {}): Promise<RegistryPage<ModelVersion>> {
-    return searchVersions(this.db, this.config.metadata.dialect, search)
+    return searchVersions(this.db, this.context.metadata.dialect, search)
   }
 
   /** Every version of one model, newest first. */
@@ -363,7 +364,7 @@ export class ModelRegistry {
         `model "${name}" version ${version} is ${v.status}, not READY${v.statusMessage ? `: ${v.statusMessage}` : ''}`,
       )
     }
-    return { file, body: await this.config.blobs.get(`${v.storagePrefix}/${file.path}`) }
+    return { file, body: await this.context.blobs.get(`${v.storagePrefix}/${file.path}`) }
   }
 
   // ── Aliases ──────────────────────────────────────────────────────────────────────────────────
@@ -405,6 +406,6 @@ export class ModelRegistry {
   private async deleteFiles(prefix: string | null, filesJson: string): Promise<void> {
     if (prefix === null) return
     for (const f of JSON.parse(filesJson) as { path: string }[])
-      await this.config.blobs.delete(`${prefix}/${f.path}`)
+      await this.context.blobs.delete(`${prefix}/${f.path}`)
   }
 }

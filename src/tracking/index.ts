@@ -21,7 +21,7 @@ export {
   LOGGED_MODEL_SEARCH_SCHEMA,
   RUN_SEARCH_SCHEMA,
 } from './tracking-search-schemas.js'
-export { type StartRunOptions, TrackingStore, type TrackingStoreConfig } from './tracking-store.js'
+export { type StartRunOptions, TrackingStore } from './tracking-store.js'
 export * from './tracking-types.js'
 export {
   parseViewType,

@@ -1,11 +1,11 @@
 import { expect, it } from 'vitest'
-import { MemoryBlobStore } from '../../src/backends/memory/index.js'
 import { isStrataError } from '../../src/core/errors.js'
 import { lineageMigrations } from '../../src/data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../../src/db/index.js'
 import { ModelRegistry, registryMigrations } from '../../src/registry/index.js'
 import { describeMetadata } from '../../src/testing/metadata-fixture.js'
 import { TrackingStore, trackingMigrations } from '../../src/tracking/index.js'
+import { testServiceContext } from '../support/service-context.js'
 
 /**
  * The search language is one implementation (src/db/search) used through one schema per
@@ -60,13 +60,13 @@ const BY_NAME = ['A_b', 'B-1', 'a.b', 'a_b', 'ab', 'axb', 'b-2']
 
 async function tracking(metadata: MetadataDatabase) {
   await runMigrations(metadata, [...lineageMigrations, ...trackingMigrations])
-  const store = new TrackingStore({ metadata, blobs: new MemoryBlobStore() })
+  const store = new TrackingStore(testServiceContext(metadata))
   return { store, experimentId: (await store.experiments.create('search-suite')).experimentId }
 }
 
 async function registry(metadata: MetadataDatabase) {
   await runMigrations(metadata, [...lineageMigrations, ...registryMigrations])
-  return new ModelRegistry({ metadata, blobs: new MemoryBlobStore() })
+  return new ModelRegistry(testServiceContext(metadata))
 }
 
 const ENTITIES: Entity[] = [

@@ -6,6 +6,8 @@ import { afterAll, describe } from 'vitest'
 import { FsBlobStore, parseS3Url, S3BlobStore } from '../../src/backends/blob/index.js'
 import { MemoryBlobStore } from '../../src/backends/memory/index.js'
 import { DuckDbTableEngine } from '../../src/backends/table/index.js'
+import { systemClock } from '../../src/core/clock.js'
+import { silentTracing } from '../../src/core/tracing.js'
 import {
   DataRepository,
   type DataRepositoryConfig,
@@ -26,14 +28,17 @@ export interface TestRepo {
   engine: TableEngine
   lineage: LineageGraphStore
   cacheDir: string
-  /** A second repository over the same backends (another "process"). */
-  another(config?: Partial<DataRepositoryConfig>): DataRepository
+  /** A second repository over the same backends (another "process"), optionally over other blobs. */
+  another(config?: TestRepoConfig): DataRepository
   /** A temp directory removed after the suite. */
   tempDir(): string
 }
 
+/** Repository config of a test, and optionally the blob store of its service context. */
+export type TestRepoConfig = Partial<DataRepositoryConfig> & { blobs?: BlobStore }
+
 /** Opens a fresh test repository, optionally with extra config. */
-export type OpenTestRepo = (config?: Partial<DataRepositoryConfig>) => Promise<TestRepo>
+export type OpenTestRepo = (config?: TestRepoConfig) => Promise<TestRepo>
 
 /** The backend pairs a suite runs on: sqlite+fs and sqlite+memory always; postgres+s3 when both services are configured. */
 export const REPO_BACKENDS = ['sqlite+fs', 'sqlite+memory', 'postgres+s3'] as const
@@ -67,11 +72,22 @@ export function describeDataRepo(
         const metadata = await openMetadata(backend, tempDir, cleanups)
         await runMigrations(metadata, [...lineageMigrations, ...dataMigrations])
         const blobs = openBlobs(backend, tempDir)
-        const lineage = new LineageGraphStore(metadata)
+        const lineage = new LineageGraphStore(metadata, systemClock)
         const cacheDir = join(tempDir(), 'cache')
         const base = { metadata, blobs, engine: await engine, lineage, cacheDir }
-        const make = (extra: Partial<DataRepositoryConfig> = {}) =>
-          new DataRepository({ ...base, ...config, ...extra })
+        const make = (extra: TestRepoConfig = {}) => {
+          const { blobs: own, ...repoConfig } = { ...config, ...extra }
+          // Built by hand so a second repository can share this lineage graph over other blobs.
+          const context = {
+            metadata,
+            blobs: own ?? blobs,
+            lineage,
+            principal: { id: 'tester' },
+            clock: systemClock,
+            tracing: silentTracing,
+          }
+          return new DataRepository(context, { engine: base.engine, cacheDir, ...repoConfig })
+        }
         return { ...base, repo: make(), another: make, tempDir }
       }
       body(open, backend)

@@ -10,7 +10,7 @@ import {
   type RegistrySearch,
 } from '../../registry/index.js'
 import type { TrackingStore } from '../../tracking/index.js'
-import type { Router } from '../router.js'
+import type { ApiRequest, RequestService, Router } from '../router.js'
 import { compact, keyValueList, pageJson, type WireObject } from './mlflow-json.js'
 import { MlflowMessage } from './mlflow-message.js'
 import { registryArtifactUri } from './mlflow-registry-artifacts.js'
@@ -62,11 +62,14 @@ export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] =
  */
 export function addRegistryRoutes(
   router: Router,
-  registry: () => Promise<ModelRegistry>,
-  tracking: () => Promise<TrackingStore>,
+  registry: RequestService<ModelRegistry>,
+  tracking: RequestService<TrackingStore>,
 ): void {
-  const rpc = (method: string, path: string, fn: (m: MlflowMessage, r: ModelRegistry) => Promise<unknown>) =>
-    router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await registry()))
+  const rpc = (
+    method: string,
+    path: string,
+    fn: (m: MlflowMessage, r: ModelRegistry, req: ApiRequest) => Promise<unknown>,
+  ) => router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await registry(req), req))
   const version = (m: MlflowMessage) => parseVersion(m.str('version'))
   const withLatest = async (r: ModelRegistry, m: RegisteredModel) =>
     registeredModelJson(m, m.latestVersion === null ? [] : [await r.getVersion(m.name, m.latestVersion)])
@@ -141,13 +144,15 @@ export function addRegistryRoutes(
   })
 
   // Model versions.
-  rpc('POST', '/model-versions/create', async (m, r) => {
+  rpc('POST', '/model-versions/create', async (m, r, req) => {
     const source = m.str('source')
     const modelId = m.optStr('model_id') || LOGGED_MODEL_SOURCE.exec(source)?.[1]
     // As MLflow's server: a version of a logged model belongs to the run that produced it.
     const runId =
       m.optStr('run_id') ||
-      (modelId ? ((await (await tracking()).loggedModels.get(modelId)).sourceRunId ?? undefined) : undefined)
+      (modelId
+        ? ((await (await tracking(req)).loggedModels.get(modelId)).sourceRunId ?? undefined)
+        : undefined)
     const runLink = m.optStr('run_link')
     const description = m.optStr('description')
     // MLflow 3 registers a logged model with source "models:/<model_id>"; fill it in when only the id came.
@@ -195,9 +200,9 @@ export function addRegistryRoutes(
     await r.deleteVersionTag(m.str('name'), version(m), m.str('key'))
     return {}
   })
-  rpc('GET', '/model-versions/get-download-uri', async (m, r) => {
+  rpc('GET', '/model-versions/get-download-uri', async (m, r, req) => {
     const v = await r.getVersion(m.str('name'), version(m))
-    return { artifact_uri: await downloadUri(v, await tracking()) }
+    return { artifact_uri: await downloadUri(v, await tracking(req)) }
   })
   rpc('POST', '/model-versions/transition-stage', async (m) => {
     throw new StrataError(

@@ -7,7 +7,7 @@ import { publishCommit } from './commit-publisher.js'
 import type { Lease } from './lease-table.js'
 import { mergeTrees } from './merge-trees.js'
 import type { RepoContext } from './repo-context.js'
-import { defaultAuthor, shortId } from './repo-names.js'
+import { shortId } from './repo-names.js'
 import type { Commit, Dataset } from './repo-types.js'
 
 /** What a merge did. */
@@ -70,10 +70,10 @@ export async function mergeInto(
         expectedHead: head,
         tree: merged.tree,
         parents: [head, src.id],
-        author: opts.author ?? defaultAuthor(),
+        author: opts.author ?? ctx.principal.id,
         message: opts.message ?? `Merge ${source} (${shortId(src.id)}) into ${into}`,
         metadata: opts.metadata ?? {},
-        createdAt: Date.now(),
+        createdAt: ctx.clock.now(),
         lease,
       })
       if (commit !== undefined) return { kind: 'merge', commit }
@@ -136,11 +136,11 @@ export async function revertCommit(
         expectedHead: head,
         tree: merged.tree,
         parents: [head],
-        author: opts.author ?? defaultAuthor(),
+        author: opts.author ?? ctx.principal.id,
         message:
           opts.message ?? `Revert "${target.message.split('\n')[0]}"\n\nThis reverts commit ${target.id}.`,
         metadata: { ...(opts.metadata ?? {}), reverts: target.id },
-        createdAt: Date.now(),
+        createdAt: ctx.clock.now(),
         lease,
       })
       if (commit !== undefined) return commit
