@@ -7,6 +7,15 @@
  *
  * @packageDocumentation
  */
+
+export {
+  createFeastOnlineHandler,
+  createFeastOnlineJsonHandler,
+  type FeastOnlineBackend,
+  type FeastOnlineRequest,
+  type FeastOnlineResponse,
+  type FeastOnlineResult,
+} from './api/feast/index.js'
 export {
   BACKEND_ENV,
   type BackendSetting,

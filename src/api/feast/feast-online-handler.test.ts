@@ -2,17 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SqliteOnlineStore } from '../backends/online/index.js'
-import { DuckDbTableEngine } from '../backends/table/index.js'
-import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../db/index.js'
-import { entity } from './entity.js'
+import { SqliteOnlineStore } from '../../backends/online/index.js'
+import { DuckDbTableEngine } from '../../backends/table/index.js'
+import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../../db/index.js'
+import {
+  entity,
+  FeatureStore,
+  featureService,
+  featuresMigrations,
+  featureView,
+  fileSource,
+  onDemandFeature,
+} from '../../features/index.js'
 import { createFeastOnlineHandler, createFeastOnlineJsonHandler } from './feast-online-handler.js'
-import { featureService } from './feature-service.js'
-import { FeatureStore } from './feature-store.js'
-import { featureView } from './feature-view.js'
-import { featuresMigrations } from './features-migrations.js'
-import { onDemandFeature } from './on-demand-feature.js'
-import { fileSource } from './sources.js'
 
 const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
 const stats = featureView({

@@ -1,8 +1,6 @@
 import { z } from 'zod'
-import { StrataError } from '../core/errors.js'
-import type { FeatureCatalog } from './feature-catalog.js'
-import type { OnlineRequest } from './feature-store.js'
-import type { FieldStatus, OnlineFeatures } from './online-retrieval.js'
+import { StrataError } from '../../core/errors.js'
+import type { FeatureCatalog, FieldStatus, OnlineFeatures, OnlineRequest } from '../../features/index.js'
 
 /** Feast's `POST /get-online-features` request body. */
 export interface FeastOnlineRequest {

@@ -1,4 +1,4 @@
-import { StrataError } from '../core/errors.js'
+import { StrataError } from '../../core/errors.js'
 import { type Entity, isEntity } from './entity.js'
 import { type FeatureService, isFeatureService, type ServiceItem } from './feature-service.js'
 import { type FeatureView, isFeatureView } from './feature-view.js'

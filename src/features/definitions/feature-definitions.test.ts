@@ -6,7 +6,7 @@ import { parseDuration } from './feature-types.js'
 import { featureView } from './feature-view.js'
 import { onDemandFeature } from './on-demand-feature.js'
 import { planRetrieval } from './retrieval-plan.js'
-import { datasetSource, fileSource } from './sources.js'
+import { datasetSource, fileSource } from './sources/index.js'
 import { withSource } from './sql.js'
 
 const airport = entity({ name: 'airport', joinKeys: ['origin'] })

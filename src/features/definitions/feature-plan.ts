@@ -1,7 +1,8 @@
 import type { FeatureDefinition } from './feature-catalog.js'
 import type { DefinitionSpec } from './feature-spec.js'
-import { stableJson } from './feature-spec.js'
 import { formatDuration } from './feature-types.js'
+import { sourceAdapterForKind } from './sources/index.js'
+import { stableJson } from './spec-hash.js'
 
 /** One line of a plan: what `apply` would do to one definition. */
 export interface PlanChange {
@@ -195,8 +196,5 @@ function showTtl(value: unknown): string {
 
 function showSource(value: unknown): string {
   const s = (value ?? {}) as Record<string, string | null>
-  if (s.kind === 'dataset') return `dataset ${s.dataset}@${s.ref}${s.path ? `:${s.path}` : ''}`
-  if (s.kind === 'file') return `file ${s.path}`
-  if (s.kind === 'postgres') return `postgres ${s.table}`
-  return show(value)
+  return sourceAdapterForKind(s.kind)?.show(s) ?? show(value)
 }

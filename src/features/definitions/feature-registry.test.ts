@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest'
-import { runMigrations } from '../db/index.js'
-import { describeMetadata } from '../testing/metadata-fixture.js'
+import { runMigrations } from '../../db/index.js'
+import { describeMetadata } from '../../testing/metadata-fixture.js'
 import { entity } from './entity.js'
 import { FeatureCatalog } from './feature-catalog.js'
 import { formatPlan } from './feature-plan.js'
@@ -8,7 +8,7 @@ import { FeatureRegistry } from './feature-registry.js'
 import { featureService } from './feature-service.js'
 import { featureView } from './feature-view.js'
 import { featuresMigrations } from './features-migrations.js'
-import { fileSource } from './sources.js'
+import { fileSource } from './sources/index.js'
 
 const airport = entity({ name: 'airport', joinKeys: ['origin'] })
 const source = fileSource({ path: 'flights.parquet', timestamp: 'date' })

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
-import { StrataError } from '../core/errors.js'
-import { type MetadataDatabase, translateDbError } from '../db/index.js'
+import { StrataError } from '../../core/errors.js'
+import { type MetadataDatabase, translateDbError } from '../../db/index.js'
 import type { FeatureCatalog, FeatureDefinition } from './feature-catalog.js'
 import { buildPlan, type FeaturePlan } from './feature-plan.js'
 import { type DefinitionSpec, specOf } from './feature-spec.js'

@@ -1,4 +1,4 @@
-import { StrataError } from '../core/errors.js'
+import { StrataError } from '../../core/errors.js'
 import { assertName, type FeatureSchema, type FeatureValue, type FeatureValues } from './feature-types.js'
 import type { FeatureSelection, FeatureView } from './feature-view.js'
 import type { OnDemandFeature, UnionToIntersection } from './on-demand-feature.js'

@@ -1,4 +1,4 @@
-import { StrataError } from '../core/errors.js'
+import { StrataError } from '../../core/errors.js'
 
 /** The value types a feature (or a join key, or a request input) can declare. */
 export const FEATURE_TYPES = ['int', 'float', 'string', 'bool', 'timestamp'] as const

@@ -1,4 +1,4 @@
-import { StrataError } from '../core/errors.js'
+import { StrataError } from '../../core/errors.js'
 import type { FeatureType, JoinKeyType } from './feature-types.js'
 
 /** A value as stored online: timestamps as epoch milliseconds, integers as numbers. */

@@ -1,5 +1,5 @@
-import { StrataError } from '../core/errors.js'
-import type { Row } from '../ports/index.js'
+import { StrataError } from '../../core/errors.js'
+import type { Row } from '../../ports/index.js'
 import { type Entity, isEntity } from './entity.js'
 import {
   assertName,
@@ -9,7 +9,7 @@ import {
   type JoinKeyType,
   parseDuration,
 } from './feature-types.js'
-import type { FeatureSource } from './sources.js'
+import { type FeatureSource, sourceAdapterForKind, sourceFactories } from './sources/index.js'
 
 /** A row-wise transform: one source row in, one feature row out (or `null` to drop it). */
 export type RowTransform = (row: Row) => Row | null | undefined
@@ -112,9 +112,13 @@ export function featureView<const N extends string, const F extends FeatureSchem
     }
   }
   if (typeof def.source !== 'object' || def.source === null || !('kind' in def.source)) {
+    throw new StrataError('INVALID_ARGUMENT', `${where} needs a source: ${sourceFactories()}`)
+  }
+  const adapter = sourceAdapterForKind(def.source.kind)
+  if (adapter === undefined) {
     throw new StrataError(
       'INVALID_ARGUMENT',
-      `${where} needs a source: datasetSource(...), fileSource(...) or postgresSource(...)`,
+      `${where} has a source of unknown kind ${JSON.stringify(def.source.kind)}; use ${sourceFactories()}`,
     )
   }
   const timestamp = def.timestamp ?? def.source.timestamp
@@ -128,12 +132,7 @@ export function featureView<const N extends string, const F extends FeatureSchem
   if (def.transform !== undefined && typeof def.transform !== 'function') {
     throw new StrataError('INVALID_ARGUMENT', `${where}: transform must be a function (row) => row | null`)
   }
-  if (def.transform !== undefined && def.source.kind === 'postgres') {
-    throw new StrataError(
-      'UNSUPPORTED',
-      `${where}: a Postgres source runs in Postgres, so it takes sql, not a TypeScript transform`,
-    )
-  }
+  adapter.checkView?.(def, where)
   const names = Object.keys(def.features ?? {})
   if (names.length === 0) {
     throw new StrataError(

@@ -1,4 +1,4 @@
-import type { Migration } from '../db/index.js'
+import type { Migration } from '../../db/index.js'
 
 /** Tables of the feature store. Timestamps are epoch ms; specs are JSON text. */
 export type FeatureTables = {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { errorMessage, StrataError } from '../core/errors.js'
+import { errorMessage, StrataError } from '../../core/errors.js'
 import { FeatureCatalog } from './feature-catalog.js'
 
 /**
@@ -52,6 +52,6 @@ export async function loadFeatureDefinitions(
 /** The package's entry (`strata`), built or, when run from source, the TypeScript one. */
 function strataEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url))
-  const built = resolve(here, '..', 'index.js')
-  return existsSync(built) ? built : resolve(here, '..', 'index.ts')
+  const built = resolve(here, '..', '..', 'index.js')
+  return existsSync(built) ? built : resolve(here, '..', '..', 'index.ts')
 }

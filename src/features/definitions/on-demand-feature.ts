@@ -1,4 +1,4 @@
-import { StrataError } from '../core/errors.js'
+import { StrataError } from '../../core/errors.js'
 import {
   assertName,
   type FeatureSchema,

@@ -1,4 +1,4 @@
-import { StrataError } from '../core/errors.js'
+import { StrataError } from '../../core/errors.js'
 import { isInvalid, type StoredFeatureValue, showValue, toStoredValue } from './feature-validation.js'
 import type { OnDemandFeature } from './on-demand-feature.js'
 

@@ -1,4 +1,4 @@
-import { StrataError } from '../core/errors.js'
+import { StrataError } from '../../core/errors.js'
 import type { FeatureService, ServiceItem } from './feature-service.js'
 import type { FeatureType } from './feature-types.js'
 import type { FeatureView } from './feature-view.js'

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { StrataError } from '../core/errors.js'
-import type { ColumnInfo, Row, TableEngine } from '../ports/index.js'
-import type { FeatureType } from './feature-types.js'
-import { showValue } from './feature-validation.js'
+import { StrataError } from '../../core/errors.js'
+import type { ColumnInfo, Row, TableEngine } from '../../ports/index.js'
+import type { FeatureType } from '../definitions/index.js'
+import { ident, isTimestampType, literal, showValue, timestampExpr } from '../definitions/index.js'
 import { JsonlTableWriter } from './jsonl-table.js'
-import { ident, isTimestampType, literal, timestampExpr } from './sql.js'
 import { describeColumns } from './view-compute.js'
 
 /** Entity rows for a training set: in memory, or a local Parquet file (a path or a glob). */

@@ -1,7 +1,6 @@
 import { type FileHandle, mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { DUCKDB_TYPES, type FeatureType } from './feature-types.js'
-import { ident, literal } from './sql.js'
+import { DUCKDB_TYPES, type FeatureType, ident, literal } from '../definitions/index.js'
 
 /** A column of a {@link JsonlTableWriter}: its name and declared type. */
 export interface JsonlColumn {

@@ -1,22 +1,28 @@
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StrataError } from '../core/errors.js'
-import type { ColumnInfo, TableEngine } from '../ports/index.js'
+import { StrataError } from '../../core/errors.js'
+import type { ColumnInfo, TableEngine } from '../../ports/index.js'
+import type { FeatureType, RetrievalPlan } from '../definitions/index.js'
+import {
+  compileOnDemand,
+  fromStoredValue,
+  ident,
+  isInvalid,
+  literal,
+  showValue,
+  timestampExpr,
+  toStoredValue,
+} from '../definitions/index.js'
 import { timed } from './debug-timer.js'
 import type { PreparedEntityRows } from './entity-rows.js'
-import type { FeatureType } from './feature-types.js'
-import { fromStoredValue, isInvalid, showValue, toStoredValue } from './feature-validation.js'
 import { JsonlTableWriter } from './jsonl-table.js'
-import { compileOnDemand } from './on-demand-runner.js'
 import {
   buildPointInTimeSql,
   type PitJoinedSide,
   type PitViewSide,
   ROW_COLUMN,
 } from './point-in-time-join.js'
-import type { RetrievalPlan } from './retrieval-plan.js'
-import { ident, literal, timestampExpr } from './sql.js'
 import { describeColumns } from './view-compute.js'
 
 /** A feature view's rows as DuckDB sees them, or a join done by another engine. */

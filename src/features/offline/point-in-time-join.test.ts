@@ -3,17 +3,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DuckDbTableEngine } from '../backends/table/index.js'
-import type { Row } from '../ports/index.js'
-import { entity } from './entity.js'
+import { DuckDbTableEngine } from '../../backends/table/index.js'
+import type { Row } from '../../ports/index.js'
+import type { FeatureView } from '../definitions/index.js'
+import {
+  entity,
+  featureView,
+  fileRelation,
+  fileSource,
+  literal,
+  planRetrieval,
+} from '../definitions/index.js'
 import { prepareEntityRows } from './entity-rows.js'
-import type { FeatureView } from './feature-view.js'
-import { featureView } from './feature-view.js'
 import { JsonlTableWriter } from './jsonl-table.js'
 import { runOfflineRetrieval, type ViewTable } from './offline-retrieval.js'
-import { planRetrieval } from './retrieval-plan.js'
-import { fileSource } from './sources.js'
-import { fileRelation, literal } from './sql.js'
 import { readAllParquetRows } from './typed-rows.js'
 import { computeFeatureView } from './view-compute.js'
 

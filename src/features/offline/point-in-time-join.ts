@@ -1,5 +1,5 @@
-import type { JoinKeyType } from './feature-types.js'
-import { ident } from './sql.js'
+import type { JoinKeyType } from '../definitions/index.js'
+import { ident } from '../definitions/index.js'
 
 /** Column name carrying each entity row's position, so output order equals input order. */
 export const ROW_COLUMN = '__strata_row'

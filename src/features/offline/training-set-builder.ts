@@ -1,21 +1,23 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { StrataError } from '../core/errors.js'
-import type { TableEngine } from '../ports/index.js'
+import { StrataError } from '../../core/errors.js'
+import type { TableEngine } from '../../ports/index.js'
+import {
+  type FeatureCatalog,
+  type FeatureDataRepository,
+  type FeatureRegistry,
+  type FeatureService,
+  type FeatureView,
+  ident,
+  planRetrieval,
+  type RetrievalPlan,
+  type ServiceItem,
+} from '../definitions/index.js'
 import { timed } from './debug-timer.js'
 import { type EntityRowsSource, prepareEntityRows } from './entity-rows.js'
-import type { FeatureCatalog } from './feature-catalog.js'
-import type { FeatureDataRepository } from './feature-data-repository.js'
-import type { FeatureRegistry } from './feature-registry.js'
-import type { FeatureService, ServiceItem } from './feature-service.js'
-import type { FeatureView } from './feature-view.js'
-import { JsonlTableWriter } from './jsonl-table.js'
 import { runOfflineRetrieval, type ViewTable } from './offline-retrieval.js'
-import { type PostgresSourcePool, postgresExternalJoin, postgresViewRows } from './postgres-offline.js'
-import { planRetrieval, type RetrievalPlan } from './retrieval-plan.js'
-import { ident, literal } from './sql.js'
+import type { OfflineView } from './offline-view.js'
 import { TrainingSet, type TrainingSetContext, type TrainingSetInput } from './training-set.js'
-import type { ViewDataStore } from './view-data.js'
 
 /** Entity rows from a dataset: `{ dataset, ref?, path }` or the CLI form `'dataset@ref:path'`. */
 export type DatasetRows = { dataset: string; ref?: string; path: string } | `${string}:${string}`
@@ -43,10 +45,10 @@ export interface TrainingSetDeps {
   engine: TableEngine
   catalog: FeatureCatalog
   registry: FeatureRegistry
-  viewData: ViewDataStore
+  /** Reads a view offline, whatever its source. */
+  offlineView: (view: FeatureView) => OfflineView
   repository: FeatureDataRepository | undefined
   workDir: string
-  postgres: (view: FeatureView) => PostgresSourcePool
   context: Omit<TrainingSetContext, 'entityCommit' | 'spec'>
 }
 
@@ -70,22 +72,14 @@ export async function buildTrainingSet(
 
   const tempDir = join(deps.workDir, 'tmp')
   const tables = new Map<string, ViewTable>()
+  const views = new Map<string, OfflineView>()
   const inputs: TrainingSetInput[] = []
   for (const { view } of plan.views) {
-    if (view.source.kind === 'postgres') {
-      const version = await deps.registry.resolve(view)
-      tables.set(view.name, postgresExternalJoin(deps.postgres(view), view, deps.engine))
-      inputs.push({ view: view.name, version: version.version, dataCommit: null, sourceCommit: null })
-      continue
-    }
-    const data = await timed(`view data ${view.name}`, () => deps.viewData.get(view))
-    tables.set(view.name, { relation: `read_parquet(${literal(data.path)})`, timestampType: 'TIMESTAMP' })
-    inputs.push({
-      view: view.name,
-      version: data.version.version,
-      dataCommit: data.commitId,
-      sourceCommit: data.sourceCommit,
-    })
+    const offline = deps.offlineView(view)
+    const { table, input } = await offline.joinTable()
+    views.set(view.name, offline)
+    tables.set(view.name, table)
+    inputs.push(input)
   }
 
   let timestampColumn = options.timestampColumn ?? 'event_timestamp'
@@ -98,7 +92,7 @@ export async function buildTrainingSet(
         'give entityRows, or start and end to retrieve every event in a time range',
       )
     }
-    rows = { path: await eventRows(deps, plan, tables, ms(options.start), ms(options.end), tempDir) }
+    rows = { path: await eventRows(deps, plan, views, ms(options.start), ms(options.end), tempDir) }
     timestampColumn = 'event_timestamp'
   } else if (typeof options.entityRows === 'string' || isDatasetRows(options.entityRows)) {
     const ref = parseDatasetRows(options.entityRows)
@@ -142,7 +136,7 @@ export async function buildTrainingSet(
 async function eventRows(
   deps: TrainingSetDeps,
   plan: RetrievalPlan,
-  tables: ReadonlyMap<string, ViewTable>,
+  views: ReadonlyMap<string, OfflineView>,
   start: number,
   end: number,
   tempDir: string,
@@ -161,35 +155,12 @@ async function eventRows(
   }
   const parts: string[] = []
   for (const { view } of plan.views) {
-    const table = tables.get(view.name)
+    const offline = views.get(view.name)
+    if (offline === undefined) throw new StrataError('INTERNAL', `feature view "${view.name}" was not read`)
     const cols = [...keys.map(ident), `CAST(${ident(view.timestamp)} AS TIMESTAMP) AS event_timestamp`].join(
       ', ',
     )
-    if (table !== undefined && 'relation' in table) {
-      parts.push(
-        `SELECT ${cols} FROM ${table.relation} WHERE ${ident(view.timestamp)} BETWEEN epoch_ms(${start}) AND epoch_ms(${end})`,
-      )
-      continue
-    }
-    const writer = new JsonlTableWriter(join(tempDir, `events-${view.name}-${randomUUID()}.jsonl`), [
-      ...keys.map((k) => ({
-        name: k,
-        type: view.keyTypes[k] === 'int' ? ('int' as const) : ('string' as const),
-      })),
-      { name: view.timestamp, type: 'timestamp' as const },
-    ])
-    try {
-      for await (const batch of postgresViewRows(deps.postgres(view), view, {
-        from: start,
-        upTo: end,
-        latest: false,
-      })) {
-        for (const row of batch) await writer.write(row)
-      }
-    } finally {
-      await writer.close()
-    }
-    parts.push(`SELECT ${cols} FROM ${writer.relation()}`)
+    parts.push(`SELECT ${cols} FROM ${await offline.events(start, end, tempDir)}`)
   }
   const path = join(tempDir, `event-rows-${randomUUID()}.parquet`)
   const order = ['event_timestamp', ...keys].map(ident).join(', ')

@@ -1,5 +1,5 @@
-import type { Row, TableEngine } from '../ports/index.js'
-import { literal } from './sql.js'
+import type { Row, TableEngine } from '../../ports/index.js'
+import { literal } from '../definitions/index.js'
 
 /**
  * Converts a row from DuckDB to the typed form training sets and online results share:

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StrataError } from '../core/errors.js'
-import type { ColumnInfo, TableEngine } from '../ports/index.js'
-import { DUCKDB_TYPES, type FeatureType } from './feature-types.js'
-import { typeViolation } from './feature-validation.js'
-import type { FeatureView } from './feature-view.js'
-import { ident, isTimestampType, literal, timestampExpr, withSource } from './sql.js'
+import { StrataError } from '../../core/errors.js'
+import type { ColumnInfo, TableEngine } from '../../ports/index.js'
+import type { FeatureView } from '../definitions/index.js'
+import {
+  DUCKDB_TYPES,
+  type FeatureType,
+  ident,
+  isTimestampType,
+  literal,
+  timestampExpr,
+  typeViolation,
+  withSource,
+} from '../definitions/index.js'
 import { transformToJsonl } from './view-transform.js'
 
 /** Options of {@link computeFeatureView}. */

@@ -1,30 +1,33 @@
 import { stat } from 'node:fs/promises'
-import { isAbsolute, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Kysely } from 'kysely'
-import { StrataError } from '../core/errors.js'
-import type { LineageGraphStore } from '../data/lineage/index.js'
-import type { MetadataDatabase } from '../db/index.js'
-import type { TableEngine } from '../ports/index.js'
+import { StrataError } from '../../core/errors.js'
+import type { LineageGraphStore } from '../../data/lineage/index.js'
+import type { MetadataDatabase } from '../../db/index.js'
+import {
+  ensureDataset,
+  type FeatureDataRepository,
+  type FeatureRegistry,
+  type FeatureTables,
+  type FeatureView,
+  type RegisteredDefinition,
+  type SourceContext,
+  type SourceSnapshot,
+  sha256,
+  sourceAdapterOf,
+} from '../definitions/index.js'
 import { timed } from './debug-timer.js'
-import { ensureDataset, type FeatureDataRepository } from './feature-data-repository.js'
-import type { FeatureRegistry, RegisteredDefinition } from './feature-registry.js'
-import { sha256 } from './feature-spec.js'
-import type { FeatureView } from './feature-view.js'
-import type { FeatureTables } from './features-migrations.js'
-import { fileRelation } from './sql.js'
 import { computeFeatureView } from './view-compute.js'
 
 /** Where the feature store keeps computed view data and how it reads sources. */
 export interface ViewDataStoreConfig {
-  engine: TableEngine
+  /** How sources are read (engine, data repository, project root, connections). */
+  sources: SourceContext
   metadata: MetadataDatabase
   registry: FeatureRegistry
-  repository: FeatureDataRepository | undefined
   lineage: LineageGraphStore | undefined
   /** Local scratch and cache directory. */
   workDir: string
-  /** Project root: relative file-source paths resolve against it. */
-  root: string
   /** Dataset holding computed feature views. */
   dataset: string
 }
@@ -45,17 +48,6 @@ export interface ViewData {
   maxTime: number | null
 }
 
-/** A view's source as DuckDB reads it, with the snapshot it represents. */
-export interface ResolvedSource {
-  relation: string
-  /** Changes whenever the source's content may have changed. */
-  key: string
-  /** The dataset commit, for dataset sources. */
-  commit: string | null
-}
-
-const FORMAT_EXT = { parquet: /\.parquet$/i, csv: /\.csv$/i, json: /\.jsonl?$/i } as const
-
 /**
  * Computes feature views to Parquet once per (definition data, source snapshot) and keeps the
  * result as a commit of the feature dataset, so features are versioned and carry lineage:
@@ -72,14 +64,17 @@ export class ViewDataStore {
 
   /** The view's data for its current source snapshot, computing and committing it when new. */
   async get(view: FeatureView): Promise<ViewData> {
-    if (view.source.kind === 'postgres') {
+    const reading = sourceAdapterOf(view.source).reading
+    if (reading.mode !== 'snapshot') {
       throw new StrataError(
         'INTERNAL',
-        `feature view "${view.name}" reads Postgres; it is not computed to Parquet`,
+        `feature view "${view.name}" is queried in ${reading.engine}; it is not computed to Parquet`,
       )
     }
     const version = await this.config.registry.resolve(view)
-    const source = await timed(`resolve source ${view.name}`, () => this.resolveSource(view))
+    const source = await timed(`resolve source ${view.name}`, () =>
+      reading.snapshot(view, this.config.sources),
+    )
     const dataHash = version.dataHash ?? ''
     const key = `${view.name}/${dataHash}/${source.key}`
     let pending = this.inflight.get(key)
@@ -90,56 +85,10 @@ export class ViewDataStore {
     return pending
   }
 
-  /** Resolves a dataset or file source to a DuckDB relation and a snapshot key. */
-  async resolveSource(view: FeatureView): Promise<ResolvedSource> {
-    const source = view.source
-    if (source.kind === 'dataset') {
-      const repo = this.requireRepository(`feature view "${view.name}" reads dataset "${source.dataset}"`)
-      const commit = await repo.resolve(source.dataset, source.ref)
-      const files = await repo.files(
-        source.dataset,
-        commit.id,
-        source.path === undefined ? {} : { prefix: source.path },
-      )
-      const wanted = files
-        .map((f) => f.path)
-        .filter((p) => p === source.path || FORMAT_EXT[source.format].test(p))
-        .sort()
-      if (wanted.length === 0) {
-        throw new StrataError(
-          'NOT_FOUND',
-          `feature view "${view.name}": dataset ${source.dataset}@${source.ref} has no ${source.format} file at "${source.path ?? ''}"`,
-        )
-      }
-      const local = await Promise.all(wanted.map((p) => repo.localFile(source.dataset, commit.id, p)))
-      return { relation: fileRelation(local, source.format), key: commit.id, commit: commit.id }
-    }
-    if (source.kind === 'file') {
-      const pattern = isAbsolute(source.path) ? source.path : resolve(this.config.root, source.path)
-      const { rows } = await this.config.engine.query('SELECT file FROM glob($1) ORDER BY file', [pattern])
-      const files = rows.map((r) => String(r.file))
-      if (files.length === 0) {
-        throw new StrataError('NOT_FOUND', `feature view "${view.name}": no file matches "${pattern}"`)
-      }
-      const signature = await Promise.all(
-        files.map(async (f) => {
-          const s = await stat(f)
-          return `${f}:${s.size}:${s.mtimeMs}`
-        }),
-      )
-      return {
-        relation: fileRelation(files, source.format),
-        key: `files-${sha256(signature.join('\n')).slice(0, 40)}`,
-        commit: null,
-      }
-    }
-    throw new StrataError('INTERNAL', `feature view "${view.name}" has a ${source.kind} source`)
-  }
-
   private async load(
     view: FeatureView,
     version: RegisteredDefinition,
-    source: ResolvedSource,
+    source: SourceSnapshot,
   ): Promise<ViewData> {
     const dataHash = version.dataHash ?? ''
     const found = await this.db
@@ -170,7 +119,7 @@ export class ViewDataStore {
     const out = join(this.config.workDir, 'computed', view.name, `${short}.parquet`)
     const computed = await timed(`compute ${view.name}`, () =>
       computeFeatureView({
-        engine: this.config.engine,
+        engine: this.config.sources.engine,
         view,
         source: source.relation,
         outPath: out,
@@ -179,13 +128,13 @@ export class ViewDataStore {
     )
     let commitId: string | null = null
     let storedPath = out
-    if (this.config.repository !== undefined) {
-      const repo = this.config.repository
+    if (this.config.sources.repository !== undefined) {
+      const repo = this.config.sources.repository
       await ensureDataset(repo, this.config.dataset, 'Computed feature views (written by the feature store)')
       storedPath = `${view.name}/${dataHash.slice(0, 12)}/data.parquet`
       const commit = await timed(`commit ${view.name}`, () =>
         repo.commit(this.config.dataset, {
-          message: `compute ${view.name} v${version.version}${source.commit ? ` from ${view.source.kind === 'dataset' ? view.source.dataset : ''}@${source.commit.slice(0, 12)}` : ''}`,
+          message: `compute ${view.name} v${version.version}${source.origin === null ? '' : ` from ${source.origin}`}`,
           changes: [{ path: storedPath, source: out }],
           metadata: { view: view.name, version: String(version.version), dataHash, sourceKey: source.key },
           allowEmpty: true,
@@ -253,10 +202,10 @@ export class ViewDataStore {
   }
 
   private requireRepository(why: string): FeatureDataRepository {
-    if (this.config.repository === undefined) {
+    if (this.config.sources.repository === undefined) {
       throw new StrataError('FAILED_PRECONDITION', `${why}, but the feature store has no data repository`)
     }
-    return this.config.repository
+    return this.config.sources.repository
   }
 }
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { StrataError } from '../core/errors.js'
-import type { Row, TableEngine } from '../ports/index.js'
-import type { FeatureType } from './feature-types.js'
-import { isInvalid, toStoredValue, typeViolation } from './feature-validation.js'
-import type { FeatureView } from './feature-view.js'
+import { StrataError } from '../../core/errors.js'
+import type { Row, TableEngine } from '../../ports/index.js'
+import type { FeatureType, FeatureView } from '../definitions/index.js'
+import { isInvalid, toStoredValue, typeViolation } from '../definitions/index.js'
 import { type JsonlColumn, JsonlTableWriter } from './jsonl-table.js'
 
 /**

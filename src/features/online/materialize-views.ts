@@ -1,10 +1,8 @@
 import type { Kysely } from 'kysely'
-import { StrataError } from '../core/errors.js'
-import type { OnlineStore, Row, TableEngine } from '../ports/index.js'
-import type { FeatureCatalog } from './feature-catalog.js'
-import type { FeatureRegistry } from './feature-registry.js'
-import type { FeatureView } from './feature-view.js'
-import type { FeatureTables } from './features-migrations.js'
+import { StrataError } from '../../core/errors.js'
+import type { OnlineStore } from '../../ports/index.js'
+import type { FeatureCatalog, FeatureRegistry, FeatureTables, FeatureView } from '../definitions/index.js'
+import type { OfflineView } from '../offline/index.js'
 import {
   advanceWatermark,
   type MaterializeOptions,
@@ -13,27 +11,21 @@ import {
   writeLatestRows,
 } from './materialize.js'
 import { onlineLayout } from './online-layout.js'
-import { type PostgresSourcePool, postgresViewRows } from './postgres-offline.js'
-import { ident, literal } from './sql.js'
-import type { ViewDataStore } from './view-data.js'
-
-export type { MaterializeOptions, MaterializeReport } from './materialize.js'
 
 /** What materialization needs from the store. */
 export interface MaterializeDeps {
-  engine: TableEngine
   db: Kysely<FeatureTables>
   online: OnlineStore
   catalog: FeatureCatalog
   registry: FeatureRegistry
-  viewData: ViewDataStore
   prefix: string
-  postgres: (view: FeatureView) => PostgresSourcePool
+  /** Reads a view offline, whatever its source. */
+  offlineView: (view: FeatureView) => OfflineView
 }
 
 /**
  * Materializes views one by one: reads each view's latest row per entity within the range
- * (from its computed Parquet in DuckDB, or from Postgres), type-checks the whole batch, writes
+ * (from its computed data in DuckDB, or queried in its source), type-checks the whole batch, writes
  * it, then advances the view's watermark to the range's end. Incremental runs start after the
  * watermark, so running twice writes nothing the second time.
  */
@@ -56,10 +48,7 @@ export async function materializeViews(
     const after = options.incremental ? watermark : null
     const from = options.incremental ? null : start
     const layout = onlineLayout(deps.prefix, view, dataHash)
-    const rows =
-      view.source.kind === 'postgres'
-        ? postgresViewRows(deps.postgres(view), view, { after, from, upTo: end, latest: true })
-        : await duckdbLatest(deps, view, after, from, end)
+    const rows = await deps.offlineView(view).latest({ after, from, upTo: end })
     const result = await writeLatestRows(deps.online, view, layout, rows)
     // A run that covers everything since the watermark moves it; a window further ahead does not.
     const covers = options.incremental || from === null || (watermark !== null && from <= watermark)
@@ -76,23 +65,6 @@ export async function materializeViews(
     })
   }
   return reports
-}
-
-async function duckdbLatest(
-  deps: MaterializeDeps,
-  view: FeatureView,
-  after: number | null,
-  from: number | null,
-  end: number,
-): Promise<AsyncIterable<Row[]>> {
-  const data = await deps.viewData.get(view)
-  const ts = ident(view.timestamp)
-  const where = [`${ts} <= epoch_ms(${Math.trunc(end)})`]
-  if (after !== null) where.push(`${ts} > epoch_ms(${Math.trunc(after)})`)
-  if (from !== null) where.push(`${ts} >= epoch_ms(${Math.trunc(from)})`)
-  const keys = view.joinKeys.map(ident).join(', ')
-  const sql = `SELECT * FROM read_parquet(${literal(data.path)}) WHERE ${where.join(' AND ')} QUALIFY row_number() OVER (PARTITION BY ${keys} ORDER BY ${ts} DESC) = 1`
-  return deps.engine.streamRows(sql)
 }
 
 function toMs(value: Date | number, what: string): number {

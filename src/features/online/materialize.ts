@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely'
-import type { OnlineStore, OnlineWrite, Row } from '../ports/index.js'
-import { isInvalid, normalizeKey, toStoredValue, typeViolation } from './feature-validation.js'
-import type { FeatureView } from './feature-view.js'
-import type { FeatureTables } from './features-migrations.js'
+import type { OnlineStore, OnlineWrite, Row } from '../../ports/index.js'
+import type { FeatureTables, FeatureView } from '../definitions/index.js'
+import { isInvalid, normalizeKey, toStoredValue, typeViolation } from '../definitions/index.js'
 import { layoutEntityKey, type OnlineLayout } from './online-layout.js'
 
 /** Options of `FeatureStore.materialize`. */

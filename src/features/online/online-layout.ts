@@ -1,5 +1,5 @@
-import { entityKey } from './feature-validation.js'
-import type { FeatureView } from './feature-view.js'
+import type { FeatureView } from '../definitions/index.js'
+import { entityKey } from '../definitions/index.js'
 
 /**
  * How feature values are laid out in the online store: one namespace per join-key set (so all

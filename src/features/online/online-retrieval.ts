@@ -1,11 +1,16 @@
-import { StrataError } from '../core/errors.js'
-import type { OnlineField, OnlineStore } from '../ports/index.js'
-import type { FeatureType } from './feature-types.js'
-import { fromStoredValue, isInvalid, normalizeKey, showValue, toStoredValue } from './feature-validation.js'
-import type { FeatureView } from './feature-view.js'
-import { compileOnDemand, type OnDemandRunner } from './on-demand-runner.js'
+import { StrataError } from '../../core/errors.js'
+import type { OnlineField, OnlineStore } from '../../ports/index.js'
+import type { FeatureType, FeatureView, RetrievalPlan } from '../definitions/index.js'
+import {
+  compileOnDemand,
+  fromStoredValue,
+  isInvalid,
+  normalizeKey,
+  type OnDemandRunner,
+  showValue,
+  toStoredValue,
+} from '../definitions/index.js'
 import { layoutEntityKey, onlineLayout } from './online-layout.js'
-import type { RetrievalPlan } from './retrieval-plan.js'
 
 /** Per-value status of an online lookup (Feast's `FieldStatus` names). */
 export type FieldStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE'

@@ -1,15 +1,9 @@
-import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
-import { errorMessage, StrataError } from '../core/errors.js'
-import type { Row, TableEngine } from '../ports/index.js'
-import type { FeatureType } from './feature-types.js'
-import { isInvalid, normalizeKey, toStoredValue, typeViolation } from './feature-validation.js'
-import type { FeatureView } from './feature-view.js'
-import { JsonlTableWriter } from './jsonl-table.js'
-import type { ExternalJoin } from './offline-retrieval.js'
-import { ROW_COLUMN } from './point-in-time-join.js'
-import type { PostgresSource } from './sources.js'
-import { ident, withSource } from './sql.js'
+import { errorMessage, StrataError } from '../../../core/errors.js'
+import type { Row } from '../../../ports/index.js'
+import type { FeatureType } from '../feature-types.js'
+import { ident, withSource } from '../sql.js'
+import type { PostgresSource } from './postgres-source.js'
+import type { PitEntity, PitMatch, SourceRange, ViewOver } from './source-adapter.js'
 
 /** One Postgres session (a `pg.PoolClient` fits). */
 export interface PostgresSession {
@@ -32,9 +26,8 @@ const CHUNK = 10_000
  * last row of a file does in DuckDB). With `sql`, rows sharing an entity and timestamp are
  * picked arbitrarily: such a view should produce each (entity, timestamp) once.
  */
-function viewQuery(view: FeatureView): { sql: string; tieBreak: string } {
-  const source = view.source as PostgresSource
-  const table = source.table.split('.').map(ident).join('.')
+function viewQuery(view: ViewOver<PostgresSource>): { sql: string; tieBreak: string } {
+  const table = view.source.table.split('.').map(ident).join('.')
   if (view.sql !== undefined) {
     return { sql: withSource(table, view.sql), tieBreak: '' }
   }
@@ -65,7 +58,7 @@ function parseValue(type: FeatureType, value: unknown): unknown {
 
 async function withSession<T>(
   pool: PostgresSourcePool,
-  view: FeatureView,
+  view: ViewOver<PostgresSource>,
   fn: (s: PostgresSession) => Promise<T>,
 ): Promise<T> {
   let session: PostgresSession
@@ -104,116 +97,59 @@ async function withSession<T>(
 /**
  * The point-in-time join of one Postgres-sourced view, computed in Postgres: the entity rows
  * are copied into a temporary table and each picks, with `LEFT JOIN LATERAL … ORDER BY ts
- * DESC LIMIT 1`, its latest row at or before its timestamp; the ttl is applied on the way
- * back. Results come back into DuckDB as a relation keyed by the row column.
+ * DESC LIMIT 1`, its latest row at or before its time (ties: the row stored last). Returns one
+ * match per entity row, values parsed as DuckDB would give them; the ttl is the caller's.
  */
-export function postgresExternalJoin(
+export async function postgresPointInTimeJoin(
   pool: PostgresSourcePool,
-  view: FeatureView,
-  engine: TableEngine,
-): ExternalJoin {
-  return {
-    join: async ({ entityRows, features, tempDir }) => {
-      const keys = view.joinKeys
-      const entities: { row: number; keys: unknown[]; ts: number | null }[] = []
-      const select = [ident(ROW_COLUMN), ...keys.map(ident), 'epoch_ms("__strata_ts") AS "__ts"']
-      for await (const batch of engine.streamRows(`SELECT ${select.join(', ')} FROM ${entityRows}`)) {
-        for (const r of batch) {
-          entities.push({
-            row: Number(r[ROW_COLUMN]),
-            keys: keys.map((k) => normalizeKey(view.keyTypes[k] ?? 'string', r[k]) ?? null),
-            ts: r.__ts === null || r.__ts === undefined ? null : Number(r.__ts),
-          })
-        }
-      }
-      const found = await withSession(pool, view, async (session) => {
-        const cols = [
-          `r bigint`,
-          ...keys.map((k, i) => `k${i} ${PG_KEY[view.keyTypes[k] ?? 'string']}`),
-          't timestamptz',
-        ]
-        await session.query(`CREATE TEMP TABLE "__strata_entities" (${cols.join(', ')}) ON COMMIT DROP`)
-        for (let i = 0; i < entities.length; i += CHUNK) {
-          const part = entities.slice(i, i + CHUNK)
-          const arrays: unknown[] = [
-            part.map((e) => e.row),
-            ...keys.map((_, j) => part.map((e) => e.keys[j])),
-            part.map((e) => e.ts),
-          ]
-          const types = ['bigint', ...keys.map((k) => PG_KEY[view.keyTypes[k] ?? 'string']), 'float8']
-          const unnest = types.map((t, j) => `$${j + 1}::${t}[]`).join(', ')
-          const names = ['r', ...keys.map((_, j) => `k${j}`), 'ms']
-          await session.query(
-            `INSERT INTO "__strata_entities" SELECT ${names.slice(0, -1).join(', ')}, to_timestamp(ms / 1000.0) FROM unnest(${unnest}) AS u(${names.join(', ')})`,
-            arrays,
-          )
-        }
-        const { sql: body, tieBreak } = viewQuery(view)
-        const ts = ident(view.timestamp)
-        const match = keys.map((k, j) => `v.${ident(k)} = e.k${j}`)
-        const lateral = [
-          `SELECT v.${ts} AS "__t", ${features.map((f, j) => `v.${ident(f.column)} AS "f${j}"`).join(', ')}`,
-          `FROM "__strata_view" v WHERE ${[...match, `v.${ts} <= e.t`].join(' AND ')}`,
-          `ORDER BY v.${ts} DESC${tieBreak.replace('"__strata_ctid"', 'v."__strata_ctid"')} LIMIT 1`,
-        ].join(' ')
-        const outer = [
-          'e.r::text AS r',
-          `(extract(epoch from f."__t"::timestamptz) * 1000)::float8 AS "__t"`,
-          ...features.map((f, j) =>
-            featureSelect('f', `f${j}`, view.features[f.column] ?? 'string', `f${j}`),
-          ),
-        ]
-        const query = `WITH "__strata_view" AS (${body}) SELECT ${outer.join(', ')} FROM "__strata_entities" e LEFT JOIN LATERAL (${lateral}) f ON true`
-        return (await session.query(query)).rows
-      })
-      const byRow = new Map(entities.map((e) => [e.row, e]))
-      const writer = new JsonlTableWriter(join(tempDir, `pg-${view.name}-${randomUUID()}.jsonl`), [
-        { name: ROW_COLUMN, type: 'int' },
-        ...features.map((f) => ({ name: f.as, type: view.features[f.column] ?? ('string' as FeatureType) })),
-      ])
-      try {
-        for (const r of found) {
-          const row = Number(r.r)
-          const entity = byRow.get(row)
-          const t = r.__t === null ? null : Number(r.__t)
-          const fresh =
-            t !== null && entity?.ts != null && (view.ttlMs === null || t >= entity.ts - view.ttlMs)
-          const out: Record<string, unknown> = { [ROW_COLUMN]: row }
-          features.forEach((f, j) => {
-            const type = view.features[f.column] ?? 'string'
-            out[f.as] = fresh
-              ? checked(view, f.column, type, parseValue(type, r[`f${j}`]), entity?.keys ?? [])
-              : null
-          })
-          await writer.write(out)
-        }
-      } finally {
-        await writer.close()
-      }
-      return writer.relation()
-    },
-  }
-}
-
-function checked(
-  view: FeatureView,
-  feature: string,
-  type: FeatureType,
-  value: unknown,
-  keys: unknown[],
-): unknown {
-  const stored = toStoredValue(type, value)
-  if (isInvalid(stored)) {
-    throw typeViolation({
-      view: view.name,
-      feature,
-      type,
-      entity: Object.fromEntries(view.joinKeys.map((k, i) => [k, keys[i]])),
-      value,
-      context: 'point-in-time join in Postgres',
-    })
-  }
-  return stored
+  view: ViewOver<PostgresSource>,
+  entities: readonly PitEntity[],
+  features: readonly string[],
+): Promise<PitMatch[]> {
+  const keys = view.joinKeys
+  const found = await withSession(pool, view, async (session) => {
+    const cols = [
+      `r bigint`,
+      ...keys.map((k, i) => `k${i} ${PG_KEY[view.keyTypes[k] ?? 'string']}`),
+      't timestamptz',
+    ]
+    await session.query(`CREATE TEMP TABLE "__strata_entities" (${cols.join(', ')}) ON COMMIT DROP`)
+    for (let i = 0; i < entities.length; i += CHUNK) {
+      const part = entities.slice(i, i + CHUNK)
+      const arrays: unknown[] = [
+        part.map((e) => e.row),
+        ...keys.map((_, j) => part.map((e) => e.keys[j])),
+        part.map((e) => e.ts),
+      ]
+      const types = ['bigint', ...keys.map((k) => PG_KEY[view.keyTypes[k] ?? 'string']), 'float8']
+      const unnest = types.map((t, j) => `$${j + 1}::${t}[]`).join(', ')
+      const names = ['r', ...keys.map((_, j) => `k${j}`), 'ms']
+      await session.query(
+        `INSERT INTO "__strata_entities" SELECT ${names.slice(0, -1).join(', ')}, to_timestamp(ms / 1000.0) FROM unnest(${unnest}) AS u(${names.join(', ')})`,
+        arrays,
+      )
+    }
+    const { sql: body, tieBreak } = viewQuery(view)
+    const ts = ident(view.timestamp)
+    const match = keys.map((k, j) => `v.${ident(k)} = e.k${j}`)
+    const lateral = [
+      `SELECT v.${ts} AS "__t", ${features.map((f, j) => `v.${ident(f)} AS "f${j}"`).join(', ')}`,
+      `FROM "__strata_view" v WHERE ${[...match, `v.${ts} <= e.t`].join(' AND ')}`,
+      `ORDER BY v.${ts} DESC${tieBreak.replace('"__strata_ctid"', 'v."__strata_ctid"')} LIMIT 1`,
+    ].join(' ')
+    const outer = [
+      'e.r::text AS r',
+      `(extract(epoch from f."__t"::timestamptz) * 1000)::float8 AS "__t"`,
+      ...features.map((f, j) => featureSelect('f', `f${j}`, view.features[f] ?? 'string', `f${j}`)),
+    ]
+    const query = `WITH "__strata_view" AS (${body}) SELECT ${outer.join(', ')} FROM "__strata_entities" e LEFT JOIN LATERAL (${lateral}) f ON true`
+    return (await session.query(query)).rows
+  })
+  return found.map((r) => ({
+    row: Number(r.r),
+    eventTime: r.__t === null ? null : Number(r.__t),
+    values: features.map((f, j) => parseValue(view.features[f] ?? 'string', r[`f${j}`])),
+  }))
 }
 
 /**
@@ -224,8 +160,8 @@ function checked(
  */
 export async function* postgresViewRows(
   pool: PostgresSourcePool,
-  view: FeatureView,
-  range: { after?: number | null; from?: number | null; upTo?: number | null; latest: boolean },
+  view: ViewOver<PostgresSource>,
+  range: SourceRange,
 ): AsyncIterable<Row[]> {
   const { sql: body, tieBreak } = viewQuery(view)
   const ts = ident(view.timestamp)
