@@ -16,18 +16,18 @@ import {
   type PostgresSourcePool,
   planRetrieval,
   type ServiceItem,
+  SourceConnectionCache,
   type SourceContext,
-  sourceAdapterOf,
   type ValuesOf,
 } from './definitions/index.js'
 import {
   buildTrainingSet,
   type OfflineView,
   openOfflineView,
+  recordDefinedViewVersions,
   type TrainingSet,
   type TrainingSetOptions,
   ViewDataStore,
-  viewVersionNode,
 } from './offline/index.js'
 import {
   type MaterializeOptions,
@@ -99,8 +99,8 @@ export class FeatureStore {
   private readonly viewData: ViewDataStore
   private readonly sources: SourceContext
   private readonly prefix: string
-  /** Connections opened by source adapters (Postgres pools), by key; closed by {@link close}. */
-  private readonly connections = new Map<string, { end(): Promise<void> }>()
+  /** Connections opened by source adapters (Postgres pools); closed by {@link close}. */
+  private readonly connections = new SourceConnectionCache()
   private readonly hashes = new Map<string, Promise<string>>()
   private readonly onlinePlans = new Map<string, Promise<OnlinePlan>>()
   private onlineStore: Promise<OnlineStore> | undefined
@@ -119,16 +119,7 @@ export class FeatureStore {
       root: config.root ?? process.cwd(),
       env: config.env ?? process.env,
       postgres: config.postgres,
-      connections: {
-        get: <T extends { end(): Promise<void> }>(key: string, open: () => T): T => {
-          let connection = this.connections.get(key) as T | undefined
-          if (connection === undefined) {
-            connection = open()
-            this.connections.set(key, connection)
-          }
-          return connection
-        },
-      },
+      connections: this.connections,
     }
     this.viewData = new ViewDataStore({
       sources: this.sources,
@@ -151,29 +142,14 @@ export class FeatureStore {
    */
   async apply(options: { allowBreaking?: boolean } = {}): Promise<ApplyResult & { warnings: string[] }> {
     const result = await this.registry.apply(this.catalog, options)
-    const warnings: string[] = []
     this.hashes.clear()
     this.onlinePlans.clear()
-    for (const def of result.registered) {
-      if (def.kind !== 'feature-view') continue
-      const view = this.catalog.view(def.name)
-      const node = { id: viewVersionNode(view.name, def.version), label: `${view.name} v${def.version}` }
-      const definedFrom = sourceAdapterOf(view.source).definedFrom
-      const { repository, lineage } = this.config
-      if (definedFrom === undefined || repository === undefined || lineage === undefined) {
-        await lineage?.upsertNode(node)
-        continue
-      }
-      const from = await definedFrom(view.source, repository)
-      if ('commit' in from) {
-        await lineage.record({ inputs: [`dataset-commit:${from.commit}`], output: node, activity: 'define' })
-      } else {
-        await lineage.upsertNode(node)
-        warnings.push(
-          `feature view "${view.name}": ${from.missing} does not exist yet; lineage is recorded when it is first computed`,
-        )
-      }
-    }
+    const warnings = await recordDefinedViewVersions(
+      result.registered,
+      this.catalog,
+      this.config.repository,
+      this.config.lineage,
+    )
     return { ...result, warnings }
   }
 
@@ -254,10 +230,8 @@ export class FeatureStore {
   }
 
   /** Closes source connections opened by the store, such as Postgres pools (not the injected backends). */
-  async close(): Promise<void> {
-    const connections = [...this.connections.values()]
-    this.connections.clear()
-    await Promise.allSettled(connections.map((c) => c.end()))
+  close(): Promise<void> {
+    return this.connections.closeAll()
   }
 
   private online(): Promise<OnlineStore> {

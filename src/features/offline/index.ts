@@ -20,4 +20,5 @@ export {
   type TrainingSetDeps,
   type TrainingSetOptions,
 } from './training-set-builder.js'
-export { type ViewData, ViewDataStore, type ViewDataStoreConfig, viewVersionNode } from './view-data.js'
+export { type ViewData, ViewDataStore, type ViewDataStoreConfig } from './view-data.js'
+export { recordDefinedViewVersions, viewVersionNode } from './view-lineage.js'

@@ -8,7 +8,7 @@ import type { ColumnInfo, Row, TableEngine } from '../../ports/index.js'
 import type { FeatureTables } from '../definitions/index.js'
 import { ensureDataset, type FeatureDataRepository } from '../definitions/index.js'
 import { readParquetRows } from './typed-rows.js'
-import { viewVersionNode } from './view-data.js'
+import { viewVersionNode } from './view-lineage.js'
 
 /** What a training set was built from, for lineage and reproducibility. */
 export interface TrainingSetInput {

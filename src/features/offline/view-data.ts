@@ -18,6 +18,7 @@ import {
 } from '../definitions/index.js'
 import { timed } from './debug-timer.js'
 import { computeFeatureView } from './view-compute.js'
+import { viewVersionNode } from './view-lineage.js'
 
 /** Where the feature store keeps computed view data and how it reads sources. */
 export interface ViewDataStoreConfig {
@@ -207,9 +208,4 @@ export class ViewDataStore {
     }
     return this.config.sources.repository
   }
-}
-
-/** The lineage node id of a feature-view version. */
-export function viewVersionNode(view: string, version: number): string {
-  return `feature-view-version:${view}/${version}`
 }

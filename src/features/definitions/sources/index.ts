@@ -28,4 +28,5 @@ export {
   sourceAdapterOf,
   sourceFactories,
 } from './source-adapters.js'
+export { SourceConnectionCache } from './source-connections.js'
 export type { SourceFormat } from './source-format.js'
