@@ -1,9 +1,11 @@
 import { StrataError } from '../../core/errors.js'
+import { parseFilterFor, type SearchSchema } from '../../db/index.js'
 import {
+  MODEL_VERSION_SEARCH_SCHEMA,
   type ModelRegistry,
   type ModelVersion,
-  parseRegistryFilter,
   parseVersion,
+  REGISTERED_MODEL_SEARCH_SCHEMA,
   type RegisteredModel,
   type RegistrySearch,
 } from '../../registry/index.js'
@@ -83,7 +85,7 @@ export function addRegistryRoutes(
   }))
   for (const method of ['GET', 'POST'] as const) {
     rpc(method, '/registered-models/search', async (m, r) => {
-      const { excludePrompts, ...options } = search(m)
+      const { excludePrompts, ...options } = search(m, REGISTERED_MODEL_SEARCH_SCHEMA)
       const page = await r.searchModels(options)
       const found = excludePrompts ? page.items.filter(notPrompt) : page.items
       const items = await Promise.all(found.map((x) => withLatest(r, x)))
@@ -166,7 +168,7 @@ export function addRegistryRoutes(
   }))
   for (const method of ['GET', 'POST'] as const) {
     rpc(method, '/model-versions/search', async (m, r) => {
-      const { excludePrompts, ...options } = search(m)
+      const { excludePrompts, ...options } = search(m, MODEL_VERSION_SEARCH_SCHEMA)
       const page = await r.searchVersions(options)
       const found = excludePrompts ? page.items.filter(notPrompt) : page.items
       return pageJson('model_versions', found.map(modelVersionJson), page.nextPageToken ?? undefined)
@@ -226,14 +228,14 @@ const PROMPT_TAG = 'mlflow.prompt.is_prompt'
  * "not a prompt", which must also match models without that tag (MLflow's server special-cases
  * it with an anti-join). Strata drops that condition here and {@link notPrompt} filters instead.
  */
-function search(m: MlflowMessage): RegistrySearch & { excludePrompts: boolean } {
+function search(m: MlflowMessage, schema: SearchSchema): RegistrySearch & { excludePrompts: boolean } {
   const filter = m.optStr('filter')
   const orderBy = m.strings('order_by')
   const maxResults = m.optInt('max_results')
   const pageToken = m.optStr('page_token')
-  const conditions = filter ? parseRegistryFilter(filter) : []
+  const conditions = parseFilterFor(schema, filter)
   const kept = conditions.filter(
-    (c) => !(c.field === `tags.${PROMPT_TAG}` && c.op === '!=' && 'value' in c && c.value === 'true'),
+    (c) => !(c.type === 'tag' && c.key === PROMPT_TAG && c.comparator === '!=' && c.value === 'true'),
   )
   return {
     ...(kept.length > 0 ? { filter: kept } : {}),

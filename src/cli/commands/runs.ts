@@ -1,10 +1,9 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
+import { parseFilterFor, parseOrderByFor } from '../../db/index.js'
 import {
   type Experiment,
   PARENT_RUN_ID_TAG,
-  parseFilterFor,
-  parseOrderByFor,
   parseViewType,
   RUN_SEARCH_SCHEMA,
   type Run,

@@ -1,6 +1,6 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely'
 import { StrataError } from '../../core/errors.js'
-import type { MetadataDatabase } from '../../db/index.js'
+import { type MetadataDatabase, writeTransaction } from '../../db/index.js'
 import type { LineageTables } from './lineage-migrations.js'
 import type {
   LineageEdge,
@@ -82,7 +82,7 @@ export class LineageGraphStore {
         .execute()
     }
     if (trx) await write(trx.withTables<LineageTables>())
-    else await this.db.transaction().execute(write)
+    else await writeTransaction(this.db, write)
   }
 
   /** One node, or `NOT_FOUND`. */

@@ -1,4 +1,5 @@
 import { StrataError } from '../../core/errors.js'
+import { writeTransaction } from '../../db/index.js'
 import type { ObjectId } from '../objects/index.js'
 import { conflictError } from './commit-changes.js'
 import { CommitLoader, resolveRef } from './commit-history.js'
@@ -44,9 +45,9 @@ export async function mergeInto(
         return { kind: 'up-to-date', commit: (await loader.get(head)) as Commit }
       }
       if (head === null || (await loader.isAncestor(head, src.id))) {
-        const moved = await ctx.db.db
-          .transaction()
-          .execute((trx) => ctx.db.moveBranch(trx, dataset.name, into, head, src.id, Date.now()))
+        const moved = await writeTransaction(ctx.db.db, (trx) =>
+          ctx.db.moveBranch(trx, dataset.name, into, head, src.id, Date.now()),
+        )
         if (moved) return { kind: 'fast-forward', commit: src }
         continue
       }
