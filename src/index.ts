@@ -8,14 +8,7 @@
  * @packageDocumentation
  */
 
-export {
-  createFeastOnlineHandler,
-  createFeastOnlineJsonHandler,
-  type FeastOnlineBackend,
-  type FeastOnlineRequest,
-  type FeastOnlineResponse,
-  type FeastOnlineResult,
-} from './api/feast/index.js'
+export * from './api/feast/index.js'
 export {
   BACKEND_ENV,
   type BackendSetting,
