@@ -125,7 +125,10 @@ export interface QueryReading<S extends SourceDefinition> {
  * `<kind>-source.ts` next to the others with its definition type, its factory (such as
  * `datasetSource`) and its adapter, and add the adapter to `SOURCE_ADAPTERS` and the type to
  * `FeatureSource` in `source-adapters.ts`. Nothing else switches on a source's kind; export
- * the factory from the barrels to make it public.
+ * the factory from the barrels to make it public. A snapshot kind gives DuckDB a relation
+ * (computing, point-in-time joins and materialization then come for free); a query kind runs
+ * the view's SQL itself and pushes the point-in-time join down. A kind that needs a service
+ * {@link SourceContext} lacks (say, pipeline outputs) adds it there for the store to fill.
  */
 export interface SourceAdapter<S extends SourceDefinition> {
   readonly kind: S['kind']
@@ -146,5 +149,6 @@ export interface SourceAdapter<S extends SourceDefinition> {
     source: S,
     repository: FeatureDataRepository,
   ): Promise<{ commit: string } | { missing: string }>
+  /** How the offline side reads the source: as DuckDB snapshots, or by querying it in place. */
   readonly reading: SnapshotReading<S> | QueryReading<S>
 }
