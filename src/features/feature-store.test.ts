@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest'
+import { strataRejection } from '../../test/support/strata-error.js'
 import { MemoryOnlineStore } from '../backends/memory/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
 import { runMigrations } from '../db/index.js'
@@ -62,15 +63,6 @@ function counting(store: OnlineStore): OnlineStore & { reads: { namespace: strin
   }
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p
-  } catch (err) {
-    return err as { code?: string; message: string }
-  }
-  throw new Error('expected a rejection')
-}
-
 describeMetadata('FeatureStore offline and online', (openFresh) => {
   let engine: DuckDbTableEngine
   let dir: string
@@ -106,7 +98,7 @@ describeMetadata('FeatureStore offline and online', (openFresh) => {
 
   it('refuses to compute or serve definitions that were never applied', async () => {
     const store = await openStore()
-    const err = await rejection(store.getTrainingSet({ entityRows: [], service: model }))
+    const err = await strataRejection(store.getTrainingSet({ entityRows: [], service: model }))
     expect(err.code).toBe('FAILED_PRECONDITION')
     expect(err.message).toMatch(/never been applied.*strata apply/)
   })
@@ -222,7 +214,7 @@ describeMetadata('FeatureStore offline and online', (openFresh) => {
   it('rejects entity rows without the join keys, naming what is missing', async () => {
     const store = await openStore()
     await store.apply()
-    const err = await rejection(
+    const err = await strataRejection(
       store.getOnlineFeatures({ service: model, entities: [{ airport: 'SFO', hour: 1 }] }),
     )
     expect(err.code).toBe('INVALID_ARGUMENT')
