@@ -2,21 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest'
+import { openTestFeatureStore } from '../../test/support/feature-store.js'
 import { strataRejection } from '../../test/support/strata-error.js'
 import { MemoryOnlineStore } from '../backends/memory/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
-import { runMigrations } from '../db/index.js'
 import type { OnlineStore } from '../ports/index.js'
 import { describeMetadata } from '../testing/metadata-fixture.js'
-import {
-  entity,
-  featureService,
-  featuresMigrations,
-  featureView,
-  fileSource,
-  onDemandFeature,
-} from './definitions/index.js'
-import { FeatureStore } from './feature-store.js'
+import { entity, featureService, featureView, fileSource, onDemandFeature } from './definitions/index.js'
 
 const T = Date.UTC(2024, 0, 1, 12)
 const H = 3_600_000
@@ -84,16 +76,13 @@ describeMetadata('FeatureStore offline and online', (openFresh) => {
   })
 
   async function openStore(online: OnlineStore = new MemoryOnlineStore()) {
-    const metadata = await openFresh()
-    await runMigrations(metadata, featuresMigrations)
-    return new FeatureStore({
-      metadata,
+    const { store } = await openTestFeatureStore(await openFresh(), {
       engine,
       online,
       definitions: { airport, stats, counts, risk, model },
-      workDir: await mkdtemp(join(dir, 'work-')),
       root: dir,
     })
+    return store
   }
 
   it('refuses to compute or serve definitions that were never applied', async () => {

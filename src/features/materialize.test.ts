@@ -2,14 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openTestFeatureStore } from '../../test/support/feature-store.js'
 import { strataRejection } from '../../test/support/strata-error.js'
 import { MemoryOnlineStore } from '../backends/memory/index.js'
 import { SqliteOnlineStore } from '../backends/online/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
-import { openMetadataDatabase, runMigrations } from '../db/index.js'
+import { openMetadataDatabase } from '../db/index.js'
 import type { OnlineStore } from '../ports/index.js'
-import { entity, featuresMigrations, featureView, fileSource } from './definitions/index.js'
-import { FeatureStore } from './feature-store.js'
+import { entity, featureView, fileSource } from './definitions/index.js'
 import { onlineLayout, writeLatestRows } from './online/index.js'
 
 const route = entity({ name: 'route', joinKeys: ['origin', 'destination'] })
@@ -113,13 +113,10 @@ describe('FeatureStore.materialize type enforcement', () => {
       location: join(dir, `${Math.random()}.db`),
       url: 'sqlite:t',
     })
-    await runMigrations(metadata, featuresMigrations)
-    const store = new FeatureStore({
-      metadata,
+    const { store } = await openTestFeatureStore(metadata, {
       engine,
       online,
       definitions: [definition],
-      workDir: join(dir, 'work'),
       root: dir,
     })
     await store.apply()

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -69,6 +69,41 @@ describe('openStrata services', () => {
     const after = await strata.tracking()
     expect(after).not.toBe(before)
     expect((await after.experiments.getByName('e')).name).toBe('e')
+  })
+
+  it("builds the feature store per scope: its commits are the scope's principal's, its phases timed by the context", async () => {
+    const dir = tempDir()
+    writeFileSync(
+      join(dir, 'events.csv'),
+      'origin,ts,delay\nSFO,2024-01-01 10:00:00,5\nJFK,2024-01-01 11:00:00,20\n',
+    )
+    writeFileSync(
+      join(dir, 'features.ts'),
+      [
+        "import { entity, featureView, fileSource } from 'strata'",
+        "const airport = entity({ name: 'airport', joinKeys: ['origin'] })",
+        "export const delays = featureView({ name: 'delays', entities: [airport], source: fileSource({ path: 'events.csv', timestamp: 'ts' }), features: { delay: 'int' } })",
+      ].join('\n'),
+    )
+    const lines: string[] = []
+    await using strata = await openStrata({
+      cwd: dir,
+      config: { blobs: 'memory:', features: 'features.ts' },
+      env: { STRATA_USER: 'ada' },
+      clock: { now: () => 1_700_000_000_000 },
+      tracing: createTracing({ areas: 'features', write: (l) => lines.push(l) }),
+    })
+    const bob = strata.as({ id: 'bob' })
+    const store = await bob.features()
+    expect(await bob.features()).toBe(store)
+    expect(await strata.features()).not.toBe(store)
+    await store.apply()
+    const [computed] = await store.compute()
+    const commit = await (await strata.data()).resolve('feature-views', computed?.commitId ?? 'no commit')
+    expect([commit.author, commit.createdAt]).toEqual(['bob', 1_700_000_000_000])
+    const [version] = await store.registry.versions('feature-view', 'delays')
+    expect(version?.createdAt).toBe(1_700_000_000_000)
+    expect(lines.some((l) => /^features: compute delays \d+ ms\n$/.test(l))).toBe(true)
   })
 
   it('times phases in the areas of STRATA_DEBUG through the context, not a module global', async () => {

@@ -2,19 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openTestFeatureStore } from '../../../test/support/feature-store.js'
 import { strataRejection } from '../../../test/support/strata-error.js'
 import { SqliteOnlineStore } from '../../backends/online/index.js'
 import { DuckDbTableEngine } from '../../backends/table/index.js'
-import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../../db/index.js'
-import {
-  entity,
-  FeatureStore,
-  featureService,
-  featuresMigrations,
-  featureView,
-  fileSource,
-  onDemandFeature,
-} from '../../features/index.js'
+import { type MetadataDatabase, openMetadataDatabase } from '../../db/index.js'
+import { entity, featureService, featureView, fileSource, onDemandFeature } from '../../features/index.js'
 import { createFeastOnlineHandler, createFeastOnlineJsonHandler } from './feast-online-handler.js'
 
 const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
@@ -56,14 +49,11 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
       location: join(dir, 'meta.db'),
       url: 'sqlite:t',
     })
-    await runMigrations(metadata, featuresMigrations)
     online = new SqliteOnlineStore({ path: join(dir, 'online.db') })
-    const store = new FeatureStore({
-      metadata,
+    const { store } = await openTestFeatureStore(metadata, {
       engine,
       online,
       definitions: [stats, adjusted, service],
-      workDir: join(dir, 'work'),
       root: dir,
     })
     await store.apply()
