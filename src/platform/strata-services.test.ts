@@ -36,9 +36,13 @@ describe('openStrata services', () => {
       clock: { now: () => 1_700_000_000_000 },
     })
     expect(strata.principal).toEqual({ id: 'ada' })
-    const run = await (await strata.tracking()).startRun({ experiment: 'e' })
+    const tracking = await strata.tracking()
+    const run = await tracking.startRun({ experiment: 'e' })
     const { info } = await run.get()
     expect([info.userId, info.startTime]).toEqual(['ada', 1_700_000_000_000])
+    await run.logMetrics({ auc: 0.9 })
+    const [auc] = (await tracking.runs.metricHistory(run.runId, 'auc')).items
+    expect(auc?.timestamp).toBe(1_700_000_000_000)
     const model = await (await strata.registry()).createModel('m')
     expect([model.createdBy, model.createdAt]).toEqual(['ada', 1_700_000_000_000])
     const data = await strata.data()
@@ -48,6 +52,8 @@ describe('openStrata services', () => {
       changes: [{ path: 'a.txt', bytes: Buffer.from('a') }],
     })
     expect([commit.author, commit.createdAt]).toEqual(['ada', 1_700_000_000_000])
+    const [main] = await data.refs('d')
+    expect([main?.name, main?.updatedAt]).toEqual(['main', 1_700_000_000_000])
 
     const bob = strata.as({ id: 'bob' })
     expect(bob.principal).toEqual({ id: 'bob' })
