@@ -61,6 +61,7 @@ export class TrackingStore {
       dialect: context.metadata.dialect,
       blobs: context.blobs,
       lineage: context.lineage,
+      principal: context.principal,
       now: () => clock.now(),
     }
     this.principal = context.principal
