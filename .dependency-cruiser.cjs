@@ -8,6 +8,8 @@
  *                       ↖ tracking ← registry ↗          registry ← training (its ONNX writer)
  *   platform (the only place that names a concrete backend) ← api ← cli
  *   client → core only               testing → core, ports, db, backends
+ *   inside features/: definitions ← offline ← online, each group through its index.ts; other
+ *   folders import features/index.ts only
  *
  * The rules apply to the code that ships (src/ without tests); tests, test/, bench/ and
  * examples/ may reach anything. `test/lint/dependency-rules.test.ts` shows each rule failing on
@@ -91,6 +93,29 @@ module.exports = {
           '^src/[^/]+/[^/]+/index\\.ts$',
         ],
       },
+    },
+    {
+      name: 'features-definitions-first',
+      comment:
+        'features/definitions/ (entities, views, services, sources) imports neither offline/ nor online/: the groups stack definitions ← offline ← online',
+      severity: 'error',
+      from: { path: '^src/features/definitions/', pathNot: TEST },
+      to: { path: '^src/features/(?:offline|online)/' },
+    },
+    {
+      name: 'features-offline-before-online',
+      comment: 'features/offline/ (point-in-time retrieval) does not import features/online/',
+      severity: 'error',
+      from: { path: '^src/features/offline/', pathNot: TEST },
+      to: { path: '^src/features/online/' },
+    },
+    {
+      name: 'features-through-index',
+      comment:
+        "other folders import the feature store only through features/index.ts, never one of its groups' index",
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/features/', ...TEST] },
+      to: { path: '^src/features/', pathNot: '^src/features/index\\.ts$' },
     },
     {
       name: 'backends-through-index',

@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { RedisOnlineStore, SqliteOnlineStore } from '../src/backends/online/index.js'
 import { DuckDbTableEngine } from '../src/backends/table/index.js'
-import { openMetadataDatabase, runMigrations } from '../src/db/index.js'
-import { entity, FeatureStore, featuresMigrations, featureView, fileSource } from '../src/features/index.js'
+import { entity, featureView, fileSource } from '../src/features/index.js'
 import type { OnlineStore } from '../src/ports/index.js'
+import { openBenchFeatureStore } from './feature-store-bench.js'
 
 /** The 10 float features of the bench view. */
 export const FEATURES = Array.from({ length: 10 }, (_, j) => `f${j}`)
@@ -24,8 +24,6 @@ export async function openFeatureStoreForBench(
   metaPath: string,
 ) {
   mkdirSync(dir, { recursive: true })
-  const metadata = await openMetadataDatabase({ dialect: 'sqlite', location: metaPath, url: 'sqlite:bench' })
-  await runMigrations(metadata, featuresMigrations)
   const engine = await DuckDbTableEngine.open({ threads: 2 })
   const online = openOnline(onlineUrl, prefix)
   const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
@@ -35,13 +33,12 @@ export async function openFeatureStoreForBench(
     source: fileSource({ path: join(dir, 'features.parquet'), timestamp: 'event_timestamp' }),
     features: Object.fromEntries(FEATURES.map((f) => [f, 'float' as const])),
   })
-  const store = new FeatureStore({
-    metadata,
+  const { store, metadata } = await openBenchFeatureStore({
+    dir,
+    metaPath,
     engine,
     online,
     definitions: [stats],
-    workDir: join(dir, 'work'),
-    root: dir,
     namespacePrefix: prefix,
   })
   await store.apply()

@@ -7,8 +7,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDbTableEngine } from '../src/backends/table/index.js'
-import { openMetadataDatabase, runMigrations } from '../src/db/index.js'
-import { entity, FeatureStore, featuresMigrations, featureView, fileSource } from '../src/features/index.js'
+import { entity, featureView, fileSource } from '../src/features/index.js'
+import { openBenchFeatureStore } from './feature-store-bench.js'
 
 const [dir = '', system = 'strata'] = process.argv.slice(2)
 const features = Array.from({ length: 10 }, (_, j) => `f${j}`)
@@ -18,12 +18,6 @@ let seconds: number
 
 if (system === 'strata') {
   mkdirSync(join(dir, 'strata'), { recursive: true })
-  const metadata = await openMetadataDatabase({
-    dialect: 'sqlite',
-    location: join(dir, 'strata', 'meta.db'),
-    url: 'sqlite:bench',
-  })
-  await runMigrations(metadata, featuresMigrations)
   const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
   const stats = featureView({
     name: 'driver_stats',
@@ -31,11 +25,11 @@ if (system === 'strata') {
     source: fileSource({ path: join(dir, 'features.parquet'), timestamp: 'event_timestamp' }),
     features: Object.fromEntries(features.map((f) => [f, 'float' as const])),
   })
-  const store = new FeatureStore({
-    metadata,
+  const { store, metadata } = await openBenchFeatureStore({
+    dir: join(dir, 'strata'),
+    metaPath: join(dir, 'strata', 'meta.db'),
     engine,
     definitions: [stats],
-    workDir: join(dir, 'strata', 'work'),
     root: dir,
   })
   await store.apply()

@@ -101,14 +101,14 @@ export function registryMounts(registry: RequestService<ModelRegistry>): Mount[]
         z.strictObject({
           version: z.number().int(),
           reason: z.string().optional(),
-          actor: z.string().optional(),
         }),
       )
+      // The actor is the request's principal (the registry of `strata.as(req.principal)`), never the body's.
       const event = await (await registry(req)).setAlias(
         name(req),
         req.params.alias ?? '',
         b.version,
-        defined({ reason: b.reason, actor: b.actor }),
+        defined({ reason: b.reason }),
       )
       return { event }
     })

@@ -173,19 +173,35 @@ describe('Strata REST: the principal of each request', () => {
         return user === null ? strata.principal : { id: user }
       },
     })
-    const post = async (path: string, body: unknown, user?: string) => {
+    const send = async (method: string, path: string, body: unknown, user?: string) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (user !== undefined) headers['x-user'] = user
       const res = await byHeader.fetch(
-        new Request(`http://local/api${path}`, { method: 'POST', headers, body: JSON.stringify(body) }),
+        new Request(`http://local/api${path}`, { method, headers, body: JSON.stringify(body) }),
       )
-      return (await res.json()) as Json
+      return { status: res.status, json: (await res.json()) as Json }
     }
+    const post = async (path: string, body: unknown, user?: string) =>
+      (await send('POST', path, body, user)).json
     expect((await post('/models', { name: 'by-ada' }, 'ada')).createdBy).toBe('ada')
     expect((await post('/models', { name: 'by-default' })).createdBy).toBe(strata.principal.id)
     const run = await post('/runs', { experiment: 'principals', name: 'r' }, 'bob')
     expect((run.info as Json).userId).toBe('bob')
     // The default server app acts as the project's principal.
     expect((await call('POST', '/models', { name: 'by-server' })).json.createdBy).toBe(strata.principal.id)
+
+    // MLflow runs/create without user_id (absent or empty): the request's principal, as mlflow server records it.
+    const mlflowRun = async (body: Json) =>
+      (((await post('/2.0/mlflow/runs/create', body, 'carol')).run as Json).info as Json).user_id
+    expect(await mlflowRun({ experiment_id: '0' })).toBe('carol')
+    expect(await mlflowRun({ experiment_id: '0', user_id: '' })).toBe('carol')
+    expect(await mlflowRun({ experiment_id: '0', user_id: 'dave' })).toBe('dave')
+
+    // An alias move is the request principal's; the body cannot name another actor.
+    await post('/models/by-ada/versions', { flavor: 'external', source: 's3://bucket/m' }, 'ada')
+    const moved = await send('PUT', '/models/by-ada/aliases/live', { version: 1 }, 'erin')
+    expect([moved.status, (moved.json.event as Json).actor]).toEqual([200, 'erin'])
+    const spoofed = await send('PUT', '/models/by-ada/aliases/live', { version: 1, actor: 'mallory' }, 'erin')
+    expect([spoofed.status, (spoofed.json.error as Json).code]).toEqual([400, 'INVALID_ARGUMENT'])
   })
 })

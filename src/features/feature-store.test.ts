@@ -2,20 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, expectTypeOf, it } from 'vitest'
+import { openTestFeatureStore } from '../../test/support/feature-store.js'
+import { strataRejection } from '../../test/support/strata-error.js'
 import { MemoryOnlineStore } from '../backends/memory/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
-import { runMigrations } from '../db/index.js'
 import type { OnlineStore } from '../ports/index.js'
 import { describeMetadata } from '../testing/metadata-fixture.js'
-import {
-  entity,
-  featureService,
-  featuresMigrations,
-  featureView,
-  fileSource,
-  onDemandFeature,
-} from './definitions/index.js'
-import { FeatureStore } from './feature-store.js'
+import { entity, featureService, featureView, fileSource, onDemandFeature } from './definitions/index.js'
 
 const T = Date.UTC(2024, 0, 1, 12)
 const H = 3_600_000
@@ -62,15 +55,6 @@ function counting(store: OnlineStore): OnlineStore & { reads: { namespace: strin
   }
 }
 
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p
-  } catch (err) {
-    return err as { code?: string; message: string }
-  }
-  throw new Error('expected a rejection')
-}
-
 describeMetadata('FeatureStore offline and online', (openFresh) => {
   let engine: DuckDbTableEngine
   let dir: string
@@ -92,21 +76,18 @@ describeMetadata('FeatureStore offline and online', (openFresh) => {
   })
 
   async function openStore(online: OnlineStore = new MemoryOnlineStore()) {
-    const metadata = await openFresh()
-    await runMigrations(metadata, featuresMigrations)
-    return new FeatureStore({
-      metadata,
+    const { store } = await openTestFeatureStore(await openFresh(), {
       engine,
       online,
       definitions: { airport, stats, counts, risk, model },
-      workDir: await mkdtemp(join(dir, 'work-')),
       root: dir,
     })
+    return store
   }
 
   it('refuses to compute or serve definitions that were never applied', async () => {
     const store = await openStore()
-    const err = await rejection(store.getTrainingSet({ entityRows: [], service: model }))
+    const err = await strataRejection(store.getTrainingSet({ entityRows: [], service: model }))
     expect(err.code).toBe('FAILED_PRECONDITION')
     expect(err.message).toMatch(/never been applied.*strata apply/)
   })
@@ -222,7 +203,7 @@ describeMetadata('FeatureStore offline and online', (openFresh) => {
   it('rejects entity rows without the join keys, naming what is missing', async () => {
     const store = await openStore()
     await store.apply()
-    const err = await rejection(
+    const err = await strataRejection(
       store.getOnlineFeatures({ service: model, entities: [{ airport: 'SFO', hour: 1 }] }),
     )
     expect(err.code).toBe('INVALID_ARGUMENT')

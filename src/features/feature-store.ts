@@ -1,8 +1,6 @@
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
-import { StrataError } from '../core/errors.js'
-import type { LineageGraphStore } from '../data/lineage/index.js'
-import type { MetadataDatabase } from '../db/index.js'
+import type { ServiceContext } from '../data/index.js'
 import type { OnlineStore, TableEngine } from '../ports/index.js'
 import {
   type ApplyResult,
@@ -17,6 +15,7 @@ import {
   planRetrieval,
   type ServiceItem,
   SourceConnectionCache,
+  type SourceConnections,
   type SourceContext,
   type ValuesOf,
 } from './definitions/index.js'
@@ -40,32 +39,38 @@ import {
   readOnlineFeatures,
 } from './online/index.js'
 
-/** Options of {@link FeatureStore}. */
+/** Dependencies of {@link FeatureStore} beyond its service context, and tuning. */
 export interface FeatureStoreConfig {
-  metadata: MetadataDatabase
   /** DuckDB: computes views and point-in-time joins. */
   engine: TableEngine
   /** The online store, or a function opening it on first use. */
-  online?: OnlineStore | (() => Promise<OnlineStore>)
-  /** Versioned datasets: sources, computed views and saved training sets live here. */
-  repository?: FeatureDataRepository
-  lineage?: LineageGraphStore
+  online: OnlineStore | (() => Promise<OnlineStore>)
+  /**
+   * Versioned datasets, built on the same service context: dataset sources are read from it,
+   * and computed views and saved training sets are committed to it (as the context's principal).
+   */
+  repository: FeatureDataRepository
   /** The project's definitions: a catalog, a module namespace, or a list. */
   definitions: FeatureCatalog | Iterable<unknown> | Record<string, unknown>
-  /** Local cache and scratch directory (e.g. `.strata/features`). */
+  /** Local cache and scratch directory (e.g. `.strata/features`, see {@link defaultFeatureWorkDir}). */
   workDir: string
-  /** Project root for relative file-source paths (default the working directory). */
-  root?: string
+  /** Project root: relative file-source paths resolve against it. */
+  root: string
+  /** Opens a connection pool for a Postgres source URL (e.g. `(url) => new pg.Pool({ connectionString: url })`). */
+  postgres: (url: string) => PostgresSourcePool
+  /** Environment for Postgres source URLs given by variable name (default `process.env`). */
+  env?: Record<string, string | undefined>
+  /**
+   * Connections (Postgres pools) shared by the stores of one project, closed by their owner
+   * (default: the store's own, closed by {@link FeatureStore.close}).
+   */
+  connections?: SourceConnections
   /** Online namespace prefix (default `features`); use one per project sharing a store. */
   namespacePrefix?: string
   /** Dataset of computed views (default `feature-views`). */
   featureDataset?: string
   /** Dataset of saved training sets (default `training-sets`). */
   trainingSetDataset?: string
-  /** Opens a connection pool for a Postgres source URL (e.g. `(url) => new pg.Pool({ connectionString: url })`). */
-  postgres?: (url: string) => PostgresSourcePool
-  /** Environment for Postgres source URLs (default `process.env`). */
-  env?: Record<string, string | undefined>
 }
 
 /** Online request: features or a service, and entity rows (objects or Feast-style columns). */
@@ -76,7 +81,7 @@ export interface OnlineRequest {
   /** Request-time values for on-demand features (else read from `entities`). */
   requestContext?: OnlineEntities
   fullFeatureNames?: boolean
-  /** Clock for ttl checks (epoch ms; default now). */
+  /** The time of ttl checks (epoch ms; default the context clock's now). */
   now?: number
 }
 
@@ -85,8 +90,16 @@ export interface OnlineRequest {
  * dataset commits, point-in-time training sets in DuckDB (or Postgres), and the latest values
  * in the online store.
  *
+ * Built on a service context like every domain service: versions live in its metadata
+ * database, view versions, computed data and training sets are recorded in its lineage graph,
+ * its clock stamps what is recorded and decides ttl checks, and its tracing times the phases
+ * of computing and joining (area `features`, e.g. `STRATA_DEBUG=features`). Commits are the
+ * principal's through `repository`, which is built on the same context.
+ *
  * @example
- * const store = new FeatureStore({ metadata, engine, online, repository, lineage, definitions: await import('./features.ts'), workDir: '.strata/features' })
+ * const store = await strata.features()
+ * // or, where services are composed (platform/, tests):
+ * // new FeatureStore(ctx, { engine, online, repository, definitions, workDir, root, postgres })
  * await store.apply()
  * const ts = await store.getTrainingSet({ entityRows, service: delayModel })
  * await store.materialize({ incremental: true })
@@ -99,33 +112,43 @@ export class FeatureStore {
   private readonly viewData: ViewDataStore
   private readonly sources: SourceContext
   private readonly prefix: string
-  /** Connections opened by source adapters (Postgres pools); closed by {@link close}. */
-  private readonly connections = new SourceConnectionCache()
+  /** Connections opened by source adapters (Postgres pools) when the store owns them; closed by {@link close}. */
+  private readonly ownConnections: SourceConnectionCache | undefined
   private readonly hashes = new Map<string, Promise<string>>()
   private readonly onlinePlans = new Map<string, Promise<OnlinePlan>>()
   private onlineStore: Promise<OnlineStore> | undefined
 
-  constructor(private readonly config: FeatureStoreConfig) {
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly config: FeatureStoreConfig,
+  ) {
     this.catalog =
       config.definitions instanceof FeatureCatalog
         ? config.definitions
         : FeatureCatalog.from(config.definitions)
-    this.registry = new FeatureRegistry(config.metadata)
-    this.db = config.metadata.db.withTables<FeatureTables>()
+    this.registry = new FeatureRegistry(ctx.metadata)
+    this.db = ctx.metadata.db.withTables<FeatureTables>()
     this.prefix = config.namespacePrefix ?? 'features'
+    let connections = config.connections
+    if (connections === undefined) {
+      this.ownConnections = new SourceConnectionCache()
+      connections = this.ownConnections
+    }
     this.sources = {
       engine: config.engine,
       repository: config.repository,
-      root: config.root ?? process.cwd(),
+      root: config.root,
       env: config.env ?? process.env,
       postgres: config.postgres,
-      connections: this.connections,
+      connections,
     }
     this.viewData = new ViewDataStore({
       sources: this.sources,
-      metadata: config.metadata,
+      metadata: ctx.metadata,
       registry: this.registry,
-      lineage: config.lineage,
+      lineage: ctx.lineage,
+      clock: ctx.clock,
+      tracing: ctx.tracing,
       workDir: config.workDir,
       dataset: config.featureDataset ?? 'feature-views',
     })
@@ -141,14 +164,17 @@ export class FeatureStore {
    * links each new feature-view version to the dataset commit its source resolves to now.
    */
   async apply(options: { allowBreaking?: boolean } = {}): Promise<ApplyResult & { warnings: string[] }> {
-    const result = await this.registry.apply(this.catalog, options)
+    const result = await this.registry.apply(this.catalog, {
+      ...(options.allowBreaking === undefined ? {} : { allowBreaking: options.allowBreaking }),
+      now: this.ctx.clock.now(),
+    })
     this.hashes.clear()
     this.onlinePlans.clear()
     const warnings = await recordDefinedViewVersions(
       result.registered,
       this.catalog,
       this.config.repository,
-      this.config.lineage,
+      this.ctx.lineage,
     )
     return { ...result, warnings }
   }
@@ -186,11 +212,13 @@ export class FeatureStore {
         offlineView: (view) => this.offlineView(view),
         repository: this.config.repository,
         workDir: this.config.workDir,
+        tracing: this.ctx.tracing,
         context: {
           engine: this.config.engine,
           db: this.db,
           repository: this.config.repository,
-          lineage: this.config.lineage,
+          lineage: this.ctx.lineage,
+          clock: this.ctx.clock,
           dataset: this.config.trainingSetDataset ?? 'training-sets',
         },
       },
@@ -208,6 +236,7 @@ export class FeatureStore {
         registry: this.registry,
         prefix: this.prefix,
         offlineView: (view) => this.offlineView(view),
+        clock: this.ctx.clock,
       },
       options,
     )
@@ -223,24 +252,23 @@ export class FeatureStore {
   getOnlineFeatures(request: OnlineRequest): Promise<OnlineFeatures>
   async getOnlineFeatures(request: OnlineRequest): Promise<OnlineFeatures> {
     const [online, bound] = await Promise.all([this.online(), this.onlinePlan(request)])
-    const options: { requestContext?: OnlineEntities; now?: number } = {}
+    const options: { requestContext?: OnlineEntities; now: number } = {
+      now: request.now ?? this.ctx.clock.now(),
+    }
     if (request.requestContext !== undefined) options.requestContext = request.requestContext
-    if (request.now !== undefined) options.now = request.now
     return readOnlineFeatures(online, bound, request.entities, options)
   }
 
-  /** Closes source connections opened by the store, such as Postgres pools (not the injected backends). */
-  close(): Promise<void> {
-    return this.connections.closeAll()
+  /**
+   * Closes source connections the store opened itself, such as Postgres pools (not injected
+   * `connections`, nor the backends).
+   */
+  async close(): Promise<void> {
+    await this.ownConnections?.closeAll()
   }
 
   private online(): Promise<OnlineStore> {
     const online = this.config.online
-    if (online === undefined) {
-      return Promise.reject(
-        new StrataError('FAILED_PRECONDITION', 'the feature store has no online store configured'),
-      )
-    }
     this.onlineStore ??= typeof online === 'function' ? online() : Promise.resolve(online)
     return this.onlineStore
   }
@@ -292,6 +320,7 @@ export class FeatureStore {
       registry: this.registry,
       viewData: this.viewData,
       sources: this.sources,
+      tracing: this.ctx.tracing,
     })
   }
 }

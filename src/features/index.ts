@@ -58,6 +58,8 @@ export {
   type SchemaOf,
   type ServiceItem,
   type ServiceValues,
+  SourceConnectionCache,
+  type SourceConnections,
   type SourceFormat,
   type ValuesOf,
 } from './definitions/index.js'

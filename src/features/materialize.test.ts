@@ -2,13 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openTestFeatureStore } from '../../test/support/feature-store.js'
+import { strataRejection } from '../../test/support/strata-error.js'
 import { MemoryOnlineStore } from '../backends/memory/index.js'
 import { SqliteOnlineStore } from '../backends/online/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
-import { openMetadataDatabase, runMigrations } from '../db/index.js'
+import { openMetadataDatabase } from '../db/index.js'
 import type { OnlineStore } from '../ports/index.js'
-import { entity, featuresMigrations, featureView, fileSource } from './definitions/index.js'
-import { FeatureStore } from './feature-store.js'
+import { entity, featureView, fileSource } from './definitions/index.js'
 import { onlineLayout, writeLatestRows } from './online/index.js'
 
 const route = entity({ name: 'route', joinKeys: ['origin', 'destination'] })
@@ -19,17 +20,6 @@ const view = featureView({
   source,
   features: { flights: 'int', share: 'float' },
 })
-
-async function rejection(
-  p: Promise<unknown>,
-): Promise<{ code?: string; message: string; details?: unknown }> {
-  try {
-    await p
-  } catch (err) {
-    return err as { code?: string; message: string; details?: unknown }
-  }
-  throw new Error('expected a rejection')
-}
 
 async function* batches<T>(...items: T[][]): AsyncIterable<T[]> {
   for (const b of items) yield b
@@ -43,7 +33,7 @@ describe.each([
     const online = create()
     const layout = onlineLayout('t', view, 'abc')
     const ts = new Date(Date.UTC(2024, 0, 1))
-    const err = await rejection(
+    const err = await strataRejection(
       writeLatestRows(
         online,
         view,
@@ -79,7 +69,7 @@ describe.each([
     const online = create()
     const layout = onlineLayout('t', view, 'abc')
     const ts = new Date(Date.UTC(2024, 0, 1))
-    const nan = await rejection(
+    const nan = await strataRejection(
       writeLatestRows(
         online,
         view,
@@ -88,7 +78,7 @@ describe.each([
       ),
     )
     expect(nan.message).toMatch(/feature "share" of entity origin="A", destination="B" is NaN/)
-    const big = await rejection(
+    const big = await strataRejection(
       writeLatestRows(
         online,
         view,
@@ -123,13 +113,10 @@ describe('FeatureStore.materialize type enforcement', () => {
       location: join(dir, `${Math.random()}.db`),
       url: 'sqlite:t',
     })
-    await runMigrations(metadata, featuresMigrations)
-    const store = new FeatureStore({
-      metadata,
+    const { store } = await openTestFeatureStore(metadata, {
       engine,
       online,
       definitions: [definition],
-      workDir: join(dir, 'work'),
       root: dir,
     })
     await store.apply()
@@ -146,7 +133,7 @@ describe('FeatureStore.materialize type enforcement', () => {
       features: { flights: 'int' },
     })
     const { store, metadata } = await storeWith(bad, online)
-    const err = await rejection(store.materialize())
+    const err = await strataRejection(store.materialize())
     expect(err.code).toBe('INVALID_ARGUMENT')
     expect(err.message).toMatch(
       /feature view "bad_sql": feature "flights" of entity origin="LAX", destination="SEA" is 1.5/,
@@ -166,7 +153,7 @@ describe('FeatureStore.materialize type enforcement', () => {
       features: { label: 'string' },
     })
     const { store, metadata } = await storeWith(bad, online)
-    const err = await rejection(store.materialize())
+    const err = await strataRejection(store.materialize())
     expect(err.code).toBe('INVALID_ARGUMENT')
     expect(err.message).toMatch(
       /feature view "bad_transform": feature "label" of entity origin="LAX", destination="SEA" is 7/,

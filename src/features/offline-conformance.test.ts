@@ -5,13 +5,12 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { MemoryOnlineStore } from '../backends/memory/index.js'
+import { openTestFeatureStore } from '../../test/support/feature-store.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
-import { openMetadataDatabase, runMigrations } from '../db/index.js'
+import { openMetadataDatabase } from '../db/index.js'
 import { describeWithService } from '../testing/services.js'
 import type { PostgresSourcePool } from './definitions/index.js'
-import { entity, featuresMigrations, featureView, fileSource, postgresSource } from './definitions/index.js'
-import { FeatureStore } from './feature-store.js'
+import { entity, featureView, fileSource, postgresSource } from './definitions/index.js'
 import { JsonlTableWriter } from './offline/index.js'
 
 const T0 = Date.UTC(2024, 0, 1)
@@ -129,11 +128,8 @@ describeWithService(
         location: join(dir, `m${id}.db`),
         url: 'sqlite:t',
       })
-      await runMigrations(metadata, featuresMigrations)
-      const store = new FeatureStore({
-        metadata,
+      const { store } = await openTestFeatureStore(metadata, {
         engine,
-        online: new MemoryOnlineStore(),
         definitions: [duck, post],
         workDir: join(dir, `w${id}`),
         root: dir,

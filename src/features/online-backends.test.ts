@@ -3,13 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openTestFeatureStore } from '../../test/support/feature-store.js'
 import { RedisOnlineStore, SqliteOnlineStore } from '../backends/online/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
-import { openMetadataDatabase, runMigrations } from '../db/index.js'
+import { openMetadataDatabase } from '../db/index.js'
 import type { OnlineStore } from '../ports/index.js'
 import { describeWithService } from '../testing/services.js'
-import { entity, featuresMigrations, featureView, fileSource } from './definitions/index.js'
-import { FeatureStore } from './feature-store.js'
+import { entity, featureView, fileSource } from './definitions/index.js'
+import type { FeatureStore } from './feature-store.js'
 
 const origin = entity({ name: 'airport', joinKeys: ['origin'] })
 const route = entity({ name: 'route', joinKeys: ['origin', 'destination'] })
@@ -54,17 +55,14 @@ function onlineSuite(name: string, create: () => OnlineStore) {
         location: join(dir, 'meta.db'),
         url: 'sqlite:t',
       })
-      await runMigrations(metadata, featuresMigrations)
       online = create()
-      store = new FeatureStore({
-        metadata,
+      ;({ store } = await openTestFeatureStore(metadata, {
         engine,
         online,
         definitions: [byAirport, byAirport2, byRoute],
-        workDir: join(dir, 'work'),
         root: dir,
         namespacePrefix: prefix,
-      })
+      }))
       await store.apply()
       const reports = await store.materialize({ end: T })
       expect(reports.map((r) => [r.view, r.entities, r.written])).toEqual([

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -36,9 +36,13 @@ describe('openStrata services', () => {
       clock: { now: () => 1_700_000_000_000 },
     })
     expect(strata.principal).toEqual({ id: 'ada' })
-    const run = await (await strata.tracking()).startRun({ experiment: 'e' })
+    const tracking = await strata.tracking()
+    const run = await tracking.startRun({ experiment: 'e' })
     const { info } = await run.get()
     expect([info.userId, info.startTime]).toEqual(['ada', 1_700_000_000_000])
+    await run.logMetrics({ auc: 0.9 })
+    const [auc] = (await tracking.runs.metricHistory(run.runId, 'auc')).items
+    expect(auc?.timestamp).toBe(1_700_000_000_000)
     const model = await (await strata.registry()).createModel('m')
     expect([model.createdBy, model.createdAt]).toEqual(['ada', 1_700_000_000_000])
     const data = await strata.data()
@@ -48,6 +52,8 @@ describe('openStrata services', () => {
       changes: [{ path: 'a.txt', bytes: Buffer.from('a') }],
     })
     expect([commit.author, commit.createdAt]).toEqual(['ada', 1_700_000_000_000])
+    const [main] = await data.refs('d')
+    expect([main?.name, main?.updatedAt]).toEqual(['main', 1_700_000_000_000])
 
     const bob = strata.as({ id: 'bob' })
     expect(bob.principal).toEqual({ id: 'bob' })
@@ -69,6 +75,41 @@ describe('openStrata services', () => {
     const after = await strata.tracking()
     expect(after).not.toBe(before)
     expect((await after.experiments.getByName('e')).name).toBe('e')
+  })
+
+  it("builds the feature store per scope: its commits are the scope's principal's, its phases timed by the context", async () => {
+    const dir = tempDir()
+    writeFileSync(
+      join(dir, 'events.csv'),
+      'origin,ts,delay\nSFO,2024-01-01 10:00:00,5\nJFK,2024-01-01 11:00:00,20\n',
+    )
+    writeFileSync(
+      join(dir, 'features.ts'),
+      [
+        "import { entity, featureView, fileSource } from 'strata'",
+        "const airport = entity({ name: 'airport', joinKeys: ['origin'] })",
+        "export const delays = featureView({ name: 'delays', entities: [airport], source: fileSource({ path: 'events.csv', timestamp: 'ts' }), features: { delay: 'int' } })",
+      ].join('\n'),
+    )
+    const lines: string[] = []
+    await using strata = await openStrata({
+      cwd: dir,
+      config: { blobs: 'memory:', features: 'features.ts' },
+      env: { STRATA_USER: 'ada' },
+      clock: { now: () => 1_700_000_000_000 },
+      tracing: createTracing({ areas: 'features', write: (l) => lines.push(l) }),
+    })
+    const bob = strata.as({ id: 'bob' })
+    const store = await bob.features()
+    expect(await bob.features()).toBe(store)
+    expect(await strata.features()).not.toBe(store)
+    await store.apply()
+    const [computed] = await store.compute()
+    const commit = await (await strata.data()).resolve('feature-views', computed?.commitId ?? 'no commit')
+    expect([commit.author, commit.createdAt]).toEqual(['bob', 1_700_000_000_000])
+    const [version] = await store.registry.versions('feature-view', 'delays')
+    expect(version?.createdAt).toBe(1_700_000_000_000)
+    expect(lines.some((l) => /^features: compute delays \d+ ms\n$/.test(l))).toBe(true)
   })
 
   it('times phases in the areas of STRATA_DEBUG through the context, not a module global', async () => {

@@ -4,7 +4,7 @@ import type { Principal } from '../core/principal.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
 import type { MetadataDatabase } from '../db/index.js'
-import type { FeatureStore } from '../features/index.js'
+import type { FeatureCatalog, FeatureStore, SourceConnections } from '../features/index.js'
 import type { BlobStore, OnlineStore, TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
 import type { TrackingStore } from '../tracking/index.js'
@@ -36,8 +36,9 @@ export interface StrataServices {
   /** Registered models, versions and aliases. */
   registry(): Promise<ModelRegistry>
   /**
-   * The feature store over the definitions module named by `features` in the config (no
-   * definitions when unset); one per project, closed with it.
+   * The feature store over the definitions module named by `features` in the config, acting
+   * as this scope's principal (computed views and training sets are its commits). Definitions
+   * and source connections (Postgres pools) are loaded once per project and closed with it.
    */
   features(): Promise<FeatureStore>
   /**
@@ -63,7 +64,10 @@ export interface SharedParts {
   lineage(): Promise<LineageGraphStore>
   /** The default principal's context; other scopes replace only its principal. */
   context(): Promise<ServiceContext>
-  features(): Promise<FeatureStore>
+  /** The project's feature definitions (the `features` module of the config), loaded once. */
+  featureDefinitions(): Promise<FeatureCatalog>
+  /** Connections the feature stores' sources open (a Postgres pool per URL), closed with the project. */
+  featureConnections(): Promise<SourceConnections>
 }
 
 /** The services of one project acting as `principal`, built on first use and cached in the scope. */
@@ -117,34 +121,37 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
         const { ModelRegistry } = await import('../registry/index.js')
         return new ModelRegistry(ctx)
       }),
-    // The feature store records no principal yet: one per project, shared by every scope.
-    features: shared.features,
+    features: () => service('features', (ctx) => openFeatureStore(shared, self, ctx)),
     as: (other) => (other === principal ? self : scope(shared, other)),
   }
   return self
 }
 
-/** The project's feature store over the default scope's repository and lineage graph. */
-export async function openFeatureStore(shared: SharedParts, root: StrataServices): Promise<FeatureStore> {
-  const config = shared.config
-  const [{ FeatureStore, defaultFeatureWorkDir, loadFeatureDefinitions }, { default: pg }] =
-    await Promise.all([import('../features/index.js'), import('pg')])
-  const [metadata, engine, lineage, repository, definitions] = await Promise.all([
-    shared.metadata(),
-    shared.offline(),
-    shared.lineage(),
-    root.data(),
-    loadFeatureDefinitions(config.root, config.features),
+/** A scope's feature store: over its own context and data repository, the project's definitions and connections. */
+async function openFeatureStore(
+  shared: SharedParts,
+  scope: StrataServices,
+  ctx: ServiceContext,
+): Promise<FeatureStore> {
+  const root = shared.config.root
+  const [{ FeatureStore, defaultFeatureWorkDir }, { default: pg }] = await Promise.all([
+    import('../features/index.js'),
+    import('pg'),
   ])
-  return new FeatureStore({
-    metadata,
+  const [engine, repository, definitions, connections] = await Promise.all([
+    shared.offline(),
+    scope.data(),
+    shared.featureDefinitions(),
+    shared.featureConnections(),
+  ])
+  return new FeatureStore(ctx, {
     engine,
     online: () => shared.online(),
     repository,
-    lineage,
     definitions,
-    workDir: defaultFeatureWorkDir(config.root),
-    root: config.root,
+    workDir: defaultFeatureWorkDir(root),
+    root,
     postgres: (url) => new pg.Pool({ connectionString: url, max: 4 }),
+    connections,
   })
 }

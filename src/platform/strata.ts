@@ -10,7 +10,7 @@ import { defaultPrincipal } from './default-principal.js'
 import { loadConfig } from './load-config.js'
 import { ALL_MIGRATIONS } from './migrations.js'
 import { createServiceContext } from './service-context.js'
-import { openFeatureStore, type SharedParts, type StrataServices, scope } from './strata-services.js'
+import { type SharedParts, type StrataServices, scope } from './strata-services.js'
 
 /** Options for {@link openStrata}. */
 export interface OpenStrataOptions {
@@ -116,7 +116,21 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
         },
         false,
       ),
-    features: () => once('features', () => openFeatureStore(shared, root)),
+    featureDefinitions: () =>
+      once(
+        'feature-definitions',
+        async () => {
+          const { loadFeatureDefinitions } = await import('../features/index.js')
+          return loadFeatureDefinitions(config.root, config.features)
+        },
+        false,
+      ),
+    featureConnections: () =>
+      once('feature-connections', async () => {
+        const { SourceConnectionCache } = await import('../features/index.js')
+        const connections = new SourceConnectionCache()
+        return { get: connections.get.bind(connections), close: () => connections.closeAll() }
+      }),
   }
   const root = scope(shared, base)
   const strata: Strata = {

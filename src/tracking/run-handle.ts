@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, relative, sep } from 'node:path'
+import type { Clock } from '../core/clock.js'
 import { StrataError } from '../core/errors.js'
 import type { LineageInputOptions } from './run-inputs.js'
 import type { RunStore } from './run-store.js'
@@ -14,7 +15,7 @@ export type ParamValue = string | number | boolean
 export interface LogMetricsOptions {
   /** Default 0. */
   step?: number
-  /** Epoch ms; default now. */
+  /** Epoch ms; default now on the service context's clock. */
   timestamp?: number
 }
 
@@ -35,6 +36,8 @@ export class RunHandle {
     private readonly runs: RunStore,
     /** The run's attributes when it was started. */
     readonly info: RunInfo,
+    /** The service context's clock: the default metric timestamp. */
+    private readonly clock: Clock,
   ) {}
 
   /** The run's 32-hex id. */
@@ -59,9 +62,9 @@ export class RunHandle {
     return this.logParams({ [key]: value })
   }
 
-  /** Logs metric values at one step (default 0) and timestamp (default now). */
+  /** Logs metric values at one step (default 0) and timestamp (default now, on the context clock). */
   async logMetrics(values: Record<string, number>, options: LogMetricsOptions = {}): Promise<void> {
-    const timestamp = options.timestamp ?? Date.now()
+    const timestamp = options.timestamp ?? this.clock.now()
     const step = options.step ?? 0
     const metrics = Object.entries(values).map(([key, value]) => ({ key, value, timestamp, step }))
     for (let i = 0; i < metrics.length; i += TRACKING_LIMITS.batchMetrics) {

@@ -46,7 +46,11 @@ export interface CreateRunOptions {
   experimentId?: string
   /** Default: the `mlflow.runName` tag, else a random name such as `bold-fox-417`. */
   runName?: string
-  /** Default: the `mlflow.user` tag, else empty. */
+  /**
+   * Default: the `mlflow.user` tag, else the acting principal of the service context (so a
+   * run created over the API without a user is the request's principal's, as MLflow's server
+   * records the authenticated user).
+   */
   userId?: string
   /** Epoch ms; default now. */
   startTime?: number
@@ -107,7 +111,7 @@ export class RunStore {
             run_id: runId,
             experiment_id: experimentId,
             run_name: runName,
-            user_id: options.userId ?? tags[USER_TAG] ?? '',
+            user_id: options.userId ?? tags[USER_TAG] ?? this.ctx.principal.id,
             status: options.status ?? 'RUNNING',
             start_time: options.startTime ?? this.ctx.now(),
             end_time: null,

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely'
 import { StrataError } from '../core/errors.js'
+import type { Principal } from '../core/principal.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
 import { type MetadataDialect, translateDbError } from '../db/index.js'
 import type { BlobStore } from '../ports/index.js'
@@ -7,12 +8,14 @@ import type { TrackingTables } from './tracking-migrations.js'
 import type { Experiment, LifecycleStage, RunInfo, RunStatus } from './tracking-types.js'
 import { validateExperimentId, validateRunId } from './tracking-validation.js'
 
-/** What the tracking stores share: the database, blobs, lineage and a clock. */
+/** What the tracking stores share: the database, blobs, lineage, the acting principal and a clock. */
 export interface TrackingContext {
   readonly db: Kysely<TrackingTables>
   readonly dialect: MetadataDialect
   readonly blobs: BlobStore
   readonly lineage: LineageGraphStore
+  /** The user of a run created without one. */
+  readonly principal: Principal
   /** Epoch milliseconds. */
   now(): number
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js'
 import { StrataError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { ServiceContext } from '../data/index.js'
@@ -50,6 +51,7 @@ export class TrackingStore {
   readonly loggedModels: LoggedModelStore
   private readonly ctx: TrackingContext
   private readonly principal: Principal
+  private readonly clock: Clock
 
   /** Built by `platform/` (see `Strata.tracking`); the metadata needs `trackingMigrations` and `lineageMigrations`. */
   constructor(context: ServiceContext) {
@@ -59,9 +61,11 @@ export class TrackingStore {
       dialect: context.metadata.dialect,
       blobs: context.blobs,
       lineage: context.lineage,
+      principal: context.principal,
       now: () => clock.now(),
     }
     this.principal = context.principal
+    this.clock = clock
     this.artifacts = new ArtifactStore(context.blobs)
     this.experiments = new ExperimentStore(this.ctx)
     this.runs = new RunStore(this.ctx, this.artifacts)
@@ -95,7 +99,7 @@ export class TrackingStore {
       tags,
       ...(options.name === undefined ? {} : { runName: options.name }),
     })
-    return new RunHandle(this.runs, run.info)
+    return new RunHandle(this.runs, run.info, this.clock)
   }
 
   /**
@@ -118,6 +122,6 @@ export class TrackingStore {
   /** A handle on an existing run (e.g. to resume logging to it). */
   async resumeRun(runId: string, status: RunStatus = 'RUNNING'): Promise<RunHandle> {
     const info = await this.runs.update(runId, { status })
-    return new RunHandle(this.runs, info)
+    return new RunHandle(this.runs, info, this.clock)
   }
 }

@@ -64,11 +64,16 @@ const GOOD: Record<string, string[]> = {
   'src/data/lineage/index.ts': ['./graph.js', '../../db/index.js'],
   'src/data/lineage/graph.ts': ['../../core/errors.js', '../../ports/index.js'],
   'src/tracking/index.ts': ['../data/lineage/index.js'],
+  // features/ in three groups: definitions ← offline ← online; others see only features/index.ts
+  'src/features/index.ts': ['./definitions/index.js', './offline/index.js', './online/index.js'],
+  'src/features/definitions/index.ts': ['../../core/errors.js', '../../data/index.js'],
+  'src/features/offline/index.ts': ['../definitions/index.js'],
+  'src/features/online/index.ts': ['../offline/index.js', '../definitions/index.js'],
   'src/registry/index.ts': ['../tracking/index.js', '../data/index.js'],
   'src/training/index.ts': ['../registry/index.js'],
   // platform alone may load one backend module directly (lazily, for optional drivers)
   'src/platform/index.ts': ['../backends/blob/fs-store.js', '../registry/index.js'],
-  'src/api/index.ts': ['../platform/index.js'],
+  'src/api/index.ts': ['../platform/index.js', '../features/index.js'],
   'src/cli/main.ts': ['../api/index.js', '../platform/index.js'],
   'src/testing/index.ts': ['../backends/blob/index.js', 'vitest'],
   'src/index.ts': ['./platform/index.js', './data/index.js'],
@@ -100,6 +105,9 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
       'src/features/uses-vitest.ts': ['vitest'],
       'src/widgets/new-folder.ts': ['../core/errors.js'],
       'src/db/missing.ts': ['./nowhere.js'],
+      'src/features/definitions/reads-offline.ts': ['../offline/index.js'],
+      'src/features/offline/serves-online.ts': ['../online/index.js'],
+      'src/api/feature-group.ts': ['../features/online/index.js'],
     })
     const { code, violations } = await cruise(dir)
     expect(violations.sort()).toEqual(
@@ -116,6 +124,9 @@ describe('dependency rules (.dependency-cruiser.cjs)', () => {
         'test-peers-only-in-testing: src/features/uses-vitest.ts → vitest',
         'layer-unplaced-folder: src/widgets/new-folder.ts → src/core/errors.ts',
         'not-to-unresolvable: src/db/missing.ts → ./nowhere.js',
+        'features-definitions-first: src/features/definitions/reads-offline.ts → src/features/offline/index.ts',
+        'features-offline-before-online: src/features/offline/serves-online.ts → src/features/online/index.ts',
+        'features-through-index: src/api/feature-group.ts → src/features/online/index.ts',
       ].sort(),
     )
     expect(code).not.toBe(0)

@@ -2,18 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openTestFeatureStore } from '../../../test/support/feature-store.js'
+import { strataRejection } from '../../../test/support/strata-error.js'
 import { SqliteOnlineStore } from '../../backends/online/index.js'
 import { DuckDbTableEngine } from '../../backends/table/index.js'
-import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../../db/index.js'
-import {
-  entity,
-  FeatureStore,
-  featureService,
-  featuresMigrations,
-  featureView,
-  fileSource,
-  onDemandFeature,
-} from '../../features/index.js'
+import { type MetadataDatabase, openMetadataDatabase } from '../../db/index.js'
+import { entity, featureService, featureView, fileSource, onDemandFeature } from '../../features/index.js'
 import { createFeastOnlineHandler, createFeastOnlineJsonHandler } from './feast-online-handler.js'
 
 const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
@@ -31,15 +25,6 @@ const adjusted = onDemandFeature({
   fn: ({ conv_rate, val_to_add }) => (conv_rate ?? 0) + (val_to_add ?? 0),
 })
 const service = featureService({ name: 'driver_activity', features: [stats.select('conv_rate'), adjusted] })
-
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p
-  } catch (err) {
-    return err as { code?: string; message: string }
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('POST /features/online handler (Feast get-online-features shape, sqlite online store)', () => {
   let engine: DuckDbTableEngine
@@ -64,14 +49,11 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
       location: join(dir, 'meta.db'),
       url: 'sqlite:t',
     })
-    await runMigrations(metadata, featuresMigrations)
     online = new SqliteOnlineStore({ path: join(dir, 'online.db') })
-    const store = new FeatureStore({
-      metadata,
+    const { store } = await openTestFeatureStore(metadata, {
       engine,
       online,
       definitions: [stats, adjusted, service],
-      workDir: join(dir, 'work'),
       root: dir,
     })
     await store.apply()
@@ -141,22 +123,22 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
   it('answers JSON text with the same response on the fast path, and rejects malformed JSON', async () => {
     const body = { features: ['driver_hourly_stats:conv_rate'], entities: { driver_id: [1001] } }
     expect(JSON.parse(await handleText(JSON.stringify(body)))).toEqual(await handle(body))
-    const err = await rejection(handleText('{"features": ['))
+    const err = await strataRejection(handleText('{"features": ['))
     expect(err.code).toBe('INVALID_ARGUMENT')
     expect(err.message).toMatch(/not valid JSON/)
   })
 
   it('rejects malformed bodies and unknown features with INVALID_ARGUMENT or NOT_FOUND', async () => {
-    expect((await rejection(handle({ entities: { driver_id: [1] } }))).code).toBe('INVALID_ARGUMENT')
-    expect((await rejection(handle({ features: ['x:y'], entities: { driver_id: 5 } }))).message).toMatch(
-      /entities/,
-    )
-    const unknown = await rejection(
+    expect((await strataRejection(handle({ entities: { driver_id: [1] } }))).code).toBe('INVALID_ARGUMENT')
+    expect(
+      (await strataRejection(handle({ features: ['x:y'], entities: { driver_id: 5 } }))).message,
+    ).toMatch(/entities/)
+    const unknown = await strataRejection(
       handle({ features: ['driver_hourly_stats:nope'], entities: { driver_id: [1] } }),
     )
     expect(unknown.code).toBe('NOT_FOUND')
     expect(unknown.message).toMatch(/no feature "nope"; it has conv_rate, acc_rate, last_seen/)
-    const ragged = await rejection(
+    const ragged = await strataRejection(
       handle({ feature_service: 'driver_activity', entities: { driver_id: [1, 2], val_to_add: [1] } }),
     )
     expect(ragged.message).toMatch(/different lengths/)

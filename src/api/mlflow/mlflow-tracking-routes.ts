@@ -85,13 +85,14 @@ export function addTrackingRoutes(router: Router, tracking: RequestService<Track
   // Runs.
   rpc('POST', '/runs/create', async (m, t) => {
     const runName = m.optStr('run_name')
+    // Without a user (absent or empty) the run is the request principal's (RunStore.create).
     const userId = m.optStr('user_id')
     const startTime = m.optInt('start_time')
     const run = await t.runs.create({
       experimentId: m.optStr('experiment_id') || DEFAULT_EXPERIMENT_ID,
       tags: m.keyValues('tags'),
       ...(runName ? { runName } : {}),
-      ...(userId === undefined ? {} : { userId }),
+      ...(userId ? { userId } : {}),
       ...(startTime === undefined ? {} : { startTime }),
     })
     return { run: runJson(run) }

@@ -50,7 +50,7 @@ export async function publishCommit(ctx: RepoContext, input: PublishInput): Prom
       input.branch,
       input.expectedHead,
       commit.id,
-      Date.now(),
+      ctx.clock.now(),
     )
     if (!ok) return false
     if (input.lease !== undefined && !(await input.lease.consume(trx))) {

@@ -88,7 +88,7 @@ export class DataRepository {
       blobs: context.blobs,
       objects,
       trees: new TreeStore(objects),
-      leases: new LeaseTable(db.db, config.leases),
+      leases: new LeaseTable(db.db, context.clock, config.leases),
       lineage: context.lineage,
       principal: context.principal,
       clock: context.clock,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Kysely } from 'kysely'
+import type { Clock } from '../../core/clock.js'
 import { StrataError } from '../../core/errors.js'
 import type { DataTables } from './data-migrations.js'
 import type { DataTrx } from './repo-db.js'
@@ -48,6 +49,10 @@ export interface Lease {
  * one not renewed for `ttlMs` belongs to a dead process and is ignored and cleared by gc, and a
  * commit whose lease was cleared that way fails at its ref move (its lease is deleted in the
  * same transaction, which must find it) instead of publishing objects gc may have removed.
+ *
+ * Lease times (start, expiry, staleness) are read from the service context's clock, so every
+ * process sharing a metadata database must use the same kind of clock (the wall clock in a
+ * project); how long to wait for the other kind is measured on the process's monotonic clock.
  */
 export class LeaseTable {
   readonly ttlMs: number
@@ -57,6 +62,7 @@ export class LeaseTable {
 
   constructor(
     private readonly db: Kysely<DataTables>,
+    private readonly clock: Clock,
     config: LeaseTableConfig = {},
   ) {
     this.ttlMs = config.ttlMs ?? 60_000
@@ -77,7 +83,7 @@ export class LeaseTable {
 
   /** Deletes leases whose holders stopped renewing; resolves how many. */
   async clearStale(kind?: 'commit' | 'gc'): Promise<number> {
-    let q = this.db.deleteFrom('data_leases').where('expires_at', '<=', Date.now())
+    let q = this.db.deleteFrom('data_leases').where('expires_at', '<=', this.clock.now())
     if (kind !== undefined) q = q.where('kind', '=', kind)
     const r = await q.executeTakeFirst()
     return Number(r.numDeletedRows)
@@ -88,18 +94,18 @@ export class LeaseTable {
     const rows = await this.db
       .selectFrom('data_leases')
       .select('id')
-      .where('expires_at', '<=', Date.now())
+      .where('expires_at', '<=', this.clock.now())
       .execute()
     return rows.length
   }
 
   private async acquire(kind: 'commit' | 'gc', other: 'commit' | 'gc'): Promise<Lease> {
-    const deadline = Date.now() + this.waitMs
+    const deadline = performance.now() + this.waitMs
     const holder = `${hostname()}:${process.pid}`
     for (;;) {
       if (kind === 'gc') await this.clearStale()
       const id = randomUUID()
-      const now = Date.now()
+      const now = this.clock.now()
       await this.db
         .insertInto('data_leases')
         .values({ id, kind, holder, started_at: now, expires_at: now + this.ttlMs })
@@ -108,11 +114,11 @@ export class LeaseTable {
         .selectFrom('data_leases')
         .select(['holder', 'started_at'])
         .where('kind', '=', other)
-        .where('expires_at', '>', Date.now())
+        .where('expires_at', '>', this.clock.now())
         .execute()
       if (blockers.length === 0) return this.hold(id, kind)
       await this.db.deleteFrom('data_leases').where('id', '=', id).execute()
-      if (Date.now() >= deadline) {
+      if (performance.now() >= deadline) {
         throw new StrataError(
           'UNAVAILABLE',
           kind === 'commit'
@@ -133,7 +139,7 @@ export class LeaseTable {
       if (released || lost) return !lost && !released
       const r = await this.db
         .updateTable('data_leases')
-        .set({ expires_at: Date.now() + this.ttlMs })
+        .set({ expires_at: this.clock.now() + this.ttlMs })
         .where('id', '=', id)
         .executeTakeFirst()
       if (Number(r.numUpdatedRows) !== 1) lost = true

@@ -46,7 +46,7 @@ export async function mergeInto(
       }
       if (head === null || (await loader.isAncestor(head, src.id))) {
         const moved = await writeTransaction(ctx.db.db, (trx) =>
-          ctx.db.moveBranch(trx, dataset.name, into, head, src.id, Date.now()),
+          ctx.db.moveBranch(trx, dataset.name, into, head, src.id, ctx.clock.now()),
         )
         if (moved) return { kind: 'fast-forward', commit: src }
         continue

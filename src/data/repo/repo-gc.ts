@@ -32,6 +32,7 @@ export async function gcRepository(ctx: RepoContext, opts: GcOptions = {}): Prom
     for (const c of await ctx.db.allCommitRoots()) await markTree(ctx, c.tree, reachable, visitedTrees)
   }
   await mark()
+  // Compared with the blob store's modification times, which are wall-clock: not the context clock.
   const startedAt = Date.now()
   const candidates: { key: string; size: number; young: boolean }[] = []
   let scanned = 0

@@ -74,6 +74,7 @@ export async function stageChanges(
       let stored: StoredObject
       const input = item.input
       if (input.type === 'file' && cache !== undefined && input.spooled !== true) {
+        // Compared with the file's mtime (racy-stat check): the wall clock, not the context clock.
         const readAt = Date.now()
         // Synchronous: a page-cached stat takes microseconds, an async one a thread-pool round trip.
         const st = statSync(input.local)

@@ -1,3 +1,5 @@
+import { isStrataError } from '../../core/errors.js'
+
 /**
  * The part of the versioned-data `DataRepository` the feature store uses (structurally, so
  * the feature store depends on the contract rather than on the class).
@@ -31,11 +33,11 @@ export async function ensureDataset(
     await repo.getDataset(name)
     return
   } catch (err) {
-    if ((err as { code?: string }).code !== 'NOT_FOUND') throw err
+    if (!isStrataError(err, 'NOT_FOUND')) throw err
   }
   try {
     await repo.createDataset(name, { description })
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ALREADY_EXISTS') throw err
+    if (!isStrataError(err, 'ALREADY_EXISTS')) throw err
   }
 }

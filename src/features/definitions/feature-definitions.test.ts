@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
+import { strataThrow } from '../../../test/support/strata-error.js'
 import { entity } from './entity.js'
 import { FeatureCatalog } from './feature-catalog.js'
 import { featureService, type ValuesOf } from './feature-service.js'
@@ -12,36 +13,27 @@ import { withSource } from './sql.js'
 const airport = entity({ name: 'airport', joinKeys: ['origin'] })
 const source = fileSource({ path: 'x.parquet', timestamp: 'ts' })
 
-function error(fn: () => unknown): { code?: string; message: string } {
-  try {
-    fn()
-  } catch (err) {
-    return err as { code?: string; message: string }
-  }
-  throw new Error('expected an error')
-}
-
 describe('feature definitions', () => {
   it('validates names, types, keys and durations with messages that say what is valid', () => {
-    expect(error(() => entity({ name: 'bad name', joinKeys: ['k'] })).message).toMatch(
+    expect(strataThrow(() => entity({ name: 'bad name', joinKeys: ['k'] })).message).toMatch(
       /letters, digits and "_"/,
     )
-    expect(error(() => entity({ name: 'e', joinKeys: [] })).message).toMatch(/no join keys/)
+    expect(strataThrow(() => entity({ name: 'e', joinKeys: [] })).message).toMatch(/no join keys/)
     expect(
-      error(() =>
+      strataThrow(() =>
         featureView({ name: 'v', entities: [airport], source, features: { x: 'double' as 'float' } }),
       ).message,
     ).toMatch(/type "double"; use int, float, string, bool or timestamp/)
     expect(
-      error(() => featureView({ name: 'v', entities: [airport], source, features: { origin: 'int' } }))
+      strataThrow(() => featureView({ name: 'v', entities: [airport], source, features: { origin: 'int' } }))
         .message,
     ).toMatch(/name of a join key/)
     expect(
-      error(() => featureView({ name: 'v', entities: [airport], source, features: {} })).message,
+      strataThrow(() => featureView({ name: 'v', entities: [airport], source, features: {} })).message,
     ).toMatch(/declares no features/)
     expect(parseDuration('ttl', '7d')).toBe(604_800_000)
     expect(parseDuration('ttl', 90_000)).toBe(90_000)
-    expect(error(() => parseDuration('ttl', '7 days' as '7d')).message).toMatch(/"15m", "24h" or "7d"/)
+    expect(strataThrow(() => parseDuration('ttl', '7 days' as '7d')).message).toMatch(/"15m", "24h" or "7d"/)
     expect(datasetSource('flights@v2:raw/flights.parquet', { timestamp: 'date' })).toMatchObject({
       dataset: 'flights',
       ref: 'v2',
@@ -76,15 +68,17 @@ describe('feature definitions', () => {
     const a = featureView({ name: 'a', entities: [airport], source, features: { x: 'int', y: 'int' } })
     const b = featureView({ name: 'b', entities: [airport], source, features: { x: 'int' } })
     const catalog = FeatureCatalog.from({ a, b })
-    expect(error(() => planRetrieval(catalog.itemsOf({ features: ['a:x', 'b:x'] }))).message).toMatch(
+    expect(strataThrow(() => planRetrieval(catalog.itemsOf({ features: ['a:x', 'b:x'] }))).message).toMatch(
       /"b:x" and "a:x" would both be returned as "x"; request fullFeatureNames/,
     )
     const plan = planRetrieval(catalog.itemsOf({ features: ['b:x', 'a:*'] }), { fullFeatureNames: true })
     expect(plan.outputs.map((o) => o.name)).toEqual(['b__x', 'a__x', 'a__y'])
-    expect(error(() => catalog.parseRef('a:nope')).message).toMatch(/has no feature "nope"; it has x, y/)
-    expect(error(() => catalog.view('c')).code).toBe('NOT_FOUND')
+    expect(strataThrow(() => catalog.parseRef('a:nope')).message).toMatch(
+      /has no feature "nope"; it has x, y/,
+    )
+    expect(strataThrow(() => catalog.view('c')).code).toBe('NOT_FOUND')
     const other = featureView({ name: 'a', entities: [airport], source, features: { z: 'int' } })
-    expect(error(() => FeatureCatalog.from([a, other])).message).toMatch(
+    expect(strataThrow(() => FeatureCatalog.from([a, other])).message).toMatch(
       /two different feature view definitions are named "a"/,
     )
   })

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import { strataRejection } from '../../../test/support/strata-error.js'
 import { runMigrations } from '../../db/index.js'
 import { describeMetadata } from '../../testing/metadata-fixture.js'
 import { entity } from './entity.js'
@@ -14,15 +15,6 @@ const airport = entity({ name: 'airport', joinKeys: ['origin'] })
 const source = fileSource({ path: 'flights.parquet', timestamp: 'date' })
 const delays = (features: Record<string, 'int' | 'float'>, sql = 'select * from source') =>
   featureView({ name: 'delays', entities: [airport], source, ttl: '1d', sql, features })
-
-async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
-  try {
-    await p
-  } catch (err) {
-    return err as { code?: string; message: string }
-  }
-  throw new Error('expected a rejection')
-}
 
 describeMetadata('FeatureRegistry plan/apply', (openFresh) => {
   async function open() {
@@ -67,7 +59,7 @@ describeMetadata('FeatureRegistry plan/apply', (openFresh) => {
       'feature late: float → int (breaking)',
       'removes feature n (breaking)',
     ])
-    const refused = await rejection(registry.apply(FeatureCatalog.from([v3])))
+    const refused = await strataRejection(registry.apply(FeatureCatalog.from([v3])))
     expect(refused.code).toBe('FAILED_PRECONDITION')
     expect(refused.message).toMatch(/feature-view delays/)
     expect((await registry.versions('feature-view', 'delays')).length).toBe(1)
@@ -76,10 +68,10 @@ describeMetadata('FeatureRegistry plan/apply', (openFresh) => {
     expect(forced.registered.map((r) => `${r.name}@${r.version}`)).toEqual(['delays@2'])
     expect(forced.removed).toEqual([{ kind: 'feature-service', name: 'model', version: 1 }])
     expect((await registry.resolve(v3)).version).toBe(2)
-    const stale = await rejection(registry.resolve(v1))
+    const stale = await strataRejection(registry.resolve(v1))
     expect(stale.code).toBe('FAILED_PRECONDITION')
     expect(stale.message).toMatch(/differs from registered v2/)
-    const gone = await rejection(registry.resolve(service))
+    const gone = await strataRejection(registry.resolve(service))
     expect(gone.message).toMatch(/was removed/)
 
     // Registered specs are kept as they were.

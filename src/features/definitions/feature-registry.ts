@@ -80,7 +80,7 @@ export class FeatureRegistry {
       const names = plan.changes.filter((c) => c.breaking).map((c) => `${c.kind} ${c.name}`)
       throw new StrataError(
         'FAILED_PRECONDITION',
-        `the plan has breaking changes (${names.join(', ')}); review "strata plan" and apply with --allow-breaking`,
+        `the plan has breaking changes (${names.join(', ')}); review "strata features plan" and apply with --allow-breaking`,
         { details: { breaking: names } },
       )
     }
@@ -149,7 +149,7 @@ export class FeatureRegistry {
           : `differs from registered v${latest.version}`
     throw new StrataError(
       'FAILED_PRECONDITION',
-      `${def.kind} "${def.name}" ${why}; run "strata plan" and "strata apply" first`,
+      `${def.kind} "${def.name}" ${why}; run "strata features plan" and "strata apply" first`,
       { details: { kind: def.kind, name: def.name } },
     )
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../core/errors.js'
+import type { Tracing } from '../../core/tracing.js'
 import type { ColumnInfo, TableEngine } from '../../ports/index.js'
 import type { FeatureType, RetrievalPlan } from '../definitions/index.js'
 import {
@@ -14,7 +15,6 @@ import {
   timestampExpr,
   toStoredValue,
 } from '../definitions/index.js'
-import { timed } from './debug-timer.js'
 import type { PreparedEntityRows } from './entity-rows.js'
 import { JsonlTableWriter } from './jsonl-table.js'
 import {
@@ -61,6 +61,8 @@ export interface OfflineRetrievalOptions {
   /** Parquet file the result is written to. */
   outPath: string
   tempDir: string
+  /** Times the join and the on-demand features (area `features`). */
+  tracing: Tracing
 }
 
 /** What a retrieval wrote. */
@@ -171,7 +173,7 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
     { name: ROW_COLUMN, type: 'int' as const },
   ])
   try {
-    await timed('join views', () =>
+    await options.tracing.timed('features', 'join views', () =>
       engine.writeParquet(buildPointInTimeSql(entitySide, sides, { includeRowColumn: true }), joined),
     )
     const inputs: { column: string; name: string; type: FeatureType }[] = []
@@ -197,7 +199,7 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
     // One reused object: each compiled function copies its own inputs out of it.
     const values: Record<string, unknown> = {}
     const line: unknown[] = new Array(runners.length + 1)
-    await timed('on-demand features', async () => {
+    await options.tracing.timed('features', 'on-demand features', async () => {
       for await (const batch of engine.streamColumns(inputSql)) {
         const rowIds = batch.values[0] ?? []
         const columns = batch.values.slice(1)
@@ -224,7 +226,9 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
     const r = ident(ROW_COLUMN)
     const guard = `CASE WHEN j.${r} IS DISTINCT FROM o.${r} THEN error('on-demand rows misaligned') ELSE true END`
     const sql = `SELECT ${keep.join(', ')} FROM ${parquet(joined)} j POSITIONAL JOIN ${computed.relation()} o WHERE ${guard}`
-    const { rows } = await timed('attach on-demand features', () => engine.writeParquet(sql, options.outPath))
+    const { rows } = await options.tracing.timed('features', 'attach on-demand features', () =>
+      engine.writeParquet(sql, options.outPath),
+    )
     return {
       path: options.outPath,
       rows,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
+import type { Tracing } from '../../core/tracing.js'
 import type { Row, TableEngine } from '../../ports/index.js'
 import {
   type FeatureRegistry,
@@ -12,7 +13,6 @@ import {
   type SourceQuery,
   sourceAdapterOf,
 } from '../definitions/index.js'
-import { timed } from './debug-timer.js'
 import { JsonlTableWriter } from './jsonl-table.js'
 import type { ViewTable } from './offline-retrieval.js'
 import { pushedDownJoin } from './pushed-down-join.js'
@@ -25,6 +25,8 @@ export interface OfflineViewDeps {
   registry: FeatureRegistry
   viewData: ViewDataStore
   sources: SourceContext
+  /** Times reading a view's data (area `features`). */
+  tracing: Tracing
 }
 
 /** The event-time range of a materialization: `(after, upTo]` or `[from, upTo]`. */
@@ -75,7 +77,7 @@ function computedView(view: FeatureView, deps: OfflineViewDeps): OfflineView {
     view,
     compute,
     async joinTable() {
-      const computed = await timed(`view data ${view.name}`, compute)
+      const computed = await deps.tracing.timed('features', `view data ${view.name}`, compute)
       return {
         table: { relation: parquet(computed.path), timestampType: 'TIMESTAMP' },
         input: {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DuckDbTableEngine } from '../../backends/table/index.js'
+import { silentTracing } from '../../core/tracing.js'
 import type { Row } from '../../ports/index.js'
 import type { FeatureView } from '../definitions/index.js'
 import {
@@ -169,6 +170,7 @@ describe('point-in-time join (DuckDB) against a naive reference', () => {
       tables,
       outPath: join(dir, `out-${n++}.parquet`),
       tempDir: dir,
+      tracing: silentTracing,
     })
     expect(result.rows).toBe(entityRows.length)
     return readAllParquetRows(engine, result.path)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import { StrataError } from '../../core/errors.js'
+import type { Tracing } from '../../core/tracing.js'
 import type { TableEngine } from '../../ports/index.js'
 import {
   type FeatureCatalog,
@@ -13,7 +14,6 @@ import {
   type RetrievalPlan,
   type ServiceItem,
 } from '../definitions/index.js'
-import { timed } from './debug-timer.js'
 import { type EntityRowsSource, prepareEntityRows } from './entity-rows.js'
 import { runOfflineRetrieval, type ViewTable } from './offline-retrieval.js'
 import type { OfflineView } from './offline-view.js'
@@ -47,8 +47,10 @@ export interface TrainingSetDeps {
   registry: FeatureRegistry
   /** Reads a view offline, whatever its source. */
   offlineView: (view: FeatureView) => OfflineView
-  repository: FeatureDataRepository | undefined
+  repository: FeatureDataRepository
   workDir: string
+  /** Times preparing entity rows and the join (area `features`). */
+  tracing: Tracing
   context: Omit<TrainingSetContext, 'entityCommit' | 'spec'>
 }
 
@@ -97,20 +99,19 @@ export async function buildTrainingSet(
   } else if (typeof options.entityRows === 'string' || isDatasetRows(options.entityRows)) {
     const ref = parseDatasetRows(options.entityRows)
     const repo = deps.repository
-    if (repo === undefined)
-      throw new StrataError('FAILED_PRECONDITION', 'entity rows from a dataset need a data repository')
     const commit = await repo.resolve(ref.dataset, ref.ref)
     entityCommit = commit.id
     rows = { path: await repo.localFile(ref.dataset, commit.id, ref.path) }
   } else rows = options.entityRows
 
   const keyTypes = Object.assign({}, ...plan.views.map((v) => v.view.keyTypes))
-  const entity = await timed('entity rows', () =>
+  const { tracing } = deps
+  const entity = await tracing.timed('features', 'entity rows', () =>
     prepareEntityRows(deps.engine, rows, { timestampColumn, tempDir, keyTypes }),
   )
   const outPath = join(deps.workDir, 'training-sets', `${randomUUID()}.parquet`)
-  const result = await timed('point-in-time join', () =>
-    runOfflineRetrieval({ engine: deps.engine, plan, entity, tables, outPath, tempDir }),
+  const result = await tracing.timed('features', 'point-in-time join', () =>
+    runOfflineRetrieval({ engine: deps.engine, plan, entity, tables, outPath, tempDir, tracing }),
   )
   const spec = {
     features: plan.outputs.map((o) => ('view' in o.from ? `${o.from.view}:${o.from.feature}` : o.name)),

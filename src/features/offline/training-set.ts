@@ -1,6 +1,7 @@
 import { copyFile, mkdir, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Kysely } from 'kysely'
+import type { Clock } from '../../core/clock.js'
 import { StrataError } from '../../core/errors.js'
 import type { LineageGraphStore } from '../../data/lineage/index.js'
 import { translateDbError } from '../../db/index.js'
@@ -14,7 +15,7 @@ import { viewVersionNode } from './view-lineage.js'
 export interface TrainingSetInput {
   view: string
   version: number
-  /** Dataset commit of the computed view data (null for Postgres views or without a repository). */
+  /** Dataset commit of the computed view data (null for views queried in their source, such as Postgres). */
   dataCommit: string | null
   /** Source dataset commit (null for file and Postgres sources). */
   sourceCommit: string | null
@@ -36,8 +37,10 @@ export interface SavedTrainingSet {
 export interface TrainingSetContext {
   engine: TableEngine
   db: Kysely<FeatureTables>
-  repository: FeatureDataRepository | undefined
-  lineage: LineageGraphStore | undefined
+  repository: FeatureDataRepository
+  lineage: LineageGraphStore
+  /** Stamps `created_at`. */
+  clock: Clock
   dataset: string
   /** Entity rows read from a dataset: its commit, for lineage. */
   entityCommit: string | null
@@ -101,13 +104,7 @@ export class TrainingSet<V = Record<string, unknown>> {
         `training set name ${JSON.stringify(name)} is invalid; use letters, digits, ".", "_" and "-", starting with a letter or digit, e.g. "delay-q1"`,
       )
     }
-    const { repository, db, lineage, dataset } = this.context
-    if (repository === undefined) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        'saving a training set needs a data repository; none is configured',
-      )
-    }
+    const { repository, db, lineage, dataset, clock } = this.context
     await ensureDataset(repository, dataset, 'Training sets built by the feature store')
     const last = await db
       .selectFrom('features_training_sets')
@@ -137,7 +134,7 @@ export class TrainingSet<V = Record<string, unknown>> {
             inputs: this.inputs,
             description: options.description ?? null,
           }),
-          created_at: Date.now(),
+          created_at: clock.now(),
         })
         .execute()
     } catch (err) {
@@ -147,16 +144,14 @@ export class TrainingSet<V = Record<string, unknown>> {
         : e
     }
     const id = `${name}/${version}`
-    if (lineage !== undefined) {
-      const inputs = [
-        ...this.inputs.map((i) => viewVersionNode(i.view, i.version)),
-        ...this.inputs.flatMap((i) => (i.dataCommit === null ? [] : [`dataset-commit:${i.dataCommit}`])),
-        ...(this.context.entityCommit === null ? [] : [`dataset-commit:${this.context.entityCommit}`]),
-      ]
-      const node = { id: `training-set:${id}`, label: `${name} v${version}` }
-      await lineage.record({ inputs: [...new Set(inputs)], output: node, activity: 'join' })
-      await lineage.record({ inputs: [node], output: `dataset-commit:${commit.id}`, activity: 'store' })
-    }
+    const inputs = [
+      ...this.inputs.map((i) => viewVersionNode(i.view, i.version)),
+      ...this.inputs.flatMap((i) => (i.dataCommit === null ? [] : [`dataset-commit:${i.dataCommit}`])),
+      ...(this.context.entityCommit === null ? [] : [`dataset-commit:${this.context.entityCommit}`]),
+    ]
+    const node = { id: `training-set:${id}`, label: `${name} v${version}` }
+    await lineage.record({ inputs: [...new Set(inputs)], output: node, activity: 'join' })
+    await lineage.record({ inputs: [node], output: `dataset-commit:${commit.id}`, activity: 'store' })
     return { id, name, version, dataset, commitId: commit.id, path, rows: this.rowCount }
   }
 

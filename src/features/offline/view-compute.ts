@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StrataError } from '../../core/errors.js'
+import { isStrataError, StrataError } from '../../core/errors.js'
 import type { ColumnInfo, TableEngine } from '../../ports/index.js'
 import type { FeatureView } from '../definitions/index.js'
 import {
@@ -75,7 +75,7 @@ export async function computeFeatureView(options: ComputeFeatureViewOptions): Pr
       })
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
-      const code = (err as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INVALID_ARGUMENT'
+      const code = isStrataError(err, 'NOT_FOUND') ? 'NOT_FOUND' : 'INVALID_ARGUMENT'
       throw new StrataError(code, `feature view "${view.name}": ${message}`, { cause: err })
     }
     return await finish(options, `read_parquet(${literal(staging)})`)
@@ -161,7 +161,7 @@ export async function describeColumns(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
     throw new StrataError(
-      (err as { code?: string }).code === 'NOT_FOUND' ? 'NOT_FOUND' : 'INVALID_ARGUMENT',
+      isStrataError(err, 'NOT_FOUND') ? 'NOT_FOUND' : 'INVALID_ARGUMENT',
       `${what}: ${message}`,
       { cause: err },
     )

@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Kysely } from 'kysely'
+import type { Clock } from '../../core/clock.js'
 import { StrataError } from '../../core/errors.js'
+import type { Tracing } from '../../core/tracing.js'
 import type { LineageGraphStore } from '../../data/lineage/index.js'
 import type { MetadataDatabase } from '../../db/index.js'
 import {
   ensureDataset,
-  type FeatureDataRepository,
   type FeatureRegistry,
   type FeatureTables,
   type FeatureView,
@@ -16,7 +17,6 @@ import {
   sha256,
   sourceAdapterOf,
 } from '../definitions/index.js'
-import { timed } from './debug-timer.js'
 import { computeFeatureView } from './view-compute.js'
 import { viewVersionNode } from './view-lineage.js'
 
@@ -26,7 +26,11 @@ export interface ViewDataStoreConfig {
   sources: SourceContext
   metadata: MetadataDatabase
   registry: FeatureRegistry
-  lineage: LineageGraphStore | undefined
+  lineage: LineageGraphStore
+  /** Stamps `computed_at`. */
+  clock: Clock
+  /** Times resolving, computing and committing (area `features`). */
+  tracing: Tracing
   /** Local scratch and cache directory. */
   workDir: string
   /** Dataset holding computed feature views. */
@@ -40,7 +44,7 @@ export interface ViewData {
   dataHash: string
   /** Local Parquet file of the computed rows. */
   path: string
-  /** Dataset commit holding the data (null without a data repository). */
+  /** Dataset commit holding the data (null for data computed before views were always committed). */
   commitId: string | null
   /** Source dataset commit it was computed from (null for file sources). */
   sourceCommit: string | null
@@ -73,7 +77,7 @@ export class ViewDataStore {
       )
     }
     const version = await this.config.registry.resolve(view)
-    const source = await timed(`resolve source ${view.name}`, () =>
+    const source = await this.config.tracing.timed('features', `resolve source ${view.name}`, () =>
       reading.snapshot(view, this.config.sources),
     )
     const dataHash = version.dataHash ?? ''
@@ -118,7 +122,8 @@ export class ViewDataStore {
     }
     const short = `${dataHash.slice(0, 12)}-${sha256(source.key).slice(0, 12)}`
     const out = join(this.config.workDir, 'computed', view.name, `${short}.parquet`)
-    const computed = await timed(`compute ${view.name}`, () =>
+    const { tracing } = this.config
+    const computed = await tracing.timed('features', `compute ${view.name}`, () =>
       computeFeatureView({
         engine: this.config.sources.engine,
         view,
@@ -127,22 +132,18 @@ export class ViewDataStore {
         tempDir: join(this.config.workDir, 'tmp'),
       }),
     )
-    let commitId: string | null = null
-    let storedPath = out
-    if (this.config.sources.repository !== undefined) {
-      const repo = this.config.sources.repository
-      await ensureDataset(repo, this.config.dataset, 'Computed feature views (written by the feature store)')
-      storedPath = `${view.name}/${dataHash.slice(0, 12)}/data.parquet`
-      const commit = await timed(`commit ${view.name}`, () =>
-        repo.commit(this.config.dataset, {
-          message: `compute ${view.name} v${version.version}${source.origin === null ? '' : ` from ${source.origin}`}`,
-          changes: [{ path: storedPath, source: out }],
-          metadata: { view: view.name, version: String(version.version), dataHash, sourceKey: source.key },
-          allowEmpty: true,
-        }),
-      )
-      commitId = commit.id
-    }
+    const repo = this.config.sources.repository
+    await ensureDataset(repo, this.config.dataset, 'Computed feature views (written by the feature store)')
+    const storedPath = `${view.name}/${dataHash.slice(0, 12)}/data.parquet`
+    const commit = await tracing.timed('features', `commit ${view.name}`, () =>
+      repo.commit(this.config.dataset, {
+        message: `compute ${view.name} v${version.version}${source.origin === null ? '' : ` from ${source.origin}`}`,
+        changes: [{ path: storedPath, source: out }],
+        metadata: { view: view.name, version: String(version.version), dataHash, sourceKey: source.key },
+        allowEmpty: true,
+      }),
+    )
+    const commitId = commit.id
     await this.db
       .insertInto('features_computations')
       .values({
@@ -154,7 +155,7 @@ export class ViewDataStore {
         rows: computed.rows,
         min_time: computed.minTime,
         max_time: computed.maxTime,
-        computed_at: Date.now(),
+        computed_at: this.config.clock.now(),
       })
       .onConflict((oc) => oc.columns(['view', 'data_hash', 'source_key']).doNothing())
       .execute()
@@ -172,10 +173,11 @@ export class ViewDataStore {
     }
   }
 
+  /** Where a recorded computation's Parquet is locally; `undefined` when it must be computed again. */
   private async localPath(commitId: string | null, path: string): Promise<string | undefined> {
+    // Rows without a commit were kept only in a local cache, which may be gone.
     if (commitId === null) return (await stat(path).catch(() => undefined)) === undefined ? undefined : path
-    const repo = this.requireRepository('computed feature data is stored in the data repository')
-    return repo.localFile(this.config.dataset, commitId, path)
+    return this.config.sources.repository.localFile(this.config.dataset, commitId, path)
   }
 
   private async recordLineage(
@@ -185,7 +187,6 @@ export class ViewDataStore {
     computedCommit: string | null,
   ): Promise<void> {
     const lineage = this.config.lineage
-    if (lineage === undefined) return
     const node = {
       id: viewVersionNode(view.name, version.version),
       label: `${view.name} v${version.version}`,
@@ -200,12 +201,5 @@ export class ViewDataStore {
         activity: 'compute',
       })
     }
-  }
-
-  private requireRepository(why: string): FeatureDataRepository {
-    if (this.config.sources.repository === undefined) {
-      throw new StrataError('FAILED_PRECONDITION', `${why}, but the feature store has no data repository`)
-    }
-    return this.config.sources.repository
   }
 }

@@ -13,24 +13,22 @@ export function viewVersionNode(view: string, version: number): string {
 
 /**
  * Records newly registered feature-view versions in the lineage graph, each defined from the
- * commit its source resolves to now (for sources with commits, when the store has a data
- * repository), else as a node of its own. Returns a warning per source that does not exist
+ * commit its source resolves to now (for sources with commits), else as a node of its own. Returns a warning per source that does not exist
  * yet: its lineage is recorded when the view is first computed.
  */
 export async function recordDefinedViewVersions(
   registered: readonly RegisteredDefinition[],
   catalog: FeatureCatalog,
-  repository: FeatureDataRepository | undefined,
-  lineage: LineageGraphStore | undefined,
+  repository: FeatureDataRepository,
+  lineage: LineageGraphStore,
 ): Promise<string[]> {
   const warnings: string[] = []
-  if (lineage === undefined) return warnings
   for (const def of registered) {
     if (def.kind !== 'feature-view') continue
     const view = catalog.view(def.name)
     const node = { id: viewVersionNode(view.name, def.version), label: `${view.name} v${def.version}` }
     const adapter = sourceAdapterOf(view.source)
-    if (adapter.definedFrom === undefined || repository === undefined) {
+    if (adapter.definedFrom === undefined) {
       await lineage.upsertNode(node)
       continue
     }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { Clock } from '../../core/clock.js'
 import { StrataError } from '../../core/errors.js'
 import type { OnlineStore } from '../../ports/index.js'
 import type { FeatureCatalog, FeatureRegistry, FeatureTables, FeatureView } from '../definitions/index.js'
@@ -21,6 +22,8 @@ export interface MaterializeDeps {
   prefix: string
   /** Reads a view offline, whatever its source. */
   offlineView: (view: FeatureView) => OfflineView
+  /** The default end of the range, and the time watermarks are stamped with. */
+  clock: Clock
 }
 
 /**
@@ -34,7 +37,7 @@ export async function materializeViews(
   options: MaterializeOptions,
 ): Promise<MaterializeReport[]> {
   const names = options.views ?? [...deps.catalog.views.values()].filter((v) => v.online).map((v) => v.name)
-  const end = options.end === undefined ? Date.now() : toMs(options.end, 'end')
+  const end = options.end === undefined ? deps.clock.now() : toMs(options.end, 'end')
   const start = options.start === undefined ? null : toMs(options.start, 'start')
   if (start !== null && start > end) {
     throw new StrataError('INVALID_ARGUMENT', `materialize start ${iso(start)} is after end ${iso(end)}`)
@@ -53,7 +56,13 @@ export async function materializeViews(
     // A run that covers everything since the watermark moves it; a window further ahead does not.
     const covers = options.incremental || from === null || (watermark !== null && from <= watermark)
     const next = covers
-      ? await advanceWatermark(deps.db, view.name, dataHash, end, result.entities)
+      ? await advanceWatermark(deps.db, {
+          view: view.name,
+          dataHash,
+          end,
+          rows: result.entities,
+          now: deps.clock.now(),
+        })
       : watermark
     reports.push({
       view: view.name,

@@ -110,17 +110,14 @@ export async function writeLatestRows(
   return { entities: writes.length, written, skipped }
 }
 
-/** Moves a view's watermark forward to `end` (never backwards). */
+/** Moves a view's watermark forward to `end` (never backwards), stamped `now`. */
 export async function advanceWatermark(
   db: Kysely<FeatureTables>,
-  view: string,
-  dataHash: string,
-  end: number,
-  rows: number,
+  advance: { view: string; dataHash: string; end: number; rows: number; now: number },
 ): Promise<number> {
+  const { view, dataHash, end, rows, now } = advance
   const current = await readWatermark(db, view, dataHash)
   const next = current === null ? end : Math.max(current, end)
-  const now = Date.now()
   await db
     .insertInto('features_watermarks')
     .values({ view, data_hash: dataHash, watermark: next, rows, updated_at: now })

@@ -99,14 +99,14 @@ export function planOnline(
 /**
  * Reads the latest materialized values for each entity row: one `read` per namespace (so one
  * key per entity for all views sharing its join keys), run concurrently. A value older than
- * its view's ttl at `now` is `OUTSIDE_MAX_AGE`; on-demand features are computed from the
+ * its view's ttl at `options.now` (epoch ms) is `OUTSIDE_MAX_AGE`; on-demand features are computed from the
  * values read and the request fields with the same function used offline.
  */
 export async function readOnlineFeatures(
   online: OnlineStore,
   bound: OnlinePlan,
   entities: OnlineEntities,
-  options: { requestContext?: OnlineEntities; now?: number } = {},
+  options: { requestContext?: OnlineEntities; now: number },
 ): Promise<OnlineFeatures> {
   const rowsIn = toRows(entities, 'entities')
   const context =
@@ -118,7 +118,7 @@ export async function readOnlineFeatures(
       `request_context has ${context.length} rows but entities have ${n}`,
     )
   }
-  const now = options.now ?? Date.now()
+  const now = options.now
   const results = await Promise.all(
     bound.reads.map((read) =>
       online.read(

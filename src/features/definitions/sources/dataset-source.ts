@@ -86,12 +86,6 @@ export const datasetSourceAdapter: SourceAdapter<DatasetSource> = {
     mode: 'snapshot',
     async snapshot(view, { repository }) {
       const source = view.source
-      if (repository === undefined) {
-        throw new StrataError(
-          'FAILED_PRECONDITION',
-          `feature view "${view.name}" reads dataset "${source.dataset}", but the feature store has no data repository`,
-        )
-      }
       const commit = await repository.resolve(source.dataset, source.ref)
       const files = await repository.files(
         source.dataset,

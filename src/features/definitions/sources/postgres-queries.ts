@@ -1,4 +1,4 @@
-import { errorMessage, StrataError } from '../../../core/errors.js'
+import { errorMessage, isStrataError, StrataError } from '../../../core/errors.js'
 import type { Row } from '../../../ports/index.js'
 import type { FeatureType } from '../feature-types.js'
 import { ident, withSource } from '../sql.js'
@@ -84,7 +84,8 @@ async function withSession<T>(
   } catch (err) {
     await session.query('ROLLBACK').catch(() => {})
     session.release()
-    if ((err as { strata?: boolean }).strata === true) throw err
+    if (isStrataError(err)) throw err
+    // A pg driver error: its code is a socket errno or a Postgres SQLSTATE.
     const code = (err as { code?: string }).code
     throw new StrataError(
       code === 'ECONNREFUSED' || code === '57P01' ? 'UNAVAILABLE' : 'INVALID_ARGUMENT',

@@ -59,14 +59,7 @@ function poolFor(view: ViewOver<PostgresSource>, context: SourceContext): Postgr
       `feature view "${view.name}" reads Postgres table ${source.table}, but ${source.urlEnv} is not set; set it to a postgres:// URL`,
     )
   }
-  const open = context.postgres
-  if (open === undefined) {
-    throw new StrataError(
-      'FAILED_PRECONDITION',
-      `feature view "${view.name}" reads Postgres, but no Postgres connector is configured`,
-    )
-  }
-  return context.connections.get(`postgres:${url}`, () => open(url))
+  return context.connections.get(`postgres:${url}`, () => context.postgres(url))
 }
 
 /**

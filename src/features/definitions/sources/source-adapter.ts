@@ -26,14 +26,15 @@ export interface SourceConnections {
 export interface SourceContext {
   /** DuckDB: reads snapshot relations. */
   engine: TableEngine
-  /** Versioned datasets (dataset sources); `undefined` when the store has none. */
-  repository: FeatureDataRepository | undefined
+  /** Versioned datasets: dataset sources are read from it. */
+  repository: FeatureDataRepository
   /** Project root: relative file paths resolve against it. */
   root: string
   /** Environment for connection URLs given by variable name. */
   env: Readonly<Record<string, string | undefined>>
   /** Opens a Postgres pool for a URL (the store's `postgres` option). */
-  postgres: ((url: string) => PostgresSourcePool) | undefined
+  postgres: (url: string) => PostgresSourcePool
+  /** Where adapters keep what they open (a pool per URL). */
   connections: SourceConnections
 }
 
