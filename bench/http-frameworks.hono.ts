@@ -1,0 +1,84 @@
+/**
+ * The bench's routes on Hono 4 (served by `@hono/node-server`), built as the migration would:
+ * Hono's `bodyLimit` (counts streamed bytes, whatever the framing) and `@hono/zod-validator`
+ * on the JSON route, one `onError` for Strata's `{"error":…}` body and an MLflow sub-app with
+ * MLflow's error body; artifact uploads stream the request's web body.
+ */
+import { zValidator } from '@hono/zod-validator'
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { defaultErrorBody } from '../src/api/api-app.js'
+import { StrataError } from '../src/core/errors.js'
+import {
+  ARTIFACTS_PATH,
+  asStrataError,
+  type BenchHandlers,
+  mlflowErrorOf,
+  ONLINE_BODY_LIMIT,
+  ONLINE_PATH,
+  onlineBody,
+  RUNS_GET_PATH,
+  runsGetQuery,
+} from './http-frameworks.routes.js'
+
+/** Throws failed zod validation as `INVALID_ARGUMENT` (the error handlers render it). */
+const invalidInput = (result: {
+  success: boolean
+  error?: { issues: { path: PropertyKey[]; message: string }[] }
+}) => {
+  if (result.success) return
+  const issue = result.error?.issues[0]
+  throw new StrataError(
+    'INVALID_ARGUMENT',
+    `invalid request: "${issue?.path.join('.') || '(body)'}" ${issue?.message ?? 'is invalid'}`,
+  )
+}
+
+/** A Hono app serving the bench's routes over `handlers` (`bodyLimit: false` only to measure it). */
+export function createHonoBenchApp(handlers: BenchHandlers, options = { bodyLimit: true }): Hono {
+  const app = new Hono()
+  app.onError((err, c) => {
+    const { status, body } = defaultErrorBody(asStrataError(err))
+    return c.body(body, status as ContentfulStatusCode, { 'content-type': 'application/json' })
+  })
+  const tooLarge = () => {
+    throw new StrataError('INVALID_ARGUMENT', `request body exceeds the ${ONLINE_BODY_LIMIT}-byte limit`, {
+      details: { httpStatus: 413 },
+    })
+  }
+  if (options.bodyLimit) app.post(ONLINE_PATH, bodyLimit({ maxSize: ONLINE_BODY_LIMIT, onError: tooLarge }))
+  app.post(ONLINE_PATH, zValidator('json', onlineBody, invalidInput), async (c) =>
+    c.json(await handlers.online(c.req.valid('json'))),
+  )
+
+  const mlflow = new Hono()
+  mlflow.onError((err, c) => {
+    const { status, body } = mlflowErrorOf(err)
+    return c.json(body, status as ContentfulStatusCode)
+  })
+  mlflow.get(RUNS_GET_PATH, zValidator('query', runsGetQuery, invalidInput), async (c) =>
+    c.json(await handlers.getRun(c.req.valid('query'))),
+  )
+  mlflow.put(`${ARTIFACTS_PATH}/*`, async (c) => {
+    const body = c.req.raw.body ?? ReadableStream.from<Uint8Array>([])
+    return c.json(await handlers.putArtifact(artifactPath(c.req.path), body))
+  })
+  mlflow.get(`${ARTIFACTS_PATH}/*`, async (c) => {
+    const file = await handlers.getArtifact(artifactPath(c.req.path))
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream' }
+    if (file.size !== undefined) headers['content-length'] = String(file.size)
+    return c.body(ReadableStream.from(file.body), 200, headers)
+  })
+  app.route('/', mlflow)
+  return app
+}
+
+/** The artifact path after the route prefix, percent-decoded per segment (as today's router). */
+function artifactPath(path: string): string {
+  return path
+    .slice(ARTIFACTS_PATH.length + 1)
+    .split('/')
+    .map(decodeURIComponent)
+    .join('/')
+}

@@ -1,0 +1,58 @@
+/**
+ * One server of `http-frameworks.bench.ts`, in its own process: today's stack (`node`:
+ * `createServerApp` + `listen`, exactly what `strata server` runs), or the bench routes on
+ * `fastify` or `hono` (`hono-nolimit`: without its body-limit middleware), all over the same seeded services. Prints one JSON line
+ * `{ url, runId, downloadPath, uploadPath }` and serves until SIGTERM.
+ * Args: <node|fastify|hono|hono-nolimit> <setup as JSON (HttpBenchSetup)>
+ */
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { createServerApp, listen } from '../src/api/index.js'
+import { createFastifyBenchApp } from './http-frameworks.fastify.js'
+import { createHonoBenchApp } from './http-frameworks.hono.js'
+import { benchHandlers, type Framework, SERVERS } from './http-frameworks.routes.js'
+import { type HttpBenchSetup, openHttpBenchServices } from './http-frameworks.setup.js'
+
+const HOST = '127.0.0.1'
+
+async function start(framework: Framework, setup: HttpBenchSetup) {
+  const services = await openHttpBenchServices(setup)
+  let url: string
+  let stop: () => Promise<void>
+  if (framework === 'node') {
+    const running = await listen(createServerApp(services.strata, { version: 'bench' }), { host: HOST })
+    url = running.url
+    stop = running.close
+  } else if (framework === 'fastify') {
+    const app = await createFastifyBenchApp(benchHandlers(services))
+    url = await app.listen({ host: HOST, port: 0 })
+    stop = () => app.close()
+  } else {
+    const app = createHonoBenchApp(benchHandlers(services), { bodyLimit: framework === 'hono' })
+    const server = await new Promise<Server>((resolve) => {
+      const s = serve({ fetch: app.fetch, hostname: HOST, port: 0 }, () => resolve(s as Server))
+    })
+    server.keepAliveTimeout = 65_000
+    url = `http://${HOST}:${(server.address() as AddressInfo).port}`
+    stop = () =>
+      new Promise((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+  }
+  const { runId, downloadPath, uploadPath } = services
+  console.log(JSON.stringify({ url, runId, downloadPath, uploadPath }))
+  process.on('SIGTERM', () => {
+    void stop()
+      .then(() => services.close())
+      .finally(() => process.exit(0))
+  })
+}
+
+const [framework = '', setupJson = '{}'] = process.argv.slice(2)
+if (!(SERVERS as readonly string[]).includes(framework)) {
+  console.error(`unknown server "${framework}"; expected one of ${SERVERS.join(', ')}`)
+  process.exit(2)
+}
+await start(framework as Framework, JSON.parse(setupJson) as HttpBenchSetup)
