@@ -12,12 +12,10 @@
  *       [--connections 1,16] [--only node,fastify,hono[,hono-nolimit]] [--cases online-1,online-100,runs-get,upload,download]
  *       [--artifact-mib 8] [--dir /tmp/strata-http-bench]`
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
-import { generateDriverStats, onlineRequestBodies, openFeatureStoreForBench } from './feature-online.setup.js'
+import { onlineRequestBodies } from './feature-online.setup.js'
 import {
   ARTIFACTS_PATH,
   FRAMEWORKS,
@@ -26,7 +24,7 @@ import {
   RUNS_GET_PATH,
   SERVERS,
 } from './http-frameworks.routes.js'
-import type { HttpBenchSetup } from './http-frameworks.setup.js'
+import { ENTITIES, startBenchServers, type Target } from './http-frameworks.start.js'
 import { autocannonLoad, type LoadFigures, transferLoad } from './http-load.js'
 
 const arg = (name: string, fallback: string) => {
@@ -45,19 +43,6 @@ for (const name of only) {
 }
 const artifactBytes = Number(arg('artifact-mib', '8')) * 1024 * 1024
 const dir = resolve(arg('dir', '/tmp/strata-http-bench'))
-const here = resolve(import.meta.dirname ?? '.')
-const ENTITIES = 10_000
-const prefix = `h${process.pid}`
-
-/** A running bench server and its seeded paths. */
-interface Target {
-  framework: Framework
-  child: ChildProcess
-  url: string
-  runId: string
-  downloadPath: string
-  uploadPath: string
-}
 
 /** One benchmarked request shape. */
 interface Case {
@@ -157,53 +142,16 @@ const CASES = ALL_CASES.filter((c) =>
   list('cases', 'online-1,online-100,runs-get,upload,download').includes(c.name),
 )
 
-function startServer(framework: Framework, setup: HttpBenchSetup): Promise<Target> {
-  const jitiCli = join(here, '..', 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs')
-  const child = spawn(
-    process.execPath,
-    [jitiCli, join(here, 'http-frameworks.server.ts'), framework, JSON.stringify(setup)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  return new Promise((done, fail) => {
-    let buf = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      buf += d.toString()
-      const line = buf.split('\n').find((l) => l.startsWith('{'))
-      if (line) done({ framework, child, ...(JSON.parse(line) as Omit<Target, 'framework' | 'child'>) })
-    })
-    child.on('exit', (code) => fail(new Error(`${framework} server exited with ${code}`)))
-  })
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b)
   const m = Math.floor(s.length / 2)
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
 }
 
-await generateDriverStats(dir, ENTITIES)
-const onlineUrl = `sqlite:${join(dir, `online-${prefix}.db`)}`
-{
-  const bench = await openFeatureStoreForBench(dir, onlineUrl, prefix, join(dir, `meta-${prefix}.db`))
-  await bench.store.materialize()
-  await bench.online.close()
-  await bench.engine.close()
-  await bench.metadata.close()
-}
-
-const targets: Target[] = []
+const servers = await startBenchServers(dir, only, artifactBytes)
+const { targets } = servers
 const results = new Map<string, LoadFigures[]>()
 try {
-  for (const framework of only) {
-    const setup: HttpBenchSetup = {
-      dataDir: dir,
-      onlineUrl,
-      prefix,
-      projectDir: join(dir, `project-${prefix}-${framework}`),
-      artifactBytes,
-    }
-    targets.push(await startServer(framework, setup))
-  }
   // Same answers from every server before any timing.
   for (const c of CASES) {
     const [first, ...rest] = await Promise.all(targets.map((t) => c.check(t)))
@@ -236,11 +184,7 @@ try {
     }
   }
 } finally {
-  for (const t of targets) t.child.kill('SIGTERM')
-  rmSync(join(dir, `online-${prefix}.db`), { force: true })
-  rmSync(join(dir, `meta-${prefix}.db`), { force: true })
-  for (const framework of only)
-    rmSync(join(dir, `project-${prefix}-${framework}`), { recursive: true, force: true })
+  servers.stop()
 }
 
 console.log(

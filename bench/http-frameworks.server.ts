@@ -2,7 +2,7 @@
  * One server of `http-frameworks.bench.ts`, in its own process: today's stack (`node`:
  * `createServerApp` + `listen`, exactly what `strata server` runs), or the bench routes on
  * `fastify` or `hono` (`hono-nolimit`: without its body-limit middleware), all over the same seeded services. Prints one JSON line
- * `{ url, runId, downloadPath, uploadPath }` and serves until SIGTERM.
+ * `{ url, runId, downloadPath, uploadPath, timeouts }` and serves until SIGTERM.
  * Args: <node|fastify|hono|hono-nolimit> <setup as JSON (HttpBenchSetup)>
  */
 import type { Server } from 'node:http'
@@ -19,30 +19,40 @@ const HOST = '127.0.0.1'
 async function start(framework: Framework, setup: HttpBenchSetup) {
   const services = await openHttpBenchServices(setup)
   let url: string
+  let server: Server
   let stop: () => Promise<void>
   if (framework === 'node') {
     const running = await listen(createServerApp(services.strata, { version: 'bench' }), { host: HOST })
     url = running.url
+    server = running.server
     stop = running.close
   } else if (framework === 'fastify') {
     const app = await createFastifyBenchApp(benchHandlers(services))
     url = await app.listen({ host: HOST, port: 0 })
+    server = app.server
     stop = () => app.close()
   } else {
     const app = createHonoBenchApp(benchHandlers(services), { bodyLimit: framework === 'hono' })
-    const server = await new Promise<Server>((resolve) => {
+    const hono = await new Promise<Server>((resolve) => {
       const s = serve({ fetch: app.fetch, hostname: HOST, port: 0 }, () => resolve(s as Server))
     })
-    server.keepAliveTimeout = 65_000
-    url = `http://${HOST}:${(server.address() as AddressInfo).port}`
+    hono.keepAliveTimeout = 65_000
+    server = hono
+    url = `http://${HOST}:${(hono.address() as AddressInfo).port}`
     stop = () =>
       new Promise((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
+        hono.close(() => resolve())
+        hono.closeAllConnections()
       })
   }
   const { runId, downloadPath, uploadPath } = services
-  console.log(JSON.stringify({ url, runId, downloadPath, uploadPath }))
+  const timeouts = {
+    request: server.requestTimeout,
+    headers: server.headersTimeout,
+    keepAlive: server.keepAliveTimeout,
+    idle: server.timeout,
+  }
+  console.log(JSON.stringify({ url, runId, downloadPath, uploadPath, timeouts }))
   process.on('SIGTERM', () => {
     void stop()
       .then(() => services.close())
