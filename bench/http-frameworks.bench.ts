@@ -184,7 +184,7 @@ try {
     }
   }
 } finally {
-  servers.stop()
+  await servers.stop()
 }
 
 console.log(

@@ -1,10 +1,10 @@
 /**
  * Wire probes for issue 17's item 3, against the servers of `http-frameworks.bench.ts` as built
- * there (today's node:http stack; Fastify and Hono with the bench's configuration and no extra
- * plugins): what each does, out of the box, with an oversized chunked or declared body, a wrong
- * or missing content type, a `Host` header holding a path, TRACE and a wrong method, deeply
- * nested JSON, and which request timeouts and request-id / gzip headers it has. Prints one
- * table: expected answer, then each server's.
+ * there: today's node:http stack as it is, Fastify and Hono as the migration would configure them
+ * (see their files for the plugins and middleware). What each answers to an oversized chunked or
+ * declared body, a wrong or missing content type, a `Host` header holding a path, TRACE and a
+ * wrong method, deeply nested JSON; whether responses carry a request id and are gzipped; which
+ * node:http timeouts it leaves. Prints one table: expected answer, then each server's.
  *
  * Run: `npx jiti bench/http-frameworks.probe.ts [--only node,fastify,hono] [--dir /tmp/strata-http-bench]`
  */
@@ -178,5 +178,5 @@ try {
     console.log(`| ${probe.name} | ${probe.expected} | ${answers.join(' | ')} |`)
   }
 } finally {
-  servers.stop()
+  await servers.stop()
 }

@@ -44,6 +44,19 @@ export const onlineBody = z.object({
 /** Query of `GET runs/get`: MLflow sends `run_id` (old clients `run_uuid`). */
 export const runsGetQuery = z.object({ run_id: z.string().optional(), run_uuid: z.string().optional() })
 
+/**
+ * The acting principal of a request, as the authentication hook will set it: local mode (no
+ * tokens configured) makes everyone `local`; a bearer token names its holder. Runs on every
+ * request of both framework apps, so the hook's per-request cost is in the figures.
+ */
+export function authenticate(authorization: string | undefined): { id: string } {
+  if (authorization === undefined || !authorization.startsWith('Bearer ')) return { id: 'local' }
+  return { id: `token:${authorization.slice(7, 15)}` }
+}
+
+/** Compress responses from this size up, when the client accepts it ("gzip where it pays"). */
+export const COMPRESS_THRESHOLD = 1024
+
 /** A downloadable artifact: its size and its bytes, streamed. */
 export interface ArtifactFile {
   size: number | undefined

@@ -24,10 +24,10 @@ export interface Target {
   timeouts: { request: number; headers: number; keepAlive: number; idle: number }
 }
 
-/** Servers started over one materialized online store; `stop` kills them and removes their files. */
+/** Servers started over one materialized online store; `stop` ends them and removes their files. */
 export interface BenchServers {
   targets: Target[]
-  stop(): void
+  stop(): Promise<void>
 }
 
 /** Generates and materializes the online data under `dir`, then starts `frameworks` one by one. */
@@ -46,10 +46,11 @@ export async function startBenchServers(
   await bench.metadata.close()
 
   const targets: Target[] = []
-  const stop = () => {
-    for (const t of targets) t.child.kill('SIGTERM')
-    rmSync(join(dir, `online-${prefix}.db`), { force: true })
-    rmSync(join(dir, `meta-${prefix}.db`), { force: true })
+  const stop = async () => {
+    await Promise.all(targets.map(exited))
+    for (const db of [`online-${prefix}.db`, `meta-${prefix}.db`]) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(join(dir, `${db}${suffix}`), { force: true })
+    }
     for (const f of frameworks) rmSync(join(dir, `project-${prefix}-${f}`), { recursive: true, force: true })
   }
   try {
@@ -64,10 +65,23 @@ export async function startBenchServers(
       targets.push(await startServer(framework, JSON.stringify(setup)))
     }
   } catch (err) {
-    stop()
+    await stop()
     throw err
   }
   return { targets, stop }
+}
+
+/** Sends SIGTERM and waits for the exit (SIGKILL after 5 s), so no file is still open. */
+function exited(t: Target): Promise<void> {
+  if (t.child.exitCode !== null || t.child.signalCode !== null) return Promise.resolve()
+  return new Promise((done) => {
+    const force = setTimeout(() => t.child.kill('SIGKILL'), 5000)
+    t.child.once('exit', () => {
+      clearTimeout(force)
+      done()
+    })
+    t.child.kill('SIGTERM')
+  })
 }
 
 function startServer(framework: Framework, setup: string): Promise<Target> {
