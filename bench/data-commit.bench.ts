@@ -31,11 +31,12 @@ import { parseArgs } from 'node:util'
 import { FsBlobStore } from '../src/backends/blob/fs-blob-store.js'
 import { MemoryBlobStore } from '../src/backends/memory/index.js'
 import { DuckDbTableEngine } from '../src/backends/table/index.js'
-import { LineageGraphStore, lineageMigrations } from '../src/data/lineage/index.js'
+import { lineageMigrations } from '../src/data/lineage/index.js'
 import { DataRepository, dataMigrations } from '../src/data/repo/index.js'
 import { openMetadataDatabase, runMigrations } from '../src/db/index.js'
 import type { BlobInfo, BlobStore } from '../src/ports/index.js'
 import { createRng } from '../src/training/random.js'
+import { testServiceContext } from '../test/support/service-context.js'
 
 const MiB = 1024 * 1024
 
@@ -190,23 +191,13 @@ async function openRepo(dir: string, blobStore?: BlobStore) {
   await runMigrations(metadata, [...lineageMigrations, ...dataMigrations])
   const engine = await DuckDbTableEngine.open({ threads: 2 })
   const blobs = blobStore ?? new FsBlobStore({ root: join(dir, 'blobs') })
-  const repo = new DataRepository({
-    metadata,
-    blobs,
-    engine,
-    lineage: new LineageGraphStore(metadata),
-    cacheDir: join(dir, 'cache'),
-  })
-  const config = {
-    metadata,
-    blobs,
-    engine,
-    lineage: new LineageGraphStore(metadata),
-    cacheDir: join(dir, 'cache'),
-  }
+  const context = testServiceContext(metadata, { blobs })
+  const config = { engine, cacheDir: join(dir, 'cache') }
+  const repo = new DataRepository(context, config)
   return {
     repo,
     blobs,
+    context,
     config,
     close: async () => {
       await engine.close()
@@ -315,7 +306,7 @@ async function main(): Promise<void> {
   console.log(
     `strata re-commit: ${(second.ms / 1000).toFixed(2)} s; changed ${changed.size} files + 1 MiB append = ${(changedBytes / MiB).toFixed(1)} MiB; wrote ${(delta / MiB).toFixed(1)} MiB (${(delta / changedBytes).toFixed(2)}× the changed bytes) in ${written2.blobs - written1.blobs} new blobs; stats ${JSON.stringify(second.value.stats)}; peak RSS ${(peak2 / MiB).toFixed(0)} MiB`,
   )
-  const uncached = new DataRepository({ ...r.config, statCache: false })
+  const uncached = new DataRepository(r.context, { ...r.config, statCache: false })
   // Touch nothing; an unchanged re-commit without the stat cache measures re-reading everything.
   const third = await timeAsync(() =>
     uncached.commit('bench', { message: 'noop', allowEmpty: true, changes: [{ path: '', source: dataDir }] }),

@@ -10,12 +10,13 @@ import { Command } from 'commander'
 import { registerFeatures } from '../src/cli/commands/features.js'
 import { createCliContext, type GlobalOptions } from '../src/cli/context.js'
 import type { CliStreams } from '../src/cli/output.js'
-import { tempProject } from '../src/testing/temp-project.js'
+import { tempProject } from '../test/support/temp-project.js'
 
 const example = resolve(import.meta.dirname ?? '.', '..', 'examples', 'flights')
 const rowsAt = process.argv.indexOf('--rows')
 const rows = rowsAt >= 0 ? process.argv[rowsAt + 1] : undefined
 
+/** Runs `strata features <args>` in-process (stdout returned; the timings exclude process start-up). */
 async function features(dir: string, ...args: string[]): Promise<string> {
   let stdout = ''
   let stderr = ''
@@ -34,8 +35,8 @@ async function features(dir: string, ...args: string[]): Promise<string> {
     program,
     createCliContext(() => program.opts<GlobalOptions>(), streams, state),
   )
-  await program.parseAsync(['-C', dir, ...args], { from: 'user' })
-  if (state.exitCode !== 0) throw new Error(`strata ${args.join(' ')} failed: ${stdout}${stderr}`)
+  await program.parseAsync(['-C', dir, 'features', ...args], { from: 'user' })
+  if (state.exitCode !== 0) throw new Error(`strata features ${args.join(' ')} failed: ${stdout}${stderr}`)
   return stdout
 }
 

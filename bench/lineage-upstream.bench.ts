@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { systemClock } from '../src/core/clock.js'
 import { LineageGraphStore, lineageMigrations } from '../src/data/lineage/index.js'
 import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../src/db/index.js'
 import { createScratchPostgres, naiveBfs, summarize } from './lineage-bench-util.js'
@@ -44,7 +45,7 @@ interface Row {
 }
 
 async function build(metadata: MetadataDatabase, graph: LineageBenchGraph): Promise<number> {
-  const store = new LineageGraphStore(metadata)
+  const store = new LineageGraphStore(metadata, systemClock)
   const t = performance.now()
   for (let i = 0; i < graph.steps.length; i += batch) {
     await metadata.db.transaction().execute(async (trx) => {
@@ -92,7 +93,7 @@ async function runDialect(dialect: string, metadata: MetadataDatabase, graph: Li
   console.log(
     `${dialect} build: ${(buildMs / 1000).toFixed(1)} s for ${graph.steps.length} record() calls (${Math.round(graph.steps.length / (buildMs / 1000))} steps/s), load avg ${loadavg()[0]?.toFixed(1)}`,
   )
-  const store = new LineageGraphStore(metadata)
+  const store = new LineageGraphStore(metadata, systemClock)
   const models = graph.modelVersions
   const raws = graph.rawCommits
   /** Each query: its label, its start nodes, and how many nodes it reaches from one. */

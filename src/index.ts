@@ -1,20 +1,28 @@
 /**
- * Strata: the ML stack for TypeScript.
+ * Strata: the ML stack for TypeScript. This entry is the deliberate public surface (its API
+ * report is `api-report/strata.api.md`): the project config, {@link openStrata} and the domain
+ * services it hands out (as types: services come from a `Strata`, never from `new`), the
+ * definition helpers a `features.ts` module is written with, the domain types, and errors.
+ * Training lives in `strata/training`, backend conformance suites in `strata/testing`.
  *
  * @example
  * import { openStrata } from 'strata'
  * await using strata = await openStrata()
+ * const repo = await strata.data()
  *
  * @packageDocumentation
  */
+
+// --- project: config, opening, scaffolding; who acts and when (the service context's parts) ----
+export type { Clock } from './core/clock.js'
 export {
-  BACKEND_ENV,
   type BackendSetting,
   DEFAULT_BACKENDS,
   defineConfig,
   type ResolvedConfig,
   type StrataConfig,
 } from './core/config.js'
+// --- errors --------------------------------------------------------------------------------------
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -22,19 +30,196 @@ export {
   StrataError,
   type StrataErrorOptions,
 } from './core/errors.js'
-export * from './data/index.js'
-export * from './features/index.js'
+export type { Principal } from './core/principal.js'
+export type { Tracing } from './core/tracing.js'
+// --- versioned data and lineage ------------------------------------------------------------------
 export {
+  type ChangedRow,
+  type Commit,
+  type CommitInput,
+  type CommitStats,
+  type DataRepository,
+  type Dataset,
+  type DatasetDiff,
+  DECLARED_TYPES,
+  type DeclaredColumn,
+  type DeclaredSchema,
+  type DeclaredType,
+  type DiffChange,
+  type DiffFile,
+  type FileChange,
+  type FileEntry,
+  type FileLeaf,
+  type FsckOptions,
+  type FsckProblem,
+  type FsckReport,
+  formatLineageDot,
+  formatLineageTree,
+  type GcOptions,
+  type GcReport,
+  type KeyDiff,
+  type LineageEdge,
+  type LineageGraph,
+  type LineageGraphStore,
+  type LineageNode,
+  type MergeConflict,
+  type MergeOptions,
+  type MergeResult,
+  type NodeId,
+  type NodeInput,
+  type ObjectId,
+  type Progress,
+  type RecordInput,
+  type Ref,
+  type SchemaChange,
+  type TableChange,
+  type TableColumn,
+  type TableDiff,
+  type TableFormat,
+  type TableSchema,
+  type ValidationIssue,
+} from './data/index.js'
+// --- the metadata database a project's services share (Kysely over SQLite or Postgres) -----------
+export type { MetadataDatabase, MetadataDialect } from './db/index.js'
+// --- feature store: definitions (features.ts) and the store ---------------------------------------
+export {
+  type ApplyResult,
+  type DatasetRows,
+  type DatasetSource,
+  type Duration,
+  datasetSource,
+  type Entity,
+  type EntityDefinition,
+  type EntityRowsSource,
+  entity,
+  FEATURE_TYPES,
+  type FeatureCatalog,
+  type FeatureDefinition,
+  type FeaturePlan,
+  type FeatureRegistry,
+  type FeatureSchema,
+  type FeatureSelection,
+  type FeatureService,
+  type FeatureSource,
+  type FeatureStore,
+  type FeatureType,
+  type FeatureValue,
+  type FeatureValues,
+  type FeatureView,
+  type FeatureViewDefinition,
+  type FieldStatus,
+  type FileSource,
+  featureService,
+  featureView,
+  fileSource,
+  type JoinKeyType,
+  type MaterializeOptions,
+  type MaterializeReport,
+  type OnDemandFeature,
+  type OnDemandFeatureDefinition,
+  type OnDemandInput,
+  type OnlineEntities,
+  type OnlineFeatures,
+  type OnlineRequest,
+  onDemandFeature,
+  type PlanChange,
+  type PostgresSource,
+  postgresSource,
+  type RegisteredDefinition,
+  type RowTransform,
+  type SavedTrainingSet,
+  type SchemaOf,
+  type ServiceItem,
+  type ServiceValues,
+  type SourceFormat,
+  type TrainingSet,
+  type TrainingSetInput,
+  type TrainingSetOptions,
+  type ValuesOf,
+} from './features/index.js'
+export {
+  type BackendTypes,
   type DoctorCheck,
   type InitResult,
   initProject,
+  type LoadConfigOptions,
   loadConfig,
   type OpenStrataOptions,
   openStrata,
   runDoctor,
   type Strata,
+  type StrataServices,
 } from './platform/index.js'
-export type * from './ports/index.js'
-export * from './registry/index.js'
-export * from './tracking/index.js'
-export * from './training/index.js'
+// --- ports: the backend interfaces a Strata project is opened over --------------------------------
+export type {
+  BlobInfo,
+  BlobPutOptions,
+  BlobStore,
+  BlobStoreCapabilities,
+  ColumnBatch,
+  ColumnInfo,
+  OnlineField,
+  OnlineStore,
+  OnlineStoreCapabilities,
+  OnlineValue,
+  OnlineWrite,
+  OnlineWriteResult,
+  ParquetWriteOptions,
+  QueryResult,
+  Row,
+  TableEngine,
+} from './ports/index.js'
+// --- model registry -------------------------------------------------------------------------------
+export type {
+  AliasEvent,
+  ModelFile,
+  ModelFlavor,
+  ModelRegistry,
+  ModelSignature,
+  ModelVersion,
+  ModelVersionStatus,
+  OnnxModelInfo,
+  RegisteredModel,
+  RegisterVersionInput,
+  RegistryPage,
+  RegistrySearch,
+  TensorSpec,
+} from './registry/index.js'
+// --- experiment tracking --------------------------------------------------------------------------
+export type {
+  ArtifactEntry,
+  ArtifactStore,
+  CreateExperimentOptions,
+  CreateLoggedModelOptions,
+  CreateRunOptions,
+  DatasetInfo,
+  DatasetInput,
+  Experiment,
+  ExperimentStore,
+  KeyValue,
+  LifecycleStage,
+  LineageInputOptions,
+  LogBatchInput,
+  LoggedModel,
+  LoggedModelStatus,
+  LoggedModelStore,
+  LogMetricsOptions,
+  Metric,
+  MetricInput,
+  MetricPoint,
+  ModelIo,
+  Page,
+  ParamValue,
+  Run,
+  RunHandle,
+  RunInfo,
+  RunStatus,
+  RunStore,
+  SearchLoggedModelsOptions,
+  SearchOptions,
+  SearchRunsOptions,
+  StartRunOptions,
+  TrackingStore,
+  UpdateRunOptions,
+  ViewType,
+} from './tracking/index.js'

@@ -3,7 +3,8 @@
  * validation and test slices of dense feature matrices (null → NaN, a missing value for the
  * trees) with 0/1 labels.
  */
-import type { DenseMatrix, TrainingSet } from 'strata'
+import type { TrainingSet } from 'strata'
+import type { DenseMatrix } from 'strata/training'
 
 /** One time slice: features and labels of the departures in `[from, to)`. */
 export interface Slice {

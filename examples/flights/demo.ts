@@ -14,13 +14,8 @@ import { execFileSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  binaryClassificationMetrics,
-  formatLineageTree,
-  initProject,
-  openStrata,
-  trainGradientBoostedTrees,
-} from 'strata'
+import { formatLineageTree, initProject, openStrata } from 'strata'
+import { binaryClassificationMetrics, trainGradientBoostedTrees } from 'strata/training'
 import { positiveRate, splitByTime } from './demo-model.js'
 import { DemoSteps } from './demo-steps.js'
 

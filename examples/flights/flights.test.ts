@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/api/server-app.js'
 import { openStrata } from '../../src/platform/index.js'
-import { tempProject } from '../../src/testing/temp-project.js'
+import { tempProject } from '../../test/support/temp-project.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -32,18 +32,26 @@ describe('flights example from the CLI on a fresh project', () => {
     expect(committed.code).toBe(0)
     const rawCommit = committed.json<{ commit: { id: string } }>().commit.id
 
-    const plan = await project.cli('plan')
+    const plan = await project.cli('features', 'plan')
     expect(plan.code).toBe(0)
+    expect(plan.stderr).toBe('')
     expect(plan.stdout).toMatch(/\+ feature-view airport_delays v1/)
     expect(plan.stdout).toMatch(/\+ feature-service delay_model v1/)
+    // The old spelling still works, with a hint on stderr.
+    const oldPlan = await project.cli('plan')
+    expect(oldPlan.stdout).toBe(plan.stdout)
+    expect(oldPlan.stderr).toMatch(/^hint: "strata plan" is now "strata features plan"/)
+    // `strata apply` applies every kind of definition; features are the kind so far.
     const applied = await project.cli('--json', 'apply')
     expect(applied.code, applied.stdout + applied.stderr).toBe(0)
-    expect(applied.json<{ registered: { name: string }[] }>().registered.map((r) => r.name)).toContain(
-      'route_delays',
-    )
+    const registered = applied.json<{ features: { registered: { name: string }[] } }>().features.registered
+    expect(registered.map((r) => r.name)).toContain('route_delays')
+    const again = await project.cli('apply')
+    expect(again.stdout).toBe('features:\n  No changes: the registry matches the definitions.\n')
 
     const built = await project.cli(
       '--json',
+      'features',
       'training-set',
       '--service',
       'delay_model',
@@ -83,6 +91,7 @@ describe('flights example from the CLI on a fresh project', () => {
     expect(path.code, path.stdout + path.stderr).toBe(0)
     expect(path.json<{ path: { activity: string }[] }>().path.length).toBeGreaterThan(0)
 
+    // The old spelling with --json: the same JSON, and nothing on stderr.
     const materialized = await project.cli(
       '--json',
       'materialize',
@@ -91,10 +100,18 @@ describe('flights example from the CLI on a fresh project', () => {
       '2001-04-01T00:00:00Z',
     )
     expect(materialized.code, materialized.stdout + materialized.stderr).toBe(0)
+    expect(materialized.stderr).toBe('')
     const reports = materialized.json<{ view: string; entities: number }[]>()
     expect(reports.every((r) => r.entities > 0)).toBe(true)
-    const again = await project.cli('--json', 'materialize', '--incremental', '--end', '2001-04-01T00:00:00Z')
-    expect(again.json<{ entities: number }[]>().map((r) => r.entities)).toEqual(reports.map(() => 0))
+    const rerun = await project.cli(
+      '--json',
+      'features',
+      'materialize',
+      '--incremental',
+      '--end',
+      '2001-04-01T00:00:00Z',
+    )
+    expect(rerun.json<{ entities: number }[]>().map((r) => r.entities)).toEqual(reports.map(() => 0))
 
     // The materialized values are served over HTTP in Feast's get-online-features shape.
     await using strata = await openStrata({ cwd: project.dir, env: {} })

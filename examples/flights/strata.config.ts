@@ -2,6 +2,6 @@ import { defineConfig } from 'strata'
 
 export default defineConfig({
   project: 'flights',
-  // The feature definitions `strata plan` / `strata apply` read.
+  // The feature definitions `strata features plan` / `strata apply` read.
   features: 'features.ts',
 })

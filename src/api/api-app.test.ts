@@ -15,7 +15,7 @@ const router = new Router()
   .get('/boom', () => {
     throw new Error('kaput')
   })
-const custom = new Router(() => new Response('custom', { status: 418 })).get('/x', () => {
+const custom = new Router({ formatError: () => new Response('custom', { status: 418 }) }).get('/x', () => {
   throw new StrataError('NOT_FOUND', 'nope')
 })
 /** A text route: echoes the parsed body's `n` doubled; rejects anything else. */
@@ -60,6 +60,56 @@ describe('API app (in-process, no sockets)', () => {
     const boom = await call('/api/boom')
     expect(boom.status).toBe(500)
     expect(await boom.json()).toEqual({ error: { code: 'INTERNAL', message: 'kaput' } })
+  })
+
+  it('answers a known path with another method as 405 with an Allow header, not through error details', async () => {
+    const res = await call('/api/items/1', { method: 'DELETE' })
+    expect(res.status).toBe(405)
+    expect(res.headers.get('allow')).toBe('GET, HEAD')
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: 'DELETE is not allowed on /api/items/1; allowed: GET, HEAD',
+        details: { allowed: ['GET', 'HEAD'] },
+      },
+    })
+    expect((await call('/api/items/1', { method: 'HEAD' })).status).toBe(200)
+    const missing = await call('/api/nope')
+    expect(await missing.json()).toEqual({
+      error: { code: 'NOT_FOUND', message: 'no route for GET /api/nope' },
+    })
+  })
+
+  it('takes the status from the error code alone, whatever the details carry', async () => {
+    const leaky = createApiApp([
+      {
+        prefix: '/s3',
+        router: new Router().get('/', () => {
+          throw new StrataError('UNAVAILABLE', 'S3 said no', { details: { httpStatus: 405, s3Error: 'X' } })
+        }),
+      },
+    ])
+    const res = await leaky.fetch(new Request('http://local/s3'))
+    expect(res.status).toBe(503)
+    expect(await res.json()).toMatchObject({ error: { code: 'UNAVAILABLE', details: { httpStatus: 405 } } })
+  })
+
+  it("gives each routed request the principal the app's resolver decides (anonymous by default)", async () => {
+    const whoami = new Router().get('/', (req) => ({ id: req.principal.id }))
+    const anonymous = createApiApp([{ prefix: '/me', router: whoami }])
+    expect(await (await anonymous.fetch(new Request('http://local/me'))).json()).toEqual({ id: 'anonymous' })
+    const byHeader = createApiApp([{ prefix: '/me', router: whoami }], [], {
+      principal: (request) => {
+        const user = request.headers.get('x-user')
+        if (user === null) throw new StrataError('INVALID_ARGUMENT', 'x-user header is required')
+        return { id: user }
+      },
+    })
+    const ada = await byHeader.fetch(new Request('http://local/me', { headers: { 'x-user': 'ada' } }))
+    expect(await ada.json()).toEqual({ id: 'ada' })
+    const nobody = await byHeader.fetch(new Request('http://local/me'))
+    expect(nobody.status).toBe(400)
+    expect(await nobody.json()).toMatchObject({ error: { message: 'x-user header is required' } })
   })
 
   it('serves text routes, with errors in the default shape', async () => {

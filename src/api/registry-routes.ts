@@ -3,7 +3,7 @@ import { StrataError } from '../core/errors.js'
 import { type ModelRegistry, parseVersion } from '../registry/index.js'
 import type { Mount } from './api-app.js'
 import { jsonResponse } from './api-app.js'
-import { type ApiRequest, Router } from './router.js'
+import { type ApiRequest, type RequestService, Router } from './router.js'
 import { defined, queryInt, queryStr, readBody, streamResponse } from './tracking-routes.js'
 
 const tags = z.record(z.string(), z.string())
@@ -15,12 +15,12 @@ const MAX_MODEL_BYTES = 512 * 1024 * 1024
  * `/api/models`: registered models, versions (ONNX bytes in the request body, or a JSON
  * description for `js`/`external` versions), tags, file downloads, aliases and alias history.
  */
-export function registryMounts(registry: () => Promise<ModelRegistry>): Mount[] {
+export function registryMounts(registry: RequestService<ModelRegistry>): Mount[] {
   const v = (req: ApiRequest) => parseVersion(req.params.version ?? '')
   const name = (req: ApiRequest) => req.params.name ?? ''
   const router = new Router()
     .get('/', async (req) =>
-      (await registry()).searchModels(
+      (await registry(req)).searchModels(
         defined({
           filter: queryStr(req.query, 'filter'),
           orderBy: req.query.getAll('orderBy').length > 0 ? req.query.getAll('orderBy') : undefined,
@@ -34,52 +34,54 @@ export function registryMounts(registry: () => Promise<ModelRegistry>): Mount[] 
         req,
         z.strictObject({ name: z.string(), description: z.string().optional(), tags: tags.optional() }),
       )
-      const model = await (await registry()).createModel(
+      const model = await (await registry(req)).createModel(
         b.name,
         defined({ description: b.description, tags: b.tags }),
       )
       return jsonResponse(model, 201)
     })
-    .get('/:name', async (req) => (await registry()).getModel(name(req)))
+    .get('/:name', async (req) => (await registry(req)).getModel(name(req)))
     .patch('/:name', async (req) => {
       const b = await readBody(req, z.strictObject({ description: z.string().optional() }))
-      return (await registry()).updateModel(name(req), defined({ description: b.description }))
+      return (await registry(req)).updateModel(name(req), defined({ description: b.description }))
     })
     .delete('/:name', async (req) => {
-      await (await registry()).deleteModel(name(req))
+      await (await registry(req)).deleteModel(name(req))
       return {}
     })
     .put('/:name/tags/:key', async (req) => {
       const b = await readBody(req, z.strictObject({ value: z.string() }))
-      await (await registry()).setModelTag(name(req), req.params.key ?? '', b.value)
+      await (await registry(req)).setModelTag(name(req), req.params.key ?? '', b.value)
       return {}
     })
     .delete('/:name/tags/:key', async (req) => {
-      await (await registry()).deleteModelTag(name(req), req.params.key ?? '')
+      await (await registry(req)).deleteModelTag(name(req), req.params.key ?? '')
       return {}
     })
-    .get('/:name/versions', async (req) => (await registry()).listVersions(name(req)))
-    .post('/:name/versions', async (req) => jsonResponse(await registerVersion(await registry(), req), 201))
-    .get('/:name/versions/:version', async (req) => (await registry()).getVersion(name(req), v(req)))
+    .get('/:name/versions', async (req) => (await registry(req)).listVersions(name(req)))
+    .post('/:name/versions', async (req) =>
+      jsonResponse(await registerVersion(await registry(req), req), 201),
+    )
+    .get('/:name/versions/:version', async (req) => (await registry(req)).getVersion(name(req), v(req)))
     .patch('/:name/versions/:version', async (req) => {
       const b = await readBody(req, z.strictObject({ description: z.string().optional() }))
-      return (await registry()).updateVersion(name(req), v(req), defined({ description: b.description }))
+      return (await registry(req)).updateVersion(name(req), v(req), defined({ description: b.description }))
     })
     .delete('/:name/versions/:version', async (req) => {
-      await (await registry()).deleteVersion(name(req), v(req))
+      await (await registry(req)).deleteVersion(name(req), v(req))
       return {}
     })
     .put('/:name/versions/:version/tags/:key', async (req) => {
       const b = await readBody(req, z.strictObject({ value: z.string() }))
-      await (await registry()).setVersionTag(name(req), v(req), req.params.key ?? '', b.value)
+      await (await registry(req)).setVersionTag(name(req), v(req), req.params.key ?? '', b.value)
       return {}
     })
     .delete('/:name/versions/:version/tags/:key', async (req) => {
-      await (await registry()).deleteVersionTag(name(req), v(req), req.params.key ?? '')
+      await (await registry(req)).deleteVersionTag(name(req), v(req), req.params.key ?? '')
       return {}
     })
     .get('/:name/versions/:version/files/*path', async (req) => {
-      const bytes = await (await registry()).readFile(name(req), v(req), req.params.path || undefined)
+      const bytes = await (await registry(req)).readFile(name(req), v(req), req.params.path || undefined)
       return streamResponse(
         (async function* () {
           yield bytes
@@ -88,10 +90,10 @@ export function registryMounts(registry: () => Promise<ModelRegistry>): Mount[] 
       )
     })
     .get('/:name/aliases', async (req) =>
-      (await registry()).aliasHistory(name(req), defined({ alias: queryStr(req.query, 'alias') })),
+      (await registry(req)).aliasHistory(name(req), defined({ alias: queryStr(req.query, 'alias') })),
     )
     .get('/:name/aliases/:alias', async (req) =>
-      (await registry()).getVersionByAlias(name(req), req.params.alias ?? ''),
+      (await registry(req)).getVersionByAlias(name(req), req.params.alias ?? ''),
     )
     .put('/:name/aliases/:alias', async (req) => {
       const b = await readBody(
@@ -102,7 +104,7 @@ export function registryMounts(registry: () => Promise<ModelRegistry>): Mount[] 
           actor: z.string().optional(),
         }),
       )
-      const event = await (await registry()).setAlias(
+      const event = await (await registry(req)).setAlias(
         name(req),
         req.params.alias ?? '',
         b.version,
@@ -112,7 +114,7 @@ export function registryMounts(registry: () => Promise<ModelRegistry>): Mount[] 
     })
     .delete('/:name/aliases/:alias', async (req) => {
       const reason = queryStr(req.query, 'reason')
-      const event = await (await registry()).deleteAlias(
+      const event = await (await registry(req)).deleteAlias(
         name(req),
         req.params.alias ?? '',
         defined({ reason }),

@@ -163,3 +163,29 @@ describe('Strata REST: registry (/api/models)', () => {
     expect((await call('GET', '/models/delay/versions/x')).status).toBe(400)
   })
 })
+
+describe('Strata REST: the principal of each request', () => {
+  it("records the resolver's principal as run user and registry actor, and the project's default without one", async () => {
+    const byHeader = createServerApp(strata, {
+      version: '0.0.0',
+      principal: (request) => {
+        const user = request.headers.get('x-user')
+        return user === null ? strata.principal : { id: user }
+      },
+    })
+    const post = async (path: string, body: unknown, user?: string) => {
+      const headers: Record<string, string> = { 'content-type': 'application/json' }
+      if (user !== undefined) headers['x-user'] = user
+      const res = await byHeader.fetch(
+        new Request(`http://local/api${path}`, { method: 'POST', headers, body: JSON.stringify(body) }),
+      )
+      return (await res.json()) as Json
+    }
+    expect((await post('/models', { name: 'by-ada' }, 'ada')).createdBy).toBe('ada')
+    expect((await post('/models', { name: 'by-default' })).createdBy).toBe(strata.principal.id)
+    const run = await post('/runs', { experiment: 'principals', name: 'r' }, 'bob')
+    expect((run.info as Json).userId).toBe('bob')
+    // The default server app acts as the project's principal.
+    expect((await call('POST', '/models', { name: 'by-server' })).json.createdBy).toBe(strata.principal.id)
+  })
+})

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { StrataError } from '../core/errors.js'
 import { parseViewType, type Run, type TrackingStore } from '../tracking/index.js'
 import type { Mount } from './api-app.js'
-import { type ApiRequest, Router } from './router.js'
+import { type ApiRequest, type RequestService, Router } from './router.js'
 
 /** Parses a JSON body with a zod schema; a mismatch is `INVALID_ARGUMENT` naming the fields. */
 export async function readBody<S extends z.ZodType>(req: ApiRequest, schema: S): Promise<z.output<S>> {
@@ -72,10 +72,10 @@ const searchBody = z.strictObject({
  * docs/api.md): `/api/experiments…` and `/api/runs…`. Errors use the default
  * `{"error":{"code","message"}}` shape with the status from `HTTP_STATUS`.
  */
-export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] {
+export function trackingMounts(tracking: RequestService<TrackingStore>): Mount[] {
   const experiments = new Router()
     .get('/', async (req) => {
-      const t = await tracking()
+      const t = await tracking(req)
       return t.experiments.search(
         defined({
           filter: queryStr(req.query, 'filter'),
@@ -91,7 +91,7 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
         req,
         z.strictObject({ name: z.string(), artifactLocation: z.string().optional(), tags: tags.optional() }),
       )
-      const exp = await (await tracking()).experiments.create(
+      const exp = await (await tracking(req)).experiments.create(
         b.name,
         defined({ artifactLocation: b.artifactLocation, tags: b.tags }),
       )
@@ -100,33 +100,33 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
         headers: { 'content-type': 'application/json' },
       })
     })
-    .get('/by-name/:name', async (req) => (await tracking()).experiments.getByName(req.params.name ?? ''))
-    .get('/:id', async (req) => (await tracking()).experiments.get(req.params.id ?? ''))
+    .get('/by-name/:name', async (req) => (await tracking(req)).experiments.getByName(req.params.name ?? ''))
+    .get('/:id', async (req) => (await tracking(req)).experiments.get(req.params.id ?? ''))
     .patch('/:id', async (req) => {
       const b = await readBody(req, z.strictObject({ name: z.string() }))
-      const t = await tracking()
+      const t = await tracking(req)
       await t.experiments.rename(req.params.id ?? '', b.name)
       return t.experiments.get(req.params.id ?? '')
     })
     .delete('/:id', async (req) => {
-      await (await tracking()).experiments.delete(req.params.id ?? '')
+      await (await tracking(req)).experiments.delete(req.params.id ?? '')
       return {}
     })
     .post('/:id/restore', async (req) => {
-      const t = await tracking()
+      const t = await tracking(req)
       await t.experiments.restore(req.params.id ?? '')
       return t.experiments.get(req.params.id ?? '')
     })
     .put('/:id/tags/:key', async (req) => {
       const b = await readBody(req, z.strictObject({ value: z.string() }))
-      await (await tracking()).experiments.setTag(req.params.id ?? '', req.params.key ?? '', b.value)
+      await (await tracking(req)).experiments.setTag(req.params.id ?? '', req.params.key ?? '', b.value)
       return {}
     })
 
   const runs = new Router()
     .get('/', async (req) => {
       const ids = req.query.getAll('experimentId')
-      return (await tracking()).runs.search({
+      return (await tracking(req)).runs.search({
         ...defined({
           filter: queryStr(req.query, 'filter'),
           orderBy: req.query.getAll('orderBy'),
@@ -139,7 +139,7 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
     })
     .post('/search', async (req) => {
       const b = await readBody(req, searchBody)
-      return (await tracking()).runs.search({
+      return (await tracking(req)).runs.search({
         ...defined({
           filter: b.filter,
           orderBy: b.orderBy,
@@ -162,7 +162,7 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
           tags: tags.optional(),
         }),
       )
-      const t = await tracking()
+      const t = await tracking(req)
       const handle = await t.startRun(
         defined({
           experiment: b.experiment,
@@ -179,7 +179,7 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
         headers: { 'content-type': 'application/json' },
       })
     })
-    .get('/:id', async (req) => (await tracking()).runs.get(req.params.id ?? ''))
+    .get('/:id', async (req) => (await tracking(req)).runs.get(req.params.id ?? ''))
     .patch('/:id', async (req) => {
       const b = await readBody(
         req,
@@ -189,21 +189,21 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
           name: z.string().optional(),
         }),
       )
-      return (await tracking()).runs.update(
+      return (await tracking(req)).runs.update(
         req.params.id ?? '',
         defined({ status: b.status, endTime: b.endTime, runName: b.name }),
       )
     })
     .post('/:id/end', async (req) => {
       const b = await readBody(req, z.strictObject({ status: status.optional() }))
-      return (await tracking()).runs.end(req.params.id ?? '', b.status ?? 'FINISHED')
+      return (await tracking(req)).runs.end(req.params.id ?? '', b.status ?? 'FINISHED')
     })
     .delete('/:id', async (req) => {
-      await (await tracking()).runs.delete(req.params.id ?? '')
+      await (await tracking(req)).runs.delete(req.params.id ?? '')
       return {}
     })
     .post('/:id/restore', async (req) => {
-      const t = await tracking()
+      const t = await tracking(req)
       await t.runs.restore(req.params.id ?? '')
       return t.runs.get(req.params.id ?? '')
     })
@@ -225,7 +225,7 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
           tags: tags.optional(),
         }),
       )
-      await (await tracking()).runs.logBatch(req.params.id ?? '', {
+      await (await tracking(req)).runs.logBatch(req.params.id ?? '', {
         metrics: (b.metrics ?? []).map((m) => ({
           key: m.key,
           value: m.value,
@@ -237,7 +237,7 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
       return {}
     })
     .get('/:id/metrics/:key', async (req) =>
-      (await tracking()).runs.metricHistory(
+      (await tracking(req)).runs.metricHistory(
         req.params.id ?? '',
         req.params.key ?? '',
         defined({
@@ -247,18 +247,22 @@ export function trackingMounts(tracking: () => Promise<TrackingStore>): Mount[] 
       ),
     )
     .get('/:id/artifacts', async (req) =>
-      (await tracking()).runs.listArtifacts(req.params.id ?? '', req.query.get('path') ?? ''),
+      (await tracking(req)).runs.listArtifacts(req.params.id ?? '', req.query.get('path') ?? ''),
     )
     .get('/:id/artifacts/*path', async (req) => {
-      const t = await tracking()
+      const t = await tracking(req)
       return streamResponse(await t.runs.openArtifact(req.params.id ?? '', req.params.path ?? ''))
     })
     .put('/:id/artifacts/*path', async (req) => {
-      await (await tracking()).runs.logArtifact(req.params.id ?? '', req.params.path ?? '', bodyStream(req))
+      await (await tracking(req)).runs.logArtifact(
+        req.params.id ?? '',
+        req.params.path ?? '',
+        bodyStream(req),
+      )
       return {}
     })
     .get('/:id/compare', async (req) =>
-      compareRuns(await tracking(), [req.params.id ?? '', ...req.query.getAll('with')]),
+      compareRuns(await tracking(req), [req.params.id ?? '', ...req.query.getAll('with')]),
     )
 
   return [

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { StrataError } from '../core/errors.js'
+import { registerApply } from './commands/apply.js'
 import { registerData } from './commands/data.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerFeatures } from './commands/features.js'
@@ -18,6 +19,7 @@ const COMMANDS = [
   registerData,
   registerLineage,
   registerFeatures,
+  registerApply,
   registerRuns,
   registerModels,
   registerServer,

@@ -32,6 +32,14 @@ export class Output {
     }
   }
 
+  /**
+   * A one-line hint on stderr for people (e.g. a deprecated spelling); never printed with
+   * `--json`, so machine output and its stderr stay exactly as they were.
+   */
+  hint(text: string): void {
+    if (!this.json) this.streams.stderr(`hint: ${text}\n`)
+  }
+
   /** A progress line on stderr (never on stdout, so `--json` output stays parseable). */
   progress(label: string, total?: number): Progress {
     return new Progress(label, total, this.streams)

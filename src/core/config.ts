@@ -35,7 +35,7 @@ export const strataConfigSchema = z
     online: uri.optional(),
     /** Offline table engine: `duckdb:` (in-memory) or `duckdb:<path>`. */
     offline: uri.optional(),
-    /** Feature definitions module, relative to the project root (for `strata plan`/`apply`). */
+    /** Feature definitions module, relative to the project root (for `strata features plan` / `strata apply`). */
     features: z.string().min(1).optional(),
   })
   .strict()

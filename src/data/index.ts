@@ -1,8 +1,10 @@
 /**
  * Versioned data: datasets with content-addressed commits, branches, diff and merge
  * (`repo`), the object store beneath them (`objects`), tabular schema inference and
- * validation (`tabular`), and the lineage graph across every artifact kind (`lineage`).
+ * validation (`tabular`), the lineage graph across every artifact kind (`lineage`), and the
+ * service context every domain service receives (`context`).
  */
+export * from './context/index.js'
 export * from './lineage/index.js'
 export {
   type ChunkManifest,

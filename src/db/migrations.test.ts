@@ -81,28 +81,7 @@ describeMetadata('migration runner', (openFresh) => {
   })
 })
 
-describeMetadata('metadata transactions', (openFresh) => {
-  it('commits on success, rolls back on throw, and counts as numbers', async () => {
-    const md = await openFresh()
-    await runMigrations(md, [createThings])
-    const db = md.db.withTables<Tables>()
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto('things').values({ id: 'kept', n: 1 }).execute()
-    })
-    await expect(
-      db.transaction().execute(async (trx) => {
-        await trx.insertInto('things').values({ id: 'lost', n: 2 }).execute()
-        throw new Error('boom')
-      }),
-    ).rejects.toThrow('boom')
-    const { count } = await db
-      .selectFrom('things')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .executeTakeFirstOrThrow()
-    expect(count).toBe(1)
-    expect(typeof count).toBe('number')
-  })
-
+describeMetadata('metadata errors', (openFresh) => {
   it('reports unique violations with a code both dialects share', async () => {
     const md = await openFresh()
     await runMigrations(md, [createThings])

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { StrataError, toStrataError } from '../core/errors.js'
 import type { MetadataDatabase, MetadataDialect } from './metadata-database.js'
+import { writeTransaction } from './write-transaction.js'
 
 /**
  * One schema change owned by a domain. Ids are `<domain>/<NNN>-<name>` (e.g. `data/001-init`);
@@ -23,8 +24,8 @@ const MIGRATION_ID = /^[a-z][a-z0-9-]*\/\d{3}-[a-z0-9-]+$/
 /**
  * Applies every pending migration, in one transaction: either all of them land or none does.
  * Idempotent (applied ids are recorded in `strata_migrations`) and safe when several processes
- * start at once: on Postgres an advisory lock serializes runners; on SQLite the first write takes
- * the database's write lock before the applied set is read.
+ * start at once: on Postgres an advisory lock serializes runners; on SQLite the write transaction
+ * holds the database's write lock before the applied set is read.
  */
 export async function runMigrations(
   metadata: MetadataDatabase,
@@ -52,8 +53,8 @@ export async function runMigrations(
     .catch(ignoreConcurrentCreate)
 
   try {
-    return await db.transaction().execute(async (trx) => {
-      await lockMigrations(trx, metadata.dialect)
+    return await writeTransaction(db, async (trx) => {
+      if (metadata.dialect === 'postgres') await sql`select pg_advisory_xact_lock(7355608)`.execute(trx)
       const rows = await trx.selectFrom('strata_migrations').select('id').execute()
       const done = new Set(rows.map((r) => r.id))
       const report: MigrationReport = { applied: [], alreadyApplied: [] }
@@ -79,16 +80,6 @@ export async function runMigrations(
 
 type MigrationTables = {
   strata_migrations: { id: string; applied_at: number }
-}
-
-async function lockMigrations(trx: Kysely<MigrationTables>, dialect: MetadataDialect): Promise<void> {
-  if (dialect === 'postgres') {
-    await sql`select pg_advisory_xact_lock(7355608)`.execute(trx)
-    return
-  }
-  // A write first: SQLite takes the write lock now (waiting on busy_timeout), so the set of
-  // applied migrations read next cannot change under us.
-  await sql`delete from strata_migrations where id = '~lock'`.execute(trx)
 }
 
 function ignoreConcurrentCreate(err: unknown): void {

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import { errorMessage, StrataError } from '../core/errors.js'
 import { importDriver } from './import-driver.js'
 import type { MetadataDatabase, MetadataDialect } from './metadata-database.js'
+import { SqliteWriteDialect } from './sqlite-write-dialect.js'
 
 /** Options for {@link openMetadataDatabase}. */
 export interface OpenMetadataDatabaseOptions {
@@ -19,8 +20,9 @@ export interface OpenMetadataDatabaseOptions {
 
 /**
  * Opens the metadata database. SQLite runs with WAL, a 5 s busy timeout, `synchronous=NORMAL`
- * and foreign keys on. Postgres `int8` values (counts, epoch-millisecond timestamps) are parsed
- * to JavaScript numbers so both dialects return the same types.
+ * and foreign keys on, and begins each {@link writeTransaction} with `BEGIN IMMEDIATE`. Postgres
+ * `int8` values (counts, epoch-millisecond timestamps) are parsed to JavaScript numbers so both
+ * dialects return the same types.
  */
 export async function openMetadataDatabase(options: OpenMetadataDatabaseOptions): Promise<MetadataDatabase> {
   return options.dialect === 'sqlite' ? openSqlite(options) : openPostgres(options)
@@ -46,7 +48,7 @@ async function openSqlite(options: OpenMetadataDatabaseOptions): Promise<Metadat
       { cause: err },
     )
   }
-  const db = new Kysely<object>({ dialect: new SqliteDialect({ database }) })
+  const db = new Kysely<object>({ dialect: new SqliteWriteDialect({ database }) })
   return {
     dialect: 'sqlite',
     db,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
-import { type MetadataDatabase, translateDbError } from '../db/index.js'
+import { type MetadataDatabase, translateDbError, writeTransaction } from '../db/index.js'
 import type { FeatureCatalog, FeatureDefinition } from './feature-catalog.js'
 import { buildPlan, type FeaturePlan } from './feature-plan.js'
 import { type DefinitionSpec, specOf } from './feature-spec.js'
@@ -88,7 +88,7 @@ export class FeatureRegistry {
     const registered: RegisteredDefinition[] = []
     const removed: ApplyResult['removed'] = []
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await writeTransaction(this.db, async (trx) => {
         for (const change of plan.changes) {
           if (change.action === 'create' || change.action === 'update') {
             const spec = specs.get(`${change.kind}/${change.name}`) as DefinitionSpec

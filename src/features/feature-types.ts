@@ -35,15 +35,6 @@ export const DUCKDB_TYPES: Record<FeatureType, string> = {
   timestamp: 'TIMESTAMP',
 }
 
-/** The Postgres column type each feature type maps to. */
-export const POSTGRES_TYPES: Record<FeatureType, string> = {
-  int: 'bigint',
-  float: 'double precision',
-  string: 'text',
-  bool: 'boolean',
-  timestamp: 'timestamp',
-}
-
 /** True when `value` is one of {@link FEATURE_TYPES}. */
 export function isFeatureType(value: unknown): value is FeatureType {
   return typeof value === 'string' && (FEATURE_TYPES as readonly string[]).includes(value)

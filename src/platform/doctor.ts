@@ -5,6 +5,7 @@ import { type Kysely, sql } from 'kysely'
 import { redactUri } from '../core/backend-uri.js'
 import { type BackendSetting, DEFAULT_BACKENDS } from '../core/config.js'
 import { errorMessage, isStrataError } from '../core/errors.js'
+import { writeTransaction } from '../db/index.js'
 import type { BackendTypes } from './backend-registry.js'
 import type { Strata } from './strata.js'
 
@@ -36,16 +37,13 @@ const probes: { [S in BackendSetting]: Probe<S> } = {
     const db = md.db as Kysely<object>
     const table = `strata_doctor_${randomBytes(4).toString('hex')}`
     // A write inside a rolled-back transaction proves writability without leaving anything behind.
-    await db
-      .transaction()
-      .execute(async (trx) => {
-        await sql.raw(`create table ${table} (id integer)`).execute(trx)
-        await sql.raw(`insert into ${table} values (1)`).execute(trx)
-        throw new Rollback()
-      })
-      .catch((err: unknown) => {
-        if (!(err instanceof Rollback)) throw err
-      })
+    await writeTransaction(db, async (trx) => {
+      await sql.raw(`create table ${table} (id integer)`).execute(trx)
+      await sql.raw(`insert into ${table} values (1)`).execute(trx)
+      throw new Rollback()
+    }).catch((err: unknown) => {
+      if (!(err instanceof Rollback)) throw err
+    })
     return { version: await md.version() }
   },
   blobs: async (blobs) => {

@@ -1,9 +1,10 @@
 import type { Kysely, Selectable } from 'kysely'
 import { StrataError } from '../core/errors.js'
-import { translateDbError } from '../db/index.js'
+import { translateDbError, writeTransaction } from '../db/index.js'
 import type { RegistryTables } from './registry-migrations.js'
 import { assertAlias, assertModelName, assertVersion } from './registry-names.js'
 import type { AliasEvent, ModelVersion, RegisteredModel } from './registry-types.js'
+import { touchModel } from './touch-model.js'
 
 type Db = Kysely<RegistryTables>
 
@@ -22,8 +23,9 @@ function toEvent(r: Selectable<RegistryTables['registry_alias_events']>): AliasE
 
 /**
  * Aliases of registered models and the append-only log of their moves. Every change runs in a
- * transaction that first locks the model's row, so concurrent moves of one alias are serialized
- * and each event's `from` is the version the alias really left.
+ * write transaction that first touches the model's row ({@link touchModel}), so concurrent moves
+ * of one alias are serialized on both dialects and each event's `from` is the version the alias
+ * really left.
  */
 export class AliasBook {
   constructor(
@@ -31,17 +33,6 @@ export class AliasBook {
     private readonly now: () => number,
     private readonly getVersion: (name: string, version: number) => Promise<ModelVersion>,
   ) {}
-
-  private async lockModel(trx: Db, name: string, at: number): Promise<void> {
-    const r = await trx
-      .updateTable('registry_models')
-      .set({ updated_at: at })
-      .where('name', '=', name)
-      .executeTakeFirst()
-    if (Number(r.numUpdatedRows) === 0) {
-      throw new StrataError('NOT_FOUND', `registered model "${name}" does not exist`, { details: { name } })
-    }
-  }
 
   private async append(
     trx: Db,
@@ -73,7 +64,7 @@ export class AliasBook {
 
   private async transact<T>(what: string, fn: (trx: Db) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction().execute(fn)
+      return await writeTransaction(this.db, fn)
     } catch (err) {
       throw translateDbError(err, what)
     }
@@ -99,7 +90,7 @@ export class AliasBook {
     }
     const at = this.now()
     return this.transact(`alias "${alias}" of model "${name}"`, async (trx) => {
-      await this.lockModel(trx, name, at)
+      await touchModel(trx, name, at)
       const current = await trx
         .selectFrom('registry_aliases')
         .select('version')
@@ -137,7 +128,7 @@ export class AliasBook {
     assertModelName(name)
     const at = this.now()
     return this.transact(`alias "${alias}" of model "${name}"`, async (trx) => {
-      await this.lockModel(trx, name, at)
+      await touchModel(trx, name, at)
       const current = await trx
         .selectFrom('registry_aliases')
         .select('version')

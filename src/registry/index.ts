@@ -1,24 +1,18 @@
 export type { AliasBook } from './alias-book.js'
 export {
   ModelRegistry,
-  type ModelRegistryConfig,
+  type ModelRegistryOptions,
   modelStoragePrefix,
   modelVersionNodeId,
   type RegistrySearch,
 } from './model-registry.js'
 export * from './onnx/index.js'
-export {
-  type NumberField,
-  type NumberOperator,
-  parseRegistryFilter,
-  parseRegistryOrderBy,
-  type RegistryCondition,
-  type RegistryOrder,
-  type StringField,
-  type StringOperator,
-} from './registry-filter.js'
 export { type RegistryTables, registryMigrations } from './registry-migrations.js'
 export { assertAlias, assertModelName, parseVersion } from './registry-names.js'
+export {
+  MODEL_VERSION_SEARCH_SCHEMA,
+  REGISTERED_MODEL_SEARCH_SCHEMA,
+} from './registry-search-schemas.js'
 export {
   type AliasEvent,
   MODEL_FLAVORS,

@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest'
+import { testServiceContext } from '../../test/support/service-context.js'
 import { MemoryBlobStore } from '../backends/memory/index.js'
-import { isStrataError } from '../core/errors.js'
-import { LineageGraphStore, lineageMigrations } from '../data/lineage/index.js'
+import { isStrataError, type StrataError } from '../core/errors.js'
+import { lineageMigrations } from '../data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../db/index.js'
 import { describeMetadata } from '../testing/metadata-fixture.js'
 import { ModelRegistry } from './model-registry.js'
@@ -11,13 +12,15 @@ import { registryMigrations } from './registry-migrations.js'
 const onnx = (bias = 0) =>
   linearClassifierToOnnx({ coefficients: [[1, -1, 0.5]], intercepts: [bias], classLabels: [0, 1] })
 
-async function failure(p: Promise<unknown>): Promise<Error & { code?: string }> {
+/** The StrataError `p` rejects with (anything else fails the test). */
+async function failure(p: Promise<unknown>): Promise<StrataError> {
   const e = await p.then(
     () => undefined,
     (err: unknown) => err,
   )
   if (e === undefined) throw new Error('expected the call to fail')
-  return e as Error & { code?: string }
+  if (!isStrataError(e)) throw e
+  return e
 }
 
 describeMetadata('ModelRegistry', (openFresh) => {
@@ -25,8 +28,8 @@ describeMetadata('ModelRegistry', (openFresh) => {
     const metadata: MetadataDatabase = await openFresh()
     await runMigrations(metadata, [...lineageMigrations, ...registryMigrations])
     const blobs = new MemoryBlobStore()
-    const registry = new ModelRegistry({ metadata, blobs, actor: 'tester', ...options })
-    return { metadata, blobs, registry, lineage: new LineageGraphStore(metadata) }
+    const ctx = testServiceContext(metadata, { blobs, ...options })
+    return { metadata, blobs, registry: new ModelRegistry(ctx), lineage: ctx.lineage }
   }
 
   it('registers ONNX versions with the signature onnxruntime reports, files in the blob store, and lineage', async () => {
@@ -295,7 +298,7 @@ describeMetadata('ModelRegistry', (openFresh) => {
         throw new Error('disk full')
       },
     })
-    const registry = new ModelRegistry({ metadata, blobs: failing })
+    const registry = new ModelRegistry(testServiceContext(metadata, { blobs: failing }))
     const err = await failure(registry.registerVersion('m', { onnx: onnx() }))
     expect(err).toMatchObject({ code: 'UNAVAILABLE' })
     expect(err.message).toContain('disk full')

@@ -1,15 +1,14 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
-import { LineageGraphStore } from '../data/lineage/index.js'
-import type { MetadataDatabase } from '../db/index.js'
-import type { BlobStore } from '../ports/index.js'
+import type { Principal } from '../core/principal.js'
+import type { ServiceContext } from '../data/index.js'
+import { writeTransaction } from '../db/index.js'
 import { AliasBook } from './alias-book.js'
 import { inspectOnnxModel, type OnnxModelInfo } from './onnx/index.js'
 import type { RegistryTables } from './registry-migrations.js'
 import { assertModelName, assertTag, assertTags, assertVersion, parseVersion } from './registry-names.js'
-import { conditionSql, encodePageToken, orderSql } from './registry-query.js'
 import { loadModels, loadVersions } from './registry-rows.js'
-import { type RegistrySearch, searchParts } from './registry-search.js'
+import { type RegistrySearch, searchModels, searchVersions } from './registry-search.js'
 import type {
   AliasEvent,
   ModelFile,
@@ -18,6 +17,7 @@ import type {
   RegisterVersionInput,
   RegistryPage,
 } from './registry-types.js'
+import { touchModel } from './touch-model.js'
 import {
   modelNotFound,
   type RegistrationContext,
@@ -28,16 +28,8 @@ import {
 export type { RegistrySearch } from './registry-search.js'
 export { modelStoragePrefix, modelVersionNodeId } from './version-registration.js'
 
-/** Options for {@link ModelRegistry}. */
-export interface ModelRegistryConfig {
-  metadata: MetadataDatabase
-  blobs: BlobStore
-  /** Where registrations are recorded as `run:<id>` → `model-version:<name>/<version>` (default: over `metadata`). */
-  lineage?: LineageGraphStore
-  /** Who acts when a call names nobody (default `$STRATA_USER`, else `$USER`, else null). */
-  actor?: string
-  /** Clock in epoch milliseconds (default `Date.now`). */
-  now?: () => number
+/** Options for {@link ModelRegistry}, beyond its service context. */
+export interface ModelRegistryOptions {
   /**
    * Loads ONNX bytes and reports their signature (default: onnxruntime-node in this thread).
    * Replace it to inspect in a worker thread: input and output are plain, cloneable data.
@@ -48,10 +40,12 @@ export interface ModelRegistryConfig {
 /**
  * The model registry: registered models, immutable numbered versions (files in the blob store,
  * metadata in the metadata database), tags, and aliases with the history of every move.
- * Queries are plain Kysely and behave the same on SQLite and Postgres.
+ * Queries are plain Kysely and behave the same on SQLite and Postgres. Registrations are
+ * recorded in the context's lineage graph (`run:<id>` → `model-version:<name>/<version>`); a
+ * change that names no actor is the context principal's.
  *
  * @example
- * const registry = new ModelRegistry({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+ * const registry = await strata.registry()
  * const v = await registry.registerVersion('flight-delay', { onnx: bytes, runId: run.id })
  * await registry.setAlias('flight-delay', 'champion', v.version)
  */
@@ -60,22 +54,29 @@ export class ModelRegistry {
   private readonly now: () => number
   private readonly aliases: AliasBook
   private readonly registration: RegistrationContext
+  private readonly principal: Principal
 
-  constructor(private readonly config: ModelRegistryConfig) {
-    this.db = config.metadata.db.withTables<RegistryTables>()
-    this.now = config.now ?? Date.now
+  /** Built by `platform/` (see `Strata.registry`); the metadata needs `registryMigrations` and `lineageMigrations`. */
+  constructor(
+    private readonly context: ServiceContext,
+    options: ModelRegistryOptions = {},
+  ) {
+    const { clock } = context
+    this.db = context.metadata.db.withTables<RegistryTables>()
+    this.now = () => clock.now()
+    this.principal = context.principal
     this.registration = {
       db: this.db,
-      blobs: config.blobs,
-      lineage: config.lineage ?? new LineageGraphStore(config.metadata),
+      blobs: context.blobs,
+      lineage: context.lineage,
       now: this.now,
-      inspect: config.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes)),
+      inspect: options.inspectOnnx ?? ((bytes) => inspectOnnxModel(bytes)),
     }
     this.aliases = new AliasBook(this.db, this.now, (name, version) => this.getVersion(name, version))
   }
 
-  private actor(given?: string): string | null {
-    return given ?? this.config.actor ?? process.env.STRATA_USER ?? process.env.USER ?? null
+  private actor(given?: string): string {
+    return given ?? this.principal.id
   }
 
   private run<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -93,7 +94,7 @@ export class ModelRegistry {
     assertTags(options.tags ?? {})
     const now = this.now()
     await this.run(`registered model "${name}"`, () =>
-      this.db.transaction().execute(async (trx) => {
+      writeTransaction(this.db, async (trx) => {
         await trx
           .insertInto('registry_models')
           .values({
@@ -129,14 +130,15 @@ export class ModelRegistry {
 
   /** Changes a model's description. */
   async updateModel(name: string, changes: { description?: string }): Promise<RegisteredModel> {
-    await this.touchModel(name, changes.description === undefined ? {} : { description: changes.description })
+    const set = changes.description === undefined ? {} : { description: changes.description }
+    await this.run(`registered model "${name}"`, () => touchModel(this.db, name, this.now(), set))
     return this.getModel(name)
   }
 
   /** Deletes a model with its versions, tags, aliases and alias history, then its files. */
   async deleteModel(name: string): Promise<void> {
     const prefixes = await this.run(`registered model "${name}"`, () =>
-      this.db.transaction().execute(async (trx) => {
+      writeTransaction(this.db, async (trx) => {
         const rows = await trx
           .selectFrom('registry_versions')
           .select(['storage_prefix', 'files'])
@@ -159,8 +161,8 @@ export class ModelRegistry {
   async setModelTag(name: string, key: string, value: string): Promise<void> {
     assertTag(key, value)
     await this.run(`tag "${key}" of model "${name}"`, () =>
-      this.db.transaction().execute(async (trx) => {
-        await this.touchModel(name, {}, trx)
+      writeTransaction(this.db, async (trx) => {
+        await touchModel(trx, name, this.now())
         await trx
           .insertInto('registry_model_tags')
           .values({ model: name, key, value })
@@ -173,27 +175,16 @@ export class ModelRegistry {
   /** Removes a tag from a model (a missing tag is fine; a missing model is `NOT_FOUND`). */
   async deleteModelTag(name: string, key: string): Promise<void> {
     await this.run(`tag "${key}" of model "${name}"`, () =>
-      this.db.transaction().execute(async (trx) => {
-        await this.touchModel(name, {}, trx)
+      writeTransaction(this.db, async (trx) => {
+        await touchModel(trx, name, this.now())
         await trx.deleteFrom('registry_model_tags').where('model', '=', name).where('key', '=', key).execute()
       }),
     )
   }
 
-  /** Registered models matching a search (default: all, by name). */
-  async searchModels(search: RegistrySearch = {}): Promise<RegistryPage<RegisteredModel>> {
-    const { conditions, order, limit, offset } = searchParts(search, 100)
-    const rows = await this.run('registered models', () => {
-      let q = this.db.selectFrom('registry_models as m').selectAll('m')
-      for (const c of conditions) q = q.where(conditionSql('models', this.config.metadata.dialect, c))
-      return q
-        .orderBy(orderSql('models', order))
-        .limit(limit + 1)
-        .offset(offset)
-        .execute()
-    })
-    const items = await loadModels(this.db, rows.slice(0, limit))
-    return { items, nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : null }
+  /** Registered models matching a search (default: all, by name in byte order). */
+  searchModels(search: RegistrySearch = {}): Promise<RegistryPage<RegisteredModel>> {
+    return searchModels(this.db, this.context.metadata.dialect, search)
   }
 
   // ── Versions ─────────────────────────────────────────────────────────────────────────────────
@@ -279,8 +270,8 @@ export class ModelRegistry {
   async deleteVersion(name: string, version: number, options: { actor?: string } = {}): Promise<void> {
     const existing = await this.getVersion(name, version)
     await this.run(`model "${name}" version ${version}`, () =>
-      this.db.transaction().execute(async (trx) => {
-        await this.touchModel(name, {}, trx)
+      writeTransaction(this.db, async (trx) => {
+        await touchModel(trx, name, this.now())
         await this.aliases.dropVersion(trx, name, version, this.actor(options.actor))
         await trx
           .deleteFrom('registry_version_tags')
@@ -324,35 +315,22 @@ export class ModelRegistry {
   }
 
   /** Versions matching a search (default: all, by name then newest first). */
-  async searchVersions(search: RegistrySearch = {}): Promise<RegistryPage<ModelVersion>> {
-    const { conditions, order, limit, offset } = searchParts(search, 1000)
-    const rows = await this.run('model versions', () => {
-      let q = this.db.selectFrom('registry_versions as v').selectAll('v')
-      for (const c of conditions) q = q.where(conditionSql('versions', this.config.metadata.dialect, c))
-      return q
-        .orderBy(orderSql('versions', order))
-        .limit(limit + 1)
-        .offset(offset)
-        .execute()
-    })
-    const items = await loadVersions(this.db, rows.slice(0, limit))
-    return { items, nextPageToken: rows.length > limit ? encodePageToken(offset + limit) : null }
+  searchVersions(search: RegistrySearch = {}): Promise<RegistryPage<ModelVersion>> {
+    return searchVersions(this.db, this.context.metadata.dialect, search)
   }
 
   /** Every version of one model, newest first. */
   async listVersions(name: string): Promise<ModelVersion[]> {
     await this.getModel(name)
-    const out: ModelVersion[] = []
-    let pageToken: string | undefined
-    do {
-      const page = await this.searchVersions({
-        filter: [{ field: 'name', op: '=', value: name }],
-        ...(pageToken ? { pageToken } : {}),
-      })
-      out.push(...page.items)
-      pageToken = page.nextPageToken ?? undefined
-    } while (pageToken !== undefined)
-    return out
+    const rows = await this.run('model versions', () =>
+      this.db
+        .selectFrom('registry_versions')
+        .selectAll()
+        .where('model', '=', name)
+        .orderBy('version', 'desc')
+        .execute(),
+    )
+    return loadVersions(this.db, rows)
   }
 
   /** The bytes of one stored file of a version (default: its first file, e.g. `model.onnx`). */
@@ -386,7 +364,7 @@ export class ModelRegistry {
         `model "${name}" version ${version} is ${v.status}, not READY${v.statusMessage ? `: ${v.statusMessage}` : ''}`,
       )
     }
-    return { file, body: await this.config.blobs.get(`${v.storagePrefix}/${file.path}`) }
+    return { file, body: await this.context.blobs.get(`${v.storagePrefix}/${file.path}`) }
   }
 
   // ── Aliases ──────────────────────────────────────────────────────────────────────────────────
@@ -425,25 +403,9 @@ export class ModelRegistry {
 
   // ── Helpers ──────────────────────────────────────────────────────────────────────────────────
 
-  /** Bumps a model's `updated_at` (with changes), locking its row for the transaction; `NOT_FOUND` if missing. */
-  private async touchModel(
-    name: string,
-    changes: { description?: string },
-    trx?: Kysely<RegistryTables>,
-  ): Promise<void> {
-    const result = await this.run(`registered model "${name}"`, () =>
-      (trx ?? this.db)
-        .updateTable('registry_models')
-        .set({ ...changes, updated_at: this.now() })
-        .where('name', '=', name)
-        .executeTakeFirst(),
-    )
-    if (Number(result.numUpdatedRows) === 0) throw modelNotFound(name)
-  }
-
   private async deleteFiles(prefix: string | null, filesJson: string): Promise<void> {
     if (prefix === null) return
     for (const f of JSON.parse(filesJson) as { path: string }[])
-      await this.config.blobs.delete(`${prefix}/${f.path}`)
+      await this.context.blobs.delete(`${prefix}/${f.path}`)
   }
 }

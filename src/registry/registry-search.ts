@@ -1,38 +1,44 @@
-import { StrataError } from '../core/errors.js'
-import {
-  parseRegistryFilter,
-  parseRegistryOrderBy,
-  type RegistryCondition,
-  type RegistryOrder,
-} from './registry-filter.js'
-import { decodePageToken } from './registry-query.js'
+import type { Kysely } from 'kysely'
+import { type FilterClause, type MetadataDialect, parseSearch, searchPage } from '../db/index.js'
+import type { RegistryTables } from './registry-migrations.js'
+import { loadModels, loadVersions } from './registry-rows.js'
+import { MODEL_VERSION_SEARCH_SCHEMA, REGISTERED_MODEL_SEARCH_SCHEMA } from './registry-search-schemas.js'
+import type { ModelVersion, RegisteredModel, RegistryPage } from './registry-types.js'
+import { withDbErrors } from './version-registration.js'
 
-/** A search over models or versions: MLflow filter text or structured conditions, order, paging. */
+/** A search over models or versions: MLflow filter text (or clauses parsed from it), order, paging. */
 export interface RegistrySearch {
-  filter?: string | RegistryCondition[]
-  /** Sort keys, structured or as MLflow `order_by` strings (`"version_number DESC"`). */
-  orderBy?: RegistryOrder[] | string[]
+  /** e.g. `name LIKE 'fraud%' AND tags.team = 'risk'`; clauses from `parseFilterFor` are accepted too. */
+  filter?: string | readonly FilterClause[]
+  /** MLflow `order_by` entries such as `name ASC` or `version_number DESC`. */
+  orderBy?: readonly string[]
   /** Page size (default 100 for models, 1000 for versions; at most 10 000). */
   maxResults?: number
   pageToken?: string
 }
 
-/** The conditions, order, page size and offset of a search (validated). */
-export function searchParts(search: RegistrySearch, defaultLimit: number) {
-  const conditions =
-    typeof search.filter === 'string' ? parseRegistryFilter(search.filter) : (search.filter ?? [])
-  const order =
-    search.orderBy === undefined
-      ? []
-      : search.orderBy.every((o) => typeof o === 'string')
-        ? parseRegistryOrderBy(search.orderBy as string[])
-        : (search.orderBy as RegistryOrder[])
-  const limit = search.maxResults ?? defaultLimit
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > 10_000) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `maxResults ${limit} is invalid; expected a whole number in 1…10000`,
-    )
-  }
-  return { conditions, order, limit, offset: decodePageToken(search.pageToken) }
+/** Registered models matching a search ({@link REGISTERED_MODEL_SEARCH_SCHEMA}). */
+export async function searchModels(
+  db: Kysely<RegistryTables>,
+  dialect: MetadataDialect,
+  request: RegistrySearch,
+): Promise<RegistryPage<RegisteredModel>> {
+  const search = parseSearch(REGISTERED_MODEL_SEARCH_SCHEMA, request)
+  const page = await withDbErrors('registered models', () =>
+    searchPage(dialect, search, db.selectFrom('registry_models as m').selectAll('m')),
+  )
+  return { items: await loadModels(db, page.items), nextPageToken: page.nextPageToken ?? null }
+}
+
+/** Model versions matching a search ({@link MODEL_VERSION_SEARCH_SCHEMA}). */
+export async function searchVersions(
+  db: Kysely<RegistryTables>,
+  dialect: MetadataDialect,
+  request: RegistrySearch,
+): Promise<RegistryPage<ModelVersion>> {
+  const search = parseSearch(MODEL_VERSION_SEARCH_SCHEMA, request)
+  const page = await withDbErrors('model versions', () =>
+    searchPage(dialect, search, db.selectFrom('registry_versions as v').selectAll('v')),
+  )
+  return { items: await loadVersions(db, page.items), nextPageToken: page.nextPageToken ?? null }
 }

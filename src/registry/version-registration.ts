@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
-import { translateDbError } from '../db/index.js'
+import { translateDbError, writeTransaction } from '../db/index.js'
 import type { BlobStore } from '../ports/index.js'
 import type { OnnxModelInfo } from './onnx/index.js'
 import type { RegistryTables } from './registry-migrations.js'
@@ -69,7 +69,7 @@ export async function registerModelVersion(
   }))
   const now = ctx.now()
   const version = await withDbErrors(`model "${name}"`, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    writeTransaction(ctx.db, async (trx) => {
       if (input.createModel !== false) {
         await trx
           .insertInto('registry_models')
@@ -84,7 +84,8 @@ export async function registerModelVersion(
           .onConflict((oc) => oc.column('name').doNothing())
           .execute()
       }
-      // Incrementing the counter row locks it (Postgres row lock, SQLite write lock) until commit.
+      // The model's counter row allocates the number; on Postgres its row lock, held until commit,
+      // serializes concurrent registrations of one model (on SQLite the transaction holds the write lock).
       const allocated = await trx
         .updateTable('registry_models')
         .set((eb) => ({ last_version: eb('last_version', '+', 1), updated_at: now }))
@@ -156,7 +157,7 @@ async function storeFiles(
       : new StrataError('UNAVAILABLE', `model "${name}" version ${version}: ${message}`, { cause: err })
   }
   await withDbErrors(`model "${name}" version ${version}`, () =>
-    ctx.db.transaction().execute(async (trx) => {
+    writeTransaction(ctx.db, async (trx) => {
       await trx
         .updateTable('registry_versions')
         .set({ status: 'READY', updated_at: ctx.now() })

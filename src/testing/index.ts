@@ -1,16 +1,35 @@
 /**
- * Test helpers for Strata backends and projects: one conformance suite per port (run a
- * custom backend through the same cases as the built-in ones), metadata-dialect fixtures,
- * service URLs and disposable CLI projects.
+ * Conformance suites for Strata's ports: run a custom backend through the same cases as the
+ * built-in ones, one suite per port, plus the helpers that gate a suite on a service URL.
+ * Needs `vitest` (and `fast-check` for the online-store suite), declared as optional peers.
  *
  * @example
  * import { describeBlobStore } from 'strata/testing'
  * describeBlobStore({ name: 'my-store', create: () => new MyBlobStore() })
+ *
+ * @packageDocumentation
  */
-export * from './blob-store.suite.js'
-export * from './blob-store-sync.suite.js'
-export * from './metadata-fixture.js'
-export * from './online-store.suite.js'
-export * from './services.js'
-export * from './table-engine.suite.js'
-export * from './temp-project.js'
+// The port types the suites take (also exported by 'strata'), so a backend author needs one import.
+export type {
+  BlobInfo,
+  BlobPutOptions,
+  BlobStore,
+  BlobStoreCapabilities,
+  ColumnBatch,
+  ColumnInfo,
+  OnlineField,
+  OnlineStore,
+  OnlineStoreCapabilities,
+  OnlineValue,
+  OnlineWrite,
+  OnlineWriteResult,
+  ParquetWriteOptions,
+  QueryResult,
+  Row,
+  TableEngine,
+} from '../ports/index.js'
+export { type BlobStoreSuiteOptions, describeBlobStore } from './blob-store.suite.js'
+export { type BlobStoreSyncSuiteOptions, describeBlobStoreSync } from './blob-store-sync.suite.js'
+export { describeOnlineStore, type OnlineStoreSuiteOptions } from './online-store.suite.js'
+export { describeWithService, TEST_SERVICES, type TestService, testServiceUrl } from './services.js'
+export { describeTableEngine, type TableEngineSuiteOptions } from './table-engine.suite.js'

@@ -1,5 +1,5 @@
 import { blobKeyProblem } from '../core/blob-key.js'
-import { StrataError } from '../core/errors.js'
+import { isStrataError, StrataError } from '../core/errors.js'
 import type { BlobInfo, BlobStore } from '../ports/index.js'
 import type { ArtifactEntry } from './tracking-types.js'
 
@@ -60,7 +60,7 @@ export class ArtifactStore {
     try {
       return await this.blobs.get(key)
     } catch (err) {
-      if ((err as { code?: string }).code === 'NOT_FOUND') {
+      if (isStrataError(err, 'NOT_FOUND')) {
         throw new StrataError('NOT_FOUND', `artifact "${path}" does not exist`, {
           details: { path },
           cause: err,

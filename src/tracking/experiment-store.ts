@@ -1,9 +1,5 @@
-import { type SqlBool, sql } from 'kysely'
 import { isStrataError, StrataError } from '../core/errors.js'
-import type { FilterClause } from './search/filter-parser.js'
-import { decodePageToken, toPage } from './search/page-token.js'
-import { EXPERIMENT_SEARCH_SCHEMA, parseFilterFor, parseOrderByFor } from './search/search-schema.js'
-import { byteOrder, compareSql } from './search/sql-compare.js'
+import { parseSearch, searchPage, writeTransaction } from '../db/index.js'
 import {
   chunks,
   dbCall,
@@ -12,16 +8,10 @@ import {
   type TrackingContext,
   type TrackingDb,
   toExperiment,
-  writeTx,
 } from './tracking-context.js'
+import { EXPERIMENT_SEARCH_SCHEMA } from './tracking-search-schemas.js'
 import { DEFAULT_EXPERIMENT_ID, type Experiment, type Page, type SearchOptions } from './tracking-types.js'
-import {
-  resolveMaxResults,
-  TRACKING_LIMITS,
-  validateExperimentName,
-  validateKey,
-  validateValue,
-} from './tracking-validation.js'
+import { TRACKING_LIMITS, validateExperimentName, validateKey, validateValue } from './tracking-validation.js'
 
 /** Options of {@link ExperimentStore.create}. */
 export interface CreateExperimentOptions {
@@ -53,7 +43,7 @@ export class ExperimentStore {
       )
     }
     const id = await dbCall(`experiment "${name}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         await this.assertNameFree(trx, name)
         const seq = await trx
           .updateTable('tracking_sequences')
@@ -154,7 +144,7 @@ export class ExperimentStore {
   async rename(experimentId: string, newName: string): Promise<void> {
     validateExperimentName(newName)
     await dbCall(`experiment "${newName}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         const row = await requireExperimentRow(trx, experimentId)
         if (row.lifecycle_stage !== 'active') {
           throw new StrataError(
@@ -190,7 +180,7 @@ export class ExperimentStore {
 
   private async setStage(experimentId: string, stage: 'active' | 'deleted'): Promise<void> {
     await dbCall(`experiment "${experimentId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         const row = await requireExperimentRow(trx, experimentId)
         if (row.lifecycle_stage === stage) return
         const now = this.ctx.now()
@@ -220,7 +210,7 @@ export class ExperimentStore {
     validateKey('experiment tag', key)
     validateValue('experiment tag', key, value, TRACKING_LIMITS.experimentTagValueLength)
     await dbCall(`experiment tag "${key}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         await requireExperimentRow(trx, experimentId)
         await trx
           .insertInto('tracking_experiment_tags')
@@ -257,56 +247,13 @@ export class ExperimentStore {
    * await tracking.experiments.search({ filter: "name LIKE 'flights%'", orderBy: ['name'] })
    */
   async search(options: SearchOptions = {}): Promise<Page<Experiment>> {
-    const schema = EXPERIMENT_SEARCH_SCHEMA
-    const clauses = parseFilterFor(schema, options.filter)
-    const orderBy = (options.orderBy ?? []).map((o) => parseOrderByFor(schema, o))
-    const max = resolveMaxResults(
-      options.maxResults,
-      TRACKING_LIMITS.searchDefaultResults,
-      TRACKING_LIMITS.searchMaxResults,
-    )
-    const offset = decodePageToken(options.pageToken)
+    const search = parseSearch(EXPERIMENT_SEARCH_SCHEMA, options)
     const view = options.viewType ?? 'active'
     let q = this.ctx.db.selectFrom('tracking_experiments as e').select('e.experiment_id')
     if (view !== 'all') q = q.where('e.lifecycle_stage', '=', view)
-    for (const c of clauses) q = q.where(this.compile(c))
-    for (const o of orderBy) {
-      const dir = o.ascending ? 'asc' : 'desc'
-      if (o.type === 'tag') {
-        const v = sql`(select t.value from tracking_experiment_tags t where t.experiment_id = e.experiment_id and t.key = ${o.key})`
-        q = q
-          .orderBy(sql`case when ${v} is null then 1 else 0 end`)
-          .orderBy(byteOrder(this.ctx.dialect, v), dir)
-      } else if (o.key === 'experiment_id') {
-        q = q.orderBy(sql`length(e.experiment_id)`, dir).orderBy('e.experiment_id', dir)
-      } else {
-        const spec = schema.attributes[o.key]
-        const column = sql.ref(`e.${spec?.column ?? o.key}`)
-        q = q.orderBy(spec?.type === 'string' ? byteOrder(this.ctx.dialect, column) : column, dir)
-      }
-    }
-    if (!orderBy.some((o) => o.key === 'creation_time')) q = q.orderBy('e.creation_time', 'desc')
-    q = q.orderBy(sql`length(e.experiment_id)`).orderBy('e.experiment_id')
-    const rows = await q
-      .limit(max + 1)
-      .offset(offset)
-      .execute()
-    const page = toPage(rows, offset, max)
+    const page = await searchPage(this.ctx.dialect, search, q)
     const items = await this.loadMany(page.items.map((r) => r.experiment_id))
     return page.nextPageToken === undefined ? { items } : { items, nextPageToken: page.nextPageToken }
-  }
-
-  private compile(c: FilterClause) {
-    const d = this.ctx.dialect
-    if (c.type === 'tag') {
-      const exists = (cond: ReturnType<typeof compareSql> | undefined) =>
-        sql<SqlBool>`exists (select 1 from tracking_experiment_tags t where t.experiment_id = e.experiment_id and t.key = ${c.key}${cond ? sql` and ${cond}` : sql``})`
-      if (c.comparator === 'IS NULL') return sql<SqlBool>`not ${exists(undefined)}`
-      if (c.comparator === 'IS NOT NULL') return exists(undefined)
-      return exists(compareSql(d, sql.ref('t.value'), c.comparator, c.value))
-    }
-    const column = EXPERIMENT_SEARCH_SCHEMA.attributes[c.key]?.column ?? c.key
-    return compareSql(d, sql.ref(`e.${column}`), c.comparator, c.value)
   }
 
   private async loadMany(ids: string[]): Promise<Experiment[]> {

@@ -14,21 +14,14 @@ export { type LogMetricsOptions, type ParamValue, RunHandle } from './run-handle
 export type { LineageInputOptions } from './run-inputs.js'
 export { type KeyValue, type LogBatchInput, paramChanged } from './run-logging.js'
 export { type CreateRunOptions, RunStore, type UpdateRunOptions } from './run-store.js'
-export type { Comparator, EntityType, FilterClause } from './search/filter-parser.js'
-export { parseFilter } from './search/filter-parser.js'
-export { decodePageToken, encodePageToken } from './search/page-token.js'
-export {
-  EXPERIMENT_SEARCH_SCHEMA,
-  type FilterSchema,
-  LOGGED_MODEL_SEARCH_SCHEMA,
-  type OrderByClause,
-  parseFilterFor,
-  parseOrderByFor,
-  RUN_SEARCH_SCHEMA,
-} from './search/search-schema.js'
 export { newLoggedModelId, newRunId, randomRunName } from './tracking-ids.js'
 export { type TrackingTables, trackingMigrations } from './tracking-migrations.js'
-export { type StartRunOptions, TrackingStore, type TrackingStoreConfig } from './tracking-store.js'
+export {
+  EXPERIMENT_SEARCH_SCHEMA,
+  LOGGED_MODEL_SEARCH_SCHEMA,
+  RUN_SEARCH_SCHEMA,
+} from './tracking-search-schemas.js'
+export { type StartRunOptions, TrackingStore } from './tracking-store.js'
 export * from './tracking-types.js'
 export {
   parseViewType,

@@ -1,10 +1,6 @@
-import { type SqlBool, sql } from 'kysely'
 import { StrataError } from '../core/errors.js'
+import { parseSearch, searchPage, writeTransaction } from '../db/index.js'
 import type { KeyValue } from './run-logging.js'
-import type { FilterClause } from './search/filter-parser.js'
-import { decodePageToken, toPage } from './search/page-token.js'
-import { LOGGED_MODEL_SEARCH_SCHEMA, parseFilterFor, parseOrderByFor } from './search/search-schema.js'
-import { byteOrder, compareSql } from './search/sql-compare.js'
 import {
   chunks,
   dbCall,
@@ -14,11 +10,11 @@ import {
   requireRunRow,
   type TrackingContext,
   type TrackingDb,
-  writeTx,
 } from './tracking-context.js'
 import { newLoggedModelId } from './tracking-ids.js'
+import { LOGGED_MODEL_SEARCH_SCHEMA } from './tracking-search-schemas.js'
 import type { LoggedModel, LoggedModelStatus, Page } from './tracking-types.js'
-import { resolveMaxResults, TRACKING_LIMITS, validateKey, validateValue } from './tracking-validation.js'
+import { TRACKING_LIMITS, validateKey, validateValue } from './tracking-validation.js'
 
 const STATUSES: readonly LoggedModelStatus[] = [
   'LOGGED_MODEL_PENDING',
@@ -69,7 +65,7 @@ export class LoggedModelStore {
     checkPairs('logged model tag', options.tags ?? [])
     const modelId = newLoggedModelId()
     await dbCall(`logged model "${modelId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         const exp = await requireExperimentRow(trx, options.experimentId)
         if (exp.lifecycle_stage !== 'active') {
           throw new StrataError('FAILED_PRECONDITION', `experiment "${options.experimentId}" is deleted`)
@@ -145,7 +141,7 @@ export class LoggedModelStore {
       )
     }
     await dbCall(`logged model "${modelId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         await this.touch(trx, modelId)
         await trx
           .updateTable('tracking_logged_models')
@@ -161,7 +157,7 @@ export class LoggedModelStore {
   async logParams(modelId: string, params: readonly KeyValue[]): Promise<void> {
     checkPairs('logged model param', params)
     await dbCall(`logged model "${modelId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         await this.touch(trx, modelId)
         await this.upsert(trx, 'tracking_logged_model_params', modelId, params)
       }),
@@ -172,7 +168,7 @@ export class LoggedModelStore {
   async setTags(modelId: string, tags: readonly KeyValue[]): Promise<void> {
     checkPairs('logged model tag', tags)
     await dbCall(`logged model "${modelId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         await this.touch(trx, modelId)
         await this.upsert(trx, 'tracking_logged_model_tags', modelId, tags)
       }),
@@ -195,7 +191,7 @@ export class LoggedModelStore {
   /** Soft-deletes a logged model; it then reads as `NOT_FOUND`. */
   async delete(modelId: string): Promise<void> {
     await dbCall(`logged model "${modelId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         await this.touch(trx, modelId)
         await trx
           .updateTable('tracking_logged_models')
@@ -206,65 +202,18 @@ export class LoggedModelStore {
     )
   }
 
-  /** Searches logged models of some experiments; newest first unless ordered otherwise. */
+  /** Searches logged models of some experiments ({@link LOGGED_MODEL_SEARCH_SCHEMA}); newest first unless ordered otherwise. */
   async search(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>> {
-    const schema = LOGGED_MODEL_SEARCH_SCHEMA
-    const clauses = parseFilterFor(schema, options.filter)
-    const orderBy = (options.orderBy ?? []).map((o) => parseOrderByFor(schema, o))
-    const max = resolveMaxResults(options.maxResults, 50, 50)
-    const offset = decodePageToken(options.pageToken)
+    const search = parseSearch(LOGGED_MODEL_SEARCH_SCHEMA, options)
     if (options.experimentIds.length === 0) return { items: [] }
-    let q = this.ctx.db
+    const q = this.ctx.db
       .selectFrom('tracking_logged_models as lm')
       .select('lm.model_id')
       .where('lm.experiment_id', 'in', [...options.experimentIds])
       .where('lm.lifecycle_stage', '=', 'active')
-    for (const c of clauses) q = q.where(this.compile(c))
-    for (const o of orderBy) {
-      const dir = o.ascending ? 'asc' : 'desc'
-      const spec = o.type === 'attribute' ? schema.attributes[o.key] : undefined
-      const raw =
-        o.type === 'attribute'
-          ? sql.ref(`lm.${spec?.column ?? o.key}`)
-          : o.type === 'metric'
-            ? sql`(select max(x.value) from tracking_logged_model_metrics x where x.model_id = lm.model_id and x.key = ${o.key})`
-            : sql`(select x.value from ${sql.table(o.type === 'param' ? 'tracking_logged_model_params' : 'tracking_logged_model_tags')} x where x.model_id = lm.model_id and x.key = ${o.key})`
-      const numeric = o.type === 'metric' || spec?.type === 'number'
-      const value = numeric ? raw : byteOrder(this.ctx.dialect, raw)
-      q = q.orderBy(sql`case when ${raw} is null then 1 else 0 end`).orderBy(value, dir)
-    }
-    q = q.orderBy('lm.creation_time', 'desc').orderBy('lm.model_id')
-    const rows = await q
-      .limit(max + 1)
-      .offset(offset)
-      .execute()
-    const page = toPage(rows, offset, max)
+    const page = await searchPage(this.ctx.dialect, search, q)
     const items = await this.loadMany(page.items.map((r) => r.model_id))
     return page.nextPageToken === undefined ? { items } : { items, nextPageToken: page.nextPageToken }
-  }
-
-  private compile(c: FilterClause) {
-    const d = this.ctx.dialect
-    const table =
-      c.type === 'metric'
-        ? 'tracking_logged_model_metrics'
-        : c.type === 'param'
-          ? 'tracking_logged_model_params'
-          : 'tracking_logged_model_tags'
-    if (c.type === 'attribute') {
-      return compareSql(
-        d,
-        sql.ref(`lm.${LOGGED_MODEL_SEARCH_SCHEMA.attributes[c.key]?.column ?? c.key}`),
-        c.comparator,
-        c.value,
-      )
-    }
-    const exists = (cond?: ReturnType<typeof compareSql>) =>
-      sql<SqlBool>`exists (select 1 from ${sql.table(table)} x where x.model_id = lm.model_id and x.key = ${c.key}${cond ? sql` and ${cond}` : sql``})`
-    if (c.comparator === 'IS NULL') return sql<SqlBool>`not ${exists()}`
-    if (c.comparator === 'IS NOT NULL') return exists()
-    const cmp = compareSql(d, sql.ref('x.value'), c.comparator, c.value)
-    return exists(c.type === 'metric' ? sql<SqlBool>`x.is_nan = 0 and ${cmp}` : cmp)
   }
 
   private async loadMany(ids: string[]): Promise<LoggedModel[]> {

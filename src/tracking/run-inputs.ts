@@ -1,13 +1,8 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import { parseNodeId } from '../data/lineage/index.js'
-import {
-  dbCall,
-  requireActiveRunRow,
-  type TrackingContext,
-  type TrackingDb,
-  writeTx,
-} from './tracking-context.js'
+import { writeTransaction } from '../db/index.js'
+import { dbCall, requireActiveRunRow, type TrackingContext, type TrackingDb } from './tracking-context.js'
 import { newDatasetId } from './tracking-ids.js'
 import { DATASET_CONTEXT_TAG, type DatasetInput, type ModelIo } from './tracking-types.js'
 
@@ -123,7 +118,7 @@ export async function logInputs(
 ): Promise<void> {
   for (const d of inputs.datasets ?? []) checkDataset(d)
   await dbCall(`inputs of run "${runId}"`, () =>
-    writeTx(ctx, async (trx) => {
+    writeTransaction(ctx.db, async (trx) => {
       const run = await requireActiveRunRow(trx, runId)
       for (const d of inputs.datasets ?? []) await linkDataset(trx, run.experiment_id, runId, d)
       await linkModels(trx, runId, inputs.models ?? [], 'input')
@@ -138,7 +133,7 @@ export async function logOutputs(
   models: readonly ModelIo[],
 ): Promise<void> {
   await dbCall(`outputs of run "${runId}"`, () =>
-    writeTx(ctx, async (trx) => {
+    writeTransaction(ctx.db, async (trx) => {
       await requireActiveRunRow(trx, runId)
       await linkModels(trx, runId, models, 'output')
     }),
@@ -166,7 +161,7 @@ export async function logLineageInput(
 ): Promise<void> {
   const { key } = parseNodeId(nodeId)
   await dbCall(`input "${nodeId}" of run "${runId}"`, () =>
-    writeTx(ctx, async (trx) => {
+    writeTransaction(ctx.db, async (trx) => {
       const run = await requireActiveRunRow(trx, runId)
       await ctx.lineage.record(
         {

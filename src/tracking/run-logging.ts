@@ -1,5 +1,6 @@
 import { type SqlBool, sql } from 'kysely'
 import { StrataError } from '../core/errors.js'
+import { writeTransaction } from '../db/index.js'
 import {
   chunks,
   dbCall,
@@ -7,7 +8,6 @@ import {
   storedValue,
   type TrackingContext,
   type TrackingDb,
-  writeTx,
 } from './tracking-context.js'
 import type { MetricRow } from './tracking-migrations.js'
 import { type MetricInput, RUN_NAME_TAG } from './tracking-types.js'
@@ -110,7 +110,7 @@ export async function logBatch(ctx: TrackingContext, runId: string, batch: LogBa
     }
   })
   await dbCall(`run "${runId}" data`, () =>
-    writeTx(ctx, async (trx) => {
+    writeTransaction(ctx.db, async (trx) => {
       await requireActiveRunRow(trx, runId)
       if (params.size > 0) await writeParams(trx, runId, params)
       if (metrics.length > 0) await writeMetrics(trx, metrics)

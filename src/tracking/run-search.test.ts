@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { MemoryBlobStore } from '../backends/memory/memory-blob-store.js'
+import { testServiceContext } from '../../test/support/service-context.js'
 import { isStrataError } from '../core/errors.js'
 import { lineageMigrations } from '../data/lineage/index.js'
 import { runMigrations } from '../db/index.js'
@@ -18,7 +18,7 @@ async function seed(openFresh: OpenFreshMetadata) {
   const metadata = await openFresh()
   await runMigrations(metadata, [...lineageMigrations, ...trackingMigrations])
   const clock = { t: T0 }
-  const tracking = new TrackingStore({ metadata, blobs: new MemoryBlobStore(), now: () => clock.t })
+  const tracking = new TrackingStore(testServiceContext(metadata, { now: () => clock.t }))
   const a = (await tracking.experiments.create('A')).experimentId
   const b = (await tracking.experiments.create('B')).experimentId
   const ids: Record<string, string> = {}

@@ -1,12 +1,11 @@
 import { sql } from 'kysely'
 import { StrataError } from '../core/errors.js'
+import { compareSql, decodePageToken, resolvePageSize, toPage, writeTransaction } from '../db/index.js'
 import { type ArtifactStore, joinArtifactPath, proxiedArtifactPath } from './artifact-store.js'
 import { type LineageInputOptions, logInputs, logLineageInput, logOutputs } from './run-inputs.js'
 import { type KeyValue, type LogBatchInput, logBatch } from './run-logging.js'
 import { loadRuns } from './run-reader.js'
 import { searchRuns } from './run-search.js'
-import { decodePageToken, toPage } from './search/page-token.js'
-import { compareSql } from './search/sql-compare.js'
 import {
   dbCall,
   loadedValue,
@@ -15,7 +14,6 @@ import {
   requireRunRow,
   type TrackingContext,
   toRunInfo,
-  writeTx,
 } from './tracking-context.js'
 import { newRunId, randomRunName } from './tracking-ids.js'
 import {
@@ -35,7 +33,6 @@ import {
   USER_TAG,
 } from './tracking-types.js'
 import {
-  resolveMaxResults,
   TRACKING_LIMITS,
   validateKey,
   validateRunId,
@@ -95,7 +92,7 @@ export class RunStore {
     if (options.status !== undefined) validateRunStatus(options.status)
     const runId = newRunId()
     await dbCall(`run "${runId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         const exp = await requireExperimentRow(trx, experimentId)
         if (exp.lifecycle_stage !== 'active') {
           throw new StrataError(
@@ -176,7 +173,7 @@ export class RunStore {
     if (changes.runName !== undefined)
       validateValue('run', 'name', changes.runName, TRACKING_LIMITS.runNameLength)
     await dbCall(`run "${runId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         await requireActiveRunRow(trx, runId)
         const set = {
           ...(changes.status === undefined ? {} : { status: changes.status }),
@@ -272,7 +269,7 @@ export class RunStore {
     const max =
       options.maxResults === undefined
         ? 2 ** 53 - 2
-        : resolveMaxResults(Math.min(options.maxResults, cap), cap, cap)
+        : resolvePageSize(Math.min(options.maxResults, cap), { default: cap, max: cap })
     const offset = decodePageToken(options.pageToken)
     const rows = await this.ctx.db
       .selectFrom('tracking_metrics')
@@ -326,7 +323,7 @@ export class RunStore {
   /** MLflow 2.x `runs/log-model`: appends the model's JSON document to the `mlflow.log-model.history` tag. */
   async recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
     await dbCall(`run "${runId}"`, () =>
-      writeTx(this.ctx, async (trx) => {
+      writeTransaction(this.ctx.db, async (trx) => {
         await requireActiveRunRow(trx, runId)
         const prev = await trx
           .selectFrom('tracking_tags')

@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
 import { type MetadataDialect, translateDbError } from '../db/index.js'
@@ -27,20 +27,6 @@ export async function dbCall<T>(what: string, fn: () => Promise<T>): Promise<T> 
   } catch (err) {
     throw translateDbError(err, what)
   }
-}
-
-/**
- * Runs `fn` in a write transaction. On SQLite a write comes first, so the transaction holds
- * the database's write lock (waiting up to the busy timeout) before it reads: a deferred
- * transaction that reads and then writes fails with SQLITE_BUSY when another process wrote in
- * between. Postgres row locks need no such step.
- */
-export function writeTx<T>(ctx: TrackingContext, fn: (trx: TrackingDb) => Promise<T>): Promise<T> {
-  return ctx.db.transaction().execute(async (trx) => {
-    if (ctx.dialect === 'sqlite')
-      await sql`update tracking_sequences set value = value where name = '~lock'`.execute(trx)
-    return fn(trx)
-  })
 }
 
 /** Splits rows into chunks so `in (…)` lists stay well under both dialects' parameter limits. */

@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
+import { testServiceContext } from '../../test/support/service-context.js'
 import { MemoryBlobStore } from '../backends/memory/memory-blob-store.js'
 import { isStrataError } from '../core/errors.js'
-import { LineageGraphStore, lineageMigrations } from '../data/lineage/index.js'
+import { lineageMigrations } from '../data/lineage/index.js'
 import { runMigrations } from '../db/index.js'
 import { describeMetadata, type OpenFreshMetadata } from '../testing/metadata-fixture.js'
 import { trackingMigrations } from './tracking-migrations.js'
@@ -16,8 +17,9 @@ async function openTracking(openFresh: OpenFreshMetadata) {
   await runMigrations(metadata, [...lineageMigrations, ...trackingMigrations])
   const clock = { t: 1_700_000_000_000 }
   const blobs = new MemoryBlobStore()
-  const tracking = new TrackingStore({ metadata, blobs, now: () => clock.t })
-  return { tracking, metadata, blobs, clock, lineage: new LineageGraphStore(metadata) }
+  const ctx = testServiceContext(metadata, { blobs, now: () => clock.t })
+  const tracking = new TrackingStore(ctx)
+  return { tracking, metadata, blobs, clock, lineage: ctx.lineage }
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {

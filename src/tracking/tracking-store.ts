@@ -1,8 +1,6 @@
-import { userInfo } from 'node:os'
 import { StrataError } from '../core/errors.js'
-import { LineageGraphStore } from '../data/lineage/index.js'
-import type { MetadataDatabase } from '../db/index.js'
-import type { BlobStore } from '../ports/index.js'
+import type { Principal } from '../core/principal.js'
+import type { ServiceContext } from '../data/index.js'
 import { ArtifactStore } from './artifact-store.js'
 import { ExperimentStore } from './experiment-store.js'
 import { LoggedModelStore } from './logged-model-store.js'
@@ -11,18 +9,6 @@ import { RunStore } from './run-store.js'
 import type { TrackingContext } from './tracking-context.js'
 import type { TrackingTables } from './tracking-migrations.js'
 import { DEFAULT_EXPERIMENT_ID, PARENT_RUN_ID_TAG, type RunStatus, USER_TAG } from './tracking-types.js'
-
-/** Constructor options of {@link TrackingStore}. */
-export interface TrackingStoreConfig {
-  /** The metadata database, with `trackingMigrations` (and `lineageMigrations`) applied. */
-  metadata: MetadataDatabase
-  /** Where artifacts go (keys under `artifacts/`). */
-  blobs: BlobStore
-  /** Lineage graph for run inputs; default one over `metadata`. */
-  lineage?: LineageGraphStore
-  /** Clock in epoch ms (tests); default `Date.now`. */
-  now?: () => number
-}
 
 /** Options of {@link TrackingStore.startRun}. */
 export interface StartRunOptions {
@@ -35,7 +21,7 @@ export interface StartRunOptions {
   /** Parent run (a handle or run id): the new run is nested under it via the `mlflow.parentRunId` tag. */
   parent?: RunHandle | string
   tags?: Record<string, string>
-  /** Default: the OS user name. */
+  /** Default: the `mlflow.user` tag, else the acting principal of the service context. */
   userId?: string
 }
 
@@ -45,8 +31,11 @@ export interface StartRunOptions {
  * models. The stores mirror MLflow's REST semantics so an MLflow-compatible server is a thin
  * mapping; {@link startRun} and {@link withRun} are the TypeScript SDK.
  *
+ * Artifacts go to the context's blob store (keys under `artifacts/`), run inputs to its lineage
+ * graph; runs started without a user are the context principal's.
+ *
  * @example
- * const tracking = new TrackingStore({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+ * const tracking = await strata.tracking()
  * const auc = await tracking.withRun({ experiment: 'flights', name: 'gbt' }, async (run) => {
  *   await run.logParams({ depth: 6 })
  *   await run.logMetrics({ auc: 0.91 })
@@ -60,16 +49,20 @@ export class TrackingStore {
   readonly artifacts: ArtifactStore
   readonly loggedModels: LoggedModelStore
   private readonly ctx: TrackingContext
+  private readonly principal: Principal
 
-  constructor(config: TrackingStoreConfig) {
+  /** Built by `platform/` (see `Strata.tracking`); the metadata needs `trackingMigrations` and `lineageMigrations`. */
+  constructor(context: ServiceContext) {
+    const { clock } = context
     this.ctx = {
-      db: config.metadata.db.withTables<TrackingTables>(),
-      dialect: config.metadata.dialect,
-      blobs: config.blobs,
-      lineage: config.lineage ?? new LineageGraphStore(config.metadata),
-      now: config.now ?? Date.now,
+      db: context.metadata.db.withTables<TrackingTables>(),
+      dialect: context.metadata.dialect,
+      blobs: context.blobs,
+      lineage: context.lineage,
+      now: () => clock.now(),
     }
-    this.artifacts = new ArtifactStore(config.blobs)
+    this.principal = context.principal
+    this.artifacts = new ArtifactStore(context.blobs)
     this.experiments = new ExperimentStore(this.ctx)
     this.runs = new RunStore(this.ctx, this.artifacts)
     this.loggedModels = new LoggedModelStore(this.ctx)
@@ -86,7 +79,7 @@ export class TrackingStore {
         ? DEFAULT_EXPERIMENT_ID
         : (await this.experiments.getOrCreate(options.experiment)).experimentId)
     const tags: Record<string, string> = { ...(options.tags ?? {}) }
-    const userId = options.userId ?? tags[USER_TAG] ?? osUser()
+    const userId = options.userId ?? tags[USER_TAG] ?? this.principal.id
     tags[USER_TAG] ??= userId
     if (options.parent !== undefined) {
       const parentId = typeof options.parent === 'string' ? options.parent : options.parent.runId
@@ -126,13 +119,5 @@ export class TrackingStore {
   async resumeRun(runId: string, status: RunStatus = 'RUNNING'): Promise<RunHandle> {
     const info = await this.runs.update(runId, { status })
     return new RunHandle(this.runs, info)
-  }
-}
-
-function osUser(): string {
-  try {
-    return userInfo().username
-  } catch {
-    return ''
   }
 }

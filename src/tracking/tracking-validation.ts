@@ -132,17 +132,6 @@ export function validateRunStatus(status: unknown): asserts status is RunStatus 
   }
 }
 
-/** Checks a whole-number page size between 1 and `max`, defaulting when `undefined`. */
-export function resolveMaxResults(value: number | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw invalid(`max_results ${value} is invalid; expected a whole number from 1 to ${max}`, {
-      maxResults: value,
-    })
-  }
-  return value
-}
-
 /**
  * Parses a view type, accepting Strata's (`active`, `deleted`, `all`) and MLflow's names
  * (`ACTIVE_ONLY`, `DELETED_ONLY`, `ALL`, also as the numbers 1, 2, 3).

@@ -7,10 +7,10 @@ import {
   treeEnsembleClassifierToOnnx,
   validateTreeEnsemble,
 } from '../registry/index.js'
+import { BinaryClassifier, sigmoid, softplus } from './binary-classifier.js'
 import { type MatrixInput, toBinaryLabels, toDenseMatrix, toSampleWeights } from './dense-matrix.js'
 import { binMatrix, computeFeatureBinning, type FeatureBinning } from './feature-binning.js'
 import { addBinTree, type BinnedData, type BinTreeNode, growHistogramTree } from './histogram-tree.js'
-import { sigmoid } from './logistic-regression.js'
 import { createRng } from './random.js'
 
 /** One boosting round, as reported to {@link GradientBoostingOptions.onIteration}. */
@@ -67,9 +67,9 @@ export interface GradientBoostedTreesJson {
  * A binary classifier: `P(y=1|x) = σ(base + Σ trees)`. Thresholds and leaf values are float32
  * and inputs are compared at float32, exactly like the ONNX model from {@link toOnnx}.
  */
-export class GradientBoostedTreesModel {
+export class GradientBoostedTreesModel extends BinaryClassifier {
   readonly ensemble: TreeEnsemble
-  readonly featureNames: readonly string[] | undefined
+  override readonly featureNames: readonly string[] | undefined
   /** Total split gain per feature (larger: more useful). */
   readonly featureImportance: readonly number[]
 
@@ -78,6 +78,7 @@ export class GradientBoostedTreesModel {
     featureNames?: readonly string[],
     featureImportance?: readonly number[],
   ) {
+    super()
     validateTreeEnsemble(ensemble)
     if (ensemble.outputs !== 1) {
       throw new StrataError(
@@ -97,7 +98,7 @@ export class GradientBoostedTreesModel {
   }
 
   /** The log-odds of each row. */
-  predictMargin(x: MatrixInput): Float64Array {
+  override predictMargin(x: MatrixInput): Float64Array {
     const m = toDenseMatrix(x)
     if (m.cols !== this.ensemble.features) {
       throw new StrataError(
@@ -114,24 +115,11 @@ export class GradientBoostedTreesModel {
     return out
   }
 
-  /** `P(y = 1)` of each row. */
-  predictProba(x: MatrixInput): Float64Array {
-    return this.predictMargin(x).map(sigmoid)
-  }
+  protected readonly modelKind = 'gradient-boosted-trees'
 
-  /** 0/1 predictions: 1 where `P(y = 1) > threshold` (default 0.5). */
-  predict(x: MatrixInput, threshold = 0.5): Uint8Array {
-    return Uint8Array.from(this.predictProba(x), (p) => (p > threshold ? 1 : 0))
-  }
-
-  /** ONNX-ML `TreeEnsembleClassifier` bytes: outputs `label` (int64) and `probabilities` `[1 - p, p]`. */
-  toOnnx(options: OnnxExportOptions = {}): Uint8Array {
-    const names = options.featureNames ?? this.featureNames
-    return treeEnsembleClassifierToOnnx(this.ensemble, {
-      ...options,
-      ...(names === undefined ? {} : { featureNames: names }),
-      metadata: { 'strata.model': 'gradient-boosted-trees', ...options.metadata },
-    })
+  /** ONNX-ML `TreeEnsembleClassifier`. */
+  protected encodeOnnx(options: OnnxExportOptions): Uint8Array {
+    return treeEnsembleClassifierToOnnx(this.ensemble, options)
   }
 
   toJSON(): GradientBoostedTreesJson {
@@ -166,9 +154,7 @@ function meanLogLoss(margins: Float64Array, y: Float64Array, w: Float64Array, to
   let loss = 0
   for (let i = 0; i < margins.length; i++) {
     const z = margins[i] as number
-    // log(1 + e^z) - y·z, stably
-    const softplus = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))
-    loss += (w[i] as number) * (softplus - (y[i] as number) * z)
+    loss += (w[i] as number) * (softplus(z) - (y[i] as number) * z)
   }
   return loss / totalWeight
 }

@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { isStrataError } from '../core/errors.js'
-import { LogisticRegressionModel, sigmoid, trainLogisticRegression } from './logistic-regression.js'
+import { sigmoid } from './binary-classifier.js'
+import { LogisticRegressionModel, trainLogisticRegression } from './logistic-regression.js'
 import { rocAuc } from './metrics.js'
 import { createRng } from './random.js'
 

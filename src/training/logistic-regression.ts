@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors.js'
 import { linearClassifierToOnnx, type OnnxExportOptions } from '../registry/index.js'
+import { BinaryClassifier, sigmoid, softplus } from './binary-classifier.js'
 import { type MatrixInput, toBinaryLabels, toDenseMatrix, toSampleWeights } from './dense-matrix.js'
 import { type LbfgsIteration, minimizeLbfgs } from './lbfgs.js'
 
@@ -35,12 +36,13 @@ export interface LogisticRegressionJson {
  * Parameters are float32 values, exactly as exported to ONNX, and inputs are rounded to float32
  * when predicting, so {@link toOnnx} reproduces these predictions in onnxruntime.
  */
-export class LogisticRegressionModel {
+export class LogisticRegressionModel extends BinaryClassifier {
   readonly coefficients: Float64Array
   readonly intercept: number
-  readonly featureNames: readonly string[] | undefined
+  override readonly featureNames: readonly string[] | undefined
 
   constructor(coefficients: ArrayLike<number>, intercept: number, featureNames?: readonly string[]) {
+    super()
     this.coefficients = Float64Array.from(coefficients, Math.fround)
     this.intercept = Math.fround(intercept)
     if (featureNames !== undefined && featureNames.length !== this.coefficients.length) {
@@ -53,7 +55,7 @@ export class LogisticRegressionModel {
   }
 
   /** The log-odds `b + w·x` of each row. */
-  predictMargin(x: MatrixInput): Float64Array {
+  override predictMargin(x: MatrixInput): Float64Array {
     const m = toDenseMatrix(x)
     this.checkColumns(m.cols)
     const out = new Float64Array(m.rows)
@@ -67,26 +69,13 @@ export class LogisticRegressionModel {
     return out
   }
 
-  /** `P(y = 1)` of each row. */
-  predictProba(x: MatrixInput): Float64Array {
-    return this.predictMargin(x).map(sigmoid)
-  }
+  protected readonly modelKind = 'logistic-regression'
 
-  /** 0/1 predictions: 1 where `P(y = 1) > threshold` (default 0.5). */
-  predict(x: MatrixInput, threshold = 0.5): Uint8Array {
-    return Uint8Array.from(this.predictProba(x), (p) => (p > threshold ? 1 : 0))
-  }
-
-  /** ONNX-ML `LinearClassifier` bytes: outputs `label` (int64) and `probabilities` `[1 - p, p]`. */
-  toOnnx(options: OnnxExportOptions = {}): Uint8Array {
-    const names = options.featureNames ?? this.featureNames
+  /** ONNX-ML `LinearClassifier`. */
+  protected encodeOnnx(options: OnnxExportOptions): Uint8Array {
     return linearClassifierToOnnx(
       { coefficients: [this.coefficients], intercepts: [this.intercept], classLabels: [0, 1] },
-      {
-        ...options,
-        ...(names === undefined ? {} : { featureNames: names }),
-        metadata: { 'strata.model': 'logistic-regression', ...options.metadata },
-      },
+      options,
     )
   }
 
@@ -115,18 +104,6 @@ export class LogisticRegressionModel {
       )
     }
   }
-}
-
-/** Numerically stable logistic function. */
-export function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z))
-  const e = Math.exp(z)
-  return e / (1 + e)
-}
-
-/** `log(1 + e^z)` without overflow. */
-function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))
 }
 
 /**

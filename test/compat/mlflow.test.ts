@@ -9,7 +9,7 @@ import { openStrata } from '../../src/platform/index.js'
 import { linearRegressorToOnnx } from '../../src/registry/index.js'
 import { withSearchPath } from '../../src/testing/metadata-fixture.js'
 import { testServiceUrl } from '../../src/testing/services.js'
-import { type TempProject, tempProject } from '../../src/testing/temp-project.js'
+import { type TempProject, tempProject } from '../support/temp-project.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
 /**

@@ -5,7 +5,7 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { listCommandPaths } from '../../src/cli/main.js'
 import type { DoctorCheck } from '../../src/platform/index.js'
-import { tempProject } from '../../src/testing/temp-project.js'
+import { tempProject } from '../support/temp-project.js'
 
 const run = promisify(execFile)
 const bin = new URL('../../bin/strata.js', import.meta.url).pathname

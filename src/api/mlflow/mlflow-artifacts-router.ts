@@ -1,8 +1,8 @@
 import type { ModelRegistry } from '../../registry/index.js'
 import type { ArtifactStore } from '../../tracking/index.js'
 import { jsonResponse } from '../api-app.js'
-import { type ApiRequest, Router } from '../router.js'
-import { mlflowErrorFormatter } from './mlflow-errors.js'
+import { type ApiRequest, type RequestService, Router } from '../router.js'
+import { MLFLOW_ROUTER_OPTIONS } from './mlflow-errors.js'
 import { invalid } from './mlflow-message.js'
 import { listRegistryArtifacts, parseRegistryArtifactPath } from './mlflow-registry-artifacts.js'
 
@@ -21,10 +21,10 @@ export const MLFLOW_ARTIFACTS_PREFIX = '/api/2.0/mlflow-artifacts'
  * registered through Strata, so the mlflow client can download them by `models:/` URI.
  */
 export function mlflowArtifactsRouter(
-  artifacts: () => Promise<ArtifactStore>,
-  registry: () => Promise<ModelRegistry>,
+  artifacts: RequestService<ArtifactStore>,
+  registry: RequestService<ModelRegistry>,
 ): Router {
-  const router: Router = new Router(mlflowErrorFormatter(() => router, [MLFLOW_ARTIFACTS_PREFIX]))
+  const router = new Router(MLFLOW_ROUTER_OPTIONS)
   const readOnly = (path: string) => {
     if (parseRegistryArtifactPath(path) !== undefined) {
       throw invalid(`"${path}" holds registered model files and is read-only`)
@@ -33,24 +33,24 @@ export function mlflowArtifactsRouter(
   }
   router.put('/artifacts/*path', async (req) => {
     const path = readOnly(requirePath(req))
-    const store = await artifacts()
+    const store = await artifacts(req)
     const body = req.raw.body
     await store.put(path, body === null ? new Uint8Array() : (body as AsyncIterable<Uint8Array>))
     return {}
   })
   router.get('/artifacts/*path', async (req) => {
-    const store = await artifacts()
+    const store = await artifacts(req)
     const path = req.params.path ?? ''
     if (path === '') {
       const dir = req.query.get('path') ?? ''
       const model = parseRegistryArtifactPath(dir)
       if (model === undefined) return listing(store, dir)
-      const files = await listRegistryArtifacts(await registry(), model)
+      const files = await listRegistryArtifacts(await registry(req), model)
       return jsonResponse(files.length === 0 ? {} : { files })
     }
     const model = parseRegistryArtifactPath(path)
     if (model !== undefined) {
-      const { file, body } = await (await registry()).openFile(model.name, model.version, model.file)
+      const { file, body } = await (await registry(req)).openFile(model.name, model.version, model.file)
       return new Response(ReadableStream.from(body) as unknown as ConstructorParameters<typeof Response>[0], {
         status: 200,
         headers: { 'content-type': contentType(path), 'content-length': String(file.size) },
@@ -65,7 +65,7 @@ export function mlflowArtifactsRouter(
     })
   })
   router.delete('/artifacts/*path', async (req) => {
-    await (await artifacts()).delete(readOnly(requirePath(req)))
+    await (await artifacts(req)).delete(readOnly(requirePath(req)))
     return {}
   })
   return router

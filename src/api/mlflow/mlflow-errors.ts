@@ -1,6 +1,6 @@
 import { type ErrorCode, errorMessage, isStrataError, StrataError } from '../../core/errors.js'
 import { jsonResponse } from '../api-app.js'
-import type { ErrorFormatter, Router } from '../router.js'
+import type { ErrorFormatter, MissFormatter, RouterOptions } from '../router.js'
 
 /** An MLflow `ErrorCode` name with the HTTP status MLflow's server sends for it. */
 export interface MlflowErrorCode {
@@ -40,32 +40,26 @@ export function mlflowError(errorCode: string, message: string, status: number):
   return jsonResponse(body, status)
 }
 
-/**
- * The error formatter of MLflow-compatible routers. A path no route matches answers
- * `ENDPOINT_NOT_FOUND` (404) and a wrong method `ENDPOINT_NOT_FOUND` (405): the registry client
- * walks its list of endpoints on that code. `prefix` is where the router is mounted, so the
- * formatter can tell "no such route" from "no such resource".
- */
-export function mlflowErrorFormatter(router: () => Router, prefixes: readonly string[]): ErrorFormatter {
-  return (err, req) => {
-    const e = isStrataError(err) ? err : new StrataError('INTERNAL', errorMessage(err), { cause: err })
-    if (e.code === 'NOT_FOUND' || e.details?.httpStatus === 405) {
-      const path = new URL(req.url).pathname
-      const prefix = prefixes.find((p) => path === p || path.startsWith(`${p}/`))
-      const rest = prefix === undefined ? path : path.slice(prefix.length) || '/'
-      const found = prefix === undefined ? undefined : safeMatch(router(), req.method, rest)
-      if (found === undefined) return mlflowError('ENDPOINT_NOT_FOUND', e.message, 404)
-      if (found === 'method') return mlflowError('ENDPOINT_NOT_FOUND', e.message, 405)
-    }
-    const mapped = MLFLOW_ERROR_CODES[e.code]
-    return mlflowError(mapped.errorCode, e.message, mapped.status)
-  }
+/** The error formatter of MLflow-compatible routers: Strata codes in MLflow's vocabulary. */
+export const mlflowErrorFormatter: ErrorFormatter = (err) => {
+  const e = isStrataError(err) ? err : new StrataError('INTERNAL', errorMessage(err), { cause: err })
+  const mapped = MLFLOW_ERROR_CODES[e.code]
+  return mlflowError(mapped.errorCode, e.message, mapped.status)
 }
 
-function safeMatch(router: Router, method: string, path: string): ReturnType<Router['match']> {
-  try {
-    return router.match(method, path)
-  } catch {
-    return undefined
-  }
+/**
+ * The miss formatter of MLflow-compatible routers: a path no route matches answers
+ * `ENDPOINT_NOT_FOUND` with 404 and a wrong method `ENDPOINT_NOT_FOUND` with 405, as MLflow's
+ * server does (the registry client walks its list of endpoints on that code). A handler's own
+ * `NOT_FOUND` stays `RESOURCE_DOES_NOT_EXIST`: it reaches {@link mlflowErrorFormatter} instead.
+ */
+export const mlflowMissFormatter: MissFormatter = (miss) =>
+  miss.kind === 'not-found'
+    ? mlflowError('ENDPOINT_NOT_FOUND', `no route for ${miss.method} ${miss.path}`, 404)
+    : mlflowError('ENDPOINT_NOT_FOUND', `${miss.method} is not allowed on ${miss.path}`, 405)
+
+/** Router options of every MLflow-compatible router. */
+export const MLFLOW_ROUTER_OPTIONS: RouterOptions = {
+  formatError: mlflowErrorFormatter,
+  formatMiss: mlflowMissFormatter,
 }

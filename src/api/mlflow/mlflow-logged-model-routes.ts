@@ -1,5 +1,5 @@
 import { type LoggedModelStatus, proxiedArtifactPath, type TrackingStore } from '../../tracking/index.js'
-import type { Router } from '../router.js'
+import type { RequestService, Router } from '../router.js'
 import { compact, fileInfoJson, keyValues, loggedModelJson, pageJson } from './mlflow-json.js'
 import { invalid, MlflowMessage } from './mlflow-message.js'
 
@@ -9,13 +9,15 @@ import { invalid, MlflowMessage } from './mlflow-message.js'
  * search and artifact listing. A logged model's files go through the artifact proxy under
  * `<experiment>/models/<model_id>/artifacts`.
  */
-export function addLoggedModelRoutes(router: Router, tracking: () => Promise<TrackingStore>): void {
+export function addLoggedModelRoutes(router: Router, tracking: RequestService<TrackingStore>): void {
   const rpc = (
     method: string,
     path: string,
     fn: (m: MlflowMessage, t: TrackingStore, params: Record<string, string>) => Promise<unknown>,
   ) =>
-    router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await tracking(), req.params))
+    router.add(method, path, async (req) =>
+      fn(await MlflowMessage.read(req), await tracking(req), req.params),
+    )
 
   rpc('POST', '/logged-models', async (m, t) => {
     const name = m.optStr('name')

@@ -1,6 +1,5 @@
 import { StrataError } from '../../core/errors.js'
-import { type ModelRegistry, parseVersion } from '../../registry/index.js'
-import type { ModelVersion } from '../../registry/registry-types.js'
+import { type ModelRegistry, type ModelVersion, parseVersion } from '../../registry/index.js'
 
 /**
  * The artifact-proxy folder that exposes the files of versions registered through Strata

@@ -1,14 +1,16 @@
 import { StrataError } from '../../core/errors.js'
+import { parseFilterFor, type SearchSchema } from '../../db/index.js'
 import {
+  MODEL_VERSION_SEARCH_SCHEMA,
   type ModelRegistry,
   type ModelVersion,
-  parseRegistryFilter,
   parseVersion,
+  REGISTERED_MODEL_SEARCH_SCHEMA,
   type RegisteredModel,
   type RegistrySearch,
 } from '../../registry/index.js'
 import type { TrackingStore } from '../../tracking/index.js'
-import type { Router } from '../router.js'
+import type { ApiRequest, RequestService, Router } from '../router.js'
 import { compact, keyValueList, pageJson, type WireObject } from './mlflow-json.js'
 import { MlflowMessage } from './mlflow-message.js'
 import { registryArtifactUri } from './mlflow-registry-artifacts.js'
@@ -60,11 +62,14 @@ export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] =
  */
 export function addRegistryRoutes(
   router: Router,
-  registry: () => Promise<ModelRegistry>,
-  tracking: () => Promise<TrackingStore>,
+  registry: RequestService<ModelRegistry>,
+  tracking: RequestService<TrackingStore>,
 ): void {
-  const rpc = (method: string, path: string, fn: (m: MlflowMessage, r: ModelRegistry) => Promise<unknown>) =>
-    router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await registry()))
+  const rpc = (
+    method: string,
+    path: string,
+    fn: (m: MlflowMessage, r: ModelRegistry, req: ApiRequest) => Promise<unknown>,
+  ) => router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await registry(req), req))
   const version = (m: MlflowMessage) => parseVersion(m.str('version'))
   const withLatest = async (r: ModelRegistry, m: RegisteredModel) =>
     registeredModelJson(m, m.latestVersion === null ? [] : [await r.getVersion(m.name, m.latestVersion)])
@@ -83,7 +88,7 @@ export function addRegistryRoutes(
   }))
   for (const method of ['GET', 'POST'] as const) {
     rpc(method, '/registered-models/search', async (m, r) => {
-      const { excludePrompts, ...options } = search(m)
+      const { excludePrompts, ...options } = search(m, REGISTERED_MODEL_SEARCH_SCHEMA)
       const page = await r.searchModels(options)
       const found = excludePrompts ? page.items.filter(notPrompt) : page.items
       const items = await Promise.all(found.map((x) => withLatest(r, x)))
@@ -139,13 +144,15 @@ export function addRegistryRoutes(
   })
 
   // Model versions.
-  rpc('POST', '/model-versions/create', async (m, r) => {
+  rpc('POST', '/model-versions/create', async (m, r, req) => {
     const source = m.str('source')
     const modelId = m.optStr('model_id') || LOGGED_MODEL_SOURCE.exec(source)?.[1]
     // As MLflow's server: a version of a logged model belongs to the run that produced it.
     const runId =
       m.optStr('run_id') ||
-      (modelId ? ((await (await tracking()).loggedModels.get(modelId)).sourceRunId ?? undefined) : undefined)
+      (modelId
+        ? ((await (await tracking(req)).loggedModels.get(modelId)).sourceRunId ?? undefined)
+        : undefined)
     const runLink = m.optStr('run_link')
     const description = m.optStr('description')
     // MLflow 3 registers a logged model with source "models:/<model_id>"; fill it in when only the id came.
@@ -166,7 +173,7 @@ export function addRegistryRoutes(
   }))
   for (const method of ['GET', 'POST'] as const) {
     rpc(method, '/model-versions/search', async (m, r) => {
-      const { excludePrompts, ...options } = search(m)
+      const { excludePrompts, ...options } = search(m, MODEL_VERSION_SEARCH_SCHEMA)
       const page = await r.searchVersions(options)
       const found = excludePrompts ? page.items.filter(notPrompt) : page.items
       return pageJson('model_versions', found.map(modelVersionJson), page.nextPageToken ?? undefined)
@@ -193,9 +200,9 @@ export function addRegistryRoutes(
     await r.deleteVersionTag(m.str('name'), version(m), m.str('key'))
     return {}
   })
-  rpc('GET', '/model-versions/get-download-uri', async (m, r) => {
+  rpc('GET', '/model-versions/get-download-uri', async (m, r, req) => {
     const v = await r.getVersion(m.str('name'), version(m))
-    return { artifact_uri: await downloadUri(v, await tracking()) }
+    return { artifact_uri: await downloadUri(v, await tracking(req)) }
   })
   rpc('POST', '/model-versions/transition-stage', async (m) => {
     throw new StrataError(
@@ -226,14 +233,14 @@ const PROMPT_TAG = 'mlflow.prompt.is_prompt'
  * "not a prompt", which must also match models without that tag (MLflow's server special-cases
  * it with an anti-join). Strata drops that condition here and {@link notPrompt} filters instead.
  */
-function search(m: MlflowMessage): RegistrySearch & { excludePrompts: boolean } {
+function search(m: MlflowMessage, schema: SearchSchema): RegistrySearch & { excludePrompts: boolean } {
   const filter = m.optStr('filter')
   const orderBy = m.strings('order_by')
   const maxResults = m.optInt('max_results')
   const pageToken = m.optStr('page_token')
-  const conditions = filter ? parseRegistryFilter(filter) : []
+  const conditions = parseFilterFor(schema, filter)
   const kept = conditions.filter(
-    (c) => !(c.field === `tags.${PROMPT_TAG}` && c.op === '!=' && 'value' in c && c.value === 'true'),
+    (c) => !(c.type === 'tag' && c.key === PROMPT_TAG && c.comparator === '!=' && c.value === 'true'),
   )
   return {
     ...(kept.length > 0 ? { filter: kept } : {}),

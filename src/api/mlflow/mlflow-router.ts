@@ -1,9 +1,9 @@
 import type { ModelRegistry } from '../../registry/index.js'
 import type { TrackingStore } from '../../tracking/index.js'
 import type { Mount } from '../api-app.js'
-import { Router } from '../router.js'
+import { type RequestService, Router } from '../router.js'
 import { MLFLOW_ARTIFACTS_PREFIX, mlflowArtifactsRouter } from './mlflow-artifacts-router.js'
-import { mlflowErrorFormatter } from './mlflow-errors.js'
+import { MLFLOW_ROUTER_OPTIONS } from './mlflow-errors.js'
 import { addLoggedModelRoutes } from './mlflow-logged-model-routes.js'
 import { addRegistryRoutes } from './mlflow-registry-routes.js'
 import { addTrackingRoutes } from './mlflow-tracking-routes.js'
@@ -11,10 +11,10 @@ import { addTrackingRoutes } from './mlflow-tracking-routes.js'
 /** Where the MLflow REST API is served; `/ajax-api` mirrors it as MLflow's own server does. */
 export const MLFLOW_API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const
 
-/** The services the MLflow-compatible routers call, opened lazily on first request. */
+/** The services the MLflow-compatible routers call, acting as each request's principal. */
 export interface MlflowServices {
-  tracking(): Promise<TrackingStore>
-  registry(): Promise<ModelRegistry>
+  tracking: RequestService<TrackingStore>
+  registry: RequestService<ModelRegistry>
   /** Reported by `GET /version`. */
   version: string
 }
@@ -26,18 +26,18 @@ export interface MlflowServices {
  * at the server with `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`.
  */
 export function mlflowMounts(services: MlflowServices): Mount[] {
-  const api: Router = new Router(mlflowErrorFormatter(() => api, MLFLOW_API_PREFIXES))
+  const api = new Router(MLFLOW_ROUTER_OPTIONS)
   addTrackingRoutes(api, services.tracking)
   addLoggedModelRoutes(api, services.tracking)
   addRegistryRoutes(api, services.registry, services.tracking)
   const artifacts = mlflowArtifactsRouter(
-    async () => (await services.tracking()).artifacts,
+    async (req) => (await services.tracking(req)).artifacts,
     services.registry,
   )
 
   const plain = (body: string) => () =>
     new Response(body, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } })
-  const info: Router = new Router(mlflowErrorFormatter(() => info, ['/api/3.0/mlflow']))
+  const info = new Router(MLFLOW_ROUTER_OPTIONS)
   // Multipart transfers are off: the client then uploads each file with one streamed PUT.
   info.get('/server-info', () => ({ multipart_uploads_enabled: false, multipart_downloads_enabled: false }))
 

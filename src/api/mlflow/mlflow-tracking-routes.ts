@@ -5,7 +5,7 @@ import {
   type RunStatus,
   type TrackingStore,
 } from '../../tracking/index.js'
-import type { Router } from '../router.js'
+import type { RequestService, Router } from '../router.js'
 import {
   compact,
   experimentJson,
@@ -23,12 +23,12 @@ import { invalid, MlflowMessage } from './mlflow-message.js'
  * search, metric history, run inputs/outputs and the 2.x `runs/log-model`. Each handler reads
  * the request message, calls the {@link TrackingStore} and answers the proto-shaped JSON.
  */
-export function addTrackingRoutes(router: Router, tracking: () => Promise<TrackingStore>): void {
+export function addTrackingRoutes(router: Router, tracking: RequestService<TrackingStore>): void {
   const rpc = (
     method: 'GET' | 'POST',
     path: string,
     fn: (m: MlflowMessage, t: TrackingStore) => Promise<unknown>,
-  ) => router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await tracking()))
+  ) => router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await tracking(req)))
 
   // Experiments.
   rpc('GET', '/experiments/get-by-name', async (m, t) => ({

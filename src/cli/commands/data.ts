@@ -77,7 +77,7 @@ export function registerData(program: Command, ctx: CliContext): void {
     .option('--to <prefix>', 'where in the dataset to put them (default the root)', '')
     .option('--replace', 'delete everything under <to> first, so it mirrors the given paths')
     .option('--delete <path>', 'delete a file or directory in the dataset (repeatable)', collect)
-    .option('--author <name>', 'author (default $STRATA_AUTHOR or the OS user)')
+    .option('--author <name>', 'author (default $STRATA_USER, else the OS user)')
     .option('--meta <key=value>', 'commit metadata (repeatable)', collect)
     .option('--allow-empty', 'commit even when nothing changes')
     .action(

@@ -1,185 +1,98 @@
-import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
-import { StrataError } from '../../core/errors.js'
-import { formatPlan, type MaterializeOptions, type TrainingSetOptions } from '../../features/index.js'
+import { type FeatureStore, formatPlan } from '../../features/index.js'
 import type { CliContext } from '../context.js'
-import { formatTable } from '../output.js'
+import type { DefinitionKind } from '../definition-kind.js'
+import { addMaterialize, addTrainingSet } from './features-data.js'
 
-function time(value: string | undefined, option: string): number | undefined {
-  if (value === undefined) return undefined
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
-  if (!Number.isFinite(ms)) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `${option} "${value}" is not a time; use ISO-8601 (2001-03-31T00:00:00Z) or epoch ms`,
-    )
-  }
-  return ms
+type ApplyResult = Awaited<ReturnType<FeatureStore['apply']>>
+
+/**
+ * `strata features plan|apply|materialize|training-set`. The top-level spellings `strata plan`,
+ * `strata materialize` and `strata training-set` still work, as hidden aliases that print a
+ * one-line hint on stderr (never with `--json`); `strata apply` is the entry that applies every
+ * kind of definition (see `apply.ts`).
+ */
+export function registerFeatures(program: Command, ctx: CliContext): void {
+  const features = program
+    .command('features')
+    .description('feature definitions: plan, apply, materialize to the online store, build training sets')
+  addPlan(features, ctx, ctx.action)
+  addApply(features, ctx, ctx.action)
+  addMaterialize(features, ctx, ctx.action)
+  addTrainingSet(features, ctx, ctx.action)
+
+  const hidden = { hidden: true }
+  addPlan(program, ctx, aliasAction(ctx, 'plan'), hidden)
+  addMaterialize(program, ctx, aliasAction(ctx, 'materialize'), hidden)
+  addTrainingSet(program, ctx, aliasAction(ctx, 'training-set'), hidden)
 }
 
-const list = (value: string | undefined) =>
-  value
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
+/** `ctx.action` for the old top-level spelling of `strata features <name>`: hints at the new one first. */
+function aliasAction(ctx: CliContext, name: string): CliContext['action'] {
+  return (fn) =>
+    ctx.action(async (out, ...args) => {
+      out.hint(`"strata ${name}" is now "strata features ${name}"; the short form will be removed`)
+      await fn(out, ...args)
+    })
+}
 
-/** `strata plan`, `strata apply`, `strata materialize` and `strata training-set`. */
-export function registerFeatures(program: Command, ctx: CliContext): void {
-  program
-    .command('plan')
-    .description('show what "strata apply" would register, change or remove (breaking changes flagged)')
+function addPlan(
+  parent: Command,
+  ctx: CliContext,
+  act: CliContext['action'],
+  options: { hidden?: boolean } = {},
+): void {
+  parent
+    .command('plan', options)
+    .description(
+      'show what "strata features apply" would register, change or remove (breaking changes flagged)',
+    )
     .action(
-      ctx.action(async (out) => {
+      act(async (out) => {
         await using strata = await ctx.openStrata()
         const store = await strata.features()
         const plan = await store.plan()
         out.result(plan, () => formatPlan(plan))
       }),
     )
+}
 
-  program
+function addApply(parent: Command, ctx: CliContext, act: CliContext['action']): void {
+  parent
     .command('apply')
     .description('register new versions of changed feature definitions')
     .option('--allow-breaking', 'apply even when the plan has breaking changes')
     .action(
-      ctx.action(async (out, opts: { allowBreaking?: boolean }) => {
+      act(async (out, opts: { allowBreaking?: boolean }) => {
         await using strata = await ctx.openStrata()
         const store = await strata.features()
         const result = await store.apply({ allowBreaking: opts.allowBreaking === true })
-        out.result(result, () => {
-          const lines = [formatPlan(result.plan)]
-          if (result.registered.length > 0) {
-            lines.push(
-              `Registered ${result.registered.map((r) => `${r.kind} ${r.name} v${r.version}`).join(', ')}.`,
-            )
-          }
-          for (const w of result.warnings) lines.push(`warning: ${w}`)
-          return lines.join('\n')
-        })
+        out.result(result, () => formatApplied(result))
       }),
     )
+}
 
-  program
-    .command('materialize')
-    .description("write each feature view's latest values per entity to the online store")
-    .option('--start <time>', 'only values with event time ≥ start (ISO-8601 or epoch ms)')
-    .option('--end <time>', 'only values with event time ≤ end (default now)')
-    .option('--incremental', "start after each view's watermark (re-running is a no-op)")
-    .option('--views <names>', 'comma-separated views (default: every online view)')
-    .action(
-      ctx.action(
-        async (out, opts: { start?: string; end?: string; incremental?: boolean; views?: string }) => {
-          await using strata = await ctx.openStrata()
-          const store = await strata.features()
-          const options: MaterializeOptions = { incremental: opts.incremental === true }
-          const start = time(opts.start, '--start')
-          const end = time(opts.end, '--end')
-          const views = list(opts.views)
-          if (start !== undefined) options.start = start
-          if (end !== undefined) options.end = end
-          if (views !== undefined) options.views = views
-          const reports = await store.materialize(options)
-          out.result(reports, () =>
-            formatTable(
-              ['VIEW', 'VERSION', 'ENTITIES', 'WRITTEN', 'SKIPPED', 'WATERMARK'],
-              reports.map((r) => [
-                r.view,
-                r.version,
-                r.entities,
-                r.written,
-                r.skipped,
-                r.watermark === null ? '' : new Date(r.watermark).toISOString(),
-              ]),
-            ),
-          )
-        },
-      ),
-    )
+function formatApplied(result: ApplyResult): string {
+  const lines = [formatPlan(result.plan)]
+  if (result.registered.length > 0) {
+    lines.push(`Registered ${result.registered.map((r) => `${r.kind} ${r.name} v${r.version}`).join(', ')}.`)
+  }
+  for (const w of result.warnings) lines.push(`warning: ${w}`)
+  return lines.join('\n')
+}
 
-  program
-    .command('training-set')
-    .description('build a point-in-time correct training set')
-    .option('--service <name>', 'feature service to retrieve')
-    .option('--features <refs>', 'comma-separated view:feature references (instead of --service)')
-    .option('--entity-rows <ref>', 'entity rows: a local Parquet file or dataset@ref:path')
-    .option('--start <time>', 'without --entity-rows: first event time to include')
-    .option('--end <time>', 'without --entity-rows: last event time to include')
-    .option('--timestamp-column <name>', 'timestamp column of the entity rows', 'event_timestamp')
-    .option('--full-feature-names', 'name feature columns view__feature')
-    .option('--out <file>', 'also write the training set to this Parquet file')
-    .option('--save <name>', 'register it as a versioned training set with lineage')
-    .option('--description <text>', 'description of the saved training set')
-    .action(
-      ctx.action(
-        async (
-          out,
-          opts: {
-            service?: string
-            features?: string
-            entityRows?: string
-            start?: string
-            end?: string
-            timestampColumn: string
-            fullFeatureNames?: boolean
-            out?: string
-            save?: string
-            description?: string
-          },
-        ) => {
-          await using strata = await ctx.openStrata()
-          const store = await strata.features()
-          const options: TrainingSetOptions = { timestampColumn: opts.timestampColumn }
-          if (opts.service !== undefined) options.service = opts.service
-          const features = list(opts.features)
-          if (features !== undefined) options.features = features
-          if (opts.fullFeatureNames === true) options.fullFeatureNames = true
-          if (opts.entityRows !== undefined) {
-            const local = ctx.resolvePath(opts.entityRows)
-            options.entityRows = existsSync(local)
-              ? { path: local }
-              : (opts.entityRows as `${string}:${string}`)
-          }
-          const start = time(opts.start, '--start')
-          const end = time(opts.end, '--end')
-          if (start !== undefined) options.start = start
-          if (end !== undefined) options.end = end
-          const ts = await store.getTrainingSet(options)
-          try {
-            if (opts.out !== undefined) await ts.writeParquet(ctx.resolvePath(opts.out))
-            const saved =
-              opts.save === undefined
-                ? undefined
-                : await ts.save(
-                    opts.save,
-                    opts.description === undefined ? {} : { description: opts.description },
-                  )
-            const result = {
-              rows: ts.rowCount,
-              columns: ts.columns,
-              features: ts.features,
-              inputs: ts.inputs,
-              ...(opts.out === undefined ? {} : { out: ctx.resolvePath(opts.out) }),
-              ...(saved === undefined ? {} : { saved }),
-            }
-            out.result(result, () => {
-              const lines = [
-                `training set: ${ts.rowCount} rows × ${ts.columns.length} columns (${ts.features.length} features)`,
-                ...ts.inputs.map(
-                  (i) => `  ${i.view} v${i.version}${i.dataCommit ? ` @ ${i.dataCommit.slice(0, 12)}` : ''}`,
-                ),
-              ]
-              if (opts.out !== undefined) lines.push(`written to ${ctx.resolvePath(opts.out)}`)
-              if (saved !== undefined) {
-                lines.push(
-                  `saved as training-set:${saved.id} (${saved.dataset}@${saved.commitId.slice(0, 12)}:${saved.path})`,
-                )
-              }
-              return lines.join('\n')
-            })
-          } finally {
-            await ts.dispose()
-          }
-        },
-      ),
-    )
+/** Feature definitions as a kind `strata apply` applies. */
+export const featureDefinitions: DefinitionKind = {
+  name: 'features',
+  configHint: "features: 'features.ts'",
+  planCommand: 'strata features plan',
+  configured: (config) => config.features !== undefined,
+  breakingChanges: async (strata) => {
+    const plan = await (await strata.features()).plan()
+    return plan.changes.filter((c) => c.breaking).map((c) => `${c.kind} ${c.name}`)
+  },
+  apply: async (strata, options) => {
+    const result = await (await strata.features()).apply(options)
+    return { result, human: formatApplied(result) }
+  },
 }

@@ -1,11 +1,10 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tempProject } from '../../../test/support/temp-project.js'
 import { openStrata } from '../../platform/index.js'
 import type { AliasEvent, ModelVersion, RegisteredModel } from '../../registry/index.js'
 import { linearClassifierToOnnx } from '../../registry/index.js'
-import { tempProject } from '../../testing/temp-project.js'
-import { TrackingStore } from '../../tracking/index.js'
 
 describe('strata models', () => {
   it('registers ONNX files, moves aliases, and shows models, versions and alias history', async () => {
@@ -18,7 +17,7 @@ describe('strata models', () => {
     let runId = ''
     {
       await using strata = await openStrata({ cwd: project.dir })
-      const tracking = new TrackingStore({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+      const tracking = await strata.tracking()
       await tracking.withRun({ experiment: 'flights', name: 'train' }, async (run) => {
         runId = run.runId
       })

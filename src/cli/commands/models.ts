@@ -4,13 +4,12 @@ import type { Command } from 'commander'
 import { errorMessage, StrataError } from '../../core/errors.js'
 import {
   type AliasEvent,
-  ModelRegistry,
+  type ModelRegistry,
   type ModelVersion,
   parseVersion,
   type RegisteredModel,
   type TensorSpec,
 } from '../../registry/index.js'
-import { TrackingStore } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
 import { formatTable } from '../output.js'
 
@@ -94,9 +93,7 @@ const move = (e: AliasEvent) =>
 
 async function openRegistry(ctx: CliContext) {
   const strata = await ctx.openStrata()
-  const metadata = await strata.metadata()
-  const blobs = await strata.blobs()
-  return { strata, metadata, blobs, registry: new ModelRegistry({ metadata, blobs }) }
+  return { strata, registry: await strata.registry() }
 }
 
 /** `strata models list|show|register|alias|history`: the model registry from the command line. */
@@ -189,9 +186,9 @@ export function registerModels(program: Command, ctx: CliContext): void {
           } catch (err) {
             throw new StrataError('NOT_FOUND', `cannot read model file ${path}: ${errorMessage(err)}`)
           }
-          const { strata, metadata, blobs, registry } = await openRegistry(ctx)
+          const { strata, registry } = await openRegistry(ctx)
           await using _ = strata
-          if (opts.run !== undefined) await new TrackingStore({ metadata, blobs }).runs.get(opts.run)
+          if (opts.run !== undefined) await (await strata.tracking()).runs.get(opts.run)
           const v = await registry.registerVersion(name, {
             ...(flavor === 'onnx' ? { onnx: bytes } : { files: [{ path: basename(path), bytes }] }),
             source: `file:${path}`,

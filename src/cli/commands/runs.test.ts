@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStrata } from '../../platform/index.js'
-import { TrackingStore } from '../../tracking/index.js'
 import { main } from '../main.js'
 
 describe('strata runs', () => {
@@ -12,7 +11,7 @@ describe('strata runs', () => {
 
   beforeAll(async () => {
     await using strata = await openStrata({ cwd: dir })
-    const tracking = new TrackingStore({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+    const tracking = await strata.tracking()
     for (const [name, lr, auc] of [
       ['slow', '0.01', 0.83],
       ['fast', '0.1', 0.91],

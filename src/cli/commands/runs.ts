@@ -1,14 +1,13 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
+import { parseFilterFor, parseOrderByFor } from '../../db/index.js'
 import {
   type Experiment,
   PARENT_RUN_ID_TAG,
-  parseFilterFor,
-  parseOrderByFor,
   parseViewType,
   RUN_SEARCH_SCHEMA,
   type Run,
-  TrackingStore,
+  type TrackingStore,
 } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
 import { formatTable } from '../output.js'
@@ -53,10 +52,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
             )
           }
           await using strata = await ctx.openStrata()
-          const tracking = new TrackingStore({
-            metadata: await strata.metadata(),
-            blobs: await strata.blobs(),
-          })
+          const tracking = await strata.tracking()
           const experiments = await resolveExperiments(tracking, opts.experiment ?? [])
           const page = await tracking.runs.search({
             experimentIds: experiments.map((e) => e.experimentId),
@@ -95,7 +91,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out, id: string) => {
         await using strata = await ctx.openStrata()
-        const tracking = new TrackingStore({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+        const tracking = await strata.tracking()
         const run = await tracking.runs.get(await tracking.runs.resolveId(id))
         const experiment = await tracking.experiments.get(run.info.experimentId)
         const artifacts = await tracking.runs.listArtifacts(run.info.runId).catch(() => [])
@@ -153,7 +149,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
     .action(
       ctx.action(async (out, ids: string[], opts: { diff?: boolean }) => {
         await using strata = await ctx.openStrata()
-        const tracking = new TrackingStore({ metadata: await strata.metadata(), blobs: await strata.blobs() })
+        const tracking = await strata.tracking()
         const full = []
         for (const id of ids) full.push(await tracking.runs.resolveId(id))
         const loaded = await tracking.runs.getMany(full)

@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest'
+import { systemClock } from '../../core/clock.js'
 import { isStrataError } from '../../core/errors.js'
 import { runMigrations } from '../../db/index.js'
 import { describeMetadata } from '../../testing/metadata-fixture.js'
@@ -10,7 +11,7 @@ describeMetadata('lineage graph', (openFresh) => {
   const open = async () => {
     const md = await openFresh()
     await runMigrations(md, lineageMigrations)
-    return new LineageGraphStore(md)
+    return new LineageGraphStore(md, systemClock)
   }
   const chain = async (g: LineageGraphStore) => {
     await g.record({

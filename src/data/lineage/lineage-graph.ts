@@ -1,6 +1,7 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely'
+import type { Clock } from '../../core/clock.js'
 import { StrataError } from '../../core/errors.js'
-import type { MetadataDatabase } from '../../db/index.js'
+import { type MetadataDatabase, writeTransaction } from '../../db/index.js'
 import type { LineageTables } from './lineage-migrations.js'
 import type {
   LineageEdge,
@@ -44,13 +45,21 @@ export class LineageGraphStore {
   private readonly db: Kysely<LineageTables>
   private readonly dialect: MetadataDatabase['dialect']
 
-  constructor(metadata: MetadataDatabase) {
+  /**
+   * Part of the service context, so built by `platform/` only (`createServiceContext`).
+   *
+   * @param clock - the time of an edge or node recorded without an explicit `at`
+   */
+  constructor(
+    metadata: MetadataDatabase,
+    private readonly clock: Clock,
+  ) {
     this.db = metadata.db.withTables<LineageTables>()
     this.dialect = metadata.dialect
   }
 
   /** Creates a node (or updates its label when given). */
-  async upsertNode(node: NodeId | NodeInput, at = Date.now()): Promise<void> {
+  async upsertNode(node: NodeId | NodeInput, at = this.clock.now()): Promise<void> {
     await this.upsertNodes(this.db, [typeof node === 'string' ? { id: node } : node], at)
   }
 
@@ -65,7 +74,7 @@ export class LineageGraphStore {
         `lineage activity "${input.activity}" is invalid; expected a lower-case word such as "commit" or "train"`,
       )
     }
-    const at = input.at ?? Date.now()
+    const at = input.at ?? this.clock.now()
     const output = typeof input.output === 'string' ? { id: input.output } : input.output
     const inputs = input.inputs.map((n) => (typeof n === 'string' ? { id: n } : n))
     for (const n of inputs) {
@@ -82,7 +91,7 @@ export class LineageGraphStore {
         .execute()
     }
     if (trx) await write(trx.withTables<LineageTables>())
-    else await this.db.transaction().execute(write)
+    else await writeTransaction(this.db, write)
   }
 
   /** One node, or `NOT_FOUND`. */

@@ -2,7 +2,6 @@ export { type ChunkManifest, decodeManifest, encodeManifest } from './chunk-mani
 export { DEFAULT_CHUNKER_CONFIG, GearChunker, type GearChunkerConfig } from './gear-chunker.js'
 export { Limiter, mapLimit } from './limiter.js'
 export {
-  assertObjectId,
   BLOB_KINDS,
   type BlobKind,
   blobKeyOf,
@@ -10,7 +9,6 @@ export {
   DATA_BLOB_PREFIX,
   isObjectId,
   type ObjectId,
-  parseBlobKey,
   sha256Hex,
 } from './object-id.js'
 export { collect, ObjectStore, type ObjectStoreConfig, type VerifyResult } from './object-store.js'

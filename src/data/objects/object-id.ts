@@ -30,29 +30,12 @@ export function isObjectId(id: unknown): id is ObjectId {
   return typeof id === 'string' && OBJECT_ID.test(id)
 }
 
-/** Throws `INVALID_ARGUMENT` unless `id` is 64 lower-case hex digits. */
-export function assertObjectId(id: unknown, what = 'object id'): asserts id is ObjectId {
-  if (!isObjectId(id)) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `${what} ${JSON.stringify(id)} is invalid; expected 64 lower-case hex digits (a SHA-256)`,
-    )
-  }
-}
-
 /**
  * The blob key of a content-addressed blob: `data/<kind>s/<first two hex digits>/<id>`.
  * The two-digit fan-out keeps file-system directories small (256 of them).
  */
 export function blobKeyOf(kind: BlobKind, id: ObjectId): string {
   return `${DATA_BLOB_PREFIX}${kind}s/${id.slice(0, 2)}/${id}`
-}
-
-/** The kind and id a data-layer blob key names, or `undefined` for any other key. */
-export function parseBlobKey(key: string): { kind: BlobKind; id: ObjectId } | undefined {
-  const m = /^data\/(object|manifest|tree)s\/([0-9a-f]{2})\/([0-9a-f]{64})$/.exec(key)
-  if (m === null || m[1] === undefined || m[3] === undefined || !m[3].startsWith(m[2] ?? '')) return undefined
-  return { kind: m[1] as BlobKind, id: m[3] }
 }
 
 /**

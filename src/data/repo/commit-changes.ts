@@ -3,7 +3,7 @@ import type { ObjectId, ObjectWriter } from '../objects/index.js'
 import { publishCommit } from './commit-publisher.js'
 import { type MergeConflict, mergeTrees } from './merge-trees.js'
 import type { RepoContext } from './repo-context.js'
-import { assertMetadata, defaultAuthor, shortId } from './repo-names.js'
+import { assertMetadata, shortId } from './repo-names.js'
 import type { Commit, CommitInput, Dataset } from './repo-types.js'
 import { stageChanges } from './stage-changes.js'
 import { TreeEditor } from './tree-editor.js'
@@ -72,8 +72,8 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
       )
     }
     input.onProgress?.({ phase: 'commit', done: 0, total: 1, bytes: writer.stats.bytesIn })
-    const createdAt = Date.now()
-    const author = input.author ?? defaultAuthor()
+    const createdAt = ctx.clock.now()
+    const author = input.author ?? ctx.principal.id
     let head = baseHead
     let tree = mine
     for (let attempt = 0; ; attempt++) {

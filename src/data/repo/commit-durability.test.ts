@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
+import { describeDataRepo } from '../../../test/support/data-repo-fixture.js'
 import { FsBlobStore } from '../../backends/blob/index.js'
 import type { DataRepository } from './data-repository.js'
-import { describeDataRepo } from './repo-test-fixture.js'
 
 describeDataRepo(
   'DataRepository commit durability',

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../../core/errors.js'
+import { writeTransaction } from '../../db/index.js'
 import type { ObjectId } from '../objects/index.js'
 import type { Lease } from './lease-table.js'
 import type { RepoContext } from './repo-context.js'
@@ -42,7 +43,7 @@ export async function publishCommit(ctx: RepoContext, input: PublishInput): Prom
     metadata: input.metadata,
   }
   const commit: Commit = { id: computeCommitId(content), ...content, stats }
-  const moved = await ctx.db.db.transaction().execute(async (trx) => {
+  const moved = await writeTransaction(ctx.db.db, async (trx) => {
     const ok = await ctx.db.moveBranch(
       trx,
       input.dataset,

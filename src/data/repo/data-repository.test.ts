@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
+import { describeDataRepo } from '../../../test/support/data-repo-fixture.js'
 import { collect } from '../objects/index.js'
-import { describeDataRepo } from './repo-test-fixture.js'
 
 const objects = { chunker: { minSize: 16 * 1024, avgSize: 64 * 1024, maxSize: 256 * 1024 } }
 const text = (s: string) => Buffer.from(s, 'utf8')

@@ -1,8 +1,7 @@
 import { join } from 'node:path'
 import { StrataError } from '../../core/errors.js'
-import type { MetadataDatabase } from '../../db/index.js'
-import type { BlobStore, TableEngine } from '../../ports/index.js'
-import type { LineageGraphStore } from '../lineage/index.js'
+import type { TableEngine } from '../../ports/index.js'
+import type { ServiceContext } from '../context/index.js'
 import { ObjectStore, type ObjectStoreConfig } from '../objects/index.js'
 import { commitChanges } from './commit-changes.js'
 import { CommitLoader, resolveRef } from './commit-history.js'
@@ -32,12 +31,10 @@ import type {
 import { defaultTabularHooks, type TabularHooks } from './tabular-hooks.js'
 import { TreeStore } from './tree-store.js'
 
-/** Dependencies and tuning of {@link DataRepository}. */
+/** Dependencies of {@link DataRepository} beyond its service context, and tuning. */
 export interface DataRepositoryConfig {
-  metadata: MetadataDatabase
-  blobs: BlobStore
+  /** Reads tabular files (schema inference, validation, diff by key). */
   engine: TableEngine
-  lineage: LineageGraphStore
   /** Where spooled uploads and local copies of remote or chunked files live. */
   cacheDir: string
   /** Chunking and upload tuning. */
@@ -69,8 +66,11 @@ export interface DataRepositoryConfig {
  * commit's parent is the earlier one), and fails with `CONFLICT` listing the paths in
  * `details.conflicts` when they changed the same files differently. Nothing is committed then.
  *
+ * Commits, merges and reverts without an author are the context principal's; creation times
+ * come from the context's clock.
+ *
  * @example
- * const repo = new DataRepository({ metadata, blobs, engine, lineage, cacheDir: '.strata/cache' })
+ * const repo = await strata.data()
  * await repo.createDataset('flights')
  * const c = await repo.commit('flights', { message: 'raw drop', changes: [{ path: 'raw', source: './data' }] })
  * for await (const piece of await repo.readFile('flights', 'main', 'raw/2024.csv')) process.stdout.write(piece)
@@ -78,17 +78,20 @@ export interface DataRepositoryConfig {
 export class DataRepository {
   private readonly ctx: RepoContext
 
-  constructor(config: DataRepositoryConfig) {
-    const db = new RepoDb(config.metadata)
-    const objects = new ObjectStore({ ...config.objects, blobs: config.blobs })
+  /** Built by `platform/` (see `Strata.data`); the metadata needs `dataMigrations` and `lineageMigrations`. */
+  constructor(context: ServiceContext, config: DataRepositoryConfig) {
+    const db = new RepoDb(context.metadata)
+    const objects = new ObjectStore({ ...config.objects, blobs: context.blobs })
     const hooks = config.tabular ?? defaultTabularHooks
     this.ctx = {
       db,
-      blobs: config.blobs,
+      blobs: context.blobs,
       objects,
       trees: new TreeStore(objects),
       leases: new LeaseTable(db.db, config.leases),
-      lineage: config.lineage,
+      lineage: context.lineage,
+      principal: context.principal,
+      clock: context.clock,
       engine: config.engine,
       cacheDir: config.cacheDir,
       statCache:
@@ -111,7 +114,7 @@ export class DataRepository {
       description: opts.description ?? '',
       schema,
       defaultBranch,
-      createdAt: Date.now(),
+      createdAt: this.ctx.clock.now(),
     }
     await this.ctx.db.insertDataset(dataset)
     return dataset
@@ -248,7 +251,7 @@ export class DataRepository {
     let commit: string | null = null
     if (from !== undefined) commit = (await resolveRef(this.ctx.db, dataset, from)).id
     else commit = (await this.ctx.db.ref(dataset, ds.defaultBranch))?.commit ?? null
-    const ref: Ref = { name, kind: 'branch', commit, updatedAt: Date.now() }
+    const ref: Ref = { name, kind: 'branch', commit, updatedAt: this.ctx.clock.now() }
     await this.ctx.db.insertRef(dataset, ref)
     return ref
   }
@@ -258,7 +261,7 @@ export class DataRepository {
     await this.getDataset(dataset)
     assertRefName(name, 'tag')
     const commit = await resolveRef(this.ctx.db, dataset, ref)
-    const tag: Ref = { name, kind: 'tag', commit: commit.id, updatedAt: Date.now() }
+    const tag: Ref = { name, kind: 'tag', commit: commit.id, updatedAt: this.ctx.clock.now() }
     await this.ctx.db.insertRef(dataset, tag)
     return tag
   }

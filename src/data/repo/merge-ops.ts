@@ -1,4 +1,5 @@
 import { StrataError } from '../../core/errors.js'
+import { writeTransaction } from '../../db/index.js'
 import type { ObjectId } from '../objects/index.js'
 import { conflictError } from './commit-changes.js'
 import { CommitLoader, resolveRef } from './commit-history.js'
@@ -6,7 +7,7 @@ import { publishCommit } from './commit-publisher.js'
 import type { Lease } from './lease-table.js'
 import { mergeTrees } from './merge-trees.js'
 import type { RepoContext } from './repo-context.js'
-import { defaultAuthor, shortId } from './repo-names.js'
+import { shortId } from './repo-names.js'
 import type { Commit, Dataset } from './repo-types.js'
 
 /** What a merge did. */
@@ -44,9 +45,9 @@ export async function mergeInto(
         return { kind: 'up-to-date', commit: (await loader.get(head)) as Commit }
       }
       if (head === null || (await loader.isAncestor(head, src.id))) {
-        const moved = await ctx.db.db
-          .transaction()
-          .execute((trx) => ctx.db.moveBranch(trx, dataset.name, into, head, src.id, Date.now()))
+        const moved = await writeTransaction(ctx.db.db, (trx) =>
+          ctx.db.moveBranch(trx, dataset.name, into, head, src.id, Date.now()),
+        )
         if (moved) return { kind: 'fast-forward', commit: src }
         continue
       }
@@ -69,10 +70,10 @@ export async function mergeInto(
         expectedHead: head,
         tree: merged.tree,
         parents: [head, src.id],
-        author: opts.author ?? defaultAuthor(),
+        author: opts.author ?? ctx.principal.id,
         message: opts.message ?? `Merge ${source} (${shortId(src.id)}) into ${into}`,
         metadata: opts.metadata ?? {},
-        createdAt: Date.now(),
+        createdAt: ctx.clock.now(),
         lease,
       })
       if (commit !== undefined) return { kind: 'merge', commit }
@@ -135,11 +136,11 @@ export async function revertCommit(
         expectedHead: head,
         tree: merged.tree,
         parents: [head],
-        author: opts.author ?? defaultAuthor(),
+        author: opts.author ?? ctx.principal.id,
         message:
           opts.message ?? `Revert "${target.message.split('\n')[0]}"\n\nThis reverts commit ${target.id}.`,
         metadata: { ...(opts.metadata ?? {}), reverts: target.id },
-        createdAt: Date.now(),
+        createdAt: ctx.clock.now(),
         lease,
       })
       if (commit !== undefined) return commit

@@ -1,3 +1,5 @@
+import type { Clock } from '../../core/clock.js'
+import type { Principal } from '../../core/principal.js'
 import type { BlobStore, TableEngine } from '../../ports/index.js'
 import type { LineageGraphStore } from '../lineage/index.js'
 import type { ObjectStore } from '../objects/index.js'
@@ -15,6 +17,10 @@ export interface RepoContext {
   trees: TreeStore
   leases: LeaseTable
   lineage: LineageGraphStore
+  /** The author of a commit, merge or revert that names none. */
+  principal: Principal
+  /** Creation times of datasets, refs and commits. */
+  clock: Clock
   engine: TableEngine
   cacheDir: string
   /** Object ids of unchanged local files from earlier commits (absent when disabled). */

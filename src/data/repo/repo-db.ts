@@ -1,6 +1,11 @@
 import type { Kysely, Transaction } from 'kysely'
 import { StrataError } from '../../core/errors.js'
-import { isUniqueViolation, type MetadataDatabase, translateDbError } from '../../db/index.js'
+import {
+  isUniqueViolation,
+  type MetadataDatabase,
+  translateDbError,
+  writeTransaction,
+} from '../../db/index.js'
 import type { ObjectId } from '../objects/index.js'
 import type { DataTables } from './data-migrations.js'
 import type { Commit, Dataset, DeclaredSchema, Ref } from './repo-types.js'
@@ -20,7 +25,7 @@ export class RepoDb {
 
   async insertDataset(dataset: Dataset): Promise<void> {
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await writeTransaction(this.db, async (trx) => {
         await trx
           .insertInto('data_datasets')
           .values({

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { expect, it } from 'vitest'
+import { describeDataRepo } from '../../../test/support/data-repo-fixture.js'
 import { isStrataError } from '../../core/errors.js'
 import { blobKeyOf, collect } from '../objects/index.js'
 import type { MergeConflict } from './merge-trees.js'
-import { describeDataRepo } from './repo-test-fixture.js'
 import type { ValidationIssue } from './repo-types.js'
 
 const objects = { chunker: { minSize: 16 * 1024, avgSize: 64 * 1024, maxSize: 256 * 1024 } }

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { testServiceContext } from '../../../test/support/service-context.js'
 import { FsBlobStore } from '../../backends/blob/fs-blob-store.js'
 import { DuckDbTableEngine } from '../../backends/table/index.js'
 import { openMetadataDatabase, runMigrations } from '../../db/index.js'
-import { LineageGraphStore, lineageMigrations } from '../lineage/index.js'
+import { lineageMigrations } from '../lineage/index.js'
 import { dataMigrations } from './data-migrations.js'
 import { DataRepository } from './data-repository.js'
 
-const CHILD = fileURLToPath(new URL('./kill-test-child.ts', import.meta.url))
+const CHILD = fileURLToPath(new URL('../../../test/support/data-repo-kill-child.ts', import.meta.url))
 const KILLS = 12
 
 /** Starts the child; resolves once it has printed `lines` progress lines after "ready", then SIGKILLs it. */
@@ -74,11 +75,9 @@ describe('DataRepository crash safety [sqlite+fs]', () => {
       })
       await runMigrations(metadata, [...lineageMigrations, ...dataMigrations])
       const engine = await DuckDbTableEngine.open({ threads: 1 })
-      const repo = new DataRepository({
-        metadata,
-        blobs: new FsBlobStore({ root: join(dir, 'blobs') }),
+      const context = testServiceContext(metadata, { blobs: new FsBlobStore({ root: join(dir, 'blobs') }) })
+      const repo = new DataRepository(context, {
         engine,
-        lineage: new LineageGraphStore(metadata),
         cacheDir: join(dir, 'cache'),
         objects: { chunker: { minSize: 16 * 1024, avgSize: 64 * 1024, maxSize: 256 * 1024 } },
         leases: { ttlMs: 1000, pollMs: 50 },

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest'
+import { describeDataRepo } from '../../../test/support/data-repo-fixture.js'
 import { isStrataError } from '../../core/errors.js'
 import { collect } from '../objects/index.js'
 import type { MergeConflict } from './merge-trees.js'
-import { describeDataRepo } from './repo-test-fixture.js'
 
 const text = (s: string) => Buffer.from(s, 'utf8')
 const put = (path: string, body: string) => ({ path, bytes: text(body) })

@@ -1,4 +1,3 @@
-import { userInfo } from 'node:os'
 import { StrataError } from '../../core/errors.js'
 import { canonicalJson, type ObjectId, sha256Hex } from '../objects/index.js'
 import type { Commit } from './repo-types.js'
@@ -55,17 +54,6 @@ export function computeCommitId(c: CommitContent): ObjectId {
       'utf8',
     ),
   )
-}
-
-/** The author recorded when none is given: `$STRATA_AUTHOR`, else the OS user name. */
-export function defaultAuthor(): string {
-  const env = process.env.STRATA_AUTHOR
-  if (env !== undefined && env !== '') return env
-  try {
-    return userInfo().username
-  } catch {
-    return 'unknown'
-  }
 }
 
 /** The first 12 hex digits of an id, for labels and messages. */

@@ -87,7 +87,7 @@ export interface CommitInput {
   /** Branch to commit to; default the dataset's default branch (`main`). */
   branch?: string
   message: string
-  /** Default `$STRATA_AUTHOR` or the OS user name. */
+  /** Default: the acting principal of the repository's service context. */
   author?: string
   changes: FileChange[]
   metadata?: Record<string, string>

@@ -6,13 +6,13 @@ import { existsSync } from 'node:fs'
 import { createJiti } from 'jiti'
 
 const jiti = createJiti(import.meta.url)
-const { MemoryBlobStore } = await jiti.import('../../backends/memory/index.ts')
 const { openMetadataDatabase } = await jiti.import('../../db/index.ts')
 const { ModelRegistry } = await jiti.import('../model-registry.ts')
+const { testServiceContext } = await jiti.import('../../../test/support/service-context.ts')
 
 const [db, go, count, tag] = process.argv.slice(2)
 const metadata = await openMetadataDatabase({ dialect: 'sqlite', location: db, url: 'sqlite:test' })
-const registry = new ModelRegistry({ metadata, blobs: new MemoryBlobStore() })
+const registry = new ModelRegistry(testServiceContext(metadata))
 process.stdout.write('ready\n')
 while (!existsSync(go)) await new Promise((r) => setTimeout(r, 5))
 const versions = []

@@ -1,5 +1,5 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely'
-import type { MetadataDialect } from '../../db/index.js'
+import type { MetadataDialect } from '../metadata-database.js'
 import type { Comparator } from './filter-parser.js'
 
 /**

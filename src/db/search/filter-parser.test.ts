@@ -1,13 +1,39 @@
 import { describe, expect, it } from 'vitest'
 import { isStrataError } from '../../core/errors.js'
-import { parseFilter } from './filter-parser.js'
-import {
-  EXPERIMENT_SEARCH_SCHEMA,
-  parseFilterFor,
-  parseOrderByFor,
-  RUN_SEARCH_SCHEMA,
-} from './search-schema.js'
+import { type FilterClause, parseFilter } from './filter-parser.js'
+import { decodePageToken, encodePageToken } from './page-token.js'
+import { parseFilterFor, parseOrderByFor, parseSearch } from './search-parser.js'
+import type { SearchSchema } from './search-schema.js'
 import { likeToGlob } from './sql-compare.js'
+
+/** A run-like schema with every entity type (the tracking domain declares the real one). */
+const RUN_SEARCH_SCHEMA: SearchSchema = {
+  subject: 'runs',
+  alias: 'r',
+  attributes: {
+    run_id: { column: 'run_id', type: 'string' },
+    status: { column: 'status', type: 'string' },
+    start_time: { column: 'start_time', type: 'number' },
+    created: { column: 'start_time', type: 'number' },
+    end_time: { column: 'end_time', type: 'number', nullable: true },
+  },
+  metrics: { table: 'metrics', link: { run_id: 'run_id' } },
+  params: { table: 'params', link: { run_id: 'run_id' } },
+  tags: { table: 'tags', link: { run_id: 'run_id' } },
+  datasets: { from: 'inputs i', link: 'i.run_id = r.run_id', fields: { name: 'i.name' } },
+  defaultOrder: ['start_time DESC', 'run_id ASC'],
+  pageSize: { default: 10, max: 100 },
+}
+
+/** Only tags and attributes, as experiments. */
+const EXPERIMENT_SEARCH_SCHEMA: SearchSchema = {
+  subject: 'experiments',
+  alias: 'e',
+  attributes: { name: { column: 'name', type: 'string' } },
+  tags: { table: 'experiment_tags', link: { experiment_id: 'experiment_id' } },
+  defaultOrder: ['name ASC'],
+  pageSize: { default: 10, max: 100 },
+}
 
 const pick = (f: string) =>
   parseFilter(f).map(({ type, key, comparator, value }) => [type, key, comparator, value])
@@ -95,6 +121,8 @@ describe('search filter parser', () => {
       ["datasets.size = 'x'", 'unknown dataset key "size"'],
       ['attributes.status IS NULL', 'is never missing'],
       ["params.lr > '1'", '> does not apply to param "lr"'],
+      ["params.lr LIKE 'a\\'", 'ends with the escape character'],
+      ["tags.t ILIKE 'a\\\\\\'", 'ends with the escape character'],
     ]
     for (const [filter, message] of cases) {
       const f = failure(() => parseFilterFor(RUN_SEARCH_SCHEMA, filter))
@@ -104,8 +132,54 @@ describe('search filter parser', () => {
     const second = failure(() => parseFilterFor(RUN_SEARCH_SCHEMA, "params.a = 'x' and metrics.b = 'y'"))
     expect(second.details).toMatchObject({ position: 19, token: 'metrics.b' })
     expect(parseFilterFor(RUN_SEARCH_SCHEMA, 'attributes.end_time IS NULL and created > 5')).toHaveLength(2)
+    expect(
+      parseFilterFor(RUN_SEARCH_SCHEMA, "params.lr LIKE 'a\\\\' and params.x LIKE 'a\\_b'"),
+    ).toHaveLength(2)
     const exp = failure(() => parseFilterFor(EXPERIMENT_SEARCH_SCHEMA, 'metrics.auc > 1'))
-    expect(exp.message).toContain('experiments cannot be searched by metrics')
+    expect(exp.message).toContain(
+      'experiments cannot be searched by metrics; use tags.<name>, attributes.<name>',
+    )
+  })
+
+  it('checks clauses given already parsed against the schema, like text', () => {
+    const [clause] = parseFilterFor(RUN_SEARCH_SCHEMA, "tags.team = 'a'")
+    expect(parseFilterFor(EXPERIMENT_SEARCH_SCHEMA, clause ? [clause] : [])).toEqual([clause])
+    const bad = { ...(clause as FilterClause), type: 'attribute' as const, key: 'colour' }
+    const f = failure(() => parseFilterFor(EXPERIMENT_SEARCH_SCHEMA, [bad]))
+    expect(f.message).toContain('invalid filter "attributes.colour = \'a\'"')
+    expect(f.message).toContain('unknown attribute "colour" of experiments')
+  })
+
+  it("appends the default order after the caller's, skipping columns already sorted by", () => {
+    const order = (orderBy: string[]) =>
+      parseSearch(RUN_SEARCH_SCHEMA, { orderBy }).orderBy.map((o) => `${o.type}:${o.key}:${o.ascending}`)
+    expect(order([])).toEqual(['attribute:start_time:false', 'attribute:run_id:true'])
+    expect(order(['metrics.auc DESC'])).toEqual([
+      'metric:auc:false',
+      'attribute:start_time:false',
+      'attribute:run_id:true',
+    ])
+    // `created` is another name of start_time's column.
+    expect(order(['created ASC'])).toEqual(['attribute:created:true', 'attribute:run_id:true'])
+  })
+
+  it('checks page sizes and page tokens', () => {
+    expect(parseSearch(RUN_SEARCH_SCHEMA, {}).maxResults).toBe(10)
+    expect(parseSearch(RUN_SEARCH_SCHEMA, { maxResults: 100 }).maxResults).toBe(100)
+    for (const maxResults of [0, 101, 1.5]) {
+      const f = failure(() => parseSearch(RUN_SEARCH_SCHEMA, { maxResults }))
+      expect(f.message).toContain(
+        `max_results ${maxResults} is invalid; expected a whole number from 1 to 100`,
+      )
+    }
+    const token = encodePageToken(40)
+    expect(JSON.parse(Buffer.from(token, 'base64').toString('utf8'))).toEqual({ offset: 40 })
+    expect(parseSearch(RUN_SEARCH_SCHEMA, { pageToken: token }).offset).toBe(40)
+    expect(decodePageToken(undefined)).toBe(0)
+    const legacy = Buffer.from(JSON.stringify({ o: 40 })).toString('base64url')
+    for (const pageToken of ['garbage', legacy, Buffer.from('{"offset":-1}').toString('base64')]) {
+      expect(failure(() => decodePageToken(pageToken)).message).toContain('invalid page token')
+    }
   })
 
   it('parses order-by entries', () => {

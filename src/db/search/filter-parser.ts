@@ -116,8 +116,8 @@ export class TokenCursor {
  * Parses MLflow's search-filter language: comparisons joined by `AND` (no `OR`, no parentheses
  * around clauses). Each clause is `identifier op value`, `identifier [NOT] IN ('a', 'b')`, or
  * `identifier IS [NOT] NULL`. Which identifiers and operators a search accepts is checked
- * afterwards against its {@link FilterSchema}. Syntax errors are `INVALID_ARGUMENT` naming the
- * position and the token that failed.
+ * afterwards against its `SearchSchema` by `parseFilterFor`. Syntax errors are
+ * `INVALID_ARGUMENT` naming the position and the token that failed.
  *
  * @example
  * parseFilter("metrics.auc > 0.8 and params.lr = '0.1'")

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { main } from '../cli/main.js'
-import type { CliStreams } from '../cli/output.js'
+import { main } from '../../src/cli/main.js'
+import type { CliStreams } from '../../src/cli/output.js'
 
 /** A disposable directory to run CLI commands in. */
 export interface TempProject extends AsyncDisposable {

@@ -3,16 +3,22 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe } from 'vitest'
-import { FsBlobStore, parseS3Url, S3BlobStore } from '../../backends/blob/index.js'
-import { MemoryBlobStore } from '../../backends/memory/index.js'
-import { DuckDbTableEngine } from '../../backends/table/index.js'
-import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../../db/index.js'
-import type { BlobStore, TableEngine } from '../../ports/index.js'
-import { withSearchPath } from '../../testing/metadata-fixture.js'
-import { describeWithService, testServiceUrl } from '../../testing/services.js'
-import { LineageGraphStore, lineageMigrations } from '../lineage/index.js'
-import { dataMigrations } from './data-migrations.js'
-import { DataRepository, type DataRepositoryConfig } from './data-repository.js'
+import { FsBlobStore, parseS3Url, S3BlobStore } from '../../src/backends/blob/index.js'
+import { MemoryBlobStore } from '../../src/backends/memory/index.js'
+import { DuckDbTableEngine } from '../../src/backends/table/index.js'
+import { systemClock } from '../../src/core/clock.js'
+import { silentTracing } from '../../src/core/tracing.js'
+import {
+  DataRepository,
+  type DataRepositoryConfig,
+  dataMigrations,
+  LineageGraphStore,
+  lineageMigrations,
+} from '../../src/data/index.js'
+import { type MetadataDatabase, openMetadataDatabase, runMigrations } from '../../src/db/index.js'
+import type { BlobStore, TableEngine } from '../../src/ports/index.js'
+import { withSearchPath } from '../../src/testing/metadata-fixture.js'
+import { describeWithService, testServiceUrl } from '../../src/testing/services.js'
 
 /** A repository over fresh backends, with the parts tests poke at. */
 export interface TestRepo {
@@ -22,14 +28,17 @@ export interface TestRepo {
   engine: TableEngine
   lineage: LineageGraphStore
   cacheDir: string
-  /** A second repository over the same backends (another "process"). */
-  another(config?: Partial<DataRepositoryConfig>): DataRepository
+  /** A second repository over the same backends (another "process"), optionally over other blobs. */
+  another(config?: TestRepoConfig): DataRepository
   /** A temp directory removed after the suite. */
   tempDir(): string
 }
 
+/** Repository config of a test, and optionally the blob store of its service context. */
+export type TestRepoConfig = Partial<DataRepositoryConfig> & { blobs?: BlobStore }
+
 /** Opens a fresh test repository, optionally with extra config. */
-export type OpenTestRepo = (config?: Partial<DataRepositoryConfig>) => Promise<TestRepo>
+export type OpenTestRepo = (config?: TestRepoConfig) => Promise<TestRepo>
 
 /** The backend pairs a suite runs on: sqlite+fs and sqlite+memory always; postgres+s3 when both services are configured. */
 export const REPO_BACKENDS = ['sqlite+fs', 'sqlite+memory', 'postgres+s3'] as const
@@ -63,11 +72,22 @@ export function describeDataRepo(
         const metadata = await openMetadata(backend, tempDir, cleanups)
         await runMigrations(metadata, [...lineageMigrations, ...dataMigrations])
         const blobs = openBlobs(backend, tempDir)
-        const lineage = new LineageGraphStore(metadata)
+        const lineage = new LineageGraphStore(metadata, systemClock)
         const cacheDir = join(tempDir(), 'cache')
         const base = { metadata, blobs, engine: await engine, lineage, cacheDir }
-        const make = (extra: Partial<DataRepositoryConfig> = {}) =>
-          new DataRepository({ ...base, ...config, ...extra })
+        const make = (extra: TestRepoConfig = {}) => {
+          const { blobs: own, ...repoConfig } = { ...config, ...extra }
+          // Built by hand so a second repository can share this lineage graph over other blobs.
+          const context = {
+            metadata,
+            blobs: own ?? blobs,
+            lineage,
+            principal: { id: 'tester' },
+            clock: systemClock,
+            tracing: silentTracing,
+          }
+          return new DataRepository(context, { engine: base.engine, cacheDir, ...repoConfig })
+        }
         return { ...base, repo: make(), another: make, tempDir }
       }
       body(open, backend)

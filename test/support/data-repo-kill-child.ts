@@ -1,17 +1,18 @@
 /**
- * The subprocess of `repo-kill.test.ts`: commits to one dataset in a loop (small files, a
+ * The subprocess of `src/data/repo/repo-kill.test.ts`: commits to one dataset in a loop (small files, a
  * chunked file, a CSV, deletes) and prints each progress event, so the parent can SIGKILL it
  * at any point. Run through jiti; configured by the environment variables below.
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { FsBlobStore } from '../../backends/blob/fs-blob-store.js'
-import { DuckDbTableEngine } from '../../backends/table/index.js'
-import { isStrataError } from '../../core/errors.js'
-import { openMetadataDatabase, runMigrations } from '../../db/index.js'
-import { LineageGraphStore, lineageMigrations } from '../lineage/index.js'
-import { dataMigrations } from './data-migrations.js'
-import { DataRepository } from './data-repository.js'
+// The file store alone: the blob index would also load the S3 client into every child.
+import { FsBlobStore } from '../../src/backends/blob/fs-blob-store.js'
+import { DuckDbTableEngine } from '../../src/backends/table/index.js'
+import { systemClock } from '../../src/core/clock.js'
+import { isStrataError } from '../../src/core/errors.js'
+import { silentTracing } from '../../src/core/tracing.js'
+import { DataRepository, dataMigrations, LineageGraphStore, lineageMigrations } from '../../src/data/index.js'
+import { openMetadataDatabase, runMigrations } from '../../src/db/index.js'
 
 /** Runs the commit loop until killed (or `KILL_CHILD_COMMITS` commits are done). */
 export async function runKillChild(): Promise<void> {
@@ -23,11 +24,17 @@ export async function runKillChild(): Promise<void> {
   })
   await runMigrations(metadata, [...lineageMigrations, ...dataMigrations])
   const engine = await DuckDbTableEngine.open({ threads: 1 })
-  const repo = new DataRepository({
+  // Built by hand: the file blob store alone keeps the S3 client out of every child.
+  const context = {
     metadata,
     blobs: new FsBlobStore({ root: join(dir, 'blobs'), staleTempMs: 0 }),
+    lineage: new LineageGraphStore(metadata, systemClock),
+    principal: { id: 'kill-child' },
+    clock: systemClock,
+    tracing: silentTracing,
+  }
+  const repo = new DataRepository(context, {
     engine,
-    lineage: new LineageGraphStore(metadata),
     cacheDir: join(dir, 'cache'),
     objects: { chunker: { minSize: 16 * 1024, avgSize: 64 * 1024, maxSize: 256 * 1024 }, concurrency: 4 },
     leases: { ttlMs: 1000 },

@@ -1,8 +1,9 @@
 import { StrataError } from '../../core/errors.js'
 
 /**
- * Encodes a result offset as an opaque page token (base64 of `{"offset":n}`, the shape MLflow
- * uses, so tokens look familiar to its clients; callers must not rely on it).
+ * Encodes a result offset as an opaque page token: base64 of `{"offset":n}`, the shape MLflow's
+ * server uses, and the one format of every Strata search (callers must not rely on it; they pass
+ * a `nextPageToken` back unchanged).
  */
 export function encodePageToken(offset: number): string {
   return Buffer.from(JSON.stringify({ offset })).toString('base64')

@@ -1,0 +1,1 @@
+export type { ServiceContext } from './service-context.js'

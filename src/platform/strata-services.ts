@@ -1,0 +1,150 @@
+import { join } from 'node:path'
+import type { ResolvedConfig } from '../core/config.js'
+import type { Principal } from '../core/principal.js'
+import type { DataRepository, ServiceContext } from '../data/index.js'
+import type { LineageGraphStore } from '../data/lineage/index.js'
+import type { MetadataDatabase } from '../db/index.js'
+import type { FeatureStore } from '../features/index.js'
+import type { BlobStore, OnlineStore, TableEngine } from '../ports/index.js'
+import type { ModelRegistry } from '../registry/index.js'
+import type { TrackingStore } from '../tracking/index.js'
+
+/**
+ * A project's services acting as one principal. `Strata` is the one for the default
+ * principal; {@link StrataServices.as} gives the same project acting as another (the API calls
+ * it once per request with the request's principal). Services are built on first use and
+ * hold no resources of their own; the backends beneath them are shared and closed with the
+ * project.
+ */
+export interface StrataServices {
+  readonly config: ResolvedConfig
+  /** Who these services act as: recorded as author, user or actor when a call names nobody. */
+  readonly principal: Principal
+  /** The metadata database with every domain's migrations applied. */
+  metadata(): Promise<MetadataDatabase>
+  blobs(): Promise<BlobStore>
+  online(): Promise<OnlineStore>
+  offline(): Promise<TableEngine>
+  /** The lineage graph over every artifact kind (one per project). */
+  lineage(): Promise<LineageGraphStore>
+  /** The service context every domain service of this scope is built on. */
+  context(): Promise<ServiceContext>
+  /** Experiments, runs, metrics and artifacts. */
+  tracking(): Promise<TrackingStore>
+  /** Versioned datasets (commits, branches, diff, merge, fsck, gc). */
+  data(): Promise<DataRepository>
+  /** Registered models, versions and aliases. */
+  registry(): Promise<ModelRegistry>
+  /**
+   * The feature store over the definitions module named by `features` in the config (no
+   * definitions when unset); one per project, closed with it.
+   */
+  features(): Promise<FeatureStore>
+  /**
+   * The same project acting as `principal`: the way to attribute work to someone else (the
+   * API passes each request's principal here). Cheap: backends and the lineage graph are
+   * shared; `as` with this scope's own principal object returns this scope.
+   *
+   * @example
+   * const registry = await strata.as({ id: 'ci-bot' }).registry()
+   */
+  as(principal: Principal): StrataServices
+}
+
+/** What every scope of one project shares (built by `openStrata`). */
+export interface SharedParts {
+  config: ResolvedConfig
+  /** Bumped by `close`: services cached before it are over closed backends and built anew. */
+  generation(): number
+  metadata(): Promise<MetadataDatabase>
+  blobs(): Promise<BlobStore>
+  online(): Promise<OnlineStore>
+  offline(): Promise<TableEngine>
+  lineage(): Promise<LineageGraphStore>
+  /** The default principal's context; other scopes replace only its principal. */
+  context(): Promise<ServiceContext>
+  features(): Promise<FeatureStore>
+}
+
+/** The services of one project acting as `principal`, built on first use and cached in the scope. */
+export function scope(shared: SharedParts, principal: Principal): StrataServices {
+  const cached = new Map<string, Promise<unknown>>()
+  let generation = shared.generation()
+  const memo = <T>(key: string, create: () => Promise<T>): Promise<T> => {
+    if (generation !== shared.generation()) {
+      cached.clear()
+      generation = shared.generation()
+    }
+    let p = cached.get(key) as Promise<T> | undefined
+    if (p === undefined) {
+      p = create()
+      p.catch(() => cached.delete(key))
+      cached.set(key, p)
+    }
+    return p
+  }
+  const context = () =>
+    memo('context', async () => {
+      const base = await shared.context()
+      return base.principal === principal ? base : { ...base, principal }
+    })
+  const service = <T>(key: string, create: (ctx: ServiceContext) => Promise<T>) =>
+    memo(key, async () => create(await context()))
+  const self: StrataServices = {
+    config: shared.config,
+    principal,
+    metadata: shared.metadata,
+    blobs: shared.blobs,
+    online: shared.online,
+    offline: shared.offline,
+    lineage: shared.lineage,
+    context,
+    tracking: () =>
+      service('tracking', async (ctx) => {
+        const { TrackingStore } = await import('../tracking/index.js')
+        return new TrackingStore(ctx)
+      }),
+    data: () =>
+      service('data', async (ctx) => {
+        const { DataRepository } = await import('../data/index.js')
+        return new DataRepository(ctx, {
+          engine: await shared.offline(),
+          cacheDir: join(shared.config.root, '.strata', 'cache'),
+        })
+      }),
+    registry: () =>
+      service('registry', async (ctx) => {
+        const { ModelRegistry } = await import('../registry/index.js')
+        return new ModelRegistry(ctx)
+      }),
+    // The feature store records no principal yet: one per project, shared by every scope.
+    features: shared.features,
+    as: (other) => (other === principal ? self : scope(shared, other)),
+  }
+  return self
+}
+
+/** The project's feature store over the default scope's repository and lineage graph. */
+export async function openFeatureStore(shared: SharedParts, root: StrataServices): Promise<FeatureStore> {
+  const config = shared.config
+  const [{ FeatureStore, defaultFeatureWorkDir, loadFeatureDefinitions }, { default: pg }] =
+    await Promise.all([import('../features/index.js'), import('pg')])
+  const [metadata, engine, lineage, repository, definitions] = await Promise.all([
+    shared.metadata(),
+    shared.offline(),
+    shared.lineage(),
+    root.data(),
+    loadFeatureDefinitions(config.root, config.features),
+  ])
+  return new FeatureStore({
+    metadata,
+    engine,
+    online: () => shared.online(),
+    repository,
+    lineage,
+    definitions,
+    workDir: defaultFeatureWorkDir(config.root),
+    root: config.root,
+    postgres: (url) => new pg.Pool({ connectionString: url, max: 4 }),
+  })
+}
