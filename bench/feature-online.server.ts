@@ -8,9 +8,9 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
+import { createFeastOnlineJsonHandler } from '../src/api/feast/index.js'
 import { featureRoutes } from '../src/api/feature-routes.js'
 import { createApiApp, listen } from '../src/api/index.js'
-import { createFeastOnlineJsonHandler } from '../src/features/index.js'
 import { openFeatureStoreForBench } from './feature-online.setup.js'
 
 const [dir = '', onlineUrl = '', prefix = 'bench', mode = 'api'] = process.argv.slice(2)

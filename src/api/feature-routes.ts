@@ -1,5 +1,6 @@
-import { createFeastOnlineJsonHandler, type FeatureStore } from '../features/index.js'
+import type { FeatureStore } from '../features/index.js'
 import type { TextRoute } from './api-app.js'
+import { createFeastOnlineJsonHandler } from './feast/index.js'
 
 /**
  * The feature server: `POST /features/online` takes Feast's `get-online-features` request and

@@ -7,13 +7,15 @@ import { DuckDbTableEngine } from '../backends/table/index.js'
 import { runMigrations } from '../db/index.js'
 import type { OnlineStore } from '../ports/index.js'
 import { describeMetadata } from '../testing/metadata-fixture.js'
-import { entity } from './entity.js'
-import { featureService } from './feature-service.js'
+import {
+  entity,
+  featureService,
+  featuresMigrations,
+  featureView,
+  fileSource,
+  onDemandFeature,
+} from './definitions/index.js'
 import { FeatureStore } from './feature-store.js'
-import { featureView } from './feature-view.js'
-import { featuresMigrations } from './features-migrations.js'
-import { onDemandFeature } from './on-demand-feature.js'
-import { fileSource } from './sources.js'
 
 const T = Date.UTC(2024, 0, 1, 12)
 const H = 3_600_000

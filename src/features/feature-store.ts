@@ -4,26 +4,41 @@ import { StrataError } from '../core/errors.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
 import type { MetadataDatabase } from '../db/index.js'
 import type { OnlineStore, TableEngine } from '../ports/index.js'
-import { FeatureCatalog } from './feature-catalog.js'
-import type { FeatureDataRepository } from './feature-data-repository.js'
-import type { FeaturePlan } from './feature-plan.js'
-import { type ApplyResult, FeatureRegistry } from './feature-registry.js'
-import type { FeatureService, ServiceItem, ValuesOf } from './feature-service.js'
-import type { FeatureView } from './feature-view.js'
-import type { FeatureTables } from './features-migrations.js'
-import { type MaterializeOptions, type MaterializeReport, materializeViews } from './materialize-views.js'
 import {
+  type ApplyResult,
+  FeatureCatalog,
+  type FeatureDataRepository,
+  type FeaturePlan,
+  FeatureRegistry,
+  type FeatureService,
+  type FeatureTables,
+  type FeatureView,
+  type PostgresSourcePool,
+  planRetrieval,
+  type ServiceItem,
+  SourceConnectionCache,
+  type SourceContext,
+  type ValuesOf,
+} from './definitions/index.js'
+import {
+  buildTrainingSet,
+  type OfflineView,
+  openOfflineView,
+  recordDefinedViewVersions,
+  type TrainingSet,
+  type TrainingSetOptions,
+  ViewDataStore,
+} from './offline/index.js'
+import {
+  type MaterializeOptions,
+  type MaterializeReport,
+  materializeViews,
   type OnlineEntities,
   type OnlineFeatures,
   type OnlinePlan,
   planOnline,
   readOnlineFeatures,
-} from './online-retrieval.js'
-import type { PostgresSourcePool } from './postgres-offline.js'
-import { planRetrieval } from './retrieval-plan.js'
-import type { TrainingSet } from './training-set.js'
-import { buildTrainingSet, type TrainingSetOptions } from './training-set-builder.js'
-import { ViewDataStore, viewVersionNode } from './view-data.js'
+} from './online/index.js'
 
 /** Options of {@link FeatureStore}. */
 export interface FeatureStoreConfig {
@@ -82,8 +97,10 @@ export class FeatureStore {
   readonly registry: FeatureRegistry
   private readonly db: Kysely<FeatureTables>
   private readonly viewData: ViewDataStore
+  private readonly sources: SourceContext
   private readonly prefix: string
-  private readonly pools = new Map<string, PostgresSourcePool>()
+  /** Connections opened by source adapters (Postgres pools); closed by {@link close}. */
+  private readonly connections = new SourceConnectionCache()
   private readonly hashes = new Map<string, Promise<string>>()
   private readonly onlinePlans = new Map<string, Promise<OnlinePlan>>()
   private onlineStore: Promise<OnlineStore> | undefined
@@ -96,14 +113,20 @@ export class FeatureStore {
     this.registry = new FeatureRegistry(config.metadata)
     this.db = config.metadata.db.withTables<FeatureTables>()
     this.prefix = config.namespacePrefix ?? 'features'
-    this.viewData = new ViewDataStore({
+    this.sources = {
       engine: config.engine,
+      repository: config.repository,
+      root: config.root ?? process.cwd(),
+      env: config.env ?? process.env,
+      postgres: config.postgres,
+      connections: this.connections,
+    }
+    this.viewData = new ViewDataStore({
+      sources: this.sources,
       metadata: config.metadata,
       registry: this.registry,
-      repository: config.repository,
       lineage: config.lineage,
       workDir: config.workDir,
-      root: config.root ?? process.cwd(),
       dataset: config.featureDataset ?? 'feature-views',
     })
   }
@@ -119,44 +142,28 @@ export class FeatureStore {
    */
   async apply(options: { allowBreaking?: boolean } = {}): Promise<ApplyResult & { warnings: string[] }> {
     const result = await this.registry.apply(this.catalog, options)
-    const warnings: string[] = []
     this.hashes.clear()
     this.onlinePlans.clear()
-    for (const def of result.registered) {
-      if (def.kind !== 'feature-view') continue
-      const view = this.catalog.view(def.name)
-      const node = { id: viewVersionNode(view.name, def.version), label: `${view.name} v${def.version}` }
-      if (
-        view.source.kind !== 'dataset' ||
-        this.config.repository === undefined ||
-        this.config.lineage === undefined
-      ) {
-        await this.config.lineage?.upsertNode(node)
-        continue
-      }
-      try {
-        const commit = await this.config.repository.resolve(view.source.dataset, view.source.ref)
-        await this.config.lineage.record({
-          inputs: [`dataset-commit:${commit.id}`],
-          output: node,
-          activity: 'define',
-        })
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'NOT_FOUND') throw err
-        await this.config.lineage.upsertNode(node)
-        warnings.push(
-          `feature view "${view.name}": dataset ${view.source.dataset}@${view.source.ref} does not exist yet; lineage is recorded when it is first computed`,
-        )
-      }
-    }
+    const warnings = await recordDefinedViewVersions(
+      result.registered,
+      this.catalog,
+      this.config.repository,
+      this.config.lineage,
+    )
     return { ...result, warnings }
   }
 
-  /** Computes (or finds) the offline data of views (default all non-Postgres views). */
+  /**
+   * Computes (or finds) the offline data of views (default all); views whose source runs
+   * them (Postgres) have no computed data and are skipped.
+   */
   async compute(views?: readonly string[]) {
     const selected = (views ?? [...this.catalog.views.keys()]).map((v) => this.catalog.view(v))
     const out = []
-    for (const view of selected) if (view.source.kind !== 'postgres') out.push(await this.viewData.get(view))
+    for (const view of selected) {
+      const compute = this.offlineView(view).compute
+      if (compute !== undefined) out.push(await compute())
+    }
     return out
   }
 
@@ -176,10 +183,9 @@ export class FeatureStore {
         engine: this.config.engine,
         catalog: this.catalog,
         registry: this.registry,
-        viewData: this.viewData,
+        offlineView: (view) => this.offlineView(view),
         repository: this.config.repository,
         workDir: this.config.workDir,
-        postgres: (view) => this.postgresPool(view),
         context: {
           engine: this.config.engine,
           db: this.db,
@@ -196,14 +202,12 @@ export class FeatureStore {
   async materialize(options: MaterializeOptions = {}): Promise<MaterializeReport[]> {
     return materializeViews(
       {
-        engine: this.config.engine,
         db: this.db,
         online: await this.online(),
         catalog: this.catalog,
         registry: this.registry,
-        viewData: this.viewData,
         prefix: this.prefix,
-        postgres: (view) => this.postgresPool(view),
+        offlineView: (view) => this.offlineView(view),
       },
       options,
     )
@@ -225,11 +229,9 @@ export class FeatureStore {
     return readOnlineFeatures(online, bound, request.entities, options)
   }
 
-  /** Closes Postgres source pools opened by the store (not the injected backends). */
-  async close(): Promise<void> {
-    const pools = [...this.pools.values()]
-    this.pools.clear()
-    await Promise.allSettled(pools.map((p) => p.end()))
+  /** Closes source connections opened by the store, such as Postgres pools (not the injected backends). */
+  close(): Promise<void> {
+    return this.connections.closeAll()
   }
 
   private online(): Promise<OnlineStore> {
@@ -284,30 +286,13 @@ export class FeatureStore {
     return hash
   }
 
-  private postgresPool(view: FeatureView): PostgresSourcePool {
-    if (view.source.kind !== 'postgres')
-      throw new StrataError('INTERNAL', `view "${view.name}" is not a Postgres view`)
-    const env = this.config.env ?? process.env
-    const url = view.source.url ?? env[view.source.urlEnv]
-    if (url === undefined || url === '') {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `feature view "${view.name}" reads Postgres table ${view.source.table}, but ${view.source.urlEnv} is not set; set it to a postgres:// URL`,
-      )
-    }
-    const open = this.config.postgres
-    if (open === undefined) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `feature view "${view.name}" reads Postgres, but no Postgres connector is configured`,
-      )
-    }
-    let pool = this.pools.get(url)
-    if (pool === undefined) {
-      pool = open(url)
-      this.pools.set(url, pool)
-    }
-    return pool
+  private offlineView(view: FeatureView): OfflineView {
+    return openOfflineView(view, {
+      engine: this.config.engine,
+      registry: this.registry,
+      viewData: this.viewData,
+      sources: this.sources,
+    })
   }
 }
 

@@ -1,31 +1,66 @@
 /**
  * The feature store: typed definitions in code (entities, feature views, on-demand features,
  * services), registered versions with plan/apply, point-in-time correct training sets in DuckDB
- * or Postgres, incremental materialization, and online retrieval (in-process and Feast-shaped).
+ * or Postgres, incremental materialization, and online retrieval. Grouped as `definitions/`,
+ * `offline/` and `online/` (each imports only the groups before it, through their index);
+ * this is the domain's public barrel. The Feast wire format is a protocol adapter in `api/feast/`.
  */
-export { type Entity, type EntityDefinition, entity, isEntity } from './entity.js'
-export type { EntityRowsSource } from './entity-rows.js'
 export {
-  createFeastOnlineHandler,
-  createFeastOnlineJsonHandler,
-  type FeastOnlineBackend,
-  type FeastOnlineRequest,
-  type FeastOnlineResponse,
-  type FeastOnlineResult,
-} from './feast-online-handler.js'
-export { FeatureCatalog, type FeatureDefinition } from './feature-catalog.js'
-export type { FeatureDataRepository } from './feature-data-repository.js'
-export { type FeaturePlan, formatPlan, type PlanChange } from './feature-plan.js'
-export { type ApplyResult, FeatureRegistry, type RegisteredDefinition } from './feature-registry.js'
-export {
+  type ApplyResult,
+  type DatasetSource,
+  DEFAULT_POSTGRES_SOURCE_ENV,
+  type Duration,
+  datasetSource,
+  type Entity,
+  type EntityDefinition,
+  entity,
+  FEATURE_TYPES,
+  FeatureCatalog,
+  type FeatureDataRepository,
+  type FeatureDefinition,
+  type FeaturePlan,
+  FeatureRegistry,
+  type FeatureSchema,
+  type FeatureSelection,
   type FeatureService,
+  type FeatureSource,
+  type FeatureTables,
+  type FeatureType,
+  type FeatureValue,
+  type FeatureValues,
+  type FeatureView,
+  type FeatureViewDefinition,
+  type FileSource,
   featureService,
+  featuresMigrations,
+  featureView,
+  fileSource,
+  formatDuration,
+  formatPlan,
+  isEntity,
   isFeatureService,
+  isFeatureView,
+  isOnDemandFeature,
+  type JoinKeyType,
+  loadFeatureDefinitions,
+  type OnDemandFeature,
+  type OnDemandFeatureDefinition,
+  type OnDemandInput,
+  onDemandFeature,
+  type PlanChange,
+  type PostgresSession,
+  type PostgresSource,
+  type PostgresSourcePool,
+  parseDuration,
+  postgresSource,
+  type RegisteredDefinition,
+  type RowTransform,
   type SchemaOf,
   type ServiceItem,
   type ServiceValues,
+  type SourceFormat,
   type ValuesOf,
-} from './feature-service.js'
+} from './definitions/index.js'
 export {
   defaultFeatureWorkDir,
   FeatureStore,
@@ -33,47 +68,20 @@ export {
   type OnlineRequest,
 } from './feature-store.js'
 export {
-  type Duration,
-  FEATURE_TYPES,
-  type FeatureSchema,
-  type FeatureType,
-  type FeatureValue,
-  type FeatureValues,
-  formatDuration,
-  type JoinKeyType,
-  parseDuration,
-} from './feature-types.js'
-export {
-  type FeatureSelection,
-  type FeatureView,
-  type FeatureViewDefinition,
-  featureView,
-  isFeatureView,
-  type RowTransform,
-} from './feature-view.js'
-export { type FeatureTables, featuresMigrations } from './features-migrations.js'
-export { loadFeatureDefinitions } from './load-definitions.js'
-export type { MaterializeOptions, MaterializeReport } from './materialize.js'
-export {
-  isOnDemandFeature,
-  type OnDemandFeature,
-  type OnDemandFeatureDefinition,
-  type OnDemandInput,
-  onDemandFeature,
-} from './on-demand-feature.js'
-export type { FieldStatus, OnlineEntities, OnlineFeatures } from './online-retrieval.js'
-export { buildPointInTimeSql, type PitEntitySide, type PitViewSide } from './point-in-time-join.js'
-export type { PostgresSession, PostgresSourcePool } from './postgres-offline.js'
-export {
-  type DatasetSource,
-  DEFAULT_POSTGRES_SOURCE_ENV,
-  datasetSource,
-  type FeatureSource,
-  type FileSource,
-  fileSource,
-  type PostgresSource,
-  postgresSource,
-  type SourceFormat,
-} from './sources.js'
-export { type SavedTrainingSet, TrainingSet, type TrainingSetInput } from './training-set.js'
-export type { DatasetRows, TrainingSetOptions } from './training-set-builder.js'
+  buildPointInTimeSql,
+  type DatasetRows,
+  type EntityRowsSource,
+  type PitEntitySide,
+  type PitViewSide,
+  type SavedTrainingSet,
+  TrainingSet,
+  type TrainingSetInput,
+  type TrainingSetOptions,
+} from './offline/index.js'
+export type {
+  FieldStatus,
+  MaterializeOptions,
+  MaterializeReport,
+  OnlineEntities,
+  OnlineFeatures,
+} from './online/index.js'

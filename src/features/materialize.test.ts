@@ -7,13 +7,9 @@ import { SqliteOnlineStore } from '../backends/online/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
 import { openMetadataDatabase, runMigrations } from '../db/index.js'
 import type { OnlineStore } from '../ports/index.js'
-import { entity } from './entity.js'
+import { entity, featuresMigrations, featureView, fileSource } from './definitions/index.js'
 import { FeatureStore } from './feature-store.js'
-import { featureView } from './feature-view.js'
-import { featuresMigrations } from './features-migrations.js'
-import { writeLatestRows } from './materialize.js'
-import { onlineLayout } from './online-layout.js'
-import { fileSource } from './sources.js'
+import { onlineLayout, writeLatestRows } from './online/index.js'
 
 const route = entity({ name: 'route', joinKeys: ['origin', 'destination'] })
 const source = fileSource({ path: 'flights.parquet', timestamp: 'ts' })

@@ -9,13 +9,10 @@ import { MemoryOnlineStore } from '../backends/memory/index.js'
 import { DuckDbTableEngine } from '../backends/table/index.js'
 import { openMetadataDatabase, runMigrations } from '../db/index.js'
 import { describeWithService } from '../testing/services.js'
-import { entity } from './entity.js'
+import type { PostgresSourcePool } from './definitions/index.js'
+import { entity, featuresMigrations, featureView, fileSource, postgresSource } from './definitions/index.js'
 import { FeatureStore } from './feature-store.js'
-import { featureView } from './feature-view.js'
-import { featuresMigrations } from './features-migrations.js'
-import { JsonlTableWriter } from './jsonl-table.js'
-import type { PostgresSourcePool } from './postgres-offline.js'
-import { fileSource, postgresSource } from './sources.js'
+import { JsonlTableWriter } from './offline/index.js'
 
 const T0 = Date.UTC(2024, 0, 1)
 const MIN = 60_000

@@ -8,11 +8,8 @@ import { DuckDbTableEngine } from '../backends/table/index.js'
 import { openMetadataDatabase, runMigrations } from '../db/index.js'
 import type { OnlineStore } from '../ports/index.js'
 import { describeWithService } from '../testing/services.js'
-import { entity } from './entity.js'
+import { entity, featuresMigrations, featureView, fileSource } from './definitions/index.js'
 import { FeatureStore } from './feature-store.js'
-import { featureView } from './feature-view.js'
-import { featuresMigrations } from './features-migrations.js'
-import { fileSource } from './sources.js'
 
 const origin = entity({ name: 'airport', joinKeys: ['origin'] })
 const route = entity({ name: 'route', joinKeys: ['origin', 'destination'] })

@@ -1,18 +1,6 @@
-import { StrataError } from '../../core/errors.js'
-import type {
-  OnlineField,
-  OnlineStore,
-  OnlineStoreCapabilities,
-  OnlineWrite,
-  OnlineWriteResult,
-} from '../../ports/index.js'
-import {
-  assertNamespace,
-  assertReadArguments,
-  isLive,
-  prepareWrites,
-  setField,
-} from '../online/online-validation.js'
+import type { OnlineField, OnlineWriteResult } from '../../ports/index.js'
+import { type OnlineRecords, OnlineStoreBase } from '../online/online-store-base.js'
+import { isLive, type PreparedOnlineWrite, setField } from '../online/online-validation.js'
 
 /** Options of {@link MemoryOnlineStore}. */
 export interface MemoryOnlineStoreConfig {
@@ -36,32 +24,30 @@ interface StoredField {
  * const online = new MemoryOnlineStore()
  * await online.write('flights', [{ entityKey: 'SFO', field: 'delays', value: { avg: 7 }, eventTime: Date.now() }])
  */
-export class MemoryOnlineStore implements OnlineStore {
+export class MemoryOnlineStore extends OnlineStoreBase {
   readonly kind = 'memory'
-  readonly capabilities: OnlineStoreCapabilities = { ttl: true }
   readonly #namespaces = new Map<string, Map<string, Map<string, StoredField>>>()
-  readonly #now: () => number
-  #closed = false
 
   constructor(config: MemoryOnlineStoreConfig = {}) {
-    this.#now = config.now ?? Date.now
+    super(config.now)
   }
 
-  async write(namespace: string, writes: readonly OnlineWrite[]): Promise<OnlineWriteResult> {
-    this.#assertOpen()
-    const prepared = prepareWrites(namespace, writes)
-    const now = this.#now()
+  protected async writeFields(
+    namespace: string,
+    prepared: readonly PreparedOnlineWrite[],
+    now: number,
+  ): Promise<OnlineWriteResult> {
     let entities = this.#namespaces.get(namespace)
-    if (entities === undefined && prepared.length > 0) {
+    if (entities === undefined) {
       entities = new Map()
       this.#namespaces.set(namespace, entities)
     }
     let written = 0
     for (const write of prepared) {
-      let record = entities!.get(write.entityKey)
+      let record = entities.get(write.entityKey)
       if (record === undefined) {
         record = new Map()
-        entities!.set(write.entityKey, record)
+        entities.set(write.entityKey, record)
       }
       const old = record.get(write.field)
       // An expired field counts as absent: any event time replaces it.
@@ -72,14 +58,12 @@ export class MemoryOnlineStore implements OnlineStore {
     return { written, skipped: prepared.length - written }
   }
 
-  async read(
+  protected async readFields(
     namespace: string,
     entityKeys: readonly string[],
-    fields?: readonly string[],
-  ): Promise<(Record<string, OnlineField> | undefined)[]> {
-    this.#assertOpen()
-    assertReadArguments(namespace, entityKeys, fields)
-    const now = this.#now()
+    fields: readonly string[] | undefined,
+    now: number,
+  ): Promise<OnlineRecords> {
     const entities = this.#namespaces.get(namespace)
     return entityKeys.map((entityKey) => {
       const record = entities?.get(entityKey)
@@ -102,20 +86,15 @@ export class MemoryOnlineStore implements OnlineStore {
     })
   }
 
-  async deleteNamespace(namespace: string): Promise<void> {
-    this.#assertOpen()
-    assertNamespace(namespace)
+  protected async deleteFields(namespace: string): Promise<void> {
     this.#namespaces.delete(namespace)
   }
 
-  async close(): Promise<void> {
-    this.#closed = true
+  protected async release(): Promise<void> {
     this.#namespaces.clear()
   }
 
-  #assertOpen(): void {
-    if (this.#closed) {
-      throw new StrataError('FAILED_PRECONDITION', 'the memory online store is closed; open a new one')
-    }
+  protected describe(): string {
+    return 'the memory online store'
   }
 }

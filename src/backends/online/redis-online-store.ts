@@ -1,14 +1,8 @@
 import { Redis } from 'ioredis'
 import { errorMessage, isStrataError, StrataError } from '../../core/errors.js'
-import type {
-  OnlineField,
-  OnlineStore,
-  OnlineStoreCapabilities,
-  OnlineValue,
-  OnlineWrite,
-  OnlineWriteResult,
-} from '../../ports/index.js'
-import { assertNamespace, assertReadArguments, prepareWrites, setField } from './online-validation.js'
+import type { OnlineField, OnlineValue, OnlineWriteResult } from '../../ports/index.js'
+import { type OnlineRecords, OnlineStoreBase } from './online-store-base.js'
+import { type PreparedOnlineWrite, setField } from './online-validation.js'
 import { encodeRedisPayload, REDIS_WRITE_SCRIPT } from './redis-write-script.js'
 
 /** Options of {@link RedisOnlineStore}. */
@@ -90,21 +84,18 @@ function parseUrl(url: string): { clientUrl: string; redacted: string; keyPrefix
  * const online = new RedisOnlineStore({ url: 'redis://127.0.0.1:6379/0' })
  * const [sfo] = await online.read('flights', ['SFO'], ['delays'])
  */
-export class RedisOnlineStore implements OnlineStore {
+export class RedisOnlineStore extends OnlineStoreBase {
   readonly kind = 'redis'
-  readonly capabilities: OnlineStoreCapabilities = { ttl: true }
   readonly #client: Redis
   readonly #url: string
   readonly #keyPrefix: string
-  readonly #now: () => number
   #lastConnectionError: Error | undefined
-  #closed = false
 
   constructor(config: RedisOnlineStoreConfig) {
+    super(config.now)
     const { clientUrl, redacted, keyPrefix } = parseUrl(config.url)
     this.#url = redacted
     this.#keyPrefix = config.keyPrefix ?? keyPrefix ?? DEFAULT_KEY_PREFIX
-    this.#now = config.now ?? Date.now
     this.#client = new Redis(clientUrl, {
       lazyConnect: true,
       connectTimeout: config.connectTimeoutMs ?? 5000,
@@ -123,10 +114,11 @@ export class RedisOnlineStore implements OnlineStore {
     this.#client.defineCommand(WRITE_COMMAND, { numberOfKeys: 1, lua: REDIS_WRITE_SCRIPT })
   }
 
-  async write(namespace: string, writes: readonly OnlineWrite[]): Promise<OnlineWriteResult> {
-    this.#assertOpen()
-    const prepared = prepareWrites(namespace, writes)
-    if (prepared.length === 0) return { written: 0, skipped: 0 }
+  protected async writeFields(
+    namespace: string,
+    prepared: readonly PreparedOnlineWrite[],
+    now: number,
+  ): Promise<OnlineWriteResult> {
     // Batch order is kept within each entity, which is all the script needs.
     const byEntity = new Map<string, string[]>()
     for (const w of prepared) {
@@ -137,13 +129,12 @@ export class RedisOnlineStore implements OnlineStore {
       }
       args.push(w.field, String(w.eventTime), encodeRedisPayload(w.json, w.eventTime, w.expiresAt))
     }
-    const now = String(this.#now())
     const pipeline = this.#client.pipeline() as unknown as Record<
       typeof WRITE_COMMAND,
       (key: string, ...args: string[]) => void
     > & { exec(): Promise<PipelineResult> }
     for (const [entityKey, args] of byEntity)
-      pipeline[WRITE_COMMAND](this.#key(namespace, entityKey), now, ...args)
+      pipeline[WRITE_COMMAND](this.#key(namespace, entityKey), String(now), ...args)
     const replies = await this.#exec(pipeline, 'write')
     let written = 0
     let skipped = 0
@@ -155,15 +146,12 @@ export class RedisOnlineStore implements OnlineStore {
     return { written, skipped }
   }
 
-  async read(
+  protected async readFields(
     namespace: string,
     entityKeys: readonly string[],
-    fields?: readonly string[],
-  ): Promise<(Record<string, OnlineField> | undefined)[]> {
-    this.#assertOpen()
-    assertReadArguments(namespace, entityKeys, fields)
-    if (entityKeys.length === 0) return []
-    if (fields !== undefined && fields.length === 0) return entityKeys.map(() => undefined)
+    fields: readonly string[] | undefined,
+    now: number,
+  ): Promise<OnlineRecords> {
     const unique = [...new Set(entityKeys)]
     const pipeline = this.#client.pipeline()
     for (const entityKey of unique) {
@@ -186,7 +174,6 @@ export class RedisOnlineStore implements OnlineStore {
       }
       payloads.set(entityKey, pairs)
     })
-    const now = this.#now()
     // Decoded per position, so duplicate keys in the request get independent objects.
     return entityKeys.map((entityKey) => {
       let record: Record<string, OnlineField> | undefined
@@ -200,9 +187,7 @@ export class RedisOnlineStore implements OnlineStore {
     })
   }
 
-  async deleteNamespace(namespace: string): Promise<void> {
-    this.#assertOpen()
-    assertNamespace(namespace)
+  protected async deleteFields(namespace: string): Promise<void> {
     const pattern = `${escapeGlob(this.#keyPrefix + encodeKeyPart(namespace))}:*`
     try {
       let cursor = '0'
@@ -216,9 +201,7 @@ export class RedisOnlineStore implements OnlineStore {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
+  protected async release(): Promise<void> {
     if (this.#client.status === 'ready') {
       await this.#client.quit().catch(() => this.#client.disconnect())
     } else {
@@ -244,18 +227,13 @@ export class RedisOnlineStore implements OnlineStore {
     })
   }
 
-  #assertOpen(): void {
-    if (this.#closed) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `the Redis online store at ${this.#url} is closed; open a new one`,
-      )
-    }
+  protected describe(): string {
+    return `the Redis online store at ${this.#url}`
   }
 
   #translate(err: unknown, operation: string): StrataError {
     if (isStrataError(err)) return err
-    if (this.#closed) {
+    if (this.closed) {
       return new StrataError(
         'FAILED_PRECONDITION',
         `the Redis online store at ${this.#url} was closed during ${operation}`,

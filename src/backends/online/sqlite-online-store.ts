@@ -2,14 +2,9 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { errorMessage, StrataError } from '../../core/errors.js'
-import type {
-  OnlineField,
-  OnlineStore,
-  OnlineStoreCapabilities,
-  OnlineWrite,
-  OnlineWriteResult,
-} from '../../ports/index.js'
-import { assertNamespace, assertReadArguments, prepareWrites, setField } from './online-validation.js'
+import type { OnlineWriteResult } from '../../ports/index.js'
+import { type OnlineRecords, OnlineStoreBase } from './online-store-base.js'
+import { type PreparedOnlineWrite, setField } from './online-validation.js'
 
 /** Options of {@link SqliteOnlineStore}. */
 export interface SqliteOnlineStoreConfig {
@@ -74,11 +69,9 @@ type BatchRow = [index: number, field: string, value: string, eventTime: number]
  * await online.write('flights', [{ entityKey: 'SFO', field: 'delays', value: { avg: 7 }, eventTime: Date.now() }])
  * const [sfo] = await online.read('flights', ['SFO'])
  */
-export class SqliteOnlineStore implements OnlineStore {
+export class SqliteOnlineStore extends OnlineStoreBase {
   readonly kind = 'sqlite'
-  readonly capabilities: OnlineStoreCapabilities = { ttl: true }
   readonly #path: string
-  readonly #now: () => number
   readonly #db: Database.Database
   readonly #upsert: Database.Statement<unknown[]>
   readonly #selectEntity: Database.Statement<unknown[], Row>
@@ -87,15 +80,14 @@ export class SqliteOnlineStore implements OnlineStore {
   readonly #purge: Database.Statement<unknown[]>
   readonly #writeBatch: (
     namespace: string,
-    writes: ReturnType<typeof prepareWrites>,
+    writes: readonly PreparedOnlineWrite[],
     now: number,
   ) => OnlineWriteResult
   #lastPurge = 0
-  #closed = false
 
   constructor(config: SqliteOnlineStoreConfig) {
+    super(config.now)
     this.#path = config.path
-    this.#now = config.now ?? Date.now
     try {
       if (config.path !== ':memory:' && config.path !== '')
         mkdirSync(dirname(config.path), { recursive: true })
@@ -136,27 +128,26 @@ export class SqliteOnlineStore implements OnlineStore {
     })
   }
 
-  async write(namespace: string, writes: readonly OnlineWrite[]): Promise<OnlineWriteResult> {
-    this.#assertOpen()
-    const prepared = prepareWrites(namespace, writes)
-    if (prepared.length === 0) return { written: 0, skipped: 0 }
+  protected async writeFields(
+    namespace: string,
+    writes: readonly PreparedOnlineWrite[],
+    now: number,
+  ): Promise<OnlineWriteResult> {
     try {
-      return this.#writeBatch(namespace, prepared, this.#now())
+      return this.#writeBatch(namespace, writes, now)
     } catch (err) {
       throw this.#translate(err, 'write')
     }
   }
 
-  async read(
+  protected async readFields(
     namespace: string,
     entityKeys: readonly string[],
-    fields?: readonly string[],
-  ): Promise<(Record<string, OnlineField> | undefined)[]> {
-    this.#assertOpen()
-    assertReadArguments(namespace, entityKeys, fields)
+    fields: readonly string[] | undefined,
+    now: number,
+  ): Promise<OnlineRecords> {
     const wanted = fields === undefined ? undefined : new Set(fields)
-    const now = this.#now()
-    const results: (Record<string, OnlineField> | undefined)[] = new Array(entityKeys.length).fill(undefined)
+    const results: OnlineRecords = new Array(entityKeys.length).fill(undefined)
     const add = (index: number, field: string, value: string, eventTime: number): void => {
       if (wanted !== undefined && !wanted.has(field)) return
       let record = results[index]
@@ -171,7 +162,7 @@ export class SqliteOnlineStore implements OnlineStore {
         for (const [field, value, eventTime] of this.#selectEntity.all(namespace, entityKeys[0], now)) {
           add(0, field, value, eventTime)
         }
-      } else if (entityKeys.length > 1) {
+      } else {
         for (const [index, field, value, eventTime] of this.#selectBatch.all(
           JSON.stringify(entityKeys),
           namespace,
@@ -186,9 +177,7 @@ export class SqliteOnlineStore implements OnlineStore {
     }
   }
 
-  async deleteNamespace(namespace: string): Promise<void> {
-    this.#assertOpen()
-    assertNamespace(namespace)
+  protected async deleteFields(namespace: string): Promise<void> {
     try {
       this.#deleteNamespace.run(namespace)
     } catch (err) {
@@ -196,19 +185,12 @@ export class SqliteOnlineStore implements OnlineStore {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return
-    this.#closed = true
+  protected async release(): Promise<void> {
     this.#db.close()
   }
 
-  #assertOpen(): void {
-    if (this.#closed) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `the SQLite online store at "${this.#path}" is closed; open a new one`,
-      )
-    }
+  protected describe(): string {
+    return `the SQLite online store at "${this.#path}"`
   }
 
   #translate(err: unknown, operation: string): StrataError {

@@ -1,0 +1,21 @@
+/**
+ * Online features: how values are laid out in the online store, materializing views' latest
+ * values (incremental, with watermarks), and reading them back for entity rows.
+ */
+export {
+  advanceWatermark,
+  type MaterializeOptions,
+  type MaterializeReport,
+  readWatermark,
+  writeLatestRows,
+} from './materialize.js'
+export { type MaterializeDeps, materializeViews } from './materialize-views.js'
+export { layoutEntityKey, type OnlineLayout, onlineLayout } from './online-layout.js'
+export {
+  type FieldStatus,
+  type OnlineEntities,
+  type OnlineFeatures,
+  type OnlinePlan,
+  planOnline,
+  readOnlineFeatures,
+} from './online-retrieval.js'
