@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { MLFLOW_ERROR_CODES, MlflowMessage } from '../src/api/mlflow/index.js'
 import { runJson } from '../src/api/mlflow/mlflow-json.js'
 import { errorMessage, isStrataError, StrataError } from '../src/core/errors.js'
-import { createFeastOnlineHandler, type FeastOnlineResponse } from '../src/features/index.js'
+import { createFeastOnlineHandler, type FeastOnlineResponse } from '../src/api/feast/index.js'
 import type { HttpBenchServices } from './http-frameworks.setup.js'
 
 /** The servers the bench compares by default: today's node:http stack, Fastify and Hono. */
