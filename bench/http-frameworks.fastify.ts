@@ -18,7 +18,6 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod'
-import { defaultErrorBody } from '../src/api/api-app.js'
 import { StrataError } from '../src/core/errors.js'
 import {
   ARTIFACTS_PATH,
@@ -33,13 +32,7 @@ import {
   RUNS_GET_PATH,
   runsGetQuery,
 } from './http-frameworks.routes.js'
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Set by the authentication hook on every request. */
-    principal: { id: string } | null
-  }
-}
+import { defaultErrorBody } from './legacy/api-app.js'
 
 const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
@@ -59,7 +52,8 @@ export async function createFastifyBenchApp(handlers: BenchHandlers): Promise<Fa
   })
   await app.register(compress, { threshold: COMPRESS_THRESHOLD })
   app.removeContentTypeParser('text/plain')
-  app.decorateRequest('principal', null)
+  // The `principal` request field is declared by src/api/authentication.ts (same shape).
+  app.decorateRequest('principal', null as unknown as { id: string })
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id)
     req.principal = authenticate(req.headers.authorization)

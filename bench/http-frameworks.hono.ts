@@ -12,7 +12,6 @@ import { compress } from 'hono/compress'
 import { methodNotAllowed } from 'hono/method-not-allowed'
 import { requestId } from 'hono/request-id'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { defaultErrorBody } from '../src/api/api-app.js'
 import { StrataError } from '../src/core/errors.js'
 import {
   ARTIFACTS_PATH,
@@ -27,6 +26,7 @@ import {
   RUNS_GET_PATH,
   runsGetQuery,
 } from './http-frameworks.routes.js'
+import { defaultErrorBody } from './legacy/api-app.js'
 
 type Env = { Variables: { principal: { id: string } } }
 

@@ -10,9 +10,9 @@
  */
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { chunked, type RawResponse, rawRequest } from '../test/support/raw-http.js'
 import { FRAMEWORKS, type Framework, ONLINE_PATH, RUNS_GET_PATH } from './http-frameworks.routes.js'
 import { startBenchServers, type Target } from './http-frameworks.start.js'
-import { chunked, type RawResponse, rawRequest } from './http-raw-request.js'
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)

@@ -5,14 +5,18 @@
  * `createServerApp`.
  */
 import { z } from 'zod'
+import { createFeastOnlineHandler, type FeastOnlineResponse } from '../src/api/feast/index.js'
 import { MLFLOW_ERROR_CODES, MlflowMessage } from '../src/api/mlflow/index.js'
 import { runJson } from '../src/api/mlflow/mlflow-json.js'
 import { errorMessage, isStrataError, StrataError } from '../src/core/errors.js'
-import { createFeastOnlineHandler, type FeastOnlineResponse } from '../src/api/feast/index.js'
 import type { HttpBenchServices } from './http-frameworks.setup.js'
 
-/** The servers the bench compares by default: today's node:http stack, Fastify and Hono. */
-export const FRAMEWORKS = ['node', 'fastify', 'hono'] as const
+/**
+ * The servers the bench compares by default: the node:http stack `strata server` ran before
+ * issue 17 (`node`, frozen in bench/legacy/), the real `strata server` of now (`strata`: Fastify
+ * with every route), and the step-1 prototypes on Fastify and Hono.
+ */
+export const FRAMEWORKS = ['node', 'strata', 'fastify', 'hono'] as const
 /**
  * Every server the bench can start: also `hono-nolimit`, Hono without its `bodyLimit`
  * middleware — not a safe configuration (a chunked body is unbounded), it shows what that

@@ -1,18 +1,24 @@
 /**
- * One server of `http-frameworks.bench.ts`, in its own process: today's stack (`node`:
- * `createServerApp` + `listen`, exactly what `strata server` runs), or the bench routes on
- * `fastify` or `hono` (`hono-nolimit`: without its body-limit middleware), all over the same seeded services. Prints one JSON line
- * `{ url, runId, downloadPath, uploadPath, timeouts }` and serves until SIGTERM.
- * Args: <node|fastify|hono|hono-nolimit> <setup as JSON (HttpBenchSetup)>
+ * One server of `http-frameworks.bench.ts`, in its own process, all over the same seeded
+ * services: `strata` — `createServerApp` + `listen`, exactly what `strata server` runs now (the
+ * Fastify layer with every route); `node` — the hand-written node:http stack `strata server` ran
+ * before issue 17, frozen in `bench/legacy/`, serving the bench routes; or the step-1 prototypes
+ * of the bench routes on `fastify` or `hono` (`hono-nolimit`: without its body-limit
+ * middleware). Prints one JSON line `{ url, runId, downloadPath, uploadPath, timeouts }` and
+ * serves until SIGTERM.
+ * Args: <strata|node|fastify|hono|hono-nolimit> <setup as JSON (HttpBenchSetup)>
  */
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { createFeastOnlineJsonHandler } from '../src/api/feast/index.js'
 import { createServerApp, listen } from '../src/api/index.js'
 import { createFastifyBenchApp } from './http-frameworks.fastify.js'
 import { createHonoBenchApp } from './http-frameworks.hono.js'
 import { benchHandlers, type Framework, SERVERS } from './http-frameworks.routes.js'
 import { type HttpBenchSetup, openHttpBenchServices } from './http-frameworks.setup.js'
+import { createLegacyServerApp } from './legacy/legacy-server-app.js'
+import { listen as listenLegacy } from './legacy/node-server.js'
 
 const HOST = '127.0.0.1'
 
@@ -21,8 +27,14 @@ async function start(framework: Framework, setup: HttpBenchSetup) {
   let url: string
   let server: Server
   let stop: () => Promise<void>
-  if (framework === 'node') {
-    const running = await listen(createServerApp(services.strata, { version: 'bench' }), { host: HOST })
+  if (framework === 'strata' || framework === 'node') {
+    const running =
+      framework === 'strata'
+        ? await listen(await createServerApp(services.strata, { version: 'bench' }), { host: HOST })
+        : await listenLegacy(
+            createLegacyServerApp(benchHandlers(services), createFeastOnlineJsonHandler(services.features)),
+            { host: HOST },
+          )
     url = running.url
     server = running.server
     stop = running.close

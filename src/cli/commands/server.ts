@@ -19,7 +19,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
         }
         const strata = await ctx.openStrata()
         await strata.metadata()
-        const server = await listen(createServerApp(strata, { version: strataVersion() }), {
+        const server = await listen(await createServerApp(strata, { version: strataVersion() }), {
           host: opts.host,
           port,
         })

@@ -1,8 +1,8 @@
 /**
- * One HTTP/1.1 exchange over a raw socket, for probes that need what a normal client will not
- * send: any method, any `Host`, chunked bodies of chosen size. Reads the status line, headers
- * and up to 64 KiB of body; notes whether the server closed the connection, and how many body
- * bytes it took before answering.
+ * One HTTP/1.1 exchange over a raw socket, for tests and probes that need what a normal client
+ * will not send: any method, any `Host`, chunked bodies of chosen size, bodies that trickle in.
+ * Reads the status line, headers and up to 64 KiB of body; notes how many body bytes the server
+ * took before answering.
  */
 import { connect } from 'node:net'
 
@@ -20,15 +20,18 @@ export interface RawResponse {
 export interface RawRequest {
   /** Request line and headers, e.g. `POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2`. */
   head: string
-  /** Body pieces, written in order (already framed: use {@link chunked} for chunked bodies). */
-  body?: Iterable<Buffer>
+  /**
+   * Body pieces, written in order (already framed: use {@link chunked} for chunked bodies); an
+   * async iterable may pause between pieces.
+   */
+  body?: Iterable<Buffer> | AsyncIterable<Buffer>
   /** Give up after this many ms (default 10 s). */
   timeoutMs?: number
 }
 
 /** Frames `pieces` as a chunked body (with the terminating zero chunk). */
-export function* chunked(pieces: Iterable<Buffer>): Generator<Buffer> {
-  for (const p of pieces)
+export async function* chunked(pieces: Iterable<Buffer> | AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const p of pieces)
     yield Buffer.concat([Buffer.from(`${p.length.toString(16)}\r\n`), p, Buffer.from('\r\n')])
   yield Buffer.from('0\r\n\r\n')
 }
@@ -89,7 +92,7 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawResponse> {
     socket.on('close', () => finish())
     socket.on('connect', async () => {
       socket.write(`${req.head}\r\n\r\n`)
-      for (const piece of req.body ?? []) {
+      for await (const piece of req.body ?? []) {
         if (socket.destroyed || sentBeforeAnswer !== undefined) break
         sent += piece.length
         if (!socket.write(piece)) await new Promise((r) => socket.once('drain', r))
