@@ -25,6 +25,8 @@ export interface RawRequest {
    * async iterable may pause between pieces.
    */
   body?: Iterable<Buffer> | AsyncIterable<Buffer>
+  /** Leave the head unfinished (no blank line after the headers), as a slow-header client does. */
+  incompleteHead?: boolean
   /** Give up after this many ms (default 10 s). */
   timeoutMs?: number
 }
@@ -91,7 +93,7 @@ export function rawRequest(url: string, req: RawRequest): Promise<RawResponse> {
     socket.on('error', () => {}) // EPIPE when the server answers early and closes; 'close' follows
     socket.on('close', () => finish())
     socket.on('connect', async () => {
-      socket.write(`${req.head}\r\n\r\n`)
+      socket.write(req.incompleteHead === true ? `${req.head}\r\n` : `${req.head}\r\n\r\n`)
       for await (const piece of req.body ?? []) {
         if (socket.destroyed || sentBeforeAnswer !== undefined) break
         sent += piece.length

@@ -41,6 +41,20 @@ export async function openApi(app: FastifyInstance, options: OpenApiOptions): Pr
         schema: Record<string, unknown>
         url: string
       }
+      // A trailing `*` (the rest of the path) is the `path` parameter in the document.
+      if (out.url.endsWith('*')) {
+        out.url = `${out.url.slice(0, -1)}{path}`
+        const params = out.schema.params as
+          | { properties?: Record<string, unknown>; required?: string[] }
+          | undefined
+        if (params?.properties?.['*'] !== undefined) {
+          params.properties.path = params.properties['*']
+          delete params.properties['*']
+          if (params.required !== undefined) {
+            params.required = params.required.map((name) => (name === '*' ? 'path' : name))
+          }
+        }
+      }
       if (route.bytes === 'stream') {
         out.schema.body = { content: { 'application/octet-stream': { schema: BINARY } } }
       } else if (route.bytes === 'buffered') {
@@ -53,7 +67,30 @@ export async function openApi(app: FastifyInstance, options: OpenApiOptions): Pr
       }
       return out as { schema: FastifySchema; url: string }
     },
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) => withoutUnusedSchemas(jsonSchemaTransformObject(document)),
   })
   bindRoute(app, serverApi.openapi, () => app.swagger() as unknown as Record<string, unknown>)
+}
+
+/**
+ * Drops component schemas nothing refers to: the zod transform emits every registered schema
+ * twice (as requests and as responses see it), and a document lists only what it uses.
+ */
+function withoutUnusedSchemas<D>(document: D): D {
+  const doc = document as { components?: { schemas?: Record<string, unknown> } }
+  const schemas = doc.components?.schemas
+  if (schemas === undefined) return document
+  const used = new Set<string>()
+  const visit = (value: unknown) => {
+    const text = JSON.stringify(value)
+    for (const [, name] of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
+      if (name !== undefined && !used.has(name)) {
+        used.add(name)
+        visit(schemas[name])
+      }
+    }
+  }
+  visit({ ...doc, components: { ...doc.components, schemas: {} } })
+  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)))
+  return { ...doc, components: { ...doc.components, schemas: kept } } as D
 }
