@@ -25,7 +25,8 @@ export function featureRoutes(features: () => Promise<FeatureStore>) {
       })
       return resolver
     }
-    app.setSerializerCompiler(() => (data) => JSON.stringify(data))
+    // This scope's answers go out with plain JSON.stringify, not the server's replacer.
+    app.setReplySerializer((payload) => JSON.stringify(payload))
     bindRoute(app, featureApi.online, async ({ body }) => (await open())(body), {
       bodyLimit: ONLINE_BODY_LIMIT,
     })

@@ -74,6 +74,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     clientErrorHandler,
   })
   app.setValidatorCompiler(zodValidator)
+  // Answers are serialized by the reply serializer (it wins over response schemas, which are for
+  // the OpenAPI document and the compiler); a scope may set a cheaper one (the feature route).
   app.setSerializerCompiler(() => wireJson)
   app.setReplySerializer(wireJson)
   useJsonBodies(app)
