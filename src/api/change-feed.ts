@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import type { z } from 'zod'
 import type { changeEventSchema } from '../core/rest/index.js'
 
@@ -33,12 +33,12 @@ export class ChangeFeed {
   }
 
   /**
-   * Publishes the successful writes of `app`'s routes (an `onResponse` hook, so only the scopes
-   * that opt in — not the hot read paths — pay for it).
+   * Publishes the successful writes of the routes `app` registers from now on: an `onResponse`
+   * hook on each POST/PUT/PATCH/DELETE route, so reads — the hot paths — pay nothing for it.
    */
   watch(app: FastifyInstance, now: () => number = Date.now): void {
-    app.addHook('onResponse', (request, reply, done) => {
-      if (this.size > 0 && WRITES.has(request.method) && reply.statusCode < 300) {
+    const publish: onResponseHookHandler = (request, reply, done) => {
+      if (this.size > 0 && reply.statusCode < 300 && WRITES.has(request.method)) {
         const q = request.url.indexOf('?')
         this.publish({
           type: 'change',
@@ -51,6 +51,13 @@ export class ChangeFeed {
         })
       }
       done()
+    }
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method]
+      if (!methods.some((m) => WRITES.has(m))) return
+      const existing = route.onResponse
+      route.onResponse =
+        existing === undefined ? [publish] : [...(Array.isArray(existing) ? existing : [existing]), publish]
     })
   }
 }
