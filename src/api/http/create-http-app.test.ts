@@ -127,6 +127,17 @@ describe('HTTP app (in-process with inject, no sockets)', () => {
     })
   })
 
+  it('answers a path that is not valid percent-encoding with 400 in the same shape', async () => {
+    const res = await app.inject({ url: '/api/items/%zz' })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({
+      error: {
+        code: 'INVALID_ARGUMENT',
+        message: 'the path of GET /api/items/%zz is not valid percent-encoding',
+      },
+    })
+  })
+
   it('lets a scope render errors in its own wire format', async () => {
     const res = await call('/api/custom/x')
     expect(res.status).toBe(418)
