@@ -9,12 +9,16 @@
  * Feast comes from `/tmp/feastenv` (or `FEAST_PYTHON`/`FEAST_BIN`).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
 import { join, resolve } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { Redis } from 'ioredis'
-import { FEATURES, openFeatureStoreForBench } from './feature-online.setup.js'
+import {
+  FEATURES,
+  generateDriverStats,
+  onlineRequestBodies,
+  openFeatureStoreForBench,
+} from './feature-online.setup.js'
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -50,36 +54,6 @@ function summarize(latencies: number[], elapsedMs: number): Stats {
     mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
     rps: (latencies.length / elapsedMs) * 1000,
   }
-}
-
-/** Deterministic request bodies: batch sizes 1 and 100 of pseudo-random driver ids. */
-function bodies(batch: number): string[] {
-  const out: string[] = []
-  let x = 12345 + batch
-  for (let i = 0; i < 500; i++) {
-    const ids: number[] = []
-    for (let j = 0; j < batch; j++) {
-      x = (x * 1103515245 + 12345) % 2 ** 31
-      ids.push(x % ENTITIES)
-    }
-    out.push(
-      JSON.stringify({ features: FEATURES.map((f) => `driver_stats:${f}`), entities: { driver_id: ids } }),
-    )
-  }
-  return out
-}
-
-async function generate(): Promise<void> {
-  mkdirSync(dir, { recursive: true })
-  if (existsSync(join(dir, 'features.parquet'))) return
-  const db = await DuckDBInstance.create(':memory:')
-  const c = await db.connect()
-  const cols = FEATURES.map((f, j) => `round((hash(i * 10 + ${j}) % 100000) / 100000.0, 5)::DOUBLE AS ${f}`)
-  await c.run(`COPY (SELECT (i % ${ENTITIES})::BIGINT AS driver_id,
-    TIMESTAMP '2024-01-01' + to_milliseconds((i // ${ENTITIES}) * 3600000) AS event_timestamp, ${cols.join(', ')}
-    FROM range(${ENTITIES * 10}) t(i)) TO '${dir}/features.parquet' (FORMAT parquet)`)
-  c.closeSync()
-  db.closeSync()
 }
 
 /** The load generator: `concurrency` keep-alive connections posting bodies round-robin. */
@@ -167,9 +141,9 @@ const record = (what: string, s: Stats) => {
   )
 }
 
-await generate()
-const body1 = bodies(1)
-const body100 = bodies(100)
+await generateDriverStats(dir, ENTITIES)
+const body1 = onlineRequestBodies(1, ENTITIES)
+const body100 = onlineRequestBodies(100, ENTITIES)
 const backends: [string, string][] = [
   ['sqlite', `sqlite:${join(dir, `online-${prefix}.db`)}`],
   ['redis', redisUrl],

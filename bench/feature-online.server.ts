@@ -1,16 +1,17 @@
 /**
  * The Strata side of `feature-online.bench.ts` over HTTP: a feature store over the bench data,
  * its Feast-shaped handler at `POST /features/online`, in its own process, served either as
- * `strata server` serves it (a text route of `createApiApp` + `listen`, mode `api`) or on a bare `node:http` server with the JSON
- * text handler (mode `raw`, the fast path a server can give this one route). Prints the URL as
- * one JSON line, serves until killed. Args: <dir> <online-url> <namespace-prefix> [api|raw]
+ * `strata server` serves it (the HTTP layer of `createHttpApp` with the feature routes, mode
+ * `api`) or on a bare `node:http` server with the JSON text handler (mode `raw`, the least any
+ * server can do for this one route). Prints the URL as one JSON line, serves until killed.
+ * Args: <dir> <online-url> <namespace-prefix> [api|raw]
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { createFeastOnlineJsonHandler } from '../src/api/feast/index.js'
 import { featureRoutes } from '../src/api/feature-routes.js'
-import { createApiApp, listen } from '../src/api/index.js'
+import { createHttpApp, listen } from '../src/api/index.js'
 import { openFeatureStoreForBench } from './feature-online.setup.js'
 
 const [dir = '', onlineUrl = '', prefix = 'bench', mode = 'api'] = process.argv.slice(2)
@@ -38,14 +39,10 @@ if (mode === 'raw') {
   })
   process.on('SIGTERM', () => raw.close(() => process.exit(0)))
 } else {
-  // What `strata server` serves: the route as a text route of the API app.
-  const server = await listen(
-    createApiApp(
-      [],
-      featureRoutes(async () => store),
-    ),
-    { port: 0 },
-  )
+  // What `strata server` serves: the feature routes on the server's HTTP layer.
+  const app = await createHttpApp({ version: 'bench' })
+  await app.register(featureRoutes(async () => store))
+  const server = await listen(app, { port: 0 })
   console.log(JSON.stringify({ url: server.url }))
   process.on('SIGTERM', () => {
     void server.close().then(() => process.exit(0))

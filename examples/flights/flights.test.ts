@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { createServerApp } from '../../src/api/server-app.js'
 import { openStrata } from '../../src/platform/index.js'
+import { injectFetch } from '../../test/support/inject-fetch.js'
 import { tempProject } from '../../test/support/temp-project.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -115,7 +116,7 @@ describe('flights example from the CLI on a fresh project', () => {
 
     // The materialized values are served over HTTP in Feast's get-online-features shape.
     await using strata = await openStrata({ cwd: project.dir, env: {} })
-    const app = createServerApp(strata, { version: '0.0.0' })
+    const app = { fetch: injectFetch(await createServerApp(strata, { version: '0.0.0' })) }
     const res = await app.fetch(
       new Request('http://local/features/online', {
         method: 'POST',

@@ -1,20 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import { serverApi } from '../core/rest/index.js'
 import type { StrataServices } from '../platform/index.js'
-import { Router } from './router.js'
+import { bindRoute } from './http/index.js'
 
-/** Routes every server has: health, version, and lineage queries under `/api`. */
-export function coreRoutes(strata: StrataServices, version: string): Router {
-  const router = new Router()
-  router.get('/health', () => ({ status: 'ok', project: strata.config.project, version }))
-  router.get('/lineage/:node/upstream', async (req) =>
-    (await strata.lineage()).upstream(req.params.node ?? '', depthParam(req.query)),
-  )
-  router.get('/lineage/:node/downstream', async (req) =>
-    (await strata.lineage()).downstream(req.params.node ?? '', depthParam(req.query)),
-  )
-  return router
-}
-
-function depthParam(query: URLSearchParams): number | undefined {
-  const raw = query.get('depth')
-  return raw === null ? undefined : Number(raw)
+/** Routes every server has: `GET /api/health` and the lineage graph's traversals. */
+export function coreRoutes(strata: StrataServices, version: string) {
+  return async (app: FastifyInstance): Promise<void> => {
+    bindRoute(app, serverApi.health, () => ({
+      status: 'ok' as const,
+      project: strata.config.project,
+      version,
+    }))
+    bindRoute(app, serverApi.upstream, async ({ params, query }, request) =>
+      (await request.services.lineage()).upstream(params.node, query.depth),
+    )
+    bindRoute(app, serverApi.downstream, async ({ params, query }, request) =>
+      (await request.services.lineage()).downstream(params.node, query.depth),
+    )
+  }
 }

@@ -2,19 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { injectFetch } from '../../test/support/inject-fetch.js'
 import { openStrata, type Strata } from '../platform/index.js'
 import { linearRegressorToOnnx } from '../registry/index.js'
-import type { ApiApp } from './api-app.js'
 import { createServerApp } from './server-app.js'
 
 let dir: string
 let strata: Strata
-let app: ApiApp
+let app: { fetch(request: Request): Promise<Response> }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-rest-'))
   strata = await openStrata({ cwd: dir, config: { blobs: 'memory:' }, env: {} })
-  app = createServerApp(strata, { version: '0.0.0' })
+  app = { fetch: injectFetch(await createServerApp(strata, { version: '0.0.0' })) }
 })
 afterAll(async () => {
   await strata.close()
@@ -166,13 +166,17 @@ describe('Strata REST: registry (/api/models)', () => {
 
 describe('Strata REST: the principal of each request', () => {
   it("records the resolver's principal as run user and registry actor, and the project's default without one", async () => {
-    const byHeader = createServerApp(strata, {
-      version: '0.0.0',
-      principal: (request) => {
-        const user = request.headers.get('x-user')
-        return user === null ? strata.principal : { id: user }
-      },
-    })
+    const byHeader = {
+      fetch: injectFetch(
+        await createServerApp(strata, {
+          version: '0.0.0',
+          principal: (request) => {
+            const user = request.headers['x-user']
+            return typeof user !== 'string' ? strata.principal : { id: user }
+          },
+        }),
+      ),
+    }
     const send = async (method: string, path: string, body: unknown, user?: string) => {
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (user !== undefined) headers['x-user'] = user

@@ -1,15 +1,25 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Strata } from '../platform/index.js'
-import { type ApiApp, createApiApp, type Mount, type RequestPrincipal } from './api-app.js'
+import { type RequestPrincipal, useAuthentication } from './authentication.js'
+import { ChangeFeed } from './change-feed.js'
 import { coreRoutes } from './core-routes.js'
+import { eventRoutes } from './event-routes.js'
+import { experimentRoutes } from './experiment-routes.js'
 import { featureRoutes } from './feature-routes.js'
-import { mlflowMounts } from './mlflow/index.js'
-import { registryMounts } from './registry-routes.js'
-import type { ApiRequest } from './router.js'
-import { trackingMounts } from './tracking-routes.js'
+import {
+  createHttpApp,
+  type EventStreamOptions,
+  type RequestTimeouts,
+  spaFallback,
+  webUi,
+} from './http/index.js'
+import { mlflowRoutes } from './mlflow/index.js'
+import { modelRoutes } from './model-routes.js'
+import { runRoutes } from './run-routes.js'
 
 /** Options of {@link createServerApp}. */
 export interface ServerAppOptions {
-  /** Reported by `/api/health` and MLflow's `/version`. */
+  /** Reported by `/api/health`, MLflow's `/version` and the OpenAPI document. */
   version: string
   /**
    * Who each request acts as (default: the project's default principal, `strata.principal`,
@@ -17,26 +27,46 @@ export interface ServerAppOptions {
    * authentication exists). An authenticating resolver plugs in here.
    */
   principal?: RequestPrincipal
+  /** The built web UI to serve at `/` (its `index.html` and `assets/`); none when unset. */
+  webRoot?: string
+  /** Request time limits (see {@link RequestTimeouts}). */
+  timeouts?: Partial<RequestTimeouts>
+  /** Logging (pino): `false` (default) or `{ level, stream }`; lines carry the request id. */
+  logger?: FastifyServerOptions['logger']
+  /** Event streams of `/api/events` (heartbeat, slow-client bound). */
+  events?: EventStreamOptions
 }
 
 /**
- * Every router the `strata server` serves, composed over one project. Domain routers
- * (tracking, registry, MLflow compatibility, features, inference) register here; each
- * handler gets its services from `strata.as(req.principal)`.
+ * The `strata server` app over one project: the HTTP layer (`createHttpApp`), the
+ * authentication hook, and every route — Strata's REST API (health and lineage, experiments,
+ * runs, models, live events), the feature server, the MLflow-compatible API and the web UI.
+ * Each mounts here in one line: a new router (OIP v2 inference, metrics) is one more
+ * `app.register`. Handlers act through `request.services`, the project as the request's principal.
+ *
+ * @example
+ * const app = await createServerApp(strata, { version: '1.0.0' })
+ * const res = await app.inject({ method: 'GET', url: '/api/health' })
  */
-export function createServerApp(strata: Strata, options: ServerAppOptions): ApiApp {
-  const as = (req: ApiRequest) => strata.as(req.principal)
-  const tracking = (req: ApiRequest) => as(req).tracking()
-  const registry = (req: ApiRequest) => as(req).registry()
-  const mounts: Mount[] = [
-    { prefix: '/api', router: coreRoutes(strata, options.version) },
-    ...trackingMounts(tracking),
-    ...registryMounts(registry),
-    ...mlflowMounts({ tracking, registry, version: options.version }),
-  ]
-  return createApiApp(
-    mounts,
-    featureRoutes(() => strata.features()),
-    { principal: options.principal ?? (() => strata.principal) },
-  )
+export async function createServerApp(strata: Strata, options: ServerAppOptions): Promise<FastifyInstance> {
+  const app = await createHttpApp({
+    version: options.version,
+    ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.webRoot === undefined ? {} : { fallback: spaFallback }),
+  })
+  useAuthentication(app, strata, options.principal)
+  const changes = new ChangeFeed()
+  await app.register(coreRoutes(strata, options.version))
+  await app.register(eventRoutes(changes, options.events))
+  await app.register(async (rest) => {
+    changes.watch(rest)
+    await rest.register(experimentRoutes)
+    await rest.register(runRoutes)
+    await rest.register(modelRoutes)
+  })
+  await app.register(featureRoutes(() => strata.features()))
+  await app.register(mlflowRoutes({ version: options.version, changes }))
+  if (options.webRoot !== undefined) await webUi(app, { root: options.webRoot })
+  return app
 }

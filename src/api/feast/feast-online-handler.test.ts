@@ -1,63 +1,27 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openTestFeatureStore } from '../../../test/support/feature-store.js'
-import { strataRejection } from '../../../test/support/strata-error.js'
-import { SqliteOnlineStore } from '../../backends/online/index.js'
-import { DuckDbTableEngine } from '../../backends/table/index.js'
-import { type MetadataDatabase, openMetadataDatabase } from '../../db/index.js'
-import { entity, featureService, featureView, fileSource, onDemandFeature } from '../../features/index.js'
+import {
+  type DriverFeatureStore,
+  openDriverFeatureStore,
+} from '../../../test/support/driver-feature-store.js'
 import { createFeastOnlineHandler, createFeastOnlineJsonHandler } from './feast-online-handler.js'
 
-const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
-const stats = featureView({
-  name: 'driver_hourly_stats',
-  entities: [driver],
-  source: fileSource({ path: 'drivers.parquet', timestamp: 'event_timestamp' }),
-  ttl: '1d',
-  features: { conv_rate: 'float', acc_rate: 'float', last_seen: 'timestamp' },
-})
-const adjusted = onDemandFeature({
-  name: 'conv_rate_plus_val',
-  type: 'float',
-  inputs: { features: [stats.select('conv_rate')], request: { val_to_add: 'int' } },
-  fn: ({ conv_rate, val_to_add }) => (conv_rate ?? 0) + (val_to_add ?? 0),
-})
-const service = featureService({ name: 'driver_activity', features: [stats.select('conv_rate'), adjusted] })
+async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
+  try {
+    await p
+  } catch (err) {
+    return err as { code?: string; message: string }
+  }
+  throw new Error('expected a rejection')
+}
 
 describe('POST /features/online handler (Feast get-online-features shape, sqlite online store)', () => {
-  let engine: DuckDbTableEngine
-  let metadata: MetadataDatabase
-  let online: SqliteOnlineStore
-  let dir: string
+  let fixture: DriverFeatureStore
   let handle: ReturnType<typeof createFeastOnlineHandler>
   let handleText: ReturnType<typeof createFeastOnlineJsonHandler>
-  const now = Date.UTC(2024, 0, 2)
 
   beforeAll(async () => {
-    engine = await DuckDbTableEngine.open({ threads: 1 })
-    dir = await mkdtemp(join(tmpdir(), 'strata-feast-'))
-    await engine.writeParquet(
-      `select * from (values
-        (1001, timestamp '2024-01-01 23:00:00', 0.7, 0.87, timestamp '2024-01-01 22:59:00'),
-        (1002, timestamp '2023-12-01 00:00:00', 0.03, 0.48, timestamp '2023-12-01 00:00:00')) t(driver_id, event_timestamp, conv_rate, acc_rate, last_seen)`,
-      join(dir, 'drivers.parquet'),
-    )
-    metadata = await openMetadataDatabase({
-      dialect: 'sqlite',
-      location: join(dir, 'meta.db'),
-      url: 'sqlite:t',
-    })
-    online = new SqliteOnlineStore({ path: join(dir, 'online.db') })
-    const { store } = await openTestFeatureStore(metadata, {
-      engine,
-      online,
-      definitions: [stats, adjusted, service],
-      root: dir,
-    })
-    await store.apply()
-    await store.materialize({ end: now })
+    fixture = await openDriverFeatureStore()
+    const { store, now } = fixture
     const backend = {
       catalog: store.catalog,
       getOnlineFeatures: (request: Parameters<typeof store.getOnlineFeatures>[0]) =>
@@ -66,12 +30,7 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
     handle = createFeastOnlineHandler(backend)
     handleText = createFeastOnlineJsonHandler(backend)
   })
-  afterAll(async () => {
-    await online.close()
-    await metadata.close()
-    await engine.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  afterAll(() => fixture.close())
 
   it('answers columnar results with join keys first, statuses and event timestamps', async () => {
     const response = await handle({
@@ -123,22 +82,22 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
   it('answers JSON text with the same response on the fast path, and rejects malformed JSON', async () => {
     const body = { features: ['driver_hourly_stats:conv_rate'], entities: { driver_id: [1001] } }
     expect(JSON.parse(await handleText(JSON.stringify(body)))).toEqual(await handle(body))
-    const err = await strataRejection(handleText('{"features": ['))
+    const err = await rejection(handleText('{"features": ['))
     expect(err.code).toBe('INVALID_ARGUMENT')
     expect(err.message).toMatch(/not valid JSON/)
   })
 
   it('rejects malformed bodies and unknown features with INVALID_ARGUMENT or NOT_FOUND', async () => {
-    expect((await strataRejection(handle({ entities: { driver_id: [1] } }))).code).toBe('INVALID_ARGUMENT')
-    expect(
-      (await strataRejection(handle({ features: ['x:y'], entities: { driver_id: 5 } }))).message,
-    ).toMatch(/entities/)
-    const unknown = await strataRejection(
+    expect((await rejection(handle({ entities: { driver_id: [1] } }))).code).toBe('INVALID_ARGUMENT')
+    expect((await rejection(handle({ features: ['x:y'], entities: { driver_id: 5 } }))).message).toMatch(
+      /entities/,
+    )
+    const unknown = await rejection(
       handle({ features: ['driver_hourly_stats:nope'], entities: { driver_id: [1] } }),
     )
     expect(unknown.code).toBe('NOT_FOUND')
     expect(unknown.message).toMatch(/no feature "nope"; it has conv_rate, acc_rate, last_seen/)
-    const ragged = await strataRejection(
+    const ragged = await rejection(
       handle({ feature_service: 'driver_activity', entities: { driver_id: [1, 2], val_to_add: [1] } }),
     )
     expect(ragged.message).toMatch(/different lengths/)

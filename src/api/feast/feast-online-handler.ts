@@ -1,5 +1,6 @@
-import { z } from 'zod'
+import type { z } from 'zod'
 import { StrataError } from '../../core/errors.js'
+import { feastOnlineRequestSchema } from '../../core/rest/index.js'
 import type { FeatureCatalog, FieldStatus, OnlineFeatures, OnlineRequest } from '../../features/index.js'
 
 /** Feast's `POST /get-online-features` request body. */
@@ -25,16 +26,6 @@ export interface FeastOnlineResponse {
   results: FeastOnlineResult[]
 }
 
-const column = z.array(z.unknown())
-const requestSchema = z.object({
-  features: z.array(z.string().min(1)).optional(),
-  feature_service: z.string().min(1).nullable().optional(),
-  entities: z.record(z.string(), column),
-  full_feature_names: z.boolean().optional(),
-  request_context: z.record(z.string(), column).optional(),
-  include_feature_view_version_metadata: z.boolean().optional(),
-})
-
 const EPOCH = '1970-01-01T00:00:00Z'
 
 /** What the handler needs from the feature store. */
@@ -57,10 +48,9 @@ export interface FeastOnlineBackend {
 export function createFeastOnlineHandler(
   store: FeastOnlineBackend,
 ): (body: unknown) => Promise<FeastOnlineResponse> {
-  // Join keys per requested feature list, so repeated request shapes skip re-resolving refs.
-  const joinKeysOf = new Map<string, Set<string>>()
+  const resolve = createFeastOnlineResolver(store)
   return async (body) => {
-    const parsed = requestSchema.safeParse(body)
+    const parsed = feastOnlineRequestSchema.safeParse(body)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       throw new StrataError(
@@ -68,7 +58,23 @@ export function createFeastOnlineHandler(
         `invalid get-online-features request: "${issue?.path.join('.') || '(body)'}" ${issue?.message ?? 'is invalid'}; expected { features: ["view:feature"] | feature_service, entities: { key: [values] } }`,
       )
     }
-    const req = parsed.data
+    return resolve(parsed.data)
+  }
+}
+
+/** A `get-online-features` request that passed `feastOnlineRequestSchema`. */
+export type ValidFeastOnlineRequest = z.output<typeof feastOnlineRequestSchema>
+
+/**
+ * {@link createFeastOnlineHandler} for a request already validated against
+ * `feastOnlineRequestSchema` (the HTTP route validates once, before the handler).
+ */
+export function createFeastOnlineResolver(
+  store: FeastOnlineBackend,
+): (request: ValidFeastOnlineRequest) => Promise<FeastOnlineResponse> {
+  // Join keys per requested feature list, so repeated request shapes skip re-resolving refs.
+  const joinKeysOf = new Map<string, Set<string>>()
+  return async (req) => {
     const hasFeatures = req.features !== undefined && req.features.length > 0
     const hasService = req.feature_service !== undefined && req.feature_service !== null
     if (hasFeatures === hasService) {
@@ -137,8 +143,8 @@ function isoSeconds(ms: number): string {
 }
 
 /**
- * The same handler on JSON text: body text in, response text out (no `Request`/`Response`
- * objects), for a server fast path on the hot online route. Malformed JSON rejects with
+ * The same handler on JSON text: body text in, response text out, for callers that hold the
+ * body as text (the online bench's bare node:http server). Malformed JSON rejects with
  * `INVALID_ARGUMENT`.
  */
 export function createFeastOnlineJsonHandler(store: FeastOnlineBackend): (body: string) => Promise<string> {

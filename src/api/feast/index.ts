@@ -5,8 +5,10 @@
 export {
   createFeastOnlineHandler,
   createFeastOnlineJsonHandler,
+  createFeastOnlineResolver,
   type FeastOnlineBackend,
   type FeastOnlineRequest,
   type FeastOnlineResponse,
   type FeastOnlineResult,
+  type ValidFeastOnlineRequest,
 } from './feast-online-handler.js'

@@ -1,6 +1,6 @@
-import { type ErrorCode, errorMessage, isStrataError, StrataError } from '../../core/errors.js'
-import { jsonResponse } from '../api-app.js'
-import type { ErrorFormatter, MissFormatter, RouterOptions } from '../router.js'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { type ErrorCode, isStrataError } from '../../core/errors.js'
+import { classifyError, type RouteMiss, setRouteMissHandler } from '../http/index.js'
 
 /** An MLflow `ErrorCode` name with the HTTP status MLflow's server sends for it. */
 export interface MlflowErrorCode {
@@ -34,32 +34,48 @@ export interface MlflowErrorBody {
   message: string
 }
 
-/** Renders an MLflow error response: `{"error_code", "message"}` with MLflow's status. */
-export function mlflowError(errorCode: string, message: string, status: number): Response {
-  const body: MlflowErrorBody = { error_code: errorCode, message }
-  return jsonResponse(body, status)
-}
-
-/** The error formatter of MLflow-compatible routers: Strata codes in MLflow's vocabulary. */
-export const mlflowErrorFormatter: ErrorFormatter = (err) => {
-  const e = isStrataError(err) ? err : new StrataError('INTERNAL', errorMessage(err), { cause: err })
-  const mapped = MLFLOW_ERROR_CODES[e.code]
-  return mlflowError(mapped.errorCode, e.message, mapped.status)
+/**
+ * An error in MLflow's wire format: `{"error_code", "message"}` with MLflow's status for the
+ * Strata code; the framework's own client errors (413 body too large, 415 content type) keep
+ * their status.
+ */
+export function mlflowErrorOf(
+  err: unknown,
+  request?: FastifyRequest,
+): { status: number; body: MlflowErrorBody } {
+  const { error, status } = classifyError(err, request)
+  const mapped = MLFLOW_ERROR_CODES[error.code]
+  return {
+    status: isStrataError(err) || status >= 500 ? mapped.status : status,
+    body: { error_code: mapped.errorCode, message: error.message },
+  }
 }
 
 /**
- * The miss formatter of MLflow-compatible routers: a path no route matches answers
- * `ENDPOINT_NOT_FOUND` with 404 and a wrong method `ENDPOINT_NOT_FOUND` with 405, as MLflow's
- * server does (the registry client walks its list of endpoints on that code). A handler's own
- * `NOT_FOUND` stays `RESOURCE_DOES_NOT_EXIST`: it reaches {@link mlflowErrorFormatter} instead.
+ * MLflow's answer to a request its routes do not serve: `ENDPOINT_NOT_FOUND` with 404, or with
+ * 405 for a wrong method, as MLflow's server does (the registry client walks its list of
+ * endpoints on that code). A handler's own `NOT_FOUND` stays `RESOURCE_DOES_NOT_EXIST`.
  */
-export const mlflowMissFormatter: MissFormatter = (miss) =>
-  miss.kind === 'not-found'
-    ? mlflowError('ENDPOINT_NOT_FOUND', `no route for ${miss.method} ${miss.path}`, 404)
-    : mlflowError('ENDPOINT_NOT_FOUND', `${miss.method} is not allowed on ${miss.path}`, 405)
+export function mlflowMiss(miss: RouteMiss): { status: number; body: MlflowErrorBody } {
+  return miss.kind === 'not-found'
+    ? {
+        status: 404,
+        body: { error_code: 'ENDPOINT_NOT_FOUND', message: `no route for ${miss.method} ${miss.path}` },
+      }
+    : {
+        status: 405,
+        body: { error_code: 'ENDPOINT_NOT_FOUND', message: `${miss.method} is not allowed on ${miss.path}` },
+      }
+}
 
-/** Router options of every MLflow-compatible router. */
-export const MLFLOW_ROUTER_OPTIONS: RouterOptions = {
-  formatError: mlflowErrorFormatter,
-  formatMiss: mlflowMissFormatter,
+/** Makes `scope` (an MLflow-compatible prefix) answer errors and misses in MLflow's format. */
+export function useMlflowErrors(scope: FastifyInstance): void {
+  const send = (reply: FastifyReply, { status, body }: { status: number; body: MlflowErrorBody }) =>
+    reply.code(status).type('application/json').send(JSON.stringify(body))
+  scope.setErrorHandler((err, request, reply) => {
+    const answer = mlflowErrorOf(err, request)
+    if (answer.status >= 500) request.log.error({ err }, answer.body.message)
+    return send(reply, answer)
+  })
+  setRouteMissHandler(scope, (miss, _request, reply) => send(reply, mlflowMiss(miss)))
 }

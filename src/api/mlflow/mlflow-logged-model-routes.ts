@@ -1,7 +1,7 @@
 import { type LoggedModelStatus, proxiedArtifactPath, type TrackingStore } from '../../tracking/index.js'
-import type { RequestService, Router } from '../router.js'
 import { compact, fileInfoJson, keyValues, loggedModelJson, pageJson } from './mlflow-json.js'
-import { invalid, MlflowMessage } from './mlflow-message.js'
+import { invalid, type MlflowMessage } from './mlflow-message.js'
+import type { MlflowRpc } from './mlflow-router.js'
 
 /**
  * MLflow 3 logged models (`/logged-models…`), which every `log_model` of an mlflow ≥ 3 client
@@ -9,14 +9,14 @@ import { invalid, MlflowMessage } from './mlflow-message.js'
  * search and artifact listing. A logged model's files go through the artifact proxy under
  * `<experiment>/models/<model_id>/artifacts`.
  */
-export function addLoggedModelRoutes(router: Router, tracking: RequestService<TrackingStore>): void {
+export function addLoggedModelRoutes(add: MlflowRpc): void {
   const rpc = (
-    method: string,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     fn: (m: MlflowMessage, t: TrackingStore, params: Record<string, string>) => Promise<unknown>,
   ) =>
-    router.add(method, path, async (req) =>
-      fn(await MlflowMessage.read(req), await tracking(req), req.params),
+    add(method, path, async (m, request) =>
+      fn(m, await request.services.tracking(), request.params as Record<string, string>),
     )
 
   rpc('POST', '/logged-models', async (m, t) => {

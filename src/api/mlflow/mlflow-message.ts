@@ -1,7 +1,9 @@
 import { StrataError } from '../../core/errors.js'
-import type { ApiRequest } from '../router.js'
 
 type Json = Record<string, unknown>
+
+/** A parsed query string: one value per key, or a list for a repeated key. */
+type QueryFields = Record<string, string | string[]> | undefined
 
 /**
  * An MLflow request message: the JSON body of POST/PATCH/DELETE requests, or the query string of
@@ -12,10 +14,14 @@ type Json = Record<string, unknown>
 export class MlflowMessage {
   private constructor(readonly fields: Json) {}
 
-  /** Reads the request message of `req` (query string for GET/HEAD, JSON body otherwise). */
-  static async read(req: ApiRequest): Promise<MlflowMessage> {
-    if (req.method === 'GET' || req.method === 'HEAD') return MlflowMessage.fromQuery(req.query)
-    let body = await req.json<unknown>()
+  /**
+   * The request message: the query string for GET/HEAD, else the parsed JSON body (no body is an
+   * empty message) over the query string's fields.
+   */
+  static read(request: { method: string; query: unknown; body: unknown }): MlflowMessage {
+    const query = request.query as QueryFields
+    if (request.method === 'GET' || request.method === 'HEAD') return MlflowMessage.fromQuery(query)
+    let body = request.body === undefined ? {} : request.body
     // Old clients send the message as a JSON string holding JSON; MLflow's server accepts it.
     if (typeof body === 'string') {
       try {
@@ -28,18 +34,12 @@ export class MlflowMessage {
       throw invalid('the request body must be a JSON object')
     }
     // Some clients also put fields in the query string of a POST; the body wins.
-    const fromQuery = MlflowMessage.fromQuery(req.query).fields
-    return new MlflowMessage({ ...fromQuery, ...(body as Json) })
+    return new MlflowMessage({ ...MlflowMessage.fromQuery(query).fields, ...(body as Json) })
   }
 
-  /** A message from query parameters; repeated keys become arrays. */
-  static fromQuery(query: URLSearchParams): MlflowMessage {
-    const fields: Json = {}
-    for (const key of new Set(query.keys())) {
-      const all = query.getAll(key)
-      fields[key] = all.length === 1 ? all[0] : all
-    }
-    return new MlflowMessage(fields)
+  /** A message from a parsed query string; a repeated key is a list. */
+  static fromQuery(query: QueryFields): MlflowMessage {
+    return new MlflowMessage({ ...query })
   }
 
   /** A message from an object (tests, nested messages). */

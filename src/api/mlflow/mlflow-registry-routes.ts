@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify'
 import { StrataError } from '../../core/errors.js'
 import { parseFilterFor, type SearchSchema } from '../../db/index.js'
 import {
@@ -10,10 +11,10 @@ import {
   type RegistrySearch,
 } from '../../registry/index.js'
 import type { TrackingStore } from '../../tracking/index.js'
-import type { ApiRequest, RequestService, Router } from '../router.js'
 import { compact, keyValueList, pageJson, type WireObject } from './mlflow-json.js'
-import { MlflowMessage } from './mlflow-message.js'
+import type { MlflowMessage } from './mlflow-message.js'
 import { registryArtifactUri } from './mlflow-registry-artifacts.js'
+import type { MlflowRpc } from './mlflow-router.js'
 
 /** `models:/m-<hex>`: a version registered from an MLflow 3 logged model. */
 const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/
@@ -60,16 +61,13 @@ export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] =
  * registered through MLflow are `external` (Strata stores no files of its own; the files stay in
  * the run's or logged model's artifacts) and are `READY` at once, so the client never polls.
  */
-export function addRegistryRoutes(
-  router: Router,
-  registry: RequestService<ModelRegistry>,
-  tracking: RequestService<TrackingStore>,
-): void {
+export function addRegistryRoutes(add: MlflowRpc): void {
   const rpc = (
-    method: string,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
-    fn: (m: MlflowMessage, r: ModelRegistry, req: ApiRequest) => Promise<unknown>,
-  ) => router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await registry(req), req))
+    fn: (m: MlflowMessage, r: ModelRegistry, req: FastifyRequest) => Promise<unknown>,
+  ) => add(method, path, async (m, request) => fn(m, await request.services.registry(), request))
+  const tracking = (request: FastifyRequest) => request.services.tracking()
   const version = (m: MlflowMessage) => parseVersion(m.str('version'))
   const withLatest = async (r: ModelRegistry, m: RegisteredModel) =>
     registeredModelJson(m, m.latestVersion === null ? [] : [await r.getVersion(m.name, m.latestVersion)])

@@ -3,19 +3,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { injectFetch } from '../../../test/support/inject-fetch.js'
 import { openStrata, type Strata } from '../../platform/index.js'
 import { linearRegressorToOnnx } from '../../registry/index.js'
-import type { ApiApp } from '../api-app.js'
 import { createServerApp } from '../server-app.js'
 
 let dir: string
 let strata: Strata
-let app: ApiApp
+let app: { fetch(request: Request): Promise<Response> }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-mlflow-api-'))
   strata = await openStrata({ cwd: dir, config: { blobs: 'memory:' }, env: {} })
-  app = createServerApp(strata, { version: '9.9.9' })
+  app = { fetch: injectFetch(await createServerApp(strata, { version: '9.9.9' })) }
 })
 afterAll(async () => {
   await strata.close()

@@ -1,51 +1,77 @@
-import type { ModelRegistry } from '../../registry/index.js'
-import type { TrackingStore } from '../../tracking/index.js'
-import type { Mount } from '../api-app.js'
-import { type RequestService, Router } from '../router.js'
-import { MLFLOW_ARTIFACTS_PREFIX, mlflowArtifactsRouter } from './mlflow-artifacts-router.js'
-import { MLFLOW_ROUTER_OPTIONS } from './mlflow-errors.js'
+import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify'
+import type { ChangeFeed } from '../change-feed.js'
+import { MLFLOW_ARTIFACTS_PREFIX, mlflowArtifactRoutes } from './mlflow-artifacts-router.js'
+import { useMlflowErrors } from './mlflow-errors.js'
 import { addLoggedModelRoutes } from './mlflow-logged-model-routes.js'
+import { MlflowMessage } from './mlflow-message.js'
 import { addRegistryRoutes } from './mlflow-registry-routes.js'
 import { addTrackingRoutes } from './mlflow-tracking-routes.js'
 
 /** Where the MLflow REST API is served; `/ajax-api` mirrors it as MLflow's own server does. */
 export const MLFLOW_API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const
 
-/** The services the MLflow-compatible routers call, acting as each request's principal. */
-export interface MlflowServices {
-  tracking: RequestService<TrackingStore>
-  registry: RequestService<ModelRegistry>
+/**
+ * Registers one MLflow RPC: `handler` gets the request message (query string for GET, JSON body
+ * otherwise) and the request (its `services` act as the request's principal), and returns the
+ * proto-shaped JSON answer.
+ */
+export type MlflowRpc = (
+  method: HTTPMethods,
+  path: string,
+  handler: (message: MlflowMessage, request: FastifyRequest) => Promise<unknown>,
+) => void
+
+/** Options of {@link mlflowRoutes}. */
+export interface MlflowRoutesOptions {
   /** Reported by `GET /version`. */
   version: string
+  /** Publishes the API's successful writes (live views of runs logged by MLflow clients). */
+  changes?: ChangeFeed
 }
 
 /**
- * Every MLflow-compatible mount: the tracking + registry API under `/api/2.0/mlflow` (and its
+ * Every MLflow-compatible route: the tracking + registry API under `/api/2.0/mlflow` (and its
  * `/ajax-api` mirror), the artifact proxy under `/api/2.0/mlflow-artifacts`, and MLflow's
- * plain routes `/health`, `/version` and `/api/3.0/mlflow/server-info`. Point the stock client
- * at the server with `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`.
+ * plain routes `/health`, `/version` and `/api/3.0/mlflow/server-info`. Errors and unknown
+ * endpoints answer in MLflow's wire format. Point the stock client at the server with
+ * `MLFLOW_TRACKING_URI=http://127.0.0.1:5000`.
  */
-export function mlflowMounts(services: MlflowServices): Mount[] {
-  const api = new Router(MLFLOW_ROUTER_OPTIONS)
-  addTrackingRoutes(api, services.tracking)
-  addLoggedModelRoutes(api, services.tracking)
-  addRegistryRoutes(api, services.registry, services.tracking)
-  const artifacts = mlflowArtifactsRouter(
-    async (req) => (await services.tracking(req)).artifacts,
-    services.registry,
-  )
-
-  const plain = (body: string) => () =>
-    new Response(body, { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' } })
-  const info = new Router(MLFLOW_ROUTER_OPTIONS)
-  // Multipart transfers are off: the client then uploads each file with one streamed PUT.
-  info.get('/server-info', () => ({ multipart_uploads_enabled: false, multipart_downloads_enabled: false }))
-
-  return [
-    ...MLFLOW_API_PREFIXES.map((prefix) => ({ prefix, router: api })),
-    { prefix: MLFLOW_ARTIFACTS_PREFIX, router: artifacts },
-    { prefix: '/api/3.0/mlflow', router: info },
-    { prefix: '/health', router: new Router().get('/', plain('OK')) },
-    { prefix: '/version', router: new Router().get('/', plain(services.version)) },
-  ]
+export function mlflowRoutes(options: MlflowRoutesOptions) {
+  return async (app: FastifyInstance): Promise<void> => {
+    for (const prefix of MLFLOW_API_PREFIXES) {
+      await app.register(
+        async (api) => {
+          useMlflowErrors(api)
+          options.changes?.watch(api)
+          const rpc: MlflowRpc = (method, url, handler) =>
+            api.route({ method, url, handler: (request) => handler(MlflowMessage.read(request), request) })
+          addTrackingRoutes(rpc)
+          addLoggedModelRoutes(rpc)
+          addRegistryRoutes(rpc)
+        },
+        { prefix },
+      )
+    }
+    await app.register(
+      async (artifacts) => {
+        useMlflowErrors(artifacts)
+        options.changes?.watch(artifacts)
+        mlflowArtifactRoutes(artifacts)
+      },
+      { prefix: MLFLOW_ARTIFACTS_PREFIX },
+    )
+    await app.register(
+      async (info) => {
+        useMlflowErrors(info)
+        // Multipart transfers are off: the client then uploads each file with one streamed PUT.
+        info.get('/server-info', async () => ({
+          multipart_uploads_enabled: false,
+          multipart_downloads_enabled: false,
+        }))
+      },
+      { prefix: '/api/3.0/mlflow' },
+    )
+    app.get('/health', (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'))
+    app.get('/version', (_request, reply) => reply.type('text/plain; charset=utf-8').send(options.version))
+  }
 }

@@ -5,7 +5,6 @@ import {
   type RunStatus,
   type TrackingStore,
 } from '../../tracking/index.js'
-import type { RequestService, Router } from '../router.js'
 import {
   compact,
   experimentJson,
@@ -16,19 +15,20 @@ import {
   runInfoJson,
   runJson,
 } from './mlflow-json.js'
-import { invalid, MlflowMessage } from './mlflow-message.js'
+import { invalid, type MlflowMessage } from './mlflow-message.js'
+import type { MlflowRpc } from './mlflow-router.js'
 
 /**
  * MLflow tracking RPCs (`service.proto`): experiments, runs, params, metrics, tags, log-batch,
  * search, metric history, run inputs/outputs and the 2.x `runs/log-model`. Each handler reads
  * the request message, calls the {@link TrackingStore} and answers the proto-shaped JSON.
  */
-export function addTrackingRoutes(router: Router, tracking: RequestService<TrackingStore>): void {
+export function addTrackingRoutes(add: MlflowRpc): void {
   const rpc = (
     method: 'GET' | 'POST',
     path: string,
     fn: (m: MlflowMessage, t: TrackingStore) => Promise<unknown>,
-  ) => router.add(method, path, async (req) => fn(await MlflowMessage.read(req), await tracking(req)))
+  ) => add(method, path, async (m, request) => fn(m, await request.services.tracking()))
 
   // Experiments.
   rpc('GET', '/experiments/get-by-name', async (m, t) => ({

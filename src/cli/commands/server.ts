@@ -1,28 +1,53 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { createServerApp, listen } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** The web UI built into the package (`web/dist`), when it is there. */
+function bundledWebUi(): string | undefined {
+  const dist = fileURLToPath(new URL('../../../web/dist', import.meta.url))
+  return existsSync(`${dist}/index.html`) ? dist : undefined
+}
+
 /** `strata server`: serves the REST API (and protocol routers) until interrupted. */
 export function registerServer(program: Command, ctx: CliContext): void {
   program
     .command('server')
-    .description('serve the REST API, the MLflow-compatible API and online features over HTTP')
+    .description('serve the REST API, the MLflow-compatible API, online features and the web UI over HTTP')
     .option('--host <host>', 'interface to bind (local mode: loopback only)', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '5000')
+    .option(
+      '--log-level <level>',
+      `log to stderr from this level (${LOG_LEVELS.join(', ')}); info logs every request`,
+      'warn',
+    )
+    .option('--web <dir>', "serve this built web UI at / (default: the package's web/dist when built)")
     .action(
-      ctx.action(async (out, opts: { host: string; port: string }) => {
+      ctx.action(async (out, opts: { host: string; port: string; logLevel: string; web?: string }) => {
         const port = Number(opts.port)
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           throw new StrataError('INVALID_ARGUMENT', `--port "${opts.port}" is invalid; expected 0–65535`)
         }
+        if (!LOG_LEVELS.includes(opts.logLevel)) {
+          throw new StrataError(
+            'INVALID_ARGUMENT',
+            `--log-level "${opts.logLevel}" is invalid; expected one of ${LOG_LEVELS.join(', ')}`,
+          )
+        }
+        const webRoot = opts.web ?? bundledWebUi()
         const strata = await ctx.openStrata()
         await strata.metadata()
-        const server = await listen(createServerApp(strata, { version: strataVersion() }), {
-          host: opts.host,
-          port,
+        const app = await createServerApp(strata, {
+          version: strataVersion(),
+          logger: { level: opts.logLevel, stream: process.stderr },
+          ...(webRoot === undefined ? {} : { webRoot }),
         })
+        const server = await listen(app, { host: opts.host, port })
         out.result(
           { url: server.url, project: strata.config.project, root: strata.config.root },
           () => `strata server listening on ${server.url} (project ${strata.config.project}); Ctrl-C to stop`,

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
-import { errorMessage, StrataError } from '../core/errors.js'
+import { errorMessage, StrataError } from '../../src/core/errors.js'
 import { type ApiApp, defaultErrorBody, type TextRoute } from './api-app.js'
 
 /** Options for {@link listen}. */

@@ -1,7 +1,7 @@
-import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
-import { jsonReplacer } from '../core/json.js'
-import type { Principal } from '../core/principal.js'
-import { HTTP_STATUS } from './http-status.js'
+import { HTTP_STATUS } from '../../src/api/http-status.js'
+import { errorMessage, isStrataError, StrataError } from '../../src/core/errors.js'
+import { jsonReplacer } from '../../src/core/json.js'
+import type { Principal } from '../../src/core/principal.js'
 import type { ApiRequest, ErrorFormatter, MissFormatter, Router } from './router.js'
 
 /** A router mounted under a path prefix. */

@@ -1,5 +1,5 @@
-import { StrataError } from '../core/errors.js'
-import type { Principal } from '../core/principal.js'
+import { StrataError } from '../../src/core/errors.js'
+import type { Principal } from '../../src/core/principal.js'
 
 /** A request as route handlers see it. */
 export interface ApiRequest {

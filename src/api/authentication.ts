@@ -1,0 +1,45 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { Principal } from '../core/principal.js'
+import type { Strata, StrataServices } from '../platform/index.js'
+
+/**
+ * Decides who a request acts as. The one place authentication plugs in: a token-checking
+ * resolver returns the token's principal, or throws a StrataError (rendered in the scope's
+ * wire format: Strata's body, MLflow's for MLflow routes); handlers then act through
+ * `request.services`, which is `strata.as(principal)`.
+ */
+export type RequestPrincipal = (request: FastifyRequest) => Principal | Promise<Principal>
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the request acts as (set by the authentication hook before routing's handlers run). */
+    principal: Principal
+    /** The project's services acting as {@link FastifyRequest.principal}. */
+    services: StrataServices
+  }
+}
+
+/**
+ * Installs the authentication hook on every route of `app`: resolves each request's principal
+ * (default: the project's own, `strata.principal` — the server acts as the user who started it,
+ * as before authentication exists) and gives the request its services as that principal. Runs
+ * on `onRequest`, before the body is read, so a refused request never uploads.
+ */
+export function useAuthentication(app: FastifyInstance, strata: Strata, resolve?: RequestPrincipal): void {
+  app.decorateRequest('principal', null as unknown as Principal)
+  app.decorateRequest('services', null as unknown as StrataServices)
+  if (resolve === undefined) {
+    // The common case without authentication: no promise per request.
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.principal = strata.principal
+      request.services = strata
+      done()
+    })
+    return
+  }
+  app.addHook('onRequest', async (request) => {
+    const principal = await resolve(request)
+    request.principal = principal
+    request.services = strata.as(principal)
+  })
+}

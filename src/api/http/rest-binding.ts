@@ -1,0 +1,158 @@
+import { Readable } from 'node:stream'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
+import { z } from 'zod'
+import {
+  errorBodySchema,
+  type RestRoute,
+  type RouteBody,
+  type RouteParams,
+  type RouteQuery,
+} from '../../core/rest/index.js'
+
+/** A file a route answers with: its bytes (streamed when iterable) and, when known, its size. */
+export interface FileReply {
+  body: AsyncIterable<Uint8Array> | Uint8Array
+  /** Sent as `content-length` (a streamed body without it goes out chunked). */
+  size?: number
+  /** Default `application/octet-stream`. */
+  contentType?: string
+}
+
+/**
+ * What a handler of `R` returns: the response schema's input type for JSON routes (checked by
+ * the compiler against the contract), a {@link FileReply} for `'bytes'` routes, nothing for an
+ * event stream (the handler answers through `reply`).
+ */
+export type HandlerResult<R extends RestRoute> = R['response'] extends z.ZodType
+  ? z.input<R['response']>
+  : R['response'] extends 'bytes'
+    ? FileReply
+    : undefined
+
+/** The validated request of a route, as its handler receives it. */
+export interface RestInput<R extends RestRoute> {
+  params: RouteParams<R>
+  query: RouteQuery<R>
+  /**
+   * The JSON body (`{}` when none was sent); for `bytes: 'buffered'` routes a `Buffer` when the
+   * body was `application/octet-stream`, and `undefined` for `bytes: 'stream'` routes (read
+   * `request.raw`).
+   */
+  body: R['bytes'] extends 'buffered' ? RouteBody<R> | Buffer : RouteBody<R>
+}
+
+/** A handler bound to a {@link RestRoute}. */
+export type RestHandler<R extends RestRoute> = (
+  input: RestInput<R>,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) => Promise<HandlerResult<R>> | HandlerResult<R>
+
+/** Options of {@link bindRoute}. */
+export interface BindOptions {
+  /** Largest request body (bytes) for this route; default the server's. */
+  bodyLimit?: number
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The REST contract route a Fastify route serves (for the OpenAPI document). */
+    restRoute?: RestRoute
+  }
+}
+
+/**
+ * Serves a route of the REST contract (`core/rest`) with `handler`: Fastify validates params,
+ * query and body with the route's zod schemas (a mismatch is a 400 naming the field) before the
+ * handler runs, the OpenAPI document describes the route from the same schemas, and the handler's
+ * result is type-checked against the response schema. Byte-streaming routes get their own scope
+ * with no body parser (any content type; the handler streams `request.raw`), buffered byte
+ * routes an `application/octet-stream` parser besides JSON, and neither is compressed.
+ *
+ * @example
+ * bindRoute(app, runApi.get, async ({ params }, request) => (await request.services.tracking()).runs.get(params.id))
+ */
+export function bindRoute<R extends RestRoute>(
+  app: FastifyInstance,
+  route: R,
+  handler: RestHandler<R>,
+  options: BindOptions = {},
+): void {
+  if (route.bytes !== undefined) {
+    void app.register(async (scope) => {
+      if (route.bytes === 'stream') {
+        // Raw bytes of any type (a .json artifact too): nothing parses or buffers them.
+        scope.removeAllContentTypeParsers()
+        scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
+      } else {
+        scope.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_r, body, done) =>
+          done(null, body),
+        )
+      }
+      addRoute(scope, route, handler, options)
+    })
+    return
+  }
+  addRoute(app, route, handler, options)
+}
+
+function addRoute<R extends RestRoute>(
+  app: FastifyInstance,
+  route: R,
+  handler: RestHandler<R>,
+  options: BindOptions,
+): void {
+  const raw = route.response === 'bytes' || route.response === 'event-stream' || route.bytes === 'stream'
+  app.route({
+    method: route.method,
+    url: route.path,
+    schema: fastifySchema(route),
+    config: { restRoute: route, streamingBody: route.bytes === 'stream' },
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(raw ? { compress: false } : {}),
+    ...(route.body === undefined ? {} : { preValidation: noBodyIsEmpty }),
+    handler: async (request, reply) => {
+      const input = { params: request.params, query: request.query, body: request.body } as RestInput<R>
+      const result = await handler(input, request, reply)
+      if (route.response === 'event-stream') return reply
+      if (route.status !== undefined) reply.code(route.status)
+      if (route.response === 'bytes') return sendFile(reply, result as FileReply)
+      return result
+    },
+  })
+}
+
+/** A JSON route called without a body gets `{}` (every field of such a body is optional or missing). */
+function noBodyIsEmpty(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
+  if (request.body === undefined) request.body = {}
+  done()
+}
+
+function sendFile(reply: FastifyReply, file: FileReply): FastifyReply {
+  reply.type(file.contentType ?? 'application/octet-stream')
+  if (file.body instanceof Uint8Array)
+    return reply.send(Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength))
+  if (file.size !== undefined) reply.header('content-length', file.size)
+  return reply.send(Readable.from(file.body, { objectMode: false }))
+}
+
+const BINARY = z.string().meta({ format: 'binary' })
+
+/** The Fastify schema of a route: validation of params, query and body, and the OpenAPI parts. */
+function fastifySchema(route: RestRoute): FastifySchema {
+  const schema: FastifySchema & Record<string, unknown> = { summary: route.summary, tags: [route.tag] }
+  if (route.params !== undefined) schema.params = route.params
+  if (route.query !== undefined) schema.querystring = route.query
+  if (route.body !== undefined) {
+    schema.body =
+      route.bytes === 'buffered' ? { content: { 'application/json': { schema: route.body } } } : route.body
+  }
+  const success =
+    route.response === 'bytes'
+      ? { description: 'the bytes', content: { 'application/octet-stream': { schema: BINARY } } }
+      : route.response === 'event-stream'
+        ? { description: 'server-sent events', content: { 'text/event-stream': { schema: z.string() } } }
+        : route.response
+  schema.response = { [route.status ?? 200]: success, '4xx': errorBodySchema, '5xx': errorBodySchema }
+  return schema
+}

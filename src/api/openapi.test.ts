@@ -1,0 +1,257 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type DriverFeatureStore, openDriverFeatureStore } from '../../test/support/driver-feature-store.js'
+import { REST_ROUTES } from '../core/rest/index.js'
+import { openStrata, type Strata } from '../platform/index.js'
+import { linearRegressorToOnnx } from '../registry/index.js'
+import { createServerApp } from './server-app.js'
+
+type Json = Record<string, unknown>
+interface Operation {
+  requestBody?: { content: Record<string, { schema: unknown }> }
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>
+}
+type OpenApiDocument = { openapi: string; paths: Record<string, Record<string, Operation>> }
+
+let dir: string
+let strata: Strata
+let features: DriverFeatureStore
+let app: FastifyInstance
+let doc: OpenApiDocument
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false })
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'strata-openapi-'))
+  strata = await openStrata({ cwd: dir, config: { blobs: 'memory:' }, env: {} })
+  features = await openDriverFeatureStore()
+  app = await createServerApp({ ...strata, features: async () => features.store }, { version: '1.2.3' })
+  doc = (await app.inject({ url: '/api/openapi.json' })).json()
+  ajv.addSchema(doc, 'openapi.json')
+})
+afterAll(async () => {
+  await app.close()
+  await features.close()
+  await strata.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** The document's operation for a route template such as `/api/runs/{id}`. */
+function operation(method: string, template: string): Operation {
+  const op = doc.paths[template]?.[method.toLowerCase()]
+  if (op === undefined) throw new Error(`the document has no ${method} ${template}`)
+  return op
+}
+
+/** Checks `value` against the schema at `pointer` inside the document; returns the errors. */
+function check(pointer: string[], value: unknown): string[] {
+  const ref = `openapi.json#/${pointer.map((p) => p.replaceAll('~', '~0').replaceAll('/', '~1')).join('/')}`
+  const validate = ajv.getSchema(ref) ?? ajv.compile({ $ref: ref })
+  return validate(value)
+    ? []
+    : (validate.errors ?? []).map(
+        (e: { instancePath: string; message?: string }) => `${e.instancePath} ${e.message}`,
+      )
+}
+
+/** Which routes the samples reached with a 2xx: `METHOD template`. */
+const exercised = new Set<string>()
+
+/**
+ * Sends a sample request: its JSON body must fit the document's request schema, and the answer
+ * (JSON) the document's response schema for its status — exactly, or its class (`4XX`).
+ */
+async function sample(
+  method: string,
+  template: string,
+  path: string,
+  options: { body?: unknown; bytes?: Uint8Array; status?: number } = {},
+): Promise<Json> {
+  const op = operation(method, template)
+  if (options.body !== undefined) {
+    const errors = check(
+      ['paths', template, method.toLowerCase(), 'requestBody', 'content', 'application/json', 'schema'],
+      options.body,
+    )
+    expect(errors, `${method} ${template} request`).toEqual([])
+  }
+  const res = await app.inject({
+    method: method as 'GET',
+    url: path,
+    ...(options.body !== undefined
+      ? { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(options.body) }
+      : options.bytes !== undefined
+        ? { headers: { 'content-type': 'application/octet-stream' }, payload: Buffer.from(options.bytes) }
+        : {}),
+  })
+  const expected = options.status ?? (method === 'POST' && res.statusCode === 201 ? 201 : 200)
+  expect(res.statusCode, `${method} ${path}: ${res.body.slice(0, 300)}`).toBe(expected)
+  const key =
+    String(res.statusCode) in op.responses ? String(res.statusCode) : `${String(res.statusCode)[0]}XX`
+  const content = op.responses[key]?.content
+  expect(content, `${method} ${template} documents ${res.statusCode}`).toBeDefined()
+  if (res.statusCode < 300) exercised.add(`${method} ${template}`)
+  const type = String(res.headers['content-type'] ?? '')
+  if (!type.startsWith('application/json')) {
+    expect(Object.keys(content ?? {}).some((t) => type.startsWith(t))).toBe(true)
+    return {}
+  }
+  const body = res.json() as Json
+  const errors = check(
+    ['paths', template, method.toLowerCase(), 'responses', key, 'content', 'application/json', 'schema'],
+    body,
+  )
+  expect(
+    errors,
+    `${method} ${template} ${res.statusCode} response ${JSON.stringify(body).slice(0, 300)}`,
+  ).toEqual([])
+  return body
+}
+
+describe('GET /api/openapi.json', () => {
+  it('is an OpenAPI 3.1 document describing every route of the REST contract, and nothing else', () => {
+    expect(doc.openapi).toBe('3.1.0')
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    )
+    const contract = REST_ROUTES.map(
+      (r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{path}')}`,
+    )
+    expect(documented.sort()).toEqual([...contract].sort())
+  })
+
+  it('validates sample requests and responses of every route against the document', async () => {
+    await sample('GET', '/api/health', '/api/health')
+    await sample('GET', '/api/openapi.json', '/api/openapi.json')
+
+    // Experiments.
+    const exp = await sample('POST', '/api/experiments', '/api/experiments', {
+      body: { name: 'doc', tags: { team: 'ml' } },
+      status: 201,
+    })
+    const id = exp.experimentId as string
+    await sample('POST', '/api/experiments', '/api/experiments', { body: { name: 'doc' }, status: 409 })
+    await sample('GET', '/api/experiments', '/api/experiments?maxResults=1&orderBy=name&view=all')
+    await sample('GET', '/api/experiments/{id}', `/api/experiments/${id}`)
+    await sample('GET', '/api/experiments/by-name/{name}', '/api/experiments/by-name/doc')
+    await sample('PATCH', '/api/experiments/{id}', `/api/experiments/${id}`, { body: { name: 'doc2' } })
+    await sample('PUT', '/api/experiments/{id}/tags/{key}', `/api/experiments/${id}/tags/k`, {
+      body: { value: 'v' },
+    })
+
+    // Runs.
+    const run = await sample('POST', '/api/runs', '/api/runs', {
+      body: { experimentId: id, name: 'r1', tags: { a: 'b' } },
+      status: 201,
+    })
+    const runId = (run.info as Json).runId as string
+    const other = await sample('POST', '/api/runs', '/api/runs', {
+      body: { experiment: 'doc2' },
+      status: 201,
+    })
+    const otherId = (other.info as Json).runId as string
+    await sample('POST', '/api/runs/{id}/log', `/api/runs/${runId}/log`, {
+      body: {
+        metrics: [
+          { key: 'loss', value: 0.5, step: 1 },
+          { key: 'odd', value: 'NaN' },
+        ],
+        params: { lr: 0.1 },
+        tags: { t: 'x' },
+      },
+    })
+    await sample('GET', '/api/runs/{id}', `/api/runs/${runId}`)
+    await sample('GET', '/api/runs', `/api/runs?experimentId=${id}&maxResults=1`)
+    await sample('POST', '/api/runs/search', '/api/runs/search', {
+      body: { experimentIds: [id], filter: "params.lr = '0.1'" },
+    })
+    await sample('GET', '/api/runs/{id}/metrics/{key}', `/api/runs/${runId}/metrics/loss?maxResults=5`)
+    await sample('PATCH', '/api/runs/{id}', `/api/runs/${runId}`, { body: { name: 'renamed' } })
+    await sample('PUT', '/api/runs/{id}/artifacts/{path}', `/api/runs/${runId}/artifacts/plots/a.txt`, {
+      bytes: new TextEncoder().encode('hello'),
+    })
+    await sample('GET', '/api/runs/{id}/artifacts', `/api/runs/${runId}/artifacts?path=plots`)
+    await sample('GET', '/api/runs/{id}/artifacts/{path}', `/api/runs/${runId}/artifacts/plots/a.txt`)
+    await sample('GET', '/api/runs/{id}/compare', `/api/runs/${runId}/compare?with=${otherId}`)
+    await sample('POST', '/api/runs/{id}/end', `/api/runs/${runId}/end`, { body: { status: 'FINISHED' } })
+    await sample('DELETE', '/api/runs/{id}', `/api/runs/${otherId}`)
+    await sample('POST', '/api/runs/{id}/restore', `/api/runs/${otherId}/restore`)
+    await sample('GET', '/api/runs/{id}', '/api/runs/nope', { status: 404 })
+
+    // Models.
+    await sample('POST', '/api/models', '/api/models', {
+      body: { name: 'm', description: 'd', tags: { a: 'b' } },
+      status: 201,
+    })
+    await sample('GET', '/api/models', "/api/models?filter=name%20LIKE%20'm%25'")
+    await sample('GET', '/api/models/{name}', '/api/models/m')
+    await sample('PATCH', '/api/models/{name}', '/api/models/m', { body: { description: 'e' } })
+    await sample('PUT', '/api/models/{name}/tags/{key}', '/api/models/m/tags/k', { body: { value: 'v' } })
+    await sample('DELETE', '/api/models/{name}/tags/{key}', '/api/models/m/tags/k')
+    const onnx = linearRegressorToOnnx({ coefficients: [[1, 2]], intercepts: [0] })
+    await sample('POST', '/api/models/{name}/versions', `/api/models/m/versions?runId=${runId}`, {
+      bytes: onnx,
+      status: 201,
+    })
+    await sample('POST', '/api/models/{name}/versions', '/api/models/m/versions', {
+      body: { flavor: 'external', source: 's3://bucket/model', metrics: { auc: 0.9 } },
+      status: 201,
+    })
+    await sample('GET', '/api/models/{name}/versions', '/api/models/m/versions')
+    // Lineage: the version registered from the run records run → model version.
+    await sample('GET', '/api/lineage/{node}/upstream', '/api/lineage/model-version:m%2F1/upstream?depth=2')
+    await sample('GET', '/api/lineage/{node}/downstream', `/api/lineage/run:${runId}/downstream`)
+    await sample('GET', '/api/models/{name}/versions/{version}', '/api/models/m/versions/1')
+    await sample('PATCH', '/api/models/{name}/versions/{version}', '/api/models/m/versions/1', {
+      body: { description: 'x' },
+    })
+    await sample(
+      'PUT',
+      '/api/models/{name}/versions/{version}/tags/{key}',
+      '/api/models/m/versions/1/tags/k',
+      {
+        body: { value: 'v' },
+      },
+    )
+    await sample(
+      'DELETE',
+      '/api/models/{name}/versions/{version}/tags/{key}',
+      '/api/models/m/versions/1/tags/k',
+    )
+    await sample(
+      'GET',
+      '/api/models/{name}/versions/{version}/files/{path}',
+      '/api/models/m/versions/1/files/model.onnx',
+    )
+    await sample('PUT', '/api/models/{name}/aliases/{alias}', '/api/models/m/aliases/champion', {
+      body: { version: 1, reason: 'first' },
+    })
+    await sample('GET', '/api/models/{name}/aliases/{alias}', '/api/models/m/aliases/champion')
+    await sample('GET', '/api/models/{name}/aliases', '/api/models/m/aliases?alias=champion')
+    await sample('DELETE', '/api/models/{name}/aliases/{alias}', '/api/models/m/aliases/champion?reason=done')
+    await sample('DELETE', '/api/models/{name}/versions/{version}', '/api/models/m/versions/2')
+    await sample('GET', '/api/models/{name}/versions/{version}', '/api/models/m/versions/x', { status: 400 })
+    await sample('DELETE', '/api/models/{name}', '/api/models/m')
+
+    // The feature server.
+    await sample('POST', '/features/online', '/features/online', {
+      body: { features: ['driver_hourly_stats:conv_rate'], entities: { driver_id: [1001, 1003] } },
+    })
+    await sample('POST', '/features/online', '/features/online', {
+      body: { features: ['driver_hourly_stats:nope'], entities: { driver_id: [1] } },
+      status: 404,
+    })
+    await sample('DELETE', '/api/experiments/{id}', `/api/experiments/${id}`)
+    await sample('POST', '/api/experiments/{id}/restore', `/api/experiments/${id}/restore`)
+
+    // Every route of the document has a sample that succeeded (the event stream has its own test).
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    )
+    const missing = documented.filter((r) => !exercised.has(r) && r !== 'GET /api/events')
+    expect(missing).toEqual([])
+  })
+})
