@@ -121,7 +121,12 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
         const { ModelRegistry } = await import('../registry/index.js')
         return new ModelRegistry(ctx)
       }),
-    features: () => service('features', (ctx) => openFeatureStore(shared, self, ctx)),
+    features: () =>
+      memo('features', async () => {
+        // The definitions first: a project without them fails before any backend is opened.
+        const definitions = await shared.featureDefinitions()
+        return openFeatureStore(shared, self, await context(), definitions)
+      }),
     as: (other) => (other === principal ? self : scope(shared, other)),
   }
   return self
@@ -132,16 +137,16 @@ async function openFeatureStore(
   shared: SharedParts,
   scope: StrataServices,
   ctx: ServiceContext,
+  definitions: FeatureCatalog,
 ): Promise<FeatureStore> {
   const root = shared.config.root
   const [{ FeatureStore, defaultFeatureWorkDir }, { default: pg }] = await Promise.all([
     import('../features/index.js'),
     import('pg'),
   ])
-  const [engine, repository, definitions, connections] = await Promise.all([
+  const [engine, repository, connections] = await Promise.all([
     shared.offline(),
     scope.data(),
-    shared.featureDefinitions(),
     shared.featureConnections(),
   ])
   return new FeatureStore(ctx, {
