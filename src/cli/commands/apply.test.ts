@@ -65,7 +65,9 @@ async function apply(kinds: DefinitionKind[], ...args: string[]) {
   return { code: state.exitCode, ...out }
 }
 
-describe('strata apply', () => {
+// Each in-process CLI call reloads the project's config and definitions through jiti (seconds
+// apiece on a loaded 2-core machine): the limit is generous so load cannot fail these tests.
+describe('strata apply', { timeout: 300_000 }, () => {
   it('applies every configured kind in order, keyed by kind in --json and in sections for people', async () => {
     const a = kind('features')
     const b = kind('pipelines')
@@ -110,7 +112,7 @@ describe('strata apply', () => {
   })
 })
 
-describe('strata features and the old top-level spellings', () => {
+describe('strata features and the old top-level spellings', { timeout: 300_000 }, () => {
   it('keeps plan, materialize and training-set working at the top level, with a hint on stderr but not with --json', async () => {
     const grouped = await cli('features', 'plan')
     expect(grouped.code).toBe(1)
