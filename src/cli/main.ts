@@ -4,6 +4,7 @@ import { strataVersion } from '../core/version.js'
 import { registerApply } from './commands/apply.js'
 import { registerData } from './commands/data.js'
 import { registerDoctor } from './commands/doctor.js'
+import { registerExperiments } from './commands/experiments.js'
 import { registerFeatures } from './commands/features.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
@@ -24,6 +25,7 @@ const COMMANDS = [
   registerLineage,
   registerFeatures,
   registerApply,
+  registerExperiments,
   registerRuns,
   registerModels,
   registerServer,
