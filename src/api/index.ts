@@ -7,7 +7,9 @@ export {
   type ListenOptions,
   listen,
   type RequestTimeouts,
+  type RouteEntry,
   type RunningServer,
+  routeTable,
 } from './http/index.js'
 export { HTTP_STATUS } from './http-status.js'
 export { createServerApp, type ServerAppOptions } from './server-app.js'

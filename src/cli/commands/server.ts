@@ -14,6 +14,24 @@ function bundledWebUi(): string | undefined {
   return existsSync(`${dist}/index.html`) ? dist : undefined
 }
 
+interface ServerOptions {
+  host: string
+  port: string
+  logLevel: string
+  web?: string
+  allowedHost?: string[]
+  corsOrigin?: string[]
+}
+
+/** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
+function allowedHosts(opts: ServerOptions): string[] {
+  const names = [...(opts.allowedHost ?? [])]
+  if (!WILDCARD_ADDRESSES.includes(opts.host)) names.push(opts.host)
+  return names
+}
+
+const WILDCARD_ADDRESSES = ['0.0.0.0', '::', '[::]']
+
 /** `strata server`: serves the REST API (and protocol routers) until interrupted. */
 export function registerServer(program: Command, ctx: CliContext): void {
   program
@@ -26,9 +44,14 @@ export function registerServer(program: Command, ctx: CliContext): void {
       `log to stderr from this level (${LOG_LEVELS.join(', ')}); info logs every request`,
       'warn',
     )
+    .option(
+      '--allowed-host <name...>',
+      'answer requests whose Host is this name too (besides localhost, 127.0.0.1, [::1]); * for any',
+    )
+    .option('--cors-origin <origin...>', 'let pages of this origin call the API cross-site (none by default)')
     .option('--web <dir>', "serve this built web UI at / (default: the package's web/dist when built)")
     .action(
-      ctx.action(async (out, opts: { host: string; port: string; logLevel: string; web?: string }) => {
+      ctx.action(async (out, opts: ServerOptions) => {
         const port = Number(opts.port)
         if (!Number.isInteger(port) || port < 0 || port > 65535) {
           throw new StrataError('INVALID_ARGUMENT', `--port "${opts.port}" is invalid; expected 0–65535`)
@@ -44,6 +67,8 @@ export function registerServer(program: Command, ctx: CliContext): void {
         await strata.metadata()
         const app = await createServerApp(strata, {
           version: strataVersion(),
+          allowedHosts: allowedHosts(opts),
+          corsOrigins: opts.corsOrigin ?? [],
           logger: { level: opts.logLevel, stream: process.stderr },
           ...(webRoot === undefined ? {} : { webRoot }),
         })
