@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { isStrataError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { Strata, StrataServices } from '../platform/index.js'
 
@@ -37,8 +38,13 @@ export function useAuthentication(app: FastifyInstance, strata: Strata, resolve?
     })
     return
   }
-  app.addHook('onRequest', async (request) => {
-    const principal = await resolve(request)
+  app.addHook('onRequest', async (request, reply) => {
+    const principal = await Promise.resolve()
+      .then(() => resolve(request))
+      .catch((err: unknown) => {
+        if (isStrataError(err, 'UNAUTHENTICATED')) reply.header('www-authenticate', 'Bearer realm="strata"')
+        throw err
+      })
     request.principal = principal
     request.services = strata.as(principal)
   })
