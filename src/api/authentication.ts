@@ -49,3 +49,12 @@ export function useAuthentication(app: FastifyInstance, strata: Strata, resolve?
     request.services = strata.as(principal)
   })
 }
+
+/**
+ * The user to record for a run a client names `claimed` as its user: the client's claim in
+ * local mode, the authenticated principal when a token authenticated the request (a token
+ * holder cannot record work under someone else's name).
+ */
+export function recordedUser(request: FastifyRequest, claimed: string | undefined): string | undefined {
+  return request.principal.token === undefined ? claimed : request.principal.id
+}

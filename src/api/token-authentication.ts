@@ -51,6 +51,6 @@ export function tokenPrincipal(services: StrataServices): RequestPrincipal {
         { details: { token: token.name, required: access, held: token.scopes } },
       )
     }
-    return { id: token.principal }
+    return { id: token.principal, token: token.name }
   }
 }
