@@ -11,6 +11,7 @@ import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
+import { registerToken } from './commands/token.js'
 import { createCliContext, type GlobalOptions } from './context.js'
 import { type CliStreams, Output, processStreams } from './output.js'
 
@@ -29,6 +30,7 @@ const COMMANDS = [
   registerRuns,
   registerModels,
   registerServer,
+  registerToken,
 ]
 
 /**

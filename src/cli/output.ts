@@ -40,6 +40,11 @@ export class Output {
     if (!this.json) this.streams.stderr(`hint: ${text}\n`)
   }
 
+  /** A warning on stderr (`warning: …`), printed with `--json` too: it is about safety, not decoration. */
+  warn(text: string): void {
+    this.streams.stderr(`warning: ${text}\n`)
+  }
+
   /** A progress line on stderr (never on stdout, so `--json` output stays parseable). */
   progress(label: string, total?: number): Progress {
     return new Progress(label, total, this.streams)
