@@ -158,6 +158,7 @@ export type {
   BlobStoreCapabilities,
   ColumnBatch,
   ColumnInfo,
+  OnlineBatch,
   OnlineField,
   OnlineStore,
   OnlineStoreCapabilities,

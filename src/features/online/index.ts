@@ -6,6 +6,7 @@ export {
   advanceWatermark,
   type MaterializeOptions,
   type MaterializeReport,
+  prepareLatestWrites,
   readWatermark,
   writeLatestRows,
 } from './materialize.js'

@@ -1,17 +1,18 @@
 import type { Kysely } from 'kysely'
 import type { Clock } from '../../core/clock.js'
 import { StrataError } from '../../core/errors.js'
-import type { OnlineStore } from '../../ports/index.js'
+import { writeTransaction } from '../../db/index.js'
+import type { OnlineStore, OnlineWrite } from '../../ports/index.js'
 import type { FeatureCatalog, FeatureRegistry, FeatureTables, FeatureView } from '../definitions/index.js'
 import type { OfflineView } from '../offline/index.js'
 import {
   advanceWatermark,
   type MaterializeOptions,
   type MaterializeReport,
+  prepareLatestWrites,
   readWatermark,
-  writeLatestRows,
 } from './materialize.js'
-import { onlineLayout } from './online-layout.js'
+import { type OnlineLayout, onlineLayout } from './online-layout.js'
 
 /** What materialization needs from the store. */
 export interface MaterializeDeps {
@@ -27,10 +28,14 @@ export interface MaterializeDeps {
 }
 
 /**
- * Materializes views one by one: reads each view's latest row per entity within the range
- * (from its computed data in DuckDB, or queried in its source), type-checks the whole batch, writes
- * it, then advances the view's watermark to the range's end. Incremental runs start after the
- * watermark, so running twice writes nothing the second time.
+ * Materializes the views of one run all or nothing. First every view's latest row per entity
+ * within the range is read (from its computed data in DuckDB, or queried in its source) and
+ * type-checked, writing nothing; a rejected view stops the run before any write. Then all
+ * views' values go to the online store in one `writeAtomic` (one SQLite transaction, one Redis
+ * `MULTI`/`EXEC`), so a crash or a failure leaves every view wholly on its previous values.
+ * Last, the views' watermarks move to the range's end in one metadata transaction (a crash
+ * before that only makes the next incremental run write the same values again). Incremental
+ * runs start after the watermark, so running twice writes nothing the second time.
  */
 export async function materializeViews(
   deps: MaterializeDeps,
@@ -42,7 +47,17 @@ export async function materializeViews(
   if (start !== null && start > end) {
     throw new StrataError('INVALID_ARGUMENT', `materialize start ${iso(start)} is after end ${iso(end)}`)
   }
-  const reports: MaterializeReport[] = []
+  const planned: {
+    view: FeatureView
+    version: number
+    dataHash: string
+    watermark: number | null
+    after: number | null
+    from: number | null
+    layout: OnlineLayout
+    writes: OnlineWrite[]
+    covers: boolean
+  }[] = []
   for (const name of names) {
     const view = deps.catalog.view(name)
     const version = await deps.registry.resolve(view)
@@ -52,28 +67,42 @@ export async function materializeViews(
     const from = options.incremental ? null : start
     const layout = onlineLayout(deps.prefix, view, dataHash)
     const rows = await deps.offlineView(view).latest({ after, from, upTo: end })
-    const result = await writeLatestRows(deps.online, view, layout, rows)
+    const writes = await prepareLatestWrites(view, layout, rows)
     // A run that covers everything since the watermark moves it; a window further ahead does not.
     const covers = options.incremental || from === null || (watermark !== null && from <= watermark)
-    const next = covers
-      ? await advanceWatermark(deps.db, {
-          view: view.name,
-          dataHash,
-          end,
-          rows: result.entities,
-          now: deps.clock.now(),
-        })
-      : watermark
-    reports.push({
-      view: view.name,
-      version: version.version,
-      start: options.incremental ? after : from,
-      end,
-      ...result,
-      watermark: next,
-    })
+    planned.push({ view, version: version.version, dataHash, watermark, after, from, layout, writes, covers })
   }
-  return reports
+  const results = await deps.online.writeAtomic(
+    planned.map((p) => ({ namespace: p.layout.namespace, writes: p.writes })),
+  )
+  const now = deps.clock.now()
+  const watermarks = await writeTransaction(deps.db, async (trx) => {
+    const next: (number | null)[] = []
+    for (const p of planned) {
+      next.push(
+        p.covers
+          ? await advanceWatermark(trx, {
+              view: p.view.name,
+              dataHash: p.dataHash,
+              end,
+              rows: p.writes.length,
+              now,
+            })
+          : p.watermark,
+      )
+    }
+    return next
+  })
+  return planned.map((p, i) => ({
+    view: p.view.name,
+    version: p.version,
+    start: options.incremental ? p.after : p.from,
+    end,
+    entities: p.writes.length,
+    written: results[i]?.written ?? 0,
+    skipped: results[i]?.skipped ?? 0,
+    watermark: watermarks[i] ?? null,
+  }))
 }
 
 function toMs(value: Date | number, what: string): number {

@@ -32,8 +32,6 @@ export interface MaterializeReport {
   watermark: number | null
 }
 
-const WRITE_CHUNK = 1000
-
 /** The stored watermark of a view data version, if any. */
 export async function readWatermark(
   db: Kysely<FeatureTables>,
@@ -50,16 +48,15 @@ export async function readWatermark(
 }
 
 /**
- * Writes the latest value per entity (rows already reduced to one per entity) to the online
- * store. Every row is type-checked before the first write, so a violating batch is rejected
- * (naming view, feature, entity and value) and nothing of it reaches the store.
+ * Type-checks the latest value per entity (rows already reduced to one per entity) and turns
+ * them into online writes, without writing anything: a violating row rejects the whole view
+ * (naming view, feature, entity and value).
  */
-export async function writeLatestRows(
-  online: OnlineStore,
+export async function prepareLatestWrites(
   view: FeatureView,
   layout: OnlineLayout,
   batches: AsyncIterable<Row[]>,
-): Promise<{ entities: number; written: number; skipped: number }> {
+): Promise<OnlineWrite[]> {
   const writes: OnlineWrite[] = []
   const features = Object.entries(view.features)
   for await (const batch of batches) {
@@ -100,14 +97,23 @@ export async function writeLatestRows(
       writes.push({ entityKey: layoutEntityKey(layout, keys), field: layout.field, value, eventTime })
     }
   }
-  let written = 0
-  let skipped = 0
-  for (let i = 0; i < writes.length; i += WRITE_CHUNK) {
-    const result = await online.write(layout.namespace, writes.slice(i, i + WRITE_CHUNK))
-    written += result.written
-    skipped += result.skipped
-  }
-  return { entities: writes.length, written, skipped }
+  return writes
+}
+
+/**
+ * Writes the latest value per entity of one view to the online store, all or nothing: every
+ * row is type-checked before the write (see {@link prepareLatestWrites}), and the write is one
+ * `writeAtomic` call.
+ */
+export async function writeLatestRows(
+  online: OnlineStore,
+  view: FeatureView,
+  layout: OnlineLayout,
+  batches: AsyncIterable<Row[]>,
+): Promise<{ entities: number; written: number; skipped: number }> {
+  const writes = await prepareLatestWrites(view, layout, batches)
+  const [result] = await online.writeAtomic([{ namespace: layout.namespace, writes }])
+  return { entities: writes.length, written: result?.written ?? 0, skipped: result?.skipped ?? 0 }
 }
 
 /** Moves a view's watermark forward to `end` (never backwards), stamped `now`. */
