@@ -113,6 +113,7 @@ export {
   featureView,
   fileSource,
   type JoinKeyType,
+  type MaterializeMode,
   type MaterializeOptions,
   type MaterializeReport,
   type OnDemandFeature,
