@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import { errorMessage, StrataError } from '../core/errors.js'
 import { importDriver } from './import-driver.js'
 import type { MetadataDatabase, MetadataDialect } from './metadata-database.js'
+import { cachingSqliteDatabase } from './sqlite-statement-cache.js'
 import { SqliteWriteDialect } from './sqlite-write-dialect.js'
 
 /** Options for {@link openMetadataDatabase}. */
@@ -20,7 +21,8 @@ export interface OpenMetadataDatabaseOptions {
 
 /**
  * Opens the metadata database. SQLite runs with WAL, a 5 s busy timeout, `synchronous=NORMAL`
- * and foreign keys on, and begins each {@link writeTransaction} with `BEGIN IMMEDIATE`. Postgres
+ * and foreign keys on, keeps prepared statements (by SQL text, {@link cachingSqliteDatabase}),
+ * and begins each {@link writeTransaction} with `BEGIN IMMEDIATE`. Postgres
  * `int8` values (counts, epoch-millisecond timestamps) are parsed to JavaScript numbers so both
  * dialects return the same types.
  */
@@ -48,7 +50,9 @@ async function openSqlite(options: OpenMetadataDatabaseOptions): Promise<Metadat
       { cause: err },
     )
   }
-  const db = new Kysely<object>({ dialect: new SqliteWriteDialect({ database }) })
+  const db = new Kysely<object>({
+    dialect: new SqliteWriteDialect({ database: cachingSqliteDatabase(database) }),
+  })
   return {
     dialect: 'sqlite',
     db,
