@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Migration } from '../db/index.js'
 import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME } from './tracking-types.js'
 
@@ -180,6 +180,29 @@ export const trackingMigrations: Migration[] = [
           last_update_time: now,
         })
         .execute()
+    },
+  },
+  {
+    // Indexes for searches at scale (100k runs): ordered walks of a key's values, and covering
+    // lookups of a run's scope and of one latest metric, so a search reads no table rows.
+    id: 'tracking/002-search-indexes',
+    up: async (db, dialect) => {
+      const statements = [
+        'drop index tracking_latest_metrics_key',
+        'create index tracking_latest_metrics_order on tracking_latest_metrics (key, is_nan, value, run_id)',
+        'create index tracking_latest_metrics_run on tracking_latest_metrics (run_id, key, is_nan, value)',
+        'create index tracking_runs_scope on tracking_runs (run_id, experiment_id, lifecycle_stage, start_time)',
+      ]
+      // Param and tag values in byte order. Not on Postgres: a B-tree entry there holds at most
+      // ~2.7 kB, and values may be longer (params 6,000 characters), so Postgres sorts them.
+      if (dialect === 'sqlite') {
+        statements.push(
+          'create index tracking_params_order on tracking_params (key, value, run_id)',
+          'drop index tracking_tags_key',
+          'create index tracking_tags_order on tracking_tags (key, value, run_id)',
+        )
+      }
+      for (const statement of statements) await sql.raw(statement).execute(db)
     },
   },
 ]
