@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors.js'
 import { type MetadataDialect, writeTransaction } from '../db/index.js'
+import { upsertBuckets } from './metric-buckets.js'
 import { insertMetricHistory, type MetricValueRow, upsertLatestMetrics } from './metric-writes.js'
 import {
   chunks,
@@ -153,6 +154,7 @@ async function writeMetrics(
     is_nan,
   }))
   await insertMetricHistory(trx, dialect, plain)
+  await upsertBuckets(trx, dialect, plain)
   const latest = new Map<string, MetricValueRow>()
   for (const m of plain) {
     const prev = latest.get(m.key)

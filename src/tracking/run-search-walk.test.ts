@@ -51,7 +51,8 @@ describeMetadata('run search: ordered index walk', (openFresh) => {
       t = 1_700_000_000_000 + Math.floor(i / 3) * 1000
       const run = await tracking.runs.create({ experimentId: i % 5 === 4 ? b : a, runName: `r${i}` })
       const metrics = []
-      if (i % 7 !== 0) metrics.push({ key: 'auc', value: i % 6 === 0 ? Number.NaN : (i * 37) % 11, timestamp: t })
+      if (i % 7 !== 0)
+        metrics.push({ key: 'auc', value: i % 6 === 0 ? Number.NaN : (i * 37) % 11, timestamp: t })
       if (i % 2 === 0) metrics.push({ key: 'loss', value: 1 / (i + 1), timestamp: t })
       const params = i % 4 === 3 ? [] : [{ key: 'lr', value: `0.${i % 3}` }]
       const tags = i % 5 === 0 ? [] : [{ key: 'team', value: ['a', 'b', 'B', 'é'][i % 4] as string }]
@@ -66,7 +67,11 @@ describeMetadata('run search: ordered index walk', (openFresh) => {
       { orderBy: ['params.lr ASC'], maxResults: 6 },
       { filter: 'metrics.auc >= 2', orderBy: ['params.lr DESC', 'metrics.loss DESC'], maxResults: 4 },
       { orderBy: ['tags.team DESC'], maxResults: 5 },
-      { filter: "tags.team IN ('a', 'B')", orderBy: ['tags.team ASC', 'attributes.run_name DESC'], maxResults: 2 },
+      {
+        filter: "tags.team IN ('a', 'B')",
+        orderBy: ['tags.team ASC', 'attributes.run_name DESC'],
+        maxResults: 2,
+      },
     ]
     for (const request of cases) {
       for (const scope of [[a], [a, b]]) {

@@ -36,6 +36,18 @@ export type TrackingTables = {
   tracking_tags: { run_id: string; key: string; value: string }
   tracking_metrics: MetricRow & { run_id: string }
   tracking_latest_metrics: MetricRow & { run_id: string }
+  tracking_metric_buckets: {
+    run_id: string
+    key: string
+    width: number
+    bucket: number
+    min_step: number
+    min_ts: number
+    min_value: number
+    max_step: number
+    max_ts: number
+    max_value: number
+  }
   tracking_datasets: {
     dataset_id: string
     experiment_id: string
@@ -203,6 +215,43 @@ export const trackingMigrations: Migration[] = [
         )
       }
       for (const statement of statements) await sql.raw(statement).execute(db)
+    },
+  },
+  {
+    // Per-bucket extremes of each metric's history, for downsampled charts (metric-buckets.ts).
+    id: 'tracking/003-metric-buckets',
+    up: async (db) => {
+      await db.schema
+        .createTable('tracking_metric_buckets')
+        .addColumn('run_id', ID, (c) => c.notNull().references('tracking_runs.run_id'))
+        .addColumn('key', KEY, (c) => c.notNull())
+        .addColumn('width', 'integer', (c) => c.notNull())
+        .addColumn('bucket', 'bigint', (c) => c.notNull())
+        .addColumn('min_step', 'bigint', (c) => c.notNull())
+        .addColumn('min_ts', 'bigint', (c) => c.notNull())
+        .addColumn('min_value', 'double precision', (c) => c.notNull())
+        .addColumn('max_step', 'bigint', (c) => c.notNull())
+        .addColumn('max_ts', 'bigint', (c) => c.notNull())
+        .addColumn('max_value', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('tracking_metric_buckets_pk', ['run_id', 'key', 'width', 'bucket'] as never)
+        .execute()
+      // Existing histories: the extremes of each bucket, earliest point on ties (as the writes).
+      for (const width of [32, 1024]) {
+        const bucket = `((step - ((step % ${width}) + ${width}) % ${width}) / ${width})`
+        await sql
+          .raw(
+            `insert into tracking_metric_buckets (run_id, key, width, bucket, min_step, min_ts, min_value, max_step, max_ts, max_value)
+             with v as (
+               select run_id, key, step, ts, value, ${bucket} as b,
+                 row_number() over (partition by run_id, key, ${bucket} order by value asc, step asc, ts asc) as lo,
+                 row_number() over (partition by run_id, key, ${bucket} order by value desc, step asc, ts asc) as hi
+               from tracking_metrics where is_nan = 0)
+             select a.run_id, a.key, ${width}, a.b, a.step, a.ts, a.value, z.step, z.ts, z.value
+             from v a join v z on z.run_id = a.run_id and z.key = a.key and z.b = a.b and z.hi = 1
+             where a.lo = 1`,
+          )
+          .execute(db)
+      }
     },
   },
 ]
