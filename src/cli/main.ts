@@ -7,6 +7,7 @@ import { registerFeatures } from './commands/features.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
+import { registerPipelines } from './commands/pipelines.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
 import { createCliContext, type GlobalOptions } from './context.js'
@@ -22,6 +23,7 @@ const COMMANDS = [
   registerApply,
   registerRuns,
   registerModels,
+  registerPipelines,
   registerServer,
 ]
 

@@ -5,6 +5,7 @@
  * JSON with lineage.
  */
 export { type CacheKey, type CacheKeyParts, cacheKey, canonicalJson, codeHash } from './cache-key.js'
+export { catalogOf, loadPipelines } from './load-pipelines.js'
 export { mergeParams } from './params.js'
 export { isPipeline, type Pipeline, type PipelineOptions, pipeline } from './pipeline.js'
 export {
@@ -13,18 +14,18 @@ export {
   type PipelineCatalog,
   PipelineEngine,
   type PipelineEngineOptions,
-  type RunDetails,
-  type RunOptions,
-  type RunResult,
+  type PipelineRunDetails,
+  type PipelineRunOptions,
+  type PipelineRunResult,
   runNode,
   type StepEvent,
 } from './pipeline-engine.js'
 export { type PipelineTables, pipelineMigrations } from './pipeline-migrations.js'
 export type { PipelinePlan, PlanReason, StepPlan } from './planner.js'
-export type { PipelineRun, RunStatus, StepRun, StepStatus } from './run-store.js'
+export type { PipelineRun, PipelineRunStatus, StepRun, StepRunStatus } from './run-store.js'
 export {
   type DatasetCommitValue,
-  type DatasetInput,
+  type DatasetRefInput,
   datasetInput,
   type InputValue,
   type InputValues,

@@ -191,7 +191,7 @@ describeMetadata('PipelineEngine', (openFresh) => {
       pipeline({ name: 'bad', steps: [bad] }),
     ])
     expect((await strataRejection(engine.run('nope'))).message).toBe(
-      'pipeline "nope" does not exist; pipelines are fti, bad',
+      'pipeline "nope" does not exist; pipelines are bad, fti',
     )
     expect((await strataRejection(engine.run('fti', { params: { rate: 1 } }))).message).toContain(
       'params are lr, epochs',

@@ -43,7 +43,7 @@ export interface StepEvent {
 }
 
 /** Options of {@link PipelineEngine.run}. */
-export interface RunOptions {
+export interface PipelineRunOptions {
   params?: Record<string, unknown>
   /** Run every step, reusing no cached output. */
   noCache?: boolean
@@ -51,13 +51,13 @@ export interface RunOptions {
 }
 
 /** A run with its steps. */
-export interface RunDetails {
+export interface PipelineRunDetails {
   run: PipelineRun
   steps: StepRun[]
 }
 
 /** A finished run: its rows and the outputs of its succeeded steps. */
-export interface RunResult extends RunDetails {
+export interface PipelineRunResult extends PipelineRunDetails {
   outputs: Record<string, JsonValue>
 }
 
@@ -99,7 +99,7 @@ export class PipelineEngine {
   }
 
   /** What a run would do now: per step, run or cache hit, and why. Runs nothing. */
-  async plan(name: string, options: Omit<RunOptions, 'onEvent'> = {}): Promise<PipelinePlan> {
+  async plan(name: string, options: Omit<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelinePlan> {
     const p = await this.pipeline(name)
     const params = mergeParams(p, options.params)
     const resolved = await this.resolveInputs(p)
@@ -107,13 +107,13 @@ export class PipelineEngine {
   }
 
   /** Creates a run and drives it to its end. */
-  async run(name: string, options: RunOptions = {}): Promise<RunResult> {
+  async run(name: string, options: PipelineRunOptions = {}): Promise<PipelineRunResult> {
     const run = await this.start(name, options)
     return this.drive(run.runId, options)
   }
 
   /** Creates a run (params checked, dataset refs resolved to commits) without driving it. */
-  async start(name: string, options: Omit<RunOptions, 'onEvent'> = {}): Promise<PipelineRun> {
+  async start(name: string, options: Omit<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRun> {
     const p = await this.pipeline(name)
     const params = mergeParams(p, options.params)
     const resolved = await this.resolveInputs(p)
@@ -179,7 +179,7 @@ export class PipelineEngine {
   }
 
   /** A run and its steps. */
-  async show(runId: string): Promise<RunDetails> {
+  async show(runId: string): Promise<PipelineRunDetails> {
     return { run: await this.store.run(runId), steps: await this.store.steps(runId) }
   }
 
@@ -202,7 +202,7 @@ export class PipelineEngine {
   }
 
   /** Drives a created run: the DAG loop. */
-  async drive(runId: string, options: Pick<RunOptions, 'onEvent'> = {}): Promise<RunResult> {
+  async drive(runId: string, options: Pick<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRunResult> {
     const run = await this.store.run(runId)
     const p = await this.pipeline(run.pipeline)
     const rows = new Map((await this.store.steps(runId)).map((s) => [s.step, s]))
@@ -266,7 +266,7 @@ export class PipelineEngine {
     return this.result(runId)
   }
 
-  private async result(runId: string): Promise<RunResult> {
+  private async result(runId: string): Promise<PipelineRunResult> {
     const details = await this.show(runId)
     const outputs: Record<string, JsonValue> = {}
     for (const s of details.steps) {

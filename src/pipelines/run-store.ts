@@ -6,16 +6,16 @@ import type { PipelineTables } from './pipeline-migrations.js'
 import type { PipelineParams } from './step.js'
 
 /** A run's state. `running` with a stale heartbeat means its coordinator died: resume it. */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled'
+export type PipelineRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
 /** A step's state within a run. */
-export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped'
+export type StepRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped'
 
 /** A pipeline run as stored. */
 export interface PipelineRun {
   runId: string
   pipeline: string
-  status: RunStatus
+  status: PipelineRunStatus
   params: PipelineParams
   /** Dataset inputs resolved when planned: `"<step>.<input>"` → commit id. */
   resolved: Record<string, string>
@@ -32,7 +32,7 @@ export interface PipelineRun {
 export interface StepRun {
   runId: string
   step: string
-  status: StepStatus
+  status: StepRunStatus
   /** Attempts started so far (0 before the first). */
   attempt: number
   cacheKey: string | null
@@ -132,7 +132,7 @@ export class RunStore {
     return rows.map((r) => ({
       runId: r.run_id,
       step: r.step,
-      status: r.status as StepStatus,
+      status: r.status as StepRunStatus,
       attempt: Number(r.attempt),
       cacheKey: r.cache_key,
       outputHash: r.output_hash,
@@ -162,7 +162,7 @@ export class RunStore {
   }
 
   /** Ends a run. */
-  async finishRun(runId: string, status: RunStatus, at: number, error: string | null): Promise<void> {
+  async finishRun(runId: string, status: PipelineRunStatus, at: number, error: string | null): Promise<void> {
     await writeTransaction(this.db, (trx) =>
       trx
         .updateTable('pipeline_runs')
@@ -283,7 +283,7 @@ function toRun(row: PipelineTables['pipeline_runs']): PipelineRun {
   return {
     runId: row.run_id,
     pipeline: row.pipeline,
-    status: row.status as RunStatus,
+    status: row.status as PipelineRunStatus,
     params: JSON.parse(row.params) as PipelineParams,
     resolved: JSON.parse(row.resolved) as Record<string, string>,
     noCache: Number(row.no_cache) === 1,

@@ -19,7 +19,7 @@ export interface StepContext {
 }
 
 /** Something a step can read: another step's output or a dataset ref resolved at plan time. */
-export type StepInput<T> = StepRef<T> | DatasetInput
+export type StepInput<T> = StepRef<T> | DatasetRefInput
 
 /** A reference to the output of a step, carrying its type. */
 export interface StepRef<T> {
@@ -37,7 +37,7 @@ export interface DatasetCommitValue {
 }
 
 /** A dataset ref (`flights@main`) resolved to a commit id when a run is planned. */
-export interface DatasetInput {
+export interface DatasetRefInput {
   readonly kind: 'dataset'
   readonly dataset: string
   readonly ref: string
@@ -46,7 +46,7 @@ export interface DatasetInput {
 
 /** The value type an input delivers. */
 export type InputValue<I> =
-  I extends StepRef<infer T> ? T : I extends DatasetInput ? DatasetCommitValue : never
+  I extends StepRef<infer T> ? T : I extends DatasetRefInput ? DatasetCommitValue : never
 
 /** The values of a step's named inputs. */
 export type InputValues<In extends Record<string, StepInput<unknown>>> = {
@@ -118,7 +118,7 @@ export function step<
  * A dataset ref as a step input: `datasetInput('flights@main')` or `datasetInput('flights', 'main')`.
  * The run resolves it to a commit id when it is planned; the commit id is part of the cache key.
  */
-export function datasetInput(refOrDataset: string, ref?: string): DatasetInput {
+export function datasetInput(refOrDataset: string, ref?: string): DatasetRefInput {
   if (ref !== undefined) return { kind: 'dataset', dataset: refOrDataset, ref }
   const at = refOrDataset.lastIndexOf('@')
   if (at <= 0) return { kind: 'dataset', dataset: refOrDataset, ref: 'main' }

@@ -5,20 +5,14 @@ import type { ServiceContext } from '../../src/data/index.js'
 import { lineageMigrations } from '../../src/data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../../src/db/index.js'
 import {
+  catalogOf,
   createStepHandler,
   type Pipeline,
-  type PipelineCatalog,
   PipelineEngine,
   pipelineMigrations,
 } from '../../src/pipelines/index.js'
 import type { BlobStore, Executor } from '../../src/ports/index.js'
 import { testServiceContext } from './service-context.js'
-
-/** A catalog over a fixed list of pipelines. */
-export function staticCatalog(pipelines: readonly Pipeline[]): PipelineCatalog {
-  const byName = new Map(pipelines.map((p) => [p.name, p]))
-  return { get: async (name) => byName.get(name), list: async () => [...byName.values()] }
-}
 
 /** Options of {@link openTestPipelineEngine}. */
 export interface TestPipelineEngineOptions {
@@ -42,7 +36,7 @@ export async function openTestPipelineEngine(
 ): Promise<{ engine: PipelineEngine; ctx: ServiceContext; executor: Executor }> {
   await runMigrations(metadata, [...lineageMigrations, ...pipelineMigrations])
   const ctx = testServiceContext(metadata, { blobs: options.blobs ?? new MemoryBlobStore() })
-  const catalog = staticCatalog(pipelines)
+  const catalog = catalogOf(pipelines)
   const executor = options.executor ?? new LocalExecutor({ handler: createStepHandler(catalog.get) })
   const commits = options.commits ?? {}
   const engine = new PipelineEngine(ctx, {
