@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { StrataError } from '../core/errors.js'
 import type { ServiceContext } from '../data/index.js'
+import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
 import type { Executor, StepJobResult } from '../ports/index.js'
 import { type CacheKey, cacheKey } from './cache-key.js'
 import { mergeParams } from './params.js'
 import type { Pipeline } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
+import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
 import type { JsonValue, Step } from './step.js'
 import { getOutput, outputNode, putOutput } from './step-outputs.js'
@@ -47,6 +49,10 @@ export interface PipelineRunOptions {
   params?: Record<string, unknown>
   /** Run every step, reusing no cached output. */
   noCache?: boolean
+  /** A label for the run (default `<pipeline>-<run id>`). */
+  name?: string
+  /** Key/values recorded with the run (searchable as `tags.<key>`). */
+  tags?: Record<string, string>
   onEvent?: (event: StepEvent) => void
 }
 
@@ -118,9 +124,12 @@ export class PipelineEngine {
     const params = mergeParams(p, options.params)
     const resolved = await this.resolveInputs(p)
     const now = this.ctx.clock.now()
+    const runId = newPipelineRunId(now)
     const run: PipelineRun = {
-      runId: newPipelineRunId(now),
+      runId,
       pipeline: p.name,
+      name: options.name ?? `${p.name}-${runId}`,
+      tags: options.tags ?? {},
       status: 'running',
       params,
       resolved,
@@ -171,6 +180,23 @@ export class PipelineEngine {
     const now = this.ctx.clock.now()
     const runs = await this.store.runs({ limit: 1000 })
     return runs.filter((r) => r.status === 'running' && now - (r.heartbeatAt ?? 0) >= staleAfterMs)
+  }
+
+  /**
+   * Runs matching an MLflow-style search ({@link PIPELINE_RUN_SEARCH_SCHEMA}), e.g.
+   * `pipeline = 'train' AND status = 'failed' AND tags.trigger LIKE 'commit%'`, newest first
+   * unless ordered otherwise.
+   */
+  async search(
+    request: SearchRequest = {},
+  ): Promise<{ items: PipelineRun[]; nextPageToken: string | undefined }> {
+    const parsed = parseSearch(PIPELINE_RUN_SEARCH_SCHEMA, request)
+    const page = await searchPage(
+      this.ctx.metadata.dialect,
+      parsed,
+      this.store.db.selectFrom('pipeline_runs as pr').selectAll('pr'),
+    )
+    return { items: await this.store.withTags(page.items), nextPageToken: page.nextPageToken }
   }
 
   /** Runs, newest first. */

@@ -23,7 +23,10 @@ export type PipelineTables = {
     /** Last sign of life of the coordinator driving it (a stale one can be resumed). */
     heartbeat_at: number | null
     error: string | null
+    /** A label for people (default `<pipeline>-<run id>`); searchable as `run_name`. */
+    run_name: string
   }
+  pipeline_run_tags: { run_id: string; key: string; value: string }
   pipeline_step_runs: {
     run_id: string
     step: string
@@ -109,6 +112,27 @@ export const pipelineMigrations: Migration[] = [
         .createIndex('pipeline_cache_step')
         .on('pipeline_cache')
         .columns(['pipeline', 'step', 'created_at'])
+        .execute()
+    },
+  },
+  {
+    id: 'pipelines/002-run-names-tags',
+    up: async (db) => {
+      await db.schema
+        .alterTable('pipeline_runs')
+        .addColumn('run_name', 'varchar(500)', (c) => c.notNull().defaultTo(''))
+        .execute()
+      await db.schema
+        .createTable('pipeline_run_tags')
+        .addColumn('run_id', ID, (c) => c.notNull().references('pipeline_runs.run_id'))
+        .addColumn('key', 'varchar(250)', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pipeline_run_tags_pk', ['run_id', 'key'] as never)
+        .execute()
+      await db.schema
+        .createIndex('pipeline_run_tags_key')
+        .on('pipeline_run_tags')
+        .columns(['key', 'value'])
         .execute()
     },
   },

@@ -15,6 +15,10 @@ export type StepRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'sk
 export interface PipelineRun {
   runId: string
   pipeline: string
+  /** A label for people (default `<pipeline>-<run id>`). */
+  name: string
+  /** Free key/values (e.g. what triggered the run), searchable as `tags.<key>`. */
+  tags: Record<string, string>
   status: PipelineRunStatus
   params: PipelineParams
   /** Dataset inputs resolved when planned: `"<step>.<input>"` → commit id. */
@@ -72,8 +76,12 @@ export class RunStore {
           ended_at: null,
           heartbeat_at: run.heartbeatAt,
           error: null,
+          run_name: run.name,
         })
         .execute()
+      for (const [key, value] of Object.entries(run.tags)) {
+        await trx.insertInto('pipeline_run_tags').values({ run_id: run.runId, key, value }).execute()
+      }
       for (const name of steps) {
         await trx
           .insertInto('pipeline_step_runs')
@@ -107,7 +115,28 @@ export class RunStore {
         `pipeline run "${runId}" does not exist; list runs with "strata pipelines runs"`,
       )
     }
-    return toRun(row)
+    return (await this.withTags([row]))[0] as PipelineRun
+  }
+
+  /** Rows as runs, with their tags (one query for all). */
+  async withTags(rows: readonly PipelineTables['pipeline_runs'][]): Promise<PipelineRun[]> {
+    if (rows.length === 0) return []
+    const tags = await this.db
+      .selectFrom('pipeline_run_tags')
+      .selectAll()
+      .where(
+        'run_id',
+        'in',
+        rows.map((r) => r.run_id),
+      )
+      .execute()
+    const byRun = new Map<string, Record<string, string>>()
+    for (const t of tags) {
+      const m = byRun.get(t.run_id) ?? {}
+      m[t.key] = t.value
+      byRun.set(t.run_id, m)
+    }
+    return rows.map((r) => toRun(r, byRun.get(r.run_id) ?? {}))
   }
 
   /** Runs, newest first, optionally of one pipeline. */
@@ -119,7 +148,7 @@ export class RunStore {
       .orderBy('run_id', 'desc')
       .limit(options.limit ?? 100)
       .execute()
-    return rows.map(toRun)
+    return this.withTags(rows)
   }
 
   /** The steps of a run. */
@@ -279,10 +308,12 @@ export class RunStore {
   }
 }
 
-function toRun(row: PipelineTables['pipeline_runs']): PipelineRun {
+function toRun(row: PipelineTables['pipeline_runs'], tags: Record<string, string>): PipelineRun {
   return {
     runId: row.run_id,
     pipeline: row.pipeline,
+    name: row.run_name,
+    tags,
     status: row.status as PipelineRunStatus,
     params: JSON.parse(row.params) as PipelineParams,
     resolved: JSON.parse(row.resolved) as Record<string, string>,

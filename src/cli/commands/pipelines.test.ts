@@ -18,7 +18,8 @@ const after = step({ name: 'after', inputs: { boom }, run: () => 1 })
 export const broken = pipeline({ name: 'broken', steps: [boom, after] })
 `
 
-describe('strata pipelines', () => {
+// Each CLI call loads the config and the pipelines module through jiti: seconds each on a loaded machine.
+describe('strata pipelines', { timeout: 600_000 }, () => {
   let project: TempProject
   beforeAll(async () => {
     project = await tempProject('strata-pipelines-cli-')
@@ -64,6 +65,20 @@ describe('strata pipelines', () => {
 
     const runs = await project.cli('--json', 'pipelines', 'runs', 'sums')
     expect(runs.json<{ runs: unknown[] }>().runs).toHaveLength(2)
+    const filtered = await project.cli(
+      '--json',
+      'pipelines',
+      'runs',
+      '--filter',
+      "status = 'succeeded' AND pipeline LIKE 'su%'",
+      '-n',
+      '1',
+    )
+    const page = filtered.json<{ runs: { pipeline: string }[]; nextPageToken: string | null }>()
+    expect(page.runs.map((r) => r.pipeline)).toEqual(['sums'])
+    expect(page.nextPageToken).not.toBeNull()
+    const badFilter = await project.cli('pipelines', 'runs', '--filter', 'metrics.x > 1')
+    expect(badFilter.code).toBe(1)
     const show = await project.cli('pipelines', 'show', result.run.runId)
     expect(show.stdout).toContain(`run ${result.run.runId} of sums: succeeded`)
     const output = await project.cli('--json', 'pipelines', 'output', result.run.runId, 'total')

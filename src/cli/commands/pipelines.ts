@@ -162,36 +162,58 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('runs')
-    .description('list pipeline runs, newest first')
+    .description("list pipeline runs, newest first, filtered with MLflow's search syntax")
     .argument('[pipeline]', 'only runs of this pipeline')
+    .option('-f, --filter <filter>', `e.g. "status = 'failed' and tags.trigger LIKE 'commit%'"`)
+    .option('-o, --order-by <entry>', 'e.g. "end_time DESC" (repeatable)', collect)
     .option('-n, --max <n>', 'maximum number of runs', '50')
+    .option('--page-token <token>', 'continue after a previous page')
     .action(
-      ctx.action(async (out, name: string | undefined, opts: { max: string }) => {
-        const max = Number(opts.max)
-        if (!Number.isSafeInteger(max) || max < 1) {
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--max "${opts.max}" is invalid; expected a whole number ≥ 1`,
+      ctx.action(
+        async (
+          out,
+          name: string | undefined,
+          opts: { filter?: string; orderBy?: string[]; max: string; pageToken?: string },
+        ) => {
+          const max = Number(opts.max)
+          if (!Number.isSafeInteger(max) || max < 1) {
+            throw new StrataError(
+              'INVALID_ARGUMENT',
+              `--max "${opts.max}" is invalid; expected a whole number ≥ 1`,
+            )
+          }
+          const clauses = [
+            ...(name === undefined ? [] : [`pipeline = '${name.replaceAll("'", "''")}'`]),
+            ...(opts.filter === undefined ? [] : [opts.filter]),
+          ]
+          await using strata = await ctx.openStrata()
+          const engine = await strata.pipelines()
+          const page = await engine.search({
+            maxResults: max,
+            orderBy: opts.orderBy ?? [],
+            ...(clauses.length === 0 ? {} : { filter: clauses.join(' AND ') }),
+            ...(opts.pageToken === undefined ? {} : { pageToken: opts.pageToken }),
+          })
+          const runs = page.items
+          out.result({ runs, nextPageToken: page.nextPageToken ?? null }, () =>
+            runs.length === 0
+              ? 'no pipeline runs match'
+              : formatTable(
+                  ['run id', 'pipeline', 'status', 'created', 'duration', 'tags'],
+                  runs.map((r) => [
+                    r.runId,
+                    r.pipeline,
+                    r.status,
+                    new Date(r.createdAt).toISOString(),
+                    r.endedAt === null ? '' : seconds(r.endedAt - (r.startedAt ?? r.createdAt)),
+                    Object.entries(r.tags)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(' '),
+                  ]),
+                ),
           )
-        }
-        await using strata = await ctx.openStrata()
-        const engine = await strata.pipelines()
-        const runs = await engine.runs({ ...(name === undefined ? {} : { pipeline: name }), limit: max })
-        out.result({ runs }, () =>
-          runs.length === 0
-            ? 'no pipeline runs'
-            : formatTable(
-                ['run id', 'pipeline', 'status', 'created', 'duration'],
-                runs.map((r) => [
-                  r.runId,
-                  r.pipeline,
-                  r.status,
-                  new Date(r.createdAt).toISOString(),
-                  r.endedAt === null ? '' : seconds(r.endedAt - (r.startedAt ?? r.createdAt)),
-                ]),
-              ),
-        )
-      }),
+        },
+      ),
     )
 
   cmd
