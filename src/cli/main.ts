@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { StrataError } from '../core/errors.js'
 import { strataVersion } from '../core/version.js'
 import { registerApply } from './commands/apply.js'
+import { registerCompletion } from './commands/completion.js'
 import { registerData } from './commands/data.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerExperiments } from './commands/experiments.js'
@@ -17,7 +18,7 @@ import { createCliContext, type GlobalOptions } from './context.js'
 import { type CliStreams, Output, processStreams } from './output.js'
 
 /** Commands that run outside a project (besides `--help` and `--version`). */
-const PROJECTLESS = new Set(['init'])
+export const PROJECTLESS: ReadonlySet<string> = new Set(['init', 'completion'])
 
 /** Every command module, in help order. */
 const COMMANDS = [
@@ -33,6 +34,7 @@ const COMMANDS = [
   registerPipelines,
   registerServer,
   registerToken,
+  registerCompletion,
 ]
 
 /**
@@ -94,17 +96,41 @@ function buildProgram(streams: CliStreams, state: { exitCode: number }): Command
   return program
 }
 
-/** Every command path (e.g. `['data', 'commit']`), for help and documentation checks. */
-export function listCommandPaths(): string[][] {
+/** A command of the CLI as tests and docs see it. */
+export interface CommandInfo {
+  /** e.g. `['data', 'commit']`. */
+  path: string[]
+  /** True when it has no subcommands (it runs an action). */
+  leaf: boolean
+  /** Required positional arguments (variadic ones count once). */
+  requiredArgs: number
+  /** Long flags of its mandatory options (e.g. `--message`). */
+  requiredOptions: string[]
+}
+
+/** Every command of the CLI, depth-first in help order. */
+export function listCommands(): CommandInfo[] {
   const program = buildProgram(processStreams, { exitCode: 0 })
-  const paths: string[][] = []
+  const commands: CommandInfo[] = []
   const walk = (cmd: Command, prefix: string[]): void => {
     for (const sub of cmd.commands) {
       const path = [...prefix, sub.name()]
-      paths.push(path)
+      commands.push({
+        path,
+        leaf: sub.commands.length === 0,
+        requiredArgs: sub.registeredArguments.filter((a) => a.required).length,
+        requiredOptions: sub.options
+          .filter((o) => o.mandatory && o.long !== undefined)
+          .map((o) => o.long as string),
+      })
       walk(sub, path)
     }
   }
   walk(program, [])
-  return paths
+  return commands
+}
+
+/** Every command path (e.g. `['data', 'commit']`), for help and documentation checks. */
+export function listCommandPaths(): string[][] {
+  return listCommands().map((c) => c.path)
 }

@@ -3,32 +3,23 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempProject } from '../../test/support/temp-project.js'
 import { strataVersion } from '../core/version.js'
-import { listCommandPaths } from './main.js'
-
-/** Commands that never need a project. */
-const OUTSIDE_OK = new Set(['init'])
-const DUMMY = ['x1', 'x2', 'x3', 'x4']
-/** Required options of a command, given so that commander lets the action run. */
-const REQUIRED: Record<string, string[]> = { 'data commit': ['-m', 'message'] }
+import { listCommands, PROJECTLESS } from './main.js'
 
 describe('outside a project', () => {
-  it('every command but init fails with the one-line hint and writes nothing', async () => {
+  it('every command but init and completion fails with the one-line hint and writes nothing', async () => {
     await using project = await tempProject('strata-outside-')
-    const leaves = listCommandPaths().filter(
-      (path) =>
-        !OUTSIDE_OK.has(path[0] as string) &&
-        !listCommandPaths().some((p) => p.length > path.length && path.every((x, i) => p[i] === x)),
-    )
+    const leaves = listCommands().filter((c) => c.leaf && !PROJECTLESS.has(c.path[0] as string))
     expect(leaves.length).toBeGreaterThan(10)
-    for (const path of leaves) {
-      // As many dummy positionals as the command takes (commander refuses too many or too few
-      // with exit 2 before the action runs); the project check must come before any is used.
-      const options = REQUIRED[path.join(' ')] ?? []
-      let result = await project.cli(...path, ...options)
-      for (let n = 1; result.code === 2 && n <= 4; n++) {
-        result = await project.cli(...path, ...options, ...DUMMY.slice(0, n))
-      }
-      expect(result.code, `${path.join(' ')}: ${result.stderr}`).toBe(1)
+    for (const { path, requiredArgs, requiredOptions } of leaves) {
+      // Dummy values for what commander requires before the action runs; the project check
+      // must come before any of them is used.
+      const args = [
+        ...path,
+        ...requiredOptions.flatMap((o) => [o, 'x']),
+        ...Array.from({ length: requiredArgs }, (_, i) => `x${i}`),
+      ]
+      const result = await project.cli(...args)
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(1)
       expect(result.stderr.trim(), path.join(' ')).toBe(
         `error: not inside a Strata project (no strata.config.ts in ${project.dir} or any parent); run \`strata init\``,
       )
