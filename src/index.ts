@@ -136,6 +136,7 @@ export {
   type TrainingSet,
   type TrainingSetInput,
   type TrainingSetOptions,
+  type UsedDefinition,
   type ValuesOf,
 } from './features/index.js'
 export {
