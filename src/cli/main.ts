@@ -1,16 +1,22 @@
 import { Command, CommanderError } from 'commander'
 import { StrataError } from '../core/errors.js'
+import { strataVersion } from '../core/version.js'
 import { registerApply } from './commands/apply.js'
 import { registerData } from './commands/data.js'
 import { registerDoctor } from './commands/doctor.js'
+import { registerExperiments } from './commands/experiments.js'
 import { registerFeatures } from './commands/features.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
+import { registerToken } from './commands/token.js'
 import { createCliContext, type GlobalOptions } from './context.js'
 import { type CliStreams, Output, processStreams } from './output.js'
+
+/** Commands that run outside a project (besides `--help` and `--version`). */
+const PROJECTLESS = new Set(['init'])
 
 /** Every command module, in help order. */
 const COMMANDS = [
@@ -20,9 +26,11 @@ const COMMANDS = [
   registerLineage,
   registerFeatures,
   registerApply,
+  registerExperiments,
   registerRuns,
   registerModels,
   registerServer,
+  registerToken,
 ]
 
 /**
@@ -64,11 +72,18 @@ function buildProgram(streams: CliStreams, state: { exitCode: number }): Command
     .description(
       'Strata: versioned data, features, tracking, registry, serving and monitoring for TypeScript',
     )
+    .version(strataVersion(), '-V, --version', 'print the version of strata')
     .option('--json', 'print machine-readable JSON on stdout')
     .option('-C, --cwd <dir>', 'run as if started in <dir>')
     .showHelpAfterError('(run with --help for usage)')
   const ctx = createCliContext(() => program.opts<GlobalOptions>(), streams, state)
   for (const register of COMMANDS) register(program, ctx)
+  // Outside a project every command but these fails first, before reading its arguments.
+  program.hook('preAction', (_program, action) => {
+    let top = action
+    while (top.parent !== null && top.parent !== program) top = top.parent
+    if (!PROJECTLESS.has(top.name())) ctx.projectDir()
+  })
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
     for (const sub of cmd.commands) configure(sub)

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { TokenStore } from '../access/index.js'
 import type { ResolvedConfig } from '../core/config.js'
 import type { Principal } from '../core/principal.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
@@ -41,6 +42,8 @@ export interface StrataServices {
    * and source connections (Postgres pools) are loaded once per project and closed with it.
    */
   features(): Promise<FeatureStore>
+  /** API tokens (create, list, revoke, verify), recording this scope's principal as creator. */
+  tokens(): Promise<TokenStore>
   /**
    * The same project acting as `principal`: the way to attribute work to someone else (the
    * API passes each request's principal here). Cheap: backends and the lineage graph are
@@ -120,6 +123,11 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
       service('registry', async (ctx) => {
         const { ModelRegistry } = await import('../registry/index.js')
         return new ModelRegistry(ctx)
+      }),
+    tokens: () =>
+      service('tokens', async (ctx) => {
+        const { TokenStore } = await import('../access/index.js')
+        return new TokenStore(ctx)
       }),
     features: () =>
       memo('features', async () => {
