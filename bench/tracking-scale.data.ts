@@ -82,8 +82,35 @@ export async function writeScaleData(
       n++
       runs.push(
         schema === 'strata'
-          ? [id, experimentId, name, 'bench', 'FINISHED', start, start + 500, `mlflow-artifacts:/${experimentId}/${id}`, 'active', null, 0]
-          : [id, name, 'UNKNOWN', '', '', 'bench', 'FINISHED', start, start + 500, '', 'active', `mlflow-artifacts:/${experimentId}/${id}`, Number(experimentId), null],
+          ? [
+              id,
+              experimentId,
+              name,
+              'bench',
+              'FINISHED',
+              start,
+              start + 500,
+              `mlflow-artifacts:/${experimentId}/${id}`,
+              'active',
+              null,
+              0,
+            ]
+          : [
+              id,
+              name,
+              'UNKNOWN',
+              '',
+              '',
+              'bench',
+              'FINISHED',
+              start,
+              start + 500,
+              '',
+              'active',
+              `mlflow-artifacts:/${experimentId}/${id}`,
+              Number(experimentId),
+              null,
+            ],
       )
       for (let m = 0; m < shape.metrics; m++) latest.push([id, `m${m}`, rng.next(), start + 100, 10, 0])
       for (let p = 0; p < shape.params; p++) params.push([id, `p${p}`, `v${Math.floor(rng.next() * 10)}`])
@@ -100,8 +127,35 @@ export async function writeScaleData(
   const start = BASE_TIME - 10_000
   runs.push(
     schema === 'strata'
-      ? [HISTORY_RUN_ID, experimentId, 'history', 'bench', 'FINISHED', start, start + 1, `mlflow-artifacts:/${experimentId}/${HISTORY_RUN_ID}`, 'active', null, 0]
-      : [HISTORY_RUN_ID, 'history', 'UNKNOWN', '', '', 'bench', 'FINISHED', start, start + 1, '', 'active', `mlflow-artifacts:/${experimentId}/${HISTORY_RUN_ID}`, Number(experimentId), null],
+      ? [
+          HISTORY_RUN_ID,
+          experimentId,
+          'history',
+          'bench',
+          'FINISHED',
+          start,
+          start + 1,
+          `mlflow-artifacts:/${experimentId}/${HISTORY_RUN_ID}`,
+          'active',
+          null,
+          0,
+        ]
+      : [
+          HISTORY_RUN_ID,
+          'history',
+          'UNKNOWN',
+          '',
+          '',
+          'bench',
+          'FINISHED',
+          start,
+          start + 1,
+          '',
+          'active',
+          `mlflow-artifacts:/${experimentId}/${HISTORY_RUN_ID}`,
+          Number(experimentId),
+          null,
+        ],
   )
   await flush()
   const table = schema === 'strata' ? 'tracking_metrics' : 'metrics'

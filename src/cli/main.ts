@@ -9,6 +9,7 @@ import { registerFeatures } from './commands/features.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
+import { registerPipelines } from './commands/pipelines.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
 import { registerToken } from './commands/token.js'
@@ -29,6 +30,7 @@ const COMMANDS = [
   registerExperiments,
   registerRuns,
   registerModels,
+  registerPipelines,
   registerServer,
   registerToken,
 ]

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { errorMessage, StrataError } from './errors.js'
+import { errorMessage, isStrataError, StrataError } from './errors.js'
 
 let strataModule: Promise<unknown> | undefined
 
@@ -36,6 +36,8 @@ export async function importUserModule(file: string): Promise<Record<string, unk
     const jiti = createJiti(import.meta.url, { moduleCache: false, virtualModules: { strata } })
     return (await jiti.import(file)) as Record<string, unknown>
   } catch (err) {
+    // A definition that refuses itself (a graph check, a bad name) already says what is wrong.
+    if (isStrataError(err)) throw err
     throw new StrataError('INVALID_ARGUMENT', `cannot load ${file}: ${errorMessage(err).split('\n')[0]}`, {
       cause: err,
     })
