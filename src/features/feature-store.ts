@@ -19,6 +19,7 @@ import {
   type SourceContext,
   type ValuesOf,
 } from './definitions/index.js'
+import { type FeatureInventoryItem, featureInventory } from './feature-inventory.js'
 import {
   buildTrainingSet,
   type OfflineView,
@@ -155,6 +156,14 @@ export class FeatureStore {
       workDir: config.workDir,
       dataset: config.featureDataset ?? 'feature-views',
     })
+  }
+
+  /**
+   * Every definition in the code or registered: live version, what `apply` would change, and
+   * for feature views what the online store holds of the live version (`strata features list`).
+   */
+  inventory(): Promise<FeatureInventoryItem[]> {
+    return featureInventory(this.catalog, this.registry, this.db)
   }
 
   /** What `apply` would register, change or remove. */

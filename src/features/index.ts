@@ -63,6 +63,7 @@ export {
   type SourceFormat,
   type ValuesOf,
 } from './definitions/index.js'
+export type { FeatureInventoryItem, MaterializedFreshness } from './feature-inventory.js'
 export {
   defaultFeatureWorkDir,
   FeatureStore,

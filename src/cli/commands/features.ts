@@ -2,12 +2,13 @@ import type { Command } from 'commander'
 import { type FeatureStore, formatPlan } from '../../features/index.js'
 import type { CliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
+import { formatTable, formatTime } from '../output.js'
 import { addMaterialize, addTrainingSet } from './features-data.js'
 
 type ApplyResult = Awaited<ReturnType<FeatureStore['apply']>>
 
 /**
- * `strata features plan|apply|materialize|training-set`. The top-level spellings `strata plan`,
+ * `strata features list|plan|apply|materialize|training-set`. The top-level spellings `strata plan`,
  * `strata materialize` and `strata training-set` still work, as hidden aliases that print a
  * one-line hint on stderr (never with `--json`); `strata apply` is the entry that applies every
  * kind of definition (see `apply.ts`).
@@ -16,6 +17,7 @@ export function registerFeatures(program: Command, ctx: CliContext): void {
   const features = program
     .command('features')
     .description('feature definitions: plan, apply, materialize to the online store, build training sets')
+  addList(features, ctx)
   addPlan(features, ctx, ctx.action)
   addApply(features, ctx, ctx.action)
   addMaterialize(features, ctx, ctx.action)
@@ -34,6 +36,41 @@ function aliasAction(ctx: CliContext, name: string): CliContext['action'] {
       out.hint(`"strata ${name}" is now "strata features ${name}"; the short form will be removed`)
       await fn(out, ...args)
     })
+}
+
+function addList(parent: Command, ctx: CliContext): void {
+  parent
+    .command('list')
+    .description(
+      'list entities, feature views (with version and online freshness), on-demand features and services',
+    )
+    .addHelpText('after', '\nExamples:\n  strata features list\n  strata features list --json')
+    .action(
+      ctx.action(async (out) => {
+        await using strata = await ctx.openStrata()
+        const store = await strata.features()
+        const items = await store.inventory()
+        out.result({ definitions: items }, () =>
+          items.length === 0
+            ? 'no feature definitions'
+            : formatTable(
+                ['kind', 'name', 'version', 'pending', 'online', 'summary'],
+                items.map((i) => [
+                  i.kind,
+                  i.name,
+                  i.version === null ? '-' : `v${i.version}`,
+                  i.pending === 'unchanged' ? '' : i.pending,
+                  i.materialized === undefined
+                    ? ''
+                    : i.materialized === null
+                      ? 'not materialized'
+                      : `${i.materialized.rows} rows at ${formatTime(i.materialized.updatedAt)}${i.materialized.sourceCommit === null ? '' : ` from ${i.materialized.sourceCommit.slice(0, 12)}`}`,
+                  i.summary,
+                ]),
+              ),
+        )
+      }),
+    )
 }
 
 function addPlan(
