@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { StrataError } from '../../core/errors.js'
 import { type BlobKind, blobKeyOf, type ObjectId } from './object-id.js'
 
@@ -61,6 +61,7 @@ export function verifyBytes(
 const verifiedFiles = new Map<string, string>()
 const MAX_REMEMBERED = 100_000
 const RACY_MS = 2000
+const WHOLE_READ_LIMIT = 64 * 1024 * 1024
 
 /**
  * Re-hashes a local file that stands for a stored object (the blob store's own file, or a
@@ -87,9 +88,19 @@ export async function verifyLocalFile(path: string, id: ObjectId, where?: string
 async function hashLocalFile(path: string, id: ObjectId, where?: string): Promise<void> {
   const hash = createHash('sha256')
   let size = 0
-  for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-    hash.update(piece)
-    size += piece.byteLength
+  // Whole objects are small (below the chunking threshold): one read beats a stream's hops.
+  const info = await stat(path)
+  if (info.size <= WHOLE_READ_LIMIT) {
+    const bytes = await readFile(path)
+    hash.update(bytes)
+    size = bytes.byteLength
+  } else {
+    for await (const piece of createReadStream(path, {
+      highWaterMark: 4 * 1024 * 1024,
+    }) as AsyncIterable<Buffer>) {
+      hash.update(piece)
+      size += piece.byteLength
+    }
   }
   const actual = hash.digest('hex')
   if (actual !== id)
