@@ -58,9 +58,14 @@ async function setup(
   return { repo, dir, close: () => strata.close() }
 }
 
-async function time(fn: () => Promise<unknown>): Promise<number> {
+/** CPU time (user + system) of the process spent in `fn`, in ms — steadier than wall time on a shared machine. */
+const cpu: Record<string, number[]> = {}
+async function time(fn: () => Promise<unknown>, label?: string): Promise<number> {
   const t0 = process.hrtime.bigint()
+  const c0 = process.cpuUsage()
   await fn()
+  const c = process.cpuUsage(c0)
+  if (label !== undefined) (cpu[label] ??= []).push((c.user + c.system) / 1000)
   return Number(process.hrtime.bigint() - t0) / 1e6
 }
 
@@ -84,12 +89,15 @@ async function main() {
   for (let r = 0; r < rounds + 1; r++) {
     for (const [name, { repo, dir }] of Object.entries(repos)) {
       const out = join(dir, `export-${r}`)
-      const exp = await time(() => repo.exportTo('bench', 'main', out))
+      const exp = await time(() => repo.exportTo('bench', 'main', out), r > 0 ? `${name} export` : undefined)
       rmSync(out, { recursive: true, force: true })
       const whole = (await repo.files('bench', 'main')).filter((f) => f.chunks === undefined)
-      const local = await time(async () => {
-        for (const f of whole) await repo.localFile('bench', 'main', f.path)
-      })
+      const local = await time(
+        async () => {
+          for (const f of whole) await repo.localFile('bench', 'main', f.path)
+        },
+        r === 0 ? `${name} first localFile` : undefined,
+      )
       if (r === 0 && results[name] !== undefined) results[name].first = local
       if (r > 0) {
         results[name]?.export.push(exp)
@@ -110,6 +118,7 @@ async function main() {
         `again ${l.toFixed(0)} ms`,
     )
   }
+  for (const [label, xs] of Object.entries(cpu)) console.log(`cpu ${label}: ${median(xs).toFixed(0)} ms`)
   for (const { close, dir } of Object.values(repos)) {
     await close()
     rmSync(dir, { recursive: true, force: true })
