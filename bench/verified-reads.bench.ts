@@ -65,7 +65,10 @@ async function time(fn: () => Promise<unknown>, label?: string): Promise<number>
   const c0 = process.cpuUsage()
   await fn()
   const c = process.cpuUsage(c0)
-  if (label !== undefined) (cpu[label] ??= []).push((c.user + c.system) / 1000)
+  if (label !== undefined) {
+    cpu[label] = cpu[label] ?? []
+    cpu[label].push((c.user + c.system) / 1000)
+  }
   return Number(process.hrtime.bigint() - t0) / 1e6
 }
 
