@@ -3,6 +3,7 @@ import { lineageMigrations } from '../data/lineage/index.js'
 import { dataMigrations } from '../data/repo/index.js'
 import type { Migration } from '../db/index.js'
 import { featuresMigrations } from '../features/index.js'
+import { pipelineMigrations } from '../pipelines/index.js'
 import { registryMigrations } from '../registry/index.js'
 import { trackingMigrations } from '../tracking/index.js'
 
@@ -17,4 +18,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...registryMigrations,
   ...featuresMigrations,
   ...accessMigrations,
+  ...pipelineMigrations,
 ]

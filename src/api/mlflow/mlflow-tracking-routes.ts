@@ -167,6 +167,17 @@ export function addTrackingRoutes(add: MlflowRpc): void {
     )
     return pageJson('metrics', page.items.map(metricJson), page.nextPageToken)
   })
+  rpc('GET', '/metrics/get-history-bulk-interval', async (m, t) => {
+    const startStep = m.optInt('start_step')
+    const endStep = m.optInt('end_step')
+    const maxResults = m.optInt('max_results')
+    const points = await t.runs.downsampledHistory(
+      m.strings('run_ids'),
+      m.str('metric_key'),
+      compact({ startStep, endStep, maxResults }),
+    )
+    return { metrics: points.map(metricJson) }
+  })
   rpc('GET', '/artifacts/list', async (m, t) => {
     const runId = m.runId()
     const path = m.optStr('path') ?? ''
