@@ -8,6 +8,7 @@ import {
   type RouteParams,
   type RouteQuery,
 } from '../../core/rest/index.js'
+import { setArtifactHeaders } from './artifact-headers.js'
 
 /** A file a route answers with: its bytes (streamed when iterable) and, when known, its size. */
 export interface FileReply {
@@ -116,7 +117,7 @@ function addRoute<R extends RestRoute>(
       const result = await handler(input, request, reply)
       if (route.response === 'event-stream') return reply
       if (route.status !== undefined) reply.code(route.status)
-      if (route.response === 'bytes') return sendFile(reply, result as FileReply)
+      if (route.response === 'bytes') return sendFile(reply, result as FileReply, pathOf(request.url))
       return result
     },
   })
@@ -128,8 +129,8 @@ function noBodyIsEmpty(request: FastifyRequest, _reply: FastifyReply, done: () =
   done()
 }
 
-function sendFile(reply: FastifyReply, file: FileReply): FastifyReply {
-  reply.type(file.contentType ?? 'application/octet-stream')
+function sendFile(reply: FastifyReply, file: FileReply, path: string): FastifyReply {
+  setArtifactHeaders(reply, file.contentType ?? 'application/octet-stream', path)
   if (file.body instanceof Uint8Array)
     return reply.send(Buffer.from(file.body.buffer, file.body.byteOffset, file.body.byteLength))
   if (file.size !== undefined) reply.header('content-length', file.size)
@@ -155,4 +156,15 @@ function fastifySchema(route: RestRoute): FastifySchema {
         : route.response
   schema.response = { [route.status ?? 200]: success, '4xx': errorBodySchema, '5xx': errorBodySchema }
   return schema
+}
+
+/** The request path without its query, decoded (for an attachment's file name). */
+function pathOf(url: string): string {
+  const q = url.indexOf('?')
+  const path = q < 0 ? url : url.slice(0, q)
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return path
+  }
 }

@@ -4,6 +4,10 @@ import type { FastifyInstance } from 'fastify'
 export interface RouteEntry {
   method: string
   url: string
+  /** The route's own body limit in bytes, when it sets one (else the app's). */
+  bodyLimit?: number
+  /** True for a route that reads its body as a stream (uploads: no size limit, idle timeout only). */
+  streamingBody: boolean
 }
 
 const tables = new WeakMap<FastifyInstance, RouteEntry[]>()
@@ -18,7 +22,15 @@ export function useRouteTable(app: FastifyInstance): void {
   tables.set(app, entries)
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method]
-    for (const method of methods) entries.push({ method, url: route.url })
+    const streamingBody = (route.config as { streamingBody?: boolean } | undefined)?.streamingBody === true
+    for (const method of methods) {
+      entries.push({
+        method,
+        url: route.url,
+        streamingBody,
+        ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
+      })
+    }
   })
 }
 

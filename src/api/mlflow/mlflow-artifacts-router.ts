@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ArtifactStore } from '../../tracking/index.js'
+import { setArtifactHeaders } from '../http/index.js'
 import { invalid } from './mlflow-message.js'
 import { listRegistryArtifacts, parseRegistryArtifactPath } from './mlflow-registry-artifacts.js'
 
@@ -66,7 +67,7 @@ function sendFile(
   body: AsyncIterable<Uint8Array>,
   size: number | undefined,
 ) {
-  reply.type(contentType(path))
+  setArtifactHeaders(reply, contentType(path), path)
   if (size !== undefined) reply.header('content-length', size)
   return reply.send(Readable.from(body, { objectMode: false }))
 }

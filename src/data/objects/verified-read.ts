@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import { StrataError } from '../../core/errors.js'
 import { type BlobKind, blobKeyOf, type ObjectId } from './object-id.js'
 
@@ -56,16 +57,50 @@ export function verifyBytes(
   return bytes
 }
 
+/** Local files verified by this process: path → identity (inode, size, mtime, ctime) when hashed. */
+const verifiedFiles = new Map<string, string>()
+const MAX_REMEMBERED = 100_000
+const RACY_MS = 2000
+const WHOLE_READ_LIMIT = 64 * 1024 * 1024
+
 /**
  * Re-hashes a local file that stands for a stored object (the blob store's own file, or a
  * cached copy) before a tool such as DuckDB reads it directly. Throws {@link corruptObject}.
+ * A file this process verified is not hashed again while its inode, size, mtime and ctime are
+ * unchanged (any write, truncation or replacement changes its ctime) and it was older than 2 s
+ * when checked (timestamps are coarse): training sets that read the same files again pay once
+ * per process. Bit rot under an unchanged inode after the first
+ * check is left to `strata data fsck`.
  */
 export async function verifyLocalFile(path: string, id: ObjectId, where?: string): Promise<void> {
+  const before = await stat(path, { bigint: true })
+  const identity = `${id}:${before.ino}:${before.size}:${before.mtimeNs}:${before.ctimeNs}`
+  if (verifiedFiles.get(path) === identity) return
+  const started = Date.now()
+  await hashLocalFile(path, id, where)
+  // Racy-git rule: a file changed within the timestamp granularity of the check could change
+  // again without a new ctime, so only files older than that are remembered.
+  if (started - Number(before.ctimeMs) < RACY_MS) return
+  if (verifiedFiles.size >= MAX_REMEMBERED) verifiedFiles.clear()
+  verifiedFiles.set(path, identity)
+}
+
+async function hashLocalFile(path: string, id: ObjectId, where?: string): Promise<void> {
   const hash = createHash('sha256')
   let size = 0
-  for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
-    hash.update(piece)
-    size += piece.byteLength
+  // Whole objects are small (below the chunking threshold): one read beats a stream's hops.
+  const info = await stat(path)
+  if (info.size <= WHOLE_READ_LIMIT) {
+    const bytes = await readFile(path)
+    hash.update(bytes)
+    size = bytes.byteLength
+  } else {
+    for await (const piece of createReadStream(path, {
+      highWaterMark: 4 * 1024 * 1024,
+    }) as AsyncIterable<Buffer>) {
+      hash.update(piece)
+      size += piece.byteLength
+    }
   }
   const actual = hash.digest('hex')
   if (actual !== id)

@@ -161,6 +161,11 @@ export async function resolveRef(db: RepoDb, dataset: string, ref: string): Prom
 }
 
 async function resolveName(db: RepoDb, dataset: string, name: string): Promise<Commit> {
+  // A full commit id is that commit, whatever refs exist (no ref can impersonate it).
+  if (/^[0-9a-f]{64}$/.test(name)) {
+    const c = await db.commit(name)
+    if (c !== undefined && c.dataset === dataset) return c
+  }
   const ref = await db.ref(dataset, name)
   if (ref !== undefined) {
     if (ref.commit === null) {

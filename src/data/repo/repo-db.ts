@@ -24,6 +24,14 @@ export class RepoDb {
   }
 
   async insertDataset(dataset: Dataset): Promise<void> {
+    const like = await this.datasetNamedLike(dataset.name)
+    if (like !== undefined && like.name !== dataset.name) {
+      throw new StrataError(
+        'ALREADY_EXISTS',
+        `dataset "${like.name}" already exists and differs from "${dataset.name}" only in case; choose another name`,
+        { details: { dataset: dataset.name, existing: like.name } },
+      )
+    }
     try {
       await writeTransaction(this.db, async (trx) => {
         await trx
@@ -94,6 +102,27 @@ export class RepoDb {
     return row === undefined ? undefined : toRef(row)
   }
 
+  /** A ref of `dataset` whose name equals `name` ignoring case (`Main` for `main`), if any. */
+  async refNamedLike(dataset: string, name: string): Promise<Ref | undefined> {
+    const row = await this.db
+      .selectFrom('data_refs')
+      .selectAll()
+      .where('dataset', '=', dataset)
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase()))
+      .executeTakeFirst()
+    return row === undefined ? undefined : toRef(row)
+  }
+
+  /** A dataset whose name equals `name` ignoring case, if any. */
+  async datasetNamedLike(name: string): Promise<Dataset | undefined> {
+    const row = await this.db
+      .selectFrom('data_datasets')
+      .selectAll()
+      .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase()))
+      .executeTakeFirst()
+    return row === undefined ? undefined : toDataset(row)
+  }
+
   async refs(dataset?: string): Promise<(Ref & { dataset: string })[]> {
     let q = this.db.selectFrom('data_refs').selectAll()
     if (dataset !== undefined) q = q.where('dataset', '=', dataset)
@@ -103,6 +132,14 @@ export class RepoDb {
 
   /** Creates a branch or tag; `ALREADY_EXISTS` when the name is taken in this dataset. */
   async insertRef(dataset: string, ref: Ref): Promise<void> {
+    const like = await this.refNamedLike(dataset, ref.name)
+    if (like !== undefined && like.name !== ref.name) {
+      throw new StrataError(
+        'ALREADY_EXISTS',
+        `${dataset} already has a ${like.kind} named "${like.name}", which differs from "${ref.name}" only in case; choose another name`,
+        { details: { dataset, ref: ref.name, existing: like.name } },
+      )
+    }
     try {
       await this.db
         .insertInto('data_refs')

@@ -16,7 +16,13 @@ export function assertDatasetName(name: string): void {
   }
 }
 
-/** Throws `INVALID_ARGUMENT` unless `name` is a valid branch or tag name. */
+/** Hex of the commit-id alphabet from the shortest prefix `resolveRef` accepts up to a full id. */
+const LOOKS_LIKE_COMMIT_ID = /^[0-9a-fA-F]{4,64}$/
+
+/**
+ * Throws `INVALID_ARGUMENT` unless `name` is a valid branch or tag name. A name that looks like
+ * a commit id (4–64 hex digits, any case) is refused: it could shadow the commit it spells.
+ */
 export function assertRefName(name: string, what: 'branch' | 'tag'): void {
   const ok =
     typeof name === 'string' &&
@@ -29,6 +35,13 @@ export function assertRefName(name: string, what: 'branch' | 'tag'): void {
     throw new StrataError(
       'INVALID_ARGUMENT',
       `${what} name ${JSON.stringify(name)} is invalid; use letters, digits, ".", "_", "-" and "/" (no "..", "//" or trailing "/"), e.g. "main" or "exp/cleaned"`,
+      { details: { [what]: name } },
+    )
+  }
+  if (LOOKS_LIKE_COMMIT_ID.test(name)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${what} name "${name}" looks like a commit id (4–64 hex digits) and could stand for a commit; add a letter outside a–f, e.g. "v-${name}"`,
       { details: { [what]: name } },
     )
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { expect, it } from 'vitest'
 import { describeDataRepo, type TestRepo } from '../../../test/support/data-repo-fixture.js'
 import { isStrataError } from '../../core/errors.js'
@@ -65,6 +66,26 @@ describeDataRepo('verified reads of damaged objects', (open) => {
       })
     }
   }
+
+  it('re-hashes a local file handed to DuckDB after it changed in place: the blob fails, a cached copy is rewritten', async () => {
+    const t = await open()
+    await t.repo.createDataset('lf')
+    await t.repo.commit('lf', {
+      message: 'one',
+      changes: [{ path: 'a.csv', bytes: Buffer.from('x,y\n1,2\n') }],
+    })
+    const file = await t.repo.stat('lf', 'main', 'a.csv')
+    const path = await t.repo.localFile('lf', 'main', 'a.csv')
+    expect(await t.repo.localFile('lf', 'main', 'a.csv')).toBe(path)
+    writeFileSync(path, 'x,y\n1,3\n')
+    if (path === t.blobs.localPath?.(blobKeyOf('object', file.object))) {
+      const err = await failure(() => t.repo.localFile('lf', 'main', 'a.csv'))
+      expect(isStrataError(err, 'DATA_LOSS'), err.message).toBe(true)
+      expect(err.message).toContain('"a.csv" of dataset lf@main')
+    } else {
+      expect(readFileSync(await t.repo.localFile('lf', 'main', 'a.csv'), 'utf8')).toBe('x,y\n1,2\n')
+    }
+  })
 
   it('reads intact files as before', async () => {
     const t = await open({ objects: { ...CHUNKS, workers: false } })

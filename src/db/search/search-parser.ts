@@ -1,4 +1,5 @@
 import { StrataError } from '../../core/errors.js'
+import { ownValue } from '../../core/own-property.js'
 import {
   type Comparator,
   type EntityType,
@@ -59,7 +60,7 @@ function checkEntity(schema: SearchSchema, input: string, type: EntityType, key:
       `${schema.subject} cannot be searched by ${type}s; use ${entities.map((e) => `${e}s.<name>`).join(', ')}`,
     )
   }
-  if (type === 'attribute' && schema.attributes[key] === undefined) {
+  if (type === 'attribute' && ownValue(schema.attributes, key) === undefined) {
     throw clauseError(
       input,
       at,
@@ -75,7 +76,7 @@ function checkEntity(schema: SearchSchema, input: string, type: EntityType, key:
 /** Whether a clause compares as a number (metrics, numeric attributes) or a string. */
 export function valueType(schema: SearchSchema, type: EntityType, key: string): 'number' | 'string' {
   if (type === 'metric') return 'number'
-  if (type === 'attribute') return schema.attributes[key]?.type ?? 'string'
+  if (type === 'attribute') return ownValue(schema.attributes, key)?.type ?? 'string'
   return 'string'
 }
 
@@ -94,7 +95,7 @@ function checkClause(schema: SearchSchema, input: string, c: FilterClause): void
       c.type === 'param' ||
       c.type === 'tag' ||
       c.type === 'metric' ||
-      (c.type === 'attribute' && schema.attributes[c.key]?.nullable === true)
+      (c.type === 'attribute' && ownValue(schema.attributes, c.key)?.nullable === true)
     if (!nullable)
       throw clauseError(input, c.position, `${what} is never missing, so ${c.comparator} does not apply`)
     return
@@ -172,7 +173,7 @@ export function parseOrderByFor(schema: SearchSchema, entry: string): OrderByCla
       cur.tokens[0],
     )
   }
-  if (id.type === 'attribute' && schema.attributes[id.key] === undefined) {
+  if (id.type === 'attribute' && ownValue(schema.attributes, id.key) === undefined) {
     cur.fail(`an attribute of ${schema.subject}: ${Object.keys(schema.attributes).join(', ')}`, cur.tokens[0])
   }
   return { type: id.type, key: id.key, ascending }
@@ -193,7 +194,9 @@ export function resolvePageSize(value: number | undefined, size: { default: numb
 
 /** What an order-by entry sorts on: an attribute's column, or a keyed value. */
 function sortIdentity(schema: SearchSchema, o: OrderByClause): string {
-  return o.type === 'attribute' ? `column:${schema.attributes[o.key]?.column}` : `${o.type}:${o.key}`
+  return o.type === 'attribute'
+    ? `column:${ownValue(schema.attributes, o.key)?.column}`
+    : `${o.type}:${o.key}`
 }
 
 /**

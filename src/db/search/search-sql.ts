@@ -1,5 +1,6 @@
 import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely'
 import { StrataError } from '../../core/errors.js'
+import { ownValue } from '../../core/own-property.js'
 import type { MetadataDialect } from '../metadata-database.js'
 import type { FilterClause } from './filter-parser.js'
 import type { OrderByClause } from './search-parser.js'
@@ -25,7 +26,7 @@ function side(column: string): RawBuilder<unknown> {
 
 // Clauses reaching the compiler were checked by parseSearch; these guard hand-made ones.
 function attribute(schema: SearchSchema, key: string): AttributeSpec {
-  const spec = schema.attributes[key]
+  const spec = ownValue(schema.attributes, key)
   if (spec === undefined)
     throw new StrataError('INVALID_ARGUMENT', `unknown attribute "${key}" of ${schema.subject}`)
   return spec
@@ -61,7 +62,7 @@ export function filterSql(
   }
   if (c.type === 'dataset') {
     const related = schema.datasets
-    const field = related?.fields[c.key]
+    const field = related === undefined ? undefined : ownValue(related.fields, c.key)
     if (related === undefined || field === undefined)
       throw new StrataError('INVALID_ARGUMENT', `unknown dataset key "${c.key}" of ${schema.subject}`)
     const cond = compareSql(dialect, sql.ref(field), c.comparator, c.value)

@@ -1,4 +1,5 @@
 import { StrataError } from '../../core/errors.js'
+import { ownValue } from '../../core/own-property.js'
 import type { Row } from '../../ports/index.js'
 import { type Entity, isEntity } from './entity.js'
 import {
@@ -142,7 +143,7 @@ export function featureView<const N extends string, const F extends FeatureSchem
   }
   for (const name of names) {
     assertName(`${where} feature`, name)
-    const type = def.features[name]
+    const type = ownValue(def.features, name)
     if (!isFeatureType(type)) {
       throw new StrataError(
         'INVALID_ARGUMENT',

@@ -1,4 +1,5 @@
 import { StrataError } from '../../core/errors.js'
+import { ownValue } from '../../core/own-property.js'
 import type { FeatureService, ServiceItem } from './feature-service.js'
 import type { FeatureType } from './feature-types.js'
 import type { FeatureView } from './feature-view.js'
@@ -96,7 +97,7 @@ export function planRetrieval(
     const selected = item.kind === 'feature-view' ? Object.keys(item.features) : item.features
     for (const feature of selected) {
       need(view, feature)
-      const type = view.features[feature]
+      const type = ownValue(view.features, feature)
       if (type === undefined) {
         throw new StrataError('NOT_FOUND', `feature view "${view.name}" has no feature "${feature}"`)
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StrataError } from '../../core/errors.js'
+import { ownValue } from '../../core/own-property.js'
 import type { Tracing } from '../../core/tracing.js'
 import type { ColumnInfo, TableEngine } from '../../ports/index.js'
 import type { FeatureType, RetrievalPlan } from '../definitions/index.js'
@@ -201,7 +202,7 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
         inputs.push({
           column: columnOf.get(`${view.name}:${f}`) ?? f,
           name: `${view.name}:${f}`,
-          type: view.features[f] ?? 'string',
+          type: ownValue(view.features, f) ?? 'string',
         })
       }
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
+import { ownValue } from '../../core/own-property.js'
 import type { TableEngine } from '../../ports/index.js'
 import {
   type FeatureType,
@@ -46,7 +47,10 @@ export function pushedDownJoin(
       const byRow = new Map(entities.map((e) => [e.row, e]))
       const writer = new JsonlTableWriter(join(tempDir, `pushdown-${view.name}-${randomUUID()}.jsonl`), [
         { name: ROW_COLUMN, type: 'int' },
-        ...features.map((f) => ({ name: f.as, type: view.features[f.column] ?? ('string' as FeatureType) })),
+        ...features.map((f) => ({
+          name: f.as,
+          type: ownValue(view.features, f.column) ?? ('string' as FeatureType),
+        })),
       ])
       try {
         for (const match of matches) {
@@ -56,7 +60,7 @@ export function pushedDownJoin(
             t !== null && entity?.ts != null && (view.ttlMs === null || t >= entity.ts - view.ttlMs)
           const out: Record<string, unknown> = { [ROW_COLUMN]: match.row }
           features.forEach((f, j) => {
-            const type = view.features[f.column] ?? 'string'
+            const type = ownValue(view.features, f.column) ?? 'string'
             out[f.as] = fresh
               ? checked(view, f.column, type, match.values[j], entity?.keys ?? [], engineName)
               : null

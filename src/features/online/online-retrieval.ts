@@ -1,4 +1,5 @@
 import { StrataError } from '../../core/errors.js'
+import { ownValue } from '../../core/own-property.js'
 import type { OnlineField, OnlineStore } from '../../ports/index.js'
 import type { FeatureType, FeatureView, RetrievalPlan } from '../definitions/index.js'
 import {
@@ -87,7 +88,7 @@ export function planOnline(
         let out = outIndex.get(`${view.name}:${f}`)
         if (out === undefined) out = slotCount++
         inputSlots.set(`${view.name}:${f}`, out)
-        return { name: f, type: view.features[f] ?? 'string', out }
+        return { name: f, type: ownValue(view.features, f) ?? 'string', out }
       }),
     })
   }

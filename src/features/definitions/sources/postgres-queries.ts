@@ -1,4 +1,5 @@
 import { errorMessage, isStrataError, StrataError } from '../../../core/errors.js'
+import { ownValue } from '../../../core/own-property.js'
 import type { Row } from '../../../ports/index.js'
 import type { FeatureType } from '../feature-types.js'
 import { ident, withSource } from '../sql.js'
@@ -141,7 +142,7 @@ export async function postgresPointInTimeJoin(
     const outer = [
       'e.r::text AS r',
       `(extract(epoch from f."__t"::timestamptz) * 1000)::float8 AS "__t"`,
-      ...features.map((f, j) => featureSelect('f', `f${j}`, view.features[f] ?? 'string', `f${j}`)),
+      ...features.map((f, j) => featureSelect('f', `f${j}`, ownValue(view.features, f) ?? 'string', `f${j}`)),
     ]
     const query = `WITH "__strata_view" AS (${body}) SELECT ${outer.join(', ')} FROM "__strata_entities" e LEFT JOIN LATERAL (${lateral}) f ON true`
     return (await session.query(query)).rows
@@ -149,7 +150,7 @@ export async function postgresPointInTimeJoin(
   return found.map((r) => ({
     row: Number(r.r),
     eventTime: r.__t === null ? null : Number(r.__t),
-    values: features.map((f, j) => parseValue(view.features[f] ?? 'string', r[`f${j}`])),
+    values: features.map((f, j) => parseValue(ownValue(view.features, f) ?? 'string', r[`f${j}`])),
   }))
 }
 
