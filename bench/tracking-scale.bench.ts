@@ -246,7 +246,7 @@ async function main() {
   }
   const cases: Case[] = [
     {
-      name: 'search: metrics.m1 > 0.5, order metrics.m2 DESC (100k runs)',
+      name: `search: metrics.m1 > 0.5, order metrics.m2 DESC (${shape.runs.toLocaleString('en')} runs)`,
       run: search((t) => ({
         experiment_ids: [t.experiments[0]],
         filter: 'metrics.m1 > 0.5',
@@ -302,12 +302,13 @@ async function main() {
           })
           n += (r.runs as unknown[]).length
           page_token = r.next_page_token as string | undefined
+          if (page_token === undefined) break
         }
         return n
       },
     },
     {
-      name: 'history: first page of 25,000 of 1M points',
+      name: `history: first page of 25,000 of ${shape.historyPoints.toLocaleString('en')} points`,
       run: async (t) => {
         const r = await api(
           t.url,
@@ -317,7 +318,7 @@ async function main() {
       },
     },
     {
-      name: 'history: downsampled 1M → 1,000 (get-history-bulk-interval)',
+      name: `history: downsampled ${shape.historyPoints.toLocaleString('en')} → 1,000 (get-history-bulk-interval)`,
       run: async (t) => {
         const r = await api(
           t.url,
@@ -328,7 +329,7 @@ async function main() {
     },
   ]
   const pagedAll: Case = {
-    name: 'history: all 1M points in pages of 25,000 (one pass)',
+    name: `history: all ${shape.historyPoints.toLocaleString('en')} points in pages of 25,000 (one pass)`,
     run: async (t) => {
       let n = 0
       let token: string | undefined

@@ -194,6 +194,7 @@ export type {
   CreateRunOptions,
   DatasetInfo,
   DatasetInput,
+  DownsampleOptions,
   Experiment,
   ExperimentStore,
   KeyValue,
