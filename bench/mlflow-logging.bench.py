@@ -1,13 +1,16 @@
 """Metric-logging throughput: `strata server` vs `mlflow server` (SQLite backend), same machine, one run.
 
-Starts both servers on free loopback ports in temp directories, then, with the stock mlflow
-client, logs N metric values (default 100,000) to a fresh run on each server two ways:
+Starts both servers on free loopback ports in temp directories (with `--postgres`, also a
+`strata server` on Postgres metadata, in a fresh database), plus the client's floor: a server
+that answers every request at once with a canned reply, so the client's own cost per call is
+visible. Then, with the stock mlflow client, logs N metric values (default 100,000) to a fresh
+run on each server two ways:
 
   log_batch   MlflowClient.log_batch with 1,000 metrics per call (MLflow's per-request limit)
   log_metric  one MlflowClient.log_metric call (one HTTP request) per value
 
-and prints metrics/second per server and the Strata/MLflow ratio, as a Markdown table plus one
-JSON line. The work is split into interleaved rounds (Strata, MLflow, MLflow, Strata, …) so that
+and prints metrics/second per server, the Strata/MLflow ratio, and the server time per call
+(the time beyond the floor's), as a Markdown table plus one JSON line. The work is split into interleaved rounds (Strata, MLflow, MLflow, Strata, …) so that
 other load on the machine falls on both alike. Every run's metric history is read back and
 counted, so a server that drops values cannot win.
 
@@ -15,7 +18,11 @@ Usage (needs the full `mlflow` package for `mlflow server`):
 
     python=$(scripts/python-env.sh --full)
     npm run build
-    $python bench/mlflow-logging.bench.py [--count 100000] [--metric-count N] [--batch 1000] [--rounds 20]
+    $python bench/mlflow-logging.bench.py [--count 100000] [--metric-count N] [--batch 1000] [--rounds 20] \
+        [--postgres postgres://postgres@127.0.0.1:54330/postgres] [--no-floor]
+
+`mlflow server` runs on SQLite only: its Postgres backend needs psycopg2, which the full venv
+does not hold.
 """
 
 import argparse
@@ -39,7 +46,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_healthy(url, proc, what, timeout=120):
+def wait_healthy(url, proc, what, timeout=600):
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -54,15 +61,18 @@ def wait_healthy(url, proc, what, timeout=120):
     raise RuntimeError(f"{what} was not healthy at {url} after {timeout}s")
 
 
-def start_strata(workdir):
-    project = os.path.join(workdir, "strata")
+def start_strata(workdir, metadata_url=None, name="strata"):
+    project = os.path.join(workdir, name)
     os.makedirs(project)
     node = shutil.which("node") or "node"
     cli = os.path.join(ROOT, "bin", "strata.js")
-    subprocess.run([node, cli, "-C", project, "init"], check=True, stdout=subprocess.DEVNULL)
+    env = dict(os.environ)
+    if metadata_url:
+        env["STRATA_METADATA_URL"] = metadata_url
+    subprocess.run([node, cli, "-C", project, "init"], check=True, stdout=subprocess.DEVNULL, env=env)
     port = free_port()
-    log = open(os.path.join(workdir, "strata.log"), "w")
-    proc = subprocess.Popen([node, cli, "-C", project, "server", "--port", str(port)], stdout=log, stderr=log)
+    log = open(os.path.join(workdir, f"{name}.log"), "w")
+    proc = subprocess.Popen([node, cli, "-C", project, "server", "--port", str(port)], stdout=log, stderr=log, env=env)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, proc, "strata server")
     return proc, url
@@ -94,6 +104,44 @@ def start_mlflow(workdir):
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, proc, "mlflow server")
     return proc, url
+
+
+# The client's floor: answers each MLflow call at once (run and experiment ids canned), so the
+# time the client spends against it is the client's own (serialization, HTTP, retries logic).
+FLOOR_SERVER = r"""
+const http = require('node:http')
+const run = JSON.stringify({ run: { info: { run_id: 'f'.repeat(32), run_uuid: 'f'.repeat(32), experiment_id: '1',
+  run_name: 'floor', user_id: 'bench', status: 'RUNNING', start_time: 0, artifact_uri: 'mlflow-artifacts:/1',
+  lifecycle_stage: 'active' }, data: {}, inputs: {} } })
+const server = http.createServer((req, res) => {
+  req.resume()
+  req.on('end', () => {
+    const body = req.url.startsWith('/health') ? 'OK'
+      : req.url.includes('/runs/create') ? run
+      : req.url.includes('/experiments/create') ? '{"experiment_id":"1"}' : '{}'
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  })
+})
+server.keepAliveTimeout = 60000
+server.listen(Number(process.argv[1]), '127.0.0.1')
+"""
+
+
+def start_floor(workdir):
+    port = free_port()
+    log = open(os.path.join(workdir, "floor.log"), "w")
+    proc = subprocess.Popen([shutil.which("node") or "node", "-e", FLOOR_SERVER, str(port)], stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    wait_healthy(url, proc, "floor server")
+    return proc, url
+
+
+def fresh_postgres_database(admin_url, name):
+    """Creates (or recreates) database `name` through `psql` on the server of `admin_url`."""
+    for sql in (f"drop database if exists {name}", f"create database {name}"):
+        subprocess.run(["psql", admin_url, "-qc", sql], check=True, stdout=subprocess.DEVNULL)
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 def stop(proc):
@@ -142,6 +190,8 @@ class Target:
         self.seconds[method] += time.perf_counter() - t0
 
     def verify(self, method, count):
+        if self.label == "floor":
+            return
         got = len(self.client.get_metric_history(self.run_id(method), "loss"))
         if got != count:
             raise RuntimeError(f"{self.label}: {method} stored {got} values, expected {count}")
@@ -173,6 +223,8 @@ def main():
     )
     parser.add_argument("--batch", type=int, default=1000, help="metrics per log_batch call (default 1000)")
     parser.add_argument("--rounds", type=int, default=20, help="interleaved rounds per method (default 20)")
+    parser.add_argument("--postgres", help="admin URL of a Postgres server: also runs strata server on Postgres metadata")
+    parser.add_argument("--no-floor", action="store_true", help="skip the client floor (instant server)")
     args = parser.parse_args()
 
     import mlflow
@@ -186,6 +238,15 @@ def main():
         mlflow_proc, mlflow_url = start_mlflow(workdir)
         procs.append(mlflow_proc)
         targets = [Target("strata", strata_url), Target("mlflow", mlflow_url)]
+        if args.postgres:
+            pg_url = fresh_postgres_database(args.postgres, "strata_logging_bench")
+            pg_proc, pg_url_http = start_strata(workdir, pg_url, "strata-pg")
+            procs.append(pg_proc)
+            targets.append(Target("strata-pg", pg_url_http))
+        if not args.no_floor:
+            floor_proc, floor_url = start_floor(workdir)
+            procs.append(floor_proc)
+            targets.append(Target("floor", floor_url))
         run_workload(targets, counts, args.batch, args.rounds)
     finally:
         for p in procs:
@@ -193,21 +254,25 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     node_version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    load = os.getloadavg()
     print(f"\n{counts['log_batch']:,} values with log_batch, {counts['log_metric']:,} with log_metric; mlflow {mlflow.__version__} client and server; "
-          f"node {node_version}; Python {platform.python_version()}; {os.cpu_count()} CPUs\n")
-    print("| method | strata server (metrics/s) | mlflow server, SQLite (metrics/s) | ratio |")
-    print("|---|---:|---:|---:|")
-    summary = {"counts": counts, "mlflow": mlflow.__version__, "methods": {}}
+          f"node {node_version}; Python {platform.python_version()}; {os.cpu_count()} CPUs; load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
+    by = {t.label: t for t in targets}
+    floor = by.get("floor")
+    print("| method | server | metrics/s | seconds | ms per call | server ms per call (beyond the floor) | ratio to mlflow server |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    summary = {"counts": counts, "mlflow": mlflow.__version__, "load": load, "methods": {}}
     for method in ("log_batch", "log_metric"):
-        s_sec, m_sec = targets[0].seconds[method], targets[1].seconds[method]
-        s_rate, m_rate = counts[method] / s_sec, counts[method] / m_sec
-        ratio = s_rate / m_rate
-        print(f"| {method} | {s_rate:,.0f} ({s_sec:.1f} s) | {m_rate:,.0f} ({m_sec:.1f} s) | {ratio:.1f}x |")
-        summary["methods"][method] = {
-            "strata": {"seconds": s_sec, "per_second": s_rate},
-            "mlflow": {"seconds": m_sec, "per_second": m_rate},
-            "ratio": ratio,
-        }
+        calls = counts[method] if method == "log_metric" else -(-counts[method] // args.batch)
+        m_sec = by["mlflow"].seconds[method]
+        summary["methods"][method] = {}
+        for t in targets:
+            sec = t.seconds[method]
+            per_call = sec / calls * 1000
+            beyond = "" if floor is None or t is floor else f"{(sec - floor.seconds[method]) / calls * 1000:.2f}"
+            ratio = m_sec / sec
+            print(f"| {method} | {t.label} | {counts[method] / sec:,.0f} | {sec:.2f} | {per_call:.2f} | {beyond} | {ratio:.1f}x |")
+            summary["methods"][method][t.label] = {"seconds": sec, "per_second": counts[method] / sec, "ratio_to_mlflow": ratio}
     print()
     print(json.dumps(summary))
 

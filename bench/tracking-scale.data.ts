@@ -7,6 +7,7 @@
  * rows go into Strata's tables and into MLflow's (`runs`, `latest_metrics`, `params`, `tags`,
  * `metrics`), so both servers answer the same searches over the same data.
  */
+import { BUCKET_WIDTHS, bucketRows } from '../src/tracking/metric-buckets.js'
 import { createRng } from '../src/training/random.js'
 
 /** Sizes of the data set. */
@@ -170,13 +171,16 @@ export async function writeScaleData(
     const spike = rng.next() < 0.0005 ? 5 : 0
     last = [HISTORY_RUN_ID, 'loss', 1 / (1 + s / 1000) + rng.next() * 0.05 + spike, start + s, s, 0]
     rows.push(last)
-    if (rows.length >= 20_000) {
+    // A multiple of every bucket width, so no bucket spans two chunks.
+    if (rows.length >= 20 * (BUCKET_WIDTHS.at(-1) as number)) {
       await sink.insert(table, columns, rows)
+      if (schema === 'strata') await insertBuckets(sink, rows)
       rows = []
       progress(`history ${s + 1}`)
     }
   }
   await sink.insert(table, columns, rows)
+  if (schema === 'strata') await insertBuckets(sink, rows)
   if (last.length > 0) {
     await sink.insert(
       schema === 'strata' ? 'tracking_latest_metrics' : 'latest_metrics',
@@ -186,6 +190,37 @@ export async function writeScaleData(
       [last],
     )
   }
+}
+
+/** Strata keeps per-bucket extremes of each history at write time (`tracking_metric_buckets`). */
+async function insertBuckets(sink: RowSink, rows: unknown[][]): Promise<void> {
+  const buckets = bucketRows(
+    rows.map(([run_id, key, value, ts, step, is_nan]) => ({
+      run_id: run_id as string,
+      key: key as string,
+      value: value as number,
+      ts: ts as number,
+      step: step as number,
+      is_nan: is_nan as number,
+    })),
+  )
+  const columns = [
+    'run_id',
+    'key',
+    'width',
+    'bucket',
+    'min_step',
+    'min_ts',
+    'min_value',
+    'max_step',
+    'max_ts',
+    'max_value',
+  ] as const
+  await sink.insert(
+    'tracking_metric_buckets',
+    columns,
+    buckets.map((b) => columns.map((c) => b[c])),
+  )
 }
 
 const STRATA_RUN_COLUMNS = [

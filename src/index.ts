@@ -234,6 +234,7 @@ export type {
   CreateRunOptions,
   DatasetInfo,
   DatasetInput,
+  DownsampleOptions,
   Experiment,
   ExperimentStore,
   KeyValue,

@@ -10,6 +10,7 @@ export {
   LoggedModelStore,
   type SearchLoggedModelsOptions,
 } from './logged-model-store.js'
+export { DOWNSAMPLE_MAX_RESULTS, type DownsampleOptions } from './metric-history.js'
 export { type LogMetricsOptions, type ParamValue, RunHandle } from './run-handle.js'
 export type { LineageInputOptions } from './run-inputs.js'
 export { type KeyValue, type LogBatchInput, paramChanged } from './run-logging.js'

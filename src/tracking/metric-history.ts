@@ -88,6 +88,7 @@ export interface DownsampleOptions {
   maxResults?: number
   /** Only points with `startStep <= step <= endStep` (both or neither). */
   startStep?: number
+  /** See {@link DownsampleOptions.startStep}. */
   endStep?: number
 }
 
