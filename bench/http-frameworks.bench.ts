@@ -26,6 +26,7 @@ import {
 } from './http-frameworks.routes.js'
 import { ENTITIES, startBenchServers, type Target } from './http-frameworks.start.js'
 import { autocannonLoad, type LoadFigures, transferLoad } from './http-load.js'
+import { processCpuMs } from './process-cpu.js'
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -150,7 +151,7 @@ const median = (xs: number[]) => {
 
 const servers = await startBenchServers(dir, only, artifactBytes)
 const { targets } = servers
-const results = new Map<string, LoadFigures[]>()
+const results = new Map<string, (LoadFigures & { cpuUs: number })[]>()
 try {
   // Same answers from every server before any timing.
   for (const c of CASES) {
@@ -173,11 +174,16 @@ try {
         const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target)
         for (const t of order) {
           if (warmup > 0) await c.load(t, conns, warmup)
-          const f = await c.load(t, conns, seconds)
+          const cpuBefore = processCpuMs(t.child.pid as number)
+          const load = await c.load(t, conns, seconds)
+          const f = {
+            ...load,
+            cpuUs: ((processCpuMs(t.child.pid as number) - cpuBefore) * 1000) / load.count,
+          }
           const key = `${c.name}|${conns}|${t.framework}`
           results.set(key, [...(results.get(key) ?? []), f])
           console.log(
-            `round ${round + 1} ${c.name.padEnd(10)} ${String(conns).padStart(2)} conn ${t.framework.padEnd(8)} p50 ${f.p50.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms  ${f.rps.toFixed(0)} req/s`,
+            `round ${round + 1} ${c.name.padEnd(10)} ${String(conns).padStart(2)} conn ${t.framework.padEnd(8)} p50 ${f.p50.toFixed(3)} ms  p99 ${f.p99.toFixed(3)} ms  ${f.rps.toFixed(0)} req/s  ${f.cpuUs.toFixed(0)} µs CPU/req`,
           )
         }
       }
@@ -188,25 +194,28 @@ try {
 }
 
 console.log(
-  `\nMedians over ${rounds} round(s) of ${seconds} s; "vs node" = req/s ÷ node's and p99 ÷ node's.\n` +
-    '\n| case | conns | server | p50 ms | p99 ms | req/s | MiB/s | req/s vs node | p99 vs node |\n|---|---:|---|---:|---:|---:|---:|---:|---:|',
+  `\nMedians over ${rounds} round(s) of ${seconds} s; "vs node" = req/s ÷ node's and p99 ÷ node's; "CPU" = the server process's\n` +
+    'user + system CPU per request (µs), which machine load does not inflate as it does latency.\n' +
+    '\n| case | conns | server | p50 ms | p99 ms | req/s | MiB/s | CPU µs/req | req/s vs node | p99 vs node | CPU vs node |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
 )
 for (const c of CASES) {
   for (const conns of connections) {
     const base = results.get(`${c.name}|${conns}|node`)
     const baseRps = base === undefined ? undefined : median(base.map((f) => f.rps))
     const baseP99 = base === undefined ? undefined : median(base.map((f) => f.p99))
+    const baseCpu = base === undefined ? undefined : median(base.map((f) => f.cpuUs))
     for (const framework of only) {
       const runs = results.get(`${c.name}|${conns}|${framework}`) ?? []
-      const [p50, p99, rps] = [
+      const [p50, p99, rps, cpu] = [
         median(runs.map((f) => f.p50)),
         median(runs.map((f) => f.p99)),
         median(runs.map((f) => f.rps)),
+        median(runs.map((f) => f.cpuUs)),
       ]
       const mibs = c.bytes === undefined ? '' : ((rps * c.bytes) / 2 ** 20).toFixed(0)
       const vs = (x: number, b: number | undefined) => (b === undefined ? '' : (x / b).toFixed(2))
       console.log(
-        `| ${c.name} | ${conns} | ${framework} | ${p50.toFixed(3)} | ${p99.toFixed(3)} | ${rps.toFixed(0)} | ${mibs} | ${vs(rps, baseRps)} | ${vs(p99, baseP99)} |`,
+        `| ${c.name} | ${conns} | ${framework} | ${p50.toFixed(3)} | ${p99.toFixed(3)} | ${rps.toFixed(0)} | ${mibs} | ${cpu.toFixed(0)} | ${vs(rps, baseRps)} | ${vs(p99, baseP99)} | ${vs(cpu, baseCpu)} |`,
       )
     }
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
-import { dirname, isAbsolute, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { errorMessage, StrataError } from '../core/errors.js'
+import { isAbsolute, resolve } from 'node:path'
+import { StrataError } from '../core/errors.js'
+import { importUserModule } from '../core/user-module.js'
 import { isPipeline, type Pipeline } from './pipeline.js'
 import type { PipelineCatalog } from './pipeline-engine.js'
 
@@ -27,17 +27,7 @@ export async function loadPipelines(root: string, entry: string | undefined): Pr
       `pipelines file ${file} does not exist (pipelines in strata.config.ts)`,
     )
   }
-  let mod: Record<string, unknown>
-  try {
-    const { createJiti } = await import('jiti')
-    const jiti = createJiti(import.meta.url, { moduleCache: false, alias: { strata: strataEntry() } })
-    mod = (await jiti.import(file)) as Record<string, unknown>
-  } catch (err) {
-    if (typeof err === 'object' && err !== null && (err as { strata?: unknown }).strata === true) throw err
-    throw new StrataError('INVALID_ARGUMENT', `cannot load ${file}: ${errorMessage(err).split('\n')[0]}`, {
-      cause: err,
-    })
-  }
+  const mod = await importUserModule(file)
   const byName = new Map<string, Pipeline>()
   for (const [exportName, value] of Object.entries(mod)) {
     if (!isPipeline(value)) continue
@@ -64,11 +54,4 @@ export function catalogOf(pipelines: readonly Pipeline[]): PipelineCatalog {
   const sorted = [...pipelines].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   const byName = new Map(sorted.map((p) => [p.name, p]))
   return { get: async (name) => byName.get(name), list: async () => [...byName.values()] }
-}
-
-/** The package's entry (`strata`), built or, when run from source, the TypeScript one. */
-function strataEntry(): string {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const built = resolve(here, '..', 'index.js')
-  return existsSync(built) ? built : resolve(here, '..', 'index.ts')
 }

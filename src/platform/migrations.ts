@@ -1,3 +1,4 @@
+import { accessMigrations } from '../access/index.js'
 import { lineageMigrations } from '../data/lineage/index.js'
 import { dataMigrations } from '../data/repo/index.js'
 import type { Migration } from '../db/index.js'
@@ -16,5 +17,6 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...trackingMigrations,
   ...registryMigrations,
   ...featuresMigrations,
+  ...accessMigrations,
   ...pipelineMigrations,
 ]

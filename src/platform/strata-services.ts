@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { TokenStore } from '../access/index.js'
 import type { ResolvedConfig } from '../core/config.js'
 import type { Principal } from '../core/principal.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
@@ -42,6 +43,8 @@ export interface StrataServices {
    * and source connections (Postgres pools) are loaded once per project and closed with it.
    */
   features(): Promise<FeatureStore>
+  /** API tokens (create, list, revoke, verify), recording this scope's principal as creator. */
+  tokens(): Promise<TokenStore>
   /**
    * The pipeline engine over the pipelines module named by `pipelines` in the config, running
    * steps on the configured executor (`local` or BullMQ), acting as this scope's principal.
@@ -135,6 +138,11 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
       service('registry', async (ctx) => {
         const { ModelRegistry } = await import('../registry/index.js')
         return new ModelRegistry(ctx)
+      }),
+    tokens: () =>
+      service('tokens', async (ctx) => {
+        const { TokenStore } = await import('../access/index.js')
+        return new TokenStore(ctx)
       }),
     features: () =>
       memo('features', async () => {

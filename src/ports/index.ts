@@ -8,6 +8,7 @@ export type {
   StepJobResult,
 } from './executor.js'
 export type {
+  OnlineBatch,
   OnlineField,
   OnlineStore,
   OnlineStoreCapabilities,
