@@ -69,6 +69,8 @@ export interface PipelineRunResult extends PipelineRunDetails {
 
 type Done = { hash: string; value: JsonValue }
 
+const LINEAGE_SLICE = 1000
+
 /**
  * The pipeline engine: plans runs (with content-addressed cache keys and why each step will
  * run or hit), drives them step by step through an {@link Executor}, and keeps every run and
@@ -465,7 +467,17 @@ export class PipelineEngine {
       id: `pipeline-step:${run.runId}/${s.name}`,
       label: `${run.pipeline}.${s.name}${activity === 'cached' ? ' (cached)' : ''}`,
     }
-    await this.ctx.lineage.record({ inputs: [runNode(run.runId), ...inputs], output: stepNode, activity, at })
+    // In slices: one record binds a few parameters per input, and a fan-in may read thousands
+    // (SQLite's limit is 32,766 parameters per statement). Recording is idempotent.
+    const all = [runNode(run.runId), ...inputs]
+    for (let i = 0; i < all.length; i += LINEAGE_SLICE) {
+      await this.ctx.lineage.record({
+        inputs: all.slice(i, i + LINEAGE_SLICE),
+        output: stepNode,
+        activity,
+        at,
+      })
+    }
     await this.ctx.lineage.record({
       inputs: [stepNode.id],
       output: { id: outputNode(hash), label: `${run.pipeline}.${s.name} output` },
