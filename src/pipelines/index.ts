@@ -4,7 +4,9 @@
  * metadata database (so a run survives its coordinator), outputs stored as content-addressed
  * JSON with lineage.
  */
+
 export { type CacheKey, type CacheKeyParts, cacheKey, canonicalJson, codeHash } from './cache-key.js'
+export { type CronSchedule, parseCron } from './cron.js'
 export { catalogOf, loadPipelines } from './load-pipelines.js'
 export { mergeParams } from './params.js'
 export { isPipeline, type Pipeline, type PipelineOptions, pipeline } from './pipeline.js'
@@ -25,6 +27,12 @@ export type { PipelinePlan, PlanReason, StepPlan } from './planner.js'
 export { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 export type { PipelineRun, PipelineRunStatus, StepRun, StepRunStatus } from './run-store.js'
 export {
+  PipelineScheduler,
+  type PipelineSchedulerOptions,
+  type TriggerFiring,
+  type TriggerProblem,
+} from './scheduler.js'
+export {
   type DatasetCommitValue,
   type DatasetRefInput,
   datasetInput,
@@ -41,3 +49,4 @@ export {
 } from './step.js'
 export { outputKey, outputNode } from './step-outputs.js'
 export { createStepHandler, jsonProblem, NonRetryableError, type PipelineLookup } from './step-runner.js'
+export { type CommitTrigger, type CronTrigger, onCommit, onCron, type PipelineTrigger } from './triggers.js'

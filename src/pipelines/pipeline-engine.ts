@@ -69,6 +69,8 @@ export interface PipelineRunResult extends PipelineRunDetails {
 
 type Done = { hash: string; value: JsonValue }
 
+const LINEAGE_SLICE = 1000
+
 /**
  * The pipeline engine: plans runs (with content-addressed cache keys and why each step will
  * run or hit), drives them step by step through an {@link Executor}, and keeps every run and
@@ -120,6 +122,42 @@ export class PipelineEngine {
 
   /** Creates a run (params checked, dataset refs resolved to commits) without driving it. */
   async start(name: string, options: Omit<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRun> {
+    return (await this.create(name, options, undefined)) as PipelineRun
+  }
+
+  /**
+   * Creates the run of one trigger firing (`fireKey`: the commit id, the cron minute), unless a
+   * run was already created for it — by this process or any other sharing the metadata
+   * database: the firing and the run are written in one transaction under a unique key.
+   * Resolves undefined when the firing was already taken.
+   */
+  async startFired(
+    name: string,
+    fire: { triggerId: string; fireKey: string },
+    options: Omit<PipelineRunOptions, 'onEvent'> = {},
+  ): Promise<PipelineRun | undefined> {
+    return this.create(name, options, fire)
+  }
+
+  /** Resolves a dataset ref to its commit id, as a run's dataset inputs are. */
+  resolveRef(dataset: string, ref: string): Promise<string> {
+    return this.options.resolveDataset(dataset, ref)
+  }
+
+  /** When each trigger of a pipeline last fired. */
+  async lastFire(
+    pipelineName: string,
+    triggerId: string,
+  ): Promise<{ fireKey: string; runId: string; firedAt: number } | undefined> {
+    const row = await this.store.lastFire(pipelineName, triggerId)
+    return row === undefined ? undefined : { fireKey: row.fire_key, runId: row.run_id, firedAt: row.fired_at }
+  }
+
+  private async create(
+    name: string,
+    options: Omit<PipelineRunOptions, 'onEvent'>,
+    fire: { triggerId: string; fireKey: string } | undefined,
+  ): Promise<PipelineRun | undefined> {
     const p = await this.pipeline(name)
     const params = mergeParams(p, options.params)
     const resolved = await this.resolveInputs(p)
@@ -141,10 +179,12 @@ export class PipelineEngine {
       heartbeatAt: now,
       error: null,
     }
-    await this.store.create(
+    const created = await this.store.create(
       run,
       p.steps.map((s) => s.name),
+      fire,
     )
+    if (!created) return undefined
     await this.ctx.lineage.upsertNode(
       { id: runNode(run.runId), label: `pipeline ${p.name} ${run.runId}` },
       now,
@@ -427,7 +467,17 @@ export class PipelineEngine {
       id: `pipeline-step:${run.runId}/${s.name}`,
       label: `${run.pipeline}.${s.name}${activity === 'cached' ? ' (cached)' : ''}`,
     }
-    await this.ctx.lineage.record({ inputs: [runNode(run.runId), ...inputs], output: stepNode, activity, at })
+    // In slices: one record binds a few parameters per input, and a fan-in may read thousands
+    // (SQLite's limit is 32,766 parameters per statement). Recording is idempotent.
+    const all = [runNode(run.runId), ...inputs]
+    for (let i = 0; i < all.length; i += LINEAGE_SLICE) {
+      await this.ctx.lineage.record({
+        inputs: all.slice(i, i + LINEAGE_SLICE),
+        output: stepNode,
+        activity,
+        at,
+      })
+    }
     await this.ctx.lineage.record({
       inputs: [stepNode.id],
       output: { id: outputNode(hash), label: `${run.pipeline}.${s.name} output` },

@@ -27,6 +27,14 @@ export type PipelineTables = {
     run_name: string
   }
   pipeline_run_tags: { run_id: string; key: string; value: string }
+  /** One row per trigger firing: its primary key makes a firing happen once across schedulers. */
+  pipeline_trigger_fires: {
+    pipeline: string
+    trigger_id: string
+    fire_key: string
+    run_id: string
+    fired_at: number
+  }
   pipeline_step_runs: {
     run_id: string
     step: string
@@ -133,6 +141,25 @@ export const pipelineMigrations: Migration[] = [
         .createIndex('pipeline_run_tags_key')
         .on('pipeline_run_tags')
         .columns(['key', 'value'])
+        .execute()
+    },
+  },
+  {
+    id: 'pipelines/003-trigger-fires',
+    up: async (db) => {
+      await db.schema
+        .createTable('pipeline_trigger_fires')
+        .addColumn('pipeline', NAME, (c) => c.notNull())
+        .addColumn('trigger_id', 'varchar(300)', (c) => c.notNull())
+        .addColumn('fire_key', 'varchar(100)', (c) => c.notNull())
+        .addColumn('run_id', ID, (c) => c.notNull())
+        .addColumn('fired_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pipeline_trigger_fires_pk', ['pipeline', 'trigger_id', 'fire_key'] as never)
+        .execute()
+      await db.schema
+        .createIndex('pipeline_trigger_fires_time')
+        .on('pipeline_trigger_fires')
+        .columns(['pipeline', 'trigger_id', 'fired_at'])
         .execute()
     },
   },

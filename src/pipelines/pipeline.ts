@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors.js'
 import type { PipelineParams, Step } from './step.js'
+import type { PipelineTrigger } from './triggers.js'
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,99}$/
 
@@ -13,6 +14,8 @@ export interface PipelineOptions<P extends PipelineParams> {
   steps: readonly Step<string, unknown>[]
   /** Shown by `strata pipelines list`. */
   description?: string
+  /** What runs it without anyone asking ({@link onCommit}, {@link onCron}), fired by `strata scheduler`. */
+  triggers?: readonly PipelineTrigger[]
 }
 
 /** A validated pipeline: its steps in a topological order. */
@@ -25,6 +28,7 @@ export interface Pipeline<P extends PipelineParams = PipelineParams> {
   readonly steps: readonly Step<string, unknown>[]
   /** The names of the steps each step reads. */
   readonly upstream: ReadonlyMap<string, readonly string[]>
+  readonly triggers: readonly PipelineTrigger[]
 }
 
 /**
@@ -89,7 +93,14 @@ export function pipeline<P extends PipelineParams>(options: PipelineOptions<P>):
     upstream.set(s.name, deps)
   }
   const steps = topologicalOrder(name, options.steps, upstream)
-  return { kind: 'pipeline', name, description: options.description, params, steps, upstream }
+  const triggers = options.triggers ?? []
+  const ids = new Set<string>()
+  for (const t of triggers) {
+    if (ids.has(t.id))
+      throw new StrataError('INVALID_ARGUMENT', `pipeline "${name}" declares trigger ${t.id} twice`)
+    ids.add(t.id)
+  }
+  return { kind: 'pipeline', name, description: options.description, params, steps, upstream, triggers }
 }
 
 /** Kahn's algorithm, keeping the declared order among ready steps; a cycle names its steps. */

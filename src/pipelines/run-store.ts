@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { MetadataDatabase } from '../db/index.js'
-import { writeTransaction } from '../db/index.js'
+import { isUniqueViolation, writeTransaction } from '../db/index.js'
 import type { PipelineTables } from './pipeline-migrations.js'
 import type { PipelineParams } from './step.js'
 
@@ -58,9 +58,43 @@ export class RunStore {
     this.db = metadata.db.withTables<PipelineTables>()
   }
 
-  /** Inserts a run and its steps (all `pending`) in one transaction. */
-  async create(run: PipelineRun, steps: readonly string[]): Promise<void> {
+  /**
+   * Inserts a run and its steps (all `pending`) in one transaction. With `fire`, the trigger
+   * firing is claimed in the same transaction: when another scheduler already claimed it,
+   * nothing is written and the result is false.
+   */
+  async create(
+    run: PipelineRun,
+    steps: readonly string[],
+    fire?: { triggerId: string; fireKey: string },
+  ): Promise<boolean> {
+    try {
+      await this.insertRun(run, steps, fire)
+      return true
+    } catch (err) {
+      if (fire !== undefined && isUniqueViolation(err)) return false
+      throw err
+    }
+  }
+
+  private async insertRun(
+    run: PipelineRun,
+    steps: readonly string[],
+    fire?: { triggerId: string; fireKey: string },
+  ) {
     await writeTransaction(this.db, async (trx) => {
+      if (fire !== undefined) {
+        await trx
+          .insertInto('pipeline_trigger_fires')
+          .values({
+            pipeline: run.pipeline,
+            trigger_id: fire.triggerId,
+            fire_key: fire.fireKey,
+            run_id: run.runId,
+            fired_at: run.createdAt,
+          })
+          .execute()
+      }
       await trx
         .insertInto('pipeline_runs')
         .values({
@@ -284,6 +318,22 @@ export class RunStore {
         .where('step', '=', step)
         .execute(),
     )
+  }
+
+  /** The latest firing of a trigger, if any. */
+  async lastFire(
+    pipeline: string,
+    triggerId: string,
+  ): Promise<PipelineTables['pipeline_trigger_fires'] | undefined> {
+    const row = await this.db
+      .selectFrom('pipeline_trigger_fires')
+      .selectAll()
+      .where('pipeline', '=', pipeline)
+      .where('trigger_id', '=', triggerId)
+      .orderBy('fired_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+    return row === undefined ? undefined : { ...row, fired_at: Number(row.fired_at) }
   }
 
   /** The cache entry of a key, if any. */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type TempProject, tempProject } from '../../../test/support/temp-project.js'
 
 const PIPELINES = `
-import { NonRetryableError, pipeline, step } from 'strata'
+import { datasetInput, NonRetryableError, onCommit, pipeline, step } from 'strata'
 
 const numbers = step({ name: 'numbers', params: ['n'], run: (ctx) => Array.from({ length: Number(ctx.params.n) }, (_, i) => i + 1) })
 const total = step({ name: 'total', inputs: { numbers }, params: [], run: (ctx, { numbers }) => {
@@ -16,6 +16,9 @@ export const sums = pipeline({ name: 'sums', description: 'adds 1..n', params: {
 const boom = step({ name: 'boom', run: () => { throw new NonRetryableError('no data for boom') } })
 const after = step({ name: 'after', inputs: { boom }, run: () => 1 })
 export const broken = pipeline({ name: 'broken', steps: [boom, after] })
+
+const lines = step({ name: 'lines', inputs: { notes: datasetInput('notes@main') }, run: (_ctx, { notes }) => notes.commit })
+export const onNotes = pipeline({ name: 'on-notes', steps: [lines], triggers: [onCommit('notes@main')] })
 `
 
 // Each CLI call loads the config and the pipelines module through jiti: seconds each on a loaded machine.
@@ -38,6 +41,7 @@ describe('strata pipelines', { timeout: 600_000 }, () => {
     }>()
     expect(pipelines.map((p) => [p.name, p.steps.map((s) => s.name)])).toEqual([
       ['broken', ['boom', 'after']],
+      ['on-notes', ['lines']],
       ['sums', ['numbers', 'total']],
     ])
     const human = await project.cli('pipelines', 'list')
@@ -58,13 +62,25 @@ describe('strata pipelines', { timeout: 600_000 }, () => {
     const steps = changed.json<{ steps: { step: string; reason: string }[] }>().steps
     expect(steps.map((s) => s.reason)).toEqual(['params-changed', 'upstream-runs'])
 
-    const again = await project.cli('pipelines', 'run', 'sums', '--param', 'n=4')
+    const again = await project.cli(
+      'pipelines',
+      'run',
+      'sums',
+      '--param',
+      'n=4',
+      '--name',
+      'second',
+      '--tag',
+      'team=risk',
+    )
     expect(again.code).toBe(0)
     expect(again.stderr).toContain('✓ numbers succeeded (cached)')
     expect(again.stdout).toMatch(/total\s+succeeded\s+\S*\s+yes/)
 
     const runs = await project.cli('--json', 'pipelines', 'runs', 'sums')
     expect(runs.json<{ runs: unknown[] }>().runs).toHaveLength(2)
+    const tagged = await project.cli('--json', 'pipelines', 'runs', '--filter', "tags.team = 'risk'")
+    expect(tagged.json<{ runs: { name: string }[] }>().runs.map((r) => r.name)).toEqual(['second'])
     const filtered = await project.cli(
       '--json',
       'pipelines',
@@ -93,7 +109,9 @@ describe('strata pipelines', { timeout: 600_000 }, () => {
 
     const unknown = await project.cli('pipelines', 'run', 'nope')
     expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toBe('error: pipeline "nope" does not exist; pipelines are broken, sums\n')
+    expect(unknown.stderr).toBe(
+      'error: pipeline "nope" does not exist; pipelines are broken, on-notes, sums\n',
+    )
     const param = await project.cli('pipelines', 'run', 'sums', '--param', 'm=1')
     expect(param.stderr).toBe('error: pipeline "sums" has no param "m"; params are n\n')
     const bad = await project.cli('pipelines', 'run', 'sums', '--param', 'n')
@@ -101,5 +119,36 @@ describe('strata pipelines', { timeout: 600_000 }, () => {
     const worker = await project.cli('worker')
     expect(worker.code).toBe(1)
     expect(worker.stderr).toContain('the executor is "local"')
+  })
+
+  it('fires a commit trigger once per commit with strata scheduler --once, and lists triggers', async () => {
+    const never = await project.cli('--json', 'pipelines', 'triggers')
+    expect(never.json()).toEqual({
+      triggers: [{ pipeline: 'on-notes', trigger: 'commit:notes@main', lastFire: null }],
+    })
+    writeFileSync(join(project.dir, 'a.txt'), 'hello')
+    expect((await project.cli('data', 'create', 'notes')).code).toBe(0)
+    const commit = await project.cli(
+      '--json',
+      'data',
+      'commit',
+      'notes',
+      join(project.dir, 'a.txt'),
+      '-m',
+      'first',
+    )
+    expect(commit.code).toBe(0)
+    const fired = await project.cli('--json', 'scheduler', '--once')
+    expect(fired.code).toBe(0)
+    const runs = fired.json<{
+      runs: { pipeline: string; trigger: string; fireKey: string; status: string }[]
+    }>().runs
+    expect(runs.map((r) => [r.pipeline, r.trigger, r.status])).toEqual([
+      ['on-notes', 'commit:notes@main', 'succeeded'],
+    ])
+    const again = await project.cli('--json', 'scheduler', '--once')
+    expect(again.json()).toEqual({ runs: [] })
+    const listed = await project.cli('pipelines', 'triggers')
+    expect(listed.stdout).toMatch(new RegExp(`on-notes\\s+commit:notes@main\\s+\\S+\\s+${runs[0]?.fireKey}`))
   })
 })

@@ -7,14 +7,14 @@ import { formatTable, type Output } from '../output.js'
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** `--param k=v` values as an object; a value without `=` fails naming it. */
-function parseParams(given: readonly string[] = []): Record<string, string> {
+function parseParams(given: readonly string[] = [], option = '--param'): Record<string, string> {
   const params: Record<string, string> = {}
   for (const entry of given) {
     const eq = entry.indexOf('=')
     if (eq <= 0)
       throw new StrataError(
         'INVALID_ARGUMENT',
-        `--param "${entry}" is invalid; expected name=value, e.g. --param lr=0.1`,
+        `${option} "${entry}" is invalid; expected name=value, e.g. ${option} ${option === '--param' ? 'lr=0.1' : 'team=risk'}`,
       )
     params[entry.slice(0, eq)] = entry.slice(eq + 1)
   }
@@ -124,20 +124,31 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     .argument('<pipeline>', 'pipeline name')
     .option('-p, --param <name=value>', 'override a param (repeatable)', collect)
     .option('--no-cache', 'run every step, reusing no cached output')
+    .option('--name <name>', 'a label for the run (default <pipeline>-<run id>)')
+    .option('-t, --tag <key=value>', 'a tag recorded with the run (repeatable)', collect)
     .action(
-      ctx.action(async (out, name: string, opts: { param?: string[]; cache: boolean }) => {
-        await using strata = await ctx.openStrata()
-        const engine = await strata.pipelines()
-        const onEvent = progress(out)
-        const result = await engine.run(name, {
-          params: parseParams(opts.param),
-          noCache: !opts.cache,
-          ...(onEvent === undefined ? {} : { onEvent }),
-        })
-        out.result(result, () => '')
-        if (!out.json) out.streams.stdout(`${await details(engine, result)}\n`)
-        if (result.run.status !== 'succeeded') ctx.setExitCode(1)
-      }),
+      ctx.action(
+        async (
+          out,
+          name: string,
+          opts: { param?: string[]; cache: boolean; name?: string; tag?: string[] },
+        ) => {
+          const tags = parseParams(opts.tag, '--tag')
+          await using strata = await ctx.openStrata()
+          const engine = await strata.pipelines()
+          const onEvent = progress(out)
+          const result = await engine.run(name, {
+            params: parseParams(opts.param),
+            noCache: !opts.cache,
+            tags,
+            ...(opts.name === undefined ? {} : { name: opts.name }),
+            ...(onEvent === undefined ? {} : { onEvent }),
+          })
+          out.result(result, () => '')
+          if (!out.json) out.streams.stdout(`${await details(engine, result)}\n`)
+          if (result.run.status !== 'succeeded') ctx.setExitCode(1)
+        },
+      ),
     )
 
   cmd
@@ -241,6 +252,137 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
         const engine = await strata.pipelines()
         const value = await engine.output(runId, stepName)
         out.result(value, () => JSON.stringify(value, null, 2))
+      }),
+    )
+
+  cmd
+    .command('triggers')
+    .description('list the triggers of every pipeline and when each last fired')
+    .action(
+      ctx.action(async (out) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const rows: {
+          pipeline: string
+          trigger: string
+          lastFire: { fireKey: string; runId: string; firedAt: number } | null
+        }[] = []
+        for (const p of await engine.list()) {
+          for (const t of p.triggers)
+            rows.push({
+              pipeline: p.name,
+              trigger: t.id,
+              lastFire: (await engine.lastFire(p.name, t.id)) ?? null,
+            })
+        }
+        out.result({ triggers: rows }, () =>
+          rows.length === 0
+            ? 'no pipeline declares a trigger'
+            : formatTable(
+                ['pipeline', 'trigger', 'last fired', 'for', 'run'],
+                rows.map((r) => [
+                  r.pipeline,
+                  r.trigger,
+                  r.lastFire === null ? 'never' : new Date(r.lastFire.firedAt).toISOString(),
+                  r.lastFire?.fireKey ?? '',
+                  r.lastFire?.runId ?? '',
+                ]),
+              ),
+        )
+      }),
+    )
+
+  program
+    .command('scheduler')
+    .description(
+      'fire pipeline triggers (new commits, cron) and drive their runs; resumes runs whose coordinator died',
+    )
+    .option('--once', 'check the triggers once, drive the runs they start to their end, and exit')
+    .option('--poll-seconds <n>', 'seconds between two checks', '10')
+    .action(
+      ctx.action(async (out, opts: { once?: boolean; pollSeconds: string }) => {
+        const poll = Number(opts.pollSeconds)
+        if (!Number.isFinite(poll) || poll <= 0) {
+          throw new StrataError(
+            'INVALID_ARGUMENT',
+            `--poll-seconds "${opts.pollSeconds}" is invalid; expected a number > 0`,
+          )
+        }
+        const { PipelineScheduler } = await import('../../pipelines/index.js')
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const scheduler = new PipelineScheduler(engine, { now: () => Date.now() })
+        const driving = new Map<string, Promise<unknown>>()
+        const results: {
+          runId: string
+          pipeline: string
+          trigger: string
+          fireKey: string
+          status: string
+        }[] = []
+        const drive = (
+          runId: string,
+          how: () => Promise<{ run: { status: string } }>,
+          info: { pipeline: string; trigger: string; fireKey: string },
+        ) => {
+          if (driving.has(runId)) return
+          const p = how().then(
+            (r) => {
+              results.push({ runId, ...info, status: r.run.status })
+              if (!out.json)
+                out.streams.stderr(
+                  `${info.pipeline} run ${runId} (${info.trigger} ${info.fireKey}): ${r.run.status}\n`,
+                )
+            },
+            (err: unknown) => {
+              if (!out.json)
+                out.streams.stderr(
+                  `${info.pipeline} run ${runId}: ${err instanceof Error ? err.message : String(err)}\n`,
+                )
+            },
+          )
+          driving.set(
+            runId,
+            p.finally(() => driving.delete(runId)),
+          )
+        }
+        const check = async () => {
+          const { fired, problems } = await scheduler.tick()
+          for (const f of fired) drive(f.run.runId, () => engine.drive(f.run.runId), f)
+          for (const p of problems)
+            if (!out.json) out.streams.stderr(`${p.pipeline} ${p.trigger}: ${p.error}\n`)
+          for (const r of await engine.staleRuns()) {
+            drive(r.runId, () => engine.resume(r.runId), {
+              pipeline: r.pipeline,
+              trigger: 'resume',
+              fireKey: r.runId,
+            })
+          }
+        }
+        if (opts.once === true) {
+          await check()
+          await Promise.all(driving.values())
+          out.result({ runs: results }, () => (results.length === 0 ? 'no trigger fired' : ''))
+          if (results.some((r) => r.status !== 'succeeded')) ctx.setExitCode(1)
+          return
+        }
+        if (!out.json) out.streams.stderr(`scheduler ${process.pid}: checking triggers every ${poll}s\n`)
+        let stop = false
+        const stopped = new Promise<void>((resolve) => {
+          const end = () => {
+            stop = true
+            resolve()
+          }
+          process.once('SIGINT', end)
+          process.once('SIGTERM', end)
+        })
+        while (!stop) {
+          await check().catch((err: unknown) =>
+            out.streams.stderr(`scheduler: ${err instanceof Error ? err.message : String(err)}\n`),
+          )
+          await Promise.race([stopped, new Promise((r) => setTimeout(r, poll * 1000).unref())])
+        }
+        await Promise.all(driving.values())
       }),
     )
 
