@@ -5,6 +5,7 @@ import { createServerApp, listen } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
+import type { Output } from '../output.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -14,51 +15,100 @@ function bundledWebUi(): string | undefined {
   return existsSync(`${dist}/index.html`) ? dist : undefined
 }
 
-/** `strata server`: serves the REST API (and protocol routers) until interrupted. */
+interface ServerOptions {
+  host: string
+  port: string
+  logLevel: string
+  web?: string
+  model?: string[]
+}
+
+/** `strata server` (and `strata serve <model…>`): serves the REST API and protocol routers until interrupted. */
 export function registerServer(program: Command, ctx: CliContext): void {
-  program
-    .command('server')
-    .description('serve the REST API, the MLflow-compatible API, online features and the web UI over HTTP')
-    .option('--host <host>', 'interface to bind (local mode: loopback only)', '127.0.0.1')
-    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '5000')
+  const options = (command: Command) =>
+    command
+      .option('--host <host>', 'interface to bind (local mode: loopback only)', '127.0.0.1')
+      .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '5000')
+      .option(
+        '--log-level <level>',
+        `log to stderr from this level (${LOG_LEVELS.join(', ')}); info logs every request`,
+        'warn',
+      )
+      .option('--web <dir>', "serve this built web UI at / (default: the package's web/dist when built)")
+  options(
+    program
+      .command('server')
+      .description(
+        'serve the REST API, the MLflow-compatible API, online features, model inference (Open Inference Protocol v2) and the web UI over HTTP',
+      ),
+  )
     .option(
-      '--log-level <level>',
-      `log to stderr from this level (${LOG_LEVELS.join(', ')}); info logs every request`,
-      'warn',
+      '-m, --model <ref...>',
+      'deploy these registry models for inference at /v2/models/<name> (name@alias, name/<version> or name)',
     )
-    .option('--web <dir>', "serve this built web UI at / (default: the package's web/dist when built)")
-    .action(
-      ctx.action(async (out, opts: { host: string; port: string; logLevel: string; web?: string }) => {
-        const port = Number(opts.port)
-        if (!Number.isInteger(port) || port < 0 || port > 65535) {
-          throw new StrataError('INVALID_ARGUMENT', `--port "${opts.port}" is invalid; expected 0–65535`)
-        }
-        if (!LOG_LEVELS.includes(opts.logLevel)) {
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--log-level "${opts.logLevel}" is invalid; expected one of ${LOG_LEVELS.join(', ')}`,
-          )
-        }
-        const webRoot = opts.web ?? bundledWebUi()
-        const strata = await ctx.openStrata()
-        await strata.metadata()
-        const app = await createServerApp(strata, {
-          version: strataVersion(),
-          logger: { level: opts.logLevel, stream: process.stderr },
-          ...(webRoot === undefined ? {} : { webRoot }),
-        })
-        const server = await listen(app, { host: opts.host, port })
-        out.result(
-          { url: server.url, project: strata.config.project, root: strata.config.root },
-          () => `strata server listening on ${server.url} (project ${strata.config.project}); Ctrl-C to stop`,
+    .action(ctx.action(async (out, opts: ServerOptions) => serve(ctx, out, opts)))
+  options(
+    program
+      .command('serve')
+      .argument(
+        '<model...>',
+        'registry models to serve (name@alias, name/<version>, name; models:/ prefix allowed)',
+      )
+      .description('serve registry models over the Open Inference Protocol v2 (strata server with --model)'),
+  ).action(
+    ctx.action(async (out, models: string[], opts: ServerOptions) =>
+      serve(ctx, out, { ...opts, model: models }),
+    ),
+  )
+}
+
+async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise<void> {
+  const port = Number(opts.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StrataError('INVALID_ARGUMENT', `--port "${opts.port}" is invalid; expected 0–65535`)
+  }
+  if (!LOG_LEVELS.includes(opts.logLevel)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `--log-level "${opts.logLevel}" is invalid; expected one of ${LOG_LEVELS.join(', ')}`,
+    )
+  }
+  const webRoot = opts.web ?? bundledWebUi()
+  const strata = await ctx.openStrata()
+  await strata.metadata()
+  const models: { name: string; version: number; ref: string }[] = []
+  try {
+    for (const ref of opts.model ?? []) {
+      const progress = out.progress(`loading ${ref}`)
+      const served = await (await strata.serving()).deploy(ref)
+      progress.finish(`version ${served.version} ready`)
+      models.push({ name: served.name, version: served.version, ref })
+    }
+  } catch (err) {
+    await strata.close()
+    throw err
+  }
+  const app = await createServerApp(strata, {
+    version: strataVersion(),
+    logger: { level: opts.logLevel, stream: process.stderr },
+    ...(webRoot === undefined ? {} : { webRoot }),
+  })
+  const server = await listen(app, { host: opts.host, port })
+  out.result(
+    { url: server.url, project: strata.config.project, root: strata.config.root, models },
+    () =>
+      `strata server listening on ${server.url} (project ${strata.config.project}); Ctrl-C to stop` +
+      models
+        .map(
+          (m) => `\n  serving ${m.name} version ${m.version} (${m.ref}) at ${server.url}/v2/models/${m.name}`,
         )
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve()
-          process.once('SIGINT', stop)
-          process.once('SIGTERM', stop)
-        })
-        await server.close()
-        await strata.close()
-      }),
-    )
+        .join(''),
+  )
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await server.close()
+  await strata.close()
 }
