@@ -147,6 +147,22 @@ describe('Open Inference Protocol v2 REST routes', () => {
     expect(raw.status).toBe(200)
   })
 
+  it('reports request counts, durations and batch sizes per model and version at /metrics', async () => {
+    await infer(row([1, 2, 3]))
+    await infer(row([1, 2, 3], { name: 'x' }))
+    const res = await call('GET', '/metrics')
+    expect(res.status).toBe(200)
+    expect(String(res.headers['content-type'])).toMatch(/^text\/plain; version=0.0.4/)
+    const text = res.body.toString()
+    const value = (series: string) => Number(new RegExp(`^${series} (\\S+)$`, 'm').exec(text)?.[1])
+    expect(value('strata_inference_request_success_total\\{model="linear",version="1"\\}')).toBeGreaterThan(0)
+    expect(text).toContain('# TYPE strata_inference_request_duration_seconds histogram')
+    expect(text).toMatch(/^strata_inference_batch_size_bucket\{model="linear",version="1",le="1"\} [1-9]/m)
+    expect(text).toMatch(
+      /^strata_inference_compute_duration_seconds_count\{model="linear",version="1"\} [1-9]/m,
+    )
+  })
+
   it('answers client mistakes with 400 and {"error": ...} naming the field, unknown models with 404', async () => {
     const cases: [Promise<Answer>, number, RegExp][] = [
       [call('POST', '/v2/models/linear/infer', '{not json'), 400, /not valid JSON/],

@@ -36,7 +36,8 @@ type Params = { name: string; version?: string }
  * binary tensor extension and gzip/deflate bodies, as the stock `tritonclient` and KServe
  * clients speak them. Their own scope parses any body as bytes (tritonclient sends no content
  * type) and answers every error in the protocol's `{"error": "…"}` body: 400 for a client's
- * mistake, 404 for a model or version that is not served, 503 when not ready.
+ * mistake, 404 for a model or version that is not served, 503 when not ready. `GET /metrics`
+ * answers the model server's Prometheus metrics.
  */
 export function inferenceRoutes(options: InferenceRoutesOptions) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -110,6 +111,12 @@ export function inferenceRoutes(options: InferenceRoutesOptions) {
       route(inferenceApi.versionReady, ready)
       route(inferenceApi.infer, infer)
       route(inferenceApi.versionInfer, infer)
+      // Prometheus text, outside the JSON contract (and the OpenAPI document)
+      scope.get('/metrics', async (_request, reply) =>
+        reply
+          .type('text/plain; version=0.0.4; charset=utf-8')
+          .send((await options.server()).metrics.render()),
+      )
     })
   }
 }

@@ -1,7 +1,10 @@
 import { StrataError } from '../core/errors.js'
 import type { ModelVersion } from '../registry/index.js'
+import { type BatchingOptions, type BatchObserver, batchingRuntime, observed } from './dynamic-batcher.js'
 import type { ModelCache, ReadModelFile } from './model-cache.js'
+import type { ModelRuntime } from './model-runtime.js'
 import { loadServedModel, type ServedModel } from './served-model.js'
+import { ServingMetrics } from './serving-metrics.js'
 import { checkInputs, checkOutputNames } from './signature-check.js'
 import type { InferTensor } from './tensor.js'
 
@@ -18,6 +21,16 @@ export interface ModelServerOptions {
   cache: ModelCache
   /** Worker threads per served model (default 1). */
   threads?: number
+  /** Dynamic batching of every deployment that does not set its own (default: none). */
+  batching?: BatchingOptions
+}
+
+/** Options of {@link ModelServer.deploy}. */
+export interface DeployOptions {
+  /** The name to serve under (default the model's name). */
+  as?: string
+  /** Dynamic batching for this deployment (`false`: none; default the server's). */
+  batching?: BatchingOptions | false
 }
 
 /** One inference request in protocol terms. */
@@ -39,11 +52,14 @@ export interface InferResult {
 interface Deployment {
   name: string
   ref: string
+  options: DeployOptions
   current: Live
 }
 
 interface Live {
   served: ServedModel
+  /** The served runtime behind batching and metrics. */
+  runtime: ModelRuntime
   inFlight: number
   drained?: () => void
 }
@@ -78,6 +94,8 @@ export function registryRef(ref: string): string {
 export class ModelServer {
   private readonly deployments = new Map<string, Deployment>()
   private closed = false
+  /** Request, queue, compute and batch-size metrics of every deployment (`GET /metrics`). */
+  readonly metrics = new ServingMetrics()
 
   constructor(private readonly options: ModelServerOptions) {}
 
@@ -85,7 +103,7 @@ export class ModelServer {
    * Loads `ref` and serves it under `as` (default the model's name); replaces (hot-reloads) a
    * deployment of that name. Resolves when the new version answers.
    */
-  async deploy(ref: string, options: { as?: string } = {}): Promise<ServedModel> {
+  async deploy(ref: string, options: DeployOptions = {}): Promise<ServedModel> {
     if (this.closed) throw new StrataError('UNAVAILABLE', 'the model server is closed')
     const source = await this.options.source()
     const version = await source.resolve(registryRef(ref))
@@ -95,8 +113,22 @@ export class ModelServer {
       threads: this.options.threads ?? 1,
     })
     const name = options.as ?? version.name
+    const label = String(served.version)
+    const observer: BatchObserver = {
+      call: (rows, seconds) => this.metrics.call(name, label, rows, seconds),
+      queued: (seconds) => this.metrics.queued(name, label, seconds),
+    }
+    const batching = options.batching ?? this.options.batching
+    const runtime: ModelRuntime =
+      batching === undefined || batching === false
+        ? {
+            kind: served.runtime.kind,
+            infer: (inputs, outputs) => observed(served.runtime, observer, inputs, outputs),
+            close: () => served.runtime.close(),
+          }
+        : batchingRuntime(served.runtime, served.inputs, served.outputs, batching, observer)
     const old = this.deployments.get(name)
-    this.deployments.set(name, { name, ref, current: { served, inFlight: 0 } })
+    this.deployments.set(name, { name, ref, options, current: { served, runtime, inFlight: 0 } })
     if (old !== undefined) await this.retire(old.current)
     return served
   }
@@ -108,7 +140,7 @@ export class ModelServer {
     const version = await source.resolve(registryRef(d.ref))
     if (version.version === d.current.served.version && version.name === d.current.served.name)
       return d.current.served
-    return this.deploy(d.ref, { as: name })
+    return this.deploy(d.ref, { ...d.options, as: name })
   }
 
   /** Stops serving `name`; requests running on it finish first. */
@@ -155,8 +187,11 @@ export class ModelServer {
     checkInputs(signature, request.inputs)
     if (request.outputs !== undefined) checkOutputNames(signature, request.outputs)
     live.inFlight++
+    const start = performance.now()
+    let ok = false
     try {
-      const outputs = await served.runtime.infer(request.inputs, request.outputs)
+      const outputs = await live.runtime.infer(request.inputs, request.outputs)
+      ok = true
       return {
         modelName: name,
         modelVersion: String(served.version),
@@ -164,6 +199,7 @@ export class ModelServer {
         outputs,
       }
     } finally {
+      this.metrics.request(name, String(served.version), ok, (performance.now() - start) / 1000)
       live.inFlight--
       if (live.inFlight === 0) live.drained?.()
     }
@@ -192,6 +228,6 @@ export class ModelServer {
 
   private async retire(live: Live): Promise<void> {
     if (live.inFlight > 0) await new Promise<void>((resolve) => (live.drained = resolve))
-    await live.served.runtime.close()
+    await live.runtime.close()
   }
 }

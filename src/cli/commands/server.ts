@@ -21,6 +21,17 @@ interface ServerOptions {
   logLevel: string
   web?: string
   model?: string[]
+  maxBatchSize?: string
+  maxQueueDelayUs: string
+  maxQueue: string
+}
+
+function positive(flag: string, value: string, min: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min) {
+    throw new StrataError('INVALID_ARGUMENT', `${flag} "${value}" is invalid; expected an integer ≥ ${min}`)
+  }
+  return n
 }
 
 /** `strata server` (and `strata serve <model…>`): serves the REST API and protocol routers until interrupted. */
@@ -35,6 +46,9 @@ export function registerServer(program: Command, ctx: CliContext): void {
         'warn',
       )
       .option('--web <dir>', "serve this built web UI at / (default: the package's web/dist when built)")
+      .option('--max-batch-size <rows>', 'dynamic batching: most rows per model call (default: no batching)')
+      .option('--max-queue-delay-us <micros>', 'dynamic batching: longest wait for a batch to fill', '500')
+      .option('--max-queue <requests>', 'dynamic batching: most waiting requests before UNAVAILABLE', '1024')
   options(
     program
       .command('server')
@@ -73,6 +87,14 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       `--log-level "${opts.logLevel}" is invalid; expected one of ${LOG_LEVELS.join(', ')}`,
     )
   }
+  const batching =
+    opts.maxBatchSize === undefined
+      ? false
+      : {
+          maxBatchSize: positive('--max-batch-size', opts.maxBatchSize, 1),
+          maxQueueDelayMicros: positive('--max-queue-delay-us', opts.maxQueueDelayUs, 0),
+          maxQueue: positive('--max-queue', opts.maxQueue, 1),
+        }
   const webRoot = opts.web ?? bundledWebUi()
   const strata = await ctx.openStrata()
   await strata.metadata()
@@ -80,7 +102,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
   try {
     for (const ref of opts.model ?? []) {
       const progress = out.progress(`loading ${ref}`)
-      const served = await (await strata.serving()).deploy(ref)
+      const served = await (await strata.serving()).deploy(ref, { batching })
       progress.finish(`version ${served.version} ready`)
       models.push({ name: served.name, version: served.version, ref })
     }
