@@ -69,7 +69,7 @@ describe('dynamic batching', () => {
         fc.integer({ min: 1, max: 24 }),
         fc.integer({ min: 0, max: 2000 }),
         async (requests, maxBatchSize, maxQueueDelayMicros) => {
-          const spy = recording(onnx)
+          const spy = recording(predictor)
           const batched = batchingRuntime(spy, meta.inputs, meta.outputs, {
             maxBatchSize,
             maxQueueDelayMicros,
