@@ -3,7 +3,7 @@
  * dependency-cruiser (`npm run lint:deps`, part of `npm test`). Import cycles are checked by
  * biome (`noImportCycles`); this file keeps the direction and the folder boundaries:
  *
- *   core ← ports ← backends          core ← db
+ *   core ← ports ← backends          core ← db ← access (tokens)
  *   core, ports, db ← data ← features ← pipelines ← serving ← monitoring
  *                       ↖ tracking ← registry ↗          registry ← training (its ONNX writer)
  *   platform (the only place that names a concrete backend) ← api ← cli
@@ -20,13 +20,15 @@
 const TEST = ['\\.test\\.ts$', '/testdata/']
 
 /** The domains, bottom-up, with what every domain sits on. */
-const DOMAINS = ['core', 'ports', 'db', 'data', 'features', 'tracking', 'registry', 'pipelines', 'serving', 'monitoring']
+const DOMAINS = ['core', 'ports', 'db', 'access', 'data', 'features', 'tracking', 'registry', 'pipelines', 'serving', 'monitoring']
 
 /** For each folder of src/: the other folders its shipped code may import. */
 const LAYERS = {
   core: [],
   ports: ['core'],
   db: ['core'],
+  // API tokens and scopes (stored in the metadata database)
+  access: ['core', 'db'],
   backends: ['core', 'ports'],
   data: ['core', 'ports', 'db'],
   features: ['core', 'ports', 'db', 'data'],

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { isStrataError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { Strata, StrataServices } from '../platform/index.js'
 
@@ -37,9 +38,23 @@ export function useAuthentication(app: FastifyInstance, strata: Strata, resolve?
     })
     return
   }
-  app.addHook('onRequest', async (request) => {
-    const principal = await resolve(request)
+  app.addHook('onRequest', async (request, reply) => {
+    const principal = await Promise.resolve()
+      .then(() => resolve(request))
+      .catch((err: unknown) => {
+        if (isStrataError(err, 'UNAUTHENTICATED')) reply.header('www-authenticate', 'Bearer realm="strata"')
+        throw err
+      })
     request.principal = principal
     request.services = strata.as(principal)
   })
+}
+
+/**
+ * The user to record for a run a client names `claimed` as its user: the client's claim in
+ * local mode, the authenticated principal when a token authenticated the request (a token
+ * holder cannot record work under someone else's name).
+ */
+export function recordedUser(request: FastifyRequest, claimed: string | undefined): string | undefined {
+  return request.principal.token === undefined ? claimed : request.principal.id
 }

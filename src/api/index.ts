@@ -7,7 +7,11 @@ export {
   type ListenOptions,
   listen,
   type RequestTimeouts,
+  type RouteEntry,
   type RunningServer,
+  routeTable,
 } from './http/index.js'
 export { HTTP_STATUS } from './http-status.js'
+export { type RouteAccess, routeAccess } from './route-scopes.js'
 export { createServerApp, type ServerAppOptions } from './server-app.js'
+export { ANONYMOUS, tokenPrincipal } from './token-authentication.js'

@@ -16,9 +16,15 @@ const OIP_STATUS: Record<ErrorCode, number> = {
   FAILED_PRECONDITION: 400,
   UNSUPPORTED: 501,
   UNAVAILABLE: 503,
+  UNAUTHENTICATED: 401,
+  PERMISSION_DENIED: 403,
+  DATA_LOSS: 500,
   USER_CODE: 500,
   INTERNAL: 500,
 }
+
+/** Content types a browser sends cross-site without a CORS preflight. */
+const CROSS_SITE_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']
 
 /** Options of {@link inferenceRoutes}. */
 export interface InferenceRoutesOptions {
@@ -45,6 +51,18 @@ export function inferenceRoutes(options: InferenceRoutesOptions) {
       scope.removeAllContentTypeParsers()
       scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_INFER_BYTES }, (_r, body, done) =>
         done(null, body),
+      )
+      // A page may POST these cross-site without a preflight: refused, as on every JSON route
+      // (tritonclient sends no content type, KServe's client JSON or octet-stream).
+      scope.addContentTypeParser(CROSS_SITE_TYPES, (request, _payload, done) =>
+        done(
+          Object.assign(
+            new Error(
+              `content type "${request.headers['content-type']}" is not accepted; send application/json, application/octet-stream or none`,
+            ),
+            { statusCode: 415 },
+          ),
+        ),
       )
       scope.setErrorHandler((err, request, reply) => sendError(err, request, reply))
       const route = <R extends RestRoute>(

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { runApi } from '../core/rest/index.js'
 import type { Run, TrackingStore } from '../tracking/index.js'
+import { recordedUser } from './authentication.js'
 import { bindRoute } from './http/index.js'
 import { defined } from './rest-input.js'
 
@@ -41,7 +42,7 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
         experimentId: body.experimentId,
         name: body.name,
         parent: body.parentRunId,
-        userId: body.userId,
+        userId: recordedUser(request, body.userId),
         tags: body.tags,
       }),
     )

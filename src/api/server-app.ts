@@ -28,6 +28,10 @@ export interface ServerAppOptions {
    * authentication exists). An authenticating resolver plugs in here.
    */
   principal?: RequestPrincipal
+  /** Host names answered besides the loopback ones (see `HttpAppOptions.allowedHosts`). */
+  allowedHosts?: readonly string[]
+  /** Origins allowed to call cross-site (CORS); none by default. */
+  corsOrigins?: readonly string[]
   /** The built web UI to serve at `/` (its `index.html` and `assets/`); none when unset. */
   webRoot?: string
   /** Request time limits (see {@link RequestTimeouts}). */
@@ -55,6 +59,8 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.webRoot === undefined ? {} : { fallback: spaFallback }),
+    ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
   })
   useAuthentication(app, strata, options.principal)
   const changes = new ChangeFeed()

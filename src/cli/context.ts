@@ -1,5 +1,8 @@
+import { statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
-import { openStrata, type Strata } from '../platform/index.js'
+import { BACKEND_ENV } from '../core/config.js'
+import { StrataError } from '../core/errors.js'
+import { findConfigFile, openStrata, type Strata } from '../platform/index.js'
 import { type CliStreams, Output } from './output.js'
 
 /** Global CLI options every command sees. */
@@ -12,8 +15,14 @@ export interface GlobalOptions {
 export interface CliContext {
   /** Wraps a command action: builds its Output, runs it, and turns errors into one line + exit 1. */
   action<A extends unknown[]>(fn: (out: Output, ...args: A) => Promise<void>): (...args: A) => Promise<void>
-  /** Opens the project found from `--cwd` (or the working directory). */
+  /**
+   * Opens the project found from `--cwd` (or the working directory). Outside a project — no
+   * `strata.config.*` there or in any parent, and no metadata backend in the environment — it
+   * fails with the one-line hint to run `strata init`, and it never creates a directory.
+   */
   openStrata(): Promise<Strata>
+  /** The project directory from `--cwd`, refused as {@link CliContext.openStrata} refuses it. */
+  projectDir(): string
   /** Resolves a user-given path against `--cwd`. */
   resolvePath(path: string): string
   setExitCode(code: number): void
@@ -38,10 +47,30 @@ export function createCliContext(
           state.exitCode = 1
         }
       },
-    openStrata: () => openStrata({ cwd: cwd() }),
+    openStrata: async () => openStrata({ cwd: projectDir(cwd(), process.env) }),
+    projectDir: () => projectDir(cwd(), process.env),
     resolvePath: (path) => (isAbsolute(path) ? path : resolve(cwd(), path)),
     setExitCode: (code) => {
       state.exitCode = code
     },
   }
+}
+
+/**
+ * The directory a project command runs in, refused when it does not exist (`-C` never creates
+ * one) or lies outside any project — unless the metadata backend comes from the environment
+ * (`STRATA_METADATA_URL`), which is how a project without a config file is described.
+ */
+export function projectDir(dir: string, env: Record<string, string | undefined>): string {
+  const stat = statSync(dir, { throwIfNoEntry: false })
+  if (stat === undefined || !stat.isDirectory()) {
+    throw new StrataError('NOT_FOUND', `directory ${dir} does not exist (-C never creates one)`)
+  }
+  if (findConfigFile(dir) === undefined && (env[BACKEND_ENV.metadata] ?? '') === '') {
+    throw new StrataError(
+      'FAILED_PRECONDITION',
+      `not inside a Strata project (no strata.config.ts in ${dir} or any parent); run \`strata init\``,
+    )
+  }
+  return dir
 }

@@ -1,16 +1,24 @@
 import { Command, CommanderError } from 'commander'
 import { StrataError } from '../core/errors.js'
+import { strataVersion } from '../core/version.js'
 import { registerApply } from './commands/apply.js'
+import { registerCompletion } from './commands/completion.js'
 import { registerData } from './commands/data.js'
 import { registerDoctor } from './commands/doctor.js'
+import { registerExperiments } from './commands/experiments.js'
 import { registerFeatures } from './commands/features.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
+import { registerPipelines } from './commands/pipelines.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
+import { registerToken } from './commands/token.js'
 import { createCliContext, type GlobalOptions } from './context.js'
 import { type CliStreams, Output, processStreams } from './output.js'
+
+/** Commands that run outside a project (besides `--help` and `--version`). */
+export const PROJECTLESS: ReadonlySet<string> = new Set(['init', 'completion'])
 
 /** Every command module, in help order. */
 const COMMANDS = [
@@ -20,9 +28,13 @@ const COMMANDS = [
   registerLineage,
   registerFeatures,
   registerApply,
+  registerExperiments,
   registerRuns,
   registerModels,
+  registerPipelines,
   registerServer,
+  registerToken,
+  registerCompletion,
 ]
 
 /**
@@ -64,11 +76,18 @@ function buildProgram(streams: CliStreams, state: { exitCode: number }): Command
     .description(
       'Strata: versioned data, features, tracking, registry, serving and monitoring for TypeScript',
     )
+    .version(strataVersion(), '-V, --version', 'print the version of strata')
     .option('--json', 'print machine-readable JSON on stdout')
     .option('-C, --cwd <dir>', 'run as if started in <dir>')
     .showHelpAfterError('(run with --help for usage)')
   const ctx = createCliContext(() => program.opts<GlobalOptions>(), streams, state)
   for (const register of COMMANDS) register(program, ctx)
+  // Outside a project every command but these fails first, before reading its arguments.
+  program.hook('preAction', (_program, action) => {
+    let top = action
+    while (top.parent !== null && top.parent !== program) top = top.parent
+    if (!PROJECTLESS.has(top.name())) ctx.projectDir()
+  })
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
     for (const sub of cmd.commands) configure(sub)
@@ -77,17 +96,41 @@ function buildProgram(streams: CliStreams, state: { exitCode: number }): Command
   return program
 }
 
-/** Every command path (e.g. `['data', 'commit']`), for help and documentation checks. */
-export function listCommandPaths(): string[][] {
+/** A command of the CLI as tests and docs see it. */
+export interface CommandInfo {
+  /** e.g. `['data', 'commit']`. */
+  path: string[]
+  /** True when it has no subcommands (it runs an action). */
+  leaf: boolean
+  /** Required positional arguments (variadic ones count once). */
+  requiredArgs: number
+  /** Long flags of its mandatory options (e.g. `--message`). */
+  requiredOptions: string[]
+}
+
+/** Every command of the CLI, depth-first in help order. */
+export function listCommands(): CommandInfo[] {
   const program = buildProgram(processStreams, { exitCode: 0 })
-  const paths: string[][] = []
+  const commands: CommandInfo[] = []
   const walk = (cmd: Command, prefix: string[]): void => {
     for (const sub of cmd.commands) {
       const path = [...prefix, sub.name()]
-      paths.push(path)
+      commands.push({
+        path,
+        leaf: sub.commands.length === 0,
+        requiredArgs: sub.registeredArguments.filter((a) => a.required).length,
+        requiredOptions: sub.options
+          .filter((o) => o.mandatory && o.long !== undefined)
+          .map((o) => o.long as string),
+      })
       walk(sub, path)
     }
   }
   walk(program, [])
-  return paths
+  return commands
+}
+
+/** Every command path (e.g. `['data', 'commit']`), for help and documentation checks. */
+export function listCommandPaths(): string[][] {
+  return listCommands().map((c) => c.path)
 }

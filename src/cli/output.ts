@@ -40,6 +40,11 @@ export class Output {
     if (!this.json) this.streams.stderr(`hint: ${text}\n`)
   }
 
+  /** A warning on stderr (`warning: …`), printed with `--json` too: it is about safety, not decoration. */
+  warn(text: string): void {
+    this.streams.stderr(`warning: ${text}\n`)
+  }
+
   /** A progress line on stderr (never on stdout, so `--json` output stays parseable). */
   progress(label: string, total?: number): Progress {
     return new Progress(label, total, this.streams)
@@ -116,4 +121,21 @@ export function formatTable(headers: string[], rows: (string | number | undefine
         .trimEnd(),
     )
     .join('\n')
+}
+
+/** A time as every command shows it: UTC, to the second (`2026-12-06 21:48:05`). */
+export function formatTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+}
+
+/** A size as every command shows it: `512 B`, `1.5 MiB`, `23 GiB`. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = n
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`
 }

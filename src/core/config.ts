@@ -37,6 +37,10 @@ export const strataConfigSchema = z
     offline: uri.optional(),
     /** Feature definitions module, relative to the project root (for `strata features plan` / `strata apply`). */
     features: z.string().min(1).optional(),
+    /** Pipeline definitions module, relative to the project root (for `strata pipelines …` and `strata worker`). */
+    pipelines: z.string().min(1).optional(),
+    /** Where pipeline steps run: `local` (in the coordinating process) or `bullmq+redis://host:port/db?queue=name`. */
+    executor: uri.optional(),
   })
   .strict()
 
@@ -55,6 +59,9 @@ export interface ResolvedConfig {
   online: string
   offline: string
   features: string | undefined
+  pipelines: string | undefined
+  /** The pipeline executor URI (`local` by default; `STRATA_EXECUTOR_URL` overrides it). */
+  executor: string
   /** Where each backend setting came from. */
   sources: Record<BackendSetting, 'default' | 'config' | 'env'>
 }
@@ -116,6 +123,12 @@ export function resolveConfig(
     online: pick('online'),
     offline: pick('offline'),
     features: config.features,
+    pipelines: config.pipelines,
+    executor: nonEmpty(env.STRATA_EXECUTOR_URL) ?? config.executor ?? 'local',
     sources,
   }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value
 }

@@ -13,4 +13,6 @@
 export interface Principal {
   /** The name recorded as author, user or actor (a user name, later a token's subject). */
   readonly id: string
+  /** The name of the API token that authenticated this principal (server requests with tokens on). */
+  readonly token?: string
 }

@@ -46,6 +46,7 @@ function counting(store: OnlineStore): OnlineStore & { reads: { namespace: strin
     capabilities: store.capabilities,
     reads,
     write: (namespace, writes) => store.write(namespace, writes),
+    writeAtomic: (batches) => store.writeAtomic(batches),
     read: (namespace, keys, fields) => {
       reads.push({ namespace, keys: keys.length })
       return store.read(namespace, keys, fields)

@@ -82,6 +82,7 @@ export {
 } from './offline/index.js'
 export type {
   FieldStatus,
+  MaterializeMode,
   MaterializeOptions,
   MaterializeReport,
   OnlineEntities,

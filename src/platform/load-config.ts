@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { type ResolvedConfig, resolveConfig } from '../core/config.js'
-import { errorMessage, StrataError } from '../core/errors.js'
+import { importUserModule } from '../core/user-module.js'
 
 /** File names looked for, in order, in each directory while walking up. */
 export const CONFIG_FILES = [
@@ -48,24 +48,6 @@ export function findConfigFile(start: string): string | undefined {
 }
 
 async function importConfigFile(file: string): Promise<unknown> {
-  try {
-    const { createJiti } = await import('jiti')
-    const jiti = createJiti(import.meta.url, { moduleCache: false, alias: { strata: strataEntry() } })
-    const mod = (await jiti.import(file)) as { default?: unknown }
-    return mod.default ?? mod
-  } catch (err) {
-    throw new StrataError('INVALID_ARGUMENT', `cannot load ${file}: ${errorMessage(err).split('\n')[0]}`, {
-      cause: err,
-    })
-  }
-}
-
-/**
- * The package entry that `import … from 'strata'` in a config file resolves to, so a project
- * need not install strata itself when the CLI is run from a clone.
- */
-function strataEntry(): string {
-  const here = dirname(new URL(import.meta.url).pathname)
-  const built = resolve(here, '..', 'index.js')
-  return existsSync(built) ? built : resolve(here, '..', 'index.ts')
+  const mod = await importUserModule(file)
+  return mod.default ?? mod
 }

@@ -1,7 +1,9 @@
+import { accessMigrations } from '../access/index.js'
 import { lineageMigrations } from '../data/lineage/index.js'
 import { dataMigrations } from '../data/repo/index.js'
 import type { Migration } from '../db/index.js'
 import { featuresMigrations } from '../features/index.js'
+import { pipelineMigrations } from '../pipelines/index.js'
 import { registryMigrations } from '../registry/index.js'
 import { trackingMigrations } from '../tracking/index.js'
 
@@ -15,4 +17,6 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...trackingMigrations,
   ...registryMigrations,
   ...featuresMigrations,
+  ...accessMigrations,
+  ...pipelineMigrations,
 ]

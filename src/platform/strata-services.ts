@@ -1,11 +1,13 @@
 import { join } from 'node:path'
+import type { TokenStore } from '../access/index.js'
 import type { ResolvedConfig } from '../core/config.js'
 import type { Principal } from '../core/principal.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
 import type { MetadataDatabase } from '../db/index.js'
 import type { FeatureCatalog, FeatureStore, SourceConnections } from '../features/index.js'
-import type { BlobStore, OnlineStore, TableEngine } from '../ports/index.js'
+import type { PipelineCatalog, PipelineEngine } from '../pipelines/index.js'
+import type { BlobStore, Executor, OnlineStore, TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
 import type { TrackingStore } from '../tracking/index.js'
 
@@ -41,6 +43,18 @@ export interface StrataServices {
    * and source connections (Postgres pools) are loaded once per project and closed with it.
    */
   features(): Promise<FeatureStore>
+  /** API tokens (create, list, revoke, verify), recording this scope's principal as creator. */
+  tokens(): Promise<TokenStore>
+  /**
+   * The pipeline engine over the pipelines module named by `pipelines` in the config, running
+   * steps on the configured executor (`local` or BullMQ), acting as this scope's principal.
+   *
+   * @example
+   * const result = await (await strata.pipelines()).run('train', { params: { lr: 0.2 } })
+   */
+  pipelines(): Promise<PipelineEngine>
+  /** The project's pipelines (the `pipelines` module of the config), loaded once per project. */
+  pipelineCatalog(): Promise<PipelineCatalog>
   /**
    * The same project acting as `principal`: the way to attribute work to someone else (the
    * API passes each request's principal here). Cheap: backends and the lineage graph are
@@ -68,6 +82,10 @@ export interface SharedParts {
   featureDefinitions(): Promise<FeatureCatalog>
   /** Connections the feature stores' sources open (a Postgres pool per URL), closed with the project. */
   featureConnections(): Promise<SourceConnections>
+  /** The project's pipelines (the `pipelines` module of the config), loaded once. */
+  pipelineCatalog(): Promise<PipelineCatalog>
+  /** The pipeline executor of the config, opened once and closed with the project. */
+  executor(): Promise<Executor>
 }
 
 /** The services of one project acting as `principal`, built on first use and cached in the scope. */
@@ -121,11 +139,27 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
         const { ModelRegistry } = await import('../registry/index.js')
         return new ModelRegistry(ctx)
       }),
+    tokens: () =>
+      service('tokens', async (ctx) => {
+        const { TokenStore } = await import('../access/index.js')
+        return new TokenStore(ctx)
+      }),
     features: () =>
       memo('features', async () => {
         // The definitions first: a project without them fails before any backend is opened.
         const definitions = await shared.featureDefinitions()
         return openFeatureStore(shared, self, await context(), definitions)
+      }),
+    pipelineCatalog: shared.pipelineCatalog,
+    pipelines: () =>
+      service('pipelines', async (ctx) => {
+        const { PipelineEngine } = await import('../pipelines/index.js')
+        const [catalog, executor] = await Promise.all([shared.pipelineCatalog(), shared.executor()])
+        return new PipelineEngine(ctx, {
+          catalog,
+          executor,
+          resolveDataset: async (dataset, ref) => (await (await self.data()).resolve(dataset, ref)).id,
+        })
       }),
     as: (other) => (other === principal ? self : scope(shared, other)),
   }

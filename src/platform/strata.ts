@@ -139,6 +139,24 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
         const connections = new SourceConnectionCache()
         return { get: connections.get.bind(connections), close: () => connections.closeAll() }
       }),
+    pipelineCatalog: () =>
+      once(
+        'pipeline-catalog',
+        async () => {
+          const { loadPipelines } = await import('../pipelines/index.js')
+          return loadPipelines(config.root, config.pipelines)
+        },
+        false,
+      ),
+    executor: () =>
+      once('executor', async () => {
+        const [{ openExecutor }, { createStepHandler }, catalog] = await Promise.all([
+          import('./executor.js'),
+          import('../pipelines/index.js'),
+          shared.pipelineCatalog(),
+        ])
+        return openExecutor(config.executor, createStepHandler(catalog.get))
+      }),
   }
   const root = scope(shared, base)
   const strata: Strata = {

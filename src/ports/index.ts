@@ -1,5 +1,14 @@
 export type { BlobInfo, BlobPutOptions, BlobStore, BlobStoreCapabilities } from './blob-store.js'
 export type {
+  Executor,
+  ExecutorCapabilities,
+  StepJob,
+  StepJobError,
+  StepJobHandler,
+  StepJobResult,
+} from './executor.js'
+export type {
+  OnlineBatch,
   OnlineField,
   OnlineStore,
   OnlineStoreCapabilities,

@@ -29,6 +29,12 @@ export interface OnlineWriteResult {
   skipped: number
 }
 
+/** The writes to one namespace, part of an atomic {@link OnlineStore.writeAtomic}. */
+export interface OnlineBatch {
+  namespace: string
+  writes: readonly OnlineWrite[]
+}
+
 /** Optional abilities of an online store. */
 export interface OnlineStoreCapabilities {
   /** `expiresAt` on writes is honoured. */
@@ -43,6 +49,9 @@ export interface OnlineStoreCapabilities {
  * Contract (checked by `describeOnlineStore`):
  * - `write` is atomic per field and never replaces a field with an older event time;
  *   an equal event time replaces (re-materialization is idempotent).
+ * - `writeAtomic` applies several namespaces' writes as one unit, with the same per-field rule:
+ *   a failure, or the writing process being killed, leaves every field as it was before the
+ *   call, and no reader sees some of the batches applied and others not.
  * - `read` returns one entry per requested entity key, in request order:
  *   `undefined` when the entity has no live field, else a map of field → {value, eventTime}.
  *   When `fields` is given, only those fields are returned.
@@ -56,6 +65,8 @@ export interface OnlineStore {
   readonly kind: string
   readonly capabilities: OnlineStoreCapabilities
   write(namespace: string, writes: readonly OnlineWrite[]): Promise<OnlineWriteResult>
+  /** Writes every batch, all or nothing (see the contract); one result per batch, in order. */
+  writeAtomic(batches: readonly OnlineBatch[]): Promise<OnlineWriteResult[]>
   read(
     namespace: string,
     entityKeys: readonly string[],

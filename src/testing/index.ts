@@ -17,6 +17,8 @@ export type {
   BlobStoreCapabilities,
   ColumnBatch,
   ColumnInfo,
+  Executor,
+  ExecutorCapabilities,
   OnlineField,
   OnlineStore,
   OnlineStoreCapabilities,
@@ -26,10 +28,15 @@ export type {
   ParquetWriteOptions,
   QueryResult,
   Row,
+  StepJob,
+  StepJobError,
+  StepJobHandler,
+  StepJobResult,
   TableEngine,
 } from '../ports/index.js'
 export { type BlobStoreSuiteOptions, describeBlobStore } from './blob-store.suite.js'
 export { type BlobStoreSyncSuiteOptions, describeBlobStoreSync } from './blob-store-sync.suite.js'
+export { describeExecutor, type ExecutorSuiteOptions } from './executor.suite.js'
 export { describeOnlineStore, type OnlineStoreSuiteOptions } from './online-store.suite.js'
 export { describeWithService, TEST_SERVICES, type TestService, testServiceUrl } from './services.js'
 export { describeTableEngine, type TableEngineSuiteOptions } from './table-engine.suite.js'

@@ -137,6 +137,43 @@ export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
       expect(await store.write(n, [])).toEqual({ written: 0, skipped: 0 })
     })
 
+    it(`${name}: writeAtomic writes several namespaces as one unit, with the event-time rule`, async () => {
+      const a = ns('a')
+      const b = ns('b')
+      await store.write(a, [w('SFO', 'delays', { avg: 1 }, 5000)])
+      const results = await store.writeAtomic([
+        {
+          namespace: a,
+          writes: [w('SFO', 'delays', { avg: 2 }, 4000), w('JFK', 'delays', { avg: 3 }, 4000)],
+        },
+        { namespace: b, writes: [] },
+        { namespace: b, writes: [w('SFO|JFK', 'route', { n: 9 }, 4000)] },
+      ])
+      expect(results).toEqual([
+        { written: 1, skipped: 1 },
+        { written: 0, skipped: 0 },
+        { written: 1, skipped: 0 },
+      ])
+      expect(await store.read(a, ['SFO', 'JFK'])).toEqual([
+        { delays: { value: { avg: 1 }, eventTime: 5000 } },
+        { delays: { value: { avg: 3 }, eventTime: 4000 } },
+      ])
+      expect(await store.read(b, ['SFO|JFK'])).toEqual([{ route: { value: { n: 9 }, eventTime: 4000 } }])
+      expect(await store.writeAtomic([])).toEqual([])
+    })
+
+    it(`${name}: writeAtomic with an invalid write in a later batch writes no batch`, async () => {
+      const a = ns('a')
+      const b = ns('b')
+      await expect(
+        store.writeAtomic([
+          { namespace: a, writes: [w('SFO', 'delays', { avg: 2 }, 4000)] },
+          { namespace: b, writes: [w('', 'route', { n: 9 }, 4000)] },
+        ]),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })
+      expect(await store.read(a, ['SFO'])).toEqual([undefined])
+    })
+
     it(`${name}: answers in request order, with duplicates and undefined for missing entities`, async () => {
       const n = ns()
       await store.write(n, [w('a', 'f', 'A', 1), w('b', 'f', 'B', 1)])

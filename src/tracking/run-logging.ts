@@ -1,6 +1,7 @@
-import { type SqlBool, sql } from 'kysely'
 import { StrataError } from '../core/errors.js'
-import { writeTransaction } from '../db/index.js'
+import { type MetadataDialect, writeTransaction } from '../db/index.js'
+import { upsertBuckets } from './metric-buckets.js'
+import { insertMetricHistory, type MetricValueRow, upsertLatestMetrics } from './metric-writes.js'
 import {
   chunks,
   dbCall,
@@ -77,8 +78,8 @@ export function paramChanged(runId: string, key: string, oldValue: string, newVa
 
 /**
  * Writes metrics, params and tags to a run in one transaction: either everything lands or
- * nothing does. Metrics go in with multi-row inserts (exact duplicates are ignored, so retries
- * are safe) and `tracking_latest_metrics` keeps the latest value per key (highest step, then
+ * nothing does. Metrics go in with one multi-row insert per batch ({@link insertMetricHistory};
+ * exact duplicates are ignored, so retries are safe) and `tracking_latest_metrics` keeps the latest value per key (highest step, then
  * timestamp, then value) for search and ordering. Params are immutable: a key re-logged with
  * another value fails with `INVALID_ARGUMENT` naming the key and both values; the same value
  * is accepted. Tags are overwritten; setting `mlflow.runName` renames the run.
@@ -113,7 +114,7 @@ export async function logBatch(ctx: TrackingContext, runId: string, batch: LogBa
     writeTransaction(ctx.db, async (trx) => {
       await requireActiveRunRow(trx, runId)
       if (params.size > 0) await writeParams(trx, runId, params)
-      if (metrics.length > 0) await writeMetrics(trx, metrics)
+      if (metrics.length > 0) await writeMetrics(trx, ctx.dialect, metrics)
       if (tags.size > 0) await writeTags(trx, runId, tags)
     }),
   )
@@ -139,8 +140,12 @@ async function writeParams(trx: TrackingDb, runId: string, params: Map<string, s
   }
 }
 
-async function writeMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): Promise<void> {
-  const plain = metrics.map(({ run_id, key, value, ts, step, is_nan }) => ({
+async function writeMetrics(
+  trx: TrackingDb,
+  dialect: MetadataDialect,
+  metrics: NormalizedMetric[],
+): Promise<void> {
+  const plain: MetricValueRow[] = metrics.map(({ run_id, key, value, ts, step, is_nan }) => ({
     run_id,
     key,
     value,
@@ -148,14 +153,9 @@ async function writeMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): Promi
     step,
     is_nan,
   }))
-  for (const part of chunks(plain)) {
-    await trx
-      .insertInto('tracking_metrics')
-      .values(part)
-      .onConflict((oc) => oc.columns(['run_id', 'key', 'step', 'ts', 'value', 'is_nan']).doNothing())
-      .execute()
-  }
-  const latest = new Map<string, (typeof plain)[number]>()
+  await insertMetricHistory(trx, dialect, plain)
+  await upsertBuckets(trx, dialect, plain)
+  const latest = new Map<string, MetricValueRow>()
   for (const m of plain) {
     const prev = latest.get(m.key)
     if (
@@ -167,25 +167,11 @@ async function writeMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): Promi
     }
   }
   // Sorted keys: concurrent batches on one run lock rows in the same order (no deadlock).
-  for (const part of chunks([...latest.values()].sort((a, b) => byKey([a.key], [b.key])))) {
-    await trx
-      .insertInto('tracking_latest_metrics')
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .columns(['run_id', 'key'])
-          .doUpdateSet((eb) => ({
-            value: eb.ref('excluded.value'),
-            ts: eb.ref('excluded.ts'),
-            step: eb.ref('excluded.step'),
-            is_nan: eb.ref('excluded.is_nan'),
-          }))
-          .where(
-            sql<SqlBool>`(excluded.step, excluded.ts, excluded.value) > (tracking_latest_metrics.step, tracking_latest_metrics.ts, tracking_latest_metrics.value)`,
-          ),
-      )
-      .execute()
-  }
+  await upsertLatestMetrics(
+    trx,
+    dialect,
+    [...latest.values()].sort((a, b) => byKey([a.key], [b.key])),
+  )
   const forModels = metrics.filter((m) => m.modelId !== undefined)
   if (forModels.length > 0) await writeModelMetrics(trx, forModels)
 }

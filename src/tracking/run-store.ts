@@ -1,14 +1,19 @@
 import { sql } from 'kysely'
 import { StrataError } from '../core/errors.js'
-import { compareSql, decodePageToken, resolvePageSize, toPage, writeTransaction } from '../db/index.js'
+import { compareSql, writeTransaction } from '../db/index.js'
 import { type ArtifactStore, joinArtifactPath, proxiedArtifactPath } from './artifact-store.js'
+import {
+  DOWNSAMPLE_MAX_RESULTS,
+  type DownsampleOptions,
+  downsampledHistory,
+  metricHistoryPage,
+} from './metric-history.js'
 import { type LineageInputOptions, logInputs, logLineageInput, logOutputs } from './run-inputs.js'
 import { type KeyValue, type LogBatchInput, logBatch } from './run-logging.js'
 import { loadRuns } from './run-reader.js'
 import { searchRuns } from './run-search.js'
 import {
   dbCall,
-  loadedValue,
   requireActiveRunRow,
   requireExperimentRow,
   requireRunRow,
@@ -261,7 +266,8 @@ export class RunStore {
   /**
    * Every value logged for a metric, ordered by step, then timestamp, then value. Without
    * `maxResults` the whole history comes back in one page (MLflow's behaviour for clients that
-   * do not page); with it, pages hold at most 25,000 values (larger requests are clamped).
+   * do not page); with it, pages hold at most 25,000 values (larger requests are clamped), and
+   * each page continues after the previous one's last value (see {@link metricHistoryPage}).
    */
   async metricHistory(
     runId: string,
@@ -269,31 +275,56 @@ export class RunStore {
     options: { maxResults?: number; pageToken?: string } = {},
   ): Promise<Page<Metric>> {
     await requireRunRow(this.ctx.db, runId)
-    const cap = TRACKING_LIMITS.metricHistoryMaxResults
-    const max =
-      options.maxResults === undefined
-        ? 2 ** 53 - 2
-        : resolvePageSize(Math.min(options.maxResults, cap), { default: cap, max: cap })
-    const offset = decodePageToken(options.pageToken)
-    const rows = await this.ctx.db
-      .selectFrom('tracking_metrics')
-      .select(['key', 'value', 'ts', 'step', 'is_nan'])
-      .where('run_id', '=', runId)
-      .where('key', '=', key)
-      .orderBy('step')
-      .orderBy('ts')
-      .orderBy('value')
-      .limit(max + 1)
-      .offset(offset)
-      .execute()
-    const page = toPage(rows, offset, max)
-    const items = page.items.map((r) => ({
-      key: r.key,
-      value: loadedValue(r),
-      timestamp: Number(r.ts),
-      step: Number(r.step),
-    }))
-    return page.nextPageToken === undefined ? { items } : { items, nextPageToken: page.nextPageToken }
+    return metricHistoryPage(this.ctx.db, runId, key, options)
+  }
+
+  /**
+   * A metric's history of each run reduced to at most `maxResults` points (default and maximum
+   * 2,500), keeping the first and last points and the lowest and highest value of each span of
+   * steps — for charts (MLflow's `metrics/get-history-bulk-interval`). At most 100 runs.
+   *
+   * @example
+   * const points = await tracking.runs.downsampledHistory([runId], 'loss', { maxResults: 1000 })
+   */
+  async downsampledHistory(
+    runIds: readonly string[],
+    key: string,
+    options: DownsampleOptions = {},
+  ): Promise<(Metric & { runId: string })[]> {
+    if (runIds.length === 0 || runIds.length > 100) {
+      throw new StrataError('INVALID_ARGUMENT', `give 1 to 100 run ids, got ${runIds.length}`, {
+        details: { runIds: runIds.length },
+      })
+    }
+    validateKey('metric', key)
+    const max = options.maxResults ?? DOWNSAMPLE_MAX_RESULTS
+    if (!Number.isSafeInteger(max) || max < 1 || max > DOWNSAMPLE_MAX_RESULTS) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `max_results must be between 1 and ${DOWNSAMPLE_MAX_RESULTS}, got ${max}`,
+        { details: { maxResults: max } },
+      )
+    }
+    const { startStep, endStep } = options
+    if ((startStep === undefined) !== (endStep === undefined)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `give both start_step and end_step or neither (got ${startStep === undefined ? `end_step=${endStep}` : `start_step=${startStep}`})`,
+      )
+    }
+    if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `end_step must be at least start_step; got start_step=${startStep} and end_step=${endStep}`,
+      )
+    }
+    const out: (Metric & { runId: string })[] = []
+    for (const runId of new Set(runIds)) {
+      await requireRunRow(this.ctx.db, runId)
+      const points = await downsampledHistory(this.ctx.db, runId, key, { ...options, maxResults: max })
+      for (const p of points) out.push({ ...p, runId })
+    }
+    return out
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Migration } from '../db/index.js'
 import { DEFAULT_EXPERIMENT_ID, DEFAULT_EXPERIMENT_NAME } from './tracking-types.js'
 
@@ -36,6 +36,18 @@ export type TrackingTables = {
   tracking_tags: { run_id: string; key: string; value: string }
   tracking_metrics: MetricRow & { run_id: string }
   tracking_latest_metrics: MetricRow & { run_id: string }
+  tracking_metric_buckets: {
+    run_id: string
+    key: string
+    width: number
+    bucket: number
+    min_step: number
+    min_ts: number
+    min_value: number
+    max_step: number
+    max_ts: number
+    max_value: number
+  }
   tracking_datasets: {
     dataset_id: string
     experiment_id: string
@@ -180,6 +192,66 @@ export const trackingMigrations: Migration[] = [
           last_update_time: now,
         })
         .execute()
+    },
+  },
+  {
+    // Indexes for searches at scale (100k runs): ordered walks of a key's values, and covering
+    // lookups of a run's scope and of one latest metric, so a search reads no table rows.
+    id: 'tracking/002-search-indexes',
+    up: async (db, dialect) => {
+      const statements = [
+        'drop index tracking_latest_metrics_key',
+        'create index tracking_latest_metrics_order on tracking_latest_metrics (key, is_nan, value, run_id)',
+        'create index tracking_latest_metrics_run on tracking_latest_metrics (run_id, key, is_nan, value)',
+        'create index tracking_runs_scope on tracking_runs (run_id, experiment_id, lifecycle_stage, start_time)',
+      ]
+      // Param and tag values in byte order. Not on Postgres: a B-tree entry there holds at most
+      // ~2.7 kB, and values may be longer (params 6,000 characters), so Postgres sorts them.
+      if (dialect === 'sqlite') {
+        statements.push(
+          'create index tracking_params_order on tracking_params (key, value, run_id)',
+          'drop index tracking_tags_key',
+          'create index tracking_tags_order on tracking_tags (key, value, run_id)',
+        )
+      }
+      for (const statement of statements) await sql.raw(statement).execute(db)
+    },
+  },
+  {
+    // Per-bucket extremes of each metric's history, for downsampled charts (metric-buckets.ts).
+    id: 'tracking/003-metric-buckets',
+    up: async (db) => {
+      await db.schema
+        .createTable('tracking_metric_buckets')
+        .addColumn('run_id', ID, (c) => c.notNull().references('tracking_runs.run_id'))
+        .addColumn('key', KEY, (c) => c.notNull())
+        .addColumn('width', 'integer', (c) => c.notNull())
+        .addColumn('bucket', 'bigint', (c) => c.notNull())
+        .addColumn('min_step', 'bigint', (c) => c.notNull())
+        .addColumn('min_ts', 'bigint', (c) => c.notNull())
+        .addColumn('min_value', 'double precision', (c) => c.notNull())
+        .addColumn('max_step', 'bigint', (c) => c.notNull())
+        .addColumn('max_ts', 'bigint', (c) => c.notNull())
+        .addColumn('max_value', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('tracking_metric_buckets_pk', ['run_id', 'key', 'width', 'bucket'] as never)
+        .execute()
+      // Existing histories: the extremes of each bucket, earliest point on ties (as the writes).
+      for (const width of [32, 1024]) {
+        const bucket = `((step - ((step % ${width}) + ${width}) % ${width}) / ${width})`
+        await sql
+          .raw(
+            `insert into tracking_metric_buckets (run_id, key, width, bucket, min_step, min_ts, min_value, max_step, max_ts, max_value)
+             with v as (
+               select run_id, key, step, ts, value, ${bucket} as b,
+                 row_number() over (partition by run_id, key, ${bucket} order by value asc, step asc, ts asc) as lo,
+                 row_number() over (partition by run_id, key, ${bucket} order by value desc, step asc, ts asc) as hi
+               from tracking_metrics where is_nan = 0)
+             select a.run_id, a.key, ${width}, a.b, a.step, a.ts, a.value, z.step, z.ts, z.value
+             from v a join v z on z.run_id = a.run_id and z.key = a.key and z.b = a.b and z.hi = 1
+             where a.lo = 1`,
+          )
+          .execute(db)
+      }
     },
   },
 ]

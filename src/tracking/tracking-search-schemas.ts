@@ -24,9 +24,14 @@ export const RUN_SEARCH_SCHEMA: SearchSchema = {
     Created: { column: 'start_time', type: 'number' },
     end_time: { column: 'end_time', type: 'number', nullable: true },
   },
-  metrics: { table: 'tracking_latest_metrics', link: { run_id: 'run_id' }, nanColumn: 'is_nan' },
-  params: { table: 'tracking_params', link: { run_id: 'run_id' } },
-  tags: { table: 'tracking_tags', link: { run_id: 'run_id' } },
+  metrics: {
+    table: 'tracking_latest_metrics',
+    link: { run_id: 'run_id' },
+    nanColumn: 'is_nan',
+    unique: true,
+  },
+  params: { table: 'tracking_params', link: { run_id: 'run_id' }, unique: true },
+  tags: { table: 'tracking_tags', link: { run_id: 'run_id' }, unique: true },
   datasets: {
     from: 'tracking_run_inputs i join tracking_datasets d on d.dataset_id = i.dataset_id',
     link: 'i.run_id = r.run_id',

@@ -196,6 +196,51 @@ describeWithPython(
   compatSuite('mlflow 3.x', () => python as string),
 )
 
+const AUTH_STEPS = [
+  'without a token every call is UNAUTHENTICATED',
+  'a wrong token is UNAUTHENTICATED',
+  'with a write:tracking token the client logs a run and its artifact',
+  "the run's user is the token's principal",
+  'a read token reads, searches and downloads, but cannot write (PERMISSION_DENIED)',
+]
+
+/** `strata server` with API tokens on: the client works with MLFLOW_TRACKING_TOKEN and is refused without. */
+describeWithPython('MLflow compatibility: mlflow 3.x client with API tokens (MLFLOW_TRACKING_TOKEN)', () => {
+  let project: TempProject
+  let server: StrataServerProcess
+  let tmp: string
+  const tokens: Record<string, string> = {}
+
+  beforeAll(async () => {
+    project = await tempProject('strata-compat-auth-')
+    expect((await project.cli('init')).code).toBe(0)
+    for (const [name, scopes] of [
+      ['trainer', 'read,write:tracking'],
+      ['viewer', 'read'],
+    ] as const) {
+      const created = await project.cli('token', 'create', '--name', name, '--scopes', scopes, '--json')
+      expect(created.code, created.stderr).toBe(0)
+      tokens[name] = created.json<{ token: string }>().token
+    }
+    tmp = join(project.dir, 'tmp')
+    mkdirSync(tmp)
+    server = await startStrataServer(project.dir)
+  }, 180_000)
+
+  afterAll(async () => {
+    await server?.stop()
+    await project?.[Symbol.asyncDispose]()
+  })
+
+  it('works with a token, is refused without one, and a read token cannot write', async () => {
+    const result = await runScript(python as string, 'compat_auth.py', server.url, tmp, {
+      COMPAT_WRITE_TOKEN: tokens.trainer as string,
+      COMPAT_READ_TOKEN: tokens.viewer as string,
+    })
+    expectPassed(result, AUTH_STEPS, server)
+  }, 300_000)
+})
+
 const pythonV2 = process.env.STRATA_TEST_PYTHON_V2 || undefined
 if (pythonV2 === undefined) {
   describe.skip('MLflow compatibility: mlflow 2.x client (skipped: STRATA_TEST_PYTHON_V2 is not set; optional)', () => {

@@ -2,9 +2,11 @@ import { expect, it } from 'vitest'
 import { isStrataError } from '../../src/core/errors.js'
 import { lineageMigrations } from '../../src/data/lineage/index.js'
 import { type MetadataDatabase, runMigrations } from '../../src/db/index.js'
+import { pipeline, step } from '../../src/pipelines/index.js'
 import { ModelRegistry, registryMigrations } from '../../src/registry/index.js'
 import { describeMetadata } from '../../src/testing/metadata-fixture.js'
 import { TrackingStore, trackingMigrations } from '../../src/tracking/index.js'
+import { openTestPipelineEngine } from '../support/pipeline-engine.js'
 import { testServiceContext } from '../support/service-context.js'
 
 /**
@@ -70,6 +72,21 @@ async function registry(metadata: MetadataDatabase) {
 }
 
 const ENTITIES: Entity[] = [
+  {
+    label: 'pipeline runs',
+    async seed(metadata, items) {
+      const p = pipeline({ name: 'search-suite', steps: [step({ name: 'one', run: () => 1 })] })
+      const { engine } = await openTestPipelineEngine(metadata, [p])
+      for (const i of items) await engine.start('search-suite', { name: i.name, tags: i.tags })
+      return {
+        nameField: 'run_name',
+        async search(request) {
+          const page = await engine.search(request)
+          return { names: page.items.map((r) => r.name), nextPageToken: page.nextPageToken }
+        },
+      }
+    },
+  },
   {
     label: 'experiments',
     async seed(metadata, items) {

@@ -9,13 +9,15 @@ import Fastify, {
 } from 'fastify'
 import type { z } from 'zod'
 import { StrataError } from '../../core/errors.js'
-import { useHostCheck } from './host-check.js'
+import { allowedHostNames, useHostCheck } from './host-check.js'
 import { classifyError, errorBodyText } from './http-errors.js'
 import { useJsonBodies } from './json-body.js'
 import { openApi } from './openapi.js'
+import { corsOriginSet, useOriginCheck } from './origin-check.js'
 import { requestId, useRequestIdHeader } from './request-id.js'
 import { DEFAULT_TIMEOUTS, type RequestTimeouts, useRequestTimeouts } from './request-timeouts.js'
 import { type RouteMiss, setRouteMissHandler } from './route-miss.js'
+import { useRouteTable } from './route-table.js'
 import { wireJson } from './wire-json.js'
 
 /** Options of {@link createHttpApp}. */
@@ -31,6 +33,16 @@ export interface HttpAppOptions {
    * with the request's id (`reqId`). Failed requests (5xx) log at `error`, each request at `info`.
    */
   logger?: FastifyServerOptions['logger']
+  /**
+   * Host names the server answers to besides `localhost`, `127.0.0.1` and `[::1]` (a request
+   * with another `Host` is 403: DNS rebinding); `*` answers any (a reverse proxy checks it).
+   */
+  allowedHosts?: readonly string[]
+  /**
+   * Origins (`https://app.example.com`) whose pages may call the API cross-site (CORS); none by
+   * default, and a request from any other foreign `Origin` is 403.
+   */
+  corsOrigins?: readonly string[]
   /** Answers a request no route serves before the 404 (the web UI's client-side routes). */
   fallback?: (request: FastifyRequest, reply: FastifyReply) => boolean
 }
@@ -44,7 +56,8 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
 /**
  * The HTTP layer every Strata server runs on: Fastify 5 with the parts every route relies on,
  * each in one place — JSON bodies (limit enforced while streaming, nesting bounded, 415 for other
- * content types), request ids (header and logs), `Host` validation, request timeouts, gzip, one
+ * content types), request ids (header and logs), `Host` validation and allow-list, foreign
+ * `Origin`s refused (CORS only for configured origins), request timeouts, gzip, one
  * error mapping (Strata's `{"error":…}` body with the status of the error code; protocol scopes
  * such as MLflow's set their own), 404/405 with `Allow`, and the OpenAPI document. Routes are
  * registered on the returned instance (see `createServerApp`); `app.inject` serves tests without
@@ -55,6 +68,7 @@ export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024
  * bindRoute(app, serverApi.health, () => ({ status: 'ok', project: 'demo', version: '1.0.0' }))
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const corsOrigins = corsOriginSet(options.corsOrigins)
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }
   const app = Fastify({
     logger: options.logger ?? false,
@@ -80,7 +94,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setReplySerializer(wireJson)
   useJsonBodies(app)
   useRequestIdHeader(app)
-  useHostCheck(app)
+  useRouteTable(app)
+  useHostCheck(app, allowedHostNames(options.allowedHosts))
+  useOriginCheck(app, corsOrigins)
   useRequestTimeouts(app, timeouts)
   await app.register(compress, { threshold: COMPRESS_THRESHOLD, encodings: ['gzip', 'deflate'] })
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply))

@@ -7,19 +7,64 @@ import { StrataError } from '../../core/errors.js'
  */
 const VALID_HOST = /^(?:[A-Za-z0-9\-._~%!$&'()*+,;=]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
 
+/** The host names every server answers to: the loopback names a local browser uses. */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]']
+
+/** The host name of a valid `Host` header, lower-cased, without its port (`[::1]` keeps its brackets). */
+export function hostName(host: string): string {
+  const lower = host.toLowerCase()
+  if (lower.startsWith('[')) return lower.slice(0, lower.indexOf(']') + 1)
+  const colon = lower.lastIndexOf(':')
+  return colon < 0 ? lower : lower.slice(0, colon)
+}
+
 /**
- * Refuses a malformed `Host` header with 400. Routing never reads `Host` (Fastify routes on the
- * request path alone); refusing a `Host` that holds a path or a query keeps anything downstream
- * that builds URLs from it (logs, redirects, links) from being steered by it.
+ * The host names a server answers to: {@link LOOPBACK_HOSTS} and `configured` (names or
+ * addresses, lower-cased; an IPv6 address is bracketed; `*` allows any name, for a server whose
+ * reverse proxy checks `Host` itself).
  */
-export function useHostCheck(app: FastifyInstance): void {
+export function allowedHostNames(configured: readonly string[] = []): ReadonlySet<string> {
+  const names = new Set(LOOPBACK_HOSTS)
+  for (const name of configured) {
+    const lower = name.trim().toLowerCase()
+    if (lower === '') continue
+    names.add(lower.includes(':') && !lower.startsWith('[') ? `[${lower}]` : lower)
+  }
+  return names
+}
+
+/**
+ * Refuses a malformed `Host` header with 400 and a well-formed one that names a host not in
+ * `allowed` with 403 `PERMISSION_DENIED`. Routing never reads `Host` (Fastify routes on the
+ * request path alone); refusing a `Host` that holds a path or a query keeps anything downstream
+ * that builds URLs from it (logs, redirects, links) from being steered by it. The allow-list
+ * defeats DNS rebinding: a page on `evil.example` whose name now resolves to 127.0.0.1 sends
+ * `Host: evil.example`, which no local server answers.
+ */
+export function useHostCheck(app: FastifyInstance, allowed: ReadonlySet<string> = allowedHostNames()): void {
+  const any = allowed.has('*')
   app.addHook('onRequest', (request, _reply, done) => {
     const host = request.headers.host
-    if (host !== undefined && !VALID_HOST.test(host)) {
+    if (host === undefined) {
+      done()
+      return
+    }
+    if (!VALID_HOST.test(host)) {
       done(
         new StrataError(
           'INVALID_ARGUMENT',
           `Host header "${host.slice(0, 100)}" is malformed; expected host[:port]`,
+        ),
+      )
+      return
+    }
+    if (!any && !allowed.has(hostName(host))) {
+      done(
+        new StrataError(
+          'PERMISSION_DENIED',
+          `Host "${host.slice(0, 100)}" is not served here; allowed: ${[...allowed].join(', ')} ` +
+            '(add a name with "strata server --allowed-host <name>")',
+          { details: { host, allowed: [...allowed] } },
         ),
       )
       return

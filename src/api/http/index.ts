@@ -15,9 +15,11 @@ export {
   openEventStream,
   type ServerSentEvent,
 } from './event-stream.js'
+export { allowedHostNames, hostName, LOOPBACK_HOSTS } from './host-check.js'
 export { type ClassifiedError, classifyError, type ErrorRequest, errorBodyText } from './http-errors.js'
 export { MAX_JSON_DEPTH, nestsDeeperThan } from './json-body.js'
 export { type ListenOptions, listen, type RunningServer } from './listen.js'
+export { corsOriginSet } from './origin-check.js'
 export { DEFAULT_TIMEOUTS, type RequestTimeouts } from './request-timeouts.js'
 export {
   type BindOptions,
@@ -28,5 +30,6 @@ export {
   type RestInput,
 } from './rest-binding.js'
 export { type RouteMiss, routeMiss, setRouteMissHandler } from './route-miss.js'
+export { type RouteEntry, routeTable } from './route-table.js'
 export { spaFallback, type WebUiOptions, webUi } from './web-ui.js'
 export { wireJson } from './wire-json.js'

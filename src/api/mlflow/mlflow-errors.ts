@@ -24,6 +24,9 @@ export const MLFLOW_ERROR_CODES: Record<ErrorCode, MlflowErrorCode> = {
   FAILED_PRECONDITION: { errorCode: 'BAD_REQUEST', status: 400 },
   UNSUPPORTED: { errorCode: 'NOT_IMPLEMENTED', status: 501 },
   UNAVAILABLE: { errorCode: 'TEMPORARILY_UNAVAILABLE', status: 503 },
+  UNAUTHENTICATED: { errorCode: 'UNAUTHENTICATED', status: 401 },
+  PERMISSION_DENIED: { errorCode: 'PERMISSION_DENIED', status: 403 },
+  DATA_LOSS: { errorCode: 'DATA_LOSS', status: 500 },
   USER_CODE: { errorCode: 'INTERNAL_ERROR', status: 500 },
   INTERNAL: { errorCode: 'INTERNAL_ERROR', status: 500 },
 }

@@ -5,6 +5,7 @@ import {
   type RunStatus,
   type TrackingStore,
 } from '../../tracking/index.js'
+import { recordedUser } from '../authentication.js'
 import {
   compact,
   experimentJson,
@@ -83,14 +84,18 @@ export function addTrackingRoutes(add: MlflowRpc): void {
   })
 
   // Runs.
-  rpc('POST', '/runs/create', async (m, t) => {
+  add('POST', '/runs/create', async (m, request) => {
+    const t = await request.services.tracking()
     const runName = m.optStr('run_name')
-    // Without a user (absent or empty) the run is the request principal's (RunStore.create).
-    const userId = m.optStr('user_id')
+    // Without a user (absent or empty) the run is the request principal's (RunStore.create);
+    // with a token, always the token's principal (the client's user and mlflow.user are claims).
+    const userId = recordedUser(request, m.optStr('user_id') || undefined)
     const startTime = m.optInt('start_time')
+    const tags = m.keyValues('tags')
+    if (request.principal.token !== undefined) tags['mlflow.user'] = request.principal.id
     const run = await t.runs.create({
       experimentId: m.optStr('experiment_id') || DEFAULT_EXPERIMENT_ID,
-      tags: m.keyValues('tags'),
+      tags,
       ...(runName ? { runName } : {}),
       ...(userId ? { userId } : {}),
       ...(startTime === undefined ? {} : { startTime }),
@@ -161,6 +166,17 @@ export function addTrackingRoutes(add: MlflowRpc): void {
       compact({ maxResults: m.optInt('max_results'), pageToken: m.optStr('page_token') || undefined }),
     )
     return pageJson('metrics', page.items.map(metricJson), page.nextPageToken)
+  })
+  rpc('GET', '/metrics/get-history-bulk-interval', async (m, t) => {
+    const startStep = m.optInt('start_step')
+    const endStep = m.optInt('end_step')
+    const maxResults = m.optInt('max_results')
+    const points = await t.runs.downsampledHistory(
+      m.strings('run_ids'),
+      m.str('metric_key'),
+      compact({ startStep, endStep, maxResults }),
+    )
+    return { metrics: points.map(metricJson) }
   })
   rpc('GET', '/artifacts/list', async (m, t) => {
     const runId = m.runId()

@@ -37,6 +37,18 @@ export class MemoryOnlineStore extends OnlineStoreBase {
     prepared: readonly PreparedOnlineWrite[],
     now: number,
   ): Promise<OnlineWriteResult> {
+    return this.#store(namespace, prepared, now)
+  }
+
+  // Synchronous, so no reader runs between the batches.
+  protected async writeFieldsAtomically(
+    batches: readonly { namespace: string; writes: readonly PreparedOnlineWrite[] }[],
+    now: number,
+  ): Promise<OnlineWriteResult[]> {
+    return batches.map((b) => this.#store(b.namespace, b.writes, now))
+  }
+
+  #store(namespace: string, prepared: readonly PreparedOnlineWrite[], now: number): OnlineWriteResult {
     let entities = this.#namespaces.get(namespace)
     if (entities === undefined) {
       entities = new Map()

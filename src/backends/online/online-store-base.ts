@@ -1,5 +1,6 @@
 import { StrataError } from '../../core/errors.js'
 import type {
+  OnlineBatch,
   OnlineField,
   OnlineStore,
   OnlineStoreCapabilities,
@@ -46,6 +47,29 @@ export abstract class OnlineStoreBase implements OnlineStore {
     return this.writeFields(namespace, prepared, this.#now())
   }
 
+  async writeAtomic(batches: readonly OnlineBatch[]): Promise<OnlineWriteResult[]> {
+    this.#assertOpen()
+    if (!Array.isArray(batches)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        'online store batches must be an array of { namespace, writes }',
+      )
+    }
+    // Every batch is validated before anything is written.
+    const prepared = batches.map((b: OnlineBatch) => ({
+      namespace: b.namespace,
+      writes: prepareWrites(b.namespace, b.writes),
+    }))
+    const results: OnlineWriteResult[] = prepared.map(() => ({ written: 0, skipped: 0 }))
+    const nonEmpty = prepared.flatMap((b, i) => (b.writes.length === 0 ? [] : [{ ...b, index: i }]))
+    if (nonEmpty.length === 0) return results
+    const stored = await this.writeFieldsAtomically(nonEmpty, this.#now())
+    nonEmpty.forEach((b, j) => {
+      results[b.index] = stored[j] as OnlineWriteResult
+    })
+    return results
+  }
+
   async read(
     namespace: string,
     entityKeys: readonly string[],
@@ -76,6 +100,15 @@ export abstract class OnlineStoreBase implements OnlineStore {
     writes: readonly PreparedOnlineWrite[],
     now: number,
   ): Promise<OnlineWriteResult>
+
+  /**
+   * Stores validated, non-empty batches as one unit (see the port's `writeAtomic` contract);
+   * one result per batch, in order.
+   */
+  protected abstract writeFieldsAtomically(
+    batches: readonly { namespace: string; writes: readonly PreparedOnlineWrite[] }[],
+    now: number,
+  ): Promise<OnlineWriteResult[]>
 
   /** Reads live fields of at least one key; `fields` is `undefined` (all) or non-empty. */
   protected abstract readFields(

@@ -37,6 +37,18 @@ interface StoredPayload {
 
 type PipelineResult = [error: Error | null, result: unknown][] | null
 
+/** The totals of write-script replies (`[written, skipped]` each). */
+function sumReplies(replies: readonly unknown[]): OnlineWriteResult {
+  let written = 0
+  let skipped = 0
+  for (const reply of replies) {
+    const [w, s] = reply as [number, number]
+    written += w
+    skipped += s
+  }
+  return { written, skipped }
+}
+
 /**
  * Percent-encodes the characters that separate key parts (`:`) or mean something to
  * `SCAN MATCH` and Redis Cluster (`* ? [ ] \ ^ { }`), and `%` itself, so no two
@@ -119,7 +131,42 @@ export class RedisOnlineStore extends OnlineStoreBase {
     prepared: readonly PreparedOnlineWrite[],
     now: number,
   ): Promise<OnlineWriteResult> {
-    // Batch order is kept within each entity, which is all the script needs.
+    const pipeline = this.#client.pipeline() as unknown as Record<
+      typeof WRITE_COMMAND,
+      (key: string, ...args: string[]) => void
+    > & { exec(): Promise<PipelineResult> }
+    for (const [key, args] of this.#scriptCalls(namespace, prepared))
+      pipeline[WRITE_COMMAND](key, String(now), ...args)
+    return sumReplies(await this.#exec(pipeline, 'write'))
+  }
+
+  /**
+   * One `MULTI … EXEC` of the write script per entity: Redis runs the queued scripts together,
+   * and a client killed before `EXEC` leaves nothing queued applied. The script goes as `EVAL`
+   * (not `EVALSHA`), so a script cache flushed meanwhile cannot fail part of the transaction.
+   */
+  protected async writeFieldsAtomically(
+    batches: readonly { namespace: string; writes: readonly PreparedOnlineWrite[] }[],
+    now: number,
+  ): Promise<OnlineWriteResult[]> {
+    const multi = this.#client.multi()
+    const counts: number[] = []
+    for (const b of batches) {
+      const calls = this.#scriptCalls(b.namespace, b.writes)
+      counts.push(calls.length)
+      for (const [key, args] of calls) multi.eval(REDIS_WRITE_SCRIPT, 1, key, String(now), ...args)
+    }
+    const replies = await this.#exec(multi as unknown as { exec(): Promise<PipelineResult> }, 'write')
+    let offset = 0
+    return counts.map((n) => {
+      const result = sumReplies(replies.slice(offset, offset + n))
+      offset += n
+      return result
+    })
+  }
+
+  /** The write script's key and arguments per entity; batch order is kept within each entity. */
+  #scriptCalls(namespace: string, prepared: readonly PreparedOnlineWrite[]): [string, string[]][] {
     const byEntity = new Map<string, string[]>()
     for (const w of prepared) {
       let args = byEntity.get(w.entityKey)
@@ -129,21 +176,7 @@ export class RedisOnlineStore extends OnlineStoreBase {
       }
       args.push(w.field, String(w.eventTime), encodeRedisPayload(w.json, w.eventTime, w.expiresAt))
     }
-    const pipeline = this.#client.pipeline() as unknown as Record<
-      typeof WRITE_COMMAND,
-      (key: string, ...args: string[]) => void
-    > & { exec(): Promise<PipelineResult> }
-    for (const [entityKey, args] of byEntity)
-      pipeline[WRITE_COMMAND](this.#key(namespace, entityKey), String(now), ...args)
-    const replies = await this.#exec(pipeline, 'write')
-    let written = 0
-    let skipped = 0
-    for (const reply of replies) {
-      const [w, s] = reply as [number, number]
-      written += w
-      skipped += s
-    }
-    return { written, skipped }
+    return [...byEntity].map(([entityKey, args]) => [this.#key(namespace, entityKey), args])
   }
 
   protected async readFields(

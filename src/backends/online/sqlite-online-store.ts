@@ -83,6 +83,10 @@ export class SqliteOnlineStore extends OnlineStoreBase {
     writes: readonly PreparedOnlineWrite[],
     now: number,
   ) => OnlineWriteResult
+  readonly #writeBatches: (
+    batches: readonly { namespace: string; writes: readonly PreparedOnlineWrite[] }[],
+    now: number,
+  ) => OnlineWriteResult[]
   #lastPurge = 0
 
   constructor(config: SqliteOnlineStoreConfig) {
@@ -126,6 +130,23 @@ export class SqliteOnlineStore extends OnlineStoreBase {
       }
       return { written, skipped: writes.length - written }
     })
+    // Nested transactions of better-sqlite3 are savepoints: the outer one commits all batches.
+    this.#writeBatches = this.#db.transaction((batches, now) =>
+      batches.map((b: { namespace: string; writes: readonly PreparedOnlineWrite[] }) =>
+        this.#writeBatch(b.namespace, b.writes, now),
+      ),
+    )
+  }
+
+  protected async writeFieldsAtomically(
+    batches: readonly { namespace: string; writes: readonly PreparedOnlineWrite[] }[],
+    now: number,
+  ): Promise<OnlineWriteResult[]> {
+    try {
+      return this.#writeBatches(batches, now)
+    } catch (err) {
+      throw this.#translate(err, 'write')
+    }
   }
 
   protected async writeFields(

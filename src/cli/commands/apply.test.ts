@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { afterAll, describe, expect, it } from 'vitest'
+import { initProject } from '../../platform/index.js'
 import { createCliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
 import { main } from '../main.js'
 import { registerApply } from './apply.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-apply-cli-'))
+initProject(dir)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 function capture() {
@@ -65,9 +67,7 @@ async function apply(kinds: DefinitionKind[], ...args: string[]) {
   return { code: state.exitCode, ...out }
 }
 
-// Each in-process CLI call reloads the project's config and definitions through jiti (seconds
-// apiece on a loaded 2-core machine): the limit is generous so load cannot fail these tests.
-describe('strata apply', { timeout: 300_000 }, () => {
+describe('strata apply', () => {
   it('applies every configured kind in order, keyed by kind in --json and in sections for people', async () => {
     const a = kind('features')
     const b = kind('pipelines')
@@ -100,7 +100,6 @@ describe('strata apply', { timeout: 300_000 }, () => {
   })
 
   it('fails with what to configure when the project defines nothing', async () => {
-    expect((await cli('init')).code).toBe(0)
     const res = await cli('apply')
     expect(res.code).toBe(1)
     expect(res.stderr).toBe(

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
-import { formatTable } from '../output.js'
-import { commitLine, humanBytes, progressBars } from './data-format.js'
+import { formatBytes, formatTable } from '../output.js'
+import { commitLine, progressBars } from './data-format.js'
 
 /** `strata data branch|tag|merge|revert|fsck|gc`. */
 export function registerDataAdmin(data: Command, ctx: CliContext): void {
@@ -107,7 +107,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
         })
         bars.finish()
         out.result(report, () => {
-          const head = `${report.ok ? 'ok' : 'PROBLEMS'}: ${report.datasets} datasets, ${report.refs} refs, ${report.commits} commits, ${report.trees} trees, ${report.objects} files (${humanBytes(report.bytesVerified)} re-hashed)`
+          const head = `${report.ok ? 'ok' : 'PROBLEMS'}: ${report.datasets} datasets, ${report.refs} refs, ${report.commits} commits, ${report.trees} trees, ${report.objects} files (${formatBytes(report.bytesVerified)} re-hashed)`
           const stale =
             report.staleLeases > 0
               ? [`${report.staleLeases} stale commit lease(s) from killed commits (harmless; gc clears them)`]
@@ -140,7 +140,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
         const repo = await strata.data()
         const report = await repo.gc({ dryRun: opts.force !== true, graceMs: grace * 60_000 })
         out.result(report, () => {
-          const what = `${report.unreachable} unreachable blobs (${humanBytes(report.unreachableBytes)})`
+          const what = `${report.unreachable} unreachable blobs (${formatBytes(report.unreachableBytes)})`
           const young = report.young > 0 ? `; ${report.young} younger than ${grace} min kept` : ''
           return report.dryRun
             ? `dry run: would delete ${what}${young}; run with --force to delete`

@@ -1,6 +1,6 @@
 import { StrataError } from '../../core/errors.js'
 import type { Commit, Progress as DataProgress, DatasetDiff, FileEntry } from '../../data/index.js'
-import type { Output, Progress } from '../output.js'
+import { formatBytes, formatTime, type Output, type Progress } from '../output.js'
 
 /** A parsed `dataset@ref:path` argument; `ref` and `path` are absent when not written. */
 export interface DataRefArg {
@@ -27,23 +27,11 @@ export function parseDataRef(arg: string): DataRefArg {
   return out
 }
 
-/** `1.5 MiB`-style sizes. */
-export function humanBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let v = n
-  let i = 0
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`
-}
-
 /** One line per commit, like `git log --oneline` with stats. */
 export function commitLine(c: Commit): string {
-  const when = new Date(c.createdAt).toISOString().replace('T', ' ').slice(0, 19)
+  const when = formatTime(c.createdAt)
   const s = c.stats
-  return `${c.id.slice(0, 12)}  ${when}  ${c.author}  ${c.message.split('\n')[0]}  (+${s.added} ~${s.changed} -${s.removed}; ${s.files} files, ${humanBytes(s.bytes)})`
+  return `${c.id.slice(0, 12)}  ${when}  ${c.author}  ${c.message.split('\n')[0]}  (+${s.added} ~${s.changed} -${s.removed}; ${s.files} files, ${formatBytes(s.bytes)})`
 }
 
 /** A commit's full description. */
@@ -58,7 +46,7 @@ export function commitDetails(c: Commit): string {
     '',
     ...c.message.split('\n').map((l) => `    ${l}`),
     '',
-    `${c.stats.files} files, ${humanBytes(c.stats.bytes)}; +${c.stats.added} ~${c.stats.changed} -${c.stats.removed} since the first parent`,
+    `${c.stats.files} files, ${formatBytes(c.stats.bytes)}; +${c.stats.added} ~${c.stats.changed} -${c.stats.removed} since the first parent`,
   ]
   return lines.join('\n')
 }
@@ -66,14 +54,14 @@ export function commitDetails(c: Commit): string {
 /** Files as an aligned listing. */
 export function fileLines(files: FileEntry[]): string {
   if (files.length === 0) return '(no files)'
-  const width = Math.max(...files.map((f) => humanBytes(f.size).length))
+  const width = Math.max(...files.map((f) => formatBytes(f.size).length))
   return files
     .map((f) => {
       const table =
         f.table === undefined
           ? ''
           : `  [${f.table.format}: ${f.table.rows} rows × ${f.table.columns.length} cols]`
-      return `${humanBytes(f.size).padStart(width)}  ${f.object.slice(0, 12)}  ${f.path}${table}`
+      return `${formatBytes(f.size).padStart(width)}  ${f.object.slice(0, 12)}  ${f.path}${table}`
     })
     .join('\n')
 }
@@ -81,10 +69,10 @@ export function fileLines(files: FileEntry[]): string {
 /** A diff for people: `A`/`D`/`M` lines, tabular details indented. */
 export function diffLines(d: DatasetDiff): string {
   const lines: string[] = []
-  for (const f of d.added) lines.push(`A  ${f.path}  (${humanBytes(f.size)})`)
-  for (const f of d.removed) lines.push(`D  ${f.path}  (${humanBytes(f.size)})`)
+  for (const f of d.added) lines.push(`A  ${f.path}  (${formatBytes(f.size)})`)
+  for (const f of d.removed) lines.push(`D  ${f.path}  (${formatBytes(f.size)})`)
   for (const c of d.changed) {
-    lines.push(`M  ${c.path}  (${humanBytes(c.before.size)} → ${humanBytes(c.after.size)})`)
+    lines.push(`M  ${c.path}  (${formatBytes(c.before.size)} → ${formatBytes(c.after.size)})`)
     const t = c.table
     if (t === undefined) continue
     lines.push(`     rows ${t.rowsBefore} → ${t.rowsAfter}`)

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
-import { processStreams } from '../output.js'
-import { diffLines, humanBytes, parseDataRef, progressBars } from './data-format.js'
+import { formatBytes, processStreams } from '../output.js'
+import { diffLines, parseDataRef, progressBars } from './data-format.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** `cat --json` embeds content up to this size; larger files should be exported. */
@@ -53,7 +53,7 @@ export function registerDataRead(data: Command, ctx: CliContext): void {
           bars.finish()
           out.result(
             { ...result, dir: ctx.resolvePath(dir) },
-            () => `exported ${result.files} files (${humanBytes(result.bytes)}) to ${dir}`,
+            () => `exported ${result.files} files (${formatBytes(result.bytes)}) to ${dir}`,
           )
         } finally {
           bars.finish()
@@ -81,7 +81,7 @@ export function registerDataRead(data: Command, ctx: CliContext): void {
         if (out.json && file.size > CAT_JSON_LIMIT) {
           throw new StrataError(
             'INVALID_ARGUMENT',
-            `${ref.path} is ${humanBytes(file.size)}; cat --json embeds at most ${humanBytes(CAT_JSON_LIMIT)}, use "strata data export"`,
+            `${ref.path} is ${formatBytes(file.size)}; cat --json embeds at most ${formatBytes(CAT_JSON_LIMIT)}, use "strata data export"`,
           )
         }
         const stream = await repo.readFile(ref.dataset, commitRef, ref.path)

@@ -2,11 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { initProject } from '../../platform/index.js'
 import { main } from '../main.js'
 import { parseDataRef } from './data-format.js'
 
 describe('strata data [sqlite+fs]', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-data-cli-'))
+  initProject(dir)
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   const cli = async (...args: string[]) => {

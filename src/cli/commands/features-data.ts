@@ -35,7 +35,10 @@ export function addMaterialize(
     .description("write each feature view's latest values per entity to the online store")
     .option('--start <time>', 'only values with event time ≥ start (ISO-8601 or epoch ms)')
     .option('--end <time>', 'only values with event time ≤ end (default now)')
-    .option('--incremental', "start after each view's watermark (re-running is a no-op)")
+    .option(
+      '--incremental',
+      'only what changed since the last run: a row-level diff of the source commits (views over datasets or files), else rows after the watermark',
+    )
     .option('--views <names>', 'comma-separated views (default: every online view)')
     .action(
       act(async (out, opts: { start?: string; end?: string; incremental?: boolean; views?: string }) => {
@@ -49,18 +52,21 @@ export function addMaterialize(
         if (end !== undefined) options.end = end
         if (views !== undefined) options.views = views
         const reports = await store.materialize(options)
-        out.result(reports, () =>
-          formatTable(
-            ['VIEW', 'VERSION', 'ENTITIES', 'WRITTEN', 'SKIPPED', 'WATERMARK'],
-            reports.map((r) => [
-              r.view,
-              r.version,
-              r.entities,
-              r.written,
-              r.skipped,
-              r.watermark === null ? '' : new Date(r.watermark).toISOString(),
-            ]),
-          ),
+        out.result(
+          reports,
+          () =>
+            `${formatTable(
+              ['VIEW', 'VERSION', 'MODE', 'ENTITIES', 'WRITTEN', 'SKIPPED', 'WATERMARK'],
+              reports.map((r) => [
+                r.view,
+                r.version,
+                r.mode,
+                r.entities,
+                r.written,
+                r.skipped,
+                r.watermark === null ? '' : new Date(r.watermark).toISOString(),
+              ]),
+            ).trimEnd()}\n${reports.map((r) => `${r.view}: ${r.reason}`).join('\n')}\n`,
         )
       }),
     )

@@ -2,13 +2,14 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { tempProject } from '../../../test/support/temp-project.js'
-import { openStrata } from '../../platform/index.js'
+import { initProject, openStrata } from '../../platform/index.js'
 import type { AliasEvent, ModelVersion, RegisteredModel } from '../../registry/index.js'
 import { linearClassifierToOnnx } from '../../registry/index.js'
 
 describe('strata models', () => {
   it('registers ONNX files, moves aliases, and shows models, versions and alias history', async () => {
     await using project = await tempProject('strata-models-cli-')
+    initProject(project.dir)
     const file = join(project.dir, 'model.onnx')
     writeFileSync(
       file,
@@ -128,6 +129,7 @@ describe('strata models', () => {
 
   it('reports bad files, unknown runs and bad arguments with exit code 1 and the error code', async () => {
     await using project = await tempProject('strata-models-cli-')
+    initProject(project.dir)
     writeFileSync(join(project.dir, 'broken.onnx'), 'not a model')
     const broken = await project.cli('models', 'register', 'm', 'broken.onnx')
     expect(broken.code).toBe(1)

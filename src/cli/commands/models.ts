@@ -11,7 +11,7 @@ import {
   type TensorSpec,
 } from '../../registry/index.js'
 import type { CliContext } from '../context.js'
-import { formatTable } from '../output.js'
+import { formatTable, formatTime } from '../output.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
@@ -41,7 +41,6 @@ function numbers(entries: string[] | undefined): Record<string, number> {
   return out
 }
 
-const time = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
 const shape = (t: TensorSpec) => (t.shape === null ? '?' : `[${t.shape.map((d) => d ?? '?').join(', ')}]`)
 const aliasList = (aliases: Record<string, number>) =>
   Object.entries(aliases)
@@ -52,7 +51,7 @@ function describeVersion(v: ModelVersion): string {
   const lines = [
     `${v.name} version ${v.version}  (${v.flavor}, ${v.status}${v.statusMessage ? `: ${v.statusMessage}` : ''})`,
     `  source       ${v.source}`,
-    `  created      ${time(v.createdAt)}${v.createdBy ? ` by ${v.createdBy}` : ''}`,
+    `  created      ${formatTime(v.createdAt)}${v.createdBy ? ` by ${v.createdBy}` : ''}`,
   ]
   if (v.runId) lines.push(`  run          ${v.runId}${v.runLink ? `  ${v.runLink}` : ''}`)
   if (v.aliases.length > 0) lines.push(`  aliases      ${v.aliases.join(', ')}`)
@@ -69,7 +68,7 @@ function describeVersion(v: ModelVersion): string {
 function describeModel(m: RegisteredModel, versions: ModelVersion[]): string {
   const head = [
     `${m.name}${m.description ? `  — ${m.description}` : ''}`,
-    `  created ${time(m.createdAt)}${m.createdBy ? ` by ${m.createdBy}` : ''}, updated ${time(m.updatedAt)}`,
+    `  created ${formatTime(m.createdAt)}${m.createdBy ? ` by ${m.createdBy}` : ''}, updated ${formatTime(m.updatedAt)}`,
   ]
   if (Object.keys(m.aliases).length > 0) head.push(`  aliases ${aliasList(m.aliases)}`)
   for (const [k, v] of Object.entries(m.tags)) head.push(`  tag ${k} = ${v}`)
@@ -81,7 +80,7 @@ function describeModel(m: RegisteredModel, versions: ModelVersion[]): string {
       v.status,
       v.flavor,
       v.runId ?? '',
-      time(v.createdAt),
+      formatTime(v.createdAt),
       v.aliases.join(', '),
     ]),
   )
@@ -122,7 +121,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
                   m.name,
                   m.latestVersion ?? '',
                   aliasList(m.aliases),
-                  time(m.updatedAt),
+                  formatTime(m.updatedAt),
                   m.description,
                 ]),
               ),
@@ -265,7 +264,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
             ? `no alias moves for ${name}${opts.alias ? `@${opts.alias}` : ''}`
             : formatTable(
                 ['at', 'alias', 'move', 'actor', 'reason'],
-                events.map((e) => [time(e.at), e.alias, move(e), e.actor ?? '', e.reason ?? '']),
+                events.map((e) => [formatTime(e.at), e.alias, move(e), e.actor ?? '', e.reason ?? '']),
               ),
         )
       }),

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStrata } from '../../platform/index.js'
+import { initProject, openStrata } from '../../platform/index.js'
 import { main } from '../main.js'
 
 describe('strata runs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'strata-runs-cli-'))
+  initProject(dir)
   const ids: string[] = []
 
   beforeAll(async () => {

@@ -1,16 +1,11 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import { parseFilterFor, parseOrderByFor } from '../../db/index.js'
-import {
-  type Experiment,
-  PARENT_RUN_ID_TAG,
-  parseViewType,
-  RUN_SEARCH_SCHEMA,
-  type Run,
-  type TrackingStore,
-} from '../../tracking/index.js'
+import { PARENT_RUN_ID_TAG, parseViewType, RUN_SEARCH_SCHEMA, type Run } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
-import { formatTable } from '../output.js'
+import { formatBytes, formatTable, formatTime } from '../output.js'
+import { resolveExperiments } from './experiment-refs.js'
+import { registerRunAdmin } from './runs-admin.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
@@ -134,7 +129,10 @@ export function registerRuns(program: Command, ctx: CliContext): void {
           )
           section(
             'artifacts',
-            artifacts.map((a) => [a.isDir ? `${a.path}/` : a.path, a.isDir ? '' : `${a.fileSize ?? 0} B`]),
+            artifacts.map((a) => [
+              a.isDir ? `${a.path}/` : a.path,
+              a.isDir ? '' : formatBytes(a.fileSize ?? 0),
+            ]),
           )
           return lines.join('\n')
         })
@@ -172,6 +170,8 @@ export function registerRuns(program: Command, ctx: CliContext): void {
         })
       }),
     )
+
+  registerRunAdmin(runs, ctx)
 }
 
 /** Params and latest metrics of runs keyed by name, then run id; with `diffOnly`, only differing keys. */
@@ -212,31 +212,6 @@ export function compareRuns(
 }
 
 /** Experiments named (or numbered) by `--experiment`, or every active one. */
-async function resolveExperiments(tracking: TrackingStore, wanted: string[]): Promise<Experiment[]> {
-  if (wanted.length === 0) {
-    const all: Experiment[] = []
-    let pageToken: string | undefined
-    do {
-      const page = await tracking.experiments.search(pageToken ? { pageToken } : {})
-      all.push(...page.items)
-      pageToken = page.nextPageToken
-    } while (pageToken)
-    return all
-  }
-  const out: Experiment[] = []
-  for (const w of wanted) {
-    const byName = await tracking.experiments.findByName(w)
-    if (byName) out.push(byName)
-    else if (/^\d+$/.test(w)) out.push(await tracking.experiments.get(w))
-    else
-      throw new StrataError(
-        'NOT_FOUND',
-        `experiment "${w}" does not exist; list them with "strata runs list"`,
-      )
-  }
-  return out
-}
-
 /** Metric keys a filter or order-by mentions, shown as extra columns by `runs list`. */
 function referencedMetrics(filter: string | undefined, orderBy: string[]): string[] {
   const keys = [
@@ -246,10 +221,6 @@ function referencedMetrics(filter: string | undefined, orderBy: string[]): strin
     .filter((c) => c.type === 'metric')
     .map((c) => c.key)
   return [...new Set(keys)]
-}
-
-function formatTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
 }
 
 function formatDuration(info: { startTime: number; endTime: number | null; status: string }): string {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
-import { createServerApp, listen } from '../../api/index.js'
+import { createServerApp, listen, tokenPrincipal } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
@@ -20,13 +20,31 @@ interface ServerOptions {
   port: string
   logLevel: string
   web?: string
+  allowedHost?: string[]
+  corsOrigin?: string[]
+  insecure?: boolean
   model?: string[]
   maxBatchSize?: string
   maxQueueDelayUs: string
   maxQueue: string
 }
 
-function positive(flag: string, value: string, min: number): number {
+/** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
+function allowedHosts(opts: ServerOptions): string[] {
+  const names = [...(opts.allowedHost ?? [])]
+  if (!WILDCARD_ADDRESSES.includes(opts.host)) names.push(opts.host)
+  return names
+}
+
+const WILDCARD_ADDRESSES = ['0.0.0.0', '::', '[::]']
+
+/** True for an address only this machine reaches (127.0.0.0/8, ::1, localhost). */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase()
+  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(h)
+}
+
+function integerOption(flag: string, value: string, min: number): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < min) {
     throw new StrataError('INVALID_ARGUMENT', `${flag} "${value}" is invalid; expected an integer ≥ ${min}`)
@@ -44,6 +62,18 @@ export function registerServer(program: Command, ctx: CliContext): void {
         '--log-level <level>',
         `log to stderr from this level (${LOG_LEVELS.join(', ')}); info logs every request`,
         'warn',
+      )
+      .option(
+        '--allowed-host <name...>',
+        'answer requests whose Host is this name too (besides localhost, 127.0.0.1, [::1]); * for any',
+      )
+      .option(
+        '--cors-origin <origin...>',
+        'let pages of this origin call the API cross-site (none by default)',
+      )
+      .option(
+        '--insecure',
+        'allow binding a non-loopback address without API tokens (anyone who can reach it can do anything)',
       )
       .option('--web <dir>', "serve this built web UI at / (default: the package's web/dist when built)")
       .option('--max-batch-size <rows>', 'dynamic batching: most rows per model call (default: no batching)')
@@ -91,15 +121,29 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     opts.maxBatchSize === undefined
       ? false
       : {
-          maxBatchSize: positive('--max-batch-size', opts.maxBatchSize, 1),
-          maxQueueDelayMicros: positive('--max-queue-delay-us', opts.maxQueueDelayUs, 0),
-          maxQueue: positive('--max-queue', opts.maxQueue, 1),
+          maxBatchSize: integerOption('--max-batch-size', opts.maxBatchSize, 1),
+          maxQueueDelayMicros: integerOption('--max-queue-delay-us', opts.maxQueueDelayUs, 0),
+          maxQueue: integerOption('--max-queue', opts.maxQueue, 1),
         }
   const webRoot = opts.web ?? bundledWebUi()
   const strata = await ctx.openStrata()
-  await strata.metadata()
   const models: { name: string; version: number; ref: string }[] = []
+  let tokensOn: boolean
   try {
+    await strata.metadata()
+    tokensOn = await (await strata.tokens()).anyActive()
+    if (!tokensOn && !isLoopback(opts.host)) {
+      if (opts.insecure !== true) {
+        throw new StrataError(
+          'FAILED_PRECONDITION',
+          `refusing to serve on ${opts.host} without API tokens: anyone who can reach it could change the project; ` +
+            'create one with "strata token create --name <name> --scopes <scopes>", bind 127.0.0.1, or pass --insecure',
+        )
+      }
+      out.warn(
+        `INSECURE: serving on ${opts.host} WITHOUT authentication (--insecure): anyone who can reach this address can read, change and delete everything in project ${strata.config.project}`,
+      )
+    }
     for (const ref of opts.model ?? []) {
       const progress = out.progress(`loading ${ref}`)
       const served = await (await strata.serving()).deploy(ref, { batching })
@@ -111,15 +155,19 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     throw err
   }
   const app = await createServerApp(strata, {
+    ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
     version: strataVersion(),
+    allowedHosts: allowedHosts(opts),
+    corsOrigins: opts.corsOrigin ?? [],
     logger: { level: opts.logLevel, stream: process.stderr },
     ...(webRoot === undefined ? {} : { webRoot }),
   })
   const server = await listen(app, { host: opts.host, port })
   out.result(
-    { url: server.url, project: strata.config.project, root: strata.config.root, models },
+    { url: server.url, project: strata.config.project, root: strata.config.root, tokens: tokensOn, models },
     () =>
-      `strata server listening on ${server.url} (project ${strata.config.project}); Ctrl-C to stop` +
+      `strata server listening on ${server.url} (project ${strata.config.project}; ` +
+      `${tokensOn ? 'API tokens required' : 'no tokens: local mode'}); Ctrl-C to stop` +
       models
         .map(
           (m) => `\n  serving ${m.name} version ${m.version} (${m.ref}) at ${server.url}/v2/models/${m.name}`,

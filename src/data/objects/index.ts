@@ -13,3 +13,4 @@ export {
 } from './object-id.js'
 export { collect, ObjectStore, type ObjectStoreConfig, type VerifyResult } from './object-store.js'
 export { ObjectWriter, type ObjectWriterConfig, type StoredObject, type WriteStats } from './object-writer.js'
+export { corruptObject, verifiedStream, verifyBytes, verifyLocalFile } from './verified-read.js'

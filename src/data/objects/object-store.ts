@@ -6,6 +6,7 @@ import { type ChunkWorkerPool, sharedChunkWorkerPool } from './chunk-worker-pool
 import { DEFAULT_CHUNKER_CONFIG, GearChunker, type GearChunkerConfig } from './gear-chunker.js'
 import { type BlobKind, blobKeyOf, type ObjectId, sha256Hex } from './object-id.js'
 import { ObjectWriter } from './object-writer.js'
+import { corruptObject, verifiedStream, verifyBytes } from './verified-read.js'
 
 /** Options of {@link ObjectStore}. */
 export interface ObjectStoreConfig {
@@ -77,30 +78,34 @@ export class ObjectStore {
   }
 
   /**
-   * Streams a stored file. `chunked` says whether `id` names a manifest (from the tree
-   * entry); when unknown, a whole object is tried first.
+   * Streams a stored file, verified: every byte is hashed as it streams and a mismatch with the
+   * content address (corruption, truncation) fails the read with `DATA_LOSS` naming the object,
+   * `where` (the dataset and path, for the message) and `fsck`. A whole object fails after its
+   * last piece; a chunk is checked before it is yielded, and the chunks' total against the
+   * manifest. `chunked` says whether `id` names a manifest (from the tree entry); when unknown,
+   * a whole object is tried first.
    */
-  async open(id: ObjectId, chunked?: boolean): Promise<AsyncIterable<Uint8Array>> {
-    if (chunked === false) return this.getBlob('object', id)
+  async open(id: ObjectId, chunked?: boolean, where?: string): Promise<AsyncIterable<Uint8Array>> {
+    if (chunked === false) return verifiedStream(await this.getBlob('object', id), 'object', id, where)
     if (chunked === undefined) {
       try {
-        return await this.getBlob('object', id)
+        return verifiedStream(await this.getBlob('object', id), 'object', id, where)
       } catch (err) {
         if (!isStrataError(err, 'NOT_FOUND')) throw err
       }
     }
-    const manifest = await this.readManifest(id)
-    return this.readChunks(manifest)
+    const manifest = await this.readManifest(id, where)
+    return this.readChunks(manifest, id, where)
   }
 
-  /** The chunk list of a chunked file. */
-  async readManifest(id: ObjectId): Promise<ChunkManifest> {
-    return decodeManifest(await this.readBlob('manifest', id), id)
+  /** The chunk list of a chunked file (verified against its id). */
+  async readManifest(id: ObjectId, where?: string): Promise<ChunkManifest> {
+    return decodeManifest(await this.readBlob('manifest', id, where), id)
   }
 
-  /** A whole blob as bytes (trees and manifests are small). */
-  async readBlob(kind: BlobKind, id: ObjectId): Promise<Buffer> {
-    return collect(await this.getBlob(kind, id))
+  /** A whole blob as bytes (trees and manifests are small), verified against its id. */
+  async readBlob(kind: BlobKind, id: ObjectId, where?: string, size?: number): Promise<Buffer> {
+    return verifyBytes(await collect(await this.getBlob(kind, id)), kind, id, where, size)
   }
 
   /** True when the blob exists. */
@@ -125,7 +130,7 @@ export class ObjectStore {
     let manifest: ChunkManifest
     let bytes = 0
     try {
-      const raw = await this.readBlob('manifest', id)
+      const raw = await collect(await this.getBlob('manifest', id))
       bytes += raw.byteLength
       if (sha256Hex(raw) !== id) problems.push(`manifest ${id} does not hash to its id`)
       manifest = decodeManifest(raw, id)
@@ -192,23 +197,38 @@ export class ObjectStore {
     }
   }
 
-  /** Yields the chunks in order, keeping up to `readAhead` fetches in flight. */
-  private async *readChunks(manifest: ChunkManifest): AsyncGenerator<Uint8Array> {
+  /** Yields the chunks in order, each verified, keeping up to `readAhead` fetches in flight. */
+  private async *readChunks(
+    manifest: ChunkManifest,
+    id: ObjectId,
+    where?: string,
+  ): AsyncGenerator<Uint8Array> {
     const fetches: Promise<Buffer>[] = []
     let next = 0
     const fill = () => {
       while (next < manifest.chunks.length && fetches.length < this.readAhead) {
         const chunk = manifest.chunks[next++]!
-        const p = this.readBlob('object', chunk.id)
+        const place = `chunk ${next} of ${manifest.chunks.length} of ${id}${where === undefined ? '' : `, ${where}`}`
+        const p = this.readBlob('object', chunk.id, place, chunk.size)
         p.catch(() => {}) // surfaced when awaited below
         fetches.push(p)
       }
     }
     fill()
+    let total = 0
     while (fetches.length > 0) {
       const bytes = await fetches.shift()!
       fill()
+      total += bytes.byteLength
       yield bytes
+    }
+    if (total !== manifest.size) {
+      throw corruptObject(
+        'manifest',
+        id,
+        `its chunks hold ${total} bytes, it describes ${manifest.size}`,
+        where,
+      )
     }
   }
 }

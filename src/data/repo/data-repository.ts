@@ -7,7 +7,7 @@ import { commitChanges } from './commit-changes.js'
 import { CommitLoader, resolveRef } from './commit-history.js'
 import { normalizeDataPath } from './data-paths.js'
 import { diffCommits } from './dataset-diff.js'
-import { exportCommit, fileAt, localFileOf } from './file-access.js'
+import { exportCommit, fileAt, localFileOf, placeOf } from './file-access.js'
 import { FileStatCache } from './file-stat-cache.js'
 import { LeaseTable, type LeaseTableConfig } from './lease-table.js'
 import { type MergeOptions, type MergeResult, mergeInto, revertCommit } from './merge-ops.js'
@@ -186,12 +186,13 @@ export class DataRepository {
   /** Streams one file's bytes. */
   async readFile(dataset: string, ref: string, path: string): Promise<AsyncIterable<Uint8Array>> {
     const file = await this.stat(dataset, ref, path)
-    return this.ctx.objects.open(file.object, file.chunks !== undefined)
+    return this.ctx.objects.open(file.object, file.chunks !== undefined, placeOf(dataset, ref, file.path))
   }
 
   /** A local filesystem path holding exactly the file's bytes (for DuckDB); cached under `cacheDir` when needed. */
   async localFile(dataset: string, ref: string, path: string): Promise<string> {
-    return localFileOf(this.ctx, await this.stat(dataset, ref, path))
+    const file = await this.stat(dataset, ref, path)
+    return localFileOf(this.ctx, file, placeOf(dataset, ref, file.path))
   }
 
   /**
@@ -235,7 +236,7 @@ export class DataRepository {
     dir: string,
     opts: { paths?: string[]; onProgress?: (p: Progress) => void } = {},
   ): Promise<{ files: number; bytes: number }> {
-    return exportCommit(this.ctx, await this.resolve(dataset, ref), dir, opts)
+    return exportCommit(this.ctx, await this.resolve(dataset, ref), dir, { ...opts, ref })
   }
 
   /** Branches and tags of a dataset. */

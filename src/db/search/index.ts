@@ -1,7 +1,7 @@
 export type { Comparator, EntityType, FilterClause, Identifier } from './filter-parser.js'
 export { parseFilter } from './filter-parser.js'
 export { decodePageToken, encodePageToken, toPage } from './page-token.js'
-export { searchPage } from './search-page.js'
+export { type ScopedQuery, searchPage } from './search-page.js'
 export {
   type OrderByClause,
   type ParsedSearch,

@@ -25,6 +25,13 @@ export interface KeyedValues {
   table: string
   /** Side-table column → the column of the searched row it references, e.g. `{ run_id: 'run_id' }`. */
   link: Readonly<Record<string, string>>
+  /**
+   * True when the side table holds at most one row per searched row and key (its primary key),
+   * with an index on `(key, value)` (metrics: `(key, nan, value)`). A search ordered first by
+   * such a value can then walk that index in order and stop after one page
+   * ({@link searchPage}) instead of sorting every row of the scope.
+   */
+  unique?: boolean
 }
 
 /** Numeric values per key (`metrics.<key>`). */

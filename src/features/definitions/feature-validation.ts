@@ -8,7 +8,7 @@ const INVALID = Symbol('invalid')
 
 /**
  * Converts a value read from an engine to its stored form, or `INVALID` when it does not fit
- * the declared type: `int` must be an integer within ±2^53 (a `bigint` is accepted in range),
+ * the declared type: `int` must be an integer within ±(2^53 − 1) (a `bigint` is accepted in range),
  * `float` a finite number, `timestamp` a valid `Date` (or epoch ms). `null`/`undefined` → `null`.
  */
 export function toStoredValue(type: FeatureType, value: unknown): StoredFeatureValue | typeof INVALID {
@@ -62,7 +62,7 @@ export function showValue(value: unknown): string {
 }
 
 const EXPECTED: Record<FeatureType, string> = {
-  int: 'an integer within ±2^53',
+  int: 'an integer within ±(2^53 − 1)',
   float: 'a finite number',
   string: 'a string',
   bool: 'a boolean',
@@ -82,13 +82,19 @@ export function typeViolation(input: {
   context?: string
   /** What the offending column is; default `feature`. */
   role?: 'feature' | 'join key' | 'timestamp'
+  /** Where the offending row is, e.g. `row 43 of the source` (1-based). */
+  row?: { number: number; of: string }
+  /** Why the whole column is rejected, e.g. `this value makes the column VARCHAR`. */
+  note?: string
 }): StrataError {
   const entity = Object.entries(input.entity)
     .map(([k, v]) => `${k}=${showValue(v)}`)
     .join(', ')
+  const at = input.row === undefined ? '' : ` (row ${input.row.number} of ${input.row.of})`
+  const note = input.note === undefined ? '' : `; ${input.note}`
   return new StrataError(
     'INVALID_ARGUMENT',
-    `${input.context ?? 'type check'} rejected feature view "${input.view}": ${input.role ?? 'feature'} "${input.feature}" of entity ${entity} is ${showValue(input.value)}, but it is declared ${input.type} (${EXPECTED[input.type]}); nothing was written`,
+    `${input.context ?? 'type check'} rejected feature view "${input.view}": ${input.role ?? 'feature'} "${input.feature}" of entity ${entity}${at} is ${showValue(input.value)}, but it is declared ${input.type} (${EXPECTED[input.type]})${note}; nothing was written`,
     {
       details: {
         view: input.view,
@@ -96,6 +102,8 @@ export function typeViolation(input: {
         entity: Object.fromEntries(Object.entries(input.entity).map(([k, v]) => [k, showValue(v)])),
         value: showValue(input.value),
         expected: input.type,
+        rule: EXPECTED[input.type],
+        ...(input.row === undefined ? {} : { row: input.row.number, rowOf: input.row.of }),
       },
     },
   )

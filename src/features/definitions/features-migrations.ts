@@ -38,6 +38,10 @@ export type FeatureTables = {
     watermark: number
     rows: number
     updated_at: number
+    /** The source snapshot last materialized (`features_computations.source_key`); null for query sources. */
+    source_key: string | null
+    /** The source dataset commit last materialized, for reports; null for files and query sources. */
+    source_commit: string | null
   }
   /** Registered training sets. */
   features_training_sets: {
@@ -103,6 +107,13 @@ export const featuresMigrations: Migration[] = [
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('features_training_sets_pk', ['name', 'version'])
         .execute()
+    },
+  },
+  {
+    id: 'features/002-materialized-source',
+    up: async (db) => {
+      await db.schema.alterTable('features_watermarks').addColumn('source_key', 'varchar(256)').execute()
+      await db.schema.alterTable('features_watermarks').addColumn('source_commit', 'varchar(64)').execute()
     },
   },
 ]

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
-import { dirname, isAbsolute, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { errorMessage, StrataError } from '../../core/errors.js'
+import { isAbsolute, resolve } from 'node:path'
+import { StrataError } from '../../core/errors.js'
+import { importUserModule } from '../../core/user-module.js'
 import { FeatureCatalog } from './feature-catalog.js'
 
 /**
@@ -29,16 +29,7 @@ export async function loadFeatureDefinitions(
       `feature definitions file ${file} does not exist (features in strata.config.ts)`,
     )
   }
-  let mod: Record<string, unknown>
-  try {
-    const { createJiti } = await import('jiti')
-    const jiti = createJiti(import.meta.url, { moduleCache: false, alias: { strata: strataEntry() } })
-    mod = (await jiti.import(file)) as Record<string, unknown>
-  } catch (err) {
-    throw new StrataError('INVALID_ARGUMENT', `cannot load ${file}: ${errorMessage(err).split('\n')[0]}`, {
-      cause: err,
-    })
-  }
+  const mod = await importUserModule(file)
   const catalog = FeatureCatalog.from(mod)
   if (catalog.views.size === 0) {
     throw new StrataError(
@@ -47,11 +38,4 @@ export async function loadFeatureDefinitions(
     )
   }
   return catalog
-}
-
-/** The package's entry (`strata`), built or, when run from source, the TypeScript one. */
-function strataEntry(): string {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const built = resolve(here, '..', '..', 'index.js')
-  return existsSync(built) ? built : resolve(here, '..', '..', 'index.ts')
 }

@@ -102,7 +102,13 @@ function inferColumns(
   keyTypes: Readonly<Record<string, 'string' | 'int'>>,
 ): { name: string; type: FeatureType }[] {
   const types = new Map<string, FeatureType | undefined>()
-  for (const row of rows) {
+  for (const [index, row] of rows.entries()) {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `entity row ${index} is ${showValue(row)}; each entity row must be an object of column → value`,
+      )
+    }
     for (const [name, value] of Object.entries(row)) {
       if (name.startsWith('__strata')) {
         throw new StrataError(
@@ -130,9 +136,24 @@ function inferColumns(
       }
     }
   }
-  if (!types.has(ts)) types.set(ts, 'timestamp')
+  // No rows: nothing can be missing, so the expected columns are typed as they would be.
+  if (rows.length === 0) types.set(ts, 'timestamp')
   for (const [key, type] of Object.entries(keyTypes)) {
-    if (types.get(key) === undefined) types.set(key, type)
+    // Only a column the rows have is typed from its key; a column no row has stays missing, so
+    // the join-key check names it exactly as it does for a Parquet file without it.
+    if (rows.length === 0 || (types.has(key) && types.get(key) === undefined)) types.set(key, type)
+  }
+  for (const name of [ts, ...Object.keys(keyTypes)]) {
+    if (!types.has(name)) continue
+    const index = rows.findIndex((row) => !Object.hasOwn(row, name))
+    if (index >= 0) {
+      const has = Object.keys(rows[index] ?? {})
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `entity row ${index} lacks ${name === ts ? 'timestamp column' : 'join key'} "${name}", which other rows have; it has ${has.join(', ') || 'no columns'} (give null for a missing value)`,
+        { details: { row: index, column: name, columns: has } },
+      )
+    }
   }
   return [...types].map(([name, type]) => ({ name, type: type ?? 'string' }))
 }

@@ -11,6 +11,7 @@ export {
   type OfflineView,
   type OfflineViewDeps,
   openOfflineView,
+  type SourceChanges,
 } from './offline-view.js'
 export { buildPointInTimeSql, type PitEntitySide, type PitViewSide } from './point-in-time-join.js'
 export { type SavedTrainingSet, TrainingSet, type TrainingSetInput } from './training-set.js'

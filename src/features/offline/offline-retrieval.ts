@@ -72,6 +72,10 @@ export interface OfflineRetrievalResult {
   columns: ColumnInfo[]
 }
 
+/** DuckDB column types an `int` join key can be matched against (NULL: a column of only nulls). */
+const INT_COLUMN = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|NULL)$/
+const STRING_COLUMN = /^(VARCHAR|ENUM.*|NULL)$/
+
 /**
  * Builds a point-in-time correct table: the entity rows (same order, same multiplicity) with
  * each planned feature as of the row's timestamp (see `buildPointInTimeSql`), and on-demand
@@ -87,6 +91,21 @@ export async function runOfflineRetrieval(options: OfflineRetrievalOptions): Pro
         'INVALID_ARGUMENT',
         `entity rows lack join key${missing.length > 1 ? 's' : ''} ${missing.map((k) => `"${k}"`).join(', ')} of feature view "${view.name}"; they have ${[...entityNames].join(', ')}`,
       )
+    }
+  }
+  const entityTypes = new Map(entity.columns.map((c) => [c.name, c.type.toUpperCase()]))
+  for (const { view } of plan.views) {
+    for (const key of view.joinKeys) {
+      const keyType = view.keyTypes[key] ?? 'string'
+      const columnType = entityTypes.get(key) ?? ''
+      const fits = keyType === 'int' ? INT_COLUMN.test(columnType) : STRING_COLUMN.test(columnType)
+      if (!fits) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `entity rows column "${key}" is ${columnType}, but it is join key "${key}" of feature view "${view.name}", declared ${keyType}; give ${keyType === 'int' ? 'integers' : 'strings'}`,
+          { details: { column: key, columnType, expected: keyType, view: view.name } },
+        )
+      }
     }
   }
   for (const out of plan.outputs) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isStrataError, StrataError } from '../../core/errors.js'
-import type { ColumnInfo, TableEngine } from '../../ports/index.js'
+import type { ColumnInfo, Row, TableEngine } from '../../ports/index.js'
 import type { FeatureView } from '../definitions/index.js'
 import {
   DUCKDB_TYPES,
@@ -109,10 +109,10 @@ async function finish(options: ComputeFeatureViewOptions, base: string): Promise
     )
   }
   for (const key of view.joinKeys) {
-    await checkColumn(engine, view, base, key, view.keyTypes[key] ?? 'string', need(key, 'a join key'))
+    await checkColumn(options, base, key, view.keyTypes[key] ?? 'string', need(key, 'a join key'))
   }
   for (const [feature, type] of Object.entries(view.features)) {
-    await checkColumn(engine, view, base, feature, type, need(feature, 'a declared feature'))
+    await checkColumn(options, base, feature, type, need(feature, 'a declared feature'))
   }
 
   const keys = view.joinKeys.map(ident)
@@ -169,17 +169,20 @@ export async function describeColumns(
 }
 
 /**
- * Checks one output column against its declared type: a column of the wrong kind fails with a
- * sample value; a compatible but wider column is scanned for values that do not fit.
+ * Checks one output column against its declared type. A column of the wrong kind fails naming
+ * its first value (in the view's output order) that cannot be of the declared type: the stray
+ * `"abc"` that made a CSV column text, not a valid `"30.5"` before it. A compatible but wider
+ * column is scanned for the first value that does not fit. The message names the entity, the
+ * value, the rule and, when the value is found there, its row number in the source.
  */
 async function checkColumn(
-  engine: TableEngine,
-  view: FeatureView,
+  options: ComputeFeatureViewOptions,
   base: string,
   column: string,
   type: FeatureType,
   columnType: string,
 ): Promise<void> {
+  const { engine, view } = options
   const c = ident(column)
   const t = columnType.toUpperCase()
   let violation: string | undefined
@@ -208,20 +211,82 @@ async function checkColumn(
   }
   if (compatible && violation === undefined) return
   const keys = view.joinKeys.map(ident).join(', ')
-  const where = compatible ? `${c} IS NOT NULL AND (${violation})` : `${c} IS NOT NULL`
-  const { rows } = await engine.query(`SELECT ${keys}, ${c} AS "__value" FROM ${base} WHERE ${where} LIMIT 1`)
-  const bad = rows[0]
+  const select = (where: string) =>
+    engine.query(
+      `SELECT ${keys}, ${c} AS "__value" FROM ${base} WHERE ${c} IS NOT NULL AND (${where}) ORDER BY "__strata_seq" LIMIT 1`,
+    )
+  let note: string | undefined
+  let bad: Row | undefined
+  if (compatible) bad = (await select(violation as string)).rows[0]
+  else {
+    // Text that does not read as the declared type is what made the column text.
+    const unreadable = t === 'VARCHAR' ? unreadableAs(c, type) : undefined
+    if (unreadable !== undefined) bad = (await select(unreadable)).rows[0]
+    note = `the column is ${columnType}${bad === undefined ? '' : ' because of this value'}`
+    bad ??= (await select('true')).rows[0]
+  }
   if (bad === undefined) return
-  const entity = Object.fromEntries(view.joinKeys.map((k) => [k, bad[k]]))
+  // Keys as their declared type shows them: an int key read back as a bigint is still 1234.
+  const entity = Object.fromEntries(
+    view.joinKeys.map((k) => {
+      const v = bad[k]
+      return [k, typeof v === 'bigint' && Number.isSafeInteger(Number(v)) ? Number(v) : v]
+    }),
+  )
+  const row = await sourceRow(engine, options.source, column, bad.__value)
   throw typeViolation({
     view: view.name,
     feature: column,
     type,
     entity,
     value: bad.__value,
-    context: compatible ? 'computing features' : `computing features (column is ${columnType})`,
+    context: 'computing features',
     role: view.joinKeys.includes(column) ? 'join key' : 'feature',
+    ...(row === undefined ? {} : { row: { number: row, of: 'the source' } }),
+    ...(note === undefined ? {} : { note }),
   })
+}
+
+/** A condition true for text that cannot be read as `type` (undefined: any text is wrong). */
+function unreadableAs(c: string, type: FeatureType): string | undefined {
+  switch (type) {
+    case 'int':
+      return `TRY_CAST(trim(${c}) AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(trim(${c}) AS DOUBLE)) OR TRY_CAST(trim(${c}) AS DOUBLE) <> trunc(TRY_CAST(trim(${c}) AS DOUBLE)) OR abs(TRY_CAST(trim(${c}) AS DOUBLE)) > ${MAX_SAFE}`
+    case 'float':
+      return `TRY_CAST(trim(${c}) AS DOUBLE) IS NULL OR NOT isfinite(TRY_CAST(trim(${c}) AS DOUBLE))`
+    case 'bool':
+      return `TRY_CAST(trim(${c}) AS BOOLEAN) IS NULL`
+    case 'timestamp':
+      return `TRY_CAST(trim(${c}) AS TIMESTAMP) IS NULL`
+    case 'string':
+      return undefined
+  }
+}
+
+/**
+ * The 1-based number of the first source row whose `column` holds `value` (as text), when the
+ * source has that column; `undefined` when it has not or the value is not found there.
+ */
+async function sourceRow(
+  engine: TableEngine,
+  source: string,
+  column: string,
+  value: unknown,
+): Promise<number | undefined> {
+  if (value === null || value === undefined || typeof value === 'object') return undefined
+  try {
+    const columns = await describeColumns(engine, source, 'source')
+    if (!columns.some((col) => col.name === column)) return undefined
+    const { rows } = await engine.query(
+      `SELECT n FROM (SELECT row_number() OVER () AS n, CAST(${ident(column)} AS VARCHAR) AS v FROM ${source}) WHERE v = $1 ORDER BY n LIMIT 1`,
+      [String(value)],
+    )
+    const n = rows[0]?.n
+    return n === undefined || n === null ? undefined : Number(n)
+  } catch {
+    // The row number is a hint; the error is raised without it.
+    return undefined
+  }
 }
 
 function toMs(value: unknown): number | null {

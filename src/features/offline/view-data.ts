@@ -48,6 +48,8 @@ export interface ViewData {
   commitId: string | null
   /** Source dataset commit it was computed from (null for file sources). */
   sourceCommit: string | null
+  /** The source snapshot it was computed from (a commit id, or a file signature). */
+  sourceKey: string
   rows: number
   minTime: number | null
   maxTime: number | null
@@ -114,6 +116,7 @@ export class ViewDataStore {
           path,
           commitId: found.commit_id,
           sourceCommit: source.commit,
+          sourceKey: source.key,
           rows: Number(found.rows),
           minTime: found.min_time === null ? null : Number(found.min_time),
           maxTime: found.max_time === null ? null : Number(found.max_time),
@@ -167,10 +170,26 @@ export class ViewDataStore {
       path: out,
       commitId,
       sourceCommit: source.commit,
+      sourceKey: source.key,
       rows: computed.rows,
       minTime: computed.minTime,
       maxTime: computed.maxTime,
     }
+  }
+
+  /**
+   * The local Parquet of the view's data computed earlier from source snapshot `sourceKey`, or
+   * `undefined` when there is no such computation (or its data is gone).
+   */
+  async computedPath(view: FeatureView, dataHash: string, sourceKey: string): Promise<string | undefined> {
+    const found = await this.db
+      .selectFrom('features_computations')
+      .select(['commit_id', 'path'])
+      .where('view', '=', view.name)
+      .where('data_hash', '=', dataHash)
+      .where('source_key', '=', sourceKey)
+      .executeTakeFirst()
+    return found === undefined ? undefined : this.localPath(found.commit_id, found.path)
   }
 
   /** Where a recorded computation's Parquet is locally; `undefined` when it must be computed again. */

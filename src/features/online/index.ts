@@ -4,8 +4,12 @@
  */
 export {
   advanceWatermark,
+  type MaterializedState,
+  type MaterializeMode,
   type MaterializeOptions,
   type MaterializeReport,
+  prepareLatestWrites,
+  readMaterialized,
   readWatermark,
   writeLatestRows,
 } from './materialize.js'

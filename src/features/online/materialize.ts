@@ -12,9 +12,18 @@ export interface MaterializeOptions {
   start?: Date | number
   /** Only values with event time ≤ end (default now). */
   end?: Date | number
-  /** Start after each view's watermark (the end of its last run), so a re-run is a no-op. */
+  /**
+   * Write only what changed since the last run. For a view over a versioned source (a dataset
+   * or files) that is a row-level diff of the view's data between the source snapshot last
+   * materialized and the current one, whatever the rows' event times (so late and backfilled
+   * rows are picked up), plus rows that were past the last run's end. For a view queried in
+   * its source (Postgres) it is the rows after the view's watermark (the end of its last run).
+   */
   incremental?: boolean
 }
+
+/** How a view's rows for a run were chosen. */
+export type MaterializeMode = 'full' | 'range' | 'commit-diff' | 'watermark'
 
 /** What materializing one view did. */
 export interface MaterializeReport {
@@ -30,9 +39,46 @@ export interface MaterializeReport {
   skipped: number
   /** The view's watermark after the run. */
   watermark: number | null
+  /** How the rows were chosen: every row, an event-time range, a source diff, or after the watermark. */
+  mode: MaterializeMode
+  /** The source snapshot materialized: a dataset commit, else a file signature; null for query sources. */
+  source: string | null
+  /** The source snapshot of the previous run (`commit-diff`), null when there was none. */
+  previousSource: string | null
+  /** `commit-diff`: view rows added or changed between the two snapshots. */
+  changedRows: number | null
+  /** `commit-diff`: of those, rows with event times at or before the last run's end (late or backfilled). */
+  lateRows: number | null
+  /** `commit-diff`: view rows of the previous snapshot no longer there (they stay online). */
+  removedRows: number | null
+  /** One line on what was written and why. */
+  reason: string
 }
 
-const WRITE_CHUNK = 1000
+/** What the last run of a view data version recorded. */
+export interface MaterializedState {
+  watermark: number
+  /** The source snapshot it materialized (`null`: a query source, or a run before this was kept). */
+  sourceKey: string | null
+  sourceCommit: string | null
+}
+
+/** The stored state of a view data version, if it was ever materialized. */
+export async function readMaterialized(
+  db: Kysely<FeatureTables>,
+  view: string,
+  dataHash: string,
+): Promise<MaterializedState | undefined> {
+  const row = await db
+    .selectFrom('features_watermarks')
+    .select(['watermark', 'source_key', 'source_commit'])
+    .where('view', '=', view)
+    .where('data_hash', '=', dataHash)
+    .executeTakeFirst()
+  return row === undefined
+    ? undefined
+    : { watermark: Number(row.watermark), sourceKey: row.source_key, sourceCommit: row.source_commit }
+}
 
 /** The stored watermark of a view data version, if any. */
 export async function readWatermark(
@@ -40,26 +86,19 @@ export async function readWatermark(
   view: string,
   dataHash: string,
 ): Promise<number | null> {
-  const row = await db
-    .selectFrom('features_watermarks')
-    .select('watermark')
-    .where('view', '=', view)
-    .where('data_hash', '=', dataHash)
-    .executeTakeFirst()
-  return row === undefined ? null : Number(row.watermark)
+  return (await readMaterialized(db, view, dataHash))?.watermark ?? null
 }
 
 /**
- * Writes the latest value per entity (rows already reduced to one per entity) to the online
- * store. Every row is type-checked before the first write, so a violating batch is rejected
- * (naming view, feature, entity and value) and nothing of it reaches the store.
+ * Type-checks the latest value per entity (rows already reduced to one per entity) and turns
+ * them into online writes, without writing anything: a violating row rejects the whole view
+ * (naming view, feature, entity and value).
  */
-export async function writeLatestRows(
-  online: OnlineStore,
+export async function prepareLatestWrites(
   view: FeatureView,
   layout: OnlineLayout,
   batches: AsyncIterable<Row[]>,
-): Promise<{ entities: number; written: number; skipped: number }> {
+): Promise<OnlineWrite[]> {
   const writes: OnlineWrite[] = []
   const features = Object.entries(view.features)
   for await (const batch of batches) {
@@ -100,29 +139,52 @@ export async function writeLatestRows(
       writes.push({ entityKey: layoutEntityKey(layout, keys), field: layout.field, value, eventTime })
     }
   }
-  let written = 0
-  let skipped = 0
-  for (let i = 0; i < writes.length; i += WRITE_CHUNK) {
-    const result = await online.write(layout.namespace, writes.slice(i, i + WRITE_CHUNK))
-    written += result.written
-    skipped += result.skipped
-  }
-  return { entities: writes.length, written, skipped }
+  return writes
 }
 
-/** Moves a view's watermark forward to `end` (never backwards), stamped `now`. */
+/**
+ * Writes the latest value per entity of one view to the online store, all or nothing: every
+ * row is type-checked before the write (see {@link prepareLatestWrites}), and the write is one
+ * `writeAtomic` call.
+ */
+export async function writeLatestRows(
+  online: OnlineStore,
+  view: FeatureView,
+  layout: OnlineLayout,
+  batches: AsyncIterable<Row[]>,
+): Promise<{ entities: number; written: number; skipped: number }> {
+  const writes = await prepareLatestWrites(view, layout, batches)
+  const [result] = await online.writeAtomic([{ namespace: layout.namespace, writes }])
+  return { entities: writes.length, written: result?.written ?? 0, skipped: result?.skipped ?? 0 }
+}
+
+/**
+ * Moves a view's watermark forward to `end` (never backwards), stamped `now`, and records the
+ * source snapshot the run materialized when it has one.
+ */
 export async function advanceWatermark(
   db: Kysely<FeatureTables>,
-  advance: { view: string; dataHash: string; end: number; rows: number; now: number },
+  advance: {
+    view: string
+    dataHash: string
+    end: number
+    rows: number
+    now: number
+    source?: { key: string; commit: string | null }
+  },
 ): Promise<number> {
   const { view, dataHash, end, rows, now } = advance
   const current = await readWatermark(db, view, dataHash)
   const next = current === null ? end : Math.max(current, end)
+  const source =
+    advance.source === undefined
+      ? {}
+      : { source_key: advance.source.key, source_commit: advance.source.commit }
   await db
     .insertInto('features_watermarks')
-    .values({ view, data_hash: dataHash, watermark: next, rows, updated_at: now })
+    .values({ view, data_hash: dataHash, watermark: next, rows, updated_at: now, ...source })
     .onConflict((oc) =>
-      oc.columns(['view', 'data_hash']).doUpdateSet({ watermark: next, rows, updated_at: now }),
+      oc.columns(['view', 'data_hash']).doUpdateSet({ watermark: next, rows, updated_at: now, ...source }),
     )
     .execute()
   return next

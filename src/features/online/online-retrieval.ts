@@ -109,6 +109,19 @@ export async function readOnlineFeatures(
   options: { requestContext?: OnlineEntities; now: number },
 ): Promise<OnlineFeatures> {
   const rowsIn = toRows(entities, 'entities')
+  if (!Array.isArray(entities)) {
+    // Columns say which keys they hold even with no rows: a missing key column is an error, not 0 rows.
+    const names = Object.keys(entities as object)
+    for (const read of bound.reads) {
+      const missing = read.keys.find((k) => !names.includes(k))
+      if (missing !== undefined) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `entities lack join key "${missing}" (needed by ${read.views.map((v) => `"${v.view.name}"`).join(', ')}); they have ${names.join(', ') || 'no columns'}`,
+        )
+      }
+    }
+  }
   const context =
     options.requestContext === undefined ? undefined : toRows(options.requestContext, 'request_context')
   const n = rowsIn.length

@@ -1,0 +1,183 @@
+import { Queue, QueueEvents, Worker } from 'bullmq'
+import { errorMessage, StrataError } from '../../core/errors.js'
+import type {
+  Executor,
+  ExecutorCapabilities,
+  StepJob,
+  StepJobHandler,
+  StepJobResult,
+} from '../../ports/index.js'
+
+/** Where the queue lives: a Redis URL and a queue name. */
+export interface BullMqLocation {
+  /** `redis://host:port/db` (the `bullmq+` prefix of a config URI removed). */
+  redisUrl: string
+  /** The queue steps are pushed to (default `strata-steps`). */
+  queue?: string
+  /** Key prefix in Redis (default `strata`). */
+  prefix?: string
+}
+
+/**
+ * Parses `bullmq+redis://host:port/db?queue=name` (or `bullmq+rediss://…`), failing with
+ * `INVALID_ARGUMENT` naming the URI otherwise.
+ */
+export function parseBullMqUri(uri: string): Required<BullMqLocation> {
+  const m = /^bullmq\+(rediss?:\/\/.*)$/.exec(uri)
+  if (m?.[1] === undefined) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `executor URI "${uri}" is not a BullMQ URI; expected "bullmq+redis://host:port/db?queue=strata-steps"`,
+    )
+  }
+  const url = new URL(m[1])
+  const queue = url.searchParams.get('queue') ?? 'strata-steps'
+  const prefix = url.searchParams.get('prefix') ?? 'strata'
+  url.search = ''
+  if (queue.includes(':'))
+    throw new StrataError('INVALID_ARGUMENT', `BullMQ queue name "${queue}" cannot contain ":"`)
+  return { redisUrl: url.toString(), queue, prefix }
+}
+
+function connection(redisUrl: string) {
+  const url = new URL(redisUrl)
+  const db = url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0
+  return {
+    host: url.hostname,
+    port: url.port === '' ? 6379 : Number(url.port),
+    db,
+    ...(url.password === '' ? {} : { password: decodeURIComponent(url.password) }),
+    ...(url.username === '' ? {} : { username: decodeURIComponent(url.username) }),
+    ...(url.protocol === 'rediss:' ? { tls: {} } : {}),
+    // BullMQ's blocking commands require it; the executor bounds waits itself.
+    maxRetriesPerRequest: null,
+  }
+}
+
+/** Options of {@link BullMqExecutor}. */
+export interface BullMqExecutorConfig extends BullMqLocation {
+  /** How long `execute` waits for a worker to finish a step before `UNAVAILABLE` (default: no bound). */
+  timeoutMs?: number
+  /** How long finished jobs (and their results, for dedupe) are kept in Redis (default 1 day). */
+  keepSeconds?: number
+}
+
+/**
+ * The coordinator's side of the BullMQ executor: each step is a job on a Redis queue, run by
+ * whichever `strata worker` takes it (see {@link startBullMqWorker}). Job ids are the step
+ * attempt ids, so a re-submitted attempt is not queued twice and its kept result is returned.
+ * A worker killed mid-step loses its lock; BullMQ's stalled-job check puts the job back on the
+ * queue and another worker runs it. The DAG stays with the engine (BullMQ flows are trees).
+ */
+export class BullMqExecutor implements Executor {
+  readonly kind = 'bullmq'
+  readonly capabilities: ExecutorCapabilities = { dedupe: true }
+  private readonly queue: Queue
+  private readonly events: QueueEvents
+  private readonly ready: Promise<void>
+  private closed = false
+
+  constructor(private readonly config: BullMqExecutorConfig) {
+    const name = config.queue ?? 'strata-steps'
+    const prefix = config.prefix ?? 'strata'
+    const keep = config.keepSeconds ?? 86_400
+    this.queue = new Queue(name, {
+      connection: connection(config.redisUrl),
+      prefix,
+      defaultJobOptions: { removeOnComplete: { age: keep }, removeOnFail: { age: keep }, attempts: 1 },
+    })
+    this.events = new QueueEvents(name, { connection: connection(config.redisUrl), prefix })
+    this.ready = Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]).then(
+      () => undefined,
+    )
+    // A lost connection shows as a failed execute; ioredis reconnects by itself.
+    this.queue.on('error', () => {})
+    this.events.on('error', () => {})
+  }
+
+  async execute(job: StepJob): Promise<StepJobResult> {
+    if (this.closed) throw new StrataError('FAILED_PRECONDITION', 'the BullMQ executor is closed')
+    try {
+      await this.ready
+      const queued = await this.queue.add('step', job, { jobId: job.id })
+      const result = (await queued.waitUntilFinished(this.events, this.config.timeoutMs)) as StepJobResult
+      return result
+    } catch (err) {
+      const message = errorMessage(err)
+      if (/timed out|ECONNREFUSED|Connection is closed/i.test(message)) {
+        throw new StrataError(
+          'UNAVAILABLE',
+          `BullMQ queue "${this.queue.name}" did not finish step job ${job.id}: ${message}`,
+          {
+            cause: err,
+          },
+        )
+      }
+      return {
+        ok: false,
+        log: [],
+        error: {
+          code: 'UNAVAILABLE',
+          message: `step job ${job.id} failed in the queue: ${message}`,
+          retryable: true,
+        },
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.allSettled([this.events.close(), this.queue.close()])
+  }
+}
+
+/** Options of {@link startBullMqWorker}. */
+export interface BullMqWorkerConfig extends BullMqLocation {
+  handler: StepJobHandler
+  /** Steps this worker runs at once (default 1). */
+  concurrency?: number
+  /** How long a worker's lock on a step lasts without renewal; a killed worker's step is re-queued after it (default 30 s). */
+  lockDurationMs?: number
+  /** How often stalled steps are looked for (default half the lock duration). */
+  stalledIntervalMs?: number
+}
+
+/** A running worker. */
+export interface BullMqWorker {
+  /** Stops taking steps and waits for the ones under way. */
+  close(): Promise<void>
+}
+
+/**
+ * The worker's side (`strata worker`): pulls step jobs from the queue and runs each with the
+ * handler; the result (ok or not) is the job's return value. A handler that throws gives an
+ * `INTERNAL` result rather than a BullMQ failure, so the coordinator sees one shape.
+ */
+export async function startBullMqWorker(config: BullMqWorkerConfig): Promise<BullMqWorker> {
+  const lock = config.lockDurationMs ?? 30_000
+  const worker = new Worker<StepJob, StepJobResult>(
+    config.queue ?? 'strata-steps',
+    async (job) => {
+      try {
+        return await config.handler(job.data)
+      } catch (err) {
+        return {
+          ok: false,
+          log: [],
+          error: { code: 'INTERNAL', message: `step handler failed: ${errorMessage(err)}`, retryable: true },
+        }
+      }
+    },
+    {
+      connection: connection(config.redisUrl),
+      prefix: config.prefix ?? 'strata',
+      concurrency: config.concurrency ?? 1,
+      lockDuration: lock,
+      stalledInterval: config.stalledIntervalMs ?? Math.max(500, Math.floor(lock / 2)),
+      maxStalledCount: 3,
+    },
+  )
+  worker.on('error', () => {})
+  await worker.waitUntilReady()
+  return { close: () => worker.close() }
+}

@@ -1,0 +1,1 @@
+export { LocalExecutor, type LocalExecutorConfig } from './local-executor.js'

@@ -1,0 +1,296 @@
+import type { Command } from 'commander'
+import { StrataError } from '../../core/errors.js'
+import type { PipelineEngine, PipelineRunDetails, StepEvent, StepRun } from '../../pipelines/index.js'
+import type { CliContext } from '../context.js'
+import { formatTable, type Output } from '../output.js'
+
+const collect = (value: string, previous: string[] = []) => [...previous, value]
+
+/** `--param k=v` values as an object; a value without `=` fails naming it. */
+function parseParams(given: readonly string[] = []): Record<string, string> {
+  const params: Record<string, string> = {}
+  for (const entry of given) {
+    const eq = entry.indexOf('=')
+    if (eq <= 0)
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `--param "${entry}" is invalid; expected name=value, e.g. --param lr=0.1`,
+      )
+    params[entry.slice(0, eq)] = entry.slice(eq + 1)
+  }
+  return params
+}
+
+const seconds = (ms: number | null | undefined) => (ms == null ? '' : `${(ms / 1000).toFixed(2)}s`)
+const duration = (s: { startedAt: number | null; endedAt: number | null }) =>
+  s.startedAt !== null && s.endedAt !== null ? seconds(s.endedAt - s.startedAt) : ''
+
+function stepTable(steps: readonly StepRun[], order: readonly string[]): string {
+  const rank = new Map(order.map((n, i) => [n, i]))
+  const sorted = [...steps].sort((a, b) => (rank.get(a.step) ?? 0) - (rank.get(b.step) ?? 0))
+  return formatTable(
+    ['step', 'state', 'duration', 'cached', 'attempt', 'error'],
+    sorted.map((s) => [
+      s.step,
+      s.status,
+      duration(s),
+      s.cached ? 'yes' : '',
+      s.attempt,
+      (s.error ?? '').split('\n')[0],
+    ]),
+  )
+}
+
+async function details(engine: PipelineEngine, d: PipelineRunDetails): Promise<string> {
+  const order = await engine.pipeline(d.run.pipeline).then(
+    (p) => p.steps.map((s) => s.name),
+    () => d.steps.map((s) => s.step),
+  )
+  const head = `run ${d.run.runId} of ${d.run.pipeline}: ${d.run.status}${d.run.error === null ? '' : ` (${d.run.error.split('\n')[0]})`}`
+  return `${head}\n${stepTable(d.steps, order)}`
+}
+
+/** Step events as progress lines on stderr (people only; `--json` stays one document). */
+function progress(out: Output): ((e: StepEvent) => void) | undefined {
+  if (out.json) return undefined
+  return (e) => {
+    const mark = { running: '…', succeeded: '✓', failed: '✗', skipped: '-', retrying: '↻' }[e.status]
+    const extra = [
+      e.cached ? 'cached' : '',
+      e.durationMs === undefined || e.cached ? '' : seconds(e.durationMs),
+      e.attempt > 1 ? `attempt ${e.attempt}` : '',
+      e.error ?? '',
+    ].filter(Boolean)
+    out.streams.stderr(`${mark} ${e.step} ${e.status}${extra.length > 0 ? ` (${extra.join(', ')})` : ''}\n`)
+  }
+}
+
+/** `strata pipelines list|plan|run|show|runs|resume|output` and `strata worker`. */
+export function registerPipelines(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('pipelines')
+    .alias('pipeline')
+    .description('plan, run and inspect the DAG pipelines of the project (pipelines in strata.config.ts)')
+
+  cmd
+    .command('list')
+    .description('list the pipelines the project defines, with their steps and params')
+    .action(
+      ctx.action(async (out) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const list = (await engine.list()).map((p) => ({
+          name: p.name,
+          description: p.description ?? null,
+          params: p.params,
+          steps: p.steps.map((s) => ({
+            name: s.name,
+            inputs: Object.keys(s.inputs),
+            upstream: p.upstream.get(s.name) ?? [],
+          })),
+        }))
+        out.result({ pipelines: list }, () =>
+          formatTable(
+            ['pipeline', 'steps', 'params'],
+            list.map((p) => [p.name, p.steps.map((s) => s.name).join(' → '), JSON.stringify(p.params)]),
+          ),
+        )
+      }),
+    )
+
+  cmd
+    .command('plan')
+    .description('show, per step, whether a run would execute it or reuse its cached output, and why')
+    .argument('<pipeline>', 'pipeline name')
+    .option('-p, --param <name=value>', 'override a param (repeatable)', collect)
+    .option('--no-cache', 'plan a run that reuses no cached output')
+    .action(
+      ctx.action(async (out, name: string, opts: { param?: string[]; cache: boolean }) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const plan = await engine.plan(name, { params: parseParams(opts.param), noCache: !opts.cache })
+        out.result(plan, () =>
+          formatTable(
+            ['step', 'action', 'why'],
+            plan.steps.map((s) => [s.step, s.action, s.why]),
+          ),
+        )
+      }),
+    )
+
+  cmd
+    .command('run')
+    .description('run a pipeline to its end (progress on stderr); exits 1 when a step failed')
+    .argument('<pipeline>', 'pipeline name')
+    .option('-p, --param <name=value>', 'override a param (repeatable)', collect)
+    .option('--no-cache', 'run every step, reusing no cached output')
+    .action(
+      ctx.action(async (out, name: string, opts: { param?: string[]; cache: boolean }) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const onEvent = progress(out)
+        const result = await engine.run(name, {
+          params: parseParams(opts.param),
+          noCache: !opts.cache,
+          ...(onEvent === undefined ? {} : { onEvent }),
+        })
+        out.result(result, () => '')
+        if (!out.json) out.streams.stdout(`${await details(engine, result)}\n`)
+        if (result.run.status !== 'succeeded') ctx.setExitCode(1)
+      }),
+    )
+
+  cmd
+    .command('resume')
+    .description('drive a failed or abandoned run to its end; steps that succeeded do not run again')
+    .argument('<run>', 'run id')
+    .option('--force', 'take over a run whose coordinator still looks alive (its heartbeat is recent)')
+    .action(
+      ctx.action(async (out, runId: string, opts: { force?: boolean }) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const onEvent = progress(out)
+        const result = await engine.resume(runId, {
+          force: opts.force === true,
+          ...(onEvent === undefined ? {} : { onEvent }),
+        })
+        out.result(result, () => '')
+        if (!out.json) out.streams.stdout(`${await details(engine, result)}\n`)
+        if (result.run.status !== 'succeeded') ctx.setExitCode(1)
+      }),
+    )
+
+  cmd
+    .command('runs')
+    .description("list pipeline runs, newest first, filtered with MLflow's search syntax")
+    .argument('[pipeline]', 'only runs of this pipeline')
+    .option('-f, --filter <filter>', `e.g. "status = 'failed' and tags.trigger LIKE 'commit%'"`)
+    .option('-o, --order-by <entry>', 'e.g. "end_time DESC" (repeatable)', collect)
+    .option('-n, --max <n>', 'maximum number of runs', '50')
+    .option('--page-token <token>', 'continue after a previous page')
+    .action(
+      ctx.action(
+        async (
+          out,
+          name: string | undefined,
+          opts: { filter?: string; orderBy?: string[]; max: string; pageToken?: string },
+        ) => {
+          const max = Number(opts.max)
+          if (!Number.isSafeInteger(max) || max < 1) {
+            throw new StrataError(
+              'INVALID_ARGUMENT',
+              `--max "${opts.max}" is invalid; expected a whole number ≥ 1`,
+            )
+          }
+          const clauses = [
+            ...(name === undefined ? [] : [`pipeline = '${name.replaceAll("'", "''")}'`]),
+            ...(opts.filter === undefined ? [] : [opts.filter]),
+          ]
+          await using strata = await ctx.openStrata()
+          const engine = await strata.pipelines()
+          const page = await engine.search({
+            maxResults: max,
+            orderBy: opts.orderBy ?? [],
+            ...(clauses.length === 0 ? {} : { filter: clauses.join(' AND ') }),
+            ...(opts.pageToken === undefined ? {} : { pageToken: opts.pageToken }),
+          })
+          const runs = page.items
+          out.result({ runs, nextPageToken: page.nextPageToken ?? null }, () =>
+            runs.length === 0
+              ? 'no pipeline runs match'
+              : formatTable(
+                  ['run id', 'pipeline', 'status', 'created', 'duration', 'tags'],
+                  runs.map((r) => [
+                    r.runId,
+                    r.pipeline,
+                    r.status,
+                    new Date(r.createdAt).toISOString(),
+                    r.endedAt === null ? '' : seconds(r.endedAt - (r.startedAt ?? r.createdAt)),
+                    Object.entries(r.tags)
+                      .map(([k, v]) => `${k}=${v}`)
+                      .join(' '),
+                  ]),
+                ),
+          )
+        },
+      ),
+    )
+
+  cmd
+    .command('show')
+    .description('show a run and the state of each step')
+    .argument('<run>', 'run id')
+    .action(
+      ctx.action(async (out, runId: string) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const d = await engine.show(runId)
+        out.result(d, () => '')
+        if (!out.json) out.streams.stdout(`${await details(engine, d)}\n`)
+      }),
+    )
+
+  cmd
+    .command('output')
+    .description("print a step's output (JSON) from a run")
+    .argument('<run>', 'run id')
+    .argument('<step>', 'step name')
+    .action(
+      ctx.action(async (out, runId: string, stepName: string) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const value = await engine.output(runId, stepName)
+        out.result(value, () => JSON.stringify(value, null, 2))
+      }),
+    )
+
+  program
+    .command('worker')
+    .description(
+      "run pipeline steps from the BullMQ queue of the project's executor until stopped (SIGINT/SIGTERM)",
+    )
+    .option('-c, --concurrency <n>', 'steps run at once', '1')
+    .option('-q, --queue <name>', "queue to pull from (default: the executor URI's queue)")
+    .option('--lock-seconds <n>', "seconds before a killed worker's step is given to another worker", '30')
+    .action(
+      ctx.action(async (out, opts: { concurrency: string; queue?: string; lockSeconds: string }) => {
+        const concurrency = Number(opts.concurrency)
+        const lockSeconds = Number(opts.lockSeconds)
+        if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+          throw new StrataError(
+            'INVALID_ARGUMENT',
+            `--concurrency "${opts.concurrency}" is invalid; expected a whole number ≥ 1`,
+          )
+        }
+        if (!Number.isFinite(lockSeconds) || lockSeconds <= 0) {
+          throw new StrataError(
+            'INVALID_ARGUMENT',
+            `--lock-seconds "${opts.lockSeconds}" is invalid; expected a number > 0`,
+          )
+        }
+        const { startExecutorWorker } = await import('../../platform/index.js')
+        const { createStepHandler } = await import('../../pipelines/index.js')
+        await using strata = await ctx.openStrata()
+        const catalog = await strata.pipelineCatalog()
+        const worker = await startExecutorWorker(strata.config.executor, createStepHandler(catalog.get), {
+          concurrency,
+          lockSeconds,
+          ...(opts.queue === undefined ? {} : { queue: opts.queue }),
+        })
+        const names = (await catalog.list()).map((p) => p.name)
+        out.result(
+          { worker: { queue: worker.queue, concurrency, pid: process.pid, pipelines: names } },
+          () => '',
+        )
+        if (!out.json)
+          out.streams.stderr(
+            `worker ${process.pid} on queue ${worker.queue} (concurrency ${concurrency}): ${names.join(', ')}\n`,
+          )
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve)
+          process.once('SIGTERM', resolve)
+        })
+        await worker.close()
+      }),
+    )
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto'
+import type { JsonValue, PipelineParams, Step } from './step.js'
+
+/** The parts of a step's cache key, each a sha256 hex, kept so a plan can say which one changed. */
+export interface CacheKeyParts {
+  /** The step's code: its `run` function's source and its `version`. */
+  code: string
+  /** The params it reads (all of the pipeline's unless it declares `params`). */
+  params: string
+  /** The content addresses of its inputs (output hashes, dataset commit ids), by input name. */
+  inputs: string
+}
+
+/** A step's cache key and its parts. */
+export interface CacheKey {
+  key: string
+  parts: CacheKeyParts
+}
+
+/** sha256 hex of a string. */
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+/** JSON with object keys sorted, so equal values hash equally whatever their key order. */
+export function canonicalJson(value: JsonValue | undefined): string {
+  if (value === undefined) return 'null'
+  if (value === null || typeof value !== 'object') return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`
+  const keys = Object.keys(value).sort()
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`
+}
+
+/** The hash of a step's code: the source of its `run` and its declared `version`. */
+export function codeHash(s: Step<string, unknown>): string {
+  return sha256(`${s.version}\u0000${s.run.toString()}`)
+}
+
+/**
+ * A step's content-addressed cache key: sha256 over its code hash, the params it reads and
+ * the content addresses of its inputs (never names or paths of what they point to). An
+ * unchanged step over unchanged inputs gets the same key in any run, on any machine.
+ */
+export function cacheKey(
+  s: Step<string, unknown>,
+  params: PipelineParams,
+  inputAddresses: Readonly<Record<string, string>>,
+): CacheKey {
+  const read: Record<string, JsonValue> = {}
+  for (const name of s.params ?? Object.keys(params)) read[name] = params[name] ?? null
+  const inputs: Record<string, JsonValue> = {}
+  for (const [name, address] of Object.entries(inputAddresses)) inputs[name] = address
+  const parts: CacheKeyParts = {
+    code: codeHash(s),
+    params: sha256(canonicalJson(read)),
+    inputs: sha256(canonicalJson(inputs)),
+  }
+  return {
+    key: sha256(`step\u0000${s.name}\u0000${parts.code}\u0000${parts.params}\u0000${parts.inputs}`),
+    parts,
+  }
+}

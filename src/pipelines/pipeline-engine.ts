@@ -1,0 +1,485 @@
+import { randomBytes } from 'node:crypto'
+import { StrataError } from '../core/errors.js'
+import type { ServiceContext } from '../data/index.js'
+import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
+import type { Executor, StepJobResult } from '../ports/index.js'
+import { type CacheKey, cacheKey } from './cache-key.js'
+import { mergeParams } from './params.js'
+import type { Pipeline } from './pipeline.js'
+import { type PipelinePlan, planRun } from './planner.js'
+import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
+import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
+import type { JsonValue, Step } from './step.js'
+import { getOutput, outputNode, putOutput } from './step-outputs.js'
+
+/** The pipelines a project defines, by name. */
+export interface PipelineCatalog {
+  get(name: string): Promise<Pipeline | undefined>
+  list(): Promise<Pipeline[]>
+}
+
+/** Resolves a dataset ref to its commit id (`NOT_FOUND` when it does not exist). */
+export type DatasetResolver = (dataset: string, ref: string) => Promise<string>
+
+/** What a {@link PipelineEngine} is built with (by `platform/`). */
+export interface PipelineEngineOptions {
+  catalog: PipelineCatalog
+  executor: Executor
+  resolveDataset: DatasetResolver
+  /** Steps of one run under way at once (default 8). */
+  concurrency?: number
+  /** How often a driving coordinator records a heartbeat (default 2,000 ms). */
+  heartbeatMs?: number
+}
+
+/** A change of a step's state, for progress displays. */
+export interface StepEvent {
+  runId: string
+  step: string
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'retrying'
+  attempt: number
+  cached: boolean
+  /** Set when the step ended. */
+  durationMs?: number
+  error?: string
+}
+
+/** Options of {@link PipelineEngine.run}. */
+export interface PipelineRunOptions {
+  params?: Record<string, unknown>
+  /** Run every step, reusing no cached output. */
+  noCache?: boolean
+  /** A label for the run (default `<pipeline>-<run id>`). */
+  name?: string
+  /** Key/values recorded with the run (searchable as `tags.<key>`). */
+  tags?: Record<string, string>
+  onEvent?: (event: StepEvent) => void
+}
+
+/** A run with its steps. */
+export interface PipelineRunDetails {
+  run: PipelineRun
+  steps: StepRun[]
+}
+
+/** A finished run: its rows and the outputs of its succeeded steps. */
+export interface PipelineRunResult extends PipelineRunDetails {
+  outputs: Record<string, JsonValue>
+}
+
+type Done = { hash: string; value: JsonValue }
+
+/**
+ * The pipeline engine: plans runs (with content-addressed cache keys and why each step will
+ * run or hit), drives them step by step through an {@link Executor}, and keeps every run and
+ * step state in the metadata database, so a run whose coordinator died is resumed by any
+ * process without re-running a step that succeeded.
+ *
+ * @example
+ * const engine = await strata.pipelines()
+ * const result = await engine.run('train', { params: { lr: 0.2 } })
+ */
+export class PipelineEngine {
+  private readonly store: RunStore
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly options: PipelineEngineOptions,
+  ) {
+    this.store = new RunStore(ctx.metadata)
+  }
+
+  /** The project's pipelines. */
+  list(): Promise<Pipeline[]> {
+    return this.options.catalog.list()
+  }
+
+  /** A pipeline by name, or `NOT_FOUND` naming the known ones. */
+  async pipeline(name: string): Promise<Pipeline> {
+    const p = await this.options.catalog.get(name)
+    if (p !== undefined) return p
+    const known = (await this.options.catalog.list()).map((x) => x.name)
+    throw new StrataError(
+      'NOT_FOUND',
+      `pipeline "${name}" does not exist; pipelines are ${known.length === 0 ? '(none)' : known.join(', ')}`,
+    )
+  }
+
+  /** What a run would do now: per step, run or cache hit, and why. Runs nothing. */
+  async plan(name: string, options: Omit<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelinePlan> {
+    const p = await this.pipeline(name)
+    const params = mergeParams(p, options.params)
+    const resolved = await this.resolveInputs(p)
+    return planRun(this.store, p, params, resolved, options.noCache === true)
+  }
+
+  /** Creates a run and drives it to its end. */
+  async run(name: string, options: PipelineRunOptions = {}): Promise<PipelineRunResult> {
+    const run = await this.start(name, options)
+    return this.drive(run.runId, options)
+  }
+
+  /** Creates a run (params checked, dataset refs resolved to commits) without driving it. */
+  async start(name: string, options: Omit<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRun> {
+    const p = await this.pipeline(name)
+    const params = mergeParams(p, options.params)
+    const resolved = await this.resolveInputs(p)
+    const now = this.ctx.clock.now()
+    const runId = newPipelineRunId(now)
+    const run: PipelineRun = {
+      runId,
+      pipeline: p.name,
+      name: options.name ?? `${p.name}-${runId}`,
+      tags: options.tags ?? {},
+      status: 'running',
+      params,
+      resolved,
+      noCache: options.noCache === true,
+      userId: this.ctx.principal.id,
+      createdAt: now,
+      startedAt: now,
+      endedAt: null,
+      heartbeatAt: now,
+      error: null,
+    }
+    await this.store.create(
+      run,
+      p.steps.map((s) => s.name),
+    )
+    await this.ctx.lineage.upsertNode(
+      { id: runNode(run.runId), label: `pipeline ${p.name} ${run.runId}` },
+      now,
+    )
+    return run
+  }
+
+  /**
+   * Drives a run to its end again after its coordinator died or it failed: steps that
+   * succeeded keep their outputs and do not run again; the others run. A run that another
+   * coordinator is still driving (heartbeat newer than `staleAfterMs`, default 3 heartbeats)
+   * is refused with `CONFLICT` unless `force`.
+   */
+  async resume(
+    runId: string,
+    options: { force?: boolean; staleAfterMs?: number; onEvent?: (e: StepEvent) => void } = {},
+  ) {
+    const run = await this.store.run(runId)
+    if (run.status === 'succeeded') return this.result(runId)
+    const stale = options.staleAfterMs ?? 3 * (this.options.heartbeatMs ?? 2000)
+    const age = this.ctx.clock.now() - (run.heartbeatAt ?? 0)
+    if (run.status === 'running' && age < stale && options.force !== true) {
+      throw new StrataError(
+        'CONFLICT',
+        `pipeline run "${runId}" is being driven (last heartbeat ${age} ms ago); resume it when its heartbeat is older than ${stale} ms, or with force if its coordinator is dead`,
+      )
+    }
+    return this.drive(runId, options.onEvent === undefined ? {} : { onEvent: options.onEvent })
+  }
+
+  /** Runs that are `running` with a heartbeat older than `staleAfterMs`: their coordinators died. */
+  async staleRuns(staleAfterMs = 3 * (this.options.heartbeatMs ?? 2000)): Promise<PipelineRun[]> {
+    const now = this.ctx.clock.now()
+    const runs = await this.store.runs({ limit: 1000 })
+    return runs.filter((r) => r.status === 'running' && now - (r.heartbeatAt ?? 0) >= staleAfterMs)
+  }
+
+  /**
+   * Runs matching an MLflow-style search ({@link PIPELINE_RUN_SEARCH_SCHEMA}), e.g.
+   * `pipeline = 'train' AND status = 'failed' AND tags.trigger LIKE 'commit%'`, newest first
+   * unless ordered otherwise.
+   */
+  async search(
+    request: SearchRequest = {},
+  ): Promise<{ items: PipelineRun[]; nextPageToken: string | undefined }> {
+    const parsed = parseSearch(PIPELINE_RUN_SEARCH_SCHEMA, request)
+    const page = await searchPage(
+      this.ctx.metadata.dialect,
+      parsed,
+      this.store.db.selectFrom('pipeline_runs as pr').selectAll('pr'),
+    )
+    return { items: await this.store.withTags(page.items), nextPageToken: page.nextPageToken }
+  }
+
+  /** Runs, newest first. */
+  runs(options: { pipeline?: string; limit?: number } = {}): Promise<PipelineRun[]> {
+    return this.store.runs(options)
+  }
+
+  /** A run and its steps. */
+  async show(runId: string): Promise<PipelineRunDetails> {
+    return { run: await this.store.run(runId), steps: await this.store.steps(runId) }
+  }
+
+  /** The output of one step of a run (`NOT_FOUND` when it has none). */
+  async output(runId: string, step: string): Promise<JsonValue> {
+    const steps = await this.store.steps(runId)
+    const s = steps.find((x) => x.step === step)
+    if (s?.outputHash == null) {
+      throw new StrataError(
+        'NOT_FOUND',
+        `step "${step}" of run "${runId}" has no output; steps with outputs are ${
+          steps
+            .filter((x) => x.outputHash !== null)
+            .map((x) => x.step)
+            .join(', ') || '(none)'
+        }`,
+      )
+    }
+    return getOutput(this.ctx.blobs, s.outputHash)
+  }
+
+  /** Drives a created run: the DAG loop. */
+  async drive(runId: string, options: Pick<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRunResult> {
+    const run = await this.store.run(runId)
+    const p = await this.pipeline(run.pipeline)
+    const rows = new Map((await this.store.steps(runId)).map((s) => [s.step, s]))
+    await this.store.markRunning(runId, this.ctx.clock.now())
+    const beat = setInterval(() => {
+      this.store.heartbeat(runId, this.ctx.clock.now()).catch(() => {})
+    }, this.options.heartbeatMs ?? 2000)
+    beat.unref()
+    const done = new Map<string, Done>()
+    const failed = new Set<string>()
+    try {
+      for (const [name, row] of rows) {
+        if (row.status === 'succeeded' && row.outputHash !== null) {
+          done.set(name, { hash: row.outputHash, value: await getOutput(this.ctx.blobs, row.outputHash) })
+        }
+      }
+      const limit = this.options.concurrency ?? 8
+      const inFlight = new Map<string, Promise<void>>()
+      const pending = p.steps.filter((s) => !done.has(s.name))
+      while (pending.length > 0 || inFlight.size > 0) {
+        for (let i = 0; i < pending.length && inFlight.size < limit; ) {
+          const s = pending[i] as Step<string, unknown>
+          const deps = p.upstream.get(s.name) ?? []
+          if (deps.some((d) => failed.has(d))) {
+            pending.splice(i, 1)
+            failed.add(s.name)
+            await this.store.endStep(runId, s.name, 'skipped', this.ctx.clock.now(), 'an input step failed')
+            options.onEvent?.({ runId, step: s.name, status: 'skipped', attempt: 0, cached: false })
+            continue
+          }
+          if (!deps.every((d) => done.has(d))) {
+            i++
+            continue
+          }
+          pending.splice(i, 1)
+          const attempts = rows.get(s.name)?.attempt ?? 0
+          const task = this.runStep(run, p, s, attempts, done, options.onEvent).then(
+            (out) => {
+              if (out === undefined) failed.add(s.name)
+              else done.set(s.name, out)
+            },
+            (err: unknown) => {
+              failed.add(s.name)
+              throw err
+            },
+          )
+          inFlight.set(
+            s.name,
+            task.finally(() => inFlight.delete(s.name)),
+          )
+        }
+        if (inFlight.size === 0) break
+        await Promise.race(inFlight.values())
+      }
+      const status = failed.size === 0 ? 'succeeded' : 'failed'
+      const error = failed.size === 0 ? null : `steps failed: ${[...failed].join(', ')}`
+      await this.store.finishRun(runId, status, this.ctx.clock.now(), error)
+    } finally {
+      clearInterval(beat)
+    }
+    return this.result(runId)
+  }
+
+  private async result(runId: string): Promise<PipelineRunResult> {
+    const details = await this.show(runId)
+    const outputs: Record<string, JsonValue> = {}
+    for (const s of details.steps) {
+      if (s.status === 'succeeded' && s.outputHash !== null)
+        outputs[s.step] = await getOutput(this.ctx.blobs, s.outputHash)
+    }
+    return { ...details, outputs }
+  }
+
+  /** One step: a cache hit, or attempts through the executor. Resolves undefined when it failed. */
+  private async runStep(
+    run: PipelineRun,
+    p: Pipeline,
+    s: Step<string, unknown>,
+    previousAttempts: number,
+    done: ReadonlyMap<string, Done>,
+    onEvent: ((e: StepEvent) => void) | undefined,
+  ): Promise<Done | undefined> {
+    const { values, addresses, lineageInputs } = this.inputsOf(run, s, done)
+    const key = cacheKey(s, run.params, addresses)
+    const started = this.ctx.clock.now()
+    if (s.cache && !run.noCache) {
+      const hit = await this.store.cached(key.key)
+      if (hit !== undefined) {
+        await this.store.cacheHit(run.runId, s.name, key.key, hit.output_hash, started)
+        await this.recordLineage(run, s, lineageInputs, hit.output_hash, 'cached')
+        onEvent?.({
+          runId: run.runId,
+          step: s.name,
+          status: 'succeeded',
+          attempt: 0,
+          cached: true,
+          durationMs: 0,
+        })
+        return { hash: hit.output_hash, value: await getOutput(this.ctx.blobs, hit.output_hash) }
+      }
+    }
+    let attempt = previousAttempts
+    for (let tries = 0; ; tries++) {
+      attempt++
+      const at = this.ctx.clock.now()
+      await this.store.startStep(run.runId, s.name, attempt, key.key, at)
+      onEvent?.({ runId: run.runId, step: s.name, status: 'running', attempt, cached: false })
+      const result: StepJobResult = await this.options.executor.execute({
+        id: `${run.runId}/${s.name}/${attempt}`,
+        runId: run.runId,
+        pipeline: p.name,
+        step: s.name,
+        attempt,
+        params: run.params,
+        inputs: values,
+      })
+      if (result.ok) {
+        const hash = await putOutput(this.ctx.blobs, result.output)
+        const end = this.ctx.clock.now()
+        const published = await this.store.succeedStep(
+          { runId: run.runId, step: s.name, attempt, cached: false, at: end, outputHash: hash },
+          s.cache ? cacheRow(p, s, key, hash, run.runId, end) : undefined,
+        )
+        if (published) await this.recordLineage(run, s, lineageInputs, hash, 'run-step')
+        onEvent?.({
+          runId: run.runId,
+          step: s.name,
+          status: 'succeeded',
+          attempt,
+          cached: false,
+          durationMs: end - at,
+        })
+        return { hash, value: result.output as JsonValue }
+      }
+      const message =
+        result.error.stack === undefined
+          ? result.error.message
+          : `${result.error.message}\n${result.error.stack}`
+      if (result.error.retryable && tries < s.retries) {
+        onEvent?.({
+          runId: run.runId,
+          step: s.name,
+          status: 'retrying',
+          attempt,
+          cached: false,
+          error: result.error.message,
+        })
+        await sleep(s.retryDelayMs * 2 ** tries)
+        continue
+      }
+      await this.store.endStep(run.runId, s.name, 'failed', this.ctx.clock.now(), message)
+      onEvent?.({
+        runId: run.runId,
+        step: s.name,
+        status: 'failed',
+        attempt,
+        cached: false,
+        durationMs: this.ctx.clock.now() - at,
+        error: result.error.message,
+      })
+      return undefined
+    }
+  }
+
+  /** A step's input values, their content addresses (for the key) and lineage nodes. */
+  private inputsOf(run: PipelineRun, s: Step<string, unknown>, done: ReadonlyMap<string, Done>) {
+    const values: Record<string, unknown> = {}
+    const addresses: Record<string, string> = {}
+    const lineageInputs: string[] = []
+    for (const [name, input] of Object.entries(s.inputs)) {
+      if (input.kind === 'step') {
+        const out = done.get(input.name) as Done
+        values[name] = out.value
+        addresses[name] = `output:${out.hash}`
+        lineageInputs.push(outputNode(out.hash))
+      } else {
+        const commit = run.resolved[`${s.name}.${name}`] as string
+        values[name] = { dataset: input.dataset, ref: input.ref, commit }
+        addresses[name] = `dataset-commit:${commit}`
+        lineageInputs.push(`dataset-commit:${commit}`)
+      }
+    }
+    return { values, addresses, lineageInputs }
+  }
+
+  /** pipeline run → step run ← its inputs; step run → its output. */
+  private async recordLineage(
+    run: PipelineRun,
+    s: Step<string, unknown>,
+    inputs: string[],
+    hash: string,
+    activity: 'run-step' | 'cached',
+  ): Promise<void> {
+    const at = this.ctx.clock.now()
+    const stepNode = {
+      id: `pipeline-step:${run.runId}/${s.name}`,
+      label: `${run.pipeline}.${s.name}${activity === 'cached' ? ' (cached)' : ''}`,
+    }
+    await this.ctx.lineage.record({ inputs: [runNode(run.runId), ...inputs], output: stepNode, activity, at })
+    await this.ctx.lineage.record({
+      inputs: [stepNode.id],
+      output: { id: outputNode(hash), label: `${run.pipeline}.${s.name} output` },
+      activity: activity === 'cached' ? 'reuse' : 'produce',
+      at,
+    })
+  }
+
+  /** Resolves each dataset input of the pipeline to a commit id, keyed `"<step>.<input>"`. */
+  private async resolveInputs(p: Pipeline): Promise<Record<string, string>> {
+    const resolved: Record<string, string> = {}
+    for (const s of p.steps) {
+      for (const [name, input] of Object.entries(s.inputs)) {
+        if (input.kind === 'dataset')
+          resolved[`${s.name}.${name}`] = await this.options.resolveDataset(input.dataset, input.ref)
+      }
+    }
+    return resolved
+  }
+}
+
+/** The lineage node of a pipeline run. */
+export function runNode(runId: string): string {
+  return `pipeline-run:${runId}`
+}
+
+/** A time-sortable run id. */
+export function newPipelineRunId(now: number): string {
+  return `${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`
+}
+
+function cacheRow(
+  p: Pipeline,
+  s: Step<string, unknown>,
+  key: CacheKey,
+  hash: string,
+  runId: string,
+  at: number,
+) {
+  return {
+    cache_key: key.key,
+    pipeline: p.name,
+    step: s.name,
+    code_hash: key.parts.code,
+    params_hash: key.parts.params,
+    inputs_hash: key.parts.inputs,
+    output_hash: hash,
+    run_id: runId,
+    created_at: at,
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,328 @@
+import type { Kysely } from 'kysely'
+import { StrataError } from '../core/errors.js'
+import type { MetadataDatabase } from '../db/index.js'
+import { writeTransaction } from '../db/index.js'
+import type { PipelineTables } from './pipeline-migrations.js'
+import type { PipelineParams } from './step.js'
+
+/** A run's state. `running` with a stale heartbeat means its coordinator died: resume it. */
+export type PipelineRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled'
+
+/** A step's state within a run. */
+export type StepRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped'
+
+/** A pipeline run as stored. */
+export interface PipelineRun {
+  runId: string
+  pipeline: string
+  /** A label for people (default `<pipeline>-<run id>`). */
+  name: string
+  /** Free key/values (e.g. what triggered the run), searchable as `tags.<key>`. */
+  tags: Record<string, string>
+  status: PipelineRunStatus
+  params: PipelineParams
+  /** Dataset inputs resolved when planned: `"<step>.<input>"` → commit id. */
+  resolved: Record<string, string>
+  noCache: boolean
+  userId: string
+  createdAt: number
+  startedAt: number | null
+  endedAt: number | null
+  heartbeatAt: number | null
+  error: string | null
+}
+
+/** A step of a run as stored. */
+export interface StepRun {
+  runId: string
+  step: string
+  status: StepRunStatus
+  /** Attempts started so far (0 before the first). */
+  attempt: number
+  cacheKey: string | null
+  outputHash: string | null
+  /** True when the output was reused from the cache instead of running the step. */
+  cached: boolean
+  startedAt: number | null
+  endedAt: number | null
+  error: string | null
+}
+
+type Db = Kysely<PipelineTables>
+const num = (v: number | string | null): number | null => (v === null ? null : Number(v))
+
+/** The rows of runs and step runs; every write goes through `writeTransaction`. */
+export class RunStore {
+  readonly db: Db
+  constructor(metadata: MetadataDatabase) {
+    this.db = metadata.db.withTables<PipelineTables>()
+  }
+
+  /** Inserts a run and its steps (all `pending`) in one transaction. */
+  async create(run: PipelineRun, steps: readonly string[]): Promise<void> {
+    await writeTransaction(this.db, async (trx) => {
+      await trx
+        .insertInto('pipeline_runs')
+        .values({
+          run_id: run.runId,
+          pipeline: run.pipeline,
+          status: run.status,
+          params: JSON.stringify(run.params),
+          resolved: JSON.stringify(run.resolved),
+          no_cache: run.noCache ? 1 : 0,
+          user_id: run.userId,
+          created_at: run.createdAt,
+          started_at: run.startedAt,
+          ended_at: null,
+          heartbeat_at: run.heartbeatAt,
+          error: null,
+          run_name: run.name,
+        })
+        .execute()
+      for (const [key, value] of Object.entries(run.tags)) {
+        await trx.insertInto('pipeline_run_tags').values({ run_id: run.runId, key, value }).execute()
+      }
+      for (const name of steps) {
+        await trx
+          .insertInto('pipeline_step_runs')
+          .values({
+            run_id: run.runId,
+            step: name,
+            status: 'pending',
+            attempt: 0,
+            cache_key: null,
+            output_hash: null,
+            cached: 0,
+            started_at: null,
+            ended_at: null,
+            error: null,
+          })
+          .execute()
+      }
+    })
+  }
+
+  /** A run, or `NOT_FOUND` naming it. */
+  async run(runId: string): Promise<PipelineRun> {
+    const row = await this.db
+      .selectFrom('pipeline_runs')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .executeTakeFirst()
+    if (row === undefined) {
+      throw new StrataError(
+        'NOT_FOUND',
+        `pipeline run "${runId}" does not exist; list runs with "strata pipelines runs"`,
+      )
+    }
+    return (await this.withTags([row]))[0] as PipelineRun
+  }
+
+  /** Rows as runs, with their tags (one query for all). */
+  async withTags(rows: readonly PipelineTables['pipeline_runs'][]): Promise<PipelineRun[]> {
+    if (rows.length === 0) return []
+    const tags = await this.db
+      .selectFrom('pipeline_run_tags')
+      .selectAll()
+      .where(
+        'run_id',
+        'in',
+        rows.map((r) => r.run_id),
+      )
+      .execute()
+    const byRun = new Map<string, Record<string, string>>()
+    for (const t of tags) {
+      const m = byRun.get(t.run_id) ?? {}
+      m[t.key] = t.value
+      byRun.set(t.run_id, m)
+    }
+    return rows.map((r) => toRun(r, byRun.get(r.run_id) ?? {}))
+  }
+
+  /** Runs, newest first, optionally of one pipeline. */
+  async runs(options: { pipeline?: string; limit?: number } = {}): Promise<PipelineRun[]> {
+    let q = this.db.selectFrom('pipeline_runs').selectAll()
+    if (options.pipeline !== undefined) q = q.where('pipeline', '=', options.pipeline)
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('run_id', 'desc')
+      .limit(options.limit ?? 100)
+      .execute()
+    return this.withTags(rows)
+  }
+
+  /** The steps of a run. */
+  async steps(runId: string): Promise<StepRun[]> {
+    const rows = await this.db
+      .selectFrom('pipeline_step_runs')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .execute()
+    return rows.map((r) => ({
+      runId: r.run_id,
+      step: r.step,
+      status: r.status as StepRunStatus,
+      attempt: Number(r.attempt),
+      cacheKey: r.cache_key,
+      outputHash: r.output_hash,
+      cached: Number(r.cached) === 1,
+      startedAt: num(r.started_at),
+      endedAt: num(r.ended_at),
+      error: r.error,
+    }))
+  }
+
+  /** Records that the run is driven now (`running`, heartbeat now, no end). */
+  async markRunning(runId: string, at: number): Promise<void> {
+    await writeTransaction(this.db, (trx) =>
+      trx
+        .updateTable('pipeline_runs')
+        .set({ status: 'running', heartbeat_at: at, ended_at: null, error: null })
+        .where('run_id', '=', runId)
+        .execute(),
+    )
+  }
+
+  /** The coordinator's sign of life. */
+  async heartbeat(runId: string, at: number): Promise<void> {
+    await writeTransaction(this.db, (trx) =>
+      trx.updateTable('pipeline_runs').set({ heartbeat_at: at }).where('run_id', '=', runId).execute(),
+    )
+  }
+
+  /** Ends a run. */
+  async finishRun(runId: string, status: PipelineRunStatus, at: number, error: string | null): Promise<void> {
+    await writeTransaction(this.db, (trx) =>
+      trx
+        .updateTable('pipeline_runs')
+        .set({ status, ended_at: at, error })
+        .where('run_id', '=', runId)
+        .execute(),
+    )
+  }
+
+  /** Starts attempt `attempt` of a step (its cache key known). */
+  async startStep(runId: string, step: string, attempt: number, cacheKey: string, at: number): Promise<void> {
+    await writeTransaction(this.db, (trx) =>
+      trx
+        .updateTable('pipeline_step_runs')
+        .set({ status: 'running', attempt, cache_key: cacheKey, started_at: at, ended_at: null, error: null })
+        .where('run_id', '=', runId)
+        .where('step', '=', step)
+        .execute(),
+    )
+  }
+
+  /**
+   * Publishes a step's output once: the step row turns `succeeded` only from `running` at the
+   * same attempt, and the cache entry is inserted unless the key already has one. Returns false
+   * when another attempt already published (the output is then not recorded twice).
+   */
+  async succeedStep(
+    s: { runId: string; step: string; attempt: number; cached: boolean; at: number; outputHash: string },
+    cache: PipelineTables['pipeline_cache'] | undefined,
+  ): Promise<boolean> {
+    return writeTransaction(this.db, async (trx) => {
+      const updated = await trx
+        .updateTable('pipeline_step_runs')
+        .set({ status: 'succeeded', output_hash: s.outputHash, cached: s.cached ? 1 : 0, ended_at: s.at })
+        .where('run_id', '=', s.runId)
+        .where('step', '=', s.step)
+        .where('status', 'in', ['pending', 'running'])
+        .where('attempt', '=', s.attempt)
+        .executeTakeFirst()
+      if (Number(updated.numUpdatedRows) !== 1) return false
+      if (cache !== undefined) {
+        await trx
+          .insertInto('pipeline_cache')
+          .values(cache)
+          .onConflict((oc) => oc.column('cache_key').doNothing())
+          .execute()
+      }
+      return true
+    })
+  }
+
+  /** Records a cache hit: the step is `succeeded` without running, with the cached output. */
+  async cacheHit(
+    runId: string,
+    step: string,
+    cacheKey: string,
+    outputHash: string,
+    at: number,
+  ): Promise<void> {
+    await writeTransaction(this.db, (trx) =>
+      trx
+        .updateTable('pipeline_step_runs')
+        .set({
+          status: 'succeeded',
+          cached: 1,
+          cache_key: cacheKey,
+          output_hash: outputHash,
+          started_at: at,
+          ended_at: at,
+        })
+        .where('run_id', '=', runId)
+        .where('step', '=', step)
+        .execute(),
+    )
+  }
+
+  /** Ends a step as `failed` or `skipped` (its inputs failed). */
+  async endStep(
+    runId: string,
+    step: string,
+    status: 'failed' | 'skipped' | 'pending',
+    at: number,
+    error: string | null,
+  ) {
+    await writeTransaction(this.db, (trx) =>
+      trx
+        .updateTable('pipeline_step_runs')
+        .set({ status, ended_at: status === 'pending' ? null : at, error })
+        .where('run_id', '=', runId)
+        .where('step', '=', step)
+        .execute(),
+    )
+  }
+
+  /** The cache entry of a key, if any. */
+  async cached(cacheKey: string): Promise<PipelineTables['pipeline_cache'] | undefined> {
+    return this.db
+      .selectFrom('pipeline_cache')
+      .selectAll()
+      .where('cache_key', '=', cacheKey)
+      .executeTakeFirst()
+  }
+
+  /** The newest cache entry of a step, to say which part of its key changed. */
+  async latestCached(pipeline: string, step: string): Promise<PipelineTables['pipeline_cache'] | undefined> {
+    return this.db
+      .selectFrom('pipeline_cache')
+      .selectAll()
+      .where('pipeline', '=', pipeline)
+      .where('step', '=', step)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst()
+  }
+}
+
+function toRun(row: PipelineTables['pipeline_runs'], tags: Record<string, string>): PipelineRun {
+  return {
+    runId: row.run_id,
+    pipeline: row.pipeline,
+    name: row.run_name,
+    tags,
+    status: row.status as PipelineRunStatus,
+    params: JSON.parse(row.params) as PipelineParams,
+    resolved: JSON.parse(row.resolved) as Record<string, string>,
+    noCache: Number(row.no_cache) === 1,
+    userId: row.user_id,
+    createdAt: Number(row.created_at),
+    startedAt: num(row.started_at),
+    endedAt: num(row.ended_at),
+    heartbeatAt: num(row.heartbeat_at),
+    error: row.error,
+  }
+}

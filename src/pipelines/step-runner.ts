@@ -1,0 +1,113 @@
+import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
+import type { StepJob, StepJobHandler, StepJobResult } from '../ports/index.js'
+import type { Pipeline } from './pipeline.js'
+import type { PipelineParams, StepContext } from './step.js'
+
+/**
+ * Thrown by a step to stop its retries: the failure will not go away by trying again (bad
+ * data, a wrong param). Recognised by shape (`nonRetryable: true`), not by class.
+ *
+ * @example
+ * if (rows.length === 0) throw new NonRetryableError('the training set is empty')
+ */
+export class NonRetryableError extends StrataError {
+  readonly nonRetryable = true
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('USER_CODE', message, options)
+    this.name = 'NonRetryableError'
+  }
+}
+
+/** Finds the pipelines a worker can run, by name. */
+export type PipelineLookup = (name: string) => Promise<Pipeline | undefined>
+
+/**
+ * The handler every executor calls to run one step job: finds the step in its pipeline, calls
+ * its `run` with the job's inputs and params, and returns its JSON output. Anything the step
+ * throws becomes a `USER_CODE` failure carrying the step, the attempt and the user's stack.
+ */
+export function createStepHandler(lookup: PipelineLookup): StepJobHandler {
+  return async (job: StepJob): Promise<StepJobResult> => {
+    const log: string[] = []
+    const found = await lookup(job.pipeline)
+    const s = found?.steps.find((x) => x.name === job.step)
+    if (found === undefined || s === undefined) {
+      const what =
+        found === undefined
+          ? `pipeline "${job.pipeline}"`
+          : `step "${job.step}" of pipeline "${job.pipeline}"`
+      return {
+        ok: false,
+        log,
+        error: {
+          code: 'NOT_FOUND',
+          message: `this worker does not know ${what}; is it running the same pipelines module as the coordinator?`,
+          retryable: false,
+        },
+      }
+    }
+    const ctx: StepContext = {
+      runId: job.runId,
+      step: job.step,
+      attempt: job.attempt,
+      params: job.params as PipelineParams,
+      log: (line) => {
+        log.push(line)
+      },
+    }
+    try {
+      const value = await s.run(ctx, job.inputs)
+      const output = value === undefined ? null : value
+      const problem = jsonProblem(output, 'output')
+      if (problem !== undefined) {
+        return {
+          ok: false,
+          log,
+          error: {
+            code: 'USER_CODE',
+            message: `step "${job.step}" (attempt ${job.attempt}) returned a value that is not JSON: ${problem}`,
+            retryable: false,
+          },
+        }
+      }
+      return { ok: true, output, log }
+    } catch (err) {
+      const nonRetryable = (err as { nonRetryable?: unknown } | null)?.nonRetryable === true
+      return {
+        ok: false,
+        log,
+        error: {
+          code: 'USER_CODE',
+          message: `step "${job.step}" (attempt ${job.attempt}) failed: ${errorMessage(err)}`,
+          ...(err instanceof Error && err.stack !== undefined ? { stack: err.stack } : {}),
+          retryable: !nonRetryable && !(isStrataError(err) && err.code === 'INVALID_ARGUMENT'),
+        },
+      }
+    }
+  }
+}
+
+/** Why `value` is not plain JSON (a path and what was found), or undefined when it is. */
+export function jsonProblem(value: unknown, path: string): string | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : `${path} is ${value}`
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = jsonProblem(value[i], `${path}[${i}]`)
+      if (p !== undefined) return p
+    }
+    return undefined
+  }
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value)
+    if (proto !== Object.prototype && proto !== null) {
+      return `${path} is a ${(value as object).constructor?.name ?? 'non-plain object'}; return plain objects, arrays, strings, numbers, booleans or null`
+    }
+    for (const [k, v] of Object.entries(value)) {
+      const p = jsonProblem(v, `${path}.${k}`)
+      if (p !== undefined) return p
+    }
+    return undefined
+  }
+  return `${path} is a ${typeof value}; return plain objects, arrays, strings, numbers, booleans or null`
+}

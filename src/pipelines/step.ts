@@ -1,0 +1,126 @@
+/** A JSON value: what steps take as params and pass between each other. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** The pipeline parameters a step sees (`ctx.params`). */
+export type PipelineParams = Record<string, JsonValue>
+
+/** What a step's `run` receives beside its inputs. */
+export interface StepContext {
+  /** The run this step belongs to. */
+  readonly runId: string
+  /** The step's name. */
+  readonly step: string
+  /** 1 for the first attempt, 2 for the first retry, … */
+  readonly attempt: number
+  /** The pipeline's params of this run (defaults merged with the run's values). */
+  readonly params: PipelineParams
+  /** Appends a line to the step's log. */
+  log(line: string): void
+}
+
+/** Something a step can read: another step's output or a dataset ref resolved at plan time. */
+export type StepInput<T> = StepRef<T> | DatasetRefInput
+
+/** A reference to the output of a step, carrying its type. */
+export interface StepRef<T> {
+  readonly kind: 'step'
+  readonly name: string
+  /** Phantom: the output type, for inference only (never set). */
+  readonly __output?: T
+}
+
+/** The value a {@link datasetInput} gives the step: the commit the ref resolved to when the run was planned. */
+export interface DatasetCommitValue {
+  dataset: string
+  ref: string
+  commit: string
+}
+
+/** A dataset ref (`flights@main`) resolved to a commit id when a run is planned. */
+export interface DatasetRefInput {
+  readonly kind: 'dataset'
+  readonly dataset: string
+  readonly ref: string
+  readonly __output?: DatasetCommitValue
+}
+
+/** The value type an input delivers. */
+export type InputValue<I> =
+  I extends StepRef<infer T> ? T : I extends DatasetRefInput ? DatasetCommitValue : never
+
+/** The values of a step's named inputs. */
+export type InputValues<In extends Record<string, StepInput<unknown>>> = {
+  [K in keyof In]: InputValue<In[K]>
+}
+
+/** What {@link step} takes. */
+export interface StepOptions<Name extends string, In extends Record<string, StepInput<unknown>>, Out> {
+  /** Unique within its pipeline: letters, digits, `-` and `_`. */
+  name: Name
+  /** Named inputs: other steps (their output is passed) or dataset refs. */
+  inputs?: In
+  /**
+   * The params this step reads, for its cache key (default: every param of the pipeline, so a
+   * change of any param re-runs it).
+   */
+  params?: readonly string[]
+  /** Bumped by hand to invalidate the cache when something the code hash cannot see changed. */
+  version?: string
+  /** `false`: always run, never reuse a cached output. Default `true`. */
+  cache?: boolean
+  /** Further attempts after a failure (default 0); a `NonRetryableError` stops them. */
+  retries?: number
+  /** Delay before the first retry, doubled for each next one (default 100 ms). */
+  retryDelayMs?: number
+  /** The step's work. Its result must be JSON (a plain object, array, string, number, boolean or null). */
+  run(ctx: StepContext, inputs: InputValues<In>): Out | Promise<Out>
+}
+
+/** A declared step: a typed reference to its output plus its definition. */
+export interface Step<Name extends string = string, Out = unknown> extends StepRef<Out> {
+  readonly name: Name
+  readonly inputs: Readonly<Record<string, StepInput<unknown>>>
+  readonly params: readonly string[] | undefined
+  readonly version: string
+  readonly cache: boolean
+  readonly retries: number
+  readonly retryDelayMs: number
+  readonly run: (ctx: StepContext, inputs: Record<string, unknown>) => unknown
+}
+
+/**
+ * Declares a step. Its inputs' types flow from the steps it names, so wiring an output to a
+ * step that expects something else is a compile error.
+ *
+ * @example
+ * const load = step({ name: 'load', run: () => ({ rows: 3 }) })
+ * const double = step({ name: 'double', inputs: { data: load }, run: (_ctx, { data }) => data.rows * 2 })
+ */
+export function step<
+  Name extends string,
+  Out,
+  In extends Record<string, StepInput<unknown>> = Record<never, never>,
+>(options: StepOptions<Name, In, Out>): Step<Name, Awaited<Out>> {
+  return {
+    kind: 'step',
+    name: options.name,
+    inputs: options.inputs ?? {},
+    params: options.params,
+    version: options.version ?? '',
+    cache: options.cache ?? true,
+    retries: options.retries ?? 0,
+    retryDelayMs: options.retryDelayMs ?? 100,
+    run: options.run as (ctx: StepContext, inputs: Record<string, unknown>) => unknown,
+  }
+}
+
+/**
+ * A dataset ref as a step input: `datasetInput('flights@main')` or `datasetInput('flights', 'main')`.
+ * The run resolves it to a commit id when it is planned; the commit id is part of the cache key.
+ */
+export function datasetInput(refOrDataset: string, ref?: string): DatasetRefInput {
+  if (ref !== undefined) return { kind: 'dataset', dataset: refOrDataset, ref }
+  const at = refOrDataset.lastIndexOf('@')
+  if (at <= 0) return { kind: 'dataset', dataset: refOrDataset, ref: 'main' }
+  return { kind: 'dataset', dataset: refOrDataset.slice(0, at), ref: refOrDataset.slice(at + 1) }
+}

@@ -1,0 +1,54 @@
+import { LocalExecutor } from '../../src/backends/executor/index.js'
+import { MemoryBlobStore } from '../../src/backends/memory/index.js'
+import { StrataError } from '../../src/core/errors.js'
+import type { ServiceContext } from '../../src/data/index.js'
+import { lineageMigrations } from '../../src/data/lineage/index.js'
+import { type MetadataDatabase, runMigrations } from '../../src/db/index.js'
+import {
+  catalogOf,
+  createStepHandler,
+  type Pipeline,
+  PipelineEngine,
+  pipelineMigrations,
+} from '../../src/pipelines/index.js'
+import type { BlobStore, Executor } from '../../src/ports/index.js'
+import { testServiceContext } from './service-context.js'
+
+/** Options of {@link openTestPipelineEngine}. */
+export interface TestPipelineEngineOptions {
+  /** Default: a fresh in-memory blob store. */
+  blobs?: BlobStore
+  /** Default: a local executor running the pipelines' steps in this process. */
+  executor?: Executor
+  /** Dataset refs the engine resolves: `"<dataset>@<ref>"` → commit id. */
+  commits?: Record<string, string>
+  heartbeatMs?: number
+}
+
+/**
+ * A pipeline engine over a migrated metadata database, for tests: the test's own pipelines,
+ * a local executor (unless given another) and a dataset resolver over fixed commit ids.
+ */
+export async function openTestPipelineEngine(
+  metadata: MetadataDatabase,
+  pipelines: readonly Pipeline[],
+  options: TestPipelineEngineOptions = {},
+): Promise<{ engine: PipelineEngine; ctx: ServiceContext; executor: Executor }> {
+  await runMigrations(metadata, [...lineageMigrations, ...pipelineMigrations])
+  const ctx = testServiceContext(metadata, { blobs: options.blobs ?? new MemoryBlobStore() })
+  const catalog = catalogOf(pipelines)
+  const executor = options.executor ?? new LocalExecutor({ handler: createStepHandler(catalog.get) })
+  const commits = options.commits ?? {}
+  const engine = new PipelineEngine(ctx, {
+    catalog,
+    executor,
+    resolveDataset: async (dataset, ref) => {
+      const commit = commits[`${dataset}@${ref}`]
+      if (commit === undefined)
+        throw new StrataError('NOT_FOUND', `dataset ref ${dataset}@${ref} does not exist`)
+      return commit
+    },
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+  })
+  return { engine, ctx, executor }
+}
