@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStrata } from '../../src/platform/index.js'
 import { linearOnnx } from '../support/serving-models.js'
+import { type TempProject, tempProject } from '../support/temp-project.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
 /**
@@ -66,21 +66,22 @@ function describeWithPython(name: string, body: () => void): void {
 }
 
 describeWithPython('Open Inference Protocol v2: the stock tritonclient[http] against strata server', () => {
-  let dir: string
+  let project: TempProject
   let server: StrataServerProcess
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-oip-compat-'))
-    const strata = await openStrata({ cwd: dir, config: { project: 'oip-compat' }, env: {} })
+    project = await tempProject('strata-oip-compat-')
+    expect((await project.cli('init')).code).toBe(0)
+    const strata = await openStrata({ cwd: project.dir, env: {} })
     const registry = await strata.registry()
     await registry.registerVersion('linear', { onnx: linearOnnx() })
     await registry.setAlias('linear', 'champion', 1)
     await strata.close()
-    server = await startStrataServer(dir, {}, ['--model', 'models:/linear@champion'])
+    server = await startStrataServer(project.dir, {}, ['--model', 'models:/linear@champion'])
   })
   afterAll(async () => {
     await server?.stop()
-    rmSync(dir, { recursive: true, force: true })
+    await project?.[Symbol.asyncDispose]()
   })
 
   it('passes every step of compat_triton.py', async () => {
