@@ -136,6 +136,7 @@ export {
   type TrainingSet,
   type TrainingSetInput,
   type TrainingSetOptions,
+  type UsedDefinition,
   type ValuesOf,
 } from './features/index.js'
 // --- pipelines: DAGs of typed steps (pipelines.ts) and the engine --------------------------------

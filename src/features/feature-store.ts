@@ -29,6 +29,7 @@ import {
   ViewDataStore,
 } from './offline/index.js'
 import {
+  MaterializedCheck,
   type MaterializeOptions,
   type MaterializeReport,
   materializeViews,
@@ -117,6 +118,7 @@ export class FeatureStore {
   private readonly hashes = new Map<string, Promise<string>>()
   private readonly onlinePlans = new Map<string, Promise<OnlinePlan>>()
   private onlineStore: Promise<OnlineStore> | undefined
+  private readonly materializedCheck: MaterializedCheck
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -129,6 +131,7 @@ export class FeatureStore {
     this.registry = new FeatureRegistry(ctx.metadata)
     this.db = ctx.metadata.db.withTables<FeatureTables>()
     this.prefix = config.namespacePrefix ?? 'features'
+    this.materializedCheck = new MaterializedCheck(this.db, this.registry)
     let connections = config.connections
     if (connections === undefined) {
       this.ownConnections = new SourceConnectionCache()
@@ -256,7 +259,9 @@ export class FeatureStore {
       now: request.now ?? this.ctx.clock.now(),
     }
     if (request.requestContext !== undefined) options.requestContext = request.requestContext
-    return readOnlineFeatures(online, bound, request.entities, options)
+    const result = await readOnlineFeatures(online, bound, request.entities, options)
+    await this.materializedCheck.check(bound, result)
+    return result
   }
 
   /**

@@ -79,6 +79,7 @@ export {
   TrainingSet,
   type TrainingSetInput,
   type TrainingSetOptions,
+  type UsedDefinition,
 } from './offline/index.js'
 export type {
   FieldStatus,

@@ -103,6 +103,8 @@ describe('strata runs', () => {
     expect(missing.code).toBe(1)
     expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: 'NOT_FOUND' } })
     const noExp = await cli('runs', 'list', '-e', 'nope')
-    expect(noExp.stderr).toBe('error: experiment "nope" does not exist; list them with "strata runs list"\n')
+    expect(noExp.stderr).toBe(
+      'error: experiment "nope" does not exist; list them with "strata experiments list --view all"\n',
+    )
   })
 })

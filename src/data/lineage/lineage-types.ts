@@ -5,6 +5,8 @@
 export const LINEAGE_KINDS = [
   'dataset-commit',
   'feature-view-version',
+  'feature-service-version',
+  'on-demand-feature-version',
   'training-set',
   'run',
   'model-version',

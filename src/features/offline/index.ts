@@ -14,7 +14,12 @@ export {
   type SourceChanges,
 } from './offline-view.js'
 export { buildPointInTimeSql, type PitEntitySide, type PitViewSide } from './point-in-time-join.js'
-export { type SavedTrainingSet, TrainingSet, type TrainingSetInput } from './training-set.js'
+export {
+  type SavedTrainingSet,
+  TrainingSet,
+  type TrainingSetInput,
+  type UsedDefinition,
+} from './training-set.js'
 export {
   buildTrainingSet,
   type DatasetRows,

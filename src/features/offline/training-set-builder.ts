@@ -17,7 +17,12 @@ import {
 import { type EntityRowsSource, prepareEntityRows } from './entity-rows.js'
 import { runOfflineRetrieval, type ViewTable } from './offline-retrieval.js'
 import type { OfflineView } from './offline-view.js'
-import { TrainingSet, type TrainingSetContext, type TrainingSetInput } from './training-set.js'
+import {
+  TrainingSet,
+  type TrainingSetContext,
+  type TrainingSetInput,
+  type UsedDefinition,
+} from './training-set.js'
 
 /** Entity rows from a dataset: `{ dataset, ref?, path }` or the CLI form `'dataset@ref:path'`. */
 export type DatasetRows = { dataset: string; ref?: string; path: string } | `${string}:${string}`
@@ -51,7 +56,7 @@ export interface TrainingSetDeps {
   workDir: string
   /** Times preparing entity rows and the join (area `features`). */
   tracing: Tracing
-  context: Omit<TrainingSetContext, 'entityCommit' | 'spec'>
+  context: Omit<TrainingSetContext, 'entityCommit' | 'spec' | 'definitions'>
 }
 
 /** Builds a point-in-time correct training set (see `FeatureStore.getTrainingSet`). */
@@ -69,8 +74,15 @@ export async function buildTrainingSet(
     ...(options.fullFeatureNames === undefined ? {} : { fullFeatureNames: options.fullFeatureNames }),
     ...(service === undefined ? {} : { service }),
   })
-  if (service !== undefined) await deps.registry.resolve(service)
-  for (const odfv of plan.onDemand) await deps.registry.resolve(odfv)
+  const definitions: UsedDefinition[] = []
+  if (service !== undefined) {
+    const { version } = await deps.registry.resolve(service)
+    definitions.push({ kind: 'feature-service', name: service.name, version })
+  }
+  for (const odfv of plan.onDemand) {
+    const { version } = await deps.registry.resolve(odfv)
+    definitions.push({ kind: 'on-demand-feature', name: odfv.name, version })
+  }
 
   const tempDir = join(deps.workDir, 'tmp')
   const tables = new Map<string, ViewTable>()
@@ -129,6 +141,7 @@ export async function buildTrainingSet(
       ...deps.context,
       entityCommit,
       spec,
+      definitions,
     },
   )
 }

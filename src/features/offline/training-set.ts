@@ -9,7 +9,7 @@ import type { ColumnInfo, Row, TableEngine } from '../../ports/index.js'
 import type { FeatureTables } from '../definitions/index.js'
 import { ensureDataset, type FeatureDataRepository } from '../definitions/index.js'
 import { readParquetRows } from './typed-rows.js'
-import { viewVersionNode } from './view-lineage.js'
+import { definitionVersionNode, viewVersionNode } from './view-lineage.js'
 
 /** What a training set was built from, for lineage and reproducibility. */
 export interface TrainingSetInput {
@@ -45,6 +45,15 @@ export interface TrainingSetContext {
   /** Entity rows read from a dataset: its commit, for lineage. */
   entityCommit: string | null
   spec: Record<string, unknown>
+  /** The feature-service and on-demand-feature versions used, for lineage. */
+  definitions: readonly UsedDefinition[]
+}
+
+/** A feature-service or on-demand-feature version a training set used. */
+export interface UsedDefinition {
+  kind: 'feature-service' | 'on-demand-feature'
+  name: string
+  version: number
 }
 
 /**
@@ -94,8 +103,9 @@ export class TrainingSet<V = Record<string, unknown>> {
 
   /**
    * Registers the training set as `name`, next version: commits the Parquet to the training-set
-   * dataset and records lineage `training-set:<name>/<version>` ← each feature-view version, the
-   * computed data commits, and the entity rows' commit.
+   * dataset and records lineage `training-set:<name>/<version>` ← the feature-service version,
+   * each on-demand-feature version, each feature-view version, the computed data commits, and
+   * the entity rows' commit.
    */
   async save(name: string, options: { description?: string } = {}): Promise<SavedTrainingSet> {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)) {
@@ -132,6 +142,7 @@ export class TrainingSet<V = Record<string, unknown>> {
           spec: JSON.stringify({
             ...this.context.spec,
             inputs: this.inputs,
+            definitions: this.context.definitions,
             description: options.description ?? null,
           }),
           created_at: clock.now(),
@@ -145,12 +156,17 @@ export class TrainingSet<V = Record<string, unknown>> {
     }
     const id = `${name}/${version}`
     const inputs = [
+      ...this.context.definitions.map((d) => ({
+        id: definitionVersionNode(d.kind, d.name, d.version),
+        label: `${d.name} v${d.version}`,
+      })),
       ...this.inputs.map((i) => viewVersionNode(i.view, i.version)),
       ...this.inputs.flatMap((i) => (i.dataCommit === null ? [] : [`dataset-commit:${i.dataCommit}`])),
       ...(this.context.entityCommit === null ? [] : [`dataset-commit:${this.context.entityCommit}`]),
     ]
     const node = { id: `training-set:${id}`, label: `${name} v${version}` }
-    await lineage.record({ inputs: [...new Set(inputs)], output: node, activity: 'join' })
+    const unique = [...new Map(inputs.map((i) => [typeof i === 'string' ? i : i.id, i])).values()]
+    await lineage.record({ inputs: unique, output: node, activity: 'join' })
     await lineage.record({ inputs: [node], output: `dataset-commit:${commit.id}`, activity: 'store' })
     return { id, name, version, dataset, commitId: commit.id, path, rows: this.rowCount }
   }

@@ -11,6 +11,15 @@ export function viewVersionNode(view: string, version: number): string {
   return `feature-view-version:${view}/${version}`
 }
 
+/** The lineage node id of a feature-service or on-demand-feature version. */
+export function definitionVersionNode(
+  kind: 'feature-service' | 'on-demand-feature',
+  name: string,
+  version: number,
+): string {
+  return `${kind}-version:${name}/${version}`
+}
+
 /**
  * Records newly registered feature-view versions in the lineage graph, each defined from the
  * commit its source resolves to now (for sources with commits), else as a node of its own. Returns a warning per source that does not exist

@@ -23,3 +23,4 @@ export {
   planOnline,
   readOnlineFeatures,
 } from './online-retrieval.js'
+export { MaterializedCheck } from './unmaterialized.js'
