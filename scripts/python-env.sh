@@ -13,6 +13,8 @@
 #             graphene), pyarrow and matplotlib, which the client tests do not use.
 #   --full    the full `mlflow` package, for running `mlflow server` in the benchmark.
 #   --v2      mlflow-skinny 2.x, to check the 2.x `log_model` path (runs/log-model).
+#   --serving tritonclient[http] + numpy: the stock Triton client for the Open Inference
+#             Protocol v2 tests (test/compat/oip-tritonclient.test.ts).
 #
 # The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
 # pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
@@ -26,18 +28,20 @@ PANDAS_VERSION=2.3.3
 NUMPY_VERSION=2.3.5
 SKOPS_VERSION=0.13.0
 ONNX_VERSION=1.23.2
+TRITONCLIENT_VERSION=2.73.0
 
 profile=light
 for arg in "$@"; do
   case "$arg" in
     --full) profile=full ;;
     --v2) profile=v2 ;;
+    --serving) profile=serving ;;
     -h | --help)
       sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2 or nothing)" >&2
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving or nothing)" >&2
       exit 2
       ;;
   esac
@@ -49,6 +53,7 @@ case "$profile" in
   light) pins=("mlflow-skinny==$MLFLOW_VERSION" "onnx==$ONNX_VERSION" "${common[@]}") ;;
   full) pins=("mlflow==$MLFLOW_VERSION" "${common[@]}") ;;
   v2) pins=("mlflow-skinny==$MLFLOW_V2_VERSION" "${common[@]}") ;;
+  serving) pins=("tritonclient[http]==$TRITONCLIENT_VERSION" "numpy==$NUMPY_VERSION") ;;
 esac
 
 python=${PYTHON:-python3}
@@ -70,7 +75,10 @@ else
   "$python" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pins[@]}" >&2
   # Fail here, not in a test, if the install cannot import what the tests use.
-  "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2
+  case "$profile" in
+    serving) "$venv/bin/python" -c 'import tritonclient.http, numpy' >&2 ;;
+    *) "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2 ;;
+  esac
   touch "$venv/.complete"
 fi
 echo "$venv/bin/python"

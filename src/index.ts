@@ -230,6 +230,24 @@ export type {
   RegistrySearch,
   TensorSpec,
 } from './registry/index.js'
+// --- serving --------------------------------------------------------------------------------------
+export type {
+  InferRequest,
+  InferResult,
+  InferTensor,
+  MetadataTensor,
+  ModelRuntime,
+  ModelServer,
+  ModelServerOptions,
+  ModelSource,
+  OipDatatype,
+  PredictorTensor,
+  ReadModelFile,
+  RuntimeKind,
+  RuntimeSource,
+  ServedModel,
+  TensorValues,
+} from './serving/index.js'
 // --- experiment tracking --------------------------------------------------------------------------
 export type {
   ArtifactEntry,

@@ -244,6 +244,26 @@ describe('GET /api/openapi.json', () => {
       body: { features: ['driver_hourly_stats:nope'], entities: { driver_id: [1] } },
       status: 404,
     })
+    // Open Inference Protocol v2.
+    await (await strata.registry()).registerVersion('oip', {
+      onnx: linearRegressorToOnnx({ coefficients: [[1, 2]], intercepts: [0] }),
+    })
+    await (await strata.serving()).deploy('oip')
+    for (const path of ['/v2', '/v2/health/live', '/v2/health/ready', '/v2/models'])
+      await sample('GET', path, path)
+    await sample('GET', '/v2/models/{name}', '/v2/models/oip')
+    await sample('GET', '/v2/models/{name}/versions/{version}', '/v2/models/oip/versions/1')
+    await sample('GET', '/v2/models/{name}/ready', '/v2/models/oip/ready')
+    await sample('GET', '/v2/models/{name}/versions/{version}/ready', '/v2/models/oip/versions/1/ready')
+    const oipBody = new TextEncoder().encode(
+      JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 2], data: [1, 2] }] }),
+    )
+    await sample('POST', '/v2/models/{name}/infer', '/v2/models/oip/infer', { bytes: oipBody })
+    await sample('POST', '/v2/models/{name}/versions/{version}/infer', '/v2/models/oip/versions/1/infer', {
+      bytes: oipBody,
+    })
+    await sample('POST', '/v2/models/{name}/infer', '/v2/models/nope/infer', { bytes: oipBody, status: 404 })
+
     await sample('DELETE', '/api/experiments/{id}', `/api/experiments/${id}`)
     await sample('POST', '/api/experiments/{id}/restore', `/api/experiments/${id}/restore`)
 

@@ -37,6 +37,11 @@ const RULES: readonly Rule[] = [
     access: 'read',
   },
   { methods: READS, path: /^\/(?:api|ajax-api|features)(?:\/|$)/, access: 'read' },
+  // Open Inference Protocol v2: liveness and readiness probes are public; model metadata,
+  // metrics and inference (a read of the model, like online features) need `read`.
+  { methods: READS, path: /^\/v2\/health\/(?:live|ready)$/, access: 'public' },
+  { methods: READS, path: /^\/(?:v2|metrics)(?:\/|$)/, access: 'read' },
+  { methods: ['POST'], path: /^\/v2\/models\/:name(?:\/versions\/:version)?\/infer$/, access: 'read' },
   // The web UI's files and client-side routes hold no project data.
   { methods: READS, path: /^\/(?!api\/|ajax-api\/|features\/)/, access: 'public' },
   // Writes by area.

@@ -13,6 +13,7 @@ import {
   spaFallback,
   webUi,
 } from './http/index.js'
+import { inferenceRoutes } from './inference-routes.js'
 import { mlflowRoutes } from './mlflow/index.js'
 import { modelRoutes } from './model-routes.js'
 import { runRoutes } from './run-routes.js'
@@ -73,6 +74,7 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
   })
   await app.register(featureRoutes(() => strata.features()))
   await app.register(mlflowRoutes({ version: options.version, changes }))
+  await app.register(inferenceRoutes({ server: () => strata.serving(), version: options.version }))
   if (options.webRoot !== undefined) await webUi(app, { root: options.webRoot })
   return app
 }

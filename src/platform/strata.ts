@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import { type Clock, systemClock } from '../core/clock.js'
 import type { BackendSetting, StrataConfig } from '../core/config.js'
 import { resolveConfig } from '../core/config.js'
@@ -5,6 +6,7 @@ import type { Principal } from '../core/principal.js'
 import { createTracing, type Tracing } from '../core/tracing.js'
 import { LineageGraphStore } from '../data/lineage/index.js'
 import { runMigrations } from '../db/index.js'
+import type { ModelServer } from '../serving/index.js'
 import { type BackendTypes, openBackend } from './backend-registry.js'
 import { defaultPrincipal } from './default-principal.js'
 import { loadConfig } from './load-config.js'
@@ -39,6 +41,12 @@ export interface OpenStrataOptions {
 export interface Strata extends StrataServices, AsyncDisposable {
   /** Opens a backend without side effects (no migrations): used by `strata doctor`. */
   openRaw<S extends BackendSetting>(setting: S): Promise<BackendTypes[S]>
+  /**
+   * The project's model server (one per project, closed with it): deploys registry versions
+   * (`flight-delay@champion`) into worker-thread runtimes, with the local model cache under
+   * `.strata/model-cache`. Models load from the registry as the default principal.
+   */
+  serving(): Promise<ModelServer>
   close(): Promise<void>
 }
 
@@ -154,6 +162,14 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
   const strata: Strata = {
     ...root,
     openRaw: (setting) => openBackend(setting, config[setting], config.root),
+    serving: () =>
+      once('serving', async () => {
+        const { ModelCache, ModelServer } = await import('../serving/index.js')
+        return new ModelServer({
+          source: () => root.registry(),
+          cache: new ModelCache(join(config.root, '.strata', 'model-cache')),
+        })
+      }),
     close: async () => {
       const all = opened.splice(0).reverse()
       cache.clear()

@@ -14,16 +14,18 @@ export interface StrataServerProcess extends AsyncDisposable {
 
 /**
  * Starts the real `strata server` (the built CLI, `bin/strata.js`) in project `dir` with
- * `--port 0`, and resolves once it prints its URL. Stopped with SIGTERM by its own pid.
+ * `--port 0` (and `args`, e.g. `['--model', 'linear@champion']`), and resolves once it prints
+ * its URL. Stopped with SIGTERM by its own pid.
  */
 export async function startStrataServer(
   dir: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<StrataServerProcess> {
   if (!existsSync(built)) {
     throw new Error(`${built} is missing: run "npm run build" first (npm test does)`)
   }
-  const child = spawn(process.execPath, [bin, '-C', dir, '--json', 'server', '--port', '0'], {
+  const child = spawn(process.execPath, [bin, '-C', dir, '--json', 'server', '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   })

@@ -5,6 +5,7 @@ import { createServerApp, listen, tokenPrincipal } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
+import type { Output } from '../output.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -22,6 +23,10 @@ interface ServerOptions {
   allowedHost?: string[]
   corsOrigin?: string[]
   insecure?: boolean
+  model?: string[]
+  maxBatchSize?: string
+  maxQueueDelayUs: string
+  maxQueue: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -39,78 +44,141 @@ export function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(h)
 }
 
-/** `strata server`: serves the REST API (and protocol routers) until interrupted. */
+function integerOption(flag: string, value: string, min: number): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min) {
+    throw new StrataError('INVALID_ARGUMENT', `${flag} "${value}" is invalid; expected an integer ≥ ${min}`)
+  }
+  return n
+}
+
+/** `strata server` (and `strata serve <model…>`): serves the REST API and protocol routers until interrupted. */
 export function registerServer(program: Command, ctx: CliContext): void {
-  program
-    .command('server')
-    .description('serve the REST API, the MLflow-compatible API, online features and the web UI over HTTP')
-    .option('--host <host>', 'interface to bind (local mode: loopback only)', '127.0.0.1')
-    .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '5000')
+  const options = (command: Command) =>
+    command
+      .option('--host <host>', 'interface to bind (local mode: loopback only)', '127.0.0.1')
+      .option('-p, --port <port>', 'port to listen on (0 picks a free one)', '5000')
+      .option(
+        '--log-level <level>',
+        `log to stderr from this level (${LOG_LEVELS.join(', ')}); info logs every request`,
+        'warn',
+      )
+      .option(
+        '--allowed-host <name...>',
+        'answer requests whose Host is this name too (besides localhost, 127.0.0.1, [::1]); * for any',
+      )
+      .option(
+        '--cors-origin <origin...>',
+        'let pages of this origin call the API cross-site (none by default)',
+      )
+      .option(
+        '--insecure',
+        'allow binding a non-loopback address without API tokens (anyone who can reach it can do anything)',
+      )
+      .option('--web <dir>', "serve this built web UI at / (default: the package's web/dist when built)")
+      .option('--max-batch-size <rows>', 'dynamic batching: most rows per model call (default: no batching)')
+      .option('--max-queue-delay-us <micros>', 'dynamic batching: longest wait for a batch to fill', '500')
+      .option('--max-queue <requests>', 'dynamic batching: most waiting requests before UNAVAILABLE', '1024')
+  options(
+    program
+      .command('server')
+      .description(
+        'serve the REST API, the MLflow-compatible API, online features, model inference (Open Inference Protocol v2) and the web UI over HTTP',
+      ),
+  )
     .option(
-      '--log-level <level>',
-      `log to stderr from this level (${LOG_LEVELS.join(', ')}); info logs every request`,
-      'warn',
+      '-m, --model <ref...>',
+      'deploy these registry models for inference at /v2/models/<name> (name@alias, name/<version> or name)',
     )
-    .option(
-      '--allowed-host <name...>',
-      'answer requests whose Host is this name too (besides localhost, 127.0.0.1, [::1]); * for any',
+    .action(ctx.action(async (out, opts: ServerOptions) => serve(ctx, out, opts)))
+  options(
+    program
+      .command('serve')
+      .argument(
+        '<model...>',
+        'registry models to serve (name@alias, name/<version>, name; models:/ prefix allowed)',
+      )
+      .description('serve registry models over the Open Inference Protocol v2 (strata server with --model)'),
+  ).action(
+    ctx.action(async (out, models: string[], opts: ServerOptions) =>
+      serve(ctx, out, { ...opts, model: models }),
+    ),
+  )
+}
+
+async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise<void> {
+  const port = Number(opts.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new StrataError('INVALID_ARGUMENT', `--port "${opts.port}" is invalid; expected 0–65535`)
+  }
+  if (!LOG_LEVELS.includes(opts.logLevel)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `--log-level "${opts.logLevel}" is invalid; expected one of ${LOG_LEVELS.join(', ')}`,
     )
-    .option('--cors-origin <origin...>', 'let pages of this origin call the API cross-site (none by default)')
-    .option(
-      '--insecure',
-      'allow binding a non-loopback address without API tokens (anyone who can reach it can do anything)',
-    )
-    .option('--web <dir>', "serve this built web UI at / (default: the package's web/dist when built)")
-    .action(
-      ctx.action(async (out, opts: ServerOptions) => {
-        const port = Number(opts.port)
-        if (!Number.isInteger(port) || port < 0 || port > 65535) {
-          throw new StrataError('INVALID_ARGUMENT', `--port "${opts.port}" is invalid; expected 0–65535`)
+  }
+  const batching =
+    opts.maxBatchSize === undefined
+      ? false
+      : {
+          maxBatchSize: integerOption('--max-batch-size', opts.maxBatchSize, 1),
+          maxQueueDelayMicros: integerOption('--max-queue-delay-us', opts.maxQueueDelayUs, 0),
+          maxQueue: integerOption('--max-queue', opts.maxQueue, 1),
         }
-        if (!LOG_LEVELS.includes(opts.logLevel)) {
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--log-level "${opts.logLevel}" is invalid; expected one of ${LOG_LEVELS.join(', ')}`,
-          )
-        }
-        const webRoot = opts.web ?? bundledWebUi()
-        const strata = await ctx.openStrata()
-        await strata.metadata()
-        const tokensOn = await (await strata.tokens()).anyActive()
-        if (!tokensOn && !isLoopback(opts.host)) {
-          if (opts.insecure !== true) {
-            throw new StrataError(
-              'FAILED_PRECONDITION',
-              `refusing to serve on ${opts.host} without API tokens: anyone who can reach it could change the project; ` +
-                'create one with "strata token create --name <name> --scopes <scopes>", bind 127.0.0.1, or pass --insecure',
-            )
-          }
-          out.warn(
-            `INSECURE: serving on ${opts.host} WITHOUT authentication (--insecure): anyone who can reach this address can read, change and delete everything in project ${strata.config.project}`,
-          )
-        }
-        const app = await createServerApp(strata, {
-          ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
-          version: strataVersion(),
-          allowedHosts: allowedHosts(opts),
-          corsOrigins: opts.corsOrigin ?? [],
-          logger: { level: opts.logLevel, stream: process.stderr },
-          ...(webRoot === undefined ? {} : { webRoot }),
-        })
-        const server = await listen(app, { host: opts.host, port })
-        out.result(
-          { url: server.url, project: strata.config.project, root: strata.config.root, tokens: tokensOn },
-          () =>
-            `strata server listening on ${server.url} (project ${strata.config.project}; ` +
-            `${tokensOn ? 'API tokens required' : 'no tokens: local mode'}); Ctrl-C to stop`,
+  const webRoot = opts.web ?? bundledWebUi()
+  const strata = await ctx.openStrata()
+  const models: { name: string; version: number; ref: string }[] = []
+  let tokensOn: boolean
+  try {
+    await strata.metadata()
+    tokensOn = await (await strata.tokens()).anyActive()
+    if (!tokensOn && !isLoopback(opts.host)) {
+      if (opts.insecure !== true) {
+        throw new StrataError(
+          'FAILED_PRECONDITION',
+          `refusing to serve on ${opts.host} without API tokens: anyone who can reach it could change the project; ` +
+            'create one with "strata token create --name <name> --scopes <scopes>", bind 127.0.0.1, or pass --insecure',
         )
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve()
-          process.once('SIGINT', stop)
-          process.once('SIGTERM', stop)
-        })
-        await server.close()
-        await strata.close()
-      }),
-    )
+      }
+      out.warn(
+        `INSECURE: serving on ${opts.host} WITHOUT authentication (--insecure): anyone who can reach this address can read, change and delete everything in project ${strata.config.project}`,
+      )
+    }
+    for (const ref of opts.model ?? []) {
+      const progress = out.progress(`loading ${ref}`)
+      const served = await (await strata.serving()).deploy(ref, { batching })
+      progress.finish(`version ${served.version} ready`)
+      models.push({ name: served.name, version: served.version, ref })
+    }
+  } catch (err) {
+    await strata.close()
+    throw err
+  }
+  const app = await createServerApp(strata, {
+    ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
+    version: strataVersion(),
+    allowedHosts: allowedHosts(opts),
+    corsOrigins: opts.corsOrigin ?? [],
+    logger: { level: opts.logLevel, stream: process.stderr },
+    ...(webRoot === undefined ? {} : { webRoot }),
+  })
+  const server = await listen(app, { host: opts.host, port })
+  out.result(
+    { url: server.url, project: strata.config.project, root: strata.config.root, tokens: tokensOn, models },
+    () =>
+      `strata server listening on ${server.url} (project ${strata.config.project}; ` +
+      `${tokensOn ? 'API tokens required' : 'no tokens: local mode'}); Ctrl-C to stop` +
+      models
+        .map(
+          (m) => `\n  serving ${m.name} version ${m.version} (${m.ref}) at ${server.url}/v2/models/${m.name}`,
+        )
+        .join(''),
+  )
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  await server.close()
+  await strata.close()
 }

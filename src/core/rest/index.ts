@@ -5,6 +5,7 @@
  */
 import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
+import { inferenceApi } from './inference-api.js'
 import { modelApi } from './model-api.js'
 import type { RestRoute } from './rest-route.js'
 import { runApi } from './run-api.js'
@@ -17,6 +18,19 @@ export {
   featureApi,
   fieldStatusSchema,
 } from './feature-api.js'
+export {
+  inferenceApi,
+  oipErrorSchema,
+  oipInferenceRequestSchema,
+  oipInferenceResponseSchema,
+  oipMetadataTensorSchema,
+  oipModelMetadataSchema,
+  oipParametersSchema,
+  oipRequestInputSchema,
+  oipRequestOutputSchema,
+  oipResponseOutputSchema,
+  oipServerMetadataSchema,
+} from './inference-api.js'
 export { aliasEventSchema, modelApi, modelVersionSchema, registeredModelSchema } from './model-api.js'
 export {
   defineRoute,
@@ -60,6 +74,7 @@ export const REST_API = {
   runs: runApi,
   models: modelApi,
   features: featureApi,
+  inference: inferenceApi,
 } as const
 
 /** Every route of {@link REST_API} in one list. */

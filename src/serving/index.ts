@@ -1,0 +1,28 @@
+export {
+  allocateValues,
+  elementBytes,
+  elementCount,
+  isOipDatatype,
+  OIP_DATATYPES,
+  type OipDatatype,
+  oipDatatypeOf,
+  ortTypeOf,
+  type TensorValues,
+} from './datatypes.js'
+export { type BatchingOptions, type BatchObserver, batchingRuntime } from './dynamic-batcher.js'
+export { ModelCache, type ReadModelFile } from './model-cache.js'
+export type { ModelRuntime, PredictorTensor, RuntimeKind, RuntimeSource } from './model-runtime.js'
+export {
+  type DeployOptions,
+  type InferRequest,
+  type InferResult,
+  ModelServer,
+  type ModelServerOptions,
+  type ModelSource,
+  registryRef,
+} from './model-server.js'
+export { type LoadOptions, loadServedModel, PREDICTOR_ENTRIES, type ServedModel } from './served-model.js'
+export { ServingMetrics } from './serving-metrics.js'
+export { checkInputs, checkOutputNames, type MetadataTensor, metadataTensor } from './signature-check.js'
+export { type InferTensor, tensorFromBinary, tensorFromJson, tensorToBinary, tensorToJson } from './tensor.js'
+export { startWorkerRuntime, type WorkerRuntimeOptions } from './worker-runtime.js'

@@ -1,0 +1,233 @@
+import { StrataError } from '../core/errors.js'
+import type { ModelVersion } from '../registry/index.js'
+import { type BatchingOptions, type BatchObserver, batchingRuntime, observed } from './dynamic-batcher.js'
+import type { ModelCache, ReadModelFile } from './model-cache.js'
+import type { ModelRuntime } from './model-runtime.js'
+import { loadServedModel, type ServedModel } from './served-model.js'
+import { ServingMetrics } from './serving-metrics.js'
+import { checkInputs, checkOutputNames } from './signature-check.js'
+import type { InferTensor } from './tensor.js'
+
+/** Where a model server finds versions and their files (the model registry satisfies it). */
+export interface ModelSource {
+  resolve(ref: string): Promise<ModelVersion>
+  readFile: ReadModelFile
+}
+
+/** Options of {@link ModelServer}. */
+export interface ModelServerOptions {
+  /** The registry to load versions from (a function: it may be opened lazily). */
+  source: () => Promise<ModelSource>
+  cache: ModelCache
+  /** Worker threads per served model (default 1). */
+  threads?: number
+  /** Dynamic batching of every deployment that does not set its own (default: none). */
+  batching?: BatchingOptions
+}
+
+/** Options of {@link ModelServer.deploy}. */
+export interface DeployOptions {
+  /** The name to serve under (default the model's name). */
+  as?: string
+  /** Dynamic batching for this deployment (`false`: none; default the server's). */
+  batching?: BatchingOptions | false
+}
+
+/** One inference request in protocol terms. */
+export interface InferRequest {
+  id?: string
+  inputs: InferTensor[]
+  /** Outputs to return (default: all of the model's). */
+  outputs?: string[]
+}
+
+/** The answer to an {@link InferRequest}. */
+export interface InferResult {
+  modelName: string
+  modelVersion: string
+  id?: string
+  outputs: InferTensor[]
+}
+
+interface Deployment {
+  name: string
+  ref: string
+  options: DeployOptions
+  current: Live
+}
+
+interface Live {
+  served: ServedModel
+  /** The served runtime behind batching and metrics. */
+  runtime: ModelRuntime
+  inFlight: number
+  drained?: () => void
+}
+
+/**
+ * Parses a model reference: `models:/name@alias`, `models:/name/3`, `name@alias`, `name/3` or
+ * `name` (the latest version), into the registry's form (without `models:/`).
+ */
+export function registryRef(ref: string): string {
+  const bare = ref.startsWith('models:/') ? ref.slice('models:/'.length) : ref
+  if (bare === '' || bare.startsWith('@') || bare.startsWith('/')) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `model reference "${ref}" is invalid; expected name@alias, name/<version> or name (optionally prefixed models:/)`,
+    )
+  }
+  return bare
+}
+
+/**
+ * The models a server answers for, each deployed under a name from a registry reference
+ * (`flight-delay@champion`). Every request is checked against the served version's signature
+ * before it reaches the runtime. Deploying a name again loads and warms the new version first,
+ * then switches atomically: requests already running finish on the old version, which is
+ * closed once they have; no request ever sees a half-loaded model.
+ *
+ * @example
+ * const server = await strata.serving()
+ * await server.deploy('flight-delay@champion')
+ * const result = await server.infer('flight-delay', undefined, { inputs })
+ */
+export class ModelServer {
+  private readonly deployments = new Map<string, Deployment>()
+  private closed = false
+  /** Request, queue, compute and batch-size metrics of every deployment (`GET /metrics`). */
+  readonly metrics = new ServingMetrics()
+
+  constructor(private readonly options: ModelServerOptions) {}
+
+  /**
+   * Loads `ref` and serves it under `as` (default the model's name); replaces (hot-reloads) a
+   * deployment of that name. Resolves when the new version answers.
+   */
+  async deploy(ref: string, options: DeployOptions = {}): Promise<ServedModel> {
+    if (this.closed) throw new StrataError('UNAVAILABLE', 'the model server is closed')
+    const source = await this.options.source()
+    const version = await source.resolve(registryRef(ref))
+    const served = await loadServedModel(version, {
+      cache: this.options.cache,
+      read: (n, v, p) => source.readFile(n, v, p),
+      threads: this.options.threads ?? 1,
+    })
+    const name = options.as ?? version.name
+    const label = String(served.version)
+    const observer: BatchObserver = {
+      call: (rows, seconds) => this.metrics.call(name, label, rows, seconds),
+      queued: (seconds) => this.metrics.queued(name, label, seconds),
+    }
+    const batching = options.batching ?? this.options.batching
+    const runtime: ModelRuntime =
+      batching === undefined || batching === false
+        ? {
+            kind: served.runtime.kind,
+            infer: (inputs, outputs) => observed(served.runtime, observer, inputs, outputs),
+            close: () => served.runtime.close(),
+          }
+        : batchingRuntime(served.runtime, served.inputs, served.outputs, batching, observer)
+    const old = this.deployments.get(name)
+    this.deployments.set(name, { name, ref, options, current: { served, runtime, inFlight: 0 } })
+    if (old !== undefined) await this.retire(old.current)
+    return served
+  }
+
+  /** Re-resolves a deployment's reference (an alias that moved) and hot-reloads when it changed. */
+  async reload(name: string): Promise<ServedModel> {
+    const d = this.deployment(name)
+    const source = await this.options.source()
+    const version = await source.resolve(registryRef(d.ref))
+    if (version.version === d.current.served.version && version.name === d.current.served.name)
+      return d.current.served
+    return this.deploy(d.ref, { ...d.options, as: name })
+  }
+
+  /** Stops serving `name`; requests running on it finish first. */
+  async undeploy(name: string): Promise<void> {
+    const d = this.deployment(name)
+    this.deployments.delete(name)
+    await this.retire(d.current)
+  }
+
+  /** The names served, with their versions. */
+  list(): { name: string; ref: string; version: number; platform: string }[] {
+    return [...this.deployments.values()].map((d) => ({
+      name: d.name,
+      ref: d.ref,
+      version: d.current.served.version,
+      platform: d.current.served.platform,
+    }))
+  }
+
+  /**
+   * The model served as `name` (and, when given, exactly `version`): `NOT_FOUND` naming what is
+   * served otherwise.
+   */
+  model(name: string, version?: string): ServedModel {
+    const served = this.deployment(name).current.served
+    if (version !== undefined && version !== String(served.version)) {
+      throw new StrataError(
+        'NOT_FOUND',
+        `model "${name}" version "${version}" is not served; the served version is ${served.version}`,
+        { details: { model: name, version, served: served.version } },
+      )
+    }
+    return served
+  }
+
+  /** Runs one request on `name` (optionally pinned to `version`), after checking it against the signature. */
+  async infer(name: string, version: string | undefined, request: InferRequest): Promise<InferResult> {
+    const d = this.deployment(name)
+    const live = d.current
+    this.model(name, version)
+    const { served } = live
+    const signature = served.model.signature
+    if (signature === null) throw new StrataError('INTERNAL', `model "${name}" lost its signature`)
+    checkInputs(signature, request.inputs)
+    if (request.outputs !== undefined) checkOutputNames(signature, request.outputs)
+    live.inFlight++
+    const start = performance.now()
+    let ok = false
+    try {
+      const outputs = await live.runtime.infer(request.inputs, request.outputs)
+      ok = true
+      return {
+        modelName: name,
+        modelVersion: String(served.version),
+        ...(request.id === undefined ? {} : { id: request.id }),
+        outputs,
+      }
+    } finally {
+      this.metrics.request(name, String(served.version), ok, (performance.now() - start) / 1000)
+      live.inFlight--
+      if (live.inFlight === 0) live.drained?.()
+    }
+  }
+
+  /** Stops every deployment. */
+  async close(): Promise<void> {
+    this.closed = true
+    const all = [...this.deployments.values()]
+    this.deployments.clear()
+    await Promise.all(all.map((d) => this.retire(d.current)))
+  }
+
+  private deployment(name: string): Deployment {
+    const d = this.deployments.get(name)
+    if (d === undefined) {
+      const served = [...this.deployments.keys()]
+      throw new StrataError(
+        'NOT_FOUND',
+        `model "${name}" is not served${served.length > 0 ? ` (served: ${served.join(', ')})` : ' (no model is deployed)'}`,
+        { details: { model: name, served } },
+      )
+    }
+    return d
+  }
+
+  private async retire(live: Live): Promise<void> {
+    if (live.inFlight > 0) await new Promise<void>((resolve) => (live.drained = resolve))
+    await live.runtime.close()
+  }
+}

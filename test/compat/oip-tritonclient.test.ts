@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStrata } from '../../src/platform/index.js'
+import { linearOnnx } from '../support/serving-models.js'
+import { type TempProject, tempProject } from '../support/temp-project.js'
+import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
+
+/**
+ * The stock `tritonclient[http]` Python client against a real `strata server --model …`. The
+ * venv comes from `scripts/python-env.sh --serving` and is passed as STRATA_TEST_PYTHON_SERVING;
+ * without it the suite is skipped locally (with the reason) and fails in CI.
+ */
+const VARIABLE = 'STRATA_TEST_PYTHON_SERVING'
+const python = process.env[VARIABLE] === '' ? undefined : process.env[VARIABLE]
+const scripts = new URL('./python/', import.meta.url).pathname
+
+const STEPS = [
+  'server live, ready and metadata',
+  'model ready and metadata, versioned and not',
+  "infer with binary data (the client's default) in and out",
+  'infer with JSON data in and out, requested output, request id, pinned version',
+  'gzip request and response bodies',
+  'concurrent async_infer calls each get their own rows',
+  "client mistakes are 400 with the server's message; unknown models 404",
+]
+
+function runScript(interpreter: string, file: string, env: Record<string, string>) {
+  return new Promise<{ code: number | null; stderr: string; last: string }>((resolve) => {
+    execFile(
+      interpreter,
+      [join(scripts, file)],
+      {
+        timeout: 300_000,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, PYTHONUNBUFFERED: '1', ...env },
+      },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
+          stderr,
+          last: stdout.trim().split('\n').at(-1) ?? '',
+        }),
+    )
+  })
+}
+
+function describeWithPython(name: string, body: () => void): void {
+  if (python !== undefined) {
+    if (!existsSync(python))
+      throw new Error(`${name}: ${VARIABLE}=${python} does not exist; run scripts/python-env.sh --serving`)
+    describe(name, body)
+    return
+  }
+  if (process.env.CI === 'true') {
+    throw new Error(
+      `${name}: ${VARIABLE} is not set, and CI=true requires the real-client tests to run; ` +
+        `set it with: export ${VARIABLE}=$(scripts/python-env.sh --serving)`,
+    )
+  }
+  describe.skip(
+    `${name} (skipped: ${VARIABLE} is not set; export ${VARIABLE}=$(scripts/python-env.sh --serving))`,
+    body,
+  )
+}
+
+describeWithPython('Open Inference Protocol v2: the stock tritonclient[http] against strata server', () => {
+  let project: TempProject
+  let server: StrataServerProcess
+
+  beforeAll(async () => {
+    project = await tempProject('strata-oip-compat-')
+    expect((await project.cli('init')).code).toBe(0)
+    const strata = await openStrata({ cwd: project.dir, env: {} })
+    const registry = await strata.registry()
+    await registry.registerVersion('linear', { onnx: linearOnnx() })
+    await registry.setAlias('linear', 'champion', 1)
+    await strata.close()
+    server = await startStrataServer(project.dir, {}, ['--model', 'models:/linear@champion'])
+  })
+  afterAll(async () => {
+    await server?.stop()
+    await project?.[Symbol.asyncDispose]()
+  })
+
+  it('passes every step of compat_triton.py', async () => {
+    const result = await runScript(python as string, 'compat_triton.py', {
+      STRATA_OIP_URL: server.url.replace(/^http:\/\//, ''),
+      STRATA_OIP_MODEL: 'linear',
+    })
+    const context = `script stderr:\n${result.stderr.slice(-6000)}\nserver stderr:\n${server.stderr().slice(-2000)}`
+    let summary: { ok?: boolean; steps?: string[]; failed?: string } | undefined
+    try {
+      summary = JSON.parse(result.last)
+    } catch {
+      summary = undefined
+    }
+    expect(summary, context).toBeDefined()
+    expect(summary?.failed, context).toBeUndefined()
+    expect(summary?.steps, context).toEqual(STEPS)
+    expect(result.code, context).toBe(0)
+  })
+})
