@@ -44,26 +44,33 @@ export function corsOriginSet(origins: readonly string[] = []): ReadonlySet<stri
  * `Authorization`, which a page only sends when its script holds the token.
  */
 export function useOriginCheck(app: FastifyInstance, corsOrigins: ReadonlySet<string> = new Set()): void {
-  app.addHook('onRequest', async (request, reply) => {
+  // Callback style: the common request (no Origin header) costs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
     const origin = request.headers.origin
-    if (origin === undefined) return
+    if (origin === undefined || sameOrigin(origin, request)) {
+      done()
+      return
+    }
     if (corsOrigins.has(origin)) {
       reply.header('access-control-allow-origin', origin)
       reply.header('vary', 'Origin')
       if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-        return preflight(reply)
+        preflight(reply)
+        return
       }
       reply.header('access-control-expose-headers', 'x-request-id')
+      done()
       return
     }
-    if (sameOrigin(origin, request)) return
-    throw new StrataError(
-      'PERMISSION_DENIED',
-      `cross-origin request from "${origin.slice(0, 100)}" refused; ` +
-        (corsOrigins.size === 0
-          ? 'no CORS origins are configured (strata server --cors-origin <origin>)'
-          : `allowed origins: ${[...corsOrigins].join(', ')}`),
-      { details: { origin } },
+    done(
+      new StrataError(
+        'PERMISSION_DENIED',
+        `cross-origin request from "${origin.slice(0, 100)}" refused; ` +
+          (corsOrigins.size === 0
+            ? 'no CORS origins are configured (strata server --cors-origin <origin>)'
+            : `allowed origins: ${[...corsOrigins].join(', ')}`),
+        { details: { origin } },
+      ),
     )
   })
 }
