@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { FileChange } from '../../data/index.js'
 import type { CliContext } from '../context.js'
+import { wholeNumber } from '../options.js'
 import { formatTable } from '../output.js'
 import { registerDataAdmin } from './data-admin.js'
 import { commitDetails, commitLine, fileLines, parseDataRef, progressBars } from './data-format.js'
@@ -159,13 +160,7 @@ export function registerData(program: Command, ctx: CliContext): void {
       ctx.action(async (out, target: string, opts: { path?: string[]; max?: string }) => {
         const ref = parseDataRef(target)
         const paths = [...(opts.path ?? []), ...(ref.path === undefined ? [] : [ref.path])]
-        const limit = opts.max === undefined ? undefined : Number(opts.max)
-        if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--max "${opts.max}" is invalid; expected a whole number ≥ 1`,
-          )
-        }
+        const limit = opts.max === undefined ? undefined : wholeNumber('--max', opts.max, 1)
         await using strata = await ctx.openStrata()
         const repo = await strata.data()
         const commits = await repo.log(ref.dataset, {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { StrataError } from '../../core/errors.js'
 import { parseViewType } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
+import { wholeNumber } from '../options.js'
 import { formatTable, formatTime } from '../output.js'
 import { resolveExperiment } from './experiment-refs.js'
 
@@ -24,13 +24,7 @@ export function registerExperiments(program: Command, ctx: CliContext): void {
     )
     .action(
       ctx.action(async (out, opts: { filter?: string; view: string; max: string; pageToken?: string }) => {
-        const max = Number(opts.max)
-        if (!Number.isSafeInteger(max) || max < 1) {
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--max "${opts.max}" is invalid; expected a whole number ≥ 1`,
-          )
-        }
+        const max = wholeNumber('--max', opts.max, 1)
         await using strata = await ctx.openStrata()
         const tracking = await strata.tracking()
         const page = await tracking.experiments.search({

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import { formatLineageDot, formatLineageTree } from '../../data/lineage/index.js'
 import type { CliContext } from '../context.js'
+import { wholeNumber } from '../options.js'
 
 /** `strata lineage <node>`: the provenance tree of an artifact (upstream by default). */
 export function registerLineage(program: Command, ctx: CliContext): void {
@@ -23,13 +24,7 @@ export function registerLineage(program: Command, ctx: CliContext): void {
           given: string,
           opts: { downstream?: boolean; depth: string; dot?: boolean; to?: string },
         ) => {
-          const depth = Number(opts.depth)
-          if (!Number.isInteger(depth) || depth < 0) {
-            throw new StrataError(
-              'INVALID_ARGUMENT',
-              `--depth "${opts.depth}" is invalid; expected a whole number ≥ 0`,
-            )
-          }
+          const depth = wholeNumber('--depth', opts.depth, 0)
           await using strata = await ctx.openStrata()
           const lineage = await strata.lineage()
           const node = await lineage.resolve(given)

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { PipelineEngine, PipelineRunDetails, StepEvent, StepRun } from '../../pipelines/index.js'
 import type { CliContext } from '../context.js'
+import { wholeNumber } from '../options.js'
 import { formatTable, type Output } from '../output.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -186,13 +187,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
           name: string | undefined,
           opts: { filter?: string; orderBy?: string[]; max: string; pageToken?: string },
         ) => {
-          const max = Number(opts.max)
-          if (!Number.isSafeInteger(max) || max < 1) {
-            throw new StrataError(
-              'INVALID_ARGUMENT',
-              `--max "${opts.max}" is invalid; expected a whole number ≥ 1`,
-            )
-          }
+          const max = wholeNumber('--max', opts.max, 1)
           const clauses = [
             ...(name === undefined ? [] : [`pipeline = '${name.replaceAll("'", "''")}'`]),
             ...(opts.filter === undefined ? [] : [opts.filter]),
@@ -396,14 +391,8 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     .option('--lock-seconds <n>', "seconds before a killed worker's step is given to another worker", '30')
     .action(
       ctx.action(async (out, opts: { concurrency: string; queue?: string; lockSeconds: string }) => {
-        const concurrency = Number(opts.concurrency)
+        const concurrency = wholeNumber('--concurrency', opts.concurrency, 1)
         const lockSeconds = Number(opts.lockSeconds)
-        if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--concurrency "${opts.concurrency}" is invalid; expected a whole number ≥ 1`,
-          )
-        }
         if (!Number.isFinite(lockSeconds) || lockSeconds <= 0) {
           throw new StrataError(
             'INVALID_ARGUMENT',

@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
-import { StrataError } from '../../core/errors.js'
 import { parseFilterFor, parseOrderByFor } from '../../db/index.js'
 import { PARENT_RUN_ID_TAG, parseViewType, RUN_SEARCH_SCHEMA, type Run } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
+import { wholeNumber } from '../options.js'
 import { formatBytes, formatTable, formatTime } from '../output.js'
 import { resolveExperiments } from './experiment-refs.js'
 import { registerRunAdmin } from './runs-admin.js'
@@ -39,13 +39,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
             pageToken?: string
           },
         ) => {
-          const max = Number(opts.max)
-          if (!Number.isSafeInteger(max) || max < 1) {
-            throw new StrataError(
-              'INVALID_ARGUMENT',
-              `--max "${opts.max}" is invalid; expected a whole number ≥ 1`,
-            )
-          }
+          const max = wholeNumber('--max', opts.max, 1)
           await using strata = await ctx.openStrata()
           const tracking = await strata.tracking()
           const experiments = await resolveExperiments(tracking, opts.experiment ?? [])
