@@ -7,7 +7,7 @@
  * rows go into Strata's tables and into MLflow's (`runs`, `latest_metrics`, `params`, `tags`,
  * `metrics`), so both servers answer the same searches over the same data.
  */
-import { BUCKET_WIDTHS, bucketRows } from '../src/tracking/metric-buckets.js'
+import { BUCKET_COLUMNS, BUCKET_WIDTHS, bucketRows } from '../src/tracking/metric-buckets.js'
 import { createRng } from '../src/training/random.js'
 
 /** Sizes of the data set. */
@@ -204,22 +204,10 @@ async function insertBuckets(sink: RowSink, rows: unknown[][]): Promise<void> {
       is_nan: is_nan as number,
     })),
   )
-  const columns = [
-    'run_id',
-    'key',
-    'width',
-    'bucket',
-    'min_step',
-    'min_ts',
-    'min_value',
-    'max_step',
-    'max_ts',
-    'max_value',
-  ] as const
   await sink.insert(
     'tracking_metric_buckets',
-    columns,
-    buckets.map((b) => columns.map((c) => b[c])),
+    BUCKET_COLUMNS,
+    buckets.map((b) => BUCKET_COLUMNS.map((c) => b[c])),
   )
 }
 

@@ -35,6 +35,12 @@ export function createCliContext(
   state: { exitCode: number },
 ): CliContext {
   const cwd = () => resolve(globals().cwd ?? process.cwd())
+  // Checked once per invocation: by the pre-action hook, then reused when the action opens it.
+  let checked: string | undefined
+  const checkedDir = () => {
+    checked ??= projectDir(cwd(), process.env)
+    return checked
+  }
   return {
     action:
       (fn) =>
@@ -47,8 +53,8 @@ export function createCliContext(
           state.exitCode = 1
         }
       },
-    openStrata: async () => openStrata({ cwd: projectDir(cwd(), process.env) }),
-    projectDir: () => projectDir(cwd(), process.env),
+    openStrata: async () => openStrata({ cwd: checkedDir() }),
+    projectDir: checkedDir,
     resolvePath: (path) => (isAbsolute(path) ? path : resolve(cwd(), path)),
     setExitCode: (code) => {
       state.exitCode = code

@@ -1,9 +1,11 @@
 import type { Kysely } from 'kysely'
 import type { FeatureCatalog, FeatureDefinition } from './definitions/feature-catalog.js'
-import type { PlanChange } from './definitions/feature-plan.js'
+import { buildPlan, type PlanChange } from './definitions/feature-plan.js'
 import type { FeatureRegistry } from './definitions/feature-registry.js'
+import { specOf } from './definitions/feature-spec.js'
 import { formatDuration } from './definitions/feature-types.js'
 import type { FeatureTables } from './definitions/features-migrations.js'
+import { readMaterialized } from './online/index.js'
 
 /** What the online store holds of a feature view's live version. */
 export interface MaterializedFreshness {
@@ -41,11 +43,14 @@ export async function featureInventory(
   registry: FeatureRegistry,
   db: Kysely<FeatureTables>,
 ): Promise<FeatureInventoryItem[]> {
-  const [live, plan] = await Promise.all([registry.live(), registry.plan(catalog)])
+  // One read of the registry: the plan is built from the same live versions the rows show.
+  const live = await registry.live()
+  const plan = buildPlan(live, catalog.all().map(specOf))
+  const defs = new Map(catalog.all().map((d) => [`${d.kind}/${d.name}`, d]))
   const items: FeatureInventoryItem[] = []
   for (const change of plan.changes) {
     const registered = live.get(`${change.kind}/${change.name}`)
-    const def = catalog.all().find((d) => d.kind === change.kind && d.name === change.name)
+    const def = defs.get(`${change.kind}/${change.name}`)
     const item: FeatureInventoryItem = {
       kind: change.kind,
       name: change.name,
@@ -72,20 +77,10 @@ async function freshness(
   dataHash: string | null | undefined,
 ): Promise<MaterializedFreshness | null> {
   if (dataHash == null) return null
-  const row = await db
-    .selectFrom('features_watermarks')
-    .select(['rows', 'watermark', 'updated_at', 'source_commit'])
-    .where('view', '=', view)
-    .where('data_hash', '=', dataHash)
-    .executeTakeFirst()
-  return row === undefined
-    ? null
-    : {
-        rows: Number(row.rows),
-        watermark: Number(row.watermark),
-        updatedAt: Number(row.updated_at),
-        sourceCommit: row.source_commit,
-      }
+  const state = await readMaterialized(db, view, dataHash)
+  if (state === undefined) return null
+  const { rows, watermark, updatedAt, sourceCommit } = state
+  return { rows, watermark, updatedAt, sourceCommit }
 }
 
 function summarize(def: FeatureDefinition): string {

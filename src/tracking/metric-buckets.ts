@@ -30,7 +30,8 @@ export interface BucketRow {
   max_value: number
 }
 
-const COLUMNS = [
+/** The columns of `tracking_metric_buckets`, in insert order. */
+export const BUCKET_COLUMNS = [
   'run_id',
   'key',
   'width',
@@ -64,12 +65,12 @@ const sqliteText = new Map<number, string>()
 function upsertText(dialect: MetadataDialect, count: number): string {
   if (dialect === 'postgres') {
     const arrays = PG_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
-    return `insert into ${T} (${COLUMNS.join(', ')}) select * from unnest(${arrays}) ${UPSERT}`
+    return `insert into ${T} (${BUCKET_COLUMNS.join(', ')}) select * from unnest(${arrays}) ${UPSERT}`
   }
   let text = sqliteText.get(count)
   if (text === undefined) {
-    const row = `(${COLUMNS.map(() => '?').join(', ')})`
-    text = `insert into ${T} (${COLUMNS.join(', ')}) values ${Array.from({ length: count }, () => row).join(', ')} ${UPSERT}`
+    const row = `(${BUCKET_COLUMNS.map(() => '?').join(', ')})`
+    text = `insert into ${T} (${BUCKET_COLUMNS.join(', ')}) values ${Array.from({ length: count }, () => row).join(', ')} ${UPSERT}`
     if (sqliteText.size > 1000) sqliteText.clear()
     sqliteText.set(count, text)
   }
@@ -138,8 +139,8 @@ export async function upsertBuckets(
     const part = rows.slice(i, i + 1000)
     const params =
       dialect === 'postgres'
-        ? COLUMNS.map((c) => part.map((r) => r[c]))
-        : part.flatMap((r) => COLUMNS.map((c) => r[c]))
+        ? BUCKET_COLUMNS.map((c) => part.map((r) => r[c]))
+        : part.flatMap((r) => BUCKET_COLUMNS.map((c) => r[c]))
     await trx.executeQuery(CompiledQuery.raw(upsertText(dialect, part.length), params))
   }
 }

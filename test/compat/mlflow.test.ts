@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -10,6 +10,7 @@ import { linearRegressorToOnnx } from '../../src/registry/index.js'
 import { withSearchPath } from '../../src/testing/metadata-fixture.js'
 import { testServiceUrl } from '../../src/testing/services.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
+import { pythonClient } from './python-client.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
 /**
@@ -17,8 +18,8 @@ import { type StrataServerProcess, startStrataServer } from './strata-server-pro
  * `scripts/python-env.sh` and is passed as STRATA_TEST_PYTHON; without it the suite is skipped
  * locally (with the reason) and fails in CI, like the backend suites.
  */
-const VARIABLE = 'STRATA_TEST_PYTHON'
-const python = process.env[VARIABLE] === '' ? undefined : process.env[VARIABLE]
+const client = pythonClient('STRATA_TEST_PYTHON')
+const python = client.python
 const scripts = new URL('./python/', import.meta.url).pathname
 
 interface ScriptResult {
@@ -124,25 +125,6 @@ const MODEL_STEPS = [
   "download_artifacts('models:/name@alias') fetches an ONNX version registered through Strata",
 ]
 
-function describeWithPython(name: string, body: () => void): void {
-  if (python !== undefined) {
-    if (!existsSync(python))
-      throw new Error(`${name}: ${VARIABLE}=${python} does not exist; run scripts/python-env.sh`)
-    describe(name, body)
-    return
-  }
-  if (process.env.CI === 'true') {
-    throw new Error(
-      `${name}: ${VARIABLE} is not set, and CI=true requires the real-client tests to run; ` +
-        `set it with: export ${VARIABLE}=$(scripts/python-env.sh)`,
-    )
-  }
-  describe.skip(
-    `${name} (skipped: ${VARIABLE} is not set; export ${VARIABLE}=$(scripts/python-env.sh))`,
-    body,
-  )
-}
-
 /** One suite per client: the required mlflow 3.x and, when STRATA_TEST_PYTHON_V2 is set, a 2.x. */
 function compatSuite(label: string, interpreter: () => string) {
   return () => {
@@ -191,7 +173,7 @@ async function startProject(env: Record<string, string> = {}) {
   return { project, server, tmp }
 }
 
-describeWithPython(
+client.describe(
   'MLflow compatibility: stock mlflow 3.x client against strata server',
   compatSuite('mlflow 3.x', () => python as string),
 )
@@ -205,7 +187,7 @@ const AUTH_STEPS = [
 ]
 
 /** `strata server` with API tokens on: the client works with MLFLOW_TRACKING_TOKEN and is refused without. */
-describeWithPython('MLflow compatibility: mlflow 3.x client with API tokens (MLFLOW_TRACKING_TOKEN)', () => {
+client.describe('MLflow compatibility: mlflow 3.x client with API tokens (MLFLOW_TRACKING_TOKEN)', () => {
   let project: TempProject
   let server: StrataServerProcess
   let tmp: string
@@ -257,7 +239,7 @@ if (pythonV2 === undefined) {
  * The tracking script once more with the shared-deployment backends: metadata in Postgres (a
  * fresh schema) and artifacts streamed through the proxy into S3 (a fresh prefix).
  */
-describeWithPython('MLflow compatibility: mlflow 3.x tracking on Postgres metadata and S3 artifacts', () => {
+client.describe('MLflow compatibility: mlflow 3.x tracking on Postgres metadata and S3 artifacts', () => {
   const pg = testServiceUrl('postgres')
   const s3 = testServiceUrl('s3')
   if (pg === undefined || s3 === undefined) {

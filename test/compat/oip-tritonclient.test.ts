@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openStrata } from '../../src/platform/index.js'
 import { linearOnnx } from '../support/serving-models.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
+import { pythonClient } from './python-client.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
 /**
@@ -12,8 +12,8 @@ import { type StrataServerProcess, startStrataServer } from './strata-server-pro
  * venv comes from `scripts/python-env.sh --serving` and is passed as STRATA_TEST_PYTHON_SERVING;
  * without it the suite is skipped locally (with the reason) and fails in CI.
  */
-const VARIABLE = 'STRATA_TEST_PYTHON_SERVING'
-const python = process.env[VARIABLE] === '' ? undefined : process.env[VARIABLE]
+const client = pythonClient('STRATA_TEST_PYTHON_SERVING', '--serving')
+const python = client.python
 const scripts = new URL('./python/', import.meta.url).pathname
 
 const STEPS = [
@@ -46,26 +46,7 @@ function runScript(interpreter: string, file: string, env: Record<string, string
   })
 }
 
-function describeWithPython(name: string, body: () => void): void {
-  if (python !== undefined) {
-    if (!existsSync(python))
-      throw new Error(`${name}: ${VARIABLE}=${python} does not exist; run scripts/python-env.sh --serving`)
-    describe(name, body)
-    return
-  }
-  if (process.env.CI === 'true') {
-    throw new Error(
-      `${name}: ${VARIABLE} is not set, and CI=true requires the real-client tests to run; ` +
-        `set it with: export ${VARIABLE}=$(scripts/python-env.sh --serving)`,
-    )
-  }
-  describe.skip(
-    `${name} (skipped: ${VARIABLE} is not set; export ${VARIABLE}=$(scripts/python-env.sh --serving))`,
-    body,
-  )
-}
-
-describeWithPython('Open Inference Protocol v2: the stock tritonclient[http] against strata server', () => {
+client.describe('Open Inference Protocol v2: the stock tritonclient[http] against strata server', () => {
   let project: TempProject
   let server: StrataServerProcess
 

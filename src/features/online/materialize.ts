@@ -58,6 +58,10 @@ export interface MaterializeReport {
 /** What the last run of a view data version recorded. */
 export interface MaterializedState {
   watermark: number
+  /** Entities the last run wrote. */
+  rows: number
+  /** When the last run finished (ms since epoch). */
+  updatedAt: number
   /** The source snapshot it materialized (`null`: a query source, or a run before this was kept). */
   sourceKey: string | null
   sourceCommit: string | null
@@ -71,13 +75,19 @@ export async function readMaterialized(
 ): Promise<MaterializedState | undefined> {
   const row = await db
     .selectFrom('features_watermarks')
-    .select(['watermark', 'source_key', 'source_commit'])
+    .select(['watermark', 'rows', 'updated_at', 'source_key', 'source_commit'])
     .where('view', '=', view)
     .where('data_hash', '=', dataHash)
     .executeTakeFirst()
   return row === undefined
     ? undefined
-    : { watermark: Number(row.watermark), sourceKey: row.source_key, sourceCommit: row.source_commit }
+    : {
+        watermark: Number(row.watermark),
+        rows: Number(row.rows),
+        updatedAt: Number(row.updated_at),
+        sourceKey: row.source_key,
+        sourceCommit: row.source_commit,
+      }
 }
 
 /** The stored watermark of a view data version, if any. */
