@@ -232,20 +232,33 @@ export type {
 } from './registry/index.js'
 // --- serving --------------------------------------------------------------------------------------
 export type {
+  FeatureViewUse,
   InferRequest,
   InferResult,
   InferTensor,
+  LoggedValues,
   MetadataTensor,
   ModelRuntime,
   ModelServer,
   ModelServerOptions,
   ModelSource,
   OipDatatype,
+  PayloadLog,
+  PayloadLogOptions,
+  PayloadLogStats,
+  PayloadSink,
+  PayloadStore,
+  PredictionEntry,
+  PredictionPage,
+  PredictionQuery,
+  PredictionRecord,
+  PredictionStatus,
   PredictorTensor,
   ReadModelFile,
   RuntimeKind,
   RuntimeSource,
   ServedModel,
+  StoredTensor,
   TensorValues,
 } from './serving/index.js'
 // --- experiment tracking --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerPipelines } from './commands/pipelines.js'
+import { registerPredictions } from './commands/predictions.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
 import { registerToken } from './commands/token.js'
@@ -32,6 +33,7 @@ const COMMANDS = [
   registerRuns,
   registerModels,
   registerPipelines,
+  registerPredictions,
   registerServer,
   registerToken,
   registerCompletion,

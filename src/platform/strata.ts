@@ -68,6 +68,7 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
   const tracing =
     options.tracing ?? createTracing({ areas: env.STRATA_DEBUG, write: (line) => process.stderr.write(line) })
   const opened: { close(): Promise<void> }[] = []
+  const closeFirst = new Set<{ close(): Promise<void> }>()
   const cache = new Map<string, Promise<unknown>>()
   const once = <T>(key: string, open: () => Promise<T>, closes = true): Promise<T> => {
     let p = cache.get(key) as Promise<T> | undefined
@@ -163,14 +164,37 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
     ...root,
     openRaw: (setting) => openBackend(setting, config[setting], config.root),
     serving: () =>
-      once('serving', async () => {
-        const { ModelCache, ModelServer } = await import('../serving/index.js')
-        return new ModelServer({
-          source: () => root.registry(),
-          cache: new ModelCache(join(config.root, '.strata', 'model-cache')),
-        })
+      once(
+        'serving',
+        async () => {
+          const { ModelCache, ModelServer, PayloadLog } = await import('../serving/index.js')
+          const { enabled, ...logOptions } = config.payloadLog
+          const payloadLog =
+            enabled === false
+              ? undefined
+              : new PayloadLog(await root.payloads(), {
+                  ...logOptions,
+                  // counted in strata_payload_log_failed_writes_total; the entries are retried
+                  onError: (err) =>
+                    process.stderr.write(`strata: payload log write failed: ${(err as Error).message}\n`),
+                })
+          return new ModelServer({
+            source: () => root.registry(),
+            cache: new ModelCache(join(config.root, '.strata', 'model-cache')),
+            ...(payloadLog === undefined ? {} : { payloadLog }),
+            now: () => clock.now(),
+          })
+        },
+        false,
+      ).then((server) => {
+        closeFirst.add(server)
+        return server
       }),
     close: async () => {
+      // the model server first: its payload log flushes into the metadata database
+      const first = [...closeFirst]
+      closeFirst.clear()
+      await Promise.allSettled(first.map((s) => s.close()))
       const all = opened.splice(0).reverse()
       cache.clear()
       generation++

@@ -21,6 +21,7 @@ export {
   type ModelSource,
   registryRef,
 } from './model-server.js'
+export * from './payload-log/index.js'
 export { type LoadOptions, loadServedModel, PREDICTOR_ENTRIES, type ServedModel } from './served-model.js'
 export { ServingMetrics } from './serving-metrics.js'
 export { checkInputs, checkOutputNames, type MetadataTensor, metadataTensor } from './signature-check.js'

@@ -3,6 +3,12 @@ import type { ModelVersion } from '../registry/index.js'
 import { type BatchingOptions, type BatchObserver, batchingRuntime, observed } from './dynamic-batcher.js'
 import type { ModelCache, ReadModelFile } from './model-cache.js'
 import type { ModelRuntime } from './model-runtime.js'
+import {
+  type FeatureViewUse,
+  newPredictionId,
+  type PayloadLog,
+  type PayloadLogStats,
+} from './payload-log/index.js'
 import { loadServedModel, type ServedModel } from './served-model.js'
 import { ServingMetrics } from './serving-metrics.js'
 import { checkInputs, checkOutputNames } from './signature-check.js'
@@ -23,6 +29,10 @@ export interface ModelServerOptions {
   threads?: number
   /** Dynamic batching of every deployment that does not set its own (default: none). */
   batching?: BatchingOptions
+  /** Where every prediction is logged (default: not logged). Closed with the server. */
+  payloadLog?: PayloadLog
+  /** The time of a logged prediction, epoch ms (default `Date.now`). */
+  now?: () => number
 }
 
 /** Options of {@link ModelServer.deploy}. */
@@ -31,6 +41,8 @@ export interface DeployOptions {
   as?: string
   /** Dynamic batching for this deployment (`false`: none; default the server's). */
   batching?: BatchingOptions | false
+  /** The deployment revision logged with each prediction (set by delivery; default none). */
+  revision?: string
 }
 
 /** One inference request in protocol terms. */
@@ -39,6 +51,14 @@ export interface InferRequest {
   inputs: InferTensor[]
   /** Outputs to return (default: all of the model's). */
   outputs?: string[]
+  /** The transport's request id, logged with the prediction. */
+  requestId?: string
+  /** The entity key the inputs were assembled for (feature enrichment), logged for label joins. */
+  entityKey?: Record<string, unknown>
+  /** The feature view versions the inputs were read from, logged with the prediction. */
+  featureViews?: FeatureViewUse[]
+  /** Values logged as the request instead of the input tensors (e.g. the entity keys and features). */
+  loggedInputs?: Record<string, unknown>
 }
 
 /** The answer to an {@link InferRequest}. */
@@ -46,6 +66,8 @@ export interface InferResult {
   modelName: string
   modelVersion: string
   id?: string
+  /** The id of this prediction in the payload log (returned to callers). */
+  predictionId: string
   outputs: InferTensor[]
 }
 
@@ -97,7 +119,11 @@ export class ModelServer {
   /** Request, queue, compute and batch-size metrics of every deployment (`GET /metrics`). */
   readonly metrics = new ServingMetrics()
 
-  constructor(private readonly options: ModelServerOptions) {}
+  private readonly now: () => number
+
+  constructor(private readonly options: ModelServerOptions) {
+    this.now = options.now ?? Date.now
+  }
 
   /**
    * Loads `ref` and serves it under `as` (default the model's name); replaces (hot-reloads) a
@@ -182,27 +208,60 @@ export class ModelServer {
     const live = d.current
     this.model(name, version)
     const { served } = live
-    const signature = served.model.signature
-    if (signature === null) throw new StrataError('INTERNAL', `model "${name}" lost its signature`)
-    checkInputs(signature, request.inputs)
-    if (request.outputs !== undefined) checkOutputNames(signature, request.outputs)
-    live.inFlight++
+    const at = this.now()
+    const predictionId = newPredictionId(at)
     const start = performance.now()
-    let ok = false
+    let outputs: InferTensor[] | undefined
+    let failure: unknown
+    live.inFlight++
     try {
-      const outputs = await live.runtime.infer(request.inputs, request.outputs)
-      ok = true
+      const signature = served.model.signature
+      if (signature === null) throw new StrataError('INTERNAL', `model "${name}" lost its signature`)
+      checkInputs(signature, request.inputs)
+      if (request.outputs !== undefined) checkOutputNames(signature, request.outputs)
+      outputs = await live.runtime.infer(request.inputs, request.outputs)
       return {
         modelName: name,
         modelVersion: String(served.version),
         ...(request.id === undefined ? {} : { id: request.id }),
+        predictionId,
         outputs,
       }
+    } catch (err) {
+      failure = err
+      throw err
     } finally {
-      this.metrics.request(name, String(served.version), ok, (performance.now() - start) / 1000)
+      const ms = performance.now() - start
+      this.metrics.request(name, String(served.version), outputs !== undefined, ms / 1000)
       live.inFlight--
       if (live.inFlight === 0) live.drained?.()
+      this.options.payloadLog?.append({
+        id: predictionId,
+        at,
+        endpoint: name,
+        modelName: served.name,
+        modelVersion: served.version,
+        deploymentRevision: d.options.revision ?? null,
+        requestId: request.requestId ?? request.id ?? null,
+        entityKey: request.entityKey ?? null,
+        inputs: request.loggedInputs ?? request.inputs,
+        outputs: outputs ?? null,
+        latencyMs: ms,
+        status: outputs === undefined ? 'error' : 'ok',
+        error: outputs === undefined ? String((failure as Error | undefined)?.message ?? failure) : null,
+        featureViews: request.featureViews ?? null,
+      })
     }
+  }
+
+  /** The payload log's counters (`undefined` when predictions are not logged). */
+  payloadStats(): PayloadLogStats | undefined {
+    return this.options.payloadLog?.stats()
+  }
+
+  /** Writes the predictions queued for the payload log now (they are written every second anyway). */
+  async flushPayloadLog(): Promise<void> {
+    await this.options.payloadLog?.flush()
   }
 
   /** Stops every deployment. */
@@ -211,6 +270,7 @@ export class ModelServer {
     const all = [...this.deployments.values()]
     this.deployments.clear()
     await Promise.all(all.map((d) => this.retire(d.current)))
+    await this.options.payloadLog?.close()
   }
 
   private deployment(name: string): Deployment {
