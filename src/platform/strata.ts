@@ -6,7 +6,7 @@ import type { Principal } from '../core/principal.js'
 import { createTracing, type Tracing } from '../core/tracing.js'
 import { LineageGraphStore } from '../data/lineage/index.js'
 import { runMigrations } from '../db/index.js'
-import type { ModelServer } from '../serving/index.js'
+import type { ModelServer, Predictor, PredictorOptions } from '../serving/index.js'
 import { type BackendTypes, openBackend } from './backend-registry.js'
 import { defaultPrincipal } from './default-principal.js'
 import { loadConfig } from './load-config.js'
@@ -47,6 +47,16 @@ export interface Strata extends StrataServices, AsyncDisposable {
    * `.strata/model-cache`. Models load from the registry as the default principal.
    */
   serving(): Promise<ModelServer>
+  /**
+   * A model answering entity rows in-process, with features read from the online store (the
+   * version's `feature_service` tag or `options.features`): deploys `ref` into {@link serving}
+   * unless it is served already. Every prediction is logged with its id.
+   *
+   * @example
+   * const p = await strata.predictor('flight-delay@champion')
+   * const { outputs, predictionId } = await p.predict({ origin: 'ORD', route: 'ORD-LGA', dep_hour: 17 })
+   */
+  predictor<O = Record<string, unknown>>(ref: string, options?: PredictorOptions): Promise<Predictor<O>>
   close(): Promise<void>
 }
 
@@ -183,6 +193,7 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
             cache: new ModelCache(join(config.root, '.strata', 'model-cache')),
             ...(payloadLog === undefined ? {} : { payloadLog }),
             now: () => clock.now(),
+            features: () => root.features(),
           })
         },
         false,
@@ -190,6 +201,10 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
         closeFirst.add(server)
         return server
       }),
+    predictor: async <O = Record<string, unknown>>(ref: string, options?: PredictorOptions) => {
+      const { openPredictor } = await import('../serving/index.js')
+      return openPredictor<O>(await strata.serving(), ref, options)
+    },
     close: async () => {
       // the model server first: its payload log flushes into the metadata database
       const first = [...closeFirst]

@@ -1,6 +1,15 @@
 import { StrataError } from '../core/errors.js'
+import type { FeatureStore } from '../features/index.js'
 import type { ModelVersion } from '../registry/index.js'
 import { type BatchingOptions, type BatchObserver, batchingRuntime, observed } from './dynamic-batcher.js'
+import {
+  type EnrichedInputs,
+  type EnrichmentPlan,
+  enrich,
+  entityKeyOf,
+  planEnrichment,
+  serviceNameOf,
+} from './enrichment/index.js'
 import type { ModelCache, ReadModelFile } from './model-cache.js'
 import type { ModelRuntime } from './model-runtime.js'
 import {
@@ -9,6 +18,7 @@ import {
   type PayloadLog,
   type PayloadLogStats,
 } from './payload-log/index.js'
+import { rowValue, tensorRow } from './row-slice.js'
 import { loadServedModel, type ServedModel } from './served-model.js'
 import { ServingMetrics } from './serving-metrics.js'
 import { checkInputs, checkOutputNames } from './signature-check.js'
@@ -33,6 +43,8 @@ export interface ModelServerOptions {
   payloadLog?: PayloadLog
   /** The time of a logged prediction, epoch ms (default `Date.now`). */
   now?: () => number
+  /** The feature store `predict` reads online features from (opened on first use). */
+  features?: () => Promise<FeatureStore>
 }
 
 /** Options of {@link ModelServer.deploy}. */
@@ -43,6 +55,8 @@ export interface DeployOptions {
   batching?: BatchingOptions | false
   /** The deployment revision logged with each prediction (set by delivery; default none). */
   revision?: string
+  /** The feature service `predict` reads (default the version's `feature_service` tag). */
+  features?: string
 }
 
 /** One inference request in protocol terms. */
@@ -53,12 +67,6 @@ export interface InferRequest {
   outputs?: string[]
   /** The transport's request id, logged with the prediction. */
   requestId?: string
-  /** The entity key the inputs were assembled for (feature enrichment), logged for label joins. */
-  entityKey?: Record<string, unknown>
-  /** The feature view versions the inputs were read from, logged with the prediction. */
-  featureViews?: FeatureViewUse[]
-  /** Values logged as the request instead of the input tensors (e.g. the entity keys and features). */
-  loggedInputs?: Record<string, unknown>
 }
 
 /** The answer to an {@link InferRequest}. */
@@ -84,6 +92,28 @@ interface Live {
   runtime: ModelRuntime
   inFlight: number
   drained?: () => void
+  /** The deployment's binding to its feature service, planned on the first `predict`. */
+  enrichment?: Promise<EnrichmentPlan> | undefined
+}
+
+/** What `predict` logs per row: entity keys, the row with its features, and when it began. */
+interface EnrichedRows {
+  rows: { entityKey: Record<string, unknown>; inputs: Record<string, unknown> }[]
+  featureViews: FeatureViewUse[]
+  /** Epoch ms at which the request arrived. */
+  at: number
+  /** `performance.now()` at which the request arrived. */
+  start: number
+}
+
+/** The answer to {@link ModelServer.predict}. */
+export interface PredictResult {
+  modelName: string
+  modelVersion: string
+  /** The feature view (and on-demand feature) versions the inputs were read from. */
+  featureViews: FeatureViewUse[]
+  /** One per entity row, in order: its prediction id and each output's value for the row. */
+  predictions: { predictionId: string; outputs: Record<string, unknown> }[]
 }
 
 /**
@@ -207,10 +237,104 @@ export class ModelServer {
     const d = this.deployment(name)
     const live = d.current
     this.model(name, version)
+    const result = await this.run(d, live, request, undefined)
+    return { ...result, predictionId: result.predictionIds[0] as string }
+  }
+
+  /**
+   * Predicts for entity rows on `name`, a deployment bound to a feature service (`features` of
+   * {@link DeployOptions} or the version's `feature_service` tag): reads each row's online
+   * features, assembles the model's inputs by its signature (other inputs come from the row:
+   * request-time values), runs the model once for the batch, and logs one prediction per row
+   * with its entity key and the feature view versions read. A feature that is missing or stale
+   * beyond its ttl fails the request with `FAILED_PRECONDITION` naming the entity and feature.
+   *
+   * @example
+   * const { predictions } = await server.predict('delay', [{ origin: 'ORD', route: 'ORD-LGA', dep_hour: 17 }])
+   */
+  async predict(
+    name: string,
+    rows: readonly Readonly<Record<string, unknown>>[],
+    options: { requestId?: string } = {},
+  ): Promise<PredictResult> {
+    const d = this.deployment(name)
+    const live = d.current
     const { served } = live
+    const features = this.options.features
+    if (features === undefined) {
+      throw new StrataError(
+        'FAILED_PRECONDITION',
+        `the model server has no feature store to enrich "${name}" from`,
+      )
+    }
+    const store = await features()
+    if (live.enrichment === undefined) {
+      const planning = planEnrichment(store, served, serviceNameOf(served, d.options.features))
+      live.enrichment = planning
+      planning.catch(() => {
+        if (live.enrichment === planning) live.enrichment = undefined
+      })
+    }
+    const plan = await live.enrichment
     const at = this.now()
-    const predictionId = newPredictionId(at)
     const start = performance.now()
+    let enriched: EnrichedInputs
+    try {
+      enriched = await enrich(store, plan, rows)
+    } catch (err) {
+      // a request that never reached the model is logged too: monitoring counts it
+      for (const row of rows)
+        this.options.payloadLog?.append({
+          ...this.logBase(d, live, at, options.requestId),
+          entityKey: entityKeyOf(plan, row),
+          inputs: row,
+          outputs: null,
+          latencyMs: performance.now() - start,
+          status: 'error',
+          error: (err as Error).message,
+          featureViews: plan.featureViews,
+        })
+      throw err
+    }
+    const logged = rows.map((row, r) => ({
+      entityKey: entityKeyOf(plan, row),
+      inputs: { ...row, ...(enriched.online.rows[r] as Record<string, unknown>) },
+    }))
+    const result = await this.run(
+      d,
+      live,
+      {
+        inputs: enriched.inputs,
+        ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      },
+      { rows: logged, featureViews: plan.featureViews, at, start },
+    )
+    return {
+      modelName: name,
+      modelVersion: result.modelVersion,
+      featureViews: plan.featureViews,
+      predictions: rows.map((_, r) => {
+        const outputs: Record<string, unknown> = {}
+        for (const t of result.outputs) outputs[t.name] = rowValue(t, r)
+        return { predictionId: result.predictionIds[r] as string, outputs }
+      }),
+    }
+  }
+
+  /** Runs one checked request on `live` and logs it: one prediction, or one per row of `perRow`. */
+  private async run(
+    d: Deployment,
+    live: Live,
+    request: InferRequest,
+    perRow: EnrichedRows | undefined,
+  ): Promise<Omit<InferResult, 'predictionId'> & { predictionIds: string[] }> {
+    const { served } = live
+    const name = d.name
+    const at = perRow?.at ?? this.now()
+    const predictionIds =
+      perRow === undefined ? [newPredictionId(at)] : perRow.rows.map(() => newPredictionId(at))
+    // an enriched request's latency includes reading its features
+    const start = perRow?.start ?? performance.now()
     let outputs: InferTensor[] | undefined
     let failure: unknown
     live.inFlight++
@@ -224,7 +348,7 @@ export class ModelServer {
         modelName: name,
         modelVersion: String(served.version),
         ...(request.id === undefined ? {} : { id: request.id }),
-        predictionId,
+        predictionIds,
         outputs,
       }
     } catch (err) {
@@ -235,22 +359,52 @@ export class ModelServer {
       this.metrics.request(name, String(served.version), outputs !== undefined, ms / 1000)
       live.inFlight--
       if (live.inFlight === 0) live.drained?.()
-      this.options.payloadLog?.append({
-        id: predictionId,
-        at,
-        endpoint: name,
-        modelName: served.name,
-        modelVersion: served.version,
-        deploymentRevision: d.options.revision ?? null,
-        requestId: request.requestId ?? request.id ?? null,
-        entityKey: request.entityKey ?? null,
-        inputs: request.loggedInputs ?? request.inputs,
-        outputs: outputs ?? null,
-        latencyMs: ms,
-        status: outputs === undefined ? 'error' : 'ok',
-        error: outputs === undefined ? String((failure as Error | undefined)?.message ?? failure) : null,
-        featureViews: request.featureViews ?? null,
-      })
+      const log = this.options.payloadLog
+      if (log !== undefined) {
+        const base = this.logBase(d, live, at, request.requestId ?? request.id)
+        const status = outputs === undefined ? ('error' as const) : ('ok' as const)
+        const error =
+          outputs === undefined ? String((failure as Error | undefined)?.message ?? failure) : null
+        if (perRow === undefined) {
+          log.append({
+            ...base,
+            id: predictionIds[0] as string,
+            entityKey: null,
+            inputs: request.inputs,
+            outputs: outputs ?? null,
+            latencyMs: ms,
+            status,
+            error,
+            featureViews: null,
+          })
+        } else {
+          const out = outputs
+          for (const [r, row] of perRow.rows.entries())
+            log.append({
+              ...base,
+              id: predictionIds[r] as string,
+              entityKey: row.entityKey,
+              inputs: row.inputs,
+              outputs: out === undefined ? null : out.map((t) => tensorRow(t, r)),
+              latencyMs: ms,
+              status,
+              error,
+              featureViews: perRow.featureViews,
+            })
+        }
+      }
+    }
+  }
+
+  private logBase(d: Deployment, live: Live, at: number, requestId: string | undefined) {
+    return {
+      id: newPredictionId(at),
+      at,
+      endpoint: d.name,
+      modelName: live.served.name,
+      modelVersion: live.served.version,
+      deploymentRevision: d.options.revision ?? null,
+      requestId: requestId ?? null,
     }
   }
 

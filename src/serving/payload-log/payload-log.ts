@@ -69,7 +69,8 @@ export class PayloadLog {
       )
     this.sampleRate = rate
     this.redact = new Set(options.redact ?? [])
-    this.timer = setInterval(() => void this.flush(), interval)
+    // a failed timed write is reported through onError (and retried on the next tick)
+    this.timer = setInterval(() => void this.flush().catch(() => {}), interval)
     this.timer.unref()
   }
 
@@ -101,17 +102,18 @@ export class PayloadLog {
   }
 
   /**
-   * Writes everything queued now, in batches; resolves when written (a failed write leaves its
-   * entries queued, reports through `onError` and resolves).
+   * Writes everything queued now, in batches; resolves when all of it is written. A failed write
+   * leaves its entries queued (for the next flush), reports through `onError` and rejects with
+   * `UNAVAILABLE`.
    */
   async flush(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing
+    while (this.flushing !== undefined) await this.flushing.catch(() => {})
     if (this.queue.length === 0) return
     this.flushing = this.drain().finally(() => (this.flushing = undefined))
     await this.flushing
   }
 
-  /** Flushes and stops the timer; later entries are dropped. */
+  /** Flushes and stops the timer; later entries are dropped. Rejects when the last write fails. */
   async close(): Promise<void> {
     this.closed = true
     clearInterval(this.timer)
@@ -126,7 +128,11 @@ export class PayloadLog {
       } catch (err) {
         this.counts.failedWrites++
         this.options.onError?.(err)
-        return
+        throw new StrataError(
+          'UNAVAILABLE',
+          `the payload log could not write ${batch.length} predictions (kept queued: ${this.queue.length}): ${(err as Error).message}`,
+          { cause: err },
+        )
       }
       // entries appended meanwhile stay after the batch
       this.queue = this.queue.slice(batch.length)

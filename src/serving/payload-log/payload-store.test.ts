@@ -163,7 +163,9 @@ describeMetadata('PayloadStore', (openFresh) => {
     })
     const appended = Array.from({ length: 7 }, (_, i) => log.append(entry(20_000 + i)))
     expect(appended).toEqual([true, true, true, true, true, false, false])
-    await log.flush()
+    await expect(log.flush()).rejects.toThrow(
+      /the payload log could not write 5 predictions \(kept queued: 5\): database down/,
+    )
     expect(errors).toHaveLength(1)
     expect(log.stats()).toMatchObject({ queued: 5, written: 0, dropped: 2, failedWrites: 1 })
     failing = false
