@@ -10,7 +10,7 @@ const repo = new URL('../..', import.meta.url).pathname
 const built = join(repo, 'dist', 'cli', 'main.js')
 
 /** The commands of every ```` ```sh test ```` block of a doc, in order, one per line. */
-export function testedCommands(markdown: string): string[] {
+function testedCommands(markdown: string): string[] {
   const blocks = [...markdown.matchAll(/^```sh test\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '')
   return blocks.flatMap((b) => b.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')))
 }
