@@ -18,7 +18,10 @@ describe('every command help', () => {
       const lines = (examples ?? '').trim().split('\n')
       for (const line of lines) expect(line.trim(), name).toMatch(/^(\w+=\S+ )?(strata|source <\(strata) /)
       // The examples are of this command (or of the top-level spelling it stands for).
-      expect(lines.some((l) => l.includes(path[path.length - 1] as string)), name).toBe(true)
+      expect(
+        lines.some((l) => l.includes(path[path.length - 1] as string)),
+        name,
+      ).toBe(true)
     }
   })
 })
