@@ -13,6 +13,7 @@ import { registerModels } from './commands/models.js'
 import { registerPipelines } from './commands/pipelines.js'
 import { registerPredict } from './commands/predict.js'
 import { registerPredictions } from './commands/predictions.js'
+import { registerRun } from './commands/run.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
 import { registerToken } from './commands/token.js'
@@ -32,6 +33,7 @@ const COMMANDS = [
   registerApply,
   registerExperiments,
   registerRuns,
+  registerRun,
   registerModels,
   registerPipelines,
   registerPredictions,
