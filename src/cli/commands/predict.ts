@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import { batchPredict } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { parseDataRef } from './data-format.js'
 
@@ -11,6 +12,13 @@ import { parseDataRef } from './data-format.js'
 export function registerPredict(program: Command, ctx: CliContext): void {
   program
     .command('predict')
+    .addHelpText(
+      'after',
+      examples(
+        'strata predict driver-churn@champion -i data/drivers.csv -o predictions.parquet',
+        'strata predict driver-churn@champion -i drivers@main:drivers.csv -o out.parquet --json',
+      ),
+    )
     .description(
       'batch inference: run a registry model over a Parquet/CSV file or dataset file, writing predictions to Parquet',
     )
