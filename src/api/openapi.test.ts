@@ -169,6 +169,7 @@ describe('GET /api/openapi.json', () => {
       body: { experimentIds: [id], filter: "params.lr = '0.1'" },
     })
     await sample('GET', '/api/runs/{id}/metrics/{key}', `/api/runs/${runId}/metrics/loss?maxResults=5`)
+    await sample('GET', '/api/metric-history/{key}', `/api/metric-history/loss?runId=${runId}&maxResults=10`)
     await sample('PATCH', '/api/runs/{id}', `/api/runs/${runId}`, { body: { name: 'renamed' } })
     await sample('PUT', '/api/runs/{id}/artifacts/{path}', `/api/runs/${runId}/artifacts/plots/a.txt`, {
       bytes: new TextEncoder().encode('hello'),
