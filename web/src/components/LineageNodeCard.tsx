@@ -38,30 +38,22 @@ export const LineageNodeCard = memo(function LineageNodeCard({ data }: NodeProps
         </span>
       )}
       <span className="actions">
-        <button
-          type="button"
-          className="nodrag"
-          aria-pressed={data.upstream}
-          aria-label={`${data.upstream ? 'Collapse' : 'Expand'} upstream of ${data.id}`}
-          onClick={() => data.onToggle(data.id, 'upstream')}
-        >
-          {data.upstream ? '− up' : '+ up'}
-        </button>
-        <button
-          type="button"
-          className="nodrag"
-          aria-pressed={data.downstream}
-          aria-label={`${data.downstream ? 'Collapse' : 'Expand'} downstream of ${data.id}`}
-          onClick={() => data.onToggle(data.id, 'downstream')}
-        >
-          {data.downstream ? '− down' : '+ down'}
-        </button>
-        <a
-          className="nodrag muted"
-          href={`#/lineage/${encodeURIComponent(data.id)}`}
-          aria-label={`Centre the graph on ${data.id}`}
-        >
-          focus
+        {(['upstream', 'downstream'] as const).map((direction) => (
+          <button
+            key={direction}
+            type="button"
+            className="nodrag"
+            onClick={() => data.onToggle(data.id, direction)}
+          >
+            {data[direction] ? '−' : '+'} {direction === 'upstream' ? 'up' : 'down'}
+            <span className="visually-hidden">
+              {' '}
+              ({data[direction] ? 'collapse' : 'expand'} {direction} of {data.id})
+            </span>
+          </button>
+        ))}
+        <a className="nodrag muted" href={`#/lineage/${encodeURIComponent(data.id)}`}>
+          focus<span className="visually-hidden"> the graph on {data.id}</span>
         </a>
       </span>
       <Handle type="source" position={Position.Right} isConnectable={false} />

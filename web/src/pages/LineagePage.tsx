@@ -129,6 +129,10 @@ function Graph({
       })),
     [view, showLabels],
   )
+  // refit after an expansion or collapse, so new nodes are on screen (the search's focus wins)
+  useEffect(() => {
+    if (focus === null && positions.size > 0) void flow.fitView({ maxZoom: 1.2, duration: 200 })
+  }, [positions, flow, focus])
   useEffect(() => {
     if (focus === null) return
     const p = positions.get(focus)
