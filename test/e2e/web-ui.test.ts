@@ -110,7 +110,7 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await poll(() => page.locator('pre.preview').textContent()).toContain('<img src=x onerror=')
     // …and never became an element or ran
     expect(await page.locator('main img[src="x"]').count()).toBe(0)
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined()
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined()
     expect(problems).toEqual([])
   })
 

@@ -58,19 +58,18 @@ export interface AxeViolation {
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ content: axeSource })
   const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            ctx: unknown,
-            opts: unknown,
-          ) => Promise<{
-            violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[]
-          }>
-        }
+    const win = globalThis as unknown as {
+      document: unknown
+      axe: {
+        run: (
+          ctx: unknown,
+          opts: unknown,
+        ) => Promise<{
+          violations: { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }[]
+        }>
       }
-    ).axe
-    const result = await axe.run(document, {
+    }
+    const result = await win.axe.run(win.document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     })
     return result.violations.map((v) => ({
