@@ -265,6 +265,37 @@ describe('GET /api/openapi.json', () => {
     })
     await sample('POST', '/v2/models/{name}/infer', '/v2/models/nope/infer', { bytes: oipBody, status: 404 })
 
+    // Versioned data (reads).
+    const data = await strata.data()
+    await data.createDataset('trips')
+    const enc = new TextEncoder()
+    const c1 = await data.commit('trips', {
+      message: 'one',
+      changes: [{ path: 't.csv', bytes: enc.encode('id,v\n1,a\n') }],
+    })
+    await data.commit('trips', {
+      message: 'two',
+      changes: [{ path: 't.csv', bytes: enc.encode('id,v\n1,b\n2,c\n') }],
+    })
+    await sample('GET', '/api/datasets', '/api/datasets')
+    await sample('GET', '/api/datasets/{name}', '/api/datasets/trips')
+    await sample('GET', '/api/datasets/{name}', '/api/datasets/nope', { status: 404 })
+    await sample('GET', '/api/datasets/{name}/log', '/api/datasets/trips/log?maxResults=5')
+    await sample('GET', '/api/datasets/{name}/refs/{ref}/files', '/api/datasets/trips/refs/main/files')
+    const preview = await sample(
+      'GET',
+      '/api/datasets/{name}/refs/{ref}/preview',
+      '/api/datasets/trips/refs/main/preview?path=t.csv&limit=1',
+    )
+    expect(preview).toMatchObject({
+      columns: [{ name: 'id' }, { name: 'v' }],
+      rows: [[1, 'b']],
+      totalRows: 2,
+    })
+    await sample('GET', '/api/datasets/{name}/diff', `/api/datasets/trips/diff?from=${c1.id}&to=main&key=id`)
+    await sample('GET', '/api/commits/{id}', `/api/commits/${c1.id}`)
+    await sample('GET', '/api/commits/{id}', '/api/commits/abc', { status: 404 })
+
     await sample('DELETE', '/api/experiments/{id}', `/api/experiments/${id}`)
     await sample('POST', '/api/experiments/{id}/restore', `/api/experiments/${id}/restore`)
 

@@ -46,6 +46,15 @@ export const ROUTES = {
     getFile: { method: 'GET', path: '/api/models/:name/versions/:version/files/*' },
     aliasHistory: { method: 'GET', path: '/api/models/:name/aliases' },
   },
+  data: {
+    list: { method: 'GET', path: '/api/datasets' },
+    get: { method: 'GET', path: '/api/datasets/:name' },
+    log: { method: 'GET', path: '/api/datasets/:name/log' },
+    files: { method: 'GET', path: '/api/datasets/:name/refs/:ref/files' },
+    preview: { method: 'GET', path: '/api/datasets/:name/refs/:ref/preview' },
+    diff: { method: 'GET', path: '/api/datasets/:name/diff' },
+    commit: { method: 'GET', path: '/api/commits/:id' },
+  },
   features: {
     online: { method: 'POST', path: '/features/online' },
   },

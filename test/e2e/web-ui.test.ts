@@ -69,6 +69,13 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
         route: `#/models/${project.model}/versions/1`,
         heading: `${project.model} v1`,
       },
+      { name: 'datasets', route: '#/datasets', heading: 'Datasets' },
+      { name: 'dataset', route: '#/datasets/trips', heading: 'trips' },
+      {
+        name: 'commit',
+        route: `#/datasets/trips/commits/${project.commitId}?preview=trips.csv`,
+        heading: /trips @/,
+      },
       { name: 'lineage-start', route: '#/lineage', heading: 'Lineage' },
       {
         name: 'lineage',
@@ -76,6 +83,12 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
         heading: /model-version/,
       },
       { name: 'not-found-run', route: '#/runs/0000', heading: 'Not found', notFound: true },
+      {
+        name: 'not-found-commit',
+        route: `#/commits/${'0'.repeat(64)}`,
+        heading: 'Not found',
+        notFound: true,
+      },
       { name: 'not-found-page', route: '#/no/such/page', heading: 'Not found', notFound: true },
     ]
   }
@@ -182,6 +195,27 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await page.getByRole('button', { name: `collapse upstream of run:${project.runIds[0]}` }).click()
     await poll(() => node(commit).count()).toBe(0)
     await poll(() => node(project.trainingSet).count()).toBe(0)
+    // expanding again and following the commit's link opens its page, where the table previews
+    await page.getByRole('button', { name: `expand upstream of run:${project.runIds[0]}` }).click()
+    await page.getByRole('button', { name: `expand upstream of ${project.trainingSet}` }).click()
+    await node(commit)
+      .getByRole('link', { name: /trips@main/ })
+      .click()
+    await page.locator('main h1', { hasText: `trips @ ${project.commitId.slice(0, 12)}` }).waitFor()
+    await page.getByRole('button', { name: 'Preview trips.csv' }).click()
+    const preview = page.locator('table.preview-table')
+    await preview.waitFor()
+    expect(await preview.locator('thead th').allTextContents()).toEqual([
+      'id BIGINT',
+      'city VARCHAR',
+      'delay DOUBLE',
+    ])
+    expect(await preview.locator('tbody tr').first().locator('td').allTextContents()).toEqual([
+      '1',
+      'Paris',
+      '3.5',
+    ])
+    expect(await preview.locator('tbody tr').count()).toBe(3)
     expect(problems).toEqual([])
   })
 

@@ -12,6 +12,9 @@ const Models = lazy(() => import('./pages/Models.js'))
 const ModelPage = lazy(() => import('./pages/ModelPage.js'))
 const ModelVersionPage = lazy(() => import('./pages/ModelVersionPage.js'))
 const LineagePage = lazy(() => import('./pages/LineagePage.js'))
+const Datasets = lazy(() => import('./pages/Datasets.js'))
+const DatasetPage = lazy(() => import('./pages/DatasetPage.js'))
+const CommitPage = lazy(() => import('./pages/CommitPage.js'))
 
 /** Picks the page for the hash route; the MLflow routes (`#/experiments/{id}/runs/{run}`…) included. */
 function Page({ segments, query }: { segments: string[]; query: URLSearchParams }) {
@@ -30,6 +33,12 @@ function Page({ segments, query }: { segments: string[]; query: URLSearchParams 
     if (n === 2) return <ModelPage name={b!} />
     if (n === 4 && c === 'versions') return <ModelVersionPage name={b!} version={d!} />
   }
+  if (a === 'datasets') {
+    if (n === 1) return <Datasets />
+    if (n === 2) return <DatasetPage name={b!} query={query} />
+    if (n === 4 && c === 'commits') return <CommitPage dataset={b!} commitId={d!} query={query} />
+  }
+  if (a === 'commits' && n === 2) return <CommitPage commitId={b!} query={query} />
   if (a === 'lineage')
     return <LineagePage node={n >= 2 ? segments.slice(1).join('/') : undefined} query={query} />
   void e

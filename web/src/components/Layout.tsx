@@ -13,6 +13,7 @@ const NAV: readonly { href: string; label: string; section: string }[] = [
 /** The sections a first path segment belongs to (run and compare pages are under Experiments). */
 function sectionOf(first: string | undefined): string {
   if (first === 'runs' || first === 'compare-runs') return 'experiments'
+  if (first === 'commits') return 'datasets'
   return first ?? ''
 }
 

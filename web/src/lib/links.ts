@@ -14,7 +14,7 @@ export function nodePage(nodeId: string): string | null {
       return slash < 0 ? null : href(['models', id.slice(0, slash), 'versions', id.slice(slash + 1)])
     }
     case 'dataset-commit':
-      return href(['datasets', 'commits', id])
+      return href(['commits', id])
     case 'feature-view-version': {
       const slash = id.lastIndexOf('/')
       return href(['features', 'views', slash < 0 ? id : id.slice(0, slash)])
