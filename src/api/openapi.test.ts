@@ -28,7 +28,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-openapi-'))
   strata = await openStrata({ cwd: dir, config: { blobs: 'memory:' }, env: {} })
   features = await openDriverFeatureStore()
-  app = await createServerApp({ ...strata, features: async () => features.store }, { version: '1.2.3' })
+  // every scope (the requests' `as(principal)` too) reads the driver fixture's feature store
+  const withDriver = (scope: Strata): Strata =>
+    ({
+      ...scope,
+      features: async () => features.store,
+      as: (p) => withDriver(scope.as(p) as Strata),
+    }) as Strata
+  app = await createServerApp(withDriver(strata), { version: '1.2.3' })
   doc = (await app.inject({ url: '/api/openapi.json' })).json()
   ajv.addSchema(doc, 'openapi.json')
 })
@@ -244,6 +251,18 @@ describe('GET /api/openapi.json', () => {
     await sample('POST', '/features/online', '/features/online', {
       body: { features: ['driver_hourly_stats:nope'], entities: { driver_id: [1] } },
       status: 404,
+    })
+    const inventory = await sample('GET', '/api/features', '/api/features')
+    expect(inventory.items).toContainEqual(
+      expect.objectContaining({ kind: 'feature-view', name: 'driver_hourly_stats' }),
+    )
+    await sample(
+      'GET',
+      '/api/features/{kind}/{name}/versions',
+      '/api/features/feature-view/driver_hourly_stats/versions',
+    )
+    await sample('GET', '/api/features/{kind}/{name}/versions', '/api/features/view/x/versions', {
+      status: 400,
     })
     // Open Inference Protocol v2.
     await (await strata.registry()).registerVersion('oip', {

@@ -57,6 +57,8 @@ export const ROUTES = {
   },
   features: {
     online: { method: 'POST', path: '/features/online' },
+    inventory: { method: 'GET', path: '/api/features' },
+    versions: { method: 'GET', path: '/api/features/:kind/:name/versions' },
   },
 } as const satisfies RouteTable
 

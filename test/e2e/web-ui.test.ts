@@ -76,6 +76,8 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
         route: `#/datasets/trips/commits/${project.commitId}?preview=trips.csv`,
         heading: /trips @/,
       },
+      { name: 'features', route: '#/features', heading: 'Features' },
+      { name: 'feature-view', route: '#/features/views/driver_hourly_stats', heading: 'driver_hourly_stats' },
       { name: 'lineage-start', route: '#/lineage', heading: 'Lineage' },
       {
         name: 'lineage',
@@ -216,6 +218,19 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
       '3.5',
     ])
     expect(await preview.locator('tbody tr').count()).toBe(3)
+    expect(problems).toEqual([])
+  })
+
+  it('looks up online features of a view from its page', async () => {
+    await open('#/features/views/driver_hourly_stats', 'driver_hourly_stats')
+    expect(await page.locator('main').textContent()).toContain('conv_rate')
+    await page.getByLabel('Key values').fill('1001, 1003')
+    await page.getByRole('button', { name: 'Look up' }).click()
+    const result = page.locator('table.lookup-result')
+    await result.waitFor()
+    expect(await result.locator('thead th').first().textContent()).toBe('driver_id')
+    expect(await result.locator('tbody tr').count()).toBe(2)
+    expect(await result.locator('tbody tr').first().locator('td').first().textContent()).toBe('1001')
     expect(problems).toEqual([])
   })
 

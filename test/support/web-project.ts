@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { createServerApp } from '../../src/api/server-app.js'
 import { initProject, openStrata, type Strata } from '../../src/platform/index.js'
 import { linearRegressorToOnnx } from '../../src/registry/index.js'
+import { openDriverFeatureStore } from './driver-feature-store.js'
 
 /** A value that would run script if any page rendered user strings as HTML. */
 export const XSS = `<img src=x onerror="window.__xss=(window.__xss||0)+1">`
@@ -26,7 +27,8 @@ export interface WebProject extends AsyncDisposable {
  * A small project for the web UI's browser tests, served by `strata server`'s app (built UI
  * at `/`, loopback, a free port): a dataset commit, a training set made from it, an experiment
  * of three runs with step metrics, params, tags and artifacts, a registered ONNX model version
- * with the alias `champion`, and lineage from the model down to the raw commit. User-controlled
+ * with the alias `champion`, lineage from the model down to the raw commit, and Feast's driver
+ * feature store (applied and materialized). User-controlled
  * strings carry {@link XSS}.
  */
 export async function openWebProject(options: { webRoot: string }): Promise<WebProject> {
@@ -88,12 +90,17 @@ export async function openWebProject(options: { webRoot: string }): Promise<WebP
   })
   await registry.setAlias(model, 'champion', version.version, { reason: `first ${XSS}` })
 
-  const app = await createServerApp(strata, { version: 'test', webRoot: options.webRoot })
+  // the feature pages read Feast's driver quickstart, applied and materialized (test/support)
+  const driver = await openDriverFeatureStore()
+  const withDriver = (scope: Strata): Strata =>
+    ({ ...scope, features: async () => driver.store, as: (p) => withDriver(scope.as(p) as Strata) }) as Strata
+  const served = withDriver(strata)
+  const app = await createServerApp(served, { version: 'test', webRoot: options.webRoot })
   const address = await app.listen({ host: '127.0.0.1', port: 0 })
   return {
     url: address,
     dir,
-    strata,
+    strata: served,
     app,
     experimentId,
     runIds,
@@ -102,6 +109,7 @@ export async function openWebProject(options: { webRoot: string }): Promise<WebP
     trainingSet,
     [Symbol.asyncDispose]: async () => {
       await app.close()
+      await driver.close()
       await strata.close()
       rmSync(dir, { recursive: true, force: true })
     },

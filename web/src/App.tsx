@@ -12,6 +12,8 @@ const Models = lazy(() => import('./pages/Models.js'))
 const ModelPage = lazy(() => import('./pages/ModelPage.js'))
 const ModelVersionPage = lazy(() => import('./pages/ModelVersionPage.js'))
 const LineagePage = lazy(() => import('./pages/LineagePage.js'))
+const Features = lazy(() => import('./pages/Features.js'))
+const FeatureDefinitionPage = lazy(() => import('./pages/FeatureDefinitionPage.js'))
 const Datasets = lazy(() => import('./pages/Datasets.js'))
 const DatasetPage = lazy(() => import('./pages/DatasetPage.js'))
 const CommitPage = lazy(() => import('./pages/CommitPage.js'))
@@ -37,6 +39,13 @@ function Page({ segments, query }: { segments: string[]; query: URLSearchParams 
     if (n === 1) return <Datasets />
     if (n === 2) return <DatasetPage name={b!} query={query} />
     if (n === 4 && c === 'commits') return <CommitPage dataset={b!} commitId={d!} query={query} />
+  }
+  if (a === 'features') {
+    if (n === 1) return <Features />
+    if (n === 3 && b === 'views') return <FeatureDefinitionPage kind="feature-view" name={c!} />
+    if (n === 3 && (b === 'entity' || b === 'on-demand-feature' || b === 'feature-service')) {
+      return <FeatureDefinitionPage kind={b} name={c!} />
+    }
   }
   if (a === 'commits' && n === 2) return <CommitPage commitId={b!} query={query} />
   if (a === 'lineage')

@@ -26,6 +26,8 @@ export {
   feastOnlineRequestSchema,
   feastOnlineResponseSchema,
   featureApi,
+  featureInventoryItemSchema,
+  featureVersionSchema,
   fieldStatusSchema,
 } from './feature-api.js'
 export {
