@@ -94,7 +94,12 @@ function Graph({
   focus: string | null
 }) {
   const flow = useReactFlow()
-  const positions = useMemo(() => layoutLineage(view.nodes.values(), view.edges.values()), [view])
+  const positions = useMemo(() => {
+    performance.mark('lineage-layout-start')
+    const laid = layoutLineage(view.nodes.values(), view.edges.values())
+    performance.measure('lineage-layout', 'lineage-layout-start')
+    return laid
+  }, [view])
   const nodes = useMemo<Node<LineageNodeData>[]>(
     () =>
       [...view.nodes.values()].map((n) => ({
@@ -165,16 +170,16 @@ function Graph({
  * node expands and collapses upstream and downstream one level at a time, links to its page,
  * and a search by id prefix highlights and centres matches. A table lists the same nodes.
  */
-function LineageGraphPage({ node }: { node: string }) {
+function LineageGraphPage({ node, depth }: { node: string; depth: number }) {
   const [view, setView] = useState<LineageView>(() => emptyView(node))
   const [search, setSearch] = useState('')
   const [focus, setFocus] = useState<string | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
   const [actionError, setActionError] = useState<Error | null>(null)
-  const first = useApi(`lineage:${node}`, async (signal) => {
+  const first = useApi(`lineage:${node}:${depth}`, async (signal) => {
     const [up, down] = await Promise.all([
-      client.call('server', 'upstream', { params: { node }, query: { depth: 1 } }, { signal }),
-      client.call('server', 'downstream', { params: { node }, query: { depth: 1 } }, { signal }),
+      client.call('server', 'upstream', { params: { node }, query: { depth } }, { signal }),
+      client.call('server', 'downstream', { params: { node }, query: { depth } }, { signal }),
     ])
     return { up, down }
   })
@@ -292,7 +297,13 @@ function LineageGraphPage({ node }: { node: string }) {
   )
 }
 
-/** `#/lineage` (pick a node) or `#/lineage/{node}` (its graph). */
-export default function LineagePage({ node }: { node: string | undefined; query: URLSearchParams }) {
-  return node === undefined ? <LineageStart /> : <LineageGraphPage key={node} node={node} />
+/** `#/lineage` (pick a node) or `#/lineage/{node}` (its graph; `?depth=N` for N levels at once). */
+export default function LineagePage({ node, query }: { node: string | undefined; query: URLSearchParams }) {
+  // `?depth=N` opens N levels each way at once (default 1; at most 50)
+  const depth = Math.min(50, Math.max(1, Number.parseInt(query.get('depth') ?? '1', 10) || 1))
+  return node === undefined ? (
+    <LineageStart />
+  ) : (
+    <LineageGraphPage key={`${node}:${depth}`} node={node} depth={depth} />
+  )
 }

@@ -14,10 +14,13 @@ export default function Overview() {
   const data = useApi(
     'overview',
     async (signal) => {
-      const [health, experiments, models] = await Promise.all([
+      const [health, experiments, models, datasets, features] = await Promise.all([
         client.call('server', 'health', {}, { signal }),
         client.call('experiments', 'search', { query: { maxResults: 1000 } }, { signal }),
         client.call('models', 'search', { query: { maxResults: 1000 } }, { signal }),
+        client.call('data', 'list', {}, { signal }),
+        // a project without a features module (or one that fails to load) still has an overview
+        client.call('features', 'inventory', {}, { signal }).catch(() => null),
       ])
       const ids = experiments.items.map((e) => e.experimentId)
       const runs =
@@ -29,19 +32,26 @@ export default function Overview() {
               { query: { experimentId: ids.slice(0, 100), maxResults: 10 } },
               { signal },
             )
-      return { health, experiments, models, runs }
+      return { health, experiments, models, runs, datasets, features }
     },
     { watch: () => true },
   )
   if (data.status === 'loading') return <Loading what="the overview" />
   if (data.status === 'error') return <ErrorView error={data.error} what="the overview" />
-  const { health, experiments, models, runs } = data.data
-  const empty = runs.items.length === 0 && models.items.length === 0
+  const { health, experiments, models, runs, datasets, features } = data.data
+  const empty = runs.items.length === 0 && models.items.length === 0 && datasets.items.length === 0
+  const views = features?.items.filter((i) => i.kind === 'feature-view') ?? null
   return (
     <section aria-labelledby="page-title">
       <h1 id="page-title">{health.project}</h1>
       <p className="muted">Strata {health.version}</p>
       <div className="cards">
+        <a className="card" href="#/datasets">
+          <span className="count">{datasets.items.length}</span> datasets
+        </a>
+        <a className="card" href="#/features">
+          <span className="count">{views === null ? '—' : views.length}</span> feature views
+        </a>
         <a className="card" href="#/experiments">
           <span className="count">{count(experiments.items, Boolean(experiments.nextPageToken))}</span>{' '}
           experiments
@@ -56,7 +66,7 @@ export default function Overview() {
       </div>
       {empty ? (
         <div className="callout">
-          <strong>This project has no runs or models yet.</strong>
+          <strong>This project has no datasets, runs or models yet.</strong>
           <p>To see every page with data, build the demo project and serve it:</p>
           <Command>{'npm run demo\nnpm run strata -- -C .demo server'}</Command>
           <p>Or start with your own data:</p>
