@@ -234,6 +234,31 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     expect(problems).toEqual([])
   })
 
+  it('lays out a graph of more than 150 nodes in a Web Worker and draws it', async () => {
+    const lineage = await project.strata.lineage()
+    const root = 'dataset-commit:wide-root'
+    for (let i = 0; i < 200; i++) {
+      await lineage.record({
+        inputs: [root],
+        output: { id: `prediction-batch:wide-${i}`, label: `batch ${i}` },
+        activity: 'predict',
+      })
+    }
+    await open(`#/lineage/${encodeURIComponent(root)}`, root)
+    await page.getByText('201 nodes, 200 edges').waitFor()
+    await page.locator('[data-node-id^="prediction-batch:wide-"]').first().waitFor()
+    const workers = await page.evaluate(
+      () =>
+        (
+          globalThis as unknown as { performance: { getEntriesByType(t: string): { name: string }[] } }
+        ).performance
+          .getEntriesByType('resource')
+          .filter((e) => e.name.includes('lineage-layout.worker')).length,
+    )
+    expect(workers).toBe(1)
+    expect(problems).toEqual([])
+  })
+
   it('shows a not-found page with a way back for unknown ids', async () => {
     await open('#/models/no-such-model', 'Not found')
     expect(await page.locator('main').textContent()).toContain('no-such-model')

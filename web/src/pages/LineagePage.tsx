@@ -81,6 +81,71 @@ function LineageStart() {
   )
 }
 
+/** Above this many nodes dagre runs in a Web Worker, so the page stays responsive while it works. */
+const WORKER_LAYOUT_NODES = 150
+
+type Positions = Map<string, { x: number; y: number }>
+let layoutWorker: Worker | null = null
+let layoutRequests = 0
+
+/** Lays out in the worker; resolves the positions of request `id`. */
+function layoutInWorker(view: LineageView): Promise<Positions> {
+  layoutWorker ??= new Worker(new URL('../lib/lineage-layout.worker.ts', import.meta.url), { type: 'module' })
+  const worker = layoutWorker
+  const id = ++layoutRequests
+  return new Promise((resolve, reject) => {
+    const onMessage = (
+      event: MessageEvent<{ id: number; positions: [string, { x: number; y: number }][] }>,
+    ) => {
+      if (event.data.id !== id) return
+      worker.removeEventListener('message', onMessage)
+      resolve(new Map(event.data.positions))
+    }
+    worker.addEventListener('message', onMessage)
+    worker.addEventListener('error', (e) => reject(new Error(`lineage layout failed: ${e.message}`)), {
+      once: true,
+    })
+    worker.postMessage({ id, nodes: [...view.nodes.values()], edges: [...view.edges.values()] })
+  })
+}
+
+/**
+ * The view's node positions (dagre, left to right): computed in place for small graphs, in a
+ * Web Worker above {@link WORKER_LAYOUT_NODES} nodes (null until the first layout arrives).
+ * Each layout is timed as `performance.measure('lineage-layout')`.
+ */
+function useLayout(view: LineageView): Positions | null {
+  const small = view.nodes.size <= WORKER_LAYOUT_NODES
+  const inline = useMemo(() => {
+    if (!small) return null
+    performance.mark('lineage-layout-start')
+    const laid = layoutLineage(view.nodes.values(), view.edges.values())
+    performance.measure('lineage-layout', 'lineage-layout-start')
+    return laid
+  }, [view, small])
+  const [fromWorker, setFromWorker] = useState<Positions | null>(null)
+  useEffect(() => {
+    if (small) return
+    let cancelled = false
+    performance.mark('lineage-layout-start')
+    layoutInWorker(view).then(
+      (positions) => {
+        if (cancelled) return
+        performance.measure('lineage-layout', 'lineage-layout-start')
+        setFromWorker(positions)
+      },
+      () => {
+        // a worker that cannot start: lay out here
+        if (!cancelled) setFromWorker(layoutLineage(view.nodes.values(), view.edges.values()))
+      },
+    )
+    return () => {
+      cancelled = true
+    }
+  }, [view, small])
+  return inline ?? fromWorker
+}
+
 /** Lays the view out and draws it with React Flow (pan, zoom, keyboard-focusable nodes). */
 function Graph({
   view,
@@ -94,32 +159,29 @@ function Graph({
   focus: string | null
 }) {
   const flow = useReactFlow()
-  const positions = useMemo(() => {
-    performance.mark('lineage-layout-start')
-    const laid = layoutLineage(view.nodes.values(), view.edges.values())
-    performance.measure('lineage-layout', 'lineage-layout-start')
-    return laid
-  }, [view])
+  const positions = useLayout(view)
   const nodes = useMemo<Node<LineageNodeData>[]>(
     () =>
-      [...view.nodes.values()].map((n) => ({
-        id: n.id,
-        type: 'lineage',
-        position: positions.get(n.id) ?? { x: 0, y: 0 },
-        data: {
+      [...view.nodes.values()]
+        .filter((n) => positions?.has(n.id) ?? false)
+        .map((n) => ({
           id: n.id,
-          kind: n.kind,
-          label: n.label,
-          root: n.id === view.root,
-          match: matches.has(n.id),
-          upstream: isExpanded(view, n.id, 'upstream'),
-          downstream: isExpanded(view, n.id, 'downstream'),
-          onToggle,
-        },
-        draggable: false,
-        connectable: false,
-        ariaLabel: `${n.kind} ${n.label ?? n.id}`,
-      })),
+          type: 'lineage',
+          position: positions?.get(n.id) ?? { x: 0, y: 0 },
+          data: {
+            id: n.id,
+            kind: n.kind,
+            label: n.label,
+            root: n.id === view.root,
+            match: matches.has(n.id),
+            upstream: isExpanded(view, n.id, 'upstream'),
+            downstream: isExpanded(view, n.id, 'downstream'),
+            onToggle,
+          },
+          draggable: false,
+          connectable: false,
+          ariaLabel: `${n.kind} ${n.label ?? n.id}`,
+        })),
     [view, positions, matches, onToggle],
   )
   const showLabels = view.edges.size <= 60
@@ -136,15 +198,21 @@ function Graph({
   )
   // refit after an expansion or collapse, so new nodes are on screen (the search's focus wins)
   useEffect(() => {
-    if (focus === null && positions.size > 0) void flow.fitView({ maxZoom: 1.2, duration: 200 })
+    if (focus === null && positions !== null && positions.size > 0)
+      void flow.fitView({ maxZoom: 1.2, duration: 200 })
   }, [positions, flow, focus])
   useEffect(() => {
     if (focus === null) return
-    const p = positions.get(focus)
+    const p = positions?.get(focus)
     if (p) void flow.setCenter(p.x + 110, p.y + 39, { zoom: 1, duration: 300 })
   }, [focus, positions, flow])
   return (
-    <div className="lineage">
+    <div className="lineage" aria-busy={positions === null}>
+      {positions === null ? (
+        <p className="muted" role="status">
+          Laying out {view.nodes.size.toLocaleString()} nodes…
+        </p>
+      ) : null}
       <ReactFlow
         nodes={nodes}
         edges={edges}
