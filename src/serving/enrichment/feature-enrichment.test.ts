@@ -12,7 +12,7 @@ const NOW = Date.parse('2024-01-10T00:00:00Z')
 
 /** Features of a project: one view (7-day ttl) keyed by driver, a service over it. */
 const FEATURES = `
-import { entity, featureService, featureView, fileSource } from 'strata'
+import { entity, featureService, featureView, fileSource } from 'strata-ml'
 export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
 export const stats = featureView({
   name: 'driver_stats',
