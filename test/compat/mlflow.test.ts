@@ -125,6 +125,16 @@ const MODEL_STEPS = [
   "download_artifacts('models:/name@alias') fetches an ONNX version registered through Strata",
 ]
 
+const STAGE_STEPS = [
+  'three versions start in stage None',
+  'transition_model_version_stage moves a version; archive_existing_versions archives the old holder',
+  'get_latest_versions per stage, and for all stages',
+  'an unknown stage is INVALID_PARAMETER_VALUE',
+  'rename_registered_model carries versions, stages, aliases and tags',
+  'renaming onto a taken name is RESOURCE_ALREADY_EXISTS',
+  'a number where a string is expected is 400 INVALID_PARAMETER_VALUE naming the parameter',
+]
+
 /** One suite per client: the required mlflow 3.x and, when STRATA_TEST_PYTHON_V2 is set, a 2.x. */
 function compatSuite(label: string, interpreter: () => string) {
   return () => {
@@ -160,6 +170,11 @@ function compatSuite(label: string, interpreter: () => string) {
           )
         : MODEL_STEPS
       expectPassed(result, steps, server)
+    }, 300_000)
+
+    it(`${label} registry: stage transitions, get_latest_versions, rename, request validation`, async () => {
+      const result = await runScript(interpreter(), 'compat_registry_stages.py', server.url, tmp)
+      expectPassed(result, STAGE_STEPS, server)
     }, 300_000)
   }
 }

@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify'
-import { StrataError } from '../../core/errors.js'
 import { parseFilterFor, type SearchSchema } from '../../db/index.js'
 import {
   MODEL_VERSION_SEARCH_SCHEMA,
@@ -21,7 +20,7 @@ const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/
 /** `runs:/<run_id>/<path>`: a version registered from a run's artifacts. */
 const RUN_SOURCE = /^runs:\/([^/]+)\/?(.*)$/
 
-/** MLflow `ModelVersion`. Strata has no stages (deprecated since MLflow 2.9): `current_stage` is `"None"`. */
+/** MLflow `ModelVersion`, with its (deprecated upstream) stage. */
 export function modelVersionJson(v: ModelVersion): WireObject {
   return compact({
     name: v.name,
@@ -29,7 +28,7 @@ export function modelVersionJson(v: ModelVersion): WireObject {
     creation_timestamp: v.createdAt,
     last_updated_timestamp: v.updatedAt,
     user_id: v.createdBy ?? undefined,
-    current_stage: 'None',
+    current_stage: v.stage,
     description: v.description,
     source: v.source,
     run_id: v.runId ?? undefined,
@@ -42,7 +41,7 @@ export function modelVersionJson(v: ModelVersion): WireObject {
   })
 }
 
-/** MLflow `RegisteredModel`; `latest_versions` holds the newest version (the only stage is `None`). */
+/** MLflow `RegisteredModel`; `latest_versions` holds the newest version of each stage, as MLflow's. */
 export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] = []): WireObject {
   return compact({
     name: m.name,
@@ -70,7 +69,7 @@ export function addRegistryRoutes(add: MlflowRpc): void {
   const tracking = (request: FastifyRequest) => request.services.tracking()
   const version = (m: MlflowMessage) => parseVersion(m.str('version'))
   const withLatest = async (r: ModelRegistry, m: RegisteredModel) =>
-    registeredModelJson(m, m.latestVersion === null ? [] : [await r.getVersion(m.name, m.latestVersion)])
+    registeredModelJson(m, m.latestVersion === null ? [] : await r.latestVersionsByStage(m.name))
 
   // Registered models.
   rpc('POST', '/registered-models/create', async (m, r) => {
@@ -98,11 +97,9 @@ export function addRegistryRoutes(add: MlflowRpc): void {
     const model = await r.updateModel(m.str('name'), description === undefined ? {} : { description })
     return { registered_model: registeredModelJson(model) }
   })
-  rpc('POST', '/registered-models/rename', async (m) => {
-    throw new StrataError(
-      'UNSUPPORTED',
-      `renaming registered model "${m.str('name')}" is not supported by Strata's registry; register the versions under the new name instead`,
-    )
+  rpc('POST', '/registered-models/rename', async (m, r) => {
+    const model = await r.renameModel(m.str('name'), m.str('new_name'))
+    return { registered_model: await withLatest(r, model) }
   })
   rpc('DELETE', '/registered-models/delete', async (m, r) => {
     await r.deleteModel(m.str('name'))
@@ -118,13 +115,8 @@ export function addRegistryRoutes(add: MlflowRpc): void {
   })
   for (const method of ['POST', 'GET'] as const) {
     rpc(method, '/registered-models/get-latest-versions', async (m, r) => {
-      const model = await r.getModel(m.str('name'))
-      const stages = m.strings('stages').map((s) => s.toLowerCase())
-      // Every version is in stage "None"; asking only for other stages finds nothing.
-      const wantsNone = stages.length === 0 || stages.includes('none')
-      const latest =
-        wantsNone && model.latestVersion !== null ? [await r.getVersion(model.name, model.latestVersion)] : []
-      return { model_versions: latest.map(modelVersionJson) }
+      const versions = await r.latestVersionsByStage(m.str('name'), m.strings('stages'))
+      return { model_versions: versions.map(modelVersionJson) }
     })
   }
 
@@ -202,11 +194,11 @@ export function addRegistryRoutes(add: MlflowRpc): void {
     const v = await r.getVersion(m.str('name'), version(m))
     return { artifact_uri: await downloadUri(v, await tracking(req)) }
   })
-  rpc('POST', '/model-versions/transition-stage', async (m) => {
-    throw new StrataError(
-      'UNSUPPORTED',
-      `stage transitions (model "${m.str('name')}") are not supported: stages are deprecated since MLflow 2.9; use aliases (set_registered_model_alias) instead`,
-    )
+  rpc('POST', '/model-versions/transition-stage', async (m, r) => {
+    const v = await r.transitionStage(m.str('name'), version(m), m.str('stage'), {
+      archiveExisting: m.optBool('archive_existing_versions') ?? false,
+    })
+    return { model_version: modelVersionJson(v) }
   })
 }
 
