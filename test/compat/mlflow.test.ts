@@ -125,7 +125,7 @@ const MODEL_STEPS = [
   "download_artifacts('models:/name@alias') fetches an ONNX version registered through Strata",
 ]
 
-const STAGE_STEPS = [
+const BEHAVIOUR_STEPS = [
   'three versions start in stage None',
   'transition_model_version_stage moves a version; archive_existing_versions archives the old holder',
   'get_latest_versions per stage, and for all stages',
@@ -133,6 +133,7 @@ const STAGE_STEPS = [
   'rename_registered_model carries versions, stages, aliases and tags',
   'renaming onto a taken name is RESOURCE_ALREADY_EXISTS',
   'a number where a string is expected is 400 INVALID_PARAMETER_VALUE naming the parameter',
+  "over-long param and tag values are truncated to 6000 and 8000 characters, as MLflow's server does",
 ]
 
 /** One suite per client: the required mlflow 3.x and, when STRATA_TEST_PYTHON_V2 is set, a 2.x. */
@@ -172,9 +173,9 @@ function compatSuite(label: string, interpreter: () => string) {
       expectPassed(result, steps, server)
     }, 300_000)
 
-    it(`${label} registry: stage transitions, get_latest_versions, rename, request validation`, async () => {
-      const result = await runScript(interpreter(), 'compat_registry_stages.py', server.url, tmp)
-      expectPassed(result, STAGE_STEPS, server)
+    it(`${label} behaviours: stage transitions, get_latest_versions, rename, request validation, truncation`, async () => {
+      const result = await runScript(interpreter(), 'compat_behaviours.py', server.url, tmp)
+      expectPassed(result, BEHAVIOUR_STEPS, server)
     }, 300_000)
   }
 }

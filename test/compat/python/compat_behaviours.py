@@ -1,9 +1,9 @@
-"""Registry stages, rename and request validation with the stock mlflow client against `strata server`.
+"""MLflow server behaviours users notice, with the stock mlflow client against `strata server`.
 
 Covers: transition_model_version_stage (with archive_existing_versions), get_latest_versions with
 and without stages, an invalid stage, rename_registered_model carrying versions, aliases and
 tags, and a raw request with a number where MLflow expects a string (400 INVALID_PARAMETER_VALUE
-naming the parameter).
+naming the parameter), and over-long param and tag values cut to MLflow's limits.
 """
 
 import os
@@ -84,5 +84,15 @@ with step("a number where a string is expected is 400 INVALID_PARAMETER_VALUE na
     check(body["error_code"] == "INVALID_PARAMETER_VALUE", "error code", body)
     check("parameter 'name'" in body["message"], "names the parameter", body["message"])
     check(client.get_experiment_by_name("123") is None, "no experiment '123' was created")
+
+with step("over-long param and tag values are truncated to 6000 and 8000 characters, as MLflow's server does"):
+    exp = client.create_experiment(f"behaviours-{suffix}")
+    run = client.create_run(exp)
+    client.log_param(run.info.run_id, "long", "p" * 7000)
+    client.set_tag(run.info.run_id, "long", "t" * 9000)
+    client.log_batch(run.info.run_id, params=[], tags=[])
+    data = client.get_run(run.info.run_id).data
+    check(data.params["long"] == "p" * 6000, "param cut to 6000", len(data.params["long"]))
+    check(data.tags["long"] == "t" * 8000, "tag cut to 8000", len(data.tags["long"]))
 
 done()
