@@ -164,7 +164,12 @@ export function addRegistryRoutes(add: MlflowRpc): void {
   for (const method of ['GET', 'POST'] as const) {
     rpc(method, '/model-versions/search', async (m, r) => {
       const { excludePrompts, ...options } = search(m, MODEL_VERSION_SEARCH_SCHEMA)
-      const page = await r.searchVersions(options)
+      // MLflow's server: without order_by, most recently updated first (across models), then
+      // the schema's name ASC, version DESC; with one, only those tie-breakers follow it.
+      const page = await r.searchVersions({
+        ...options,
+        orderBy: options.orderBy ?? ['last_updated_timestamp DESC'],
+      })
       const found = excludePrompts ? page.items.filter(notPrompt) : page.items
       return pageJson('model_versions', found.map(modelVersionJson), page.nextPageToken ?? undefined)
     })

@@ -424,6 +424,31 @@ describe('MLflow registry RPCs (in-process)', () => {
     })
   })
 
+  it("orders search_model_versions as MLflow's server: most recently updated first, then name, newest version", async () => {
+    // Each write lands at a later millisecond, so the order by update time is known.
+    const tick = async () => {
+      const start = Date.now()
+      while (Date.now() === start) await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    await post('registered-models/create', { name: 'order-a' })
+    await post('registered-models/create', { name: 'order-b' })
+    for (const name of ['order-a', 'order-a', 'order-b']) {
+      await post('model-versions/create', { name, source: 's3://b/x' })
+      await tick()
+    }
+    await call('PATCH', 'model-versions/update', { name: 'order-a', version: '1', description: 'touched' })
+    const filter = encodeURIComponent("name LIKE 'order-%'")
+    const ids = (json: Body) => (json.model_versions as Body[]).map((v) => `${v.name}/${v.version}`)
+    expect(ids((await get(`model-versions/search?filter=${filter}`)).json)).toEqual([
+      'order-a/1',
+      'order-b/1',
+      'order-a/2',
+    ])
+    // With an order_by, only name ASC and version DESC break its ties.
+    const byStatus = await get(`model-versions/search?filter=${filter}&order_by=status`)
+    expect(ids(byStatus.json)).toEqual(['order-a/2', 'order-a/1', 'order-b/1'])
+  })
+
   it('refuses a value of the wrong JSON type naming the parameter, as MLflow does', async () => {
     expect(await post('experiments/create', { name: 123 })).toMatchObject({
       status: 400,
