@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { featureApi } from '../core/rest/index.js'
 import type { FeatureStore } from '../features/index.js'
-import { createFeastOnlineResolver } from './feast/index.js'
+import { createFeastOnlineResolver, feastMaterialize } from './feast/index.js'
 import { bindRoute } from './http/index.js'
 
 /** Largest online request body (bytes): thousands of entity rows; more is a 413. */
@@ -30,5 +30,15 @@ export function featureRoutes(features: () => Promise<FeatureStore>) {
     bindRoute(app, featureApi.online, async ({ body }) => (await open())(body), {
       bodyLimit: ONLINE_BODY_LIMIT,
     })
+    // Feast's own clients (its SDK's remote online store, `feast serve` callers) use these paths.
+    bindRoute(app, featureApi.feastOnline, async ({ body }) => (await open())(body), {
+      bodyLimit: ONLINE_BODY_LIMIT,
+    })
+    bindRoute(app, featureApi.feastMaterialize, async ({ body }) =>
+      feastMaterialize(await features(), body, false),
+    )
+    bindRoute(app, featureApi.feastMaterializeIncremental, async ({ body }) =>
+      feastMaterialize(await features(), body, true),
+    )
   }
 }
