@@ -17,13 +17,23 @@ const ONLINE_BODY_LIMIT = 1024 * 1024
  */
 export function featureRoutes(features: () => Promise<FeatureStore>) {
   return async (app: FastifyInstance): Promise<void> => {
-    let resolver: Promise<ReturnType<typeof createFeastOnlineResolver>> | undefined
+    type Resolver = ReturnType<typeof createFeastOnlineResolver>
+    let resolver: Promise<Resolver> | undefined
+    let feastResolver: Promise<Resolver> | undefined
     const open = () => {
-      resolver ??= features().then(createFeastOnlineResolver)
+      resolver ??= features().then((store) => createFeastOnlineResolver(store))
       resolver.catch(() => {
         resolver = undefined
       })
       return resolver
+    }
+    // At feast serve's path, statuses as feast serve gives them (a stored null is PRESENT).
+    const openFeast = () => {
+      feastResolver ??= features().then((store) => createFeastOnlineResolver(store, { feastStatuses: true }))
+      feastResolver.catch(() => {
+        feastResolver = undefined
+      })
+      return feastResolver
     }
     // This scope's answers go out with plain JSON.stringify, not the server's replacer.
     app.setReplySerializer((payload) => JSON.stringify(payload))
@@ -31,7 +41,7 @@ export function featureRoutes(features: () => Promise<FeatureStore>) {
       bodyLimit: ONLINE_BODY_LIMIT,
     })
     // Feast's own clients (its SDK's remote online store, `feast serve` callers) use these paths.
-    bindRoute(app, featureApi.feastOnline, async ({ body }) => (await open())(body), {
+    bindRoute(app, featureApi.feastOnline, async ({ body }) => (await openFeast())(body), {
       bodyLimit: ONLINE_BODY_LIMIT,
     })
     bindRoute(app, featureApi.feastMaterialize, async ({ body }) =>

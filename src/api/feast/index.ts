@@ -13,6 +13,7 @@ export {
   createFeastOnlineJsonHandler,
   createFeastOnlineResolver,
   type FeastOnlineBackend,
+  type FeastOnlineOptions,
   type FeastOnlineRequest,
   type FeastOnlineResponse,
   type FeastOnlineResult,
