@@ -120,7 +120,7 @@ const MODEL_STEPS = [
   'moving the alias changes what models:/name@alias loads',
   'search_model_versions and search_registered_models',
   'tags and descriptions on models and versions',
-  'delete alias; a missing alias is RESOURCE_DOES_NOT_EXIST',
+  "delete alias; a missing alias is INVALID_PARAMETER_VALUE, as MLflow's server says",
   'delete a version, then the registered model',
   "download_artifacts('models:/name@alias') fetches an ONNX version registered through Strata",
 ]

@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { isStrataError, StrataError } from '../../core/errors.js'
 import { parseFilterFor, type SearchSchema } from '../../db/index.js'
 import {
   MODEL_VERSION_SEARCH_SCHEMA,
@@ -49,7 +50,8 @@ export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] =
     last_updated_timestamp: m.updatedAt,
     user_id: m.createdBy ?? undefined,
     description: m.description,
-    latest_versions: latest.map(modelVersionJson),
+    // MLflow's server lists latest versions without their aliases.
+    latest_versions: latest.map((v) => modelVersionJson({ ...v, aliases: [] })),
     tags: keyValueList(m.tags),
     aliases: Object.entries(m.aliases).map(([alias, version]) => ({ alias, version: String(version) })),
   })
@@ -125,11 +127,23 @@ export function addRegistryRoutes(add: MlflowRpc): void {
     await r.setAlias(m.str('name'), m.str('alias'), version(m))
     return {}
   })
-  rpc('GET', '/registered-models/alias', async (m, r) => ({
-    model_version: modelVersionJson(await r.getVersionByAlias(m.str('name'), m.str('alias'))),
-  }))
+  // As MLflow's server: a missing alias of an existing model is INVALID_PARAMETER_VALUE with its
+  // message on lookup, and deleting one is a no-op (a missing model stays RESOURCE_DOES_NOT_EXIST).
+  rpc('GET', '/registered-models/alias', async (m, r) => {
+    try {
+      return { model_version: modelVersionJson(await r.getVersionByAlias(m.str('name'), m.str('alias'))) }
+    } catch (err) {
+      if (isMissingAlias(err)) await r.getModel(m.str('name'))
+      throw missingAlias(err, m.str('alias'))
+    }
+  })
   rpc('DELETE', '/registered-models/alias', async (m, r) => {
-    await r.deleteAlias(m.str('name'), m.str('alias'))
+    try {
+      await r.deleteAlias(m.str('name'), m.str('alias'))
+    } catch (err) {
+      if (!isMissingAlias(err)) throw err
+      await r.getModel(m.str('name'))
+    }
     return {}
   })
 
@@ -207,15 +221,26 @@ export function addRegistryRoutes(add: MlflowRpc): void {
   })
 }
 
+/** True for the registry's "model has no such alias" (not "no such model"). */
+function isMissingAlias(err: unknown): boolean {
+  return isStrataError(err, 'NOT_FOUND') && err.details?.alias !== undefined
+}
+
+/** A missing alias in MLflow's words and code; other errors unchanged. */
+function missingAlias(err: unknown, alias: string): unknown {
+  return isMissingAlias(err)
+    ? new StrataError('INVALID_ARGUMENT', `Registered model alias ${alias} not found.`, {
+        details: { alias },
+      })
+    : err
+}
+
 /** Where a version's files are: the logged model's or run's artifact location, else its source. */
 async function downloadUri(v: ModelVersion, tracking: TrackingStore): Promise<string> {
   const logged = LOGGED_MODEL_SOURCE.exec(v.source)
   if (logged?.[1] !== undefined) return (await tracking.loggedModels.get(logged[1])).artifactUri
-  const run = RUN_SOURCE.exec(v.source)
-  if (run?.[1] !== undefined) {
-    const root = (await tracking.runs.get(run[1])).info.artifactUri.replace(/\/+$/, '')
-    return run[2] ? `${root}/${run[2].replace(/\/+$/, '')}` : root
-  }
+  // As MLflow's server: a `runs:/` source is the download URI itself; the client resolves it.
+  if (RUN_SOURCE.test(v.source)) return v.source
   return v.storagePrefix === null ? v.source : registryArtifactUri(v)
 }
 

@@ -323,7 +323,7 @@ describe('MLflow registry RPCs (in-process)', () => {
     expect(String(info.artifact_uri)).toMatch(new RegExp(`^mlflow-artifacts:/0/models/${modelId}/artifacts$`))
   })
 
-  it('resolves runs:/ sources to the run artifact URI and serves latest versions and aliases', async () => {
+  it('gives runs:/ sources as their download URI and serves latest versions and aliases', async () => {
     const runId = await newRun()
     await post('registered-models/create', { name: 'reg-b' })
     await post('model-versions/create', { name: 'reg-b', source: `runs:/${runId}/model`, run_id: runId })
@@ -332,8 +332,9 @@ describe('MLflow registry RPCs (in-process)', () => {
       source: 'mlflow-artifacts:/0/elsewhere',
       run_id: runId,
     })
+    // As MLflow's server: a runs:/ source is its own download URI (the client resolves it).
     expect((await get('model-versions/get-download-uri?name=reg-b&version=1')).json.artifact_uri).toBe(
-      `mlflow-artifacts:/0/${runId}/model`,
+      `runs:/${runId}/model`,
     )
     const latest = await post('registered-models/get-latest-versions', { name: 'reg-b', stages: ['None'] })
     expect((latest.json.model_versions as Body[]).map((v) => v.version)).toEqual(['2'])
@@ -359,7 +360,16 @@ describe('MLflow registry RPCs (in-process)', () => {
     expect(
       (await call('DELETE', 'registered-models/alias', { name: 'reg-b', alias: 'champion' })).status,
     ).toBe(200)
+    // As MLflow's server: a missing alias is INVALID_PARAMETER_VALUE, deleting it again a no-op,
+    // and a missing model RESOURCE_DOES_NOT_EXIST.
     expect(await get('registered-models/alias?name=reg-b&alias=champion')).toMatchObject({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Registered model alias champion not found.' },
+    })
+    expect(
+      (await call('DELETE', 'registered-models/alias', { name: 'reg-b', alias: 'champion' })).status,
+    ).toBe(200)
+    expect(await get('registered-models/alias?name=nobody&alias=champion')).toMatchObject({
       status: 404,
       json: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
     })
