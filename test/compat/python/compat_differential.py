@@ -166,4 +166,12 @@ step("delete version", lambda: client.delete_model_version(f"{name}-r", "1"))
 step("get deleted version", lambda: client.get_model_version(f"{name}-r", "1"))
 step("bad stage", lambda: client.transition_model_version_stage(f"{name}-r", "2", "Shipped"))
 
+step("search_registered_models", lambda: [m.name for m in client.search_registered_models(f"name LIKE 'diff-model-{suffix}%'")])
+step("copy_model_version", lambda: client.copy_model_version(f"models:/{name}-r/2", f"{name}-copy"))
+step("get copied version", lambda: client.get_model_version(f"{name}-copy", "1"))
+step("delete_experiment", lambda: client.delete_experiment(exp2))
+step("get deleted experiment", lambda: client.get_experiment(exp2).lifecycle_stage)
+step("restore_experiment", lambda: client.restore_experiment(exp2))
+step("search_experiments after restore", lambda: [e.name for e in client.search_experiments(filter_string=f"name LIKE 'diff-{suffix}%'")])
+
 print(json.dumps(record, sort_keys=True, default=str))
