@@ -11,6 +11,8 @@ import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerPipelines } from './commands/pipelines.js'
+import { registerPredictions } from './commands/predictions.js'
+import { registerRun } from './commands/run.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
 import { registerToken } from './commands/token.js'
@@ -30,8 +32,10 @@ const COMMANDS = [
   registerApply,
   registerExperiments,
   registerRuns,
+  registerRun,
   registerModels,
   registerPipelines,
+  registerPredictions,
   registerServer,
   registerToken,
   registerCompletion,
@@ -90,6 +94,8 @@ function buildProgram(streams: CliStreams, state: { exitCode: number }): Command
   })
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
+    // Every command's help lists --json and -C too, so nobody has to know they are global.
+    cmd.configureHelp({ showGlobalOptions: true })
     for (const sub of cmd.commands) configure(sub)
   }
   configure(program)
