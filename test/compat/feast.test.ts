@@ -36,7 +36,7 @@ driver_service = FeatureService(name="driver_service", features=[driver_stats[["
 `
 
 const STRATA_DEFINITIONS = `
-import { entity, featureService, featureView, fileSource } from 'strata'
+import { entity, featureService, featureView, fileSource } from 'strata-ml'
 
 export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
 
@@ -168,7 +168,7 @@ feast.describe(
       expect((await project.cli('init')).code).toBe(0)
       writeFileSync(
         join(dir, 'strata.config.ts'),
-        `import { defineConfig } from 'strata'\nexport default defineConfig({ project: 'compat', features: 'features.ts' })\n`,
+        `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'compat', features: 'features.ts' })\n`,
       )
       writeFileSync(join(dir, 'features.ts'), STRATA_DEFINITIONS)
       const applied = await project.cli('apply')

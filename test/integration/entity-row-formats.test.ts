@@ -11,7 +11,7 @@ import { type TempProject, tempProject } from '../support/temp-project.js'
  * user gave, never an internal path.
  */
 const FEATURES = `
-import { entity, featureView, fileSource } from 'strata'
+import { entity, featureView, fileSource } from 'strata-ml'
 
 export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
 
@@ -54,7 +54,7 @@ describe('entity rows in every common format (CLI)', { timeout: 300_000 }, () =>
     expect((await project.cli('init')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
-      `import { defineConfig } from 'strata'\nexport default defineConfig({ project: 'row-formats', features: 'features.ts' })\n`,
+      `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'row-formats', features: 'features.ts' })\n`,
     )
     writeFileSync(join(project.dir, 'features.ts'), FEATURES)
     await engine.writeParquet(

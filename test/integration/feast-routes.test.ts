@@ -13,7 +13,7 @@ import { type TempProject, tempProject } from '../support/temp-project.js'
  * `/health`. (The differential test with Feast's own SDK is `test/compat/feast.test.ts`.)
  */
 const FEATURES = `
-import { entity, featureView, fileSource } from 'strata'
+import { entity, featureView, fileSource } from 'strata-ml'
 
 export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
 
@@ -46,7 +46,7 @@ describe("feast serve's routes", { timeout: 300_000 }, () => {
     expect((await project.cli('init')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
-      `import { defineConfig } from 'strata'\nexport default defineConfig({ project: 'feast-routes', features: 'features.ts' })\n`,
+      `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'feast-routes', features: 'features.ts' })\n`,
     )
     writeFileSync(join(project.dir, 'features.ts'), FEATURES)
     const engine = await DuckDbTableEngine.open({ threads: 1 })
