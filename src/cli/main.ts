@@ -11,6 +11,7 @@ import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerPipelines } from './commands/pipelines.js'
+import { registerPredict } from './commands/predict.js'
 import { registerPredictions } from './commands/predictions.js'
 import { registerRun } from './commands/run.js'
 import { registerRuns } from './commands/runs.js'
@@ -36,6 +37,7 @@ const COMMANDS = [
   registerModels,
   registerPipelines,
   registerPredictions,
+  registerPredict,
   registerServer,
   registerToken,
   registerCompletion,
