@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { featureApi } from '../core/rest/index.js'
 import type { FeatureStore } from '../features/index.js'
-import { createFeastOnlineResolver } from './feast/index.js'
+import { createFeastOnlineResolver, feastMaterialize } from './feast/index.js'
 import { bindRoute } from './http/index.js'
 
 /** Largest online request body (bytes): thousands of entity rows; more is a 413. */
@@ -17,18 +17,38 @@ const ONLINE_BODY_LIMIT = 1024 * 1024
  */
 export function featureRoutes(features: () => Promise<FeatureStore>) {
   return async (app: FastifyInstance): Promise<void> => {
-    let resolver: Promise<ReturnType<typeof createFeastOnlineResolver>> | undefined
+    type Resolver = ReturnType<typeof createFeastOnlineResolver>
+    let resolver: Promise<Resolver> | undefined
+    let feastResolver: Promise<Resolver> | undefined
     const open = () => {
-      resolver ??= features().then(createFeastOnlineResolver)
+      resolver ??= features().then((store) => createFeastOnlineResolver(store))
       resolver.catch(() => {
         resolver = undefined
       })
       return resolver
+    }
+    // At feast serve's path, statuses as feast serve gives them (a stored null is PRESENT).
+    const openFeast = () => {
+      feastResolver ??= features().then((store) => createFeastOnlineResolver(store, { feastStatuses: true }))
+      feastResolver.catch(() => {
+        feastResolver = undefined
+      })
+      return feastResolver
     }
     // This scope's answers go out with plain JSON.stringify, not the server's replacer.
     app.setReplySerializer((payload) => JSON.stringify(payload))
     bindRoute(app, featureApi.online, async ({ body }) => (await open())(body), {
       bodyLimit: ONLINE_BODY_LIMIT,
     })
+    // Feast's own clients (its SDK's remote online store, `feast serve` callers) use these paths.
+    bindRoute(app, featureApi.feastOnline, async ({ body }) => (await openFeast())(body), {
+      bodyLimit: ONLINE_BODY_LIMIT,
+    })
+    bindRoute(app, featureApi.feastMaterialize, async ({ body }) =>
+      feastMaterialize(await features(), body, false),
+    )
+    bindRoute(app, featureApi.feastMaterializeIncremental, async ({ body }) =>
+      feastMaterialize(await features(), body, true),
+    )
   }
 }

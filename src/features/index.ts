@@ -73,6 +73,7 @@ export {
 export {
   buildPointInTimeSql,
   type DatasetRows,
+  type EntityRowsFormat,
   type EntityRowsSource,
   type PitEntitySide,
   type PitViewSide,

@@ -6,6 +6,7 @@ export {
   modelVersionNodeId,
   type RegistrySearch,
 } from './model-registry.js'
+export { parseStage } from './model-stages.js'
 export * from './onnx/index.js'
 export { type RegistryTables, registryMigrations } from './registry-migrations.js'
 export { assertAlias, assertModelName, parseVersion } from './registry-names.js'
@@ -16,8 +17,10 @@ export {
 export {
   type AliasEvent,
   MODEL_FLAVORS,
+  MODEL_STAGES,
   type ModelFile,
   type ModelFlavor,
+  type ModelStage,
   type ModelVersion,
   type ModelVersionStatus,
   type RegisteredModel,

@@ -177,6 +177,50 @@ describeMetadata('ModelRegistry', (openFresh) => {
     expect(await failure(registry.deleteAlias('fraud', 'nope'))).toMatchObject({ code: 'NOT_FOUND' })
   })
 
+  it('moves MLflow stages and renames a model with its versions, files, aliases, history and tags', async () => {
+    let clock = 1000
+    const { registry } = await open({ now: () => clock++ })
+    for (let i = 0; i < 3; i++)
+      await registry.registerVersion('churn', { onnx: onnx(i), tags: { i: String(i) } })
+    await registry.setModelTag('churn', 'team', 'ml')
+    await registry.setAlias('churn', 'champion', 2, { reason: 'best' })
+    await registry.transitionStage('churn', 1, 'production')
+    await registry.transitionStage('churn', 2, 'Production', { archiveExisting: true })
+    expect((await registry.getVersion('churn', 1)).stage).toBe('Archived')
+    expect((await registry.latestVersionsByStage('churn')).map((v) => [v.version, v.stage])).toEqual([
+      [1, 'Archived'],
+      [2, 'Production'],
+      [3, 'None'],
+    ])
+    expect(await failure(registry.transitionStage('churn', 1, 'Live'))).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+    })
+    expect(await failure(registry.transitionStage('churn', 9, 'Staging'))).toMatchObject({
+      code: 'NOT_FOUND',
+    })
+
+    const before = await registry.readFile('churn', 2)
+    const renamed = await registry.renameModel('churn', 'retention')
+    expect(renamed).toMatchObject({
+      name: 'retention',
+      tags: { team: 'ml' },
+      aliases: { champion: 2 },
+      latestVersion: 3,
+    })
+    const v2 = await registry.getVersion('retention', 2)
+    expect(v2).toMatchObject({ stage: 'Production', tags: { i: '1' }, aliases: ['champion'] })
+    expect(await registry.readFile('retention', 2)).toEqual(before)
+    expect((await registry.aliasHistory('retention')).map((e) => e.reason)).toEqual(['best'])
+    expect(await failure(registry.getModel('churn'))).toMatchObject({ code: 'NOT_FOUND' })
+    // Numbers continue after the rename.
+    expect((await registry.registerVersion('retention', { onnx: onnx(9) })).version).toBe(4)
+    await registry.createModel('other')
+    expect(await failure(registry.renameModel('retention', 'other'))).toMatchObject({
+      code: 'ALREADY_EXISTS',
+    })
+    expect(await failure(registry.renameModel('nobody', 'x'))).toMatchObject({ code: 'NOT_FOUND' })
+  })
+
   it('serializes concurrent alias moves so each event starts where the previous one ended', async () => {
     const { registry } = await open()
     for (let i = 0; i < 4; i++) await registry.registerVersion('busy', { onnx: onnx(i) })

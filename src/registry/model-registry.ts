@@ -4,6 +4,7 @@ import type { Principal } from '../core/principal.js'
 import type { ServiceContext } from '../data/index.js'
 import { writeTransaction } from '../db/index.js'
 import { AliasBook } from './alias-book.js'
+import { latestPerStage, parseStage, renameModel, transitionStage } from './model-stages.js'
 import { inspectOnnxModel, type OnnxModelInfo } from './onnx/index.js'
 import type { RegistryTables } from './registry-migrations.js'
 import { assertModelName, assertTag, assertTags, assertVersion, parseVersion } from './registry-names.js'
@@ -286,6 +287,43 @@ export class ModelRegistry {
       }),
     )
     await this.deleteFiles(existing.storagePrefix, JSON.stringify(existing.files))
+  }
+
+  /**
+   * Moves a version to an MLflow stage (`None`, `Staging`, `Production`, `Archived`; any case).
+   * With `archiveExisting`, the model's other versions in a `Staging` or `Production` target
+   * stage move to `Archived`. Stages are deprecated upstream; prefer aliases.
+   */
+  async transitionStage(
+    name: string,
+    version: number,
+    stage: string,
+    options: { archiveExisting?: boolean } = {},
+  ): Promise<ModelVersion> {
+    assertVersion(version)
+    const canonical = parseStage(stage)
+    await this.run(`model "${name}" version ${version}`, () =>
+      transitionStage(this.db, {
+        name,
+        version,
+        stage: canonical,
+        archiveExisting: options.archiveExisting ?? false,
+        now: this.now(),
+      }),
+    )
+    return this.getVersion(name, version)
+  }
+
+  /** The latest version in each stage (default every stage), as MLflow's `get_latest_versions`. */
+  async latestVersionsByStage(name: string, stages?: readonly string[]): Promise<ModelVersion[]> {
+    const wanted = stages === undefined || stages.length === 0 ? undefined : stages.map(parseStage)
+    return latestPerStage(await this.listVersions(name), wanted)
+  }
+
+  /** Renames a model; versions, aliases (and their history) and tags move with it. */
+  async renameModel(name: string, newName: string): Promise<RegisteredModel> {
+    await this.run(`registered model "${name}"`, () => renameModel(this.db, name, newName, this.now()))
+    return this.getModel(newName)
   }
 
   /** Sets (or replaces) a tag on a version. */

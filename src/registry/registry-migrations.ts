@@ -35,6 +35,8 @@ export type RegistryTables = {
     created_at: number
     updated_at: number
     created_by: string | null
+    /** MLflow's deprecated stage: `None`, `Staging`, `Production` or `Archived`. */
+    stage: Generated<string>
   }
   registry_version_tags: { model: string; version: number; key: string; value: string }
   registry_aliases: {
@@ -155,6 +157,16 @@ export const registryMigrations: Migration[] = [
         .createIndex('registry_alias_events_model')
         .on('registry_alias_events')
         .columns(['model', 'alias', 'id'])
+        .execute()
+    },
+  },
+  {
+    // MLflow's model-version stages (deprecated upstream, still called by much CI/CD code).
+    id: 'registry/002-stages',
+    up: async (db) => {
+      await db.schema
+        .alterTable('registry_versions')
+        .addColumn('stage', 'varchar(32)', (c) => c.notNull().defaultTo('None'))
         .execute()
     },
   },

@@ -4,6 +4,7 @@ import type { RegistryTables } from './registry-migrations.js'
 import type {
   ModelFile,
   ModelFlavor,
+  ModelStage,
   ModelVersion,
   ModelVersionStatus,
   RegisteredModel,
@@ -117,6 +118,7 @@ export async function loadVersions(db: Db, rows: readonly VersionRow[]): Promise
       metrics: JSON.parse(r.metrics) as Record<string, number>,
       tags: tags.get(k) ?? {},
       aliases: aliases.get(k) ?? [],
+      stage: r.stage as ModelStage,
       files: JSON.parse(r.files) as ModelFile[],
       storagePrefix: r.storage_prefix,
       onnx: details.onnx ?? null,

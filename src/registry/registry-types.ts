@@ -16,6 +16,15 @@ export const MODEL_FLAVORS: readonly ModelFlavor[] = ['onnx', 'js', 'external']
  */
 export type ModelVersionStatus = 'PENDING_REGISTRATION' | 'READY' | 'FAILED_REGISTRATION'
 
+/**
+ * MLflow's model-version stages (deprecated since MLflow 2.9 in favour of aliases, but kept so
+ * that code calling `transition_model_version_stage` and `get_latest_versions` keeps working).
+ */
+export type ModelStage = 'None' | 'Staging' | 'Production' | 'Archived'
+
+/** The stages, in MLflow's order. */
+export const MODEL_STAGES: readonly ModelStage[] = ['None', 'Staging', 'Production', 'Archived']
+
 /** One stored file of a version, relative to its storage prefix. */
 export interface ModelFile {
   path: string
@@ -56,6 +65,8 @@ export interface ModelVersion {
   metrics: Record<string, number>
   tags: Record<string, string>
   aliases: string[]
+  /** MLflow stage; `None` unless moved with `transitionStage`. */
+  stage: ModelStage
   files: ModelFile[]
   /** Blob-store prefix holding `files` (`models/<name>/<version>`), or `null` for `external`. */
   storagePrefix: string | null

@@ -12,7 +12,7 @@ import {
 } from './tracking-context.js'
 import type { MetricRow } from './tracking-migrations.js'
 import { type MetricInput, RUN_NAME_TAG } from './tracking-types.js'
-import { TRACKING_LIMITS, validateKey, validateMetric, validateValue } from './tracking-validation.js'
+import { TRACKING_LIMITS, truncatedValue, validateKey, validateMetric } from './tracking-validation.js'
 
 /** A key/value pair (params, tags). */
 export interface KeyValue {
@@ -57,9 +57,9 @@ function checkLimits(batch: LogBatchInput): void {
 /** Validates params and folds repeats; a key given twice with different values is an error. */
 function normalizeParams(runId: string, params: readonly KeyValue[]): Map<string, string> {
   const out = new Map<string, string>()
-  for (const { key, value } of params) {
+  for (const { key, value: given } of params) {
     validateKey('param', key)
-    validateValue('param', key, value, TRACKING_LIMITS.paramValueLength)
+    const value = truncatedValue('param', key, given, TRACKING_LIMITS.paramValueLength)
     const prev = out.get(key)
     if (prev !== undefined && prev !== value) throw paramChanged(runId, key, prev, value)
     out.set(key, value)
@@ -91,8 +91,7 @@ export async function logBatch(ctx: TrackingContext, runId: string, batch: LogBa
   const tags = new Map<string, string>()
   for (const { key, value } of batch.tags ?? []) {
     validateKey('tag', key)
-    validateValue('tag', key, value, TRACKING_LIMITS.runTagValueLength)
-    tags.set(key, value)
+    tags.set(key, truncatedValue('tag', key, value, TRACKING_LIMITS.runTagValueLength))
   }
   const metrics: NormalizedMetric[] = (batch.metrics ?? []).map((m) => {
     validateKey('metric', m.key)

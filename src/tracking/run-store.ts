@@ -39,6 +39,7 @@ import {
 } from './tracking-types.js'
 import {
   TRACKING_LIMITS,
+  truncatedValue,
   validateKey,
   validateRunId,
   validateRunStatus,
@@ -86,7 +87,7 @@ export class RunStore {
     const tags = { ...(options.tags ?? {}) }
     for (const [k, v] of Object.entries(tags)) {
       validateKey('tag', k)
-      validateValue('tag', k, v, TRACKING_LIMITS.runTagValueLength)
+      tags[k] = truncatedValue('tag', k, v, TRACKING_LIMITS.runTagValueLength)
     }
     const tagged = tags[RUN_NAME_TAG]
     if (options.runName !== undefined && tagged !== undefined && tagged !== options.runName) {

@@ -6,7 +6,7 @@ export const TRACKING_LIMITS = {
   keyLength: 250,
   paramValueLength: 6000,
   runTagValueLength: 8000,
-  experimentTagValueLength: 5000,
+  experimentTagValueLength: 20_000,
   experimentNameLength: 500,
   runNameLength: 500,
   batchMetrics: 1000,
@@ -70,6 +70,20 @@ export function validateValue(
       max,
     })
   }
+}
+
+/**
+ * A param or run-tag value cut to `max` characters (Unicode code points, as Python counts them),
+ * as MLflow's server does by default (`MLFLOW_TRUNCATE_LONG_VALUES`) instead of refusing it.
+ * A value that is not a string is refused.
+ */
+export function truncatedValue(kind: string, key: string, value: unknown, max: number): string {
+  if (typeof value !== 'string') {
+    throw invalid(`${kind} "${key}" must have a string value, got ${typeof value}`, { key })
+  }
+  if (value.length <= max) return value
+  const points = Array.from(value)
+  return points.length <= max ? value : points.slice(0, max).join('')
 }
 
 /** Checks a metric's value (a number; NaN and ±Infinity allowed), timestamp (≥ 0) and step (integers). */

@@ -120,9 +120,20 @@ const MODEL_STEPS = [
   'moving the alias changes what models:/name@alias loads',
   'search_model_versions and search_registered_models',
   'tags and descriptions on models and versions',
-  'delete alias; a missing alias is RESOURCE_DOES_NOT_EXIST',
+  "delete alias; a missing alias is INVALID_PARAMETER_VALUE, as MLflow's server says",
   'delete a version, then the registered model',
   "download_artifacts('models:/name@alias') fetches an ONNX version registered through Strata",
+]
+
+const BEHAVIOUR_STEPS = [
+  'three versions start in stage None',
+  'transition_model_version_stage moves a version; archive_existing_versions archives the old holder',
+  'get_latest_versions per stage, and for all stages',
+  'an unknown stage is INVALID_PARAMETER_VALUE',
+  'rename_registered_model carries versions, stages, aliases and tags',
+  'renaming onto a taken name is RESOURCE_ALREADY_EXISTS',
+  'a number where a string is expected is 400 INVALID_PARAMETER_VALUE naming the parameter',
+  "over-long param and tag values are truncated to 6000 and 8000 characters, as MLflow's server does",
 ]
 
 /** One suite per client: the required mlflow 3.x and, when STRATA_TEST_PYTHON_V2 is set, a 2.x. */
@@ -160,6 +171,11 @@ function compatSuite(label: string, interpreter: () => string) {
           )
         : MODEL_STEPS
       expectPassed(result, steps, server)
+    }, 300_000)
+
+    it(`${label} behaviours: stage transitions, get_latest_versions, rename, request validation, truncation`, async () => {
+      const result = await runScript(interpreter(), 'compat_behaviours.py', server.url, tmp)
+      expectPassed(result, BEHAVIOUR_STEPS, server)
     }, 300_000)
   }
 }

@@ -74,8 +74,8 @@ const TABLE: BadInput[] = [
     rows: [{ driver_id: 1001, event_timestamp: 'yesterday' }],
     fileSql: `SELECT 1001 AS driver_id, 'yesterday' AS event_timestamp`,
     offline: {
-      rows: /entity row 0 has event_timestamp = "yesterday"; it must be a Date or an ISO-8601 string/,
-      file: /entity rows column "event_timestamp" is VARCHAR; it must be a TIMESTAMP or DATE/,
+      rows: /entity row 0 has event_timestamp = "yesterday"; it must be a Date or an ISO-8601 time/,
+      file: /entity row 0 has event_timestamp = "yesterday"; it must be an ISO-8601 time/,
     },
     http: 'ok',
   },

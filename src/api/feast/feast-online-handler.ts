@@ -28,6 +28,17 @@ export interface FeastOnlineResponse {
 
 const EPOCH = '1970-01-01T00:00:00Z'
 
+/** Options of {@link createFeastOnlineResolver}. */
+export interface FeastOnlineOptions {
+  /**
+   * Statuses as `feast serve` gives them: a stored null is `PRESENT` (with a null value), where
+   * Strata's own `/features/online` says `NULL_VALUE`. A value past its view's ttl stays
+   * `OUTSIDE_MAX_AGE` with a null value either way (`feast serve` serves it as `PRESENT`; Strata
+   * never serves an expired value — a documented difference).
+   */
+  feastStatuses?: boolean
+}
+
 /** What the handler needs from the feature store. */
 export interface FeastOnlineBackend {
   readonly catalog: FeatureCatalog
@@ -71,7 +82,9 @@ export type ValidFeastOnlineRequest = z.output<typeof feastOnlineRequestSchema>
  */
 export function createFeastOnlineResolver(
   store: FeastOnlineBackend,
+  options: FeastOnlineOptions = {},
 ): (request: ValidFeastOnlineRequest) => Promise<FeastOnlineResponse> {
+  const nullStatus: FieldStatus = options.feastStatuses === true ? 'PRESENT' : 'NULL_VALUE'
   // Join keys per requested feature list, so repeated request shapes skip re-resolving refs.
   const joinKeysOf = new Map<string, Set<string>>()
   return async (req) => {
@@ -115,7 +128,8 @@ export function createFeastOnlineResolver(
       for (let r = 0; r < n; r++) {
         const value = result.rows[r]?.[name] ?? null
         values.push(value instanceof Date ? isoSeconds(value.getTime()) : value)
-        statuses.push(result.statuses[r]?.[i] ?? 'NOT_FOUND')
+        const status = result.statuses[r]?.[i] ?? 'NOT_FOUND'
+        statuses.push(status === 'NULL_VALUE' ? nullStatus : status)
         const t = result.eventTimes[r]?.[i]
         times.push(t === null || t === undefined ? EPOCH : isoSeconds(t))
       }

@@ -2,11 +2,18 @@
  * Feast's online-serving wire format: `get-online-features` requests and columnar responses
  * over the feature store, the handler behind `POST /features/online`.
  */
+
+export {
+  type FeastMaterializeBackend,
+  type FeastMaterializeRequest,
+  feastMaterialize,
+} from './feast-materialize.js'
 export {
   createFeastOnlineHandler,
   createFeastOnlineJsonHandler,
   createFeastOnlineResolver,
   type FeastOnlineBackend,
+  type FeastOnlineOptions,
   type FeastOnlineRequest,
   type FeastOnlineResponse,
   type FeastOnlineResult,

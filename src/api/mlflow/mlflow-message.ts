@@ -59,13 +59,15 @@ export class MlflowMessage {
     return v
   }
 
-  /** An optional string field; numbers are accepted and converted (ids sent as numbers). */
+  /**
+   * An optional string field. Anything else — a number included (`{"name": 123}`) — is
+   * INVALID_PARAMETER_VALUE naming the parameter, in MLflow's server's words.
+   */
   optStr(name: string): string | undefined {
     const v = this.fields[name]
     if (v === undefined || v === null) return undefined
     if (typeof v === 'string') return v
-    if (typeof v === 'number' || typeof v === 'bigint') return String(v)
-    throw invalid(`parameter '${name}' must be a string, got ${describe(v)}`)
+    throw wrongType(name, v)
   }
 
   /** The run id: `run_id`, or the legacy `run_uuid`. */
@@ -120,10 +122,11 @@ export class MlflowMessage {
     const v = this.fields[name]
     if (v === undefined || v === null) return []
     const list = Array.isArray(v) ? v : [v]
-    return list.map((item, i) => {
+    return list.map((item) => {
       if (typeof item === 'string') return item
-      if (typeof item === 'number') return String(item)
-      throw invalid(`parameter '${name}[${i}]' must be a string, got ${describe(item)}`)
+      throw invalid(
+        `Invalid value ${pyJson(list)} for parameter '${name}' supplied: Value must be a list of strings. See the API docs for more information about request parameters.`,
+      )
     })
   }
 
@@ -167,6 +170,40 @@ function missing(name: string): StrataError {
   return invalid(
     `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
   )
+}
+
+/**
+ * MLflow's message for a value of the wrong JSON type (`handlers._validate_param_against_schema`),
+ * with the Python type name its server reports.
+ */
+function wrongType(name: string, v: unknown): StrataError {
+  return invalid(
+    `Invalid value ${pyJson(v)} for parameter '${name}' supplied:  Hint: Value was of type '${pyType(v)}'. See the API docs for more information about request parameters.`,
+  )
+}
+
+function pyType(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float'
+  if (typeof v === 'boolean') return 'bool'
+  if (Array.isArray(v)) return 'list'
+  if (v === null) return 'NoneType'
+  return typeof v === 'object' ? 'dict' : typeof v
+}
+
+/** `json.dumps(value, sort_keys=True, separators=(",", ":"))`, shortened past 200 characters. */
+function pyJson(v: unknown): string {
+  const sorted = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(sorted)
+      : typeof x === 'object' && x !== null
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, sorted((x as Json)[k])]),
+          )
+        : x
+  const json = JSON.stringify(sorted(v)) ?? String(v)
+  return json.length > 200 ? `${json.slice(0, 200)}…` : json
 }
 
 function describe(v: unknown): string {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import { StrataError } from '../../core/errors.js'
+import { isStrataError, StrataError } from '../../core/errors.js'
 import { parseFilterFor, type SearchSchema } from '../../db/index.js'
 import {
   MODEL_VERSION_SEARCH_SCHEMA,
@@ -21,7 +21,7 @@ const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/
 /** `runs:/<run_id>/<path>`: a version registered from a run's artifacts. */
 const RUN_SOURCE = /^runs:\/([^/]+)\/?(.*)$/
 
-/** MLflow `ModelVersion`. Strata has no stages (deprecated since MLflow 2.9): `current_stage` is `"None"`. */
+/** MLflow `ModelVersion`, with its (deprecated upstream) stage. */
 export function modelVersionJson(v: ModelVersion): WireObject {
   return compact({
     name: v.name,
@@ -29,7 +29,7 @@ export function modelVersionJson(v: ModelVersion): WireObject {
     creation_timestamp: v.createdAt,
     last_updated_timestamp: v.updatedAt,
     user_id: v.createdBy ?? undefined,
-    current_stage: 'None',
+    current_stage: v.stage,
     description: v.description,
     source: v.source,
     run_id: v.runId ?? undefined,
@@ -42,7 +42,7 @@ export function modelVersionJson(v: ModelVersion): WireObject {
   })
 }
 
-/** MLflow `RegisteredModel`; `latest_versions` holds the newest version (the only stage is `None`). */
+/** MLflow `RegisteredModel`; `latest_versions` holds the newest version of each stage, as MLflow's. */
 export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] = []): WireObject {
   return compact({
     name: m.name,
@@ -50,7 +50,8 @@ export function registeredModelJson(m: RegisteredModel, latest: ModelVersion[] =
     last_updated_timestamp: m.updatedAt,
     user_id: m.createdBy ?? undefined,
     description: m.description,
-    latest_versions: latest.map(modelVersionJson),
+    // MLflow's server lists latest versions without their aliases.
+    latest_versions: latest.map((v) => modelVersionJson({ ...v, aliases: [] })),
     tags: keyValueList(m.tags),
     aliases: Object.entries(m.aliases).map(([alias, version]) => ({ alias, version: String(version) })),
   })
@@ -70,7 +71,7 @@ export function addRegistryRoutes(add: MlflowRpc): void {
   const tracking = (request: FastifyRequest) => request.services.tracking()
   const version = (m: MlflowMessage) => parseVersion(m.str('version'))
   const withLatest = async (r: ModelRegistry, m: RegisteredModel) =>
-    registeredModelJson(m, m.latestVersion === null ? [] : [await r.getVersion(m.name, m.latestVersion)])
+    registeredModelJson(m, m.latestVersion === null ? [] : await r.latestVersionsByStage(m.name))
 
   // Registered models.
   rpc('POST', '/registered-models/create', async (m, r) => {
@@ -98,11 +99,9 @@ export function addRegistryRoutes(add: MlflowRpc): void {
     const model = await r.updateModel(m.str('name'), description === undefined ? {} : { description })
     return { registered_model: registeredModelJson(model) }
   })
-  rpc('POST', '/registered-models/rename', async (m) => {
-    throw new StrataError(
-      'UNSUPPORTED',
-      `renaming registered model "${m.str('name')}" is not supported by Strata's registry; register the versions under the new name instead`,
-    )
+  rpc('POST', '/registered-models/rename', async (m, r) => {
+    const model = await r.renameModel(m.str('name'), m.str('new_name'))
+    return { registered_model: await withLatest(r, model) }
   })
   rpc('DELETE', '/registered-models/delete', async (m, r) => {
     await r.deleteModel(m.str('name'))
@@ -118,13 +117,8 @@ export function addRegistryRoutes(add: MlflowRpc): void {
   })
   for (const method of ['POST', 'GET'] as const) {
     rpc(method, '/registered-models/get-latest-versions', async (m, r) => {
-      const model = await r.getModel(m.str('name'))
-      const stages = m.strings('stages').map((s) => s.toLowerCase())
-      // Every version is in stage "None"; asking only for other stages finds nothing.
-      const wantsNone = stages.length === 0 || stages.includes('none')
-      const latest =
-        wantsNone && model.latestVersion !== null ? [await r.getVersion(model.name, model.latestVersion)] : []
-      return { model_versions: latest.map(modelVersionJson) }
+      const versions = await r.latestVersionsByStage(m.str('name'), m.strings('stages'))
+      return { model_versions: versions.map(modelVersionJson) }
     })
   }
 
@@ -133,11 +127,23 @@ export function addRegistryRoutes(add: MlflowRpc): void {
     await r.setAlias(m.str('name'), m.str('alias'), version(m))
     return {}
   })
-  rpc('GET', '/registered-models/alias', async (m, r) => ({
-    model_version: modelVersionJson(await r.getVersionByAlias(m.str('name'), m.str('alias'))),
-  }))
+  // As MLflow's server: a missing alias of an existing model is INVALID_PARAMETER_VALUE with its
+  // message on lookup, and deleting one is a no-op (a missing model stays RESOURCE_DOES_NOT_EXIST).
+  rpc('GET', '/registered-models/alias', async (m, r) => {
+    try {
+      return { model_version: modelVersionJson(await r.getVersionByAlias(m.str('name'), m.str('alias'))) }
+    } catch (err) {
+      if (isMissingAlias(err)) await r.getModel(m.str('name'))
+      throw missingAlias(err, m.str('alias'))
+    }
+  })
   rpc('DELETE', '/registered-models/alias', async (m, r) => {
-    await r.deleteAlias(m.str('name'), m.str('alias'))
+    try {
+      await r.deleteAlias(m.str('name'), m.str('alias'))
+    } catch (err) {
+      if (!isMissingAlias(err)) throw err
+      await r.getModel(m.str('name'))
+    }
     return {}
   })
 
@@ -172,7 +178,12 @@ export function addRegistryRoutes(add: MlflowRpc): void {
   for (const method of ['GET', 'POST'] as const) {
     rpc(method, '/model-versions/search', async (m, r) => {
       const { excludePrompts, ...options } = search(m, MODEL_VERSION_SEARCH_SCHEMA)
-      const page = await r.searchVersions(options)
+      // MLflow's server: without order_by, most recently updated first (across models), then
+      // the schema's name ASC, version DESC; with one, only those tie-breakers follow it.
+      const page = await r.searchVersions({
+        ...options,
+        orderBy: options.orderBy ?? ['last_updated_timestamp DESC'],
+      })
       const found = excludePrompts ? page.items.filter(notPrompt) : page.items
       return pageJson('model_versions', found.map(modelVersionJson), page.nextPageToken ?? undefined)
     })
@@ -202,23 +213,34 @@ export function addRegistryRoutes(add: MlflowRpc): void {
     const v = await r.getVersion(m.str('name'), version(m))
     return { artifact_uri: await downloadUri(v, await tracking(req)) }
   })
-  rpc('POST', '/model-versions/transition-stage', async (m) => {
-    throw new StrataError(
-      'UNSUPPORTED',
-      `stage transitions (model "${m.str('name')}") are not supported: stages are deprecated since MLflow 2.9; use aliases (set_registered_model_alias) instead`,
-    )
+  rpc('POST', '/model-versions/transition-stage', async (m, r) => {
+    const v = await r.transitionStage(m.str('name'), version(m), m.str('stage'), {
+      archiveExisting: m.optBool('archive_existing_versions') ?? false,
+    })
+    return { model_version: modelVersionJson(v) }
   })
+}
+
+/** True for the registry's "model has no such alias" (not "no such model"). */
+function isMissingAlias(err: unknown): boolean {
+  return isStrataError(err, 'NOT_FOUND') && err.details?.alias !== undefined
+}
+
+/** A missing alias in MLflow's words and code; other errors unchanged. */
+function missingAlias(err: unknown, alias: string): unknown {
+  return isMissingAlias(err)
+    ? new StrataError('INVALID_ARGUMENT', `Registered model alias ${alias} not found.`, {
+        details: { alias },
+      })
+    : err
 }
 
 /** Where a version's files are: the logged model's or run's artifact location, else its source. */
 async function downloadUri(v: ModelVersion, tracking: TrackingStore): Promise<string> {
   const logged = LOGGED_MODEL_SOURCE.exec(v.source)
   if (logged?.[1] !== undefined) return (await tracking.loggedModels.get(logged[1])).artifactUri
-  const run = RUN_SOURCE.exec(v.source)
-  if (run?.[1] !== undefined) {
-    const root = (await tracking.runs.get(run[1])).info.artifactUri.replace(/\/+$/, '')
-    return run[2] ? `${root}/${run[2].replace(/\/+$/, '')}` : root
-  }
+  // As MLflow's server: a `runs:/` source is the download URI itself; the client resolves it.
+  if (RUN_SOURCE.test(v.source)) return v.source
   return v.storagePrefix === null ? v.source : registryArtifactUri(v)
 }
 

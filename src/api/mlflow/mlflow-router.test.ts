@@ -323,7 +323,7 @@ describe('MLflow registry RPCs (in-process)', () => {
     expect(String(info.artifact_uri)).toMatch(new RegExp(`^mlflow-artifacts:/0/models/${modelId}/artifacts$`))
   })
 
-  it('resolves runs:/ sources to the run artifact URI and serves latest versions and aliases', async () => {
+  it('gives runs:/ sources as their download URI and serves latest versions and aliases', async () => {
     const runId = await newRun()
     await post('registered-models/create', { name: 'reg-b' })
     await post('model-versions/create', { name: 'reg-b', source: `runs:/${runId}/model`, run_id: runId })
@@ -332,8 +332,9 @@ describe('MLflow registry RPCs (in-process)', () => {
       source: 'mlflow-artifacts:/0/elsewhere',
       run_id: runId,
     })
+    // As MLflow's server: a runs:/ source is its own download URI (the client resolves it).
     expect((await get('model-versions/get-download-uri?name=reg-b&version=1')).json.artifact_uri).toBe(
-      `mlflow-artifacts:/0/${runId}/model`,
+      `runs:/${runId}/model`,
     )
     const latest = await post('registered-models/get-latest-versions', { name: 'reg-b', stages: ['None'] })
     expect((latest.json.model_versions as Body[]).map((v) => v.version)).toEqual(['2'])
@@ -359,9 +360,118 @@ describe('MLflow registry RPCs (in-process)', () => {
     expect(
       (await call('DELETE', 'registered-models/alias', { name: 'reg-b', alias: 'champion' })).status,
     ).toBe(200)
+    // As MLflow's server: a missing alias is INVALID_PARAMETER_VALUE, deleting it again a no-op,
+    // and a missing model RESOURCE_DOES_NOT_EXIST.
     expect(await get('registered-models/alias?name=reg-b&alias=champion')).toMatchObject({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Registered model alias champion not found.' },
+    })
+    expect(
+      (await call('DELETE', 'registered-models/alias', { name: 'reg-b', alias: 'champion' })).status,
+    ).toBe(200)
+    expect(await get('registered-models/alias?name=nobody&alias=champion')).toMatchObject({
       status: 404,
       json: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
+    })
+  })
+
+  it('transitions stages (archiving the previous holder), answers latest per stage, and renames carrying everything', async () => {
+    await post('registered-models/create', { name: 'staged', tags: [{ key: 'team', value: 'a' }] })
+    for (let i = 0; i < 3; i++) await post('model-versions/create', { name: 'staged', source: `s3://b/${i}` })
+    const to = (version: string, stage: string, archive = false) =>
+      post('model-versions/transition-stage', {
+        name: 'staged',
+        version,
+        stage,
+        archive_existing_versions: archive,
+      })
+    expect((await to('1', 'production')).json.model_version).toMatchObject({ current_stage: 'Production' })
+    await to('2', 'Staging')
+    expect((await to('3', 'Production', true)).json.model_version).toMatchObject({
+      current_stage: 'Production',
+    })
+    expect((await get('model-versions/get?name=staged&version=1')).json.model_version).toMatchObject({
+      current_stage: 'Archived',
+    })
+    const latest = await post('registered-models/get-latest-versions', { name: 'staged' })
+    expect((latest.json.model_versions as Body[]).map((v) => [v.version, v.current_stage])).toEqual([
+      ['1', 'Archived'],
+      ['2', 'Staging'],
+      ['3', 'Production'],
+    ])
+    const prod = await post('registered-models/get-latest-versions', {
+      name: 'staged',
+      stages: ['PRODUCTION'],
+    })
+    expect((prod.json.model_versions as Body[]).map((v) => v.version)).toEqual(['3'])
+
+    await post('registered-models/alias', { name: 'staged', alias: 'champion', version: '3' })
+    await post('model-versions/set-tag', { name: 'staged', version: '2', key: 'k', value: 'v' })
+    const renamed = await post('registered-models/rename', { name: 'staged', new_name: 'staged-2' })
+    expect(renamed.status).toBe(200)
+    expect(renamed.json.registered_model).toMatchObject({
+      name: 'staged-2',
+      tags: [{ key: 'team', value: 'a' }],
+      aliases: [{ alias: 'champion', version: '3' }],
+    })
+    expect((await get('model-versions/get?name=staged-2&version=2')).json.model_version).toMatchObject({
+      name: 'staged-2',
+      current_stage: 'Staging',
+      tags: [{ key: 'k', value: 'v' }],
+    })
+    expect(
+      (await get('registered-models/alias?name=staged-2&alias=champion')).json.model_version,
+    ).toMatchObject({
+      version: '3',
+    })
+    expect((await get('registered-models/get?name=staged')).json).toMatchObject({
+      error_code: 'RESOURCE_DOES_NOT_EXIST',
+    })
+    await post('registered-models/create', { name: 'taken' })
+    expect(await post('registered-models/rename', { name: 'staged-2', new_name: 'taken' })).toMatchObject({
+      status: 400,
+      json: { error_code: 'RESOURCE_ALREADY_EXISTS' },
+    })
+  })
+
+  it("orders search_model_versions as MLflow's server: most recently updated first, then name, newest version", async () => {
+    // Each write lands at a later millisecond, so the order by update time is known.
+    const tick = async () => {
+      const start = Date.now()
+      while (Date.now() === start) await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    await post('registered-models/create', { name: 'order-a' })
+    await post('registered-models/create', { name: 'order-b' })
+    for (const name of ['order-a', 'order-a', 'order-b']) {
+      await post('model-versions/create', { name, source: 's3://b/x' })
+      await tick()
+    }
+    await call('PATCH', 'model-versions/update', { name: 'order-a', version: '1', description: 'touched' })
+    const filter = encodeURIComponent("name LIKE 'order-%'")
+    const ids = (json: Body) => (json.model_versions as Body[]).map((v) => `${v.name}/${v.version}`)
+    expect(ids((await get(`model-versions/search?filter=${filter}`)).json)).toEqual([
+      'order-a/1',
+      'order-b/1',
+      'order-a/2',
+    ])
+    // With an order_by, only name ASC and version DESC break its ties.
+    const byStatus = await get(`model-versions/search?filter=${filter}&order_by=status`)
+    expect(ids(byStatus.json)).toEqual(['order-a/2', 'order-a/1', 'order-b/1'])
+  })
+
+  it('refuses a value of the wrong JSON type naming the parameter, as MLflow does', async () => {
+    expect(await post('experiments/create', { name: 123 })).toMatchObject({
+      status: 400,
+      json: {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message:
+          "Invalid value 123 for parameter 'name' supplied:  Hint: Value was of type 'int'. See the API docs for more information about request parameters.",
+      },
+    })
+    expect((await get('experiments/get-by-name?experiment_name=123')).status).toBe(404)
+    expect(await post('registered-models/create', { name: ['a'] })).toMatchObject({
+      status: 400,
+      json: { error_code: 'INVALID_PARAMETER_VALUE', message: expect.stringContaining("parameter 'name'") },
     })
   })
 
@@ -376,7 +486,7 @@ describe('MLflow registry RPCs (in-process)', () => {
     expect((found.json.registered_models as Body[]).map((m) => m.name)).toEqual(['plain-model'])
   })
 
-  it('answers creating a version of a missing model with 404 and deprecated or missing features with 501', async () => {
+  it('answers creating a version of a missing model with 404 and a bad stage with 400', async () => {
     expect(await post('model-versions/create', { name: 'nobody', source: 'x' })).toMatchObject({
       status: 404,
       json: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
@@ -385,10 +495,14 @@ describe('MLflow registry RPCs (in-process)', () => {
       status: 400,
       json: { error_code: 'RESOURCE_ALREADY_EXISTS' },
     })
-    const stage = { name: 'reg-b', version: '1', stage: 'Production', archive_existing_versions: false }
+    const stage = { name: 'reg-b', version: '1', stage: 'Shipped', archive_existing_versions: false }
     expect(await post('model-versions/transition-stage', stage)).toMatchObject({
-      status: 501,
-      json: { error_code: 'NOT_IMPLEMENTED' },
+      status: 400,
+      json: {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message:
+          'Invalid Model Version stage: Shipped. Value must be one of None, Staging, Production, Archived.',
+      },
     })
     expect(await get('model-versions/get?name=reg-b&version=one')).toMatchObject({
       status: 400,

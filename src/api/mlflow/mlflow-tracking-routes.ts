@@ -1,8 +1,10 @@
+import type { FastifyRequest } from 'fastify'
 import {
   DEFAULT_EXPERIMENT_ID,
   type MetricInput,
   parseViewType,
   type RunStatus,
+  TRACKING_LIMITS,
   type TrackingStore,
 } from '../../tracking/index.js'
 import { recordedUser } from '../authentication.js'
@@ -126,23 +128,33 @@ export function addTrackingRoutes(add: MlflowRpc): void {
     await t.runs.logMetric(m.runId(), metricInput(m, true))
     return {}
   })
-  rpc('POST', '/runs/log-parameter', async (m, t) => {
-    await t.runs.logParam(m.runId(), m.str('key'), m.optStr('value') ?? '')
+  add('POST', '/runs/log-parameter', async (m, request) => {
+    const key = m.str('key')
+    const value = m.optStr('value') ?? ''
+    warnTruncated(request, 'Param value', [{ key, value }], TRACKING_LIMITS.paramValueLength)
+    await (await request.services.tracking()).runs.logParam(m.runId(), key, value)
     return {}
   })
-  rpc('POST', '/runs/set-tag', async (m, t) => {
-    await t.runs.setTag(m.runId(), m.str('key'), m.optStr('value') ?? '')
+  add('POST', '/runs/set-tag', async (m, request) => {
+    const key = m.str('key')
+    const value = m.optStr('value') ?? ''
+    warnTruncated(request, 'Tag value', [{ key, value }], TRACKING_LIMITS.runTagValueLength)
+    await (await request.services.tracking()).runs.setTag(m.runId(), key, value)
     return {}
   })
   rpc('POST', '/runs/delete-tag', async (m, t) => {
     await t.runs.deleteTag(m.runId(), m.str('key'))
     return {}
   })
-  rpc('POST', '/runs/log-batch', async (m, t) => {
-    await t.runs.logBatch(m.runId(), {
+  add('POST', '/runs/log-batch', async (m, request) => {
+    const params = keyValues(m.messages('params'))
+    const tags = keyValues(m.messages('tags'))
+    warnTruncated(request, 'Param value', params, TRACKING_LIMITS.paramValueLength)
+    warnTruncated(request, 'Tag value', tags, TRACKING_LIMITS.runTagValueLength)
+    await (await request.services.tracking()).runs.logBatch(m.runId(), {
       metrics: m.messages('metrics').map((x) => metricInput(x, false)),
-      params: keyValues(m.messages('params')),
-      tags: keyValues(m.messages('tags')),
+      params,
+      tags,
     })
     return {}
   })
@@ -243,5 +255,24 @@ function metricInput(m: MlflowMessage, timestampRequired: boolean): MetricInput 
     ...(modelId ? { modelId } : {}),
     ...(datasetName ? { datasetName } : {}),
     ...(datasetDigest ? { datasetDigest } : {}),
+  }
+}
+
+/**
+ * The server-log warning MLflow's server gives when it cuts an over-long param or tag value
+ * (the tracking store does the cutting, for every client).
+ */
+function warnTruncated(
+  request: FastifyRequest,
+  what: string,
+  entries: readonly { key: string; value: string }[],
+  max: number,
+): void {
+  for (const { key, value } of entries) {
+    if (value.length > max) {
+      request.log.warn(
+        `${what} '${value.slice(0, 100)}...' (${Array.from(value).length} characters) of key '${key}' is truncated to ${max} characters to meet the length limit.`,
+      )
+    }
   }
 }

@@ -49,7 +49,9 @@ const MAX_IDLE_CONNECTIONS = 4
  *
  * Parameters bind positionally to `$1, $2, …` with the inverse mapping (`Date` binds as a
  * TIMESTAMP in UTC). Each call leases its own connection from a small pool, so calls may run
- * concurrently; session state (`SET`, temporary tables) is per connection and does not carry
+ * concurrently. The session time zone is UTC whatever the machine's `TZ`, so a naive timestamp
+ * (in SQL, CSV or JSON) means UTC and casts between TIMESTAMP and TIMESTAMPTZ do not depend on
+ * where the process runs. Session state (`SET`, temporary tables) is per connection and does not carry
  * from one call to the next — use persistent tables or pass values as parameters.
  *
  * @example
@@ -94,6 +96,7 @@ export class DuckDbTableEngine implements TableEngine {
       }
       throw translateDuckDbError(err, { operation: `open DuckDB database "${path}"` })
     }
+    await useUtc(instance)
     return new DuckDbTableEngine(instance, new DuckDbConnectionPool(instance, MAX_IDLE_CONNECTIONS))
   }
 
@@ -244,5 +247,21 @@ async function syncFile(path: string): Promise<void> {
     await handle.sync()
   } finally {
     await handle.close()
+  }
+}
+
+/**
+ * Sets the instance's time zone to UTC (DuckDB defaults to the machine's, from `TZ`). The
+ * setting needs the ICU extension, which is loaded only after the instance is open, so it cannot
+ * go in the open options.
+ */
+async function useUtc(instance: DuckDBInstance): Promise<void> {
+  const connection = await instance.connect()
+  try {
+    await connection.run("SET GLOBAL TimeZone = 'UTC'")
+  } catch (err) {
+    throw translateDuckDbError(err, { operation: 'set the DuckDB time zone to UTC' })
+  } finally {
+    connection.closeSync()
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
+import { parseTimeOption } from '../../core/time.js'
 import type { MaterializeOptions, TrainingSetOptions } from '../../features/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
@@ -8,11 +9,11 @@ import { formatTable } from '../output.js'
 
 function time(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
-  if (!Number.isFinite(ms)) {
+  const ms = parseTimeOption(value)
+  if (ms === undefined) {
     throw new StrataError(
       'INVALID_ARGUMENT',
-      `${option} "${value}" is not a time; use ISO-8601 (2001-03-31T00:00:00Z) or epoch ms`,
+      `${option} "${value}" is not a time; use ISO-8601 (2001-03-31T00:00:00Z; without an offset it is UTC) or epoch ms`,
     )
   }
   return ms
@@ -99,7 +100,10 @@ export function addTrainingSet(
     .description('build a point-in-time correct training set')
     .option('--service <name>', 'feature service to retrieve')
     .option('--features <refs>', 'comma-separated view:feature references (instead of --service)')
-    .option('--entity-rows <ref>', 'entity rows: a local Parquet file or dataset@ref:path')
+    .option(
+      '--entity-rows <ref>',
+      'entity rows: a local Parquet, CSV or JSON Lines file, or dataset@ref:path',
+    )
     .option('--start <time>', 'without --entity-rows: first event time to include')
     .option('--end <time>', 'without --entity-rows: last event time to include')
     .option('--timestamp-column <name>', 'timestamp column of the entity rows', 'event_timestamp')

@@ -76,6 +76,28 @@ export const featureVersionSchema = z
   })
   .meta({ id: 'FeatureVersion' })
 
+/**
+ * `feast serve`'s `POST /materialize` (`start_ts`, `end_ts`) and `/materialize-incremental`
+ * (`end_ts` only) bodies: ISO-8601 times (naive = UTC), optional `feature_views`.
+ */
+export const feastMaterializeSchema = z
+  .object({
+    start_ts: z.string().min(1).optional(),
+    end_ts: z.string().min(1),
+    feature_views: z.array(z.string().min(1)).nullable().optional(),
+    disable_event_timestamp: z.boolean().optional(),
+  })
+  .meta({ id: 'FeastMaterializeRequest' })
+
+/** What Strata's materialization did per view (Feast's server answers an empty body). */
+export const feastMaterializeResponseSchema = z
+  .object({
+    views: z.array(
+      z.object({ view: z.string(), mode: z.string(), entities: z.number(), written: z.number() }),
+    ),
+  })
+  .meta({ id: 'FeastMaterializeResponse' })
+
 /** The feature server's routes. */
 export const featureApi = {
   online: defineRoute({
@@ -100,5 +122,30 @@ export const featureApi = {
     summary: 'Every registered version of a feature definition, oldest first, with its spec',
     params: z.object({ kind: definitionKind, name: z.string() }),
     response: z.object({ items: z.array(featureVersionSchema) }),
+  }),
+  /** The same lookup at `feast serve`'s path, where Feast's remote online store and clients post. */
+  feastOnline: defineRoute({
+    method: 'POST',
+    path: '/get-online-features',
+    tag: 'features',
+    summary: "Online feature values at feast serve's path (for Feast's SDK and remote online store)",
+    body: feastOnlineRequestSchema,
+    response: feastOnlineResponseSchema,
+  }),
+  feastMaterialize: defineRoute({
+    method: 'POST',
+    path: '/materialize',
+    tag: 'features',
+    summary: "Materialize views' latest values in [start_ts, end_ts] (feast serve's request)",
+    body: feastMaterializeSchema,
+    response: feastMaterializeResponseSchema,
+  }),
+  feastMaterializeIncremental: defineRoute({
+    method: 'POST',
+    path: '/materialize-incremental',
+    tag: 'features',
+    summary: "Materialize what changed since the last run, up to end_ts (feast serve's request)",
+    body: feastMaterializeSchema,
+    response: feastMaterializeResponseSchema,
   }),
 } as const

@@ -4,7 +4,7 @@
  * live (pushed-down joins), point-in-time retrieval in DuckDB, and training sets. Every
  * caller reads a view through {@link OfflineView}, never by its source's kind.
  */
-export type { EntityRowsSource } from './entity-rows.js'
+export type { EntityRowsFormat, EntityRowsSource } from './entity-rows.js'
 export { JsonlTableWriter } from './jsonl-table.js'
 export {
   type LatestRange,

@@ -14,7 +14,7 @@ import {
   type RetrievalPlan,
   type ServiceItem,
 } from '../definitions/index.js'
-import { type EntityRowsSource, prepareEntityRows } from './entity-rows.js'
+import { type EntityRowsSource, entityRowsFormatOf, prepareEntityRows } from './entity-rows.js'
 import { runOfflineRetrieval, type ViewTable } from './offline-retrieval.js'
 import type { OfflineView } from './offline-view.js'
 import {
@@ -30,8 +30,8 @@ export type DatasetRows = { dataset: string; ref?: string; path: string } | `${s
 /** Options of `FeatureStore.getTrainingSet`. */
 export interface TrainingSetOptions {
   /**
-   * Rows with join keys and an event timestamp: objects in memory, `{ path }` of a local Parquet
-   * file, or a dataset file. Omit it and give `start`/`end` to use every event of the views.
+   * Rows with join keys and an event timestamp: objects in memory, `{ path }` of local Parquet,
+   * CSV or JSON Lines files, or a dataset file of one of these formats. Omit it and give `start`/`end` to use every event of the views.
    */
   entityRows?: EntityRowsSource | DatasetRows
   features?: readonly (string | ServiceItem)[]
@@ -113,7 +113,15 @@ export async function buildTrainingSet(
     const repo = deps.repository
     const commit = await repo.resolve(ref.dataset, ref.ref)
     entityCommit = commit.id
-    rows = { path: await repo.localFile(ref.dataset, commit.id, ref.path) }
+    // The local file is a cache object without the dataset path's extension: the format comes
+    // from the dataset path, and messages name the dataset file, not the cache.
+    const local = await repo.localFile(ref.dataset, commit.id, ref.path)
+    const format = entityRowsFormatOf(ref.path)
+    rows = {
+      path: local,
+      name: `${ref.dataset}@${ref.ref}:${ref.path}`,
+      ...(format === undefined ? {} : { format }),
+    }
   } else rows = options.entityRows
 
   const keyTypes = Object.assign({}, ...plan.views.map((v) => v.view.keyTypes))

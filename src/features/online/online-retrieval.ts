@@ -1,5 +1,6 @@
 import { StrataError } from '../../core/errors.js'
 import { ownValue } from '../../core/own-property.js'
+import { parseTimestamp } from '../../core/time.js'
 import type { OnlineField, OnlineStore } from '../../ports/index.js'
 import type { FeatureType, FeatureView, RetrievalPlan } from '../definitions/index.js'
 import {
@@ -215,7 +216,7 @@ function keyOf(read: PlannedRead, row: Readonly<Record<string, unknown>>, index:
 }
 
 function requestValue(field: string, type: FeatureType, raw: unknown): unknown {
-  const value = type === 'timestamp' && typeof raw === 'string' ? Date.parse(raw) : raw
+  const value = type === 'timestamp' && typeof raw === 'string' ? (parseTimestamp(raw) ?? Number.NaN) : raw
   const stored = toStoredValue(type, value)
   if (isInvalid(stored)) {
     throw new StrataError(

@@ -133,9 +133,11 @@ with step("tags and descriptions on models and versions"):
     client.delete_model_version_tag(model_name, "1", "validated")
     check("validated" not in client.get_model_version(model_name, "1").tags, "version tag deleted")
 
-with step("delete alias; a missing alias is RESOURCE_DOES_NOT_EXIST"):
+with step("delete alias; a missing alias is INVALID_PARAMETER_VALUE, as MLflow's server says"):
     client.delete_registered_model_alias(model_name, "challenger")
-    expect_error(lambda: client.get_model_version_by_alias(model_name, "challenger"), "RESOURCE_DOES_NOT_EXIST")
+    expect_error(lambda: client.get_model_version_by_alias(model_name, "challenger"), "INVALID_PARAMETER_VALUE")
+    # Deleting it again is a no-op, as in MLflow.
+    client.delete_registered_model_alias(model_name, "challenger")
 
 with step("delete a version, then the registered model"):
     client.delete_model_version(model_name, "1")

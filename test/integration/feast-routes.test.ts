@@ -1,0 +1,122 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createServerApp } from '../../src/api/server-app.js'
+import { DuckDbTableEngine } from '../../src/backends/table/index.js'
+import { openStrata, type Strata } from '../../src/platform/index.js'
+import { injectFetch } from '../support/inject-fetch.js'
+import { type TempProject, tempProject } from '../support/temp-project.js'
+
+/**
+ * `feast serve`'s routes on `strata server`: `/materialize` and `/materialize-incremental` with
+ * Feast's bodies, `/get-online-features` answering exactly what `/features/online` answers, and
+ * `/health`. (The differential test with Feast's own SDK is `test/compat/feast.test.ts`.)
+ */
+const FEATURES = `
+import { entity, featureView, fileSource } from 'strata-ml'
+
+export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
+
+export const driverStats = featureView({
+  name: 'driver_stats',
+  entities: [driver],
+  source: fileSource({ path: 'stats.parquet', timestamp: 'ts' }),
+  features: { trips: 'int', rating: 'float' },
+})
+`
+
+describe("feast serve's routes", { timeout: 300_000 }, () => {
+  let project: TempProject
+  let strata: Strata
+  let app: { fetch: (request: Request) => Promise<Response> }
+
+  const post = async (path: string, body: unknown) => {
+    const res = await app.fetch(
+      new Request(`http://local${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }),
+    )
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> }
+  }
+
+  beforeAll(async () => {
+    project = await tempProject('strata-feast-routes-')
+    expect((await project.cli('init')).code).toBe(0)
+    writeFileSync(
+      join(project.dir, 'strata.config.ts'),
+      `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'feast-routes', features: 'features.ts' })\n`,
+    )
+    writeFileSync(join(project.dir, 'features.ts'), FEATURES)
+    const engine = await DuckDbTableEngine.open({ threads: 1 })
+    await engine.writeParquet(
+      `SELECT * FROM (VALUES
+        (1001, TIMESTAMP '2024-01-01 10:00:00', 7, 4.5),
+        (1001, TIMESTAMP '2024-01-03 10:00:00', 9, 4.0),
+        (1002, TIMESTAMP '2024-01-02 10:00:00', 3, NULL)) t(driver_id, ts, trips, rating)`,
+      join(project.dir, 'stats.parquet'),
+    )
+    await engine.close()
+    expect((await project.cli('apply')).code).toBe(0)
+    strata = await openStrata({ cwd: project.dir, env: {} })
+    app = { fetch: injectFetch(await createServerApp(strata, { version: '0.0.0' })) }
+  })
+  afterAll(async () => {
+    await strata?.[Symbol.asyncDispose]()
+    await project?.[Symbol.asyncDispose]()
+  })
+
+  it('materializes a time range (naive = UTC), then serves get-online-features like /features/online', async () => {
+    const materialized = await post('/materialize', {
+      start_ts: '2024-01-01T00:00:00',
+      end_ts: '2024-01-02T12:00:00',
+      feature_views: ['driver_stats'],
+    })
+    expect(materialized.status).toBe(200)
+    expect(materialized.json.views).toEqual([
+      { view: 'driver_stats', mode: 'range', entities: 2, written: 2 },
+    ])
+    const body = {
+      features: ['driver_stats:trips', 'driver_stats:rating'],
+      entities: { driver_id: [1001, 1002, 9] },
+    }
+    const feast = await post('/get-online-features', body)
+    expect(feast.status).toBe(200)
+    const strata = await post('/features/online', body)
+    const results = [
+      { values: [1001, 1002, 9] },
+      { values: [7, 3, null], statuses: ['PRESENT', 'PRESENT', 'NOT_FOUND'] },
+      { values: [4.5, null, null], statuses: ['PRESENT', 'NULL_VALUE', 'NOT_FOUND'] },
+    ]
+    expect(strata.json).toMatchObject({
+      metadata: { feature_names: ['driver_id', 'trips', 'rating'] },
+      results,
+    })
+    // The same answer, except that a stored null is PRESENT at feast serve's path, as there.
+    const feastResults = structuredClone(results)
+    ;(feastResults[2] as { statuses: string[] }).statuses[1] = 'PRESENT'
+    expect(feast.json).toMatchObject({
+      metadata: { feature_names: ['driver_id', 'trips', 'rating'] },
+      results: feastResults,
+    })
+  })
+
+  it('materializes incrementally up to end_ts, and refuses a time that is not one', async () => {
+    const incremental = await post('/materialize-incremental', { end_ts: '2024-01-04T00:00:00Z' })
+    expect(incremental.status).toBe(200)
+    const after = await post('/get-online-features', {
+      features: ['driver_stats:trips'],
+      entities: { driver_id: [1001] },
+    })
+    expect((after.json.results as { values: unknown[] }[])[1]?.values).toEqual([9])
+    const bad = await post('/materialize', { start_ts: 'last week', end_ts: '2024-01-04T00:00:00Z' })
+    expect(bad.status).toBe(400)
+    expect((bad.json.error as { message: string }).message).toMatch(/start_ts "last week" is not a time/)
+  })
+
+  it('answers /health with 200', async () => {
+    const res = await app.fetch(new Request('http://local/health'))
+    expect(res.status).toBe(200)
+  })
+})
