@@ -232,6 +232,20 @@ export type {
 } from './registry/index.js'
 // --- serving --------------------------------------------------------------------------------------
 export type {
+  CreateDeploymentInput,
+  DecisionEvidence,
+  DeliveryController,
+  DeliveryControllerOptions,
+  DeliveryService,
+  Deployment,
+  DeploymentDecision,
+  DeploymentPolicy,
+  DeploymentRevision,
+  DeploymentStatus,
+  DeploymentView,
+  GuardMetric,
+  GuardResult,
+  GuardSpec,
   InferRequest,
   InferResult,
   InferTensor,
@@ -244,9 +258,14 @@ export type {
   PredictorTensor,
   ReadModelFile,
   RuntimeKind,
+  RequestContext,
+  RoutedEndpoint,
+  RoutedPrediction,
   RuntimeSource,
   ServedModel,
+  Strategy,
   TensorValues,
+  WarmVersion,
 } from './serving/index.js'
 // --- experiment tracking --------------------------------------------------------------------------
 export type {

@@ -5,6 +5,7 @@ import type { Migration } from '../db/index.js'
 import { featuresMigrations } from '../features/index.js'
 import { pipelineMigrations } from '../pipelines/index.js'
 import { registryMigrations } from '../registry/index.js'
+import { deliveryMigrations } from '../serving/index.js'
 import { trackingMigrations } from '../tracking/index.js'
 
 /**
@@ -19,4 +20,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...featuresMigrations,
   ...accessMigrations,
   ...pipelineMigrations,
+  ...deliveryMigrations,
 ]

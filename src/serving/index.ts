@@ -9,6 +9,7 @@ export {
   ortTypeOf,
   type TensorValues,
 } from './datatypes.js'
+export * from './delivery/index.js'
 export { type BatchingOptions, type BatchObserver, batchingRuntime } from './dynamic-batcher.js'
 export { ModelCache, type ReadModelFile } from './model-cache.js'
 export type { ModelRuntime, PredictorTensor, RuntimeKind, RuntimeSource } from './model-runtime.js'
@@ -19,7 +20,10 @@ export {
   ModelServer,
   type ModelServerOptions,
   type ModelSource,
+  type RequestContext,
+  type RoutedEndpoint,
   registryRef,
+  type WarmVersion,
 } from './model-server.js'
 export { type LoadOptions, loadServedModel, PREDICTOR_ENTRIES, type ServedModel } from './served-model.js'
 export { ServingMetrics } from './serving-metrics.js'
