@@ -3,6 +3,7 @@ import type { Strata } from '../platform/index.js'
 import { type RequestPrincipal, useAuthentication } from './authentication.js'
 import { ChangeFeed } from './change-feed.js'
 import { coreRoutes } from './core-routes.js'
+import { deploymentRoutes } from './deployment-routes.js'
 import { eventRoutes } from './event-routes.js'
 import { experimentRoutes } from './experiment-routes.js'
 import { featureRoutes } from './feature-routes.js'
@@ -71,6 +72,7 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
     await rest.register(experimentRoutes)
     await rest.register(runRoutes)
     await rest.register(modelRoutes)
+    await rest.register(deploymentRoutes)
   })
   await app.register(featureRoutes(() => strata.features()))
   await app.register(mlflowRoutes({ version: options.version, changes }))

@@ -3,6 +3,7 @@
  * query, body and response). The server validates with it and generates `GET /api/openapi.json`
  * from it; the typed client builds its requests from it. Nothing here imports server code.
  */
+import { deploymentApi } from './deployment-api.js'
 import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
@@ -11,6 +12,14 @@ import type { RestRoute } from './rest-route.js'
 import { runApi } from './run-api.js'
 import { serverApi } from './server-api.js'
 
+export {
+  createDeploymentSchema,
+  deploymentApi,
+  deploymentDecisionSchema,
+  deploymentPolicySchema,
+  deploymentSchema,
+  deploymentStatusSchema,
+} from './deployment-api.js'
 export { experimentApi, experimentSchema, lifecycleStageSchema } from './experiment-api.js'
 export {
   feastOnlineRequestSchema,
@@ -73,6 +82,7 @@ export const REST_API = {
   experiments: experimentApi,
   runs: runApi,
   models: modelApi,
+  deployments: deploymentApi,
   features: featureApi,
   inference: inferenceApi,
 } as const
