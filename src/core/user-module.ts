@@ -7,7 +7,7 @@ let strataModule: Promise<unknown> | undefined
 
 /**
  * This running copy of Strata's public entry (`dist/index.js`, or `src/index.ts` when run from
- * source), loaded once. User modules get it for `import … from 'strata'`, so they share its
+ * source), loaded once. User modules get it for `import … from 'strata-ml'`, so they share its
  * classes (`instanceof` holds) and nothing is compiled twice.
  */
 function runningStrata(): Promise<unknown> {
@@ -23,7 +23,7 @@ function runningStrata(): Promise<unknown> {
 /**
  * Loads a user's TypeScript or JavaScript module — `strata.config.ts`, feature definitions —
  * compiling TypeScript on the fly, afresh on every call (an edited file is seen by a long-lived
- * process). `import … from 'strata'` inside it resolves to the running Strata, whether or not
+ * process). `import … from 'strata-ml'` inside it resolves to the running Strata, whether or not
  * the project installed the package. A file that fails to load is `INVALID_ARGUMENT` naming the
  * file and the first line of the cause.
  *
@@ -33,7 +33,7 @@ function runningStrata(): Promise<unknown> {
 export async function importUserModule(file: string): Promise<Record<string, unknown>> {
   try {
     const [{ createJiti }, strata] = await Promise.all([import('jiti'), runningStrata()])
-    const jiti = createJiti(import.meta.url, { moduleCache: false, virtualModules: { strata } })
+    const jiti = createJiti(import.meta.url, { moduleCache: false, virtualModules: { 'strata-ml': strata } })
     return (await jiti.import(file)) as Record<string, unknown>
   } catch (err) {
     // A definition that refuses itself (a graph check, a bad name) already says what is wrong.

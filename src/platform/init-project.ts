@@ -13,7 +13,7 @@ export interface InitResult {
   gitignoreUpdated: boolean
 }
 
-const CONFIG_TEMPLATE = `import { defineConfig } from 'strata'
+const CONFIG_TEMPLATE = `import { defineConfig } from 'strata-ml'
 
 // Every setting is optional; the defaults below are the embedded backends under .strata/.
 // Environment variables override each one: STRATA_METADATA_URL, STRATA_BLOBS_URL,

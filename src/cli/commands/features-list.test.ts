@@ -5,7 +5,7 @@ import { tempProject } from '../../../test/support/temp-project.js'
 import { DuckDbTableEngine } from '../../backends/table/index.js'
 
 const features = (extra: string) => `
-import { entity, featureService, featureView, fileSource } from 'strata'
+import { entity, featureService, featureView, fileSource } from 'strata-ml'
 
 export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
 
@@ -36,7 +36,7 @@ describe('strata features list', () => {
     expect((await project.cli('init')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
-      `import { defineConfig } from 'strata'\nexport default defineConfig({ project: 'list', features: 'features.ts' })\n`,
+      `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'list', features: 'features.ts' })\n`,
     )
     writeFileSync(join(project.dir, 'features.ts'), features(''))
     const engine = await DuckDbTableEngine.open({ threads: 1 })
