@@ -131,6 +131,19 @@ export class DeliveryController {
       if (s.role === 'candidate' && s.version === p.candidate) mergeStats(candidate, s.stats)
       if (s.role === 'champion' && s.version === p.champion) mergeStats(champion, s.stats)
     }
+    const router = this.routers.get(name)
+    const loadFailure = router?.revision === d.revision ? router.candidateFailure : undefined
+    if (loadFailure !== undefined) {
+      const next = await this.delivery.rollbackFrom(
+        d,
+        'rollout-engine',
+        `candidate version ${candidateVersion} failed to load: ${loadFailure}`,
+        null,
+        true,
+      )
+      if (next.revision !== d.revision) await this.enforce(next)
+      return next
+    }
     const guards = evaluateGuards(p.guards, candidate, champion)
     const evidence: DecisionEvidence = {
       guards,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerChallengers, seeded } from '../../../test/support/delivery-models.js'
+import { linearSignature } from '../../../test/support/serving-models.js'
 import { strataRejection } from '../../../test/support/strata-error.js'
 import { openStrata, type Strata } from '../../platform/index.js'
 import type { ModelServer } from '../model-server.js'
@@ -282,6 +283,27 @@ describe('progressive delivery on the embedded backends', () => {
     }
     await controller.tick()
     expect((await delivery.status('shadow')).policy.status).toBe('rolled-back')
+  })
+
+  it('a candidate that fails to load leaves all traffic on the champion and is rolled back at once', async () => {
+    const registry = await strata.registry()
+    const broken = await registry.registerVersion('linear', {
+      files: [
+        {
+          path: 'predictor.ts',
+          bytes: new TextEncoder().encode('export function predict() { throw new Error("cannot start") }'),
+        },
+      ],
+      signature: await linearSignature(),
+    })
+    await delivery.create('unloadable', { model: 'linear', candidate: broken.version, intervalMs: INTERVAL })
+    await controller.sync()
+    const r = await server.infer('unloadable', undefined, { inputs: [features([[1, 2, 3]])] })
+    expect(r.modelVersion).toBe(String(versions.champion))
+    await controller.tick()
+    const last = (await delivery.history('unloadable')).decisions.at(-1)
+    expect(last).toMatchObject({ action: 'rollback', actor: 'rollout-engine' })
+    expect(last?.reason).toMatch(/^candidate version \d+ failed to load: .*cannot start/)
   })
 
   it('blue-green: switches all traffic at once, keeps the champion warm, falls back on candidate failure, and rolls back at once', async () => {

@@ -42,6 +42,8 @@ interface RouterState {
   revision: number
   policy: DeploymentPolicy
   versions: Map<number, WarmVersion>
+  /** Versions of the policy that failed to load (the candidate's traffic goes to the champion). */
+  failed: Map<number, string>
 }
 
 /** A sample row drained from a router: one version's statistics in one role of one revision. */
@@ -79,6 +81,12 @@ export class EndpointRouter implements RoutedEndpoint {
     return this.state?.revision
   }
 
+  /** Why the policy's candidate failed to load in the revision in force (undefined: it loaded). */
+  get candidateFailure(): string | undefined {
+    const s = this.state
+    return s === undefined || s.policy.candidate === null ? undefined : s.failed.get(s.policy.candidate)
+  }
+
   /** The policy in force. */
   get policy(): DeploymentPolicy | undefined {
     return this.state?.policy
@@ -101,22 +109,31 @@ export class EndpointRouter implements RoutedEndpoint {
     if (current !== undefined && current.revision >= revision) return
     const want = versionsOf(policy)
     const versions = new Map<number, WarmVersion>()
+    const failed = new Map<number, string>()
     const loaded: WarmVersion[] = []
     try {
       for (const v of want) {
         const have = current?.versions.get(v)
-        if (have !== undefined) versions.set(v, have)
-        else {
+        if (have !== undefined) {
+          versions.set(v, have)
+          continue
+        }
+        try {
           const warm = await this.options.warm(policy.model, v)
           loaded.push(warm)
           versions.set(v, warm)
+        } catch (err) {
+          // only the champion is indispensable: a candidate (or a kept-warm previous champion)
+          // that cannot load leaves its traffic on the champion, and the engine rolls back
+          if (v === policy.champion) throw err
+          failed.set(v, (err as Error).message)
         }
       }
     } catch (err) {
       await Promise.allSettled(loaded.map((w) => w.close()))
       throw err
     }
-    this.state = { revision, policy, versions }
+    this.state = { revision, policy, versions, failed }
     const stale = [...(current?.versions.entries() ?? [])].filter(([v]) => !versions.has(v))
     await Promise.allSettled(stale.map(([, w]) => w.close()))
   }
