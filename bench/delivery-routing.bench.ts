@@ -110,6 +110,59 @@ console.log(
   rmSync(dir, { recursive: true, force: true })
 }
 
+// ── 1a. routing overhead in process (ModelServer.infer, no HTTP) ───────────────────────────────
+{
+  const dir = mkdtempSync(join(tmpdir(), 'strata-delivery-inproc-'))
+  const strata = await openStrata({ cwd: dir, config: { project: 'inproc-bench' }, env: {} })
+  const registry = await strata.registry()
+  await registry.registerVersion('linear', { onnx: linearOnnx() })
+  await registry.registerVersion('linear', { onnx: linearOnnx() })
+  await registry.setAlias('linear', 'champion', 1)
+  const server = await strata.serving()
+  await server.deploy('linear/1', { as: 'plain' })
+  const delivery = await strata.delivery()
+  const long = { intervalMs: 3_600_000, guards: ['error_rate<=0.5@1000000'] }
+  await delivery.create('canary', { model: 'linear', candidate: 2, steps: [10], compareRate: 0, ...long })
+  await delivery.create('ab', {
+    model: 'linear',
+    candidate: 2,
+    strategy: 'ab',
+    split: { 1: 90, 2: 10 },
+    sticky: { header: 'x-user-id' },
+    compareRate: 0,
+    ...long,
+  })
+  const controller = await strata.deliveryController()
+  await controller.sync()
+  const inputs = [
+    { name: 'features', datatype: 'FP32' as const, shape: [1, 3], values: Float32Array.of(1, 2, 3) },
+  ]
+  const samples = new Map<string, number[]>()
+  let key = 0
+  for (let block = 0; block < 20; block++) {
+    for (const name of ['plain', 'canary', 'ab']) {
+      const list = samples.get(name) ?? []
+      for (let i = 0; i < 500; i++) {
+        const t = performance.now()
+        await server.infer(name, undefined, { inputs }, { headers: { 'x-user-id': `u${key++}` } })
+        list.push(performance.now() - t)
+      }
+      samples.set(name, list)
+    }
+  }
+  const pct = (xs: number[], p: number) =>
+    [...xs].sort((a, b) => a - b)[Math.floor((xs.length * p) / 100)] as number
+  const base = samples.get('plain') ?? []
+  for (const name of ['plain', 'canary', 'ab']) {
+    const xs = samples.get(name) ?? []
+    console.log(
+      `in process, 1 caller, ${xs.length} calls (comparison calls off): ${name} p50 ${pct(xs, 50).toFixed(3)} ms (Δ ${(pct(xs, 50) - pct(base, 50)).toFixed(3)}), p99 ${pct(xs, 99).toFixed(3)} ms (Δ ${(pct(xs, 99) - pct(base, 99)).toFixed(3)})`,
+    )
+  }
+  await strata.close()
+  rmSync(dir, { recursive: true, force: true })
+}
+
 // ── 1. routing overhead over HTTP ──────────────────────────────────────────────────────────────
 {
   const dir = mkdtempSync(join(tmpdir(), 'strata-delivery-bench-'))
