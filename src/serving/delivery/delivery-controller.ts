@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { ModelServer } from '../model-server.js'
 import type { DeliveryService } from './delivery-service.js'
 import { candidateWeight } from './deployment-policy.js'
-import type { Deployment, DeploymentDecision } from './deployment-store.js'
+import type { Deployment } from './deployment-store.js'
 import { EndpointRouter, type RoutedPrediction } from './endpoint-router.js'
 import { type DecisionEvidence, evaluateGuards, verdict } from './guards.js'
 import { emptyStats, latencyQuantile, mergeStats } from './version-stats.js'
@@ -17,7 +17,7 @@ export interface DeliveryControllerOptions {
   onPrediction?: (p: RoutedPrediction) => void
   /** Chooses keyless requests' split buckets (default random). */
   random?: () => number
-  /** Reports a failed tick or webhook (default: ignored). */
+  /** Reports a failed tick (default: ignored). */
   onError?: (err: unknown) => void
 }
 
@@ -37,7 +37,6 @@ export class DeliveryController {
   private timer: NodeJS.Timeout | undefined
   private ticking: Promise<void> | undefined
   private closed = false
-  private readonly unlisten: () => void
 
   constructor(
     private readonly delivery: DeliveryService,
@@ -45,9 +44,6 @@ export class DeliveryController {
     private readonly options: DeliveryControllerOptions = {},
   ) {
     this.replica = options.replica ?? randomUUID()
-    this.unlisten = delivery.onDecision((d, decision) => {
-      void this.sendWebhooks(d, decision)
-    })
   }
 
   /** Ticks every `pollMs` until closed (the timer does not keep the process alive). */
@@ -206,36 +202,11 @@ export class DeliveryController {
     return d
   }
 
-  private async sendWebhooks(d: Deployment, decision: DeploymentDecision): Promise<void> {
-    const body = JSON.stringify({
-      deployment: d.name,
-      revision: decision.revision,
-      status: d.policy.status,
-      decision,
-    })
-    await Promise.all(
-      d.policy.webhooks.map(async (url) => {
-        try {
-          const res = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-            signal: AbortSignal.timeout(5000),
-          })
-          if (!res.ok) throw new Error(`webhook ${url} answered ${res.status}`)
-        } catch (err) {
-          this.options.onError?.(err)
-        }
-      }),
-    )
-  }
-
   /** Stops ticking and routing; the routers' versions are closed after their requests finish. */
   async close(): Promise<void> {
     this.closed = true
     if (this.timer !== undefined) clearInterval(this.timer)
     await this.ticking
-    this.unlisten()
     const all = [...this.routers.keys()]
     this.routers.clear()
     await Promise.all(all.map((name) => this.server.unroute(name)?.close()))

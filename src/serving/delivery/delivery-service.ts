@@ -22,6 +22,7 @@ import {
   type Transition,
 } from './deployment-store.js'
 import type { DecisionEvidence } from './guards.js'
+import { sendWebhooks } from './webhooks.js'
 
 /** What `strata deploy create` takes: an endpoint's champion and, optionally, a rollout of a candidate. */
 export interface CreateDeploymentInput {
@@ -66,7 +67,7 @@ export interface DeploymentView extends Deployment {
   lastDecision: DeploymentDecision | null
 }
 
-/** Called with each recorded decision (the rollout engine sends them to the webhooks). */
+/** Called with each recorded decision. */
 export type DecisionListener = (d: Deployment, decision: DeploymentDecision) => void
 
 const DEFAULT_STEPS = [5, 25, 50, 100]
@@ -76,7 +77,8 @@ const ENDPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
  * Progressive delivery's control plane: named endpoints whose traffic policy over a registered
  * model's versions changes only by new immutable revisions (who, when, why), each linked in the
  * lineage graph (`model-version` → `deployment`). Every input is validated before anything is
- * written; decisions are recorded with their evidence. The serving side
+ * written; decisions are recorded with their evidence and POSTed to the policy's webhooks by the
+ * process that made them (CLI, REST or rollout engine). The serving side
  * ({@link DeliveryController}) puts each revision in force on every replica.
  *
  * @example
@@ -213,13 +215,20 @@ export class DeliveryService {
         )
       },
     })
-    if (d !== null) {
-      const decisions = await this.store.decisions(name)
-      const last = decisions.at(-1)
-      if (last !== undefined) for (const l of this.listeners) l(d, last)
-    }
+    if (d !== null) await this.announce(d)
     return d
   }
+
+  /** Tells the listeners and the policy's webhooks about `d`'s latest decision (awaited, never failing). */
+  private async announce(d: Deployment): Promise<void> {
+    const last = (await this.store.decisions(d.name)).at(-1)
+    if (last === undefined) return
+    for (const l of this.listeners) l(d, last)
+    for (const f of await sendWebhooks(d, last)) this.onWebhookFailure?.(f.url, f.error)
+  }
+
+  /** Called with each webhook that could not be delivered (default: none). */
+  onWebhookFailure: ((url: string, error: string) => void) | undefined
 
   /** Records a hold (no traffic change) if still due; false when another replica did. */
   async hold(
@@ -236,10 +245,7 @@ export class DeliveryService {
       evidence,
       at,
     })
-    if (done) {
-      const last = (await this.store.decisions(d.name)).at(-1)
-      if (last !== undefined) for (const l of this.listeners) l({ ...d, evaluateAt }, last)
-    }
+    if (done) await this.announce({ ...d, evaluateAt })
     return done
   }
 

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -283,6 +285,44 @@ describe('progressive delivery on the embedded backends', () => {
     }
     await controller.tick()
     expect((await delivery.status('shadow')).policy.status).toBe('rolled-back')
+  })
+
+  it('sends every decision, with its evidence, to the webhooks', async () => {
+    const received: { deployment: string; decision: { action: string; evidence: unknown } }[] = []
+    const hook = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c: Buffer) => {
+        body += c.toString()
+      })
+      req.on('end', () => {
+        received.push(JSON.parse(body))
+        res.end('ok')
+      })
+    })
+    await new Promise<void>((done) => hook.listen(0, '127.0.0.1', done))
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`
+    try {
+      await delivery.create('hooked', {
+        model: 'linear',
+        candidate: versions.errors10,
+        steps: [50],
+        intervalMs: INTERVAL,
+        guards: ['error_rate<=0.02@40'],
+        webhooks: [url],
+      })
+      await controller.sync()
+      await traffic('hooked', 200)
+      await controller.tick()
+      expect(received.map((r) => [r.deployment, r.decision.action])).toEqual([
+        ['hooked', 'create'],
+        ['hooked', 'rollback'],
+      ])
+      expect(received[1]?.decision.evidence).toMatchObject({
+        guards: [{ metric: 'error_rate', outcome: 'fail' }],
+      })
+    } finally {
+      hook.close()
+    }
   })
 
   it('a candidate that fails to load leaves all traffic on the champion and is rolled back at once', async () => {

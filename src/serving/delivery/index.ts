@@ -34,3 +34,4 @@ export {
 export type { DecisionEvidence, GuardOutcome, GuardResult } from './guards.js'
 export { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
 export type { VersionStats } from './version-stats.js'
+export { type DecisionNotice, sendWebhooks } from './webhooks.js'
