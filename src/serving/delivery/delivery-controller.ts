@@ -17,7 +17,7 @@ export interface DeliveryControllerOptions {
   onPrediction?: (p: RoutedPrediction) => void
   /** Chooses keyless requests' split buckets (default random). */
   random?: () => number
-  /** Reports a failed tick (default: ignored). */
+  /** Reports a deployment that could not be synced or evaluated, or a failed tick (default: ignored). */
   onError?: (err: unknown) => void
 }
 
@@ -69,17 +69,36 @@ export class DeliveryController {
   async tick(): Promise<void> {
     await this.sync()
     await this.flush()
-    for (const name of this.routers.keys()) await this.evaluate(name)
+    for (const name of this.routers.keys()) {
+      try {
+        await this.evaluate(name)
+      } catch (err) {
+        this.report(name, err)
+      }
+    }
   }
 
-  /** Puts every endpoint's current revision in force here. */
+  /**
+   * Puts every endpoint's current revision in force here. An endpoint that cannot be put in
+   * force (its champion fails to load) keeps its previous revision and is reported; the others
+   * are not held up. Throws only when the database cannot be read.
+   */
   async sync(): Promise<void> {
     for (const head of await this.delivery.store.heads()) {
       const router = this.routers.get(head.name)
       if (router !== undefined && (router.revision ?? 0) >= head.revision) continue
-      const d = await this.delivery.store.find(head.name)
-      if (d !== undefined) await this.enforce(d)
+      try {
+        const d = await this.delivery.store.find(head.name)
+        if (d !== undefined) await this.enforce(d)
+      } catch (err) {
+        this.report(head.name, err)
+      }
     }
+  }
+
+  private report(name: string, err: unknown): void {
+    const e = err instanceof Error ? err : new Error(String(err))
+    this.options.onError?.(Object.assign(new Error(`deployment "${name}": ${e.message}`), { cause: e }))
   }
 
   /** Puts `d` in force here now (used after this replica's own decisions, without waiting a tick). */
