@@ -37,6 +37,8 @@ export class DeliveryController {
   private timer: NodeJS.Timeout | undefined
   private ticking: Promise<void> | undefined
   private closed = false
+  /** Revisions whose alias move this process has checked (once each). */
+  private readonly reconciled = new Set<string>()
 
   constructor(
     private readonly delivery: DeliveryService,
@@ -135,6 +137,10 @@ export class DeliveryController {
    */
   async evaluate(name: string): Promise<Deployment | undefined> {
     const d = await this.delivery.store.find(name)
+    if (d !== undefined && !this.reconciled.has(`${name}/${d.revision}`)) {
+      await this.delivery.reconcileAlias(d)
+      this.reconciled.add(`${name}/${d.revision}`)
+    }
     if (d === undefined || d.policy.status !== 'progressing' || d.policy.candidate === null) return d
     const p = d.policy
     const candidateVersion = d.policy.candidate

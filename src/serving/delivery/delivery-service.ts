@@ -322,6 +322,31 @@ export class DeliveryService {
   }
 
   /**
+   * Completes a promotion or rollback whose alias move did not happen (the process died between
+   * writing the revision and moving the alias): when `d`'s revision moved the champion and the
+   * `champion` alias was not moved since, it is moved to the policy's champion. True when it moved.
+   */
+  async reconcileAlias(d: Deployment): Promise<boolean> {
+    const p = d.policy
+    if (
+      !(
+        (d.action === 'promote' && p.status === 'promoted') ||
+        (d.action === 'rollback' && p.previous === null && p.status === 'rolled-back')
+      )
+    )
+      return false
+    const history = await this.registry.aliasHistory(p.model, { alias: 'champion' })
+    const last = history.at(-1)
+    if (last?.toVersion === p.champion) return false
+    if (last !== undefined && last.at >= d.createdAt) return false
+    await this.registry.setAlias(p.model, 'champion', p.champion, {
+      actor: d.actor,
+      reason: `deployment ${d.name} r${d.revision}: ${d.reason ?? d.action} (completed)`,
+    })
+    return true
+  }
+
+  /**
    * Rolls back at once: a running rollout's traffic returns to the champion; after a promotion,
    * the previous champion (kept warm) serves again and the `champion` alias moves back.
    */

@@ -287,6 +287,42 @@ describe('progressive delivery on the embedded backends', () => {
     expect((await delivery.status('shadow')).policy.status).toBe('rolled-back')
   })
 
+  it('completes a promotion whose alias move was lost (the process died in between)', async () => {
+    const registry = await strata.registry()
+    await delivery.create('crashy', { model: 'linear', candidate: versions.good, intervalMs: INTERVAL })
+    clock.t += 1
+    const d = await delivery.store.get('crashy')
+    // what a process killed between writing the revision and moving the alias leaves behind
+    await delivery.tryWrite('crashy', {
+      from: d.revision,
+      policy: {
+        ...d.policy,
+        champion: versions.good,
+        candidate: null,
+        previous: versions.champion,
+        status: 'promoted',
+      },
+      action: 'promote',
+      actor: 'rollout-engine',
+      reason: 'every guard passed',
+      evidence: null,
+      evaluateAt: null,
+      at: clock.t,
+    })
+    expect((await registry.getVersionByAlias('linear', 'champion')).version).toBe(versions.champion)
+    await controller.tick()
+    expect((await registry.getVersionByAlias('linear', 'champion')).version).toBe(versions.good)
+    expect((await registry.aliasHistory('linear', { alias: 'champion' })).at(-1)?.reason).toMatch(
+      /deployment crashy r2: every guard passed \(completed\)/,
+    )
+    await controller.tick()
+    expect((await registry.aliasHistory('linear', { alias: 'champion' })).at(-1)?.toVersion).toBe(
+      versions.good,
+    )
+    clock.t += 1
+    await registry.setAlias('linear', 'champion', versions.champion)
+  })
+
   it('sends every decision, with its evidence, to the webhooks', async () => {
     const received: { deployment: string; decision: { action: string; evidence: unknown } }[] = []
     const hook = createServer((req, res) => {
