@@ -12,6 +12,8 @@ import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerPipelines } from './commands/pipelines.js'
+import { registerPredictions } from './commands/predictions.js'
+import { registerRun } from './commands/run.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
 import { registerToken } from './commands/token.js'
@@ -31,9 +33,11 @@ const COMMANDS = [
   registerApply,
   registerExperiments,
   registerRuns,
+  registerRun,
   registerModels,
   registerPipelines,
   registerDeploy,
+  registerPredictions,
   registerServer,
   registerToken,
   registerCompletion,

@@ -11,6 +11,13 @@ export {
 } from './datatypes.js'
 export * from './delivery/index.js'
 export { type BatchingOptions, type BatchObserver, batchingRuntime } from './dynamic-batcher.js'
+export {
+  type EnrichmentPlan,
+  FEATURE_NAMES_KEY,
+  FEATURE_SERVICE_TAG,
+  type InputLayout,
+  inputLayout,
+} from './enrichment/index.js'
 export { ModelCache, type ReadModelFile } from './model-cache.js'
 export type { ModelRuntime, PredictorTensor, RuntimeKind, RuntimeSource } from './model-runtime.js'
 export {
@@ -20,11 +27,14 @@ export {
   ModelServer,
   type ModelServerOptions,
   type ModelSource,
+  type PredictResult,
   type RequestContext,
   type RoutedEndpoint,
   registryRef,
   type WarmVersion,
 } from './model-server.js'
+export * from './payload-log/index.js'
+export { openPredictor, type Prediction, Predictor, type PredictorOptions } from './predictor.js'
 export { type LoadOptions, loadServedModel, PREDICTOR_ENTRIES, type ServedModel } from './served-model.js'
 export { ServingMetrics } from './serving-metrics.js'
 export { checkInputs, checkOutputNames, type MetadataTensor, metadataTensor } from './signature-check.js'

@@ -101,7 +101,7 @@ describe('bad entity rows fail the same way at every entry point', { timeout: 30
   beforeAll(async () => {
     project = await tempProject('strata-bad-rows-')
     engine = await DuckDbTableEngine.open({ threads: 1 })
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
       `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'bad-rows', features: 'features.ts' })\n`,

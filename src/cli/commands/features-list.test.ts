@@ -33,7 +33,7 @@ type Listed = {
 describe('strata features list', () => {
   it('shows each definition with its live version, what apply would change, and online freshness', async () => {
     await using project = await tempProject('strata-features-list-')
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
       `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'list', features: 'features.ts' })\n`,

@@ -8,6 +8,7 @@ import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
 import { modelApi } from './model-api.js'
+import { predictApi } from './predict-api.js'
 import type { RestRoute } from './rest-route.js'
 import { runApi } from './run-api.js'
 import { serverApi } from './server-api.js'
@@ -41,6 +42,7 @@ export {
   oipServerMetadataSchema,
 } from './inference-api.js'
 export { aliasEventSchema, modelApi, modelVersionSchema, registeredModelSchema } from './model-api.js'
+export { predictApi, predictRequestSchema, predictResponseSchema } from './predict-api.js'
 export {
   defineRoute,
   errorBodySchema,
@@ -85,6 +87,7 @@ export const REST_API = {
   deployments: deploymentApi,
   features: featureApi,
   inference: inferenceApi,
+  predict: predictApi,
 } as const
 
 /** Every route of {@link REST_API} in one list. */

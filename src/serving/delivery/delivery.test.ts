@@ -283,6 +283,17 @@ describe('progressive delivery on the embedded backends', () => {
         `shadow:${versions.constant}`,
       ])
     }
+    // the payload log holds both answers under the request id, the mirrored one marked
+    await server.flushPayloadLog()
+    const { records } = await (await strata.payloads()).query({ endpoint: 'shadow', limit: 100 })
+    const revision = String((await delivery.status('shadow')).revision)
+    const logged = records
+      .filter((r) => r.requestId === 'req-3')
+      .map((r) => [r.modelVersion, r.deploymentRevision])
+    expect(logged.sort()).toEqual([
+      [versions.champion, revision],
+      [versions.constant, `${revision}/shadow`],
+    ])
     await controller.tick()
     expect((await delivery.status('shadow')).policy.status).toBe('rolled-back')
   })

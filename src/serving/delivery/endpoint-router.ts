@@ -161,18 +161,20 @@ export class EndpointRouter implements RoutedEndpoint {
     const { policy } = s
     if (version !== undefined) {
       this.model(version)
-      return this.warmOf(s, Number(version)).infer(request)
+      return this.warmOf(s, Number(version)).infer(request, String(s.revision))
     }
     const champion = this.warmOf(s, policy.champion)
     const candidate = policy.candidate === null ? undefined : s.versions.get(policy.candidate)
-    const requestId = request.id ?? randomUUID()
+    const requestId = request.requestId ?? request.id ?? randomUUID()
+    request = { ...request, requestId }
+    const revision = String(s.revision)
     const weight = candidateWeight(policy)
     const bucket = this.bucketOf(policy, request, context)
     if (candidate !== undefined && weight > 0 && toCandidate(bucket, weight)) {
       const start = performance.now()
       try {
         const result = await withTimeout(
-          candidate.infer(request),
+          candidate.infer(request, revision),
           policy.candidateTimeoutMs,
           () =>
             new StrataError(
@@ -234,7 +236,7 @@ export class EndpointRouter implements RoutedEndpoint {
   ): Promise<InferResult> {
     const start = performance.now()
     try {
-      const result = await champion.infer(request)
+      const result = await champion.infer(request, String(s.revision))
       const ms = performance.now() - start
       this.count(s.revision, champion.served.version, 'champion', true, ms, result.outputs)
       this.emit({
@@ -278,7 +280,7 @@ export class EndpointRouter implements RoutedEndpoint {
     const v = candidate.served.version
     try {
       const result = await withTimeout(
-        candidate.infer(request),
+        candidate.infer(request, `${s.revision}/shadow`),
         s.policy.candidateTimeoutMs,
         () => new StrataError('UNAVAILABLE', 'shadow call timed out'),
       )
@@ -322,7 +324,7 @@ export class EndpointRouter implements RoutedEndpoint {
   ): Promise<void> {
     const start = performance.now()
     try {
-      const result = await champion.infer(request)
+      const result = await champion.infer(request, `${s.revision}/compare`)
       this.compareOutputs(s, candidate, result.outputs, answered)
       // the champion's output distribution, also when it serves no traffic (100 % steps)
       const values = result.outputs[0]?.values as ArrayLike<unknown> | undefined
