@@ -188,6 +188,8 @@ describe('progressive delivery on the embedded backends', () => {
     const promote = decisions.at(-1)
     expect(promote?.evidence?.guards.every((g) => g.outcome === 'pass')).toBe(true)
     expect(promote?.evidence?.candidate.calls).toBeGreaterThan(150)
+    // judged samples are not kept: the evidence is
+    expect(await delivery.store.samples('good', (promote?.revision ?? 1) - 1)).toEqual([])
     expect((await (await strata.registry()).getVersionByAlias('linear', 'champion')).version).toBe(
       versions.good,
     )

@@ -63,7 +63,7 @@ type Db = Kysely<DeliveryTables>
 
 /**
  * The metadata-database side of delivery: endpoints, their immutable revisions, decisions and
- * the replicas' serving samples. Every change is a compare-and-set on the endpoint's revision
+ * the replicas' serving samples (kept for the current revision only). Every change is a compare-and-set on the endpoint's revision
  * inside one write transaction, so concurrent replicas (or a person and the rollout engine)
  * never both apply a change: the loser gets `null` (or `CONFLICT` for people) and re-reads.
  */
@@ -125,6 +125,12 @@ export class DeploymentStore {
         })
         .execute()
       await this.insertDecision(trx, name, revision, t)
+      // the samples of earlier revisions are judged and recorded as evidence: not needed again
+      await trx
+        .deleteFrom('delivery_samples')
+        .where('endpoint', '=', name)
+        .where('revision', '<', revision)
+        .execute()
       await t.also?.(trx as unknown as Kysely<object>, revision)
       return {
         name,
