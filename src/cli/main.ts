@@ -12,6 +12,7 @@ import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerPipelines } from './commands/pipelines.js'
+import { registerPredict } from './commands/predict.js'
 import { registerPredictions } from './commands/predictions.js'
 import { registerRun } from './commands/run.js'
 import { registerRuns } from './commands/runs.js'
@@ -38,6 +39,7 @@ const COMMANDS = [
   registerPipelines,
   registerDeploy,
   registerPredictions,
+  registerPredict,
   registerServer,
   registerToken,
   registerCompletion,
@@ -96,6 +98,8 @@ function buildProgram(streams: CliStreams, state: { exitCode: number }): Command
   })
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
+    // Every command's help lists --json and -C too, so nobody has to know they are global.
+    cmd.configureHelp({ showGlobalOptions: true })
     for (const sub of cmd.commands) configure(sub)
   }
   configure(program)

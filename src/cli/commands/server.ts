@@ -5,6 +5,7 @@ import { createServerApp, listen, tokenPrincipal } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import type { Output } from '../output.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -27,6 +28,7 @@ interface ServerOptions {
   maxBatchSize?: string
   maxQueueDelayUs: string
   maxQueue: string
+  features?: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -79,9 +81,21 @@ export function registerServer(program: Command, ctx: CliContext): void {
       .option('--max-batch-size <rows>', 'dynamic batching: most rows per model call (default: no batching)')
       .option('--max-queue-delay-us <micros>', 'dynamic batching: longest wait for a batch to fill', '500')
       .option('--max-queue <requests>', 'dynamic batching: most waiting requests before UNAVAILABLE', '1024')
+      .option(
+        '--features <service>',
+        "feature service the served models read for POST /v1/predict (default each version's feature_service tag)",
+      )
   options(
     program
       .command('server')
+      .addHelpText(
+        'after',
+        examples(
+          'strata server',
+          'strata server --port 8080 -m driver-churn@champion',
+          'strata server --host 0.0.0.0 --allowed-host ml.example.com   # with tokens: strata token create',
+        ),
+      )
       .description(
         'serve the REST API, the MLflow-compatible API, online features, model inference (Open Inference Protocol v2) and the web UI over HTTP',
       ),
@@ -94,6 +108,13 @@ export function registerServer(program: Command, ctx: CliContext): void {
   options(
     program
       .command('serve')
+      .addHelpText(
+        'after',
+        examples(
+          'strata serve driver-churn@champion',
+          'strata serve driver-churn@champion --max-batch-size 64 --port 8080',
+        ),
+      )
       .argument(
         '<model...>',
         'registry models to serve (name@alias, name/<version>, name; models:/ prefix allowed)',
@@ -147,7 +168,10 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     }
     for (const ref of opts.model ?? []) {
       const progress = out.progress(`loading ${ref}`)
-      const served = await (await strata.serving()).deploy(ref, { batching })
+      const served = await (await strata.serving()).deploy(ref, {
+        batching,
+        ...(opts.features === undefined ? {} : { features: opts.features }),
+      })
       progress.finish(`version ${served.version} ready`)
       models.push({ name: served.name, version: served.version, ref })
     }
