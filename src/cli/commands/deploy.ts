@@ -9,6 +9,7 @@ import {
   type Strategy,
 } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { formatTable } from '../output.js'
 
 interface CreateOptions {
@@ -194,6 +195,16 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--tolerance <relative>', 'outputs within this relative difference agree (disagreement guard)')
     .option('--webhook <url...>', 'POST every decision to these URLs')
     .option('--reason <text>', 'why (recorded with the revision)')
+    .addHelpText(
+      'after',
+      examples(
+        'strata deploy create delay --model delay',
+        "strata deploy create delay --candidate 2 --steps 5,25,50,100 --interval 5m --guard 'error_rate<=0.01@200'",
+        'strata deploy create delay --candidate 2 --strategy ab --split 1=90,2=10 --sticky-header x-user-id',
+        'strata deploy create delay --candidate 2 --strategy shadow --mirror 25',
+        'strata deploy create delay --candidate 2 --strategy blue-green --interval 10m',
+      ),
+    )
     .action(
       ctx.action(async (out, name: string, opts: CreateOptions) => {
         await using strata = await ctx.openStrata()
@@ -210,6 +221,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       "a deployment's revision, policy, candidate share and last decision with its evidence (all deployments without a name)",
     )
     .argument('[name]', 'the deployment')
+    .addHelpText('after', examples('strata deploy status delay', 'strata deploy status --json'))
     .action(
       ctx.action(async (out, name: string | undefined) => {
         await using strata = await ctx.openStrata()
@@ -243,6 +255,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .command('history')
     .description('every revision (who, when, why) and every decision with its evidence')
     .argument('<name>', 'the deployment')
+    .addHelpText('after', examples('strata deploy history delay', 'strata deploy history delay --json'))
     .action(
       ctx.action(async (out, name: string) => {
         await using strata = await ctx.openStrata()
@@ -285,6 +298,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
       .description(description)
       .argument('<name>', 'the deployment')
       .option('--reason <text>', 'why (recorded with the decision)')
+      .addHelpText('after', examples(`strata deploy ${verb} delay --reason "on call"`))
       .action(
         ctx.action(async (out, name: string, opts: { reason?: string }) => {
           await using strata = await ctx.openStrata()
