@@ -30,7 +30,7 @@ describe('strata predict', () => {
       'lin@champion',
       '--input',
       'input.csv',
-      '--output',
+      '--out',
       'out.parquet',
       '--chunk-rows',
       '4',

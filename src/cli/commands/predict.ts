@@ -8,7 +8,7 @@ import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { parseDataRef } from './data-format.js'
 
-/** `strata predict <model> --input <file | dataset@ref:path> --output <file.parquet>`: batch inference. */
+/** `strata predict <model> --input <file | dataset@ref:path> --out <file.parquet>`: batch inference. */
 export function registerPredict(program: Command, ctx: CliContext): void {
   program
     .command('predict')
@@ -28,17 +28,17 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       'a local .parquet/.csv file, or a dataset file as dataset[@ref]:path (e.g. flights@main:march.parquet)',
     )
     .requiredOption(
-      '-o, --output <file>',
+      '-o, --out <file>',
       'the Parquet file to write: the input rows plus one column per model output',
     )
     .option('--chunk-rows <n>', 'rows per model call', '4096')
     .action(
-      ctx.action(async (out, model: string, opts: { input: string; output: string; chunkRows: string }) => {
+      ctx.action(async (out, model: string, opts: { input: string; out: string; chunkRows: string }) => {
         const chunkRows = wholeNumber('--chunk-rows', opts.chunkRows, 1)
-        if (!opts.output.toLowerCase().endsWith('.parquet'))
+        if (!opts.out.toLowerCase().endsWith('.parquet'))
           throw new StrataError(
             'INVALID_ARGUMENT',
-            `--output "${opts.output}" is invalid; expected a .parquet path`,
+            `--out "${opts.out}" is invalid; expected a .parquet path`,
           )
         await using strata = await ctx.openStrata()
         let input = ctx.resolvePath(opts.input)
@@ -82,7 +82,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
           lineage: await strata.lineage(),
           deployment: `batch:${model}`,
           input,
-          output: ctx.resolvePath(opts.output),
+          output: ctx.resolvePath(opts.out),
           inputNodes,
           ...(format === undefined ? {} : { format }),
           chunkRows,
@@ -94,7 +94,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
         progress.finish(`${result.rows} rows`)
         out.result(result, () =>
           [
-            `${result.rows} predictions by ${result.modelName}/${result.modelVersion} → ${opts.output} (${result.seconds.toFixed(1)} s)`,
+            `${result.rows} predictions by ${result.modelName}/${result.modelVersion} → ${opts.out} (${result.seconds.toFixed(1)} s)`,
             `  outputs  ${result.outputs.join(', ')}`,
             `  lineage  strata lineage ${result.node}`,
           ].join('\n'),

@@ -92,7 +92,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
         'after',
         examples(
           'strata server',
-          'strata server --port 8080 -m driver-churn@champion',
+          'strata server --port 8080 --model driver-churn@champion',
           'strata server --host 0.0.0.0 --allowed-host ml.example.com   # with tokens: strata token create',
         ),
       )
@@ -101,7 +101,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
       ),
   )
     .option(
-      '-m, --model <ref...>',
+      '--model <ref...>',
       'deploy these registry models for inference at /v2/models/<name> (name@alias, name/<version> or name)',
     )
     .action(ctx.action(async (out, opts: ServerOptions) => serve(ctx, out, opts)))

@@ -3,6 +3,8 @@
  * query, body and response). The server validates with it and generates `GET /api/openapi.json`
  * from it; the typed client builds its requests from it. Nothing here imports server code.
  */
+
+import { dataApi } from './data-api.js'
 import { deploymentApi } from './deployment-api.js'
 import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
@@ -13,6 +15,15 @@ import type { RestRoute } from './rest-route.js'
 import { runApi } from './run-api.js'
 import { serverApi } from './server-api.js'
 
+export {
+  dataApi,
+  dataCommitSchema,
+  dataDiffSchema,
+  dataFileSchema,
+  dataRefSchema,
+  datasetSchema,
+  tablePreviewSchema,
+} from './data-api.js'
 export {
   createDeploymentSchema,
   deploymentApi,
@@ -26,6 +37,8 @@ export {
   feastOnlineRequestSchema,
   feastOnlineResponseSchema,
   featureApi,
+  featureInventoryItemSchema,
+  featureVersionSchema,
   fieldStatusSchema,
 } from './feature-api.js'
 export {
@@ -88,6 +101,7 @@ export const REST_API = {
   features: featureApi,
   inference: inferenceApi,
   predict: predictApi,
+  data: dataApi,
 } as const
 
 /** Every route of {@link REST_API} in one list. */
