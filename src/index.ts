@@ -234,7 +234,21 @@ export type {
 } from './registry/index.js'
 // --- serving --------------------------------------------------------------------------------------
 export type {
+  CreateDeploymentInput,
+  DecisionEvidence,
+  DeliveryController,
+  DeliveryControllerOptions,
+  DeliveryService,
+  Deployment,
+  DeploymentDecision,
+  DeploymentPolicy,
+  DeploymentRevision,
+  DeploymentStatus,
+  DeploymentView,
   FeatureViewUse,
+  GuardMetric,
+  GuardResult,
+  GuardSpec,
   InferRequest,
   InferResult,
   InferTensor,
@@ -261,11 +275,16 @@ export type {
   PredictorTensor,
   PredictResult,
   ReadModelFile,
+  RequestContext,
+  RoutedEndpoint,
+  RoutedPrediction,
   RuntimeKind,
   RuntimeSource,
   ServedModel,
   StoredTensor,
+  Strategy,
   TensorValues,
+  WarmVersion,
 } from './serving/index.js'
 // --- experiment tracking --------------------------------------------------------------------------
 export type {

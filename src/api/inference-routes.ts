@@ -106,10 +106,22 @@ export function inferenceRoutes(options: InferenceRoutesOptions) {
         if (body.byteLength === 0)
           throw new StrataError('INVALID_ARGUMENT', 'the inference request has no body')
         const decoded = decodeInferRequest(body, request.headers['inference-header-content-length'], served)
-        const result = await server.infer(name, version, { ...decoded.request, requestId: request.id })
+        const result = await server.infer(
+          name,
+          version,
+          { ...decoded.request, requestId: request.id },
+          { headers: request.headers },
+        )
         const encoded = encodeInferResponse(result, decoded.binaryOutputs)
         reply.type(encoded.contentType)
         reply.header(PREDICTION_ID_HEADER, result.predictionId)
+        // a routed endpoint names the version and revision that answered
+        reply.header('strata-model-version', result.modelVersion)
+        if (result.deployment !== undefined) {
+          reply.header('strata-deployment-revision', String(result.deployment.revision))
+          reply.header('strata-deployment-role', result.deployment.role)
+          if (result.deployment.fallback) reply.header('strata-deployment-fallback', 'true')
+        }
         if (encoded.headerLength !== undefined)
           reply.header('inference-header-content-length', encoded.headerLength)
         return reply.send(encoded.body)

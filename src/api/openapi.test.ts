@@ -310,6 +310,26 @@ describe('GET /api/openapi.json', () => {
       status: 412,
     })
 
+    // Progressive delivery.
+    await (await strata.registry()).registerVersion('oip', {
+      onnx: linearRegressorToOnnx({ coefficients: [[1, 2]], intercepts: [0] }),
+    })
+    const dep = '/api/deployments/{name}'
+    await sample('POST', dep, '/api/deployments/oip-ep', { body: { model: 'oip', champion: 1 } })
+    await sample('POST', dep, '/api/deployments/oip-ep', {
+      body: { candidate: 2, steps: [10, 100], intervalMs: 60000, guards: ['error_rate<=0.05@10'] },
+    })
+    await sample('GET', '/api/deployments', '/api/deployments')
+    await sample('GET', dep, '/api/deployments/oip-ep')
+    await sample('POST', `${dep}/pause`, '/api/deployments/oip-ep/pause', { body: {} })
+    await sample('POST', `${dep}/resume`, '/api/deployments/oip-ep/resume', { body: { reason: 'go on' } })
+    await sample('POST', `${dep}/promote`, '/api/deployments/oip-ep/promote', { body: {} })
+    await sample('POST', `${dep}/rollback`, '/api/deployments/oip-ep/rollback', { body: {} })
+    await sample('POST', dep, '/api/deployments/oip-ep', { body: { candidate: 2, strategy: 'shadow' } })
+    await sample('POST', `${dep}/abort`, '/api/deployments/oip-ep/abort', { body: {} })
+    await sample('POST', `${dep}/abort`, '/api/deployments/oip-ep/abort', { body: {}, status: 412 })
+    await sample('GET', `${dep}/history`, '/api/deployments/oip-ep/history')
+
     // Versioned data (reads).
     const data = await strata.data()
     await data.createDataset('trips')

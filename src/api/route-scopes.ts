@@ -26,6 +26,12 @@ const RULES: readonly Rule[] = [
   { methods: ['PUT', 'DELETE'], path: /^\/api\/models\/:name\/aliases\/:alias$/, access: 'deploy' },
   { methods: ['POST', 'DELETE'], path: new RegExp(`${MLFLOW}/registered-models/alias$`), access: 'deploy' },
   { methods: ['POST'], path: new RegExp(`${MLFLOW}/model-versions/transition-stage$`), access: 'deploy' },
+  // Progressive delivery: deployment revisions and rollout controls decide what serves traffic.
+  {
+    methods: ['POST'],
+    path: /^\/api\/deployments\/:name(?:\/(?:promote|rollback|pause|resume|abort))?$/,
+    access: 'deploy',
+  },
   // Reads sent as POST (bodies hold search filters or entity keys).
   { methods: ['POST'], path: /^\/features\/online$/, access: 'read' },
   { methods: ['POST'], path: /^\/api\/runs\/search$/, access: 'read' },

@@ -4,6 +4,7 @@ import { type RequestPrincipal, useAuthentication } from './authentication.js'
 import { ChangeFeed } from './change-feed.js'
 import { coreRoutes } from './core-routes.js'
 import { dataRoutes } from './data-routes.js'
+import { deploymentRoutes } from './deployment-routes.js'
 import { eventRoutes } from './event-routes.js'
 import { experimentRoutes } from './experiment-routes.js'
 import { featureCatalogRoutes } from './feature-catalog-routes.js'
@@ -74,6 +75,7 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
     await rest.register(experimentRoutes)
     await rest.register(runRoutes)
     await rest.register(modelRoutes)
+    await rest.register(deploymentRoutes)
     await rest.register(dataRoutes)
     await rest.register(featureCatalogRoutes)
   })

@@ -4,6 +4,7 @@ import { strataVersion } from '../core/version.js'
 import { registerApply } from './commands/apply.js'
 import { registerCompletion } from './commands/completion.js'
 import { registerData } from './commands/data.js'
+import { registerDeploy } from './commands/deploy.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerExperiments } from './commands/experiments.js'
 import { registerFeatures } from './commands/features.js'
@@ -36,6 +37,7 @@ const COMMANDS = [
   registerRun,
   registerModels,
   registerPipelines,
+  registerDeploy,
   registerPredictions,
   registerPredict,
   registerServer,

@@ -5,7 +5,7 @@ import type { Migration } from '../db/index.js'
 import { featuresMigrations } from '../features/index.js'
 import { pipelineMigrations } from '../pipelines/index.js'
 import { registryMigrations } from '../registry/index.js'
-import { servingMigrations } from '../serving/index.js'
+import { deliveryMigrations, servingMigrations } from '../serving/index.js'
 import { trackingMigrations } from '../tracking/index.js'
 
 /**
@@ -20,5 +20,6 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...featuresMigrations,
   ...accessMigrations,
   ...pipelineMigrations,
+  ...deliveryMigrations,
   ...servingMigrations,
 ]

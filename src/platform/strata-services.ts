@@ -9,7 +9,7 @@ import type { FeatureCatalog, FeatureStore, SourceConnections } from '../feature
 import type { PipelineCatalog, PipelineEngine } from '../pipelines/index.js'
 import type { BlobStore, Executor, OnlineStore, TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
-import type { PayloadStore } from '../serving/index.js'
+import type { DeliveryService, PayloadStore } from '../serving/index.js'
 import type { TrackingStore } from '../tracking/index.js'
 
 /**
@@ -38,6 +38,14 @@ export interface StrataServices {
   data(): Promise<DataRepository>
   /** Registered models, versions and aliases. */
   registry(): Promise<ModelRegistry>
+  /**
+   * Progressive delivery: deployments (named endpoints with canary, shadow, sticky A/B and
+   * blue-green rollouts of a model's versions), their revisions and recorded decisions.
+   *
+   * @example
+   * await (await strata.delivery()).create('flight-delay', { candidate: 4, guards: ['error_rate<=0.02@200'] })
+   */
+  delivery(): Promise<DeliveryService>
   /**
    * The feature store over the definitions module named by `features` in the config, acting
    * as this scope's principal (computed views and training sets are its commits). Definitions
@@ -147,6 +155,11 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
       service('registry', async (ctx) => {
         const { ModelRegistry } = await import('../registry/index.js')
         return new ModelRegistry(ctx)
+      }),
+    delivery: () =>
+      service('delivery', async (ctx) => {
+        const { DeliveryService } = await import('../serving/index.js')
+        return new DeliveryService(ctx, await self.registry())
       }),
     tokens: () =>
       service('tokens', async (ctx) => {

@@ -6,7 +6,13 @@ import type { Principal } from '../core/principal.js'
 import { createTracing, type Tracing } from '../core/tracing.js'
 import { LineageGraphStore } from '../data/lineage/index.js'
 import { runMigrations } from '../db/index.js'
-import type { ModelServer, Predictor, PredictorOptions } from '../serving/index.js'
+import type {
+  DeliveryController,
+  DeliveryControllerOptions,
+  ModelServer,
+  Predictor,
+  PredictorOptions,
+} from '../serving/index.js'
 import { type BackendTypes, openBackend } from './backend-registry.js'
 import { defaultPrincipal } from './default-principal.js'
 import { loadConfig } from './load-config.js'
@@ -47,6 +53,13 @@ export interface Strata extends StrataServices, AsyncDisposable {
    * `.strata/model-cache`. Models load from the registry as the default principal.
    */
   serving(): Promise<ModelServer>
+  /**
+   * This process's delivery controller (one per project, closed with it): puts every
+   * deployment's current revision in force on {@link Strata.serving}'s model server and runs
+   * the rollout engine. Not ticking until `start()` (`strata server` starts it); the first
+   * call's options apply.
+   */
+  deliveryController(options?: DeliveryControllerOptions): Promise<DeliveryController>
   /**
    * A model answering entity rows in-process, with features read from the online store (the
    * version's `feature_service` tag or `options.features`): deploys `ref` into {@link serving}
@@ -200,6 +213,12 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
       ).then((server) => {
         closeFirst.add(server)
         return server
+      }),
+    deliveryController: (controllerOptions) =>
+      once('delivery-controller', async () => {
+        const { DeliveryController } = await import('../serving/index.js')
+        const [delivery, server] = await Promise.all([root.delivery(), strata.serving()])
+        return new DeliveryController(delivery, server, controllerOptions)
       }),
     predictor: async <O = Record<string, unknown>>(ref: string, options?: PredictorOptions) => {
       const { openPredictor } = await import('../serving/index.js')

@@ -10,6 +10,7 @@ export {
   ortTypeOf,
   type TensorValues,
 } from './datatypes.js'
+export * from './delivery/index.js'
 export { type BatchingOptions, type BatchObserver, batchingRuntime } from './dynamic-batcher.js'
 export {
   type EnrichmentPlan,
@@ -28,7 +29,10 @@ export {
   type ModelServerOptions,
   type ModelSource,
   type PredictResult,
+  type RequestContext,
+  type RoutedEndpoint,
   registryRef,
+  type WarmVersion,
 } from './model-server.js'
 export * from './payload-log/index.js'
 export { openPredictor, type Prediction, Predictor, type PredictorOptions } from './predictor.js'

@@ -79,6 +79,36 @@ export interface InferResult {
   /** The id of this prediction in the payload log (returned to callers). */
   predictionId: string
   outputs: InferTensor[]
+  /** Which deployment revision and role answered, when the name is a routed endpoint. */
+  deployment?: { revision: number; role: 'champion' | 'candidate'; fallback: boolean }
+}
+
+/** What a request carried besides its tensors (a sticky split reads its key from the headers). */
+export interface RequestContext {
+  headers?: Record<string, string | string[] | undefined>
+}
+
+/**
+ * A name whose requests a router answers (progressive delivery: several versions loaded, a
+ * traffic policy choosing among them) instead of one deployed version.
+ */
+export interface RoutedEndpoint {
+  /** The version a request pinned to `version` (default: the champion) runs on. */
+  model(version?: string): ServedModel
+  infer(version: string | undefined, request: InferRequest, context: RequestContext): Promise<InferResult>
+  close(): Promise<void>
+}
+
+/** One version loaded and warmed for a router, not served under a name of its own. */
+export interface WarmVersion {
+  readonly served: ServedModel
+  /**
+   * Runs one request after checking it against the version's signature (metrics under `name`),
+   * logged to the payload log with `revision` as its deployment revision.
+   */
+  infer(request: InferRequest, revision?: string): Promise<InferResult>
+  /** Stops it once the requests running on it have finished. */
+  close(): Promise<void>
 }
 
 interface Deployment {
@@ -147,6 +177,7 @@ export function registryRef(ref: string): string {
  */
 export class ModelServer {
   private readonly deployments = new Map<string, Deployment>()
+  private readonly routed = new Map<string, RoutedEndpoint>()
   private closed = false
   /** Request, queue, compute and batch-size metrics of every deployment (`GET /metrics`). */
   readonly metrics = new ServingMetrics()
@@ -162,6 +193,64 @@ export class ModelServer {
    * deployment of that name. Resolves when the new version answers.
    */
   async deploy(ref: string, options: DeployOptions = {}): Promise<ServedModel> {
+    const live = await this.load(ref, options.as, options.batching)
+    const name = options.as ?? live.served.name
+    const old = this.deployments.get(name)
+    this.deployments.set(name, { name, ref, options, current: live })
+    if (old !== undefined) await this.retire(old.current)
+    return live.served
+  }
+
+  /**
+   * Loads and warms `ref` for a router serving it as `name` (metrics labelled with `name` and
+   * the version): it answers only through the returned handle.
+   */
+  async warm(ref: string, name: string): Promise<WarmVersion> {
+    const live = await this.load(ref, name, undefined)
+    return {
+      served: live.served,
+      infer: async (request, revision) => {
+        const d: Deployment = {
+          name,
+          ref,
+          options: revision === undefined ? {} : { revision },
+          current: live,
+        }
+        const result = await this.run(d, live, request, undefined)
+        return { ...result, predictionId: result.predictionIds[0] as string }
+      },
+      close: () => this.retire(live),
+    }
+  }
+
+  /**
+   * Answers `name` through `endpoint` from now on (a plain deployment of that name is retired
+   * once its running requests finish). Returns the router it replaced, for the caller to close.
+   */
+  async route(name: string, endpoint: RoutedEndpoint): Promise<RoutedEndpoint | undefined> {
+    if (this.closed) throw new StrataError('UNAVAILABLE', 'the model server is closed')
+    const before = this.routed.get(name)
+    this.routed.set(name, endpoint)
+    const plain = this.deployments.get(name)
+    if (plain !== undefined) {
+      this.deployments.delete(name)
+      await this.retire(plain.current)
+    }
+    return before
+  }
+
+  /** Stops routing `name` (the caller closes the router). */
+  unroute(name: string): RoutedEndpoint | undefined {
+    const r = this.routed.get(name)
+    this.routed.delete(name)
+    return r
+  }
+
+  private async load(
+    ref: string,
+    as: string | undefined,
+    batchingOption: BatchingOptions | false | undefined,
+  ): Promise<Live> {
     if (this.closed) throw new StrataError('UNAVAILABLE', 'the model server is closed')
     const source = await this.options.source()
     const version = await source.resolve(registryRef(ref))
@@ -170,13 +259,13 @@ export class ModelServer {
       read: (n, v, p) => source.readFile(n, v, p),
       threads: this.options.threads ?? 1,
     })
-    const name = options.as ?? version.name
+    const name = as ?? version.name
     const label = String(served.version)
     const observer: BatchObserver = {
       call: (rows, seconds) => this.metrics.call(name, label, rows, seconds),
       queued: (seconds) => this.metrics.queued(name, label, seconds),
     }
-    const batching = options.batching ?? this.options.batching
+    const batching = batchingOption ?? this.options.batching
     const runtime: ModelRuntime =
       batching === undefined || batching === false
         ? {
@@ -185,10 +274,7 @@ export class ModelServer {
             close: () => served.runtime.close(),
           }
         : batchingRuntime(served.runtime, served.inputs, served.outputs, batching, observer)
-    const old = this.deployments.get(name)
-    this.deployments.set(name, { name, ref, options, current: { served, runtime, inFlight: 0 } })
-    if (old !== undefined) await this.retire(old.current)
-    return served
+    return { served, runtime, inFlight: 0 }
   }
 
   /** Re-resolves a deployment's reference (an alias that moved) and hot-reloads when it changed. */
@@ -210,12 +296,17 @@ export class ModelServer {
 
   /** The names served, with their versions. */
   list(): { name: string; ref: string; version: number; platform: string }[] {
-    return [...this.deployments.values()].map((d) => ({
+    const plain = [...this.deployments.values()].map((d) => ({
       name: d.name,
       ref: d.ref,
       version: d.current.served.version,
       platform: d.current.served.platform,
     }))
+    const routed = [...this.routed.entries()].map(([name, r]) => {
+      const served = r.model()
+      return { name, ref: `deployment:${name}`, version: served.version, platform: served.platform }
+    })
+    return [...plain, ...routed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
   /**
@@ -223,6 +314,8 @@ export class ModelServer {
    * served otherwise.
    */
   model(name: string, version?: string): ServedModel {
+    const routed = this.routed.get(name)
+    if (routed !== undefined) return routed.model(version)
     const served = this.deployment(name).current.served
     if (version !== undefined && version !== String(served.version)) {
       throw new StrataError(
@@ -234,12 +327,22 @@ export class ModelServer {
     return served
   }
 
-  /** Runs one request on `name` (optionally pinned to `version`), after checking it against the signature. */
-  async infer(name: string, version: string | undefined, request: InferRequest): Promise<InferResult> {
+  /**
+   * Runs one request on `name` (optionally pinned to `version`), after checking it against the
+   * signature; a routed endpoint picks the version by its policy (the context's headers may hold
+   * its sticky key).
+   */
+  async infer(
+    name: string,
+    version: string | undefined,
+    request: InferRequest,
+    context: RequestContext = {},
+  ): Promise<InferResult> {
+    const routed = this.routed.get(name)
+    if (routed !== undefined) return routed.infer(version, request, context)
     const d = this.deployment(name)
-    const live = d.current
     this.model(name, version)
-    const result = await this.run(d, live, request, undefined)
+    const result = await this.run(d, d.current, request, undefined)
     return { ...result, predictionId: result.predictionIds[0] as string }
   }
 
@@ -424,15 +527,17 @@ export class ModelServer {
   async close(): Promise<void> {
     this.closed = true
     const all = [...this.deployments.values()]
+    const routers = [...this.routed.values()]
     this.deployments.clear()
-    await Promise.all(all.map((d) => this.retire(d.current)))
+    this.routed.clear()
+    await Promise.all([...all.map((d) => this.retire(d.current)), ...routers.map((r) => r.close())])
     await this.options.payloadLog?.close()
   }
 
   private deployment(name: string): Deployment {
     const d = this.deployments.get(name)
     if (d === undefined) {
-      const served = [...this.deployments.keys()]
+      const served = [...this.deployments.keys(), ...this.routed.keys()]
       throw new StrataError(
         'NOT_FOUND',
         `model "${name}" is not served${served.length > 0 ? ` (served: ${served.join(', ')})` : ' (no model is deployed)'}`,

@@ -149,6 +149,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
   const webRoot = opts.web ?? bundledWebUi()
   const strata = await ctx.openStrata()
   const models: { name: string; version: number; ref: string }[] = []
+  const deployments: string[] = []
   let tokensOn: boolean
   try {
     await strata.metadata()
@@ -174,6 +175,14 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       progress.finish(`version ${served.version} ready`)
       models.push({ name: served.name, version: served.version, ref })
     }
+    // Deployments (progressive delivery): served as their current revisions, kept in sync
+    // with the metadata database and driven by the rollout engine on every tick.
+    const controller = await strata.deliveryController({
+      onError: (err) => out.warn(`delivery: ${(err as Error).message}`),
+    })
+    await controller.sync()
+    controller.start()
+    for (const d of await (await strata.delivery()).list()) deployments.push(d.name)
   } catch (err) {
     await strata.close()
     throw err
@@ -188,7 +197,14 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
   })
   const server = await listen(app, { host: opts.host, port })
   out.result(
-    { url: server.url, project: strata.config.project, root: strata.config.root, tokens: tokensOn, models },
+    {
+      url: server.url,
+      project: strata.config.project,
+      root: strata.config.root,
+      tokens: tokensOn,
+      models,
+      deployments,
+    },
     () =>
       `strata server listening on ${server.url} (project ${strata.config.project}; ` +
       `${tokensOn ? 'API tokens required' : 'no tokens: local mode'}); Ctrl-C to stop` +
@@ -196,7 +212,8 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
         .map(
           (m) => `\n  serving ${m.name} version ${m.version} (${m.ref}) at ${server.url}/v2/models/${m.name}`,
         )
-        .join(''),
+        .join('') +
+      deployments.map((d) => `\n  deployment ${d} at ${server.url}/v2/models/${d}`).join(''),
   )
   await new Promise<void>((resolve) => {
     const stop = () => resolve()

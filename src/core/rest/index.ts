@@ -3,7 +3,9 @@
  * query, body and response). The server validates with it and generates `GET /api/openapi.json`
  * from it; the typed client builds its requests from it. Nothing here imports server code.
  */
+
 import { dataApi } from './data-api.js'
+import { deploymentApi } from './deployment-api.js'
 import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
@@ -22,6 +24,14 @@ export {
   datasetSchema,
   tablePreviewSchema,
 } from './data-api.js'
+export {
+  createDeploymentSchema,
+  deploymentApi,
+  deploymentDecisionSchema,
+  deploymentPolicySchema,
+  deploymentSchema,
+  deploymentStatusSchema,
+} from './deployment-api.js'
 export { experimentApi, experimentSchema, lifecycleStageSchema } from './experiment-api.js'
 export {
   feastOnlineRequestSchema,
@@ -87,6 +97,7 @@ export const REST_API = {
   experiments: experimentApi,
   runs: runApi,
   models: modelApi,
+  deployments: deploymentApi,
   features: featureApi,
   inference: inferenceApi,
   predict: predictApi,

@@ -1,0 +1,37 @@
+export { DeliveryController, type DeliveryControllerOptions } from './delivery-controller.js'
+export { type DeliveryTables, deliveryMigrations } from './delivery-migrations.js'
+export {
+  type CreateDeploymentInput,
+  type DecisionListener,
+  DeliveryService,
+  type DeploymentView,
+} from './delivery-service.js'
+export {
+  candidateWeight,
+  type DeploymentPolicy,
+  type DeploymentStatus,
+  GUARD_METRIC_HELP,
+  GUARD_METRICS,
+  type GuardMetric,
+  type GuardSpec,
+  parseGuard,
+  STRATEGIES,
+  type Strategy,
+} from './deployment-policy.js'
+export {
+  type Deployment,
+  type DeploymentDecision,
+  type DeploymentRevision,
+  DeploymentStore,
+  type Transition,
+} from './deployment-store.js'
+export {
+  EndpointRouter,
+  type EndpointRouterOptions,
+  type RoutedPrediction,
+  type StatsRow,
+} from './endpoint-router.js'
+export type { DecisionEvidence, GuardOutcome, GuardResult } from './guards.js'
+export { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
+export type { VersionStats } from './version-stats.js'
+export { type DecisionNotice, sendWebhooks } from './webhooks.js'
