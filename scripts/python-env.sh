@@ -15,6 +15,8 @@
 #   --v2      mlflow-skinny 2.x, to check the 2.x `log_model` path (runs/log-model).
 #   --serving tritonclient[http] + numpy: the stock Triton client for the Open Inference
 #             Protocol v2 tests (test/compat/oip-tritonclient.test.ts).
+#   --monitoring evidently + scipy + pandas: the reference implementation the drift statistics
+#             are compared with (test/compat/evidently-drift.test.ts, bench/monitoring).
 #
 # The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
 # pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
@@ -29,6 +31,8 @@ NUMPY_VERSION=2.3.5
 SKOPS_VERSION=0.13.0
 ONNX_VERSION=1.23.2
 TRITONCLIENT_VERSION=2.73.0
+EVIDENTLY_VERSION=0.7.21
+SCIPY_VERSION=1.16.3
 
 profile=light
 for arg in "$@"; do
@@ -36,12 +40,13 @@ for arg in "$@"; do
     --full) profile=full ;;
     --v2) profile=v2 ;;
     --serving) profile=serving ;;
+    --monitoring) profile=monitoring ;;
     -h | --help)
-      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving or nothing)" >&2
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --monitoring or nothing)" >&2
       exit 2
       ;;
   esac
@@ -54,6 +59,7 @@ case "$profile" in
   full) pins=("mlflow==$MLFLOW_VERSION" "${common[@]}") ;;
   v2) pins=("mlflow-skinny==$MLFLOW_V2_VERSION" "${common[@]}") ;;
   serving) pins=("tritonclient[http]==$TRITONCLIENT_VERSION" "numpy==$NUMPY_VERSION") ;;
+  monitoring) pins=("evidently==$EVIDENTLY_VERSION" "scipy==$SCIPY_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION") ;;
 esac
 
 python=${PYTHON:-python3}
@@ -77,6 +83,7 @@ else
   # Fail here, not in a test, if the install cannot import what the tests use.
   case "$profile" in
     serving) "$venv/bin/python" -c 'import tritonclient.http, numpy' >&2 ;;
+    monitoring) "$venv/bin/python" -c 'import evidently, scipy, pandas; from evidently.presets import DataDriftPreset' >&2 ;;
     *) "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2 ;;
   esac
   touch "$venv/.complete"

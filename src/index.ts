@@ -139,6 +139,40 @@ export {
   type UsedDefinition,
   type ValuesOf,
 } from './features/index.js'
+export type {
+  Binning,
+  CategoricalProfile,
+  CategoricalSample,
+  ColumnDrift,
+  ColumnDriftStatus,
+  ColumnProfile,
+  ColumnSample,
+  ColumnTestOption,
+  ComputeReferenceOptions,
+  DatasetDrift,
+  DatasetProfile,
+  DriftOptions,
+  Histogram,
+  MonitoringService,
+  NumericProfile,
+  NumericSample,
+  ProfiledValues,
+  ProfileValuesOptions,
+  RawColumn,
+  ReferenceProfiles,
+  ReferenceSource,
+  StatTestName,
+  StoredReference,
+} from './monitoring/index.js'
+// --- monitoring: profiles, drift tests with Evidently's defaults --------------------------------
+export {
+  categoricalSample,
+  computeDrift,
+  mergeProfiles,
+  numericSample,
+  profileValues,
+  STAT_TEST_NAMES,
+} from './monitoring/index.js'
 // --- pipelines: DAGs of typed steps (pipelines.ts) and the engine --------------------------------
 export {
   type CacheKey,

@@ -1,0 +1,62 @@
+/**
+ * Monitoring: reference and window profiles, drift tests with Evidently's defaults, data
+ * quality checks, delayed-label performance, monitors and their actions. See docs/monitoring.md.
+ */
+export {
+  type CategoricalSample,
+  type ColumnSample,
+  categoricalSample,
+  type NumericSample,
+  numericSample,
+  sampleSize,
+} from './drift/column-sample.js'
+export {
+  type ColumnDrift,
+  type ColumnDriftStatus,
+  type ColumnTestOption,
+  columnDrift,
+  computeDrift,
+  type DatasetDrift,
+  type DriftOptions,
+} from './drift/dataset-drift.js'
+export {
+  binnedShares,
+  defaultStatTest,
+  isStatTestName,
+  type ScoreKind,
+  STAT_TEST_NAMES,
+  STAT_TESTS,
+  type StatTest,
+  type StatTestName,
+} from './drift/stat-tests.js'
+export { type MonitoringDependencies, MonitoringService } from './monitoring-service.js'
+export { binningFor, quantilesFromHistogram } from './profile/histogram.js'
+export { mergeProfiles } from './profile/merge-profiles.js'
+export { histogramQuantiles, type ProfileTableOptions, profileTable } from './profile/profile-table.js'
+export {
+  type Binning,
+  CATEGORY_CAP,
+  type CategoricalProfile,
+  type ColumnProfile,
+  type DatasetProfile,
+  DEFAULT_BINS,
+  DISTINCT_CAP,
+  type Histogram,
+  type NumericProfile,
+  PROFILE_QUANTILES,
+  profileStd,
+} from './profile/profile-types.js'
+export {
+  type ProfiledValues,
+  type ProfileValuesOptions,
+  profileValues,
+  type RawColumn,
+} from './profile/profile-values.js'
+export {
+  type ComputeReferenceOptions,
+  REFERENCE_TAG,
+  ReferenceProfiles,
+  type ReferenceSource,
+  referenceBinnings,
+  type StoredReference,
+} from './reference/reference-store.js'
