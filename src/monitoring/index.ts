@@ -53,6 +53,14 @@ export {
   type RawColumn,
 } from './profile/profile-values.js'
 export {
+  checkQuality,
+  QUALITY_CHECKS,
+  type QualityCheckName,
+  type QualityOptions,
+  type QualityResult,
+  type QualityThresholds,
+} from './quality/quality-checks.js'
+export {
   type ComputeReferenceOptions,
   REFERENCE_TAG,
   ReferenceProfiles,
