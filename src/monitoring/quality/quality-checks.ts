@@ -140,16 +140,17 @@ function outOfRange(
   ref: ColumnProfile & { kind: 'numeric' },
   cur: ColumnProfile & { kind: 'numeric' },
 ): number {
-  if (ref.min === null || ref.max === null || cur.valid === 0) return 0
+  const { min, max } = ref
+  if (min === null || max === null || cur.valid === 0) return 0
   const h = cur.histogram
-  if (h !== null && h.lo === ref.min && h.hi === ref.max) return h.below + h.above
+  if (h !== null && h.lo === min && h.hi === max) return h.below + h.above
   // Other bins: count whole bins lying outside the range (a lower bound), plus the overflow counters.
   if (h === null) return 0
   const width = (h.hi - h.lo) / h.bins
   let n = 0
   h.counts.forEach((c, k) => {
     const lo = h.lo + k * width
-    if (lo + width < ref.min || lo > ref.max) n += c
+    if (lo + width < min || lo > max) n += c
   })
-  return n + (h.lo <= ref.min ? h.below : 0) + (h.hi >= ref.max ? h.above : 0)
+  return n + (h.lo <= min ? h.below : 0) + (h.hi >= max ? h.above : 0)
 }
