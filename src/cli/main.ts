@@ -10,6 +10,7 @@ import { registerFeatures } from './commands/features.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
+import { registerMonitor } from './commands/monitor.js'
 import { registerPipelines } from './commands/pipelines.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
@@ -32,6 +33,7 @@ const COMMANDS = [
   registerRuns,
   registerModels,
   registerPipelines,
+  registerMonitor,
   registerServer,
   registerToken,
   registerCompletion,

@@ -39,6 +39,8 @@ export const strataConfigSchema = z
     features: z.string().min(1).optional(),
     /** Pipeline definitions module, relative to the project root (for `strata pipelines …` and `strata worker`). */
     pipelines: z.string().min(1).optional(),
+    /** Monitors module, relative to the project root (for `strata apply` and `strata monitor …`). */
+    monitors: z.string().min(1).optional(),
     /** Where pipeline steps run: `local` (in the coordinating process) or `bullmq+redis://host:port/db?queue=name`. */
     executor: uri.optional(),
   })
@@ -60,6 +62,7 @@ export interface ResolvedConfig {
   offline: string
   features: string | undefined
   pipelines: string | undefined
+  monitors: string | undefined
   /** The pipeline executor URI (`local` by default; `STRATA_EXECUTOR_URL` overrides it). */
   executor: string
   /** Where each backend setting came from. */
@@ -124,6 +127,7 @@ export function resolveConfig(
     offline: pick('offline'),
     features: config.features,
     pipelines: config.pipelines,
+    monitors: config.monitors,
     executor: nonEmpty(env.STRATA_EXECUTOR_URL) ?? config.executor ?? 'local',
     sources,
   }

@@ -30,6 +30,28 @@ export {
   type StatTestName,
 } from './drift/stat-tests.js'
 export { type MonitoringDependencies, MonitoringService } from './monitoring-service.js'
+export { type AlertPayload, type StartPipeline, sendWebhook } from './monitors/actions.js'
+export { loadMonitors } from './monitors/load-monitors.js'
+export {
+  isMonitor,
+  type MonitorAction,
+  type MonitorDefinition,
+  type MonitorSpec,
+  monitor,
+  parseDuration,
+  type WindowSourceSpec,
+} from './monitors/monitor-definition.js'
+export { type MonitoringTables, monitoringMigrations } from './monitors/monitor-migrations.js'
+export type { RunMonitorOptions } from './monitors/monitor-runner.js'
+export type { Incident } from './monitors/monitor-store.js'
+export type {
+  ActionOutcome,
+  MonitorReport,
+  MonitorResult,
+  ResultStatus,
+  StoredDetails,
+} from './monitors/monitor-types.js'
+export { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
 export { binningFor, quantilesFromHistogram } from './profile/histogram.js'
 export { mergeProfiles } from './profile/merge-profiles.js'
 export { histogramQuantiles, type ProfileTableOptions, profileTable } from './profile/profile-table.js'
@@ -68,3 +90,4 @@ export {
   referenceBinnings,
   type StoredReference,
 } from './reference/reference-store.js'
+export { renderHtmlReport } from './report/html-report.js'

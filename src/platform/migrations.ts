@@ -3,6 +3,7 @@ import { lineageMigrations } from '../data/lineage/index.js'
 import { dataMigrations } from '../data/repo/index.js'
 import type { Migration } from '../db/index.js'
 import { featuresMigrations } from '../features/index.js'
+import { monitoringMigrations } from '../monitoring/index.js'
 import { pipelineMigrations } from '../pipelines/index.js'
 import { registryMigrations } from '../registry/index.js'
 import { trackingMigrations } from '../tracking/index.js'
@@ -19,4 +20,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...featuresMigrations,
   ...accessMigrations,
   ...pipelineMigrations,
+  ...monitoringMigrations,
 ]
