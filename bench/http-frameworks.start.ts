@@ -87,9 +87,13 @@ function exited(t: Target): Promise<void> {
 function startServer(framework: Framework, setup: string): Promise<Target> {
   const here = resolve(import.meta.dirname ?? '.')
   const jitiCli = join(here, '..', 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs')
+  // BENCH_CPU_PROF=<dir>: each server writes a V8 CPU profile there on exit (where the time goes).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : []
   const child = spawn(
     process.execPath,
-    [jitiCli, join(here, 'http-frameworks.server.ts'), framework, setup],
+    [...profile, jitiCli, join(here, 'http-frameworks.server.ts'), framework, setup],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },

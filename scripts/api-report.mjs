@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The public API report: one API Extractor report per package entry point (`strata`,
- * `strata/training`, `strata/testing`), read from the built declarations in dist/ and committed
+ * The public API report: one API Extractor report per package entry point (`strata-ml`,
+ * `strata-ml/training`, `strata-ml/testing`), read from the built declarations in dist/ and committed
  * in api-report/. A change to the public surface is then a visible diff in review.
  *
  *   node scripts/api-report.mjs           check: fails when dist/ no longer matches the reports
@@ -10,7 +10,7 @@
  * Needs `npm run build` first. The entry points come from package.json "exports", so a new
  * subpath gets a report without editing this file. The API Extractor report does not tell a
  * value export from a type-only one, so api-report/runtime-exports.json also lists the names
- * each entry exports at run time (what `import * as m from 'strata'` holds).
+ * each entry exports at run time (what `import * as m from 'strata-ml'` holds).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

@@ -1,12 +1,12 @@
 /**
  * Strata: the ML stack for TypeScript. This entry is the deliberate public surface (its API
- * report is `api-report/strata.api.md`): the project config, {@link openStrata} and the domain
+ * report is `api-report/strata-ml.api.md`): the project config, {@link openStrata} and the domain
  * services it hands out (as types: services come from a `Strata`, never from `new`), the
  * definition helpers a `features.ts` module is written with, the domain types, and errors.
  * Training lives in `strata/training`, backend conformance suites in `strata/testing`.
  *
  * @example
- * import { openStrata } from 'strata'
+ * import { openStrata } from 'strata-ml'
  * await using strata = await openStrata()
  * const repo = await strata.data()
  *

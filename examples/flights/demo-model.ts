@@ -3,8 +3,8 @@
  * validation and test slices of dense feature matrices (null → NaN, a missing value for the
  * trees) with 0/1 labels.
  */
-import type { TrainingSet } from 'strata'
-import type { DenseMatrix } from 'strata/training'
+import type { TrainingSet } from 'strata-ml'
+import type { DenseMatrix } from 'strata-ml/training'
 
 /** One time slice: features and labels of the departures in `[from, to)`. */
 export interface Slice {

@@ -14,8 +14,8 @@ import { execFileSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { formatLineageTree, initProject, openStrata } from 'strata'
-import { binaryClassificationMetrics, trainGradientBoostedTrees } from 'strata/training'
+import { formatLineageTree, initProject, openStrata } from 'strata-ml'
+import { binaryClassificationMetrics, trainGradientBoostedTrees } from 'strata-ml/training'
 import { positiveRate, splitByTime } from './demo-model.js'
 import { DemoSteps } from './demo-steps.js'
 
@@ -37,7 +37,7 @@ initProject(projectDir, { name: 'flights-demo' })
 const featuresFile = relative(projectDir, join(here, 'features.ts')).replaceAll('\\', '/')
 writeFileSync(
   join(projectDir, 'strata.config.ts'),
-  `import { defineConfig } from 'strata'\n\nexport default defineConfig({\n  project: 'flights-demo',\n  features: '${featuresFile}',\n})\n`,
+  `import { defineConfig } from 'strata-ml'\n\nexport default defineConfig({\n  project: 'flights-demo',\n  features: '${featuresFile}',\n})\n`,
 )
 steps.end('embedded backends: SQLite metadata, local blobs, DuckDB, SQLite online store')
 

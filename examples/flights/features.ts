@@ -3,7 +3,7 @@
  * departures more than 15 minutes late over the previous hour, day and week, each computed
  * strictly from departures before the event time, so a training row never sees its own label.
  */
-import { datasetSource, entity, featureService, featureView, onDemandFeature } from 'strata'
+import { datasetSource, entity, featureService, featureView, onDemandFeature } from 'strata-ml'
 
 export const airport = entity({
   name: 'airport',

@@ -1,4 +1,4 @@
-import { defineConfig } from 'strata'
+import { defineConfig } from 'strata-ml'
 
 export default defineConfig({
   project: 'flights',

@@ -12,6 +12,7 @@ import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerMonitor } from './commands/monitor.js'
 import { registerPipelines } from './commands/pipelines.js'
+import { registerRun } from './commands/run.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
 import { registerToken } from './commands/token.js'
@@ -31,6 +32,7 @@ const COMMANDS = [
   registerApply,
   registerExperiments,
   registerRuns,
+  registerRun,
   registerModels,
   registerPipelines,
   registerMonitor,

@@ -65,11 +65,14 @@ export class Output {
   }
 }
 
-/** A progress indicator: a redrawn bar on a terminal, periodic lines otherwise. */
+/**
+ * A progress indicator: a redrawn bar on a terminal; otherwise (a pipe, CI) one line every few
+ * seconds while work lasts, so short work prints only its final line.
+ */
 export class Progress {
   private done = 0
-  private lastPrint = 0
   private readonly start = Date.now()
+  private lastPrint = this.start
 
   constructor(
     private readonly label: string,

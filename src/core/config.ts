@@ -75,7 +75,7 @@ export interface ResolvedConfig {
  *
  * @example
  * // strata.config.ts
- * import { defineConfig } from 'strata'
+ * import { defineConfig } from 'strata-ml'
  * export default defineConfig({ metadata: 'postgres://localhost/strata', blobs: 's3://ml/strata' })
  */
 export function defineConfig(config: StrataConfig): StrataConfig {

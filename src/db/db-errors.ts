@@ -22,7 +22,8 @@ const CONNECTION_CODES = new Set([
 /**
  * Translates a metadata-driver error into a StrataError: unique violations become
  * `ALREADY_EXISTS` (with `what` in the message), lost connections `UNAVAILABLE`,
- * busy/locked SQLite `UNAVAILABLE`, anything else `INTERNAL`.
+ * busy/locked SQLite and a full disk `UNAVAILABLE`, a read-only database `FAILED_PRECONDITION`,
+ * anything else `INTERNAL`.
  */
 export function translateDbError(err: unknown, what: string): StrataError {
   if (err instanceof StrataError) return err
@@ -37,6 +38,20 @@ export function translateDbError(err: unknown, what: string): StrataError {
   }
   if (/Connection terminated|connection is closed|Client has encountered a connection error/i.test(message)) {
     return new StrataError('UNAVAILABLE', `metadata database unavailable: ${message}`, { cause: err })
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === '53100') {
+    return new StrataError(
+      'UNAVAILABLE',
+      `${what}: the disk holding the metadata database is full (${message}); free space and retry — nothing was written`,
+      { cause: err },
+    )
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_READONLY')) {
+    return new StrataError(
+      'FAILED_PRECONDITION',
+      `${what}: the metadata database is read-only (${message}); writes need write access to the project's .strata directory`,
+      { cause: err },
+    )
   }
   if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
     return new StrataError('UNAVAILABLE', `metadata database is locked by another writer: ${message}`, {

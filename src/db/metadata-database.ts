@@ -13,6 +13,11 @@ export interface MetadataDatabase {
   readonly db: Kysely<object>
   /** The URI it was opened from, password redacted. */
   readonly url: string
+  /**
+   * True when the database could only be opened for reading (a read-only copy or mount):
+   * reads work, pending migrations and writes are refused with `FAILED_PRECONDITION`.
+   */
+  readonly readOnly: boolean
   /** Server/library version string, for `strata doctor`. */
   version(): Promise<string>
   close(): Promise<void>

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import { StrataError, toStrataError } from '../core/errors.js'
+import { StrataError } from '../core/errors.js'
+import { translateDbError } from './db-errors.js'
 import type { MetadataDatabase, MetadataDialect } from './metadata-database.js'
 import { writeTransaction } from './write-transaction.js'
 
@@ -44,6 +45,20 @@ export async function runMigrations(
   }
   const ordered = [...migrations].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   const db = metadata.db.withTables<MigrationTables>()
+  // Read first: a project that is up to date opens without taking the write lock, so read
+  // commands work on a read-only copy and beside a long-running writer.
+  const applied = await appliedIds(db)
+  if (applied !== undefined && ordered.every((m) => applied.has(m.id))) {
+    return { applied: [], alreadyApplied: ordered.map((m) => m.id) }
+  }
+  if (metadata.readOnly) {
+    const pending = ordered.filter((m) => !applied?.has(m.id)).map((m) => m.id)
+    throw new StrataError(
+      'FAILED_PRECONDITION',
+      `the metadata database ${metadata.url} is read-only and needs ${pending.length} migration(s) (${pending.slice(0, 3).join(', ')}${pending.length > 3 ? ', …' : ''}); open it once with write access to upgrade it`,
+      { details: { pending } },
+    )
+  }
   await db.schema
     .createTable('strata_migrations')
     .ifNotExists()
@@ -66,7 +81,7 @@ export async function runMigrations(
         try {
           await m.up(trx as unknown as Kysely<object>, metadata.dialect)
         } catch (err) {
-          throw toStrataError(err, 'INTERNAL', `migration ${m.id} failed on ${metadata.dialect}`)
+          throw translateDbError(err, `migration ${m.id} failed on ${metadata.dialect}`)
         }
         await trx.insertInto('strata_migrations').values({ id: m.id, applied_at: Date.now() }).execute()
         report.applied.push(m.id)
@@ -74,7 +89,18 @@ export async function runMigrations(
       return report
     })
   } catch (err) {
-    throw toStrataError(err, 'INTERNAL', 'migrations rolled back')
+    throw translateDbError(err, 'migrations rolled back')
+  }
+}
+
+/** The ids recorded in `strata_migrations`, or undefined when the table does not exist yet. */
+async function appliedIds(db: Kysely<MigrationTables>): Promise<Set<string> | undefined> {
+  try {
+    const rows = await db.selectFrom('strata_migrations').select('id').execute()
+    return new Set(rows.map((r) => r.id))
+  } catch (err) {
+    if (/no such table|does not exist/i.test((err as Error).message)) return undefined
+    throw translateDbError(err, 'reading the applied migrations')
   }
 }
 

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { existsSync, mkdirSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { errorMessage, StrataError } from '../core/errors.js'
 import { importDriver } from './import-driver.js'
@@ -37,14 +37,54 @@ const SQLITE_MMAP_BYTES = 1024 ** 3
 const SQLITE_CACHE_KIB = 64 * 1024
 
 async function openSqlite(options: OpenMetadataDatabaseOptions): Promise<MetadataDatabase> {
+  // URI file names (for `immutable=1` below); better-sqlite3 reads this once, when its addon loads.
+  process.env.SQLITE_USE_URI ??= '1'
   const { default: Database } = await importDriver<{ default: typeof import('better-sqlite3') }>(
     'better-sqlite3',
     'sqlite:',
   )
-  if (options.location !== ':memory:') mkdirSync(dirname(options.location), { recursive: true })
+  const memory = options.location === ':memory:'
+  if (!memory) mkdirSync(dirname(options.location), { recursive: true })
   let database: import('better-sqlite3').Database
+  let readOnly = false
   try {
-    database = new Database(options.location)
+    database = openWritable(Database, options.location)
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (memory || typeof code !== 'string' || !READ_ONLY_CODES.test(code) || !existsSync(options.location)) {
+      throw cannotOpen(options, err)
+    }
+    try {
+      database = openReadOnly(Database, options.location)
+      readOnly = true
+    } catch (readErr) {
+      throw cannotOpen(options, readErr)
+    }
+  }
+  const file =
+    memory || readOnly ? undefined : { path: resolve(options.location), ino: statSync(options.location).ino }
+  const db = new Kysely<object>({
+    dialect: new SqliteWriteDialect({ database: cachingSqliteDatabase(database) }, file),
+  })
+  return {
+    dialect: 'sqlite',
+    db,
+    url: options.url,
+    readOnly,
+    version: async () => `SQLite ${database.prepare('select sqlite_version() as v').pluck().get() as string}`,
+    close: () => db.destroy(),
+  }
+}
+
+type SqliteDatabase = typeof import('better-sqlite3')
+
+/** Driver codes of a database (or its directory) that cannot be written. */
+const READ_ONLY_CODES = /^(SQLITE_READONLY|SQLITE_CANTOPEN|EACCES|EROFS)/
+
+/** Opens for reading and writing: WAL, busy timeout, and the caches searches at scale need. */
+function openWritable(Database: SqliteDatabase, location: string): import('better-sqlite3').Database {
+  const database = new Database(location)
+  try {
     database.pragma('journal_mode = WAL')
     database.pragma('busy_timeout = 5000')
     database.pragma('synchronous = NORMAL')
@@ -53,23 +93,42 @@ async function openSqlite(options: OpenMetadataDatabaseOptions): Promise<Metadat
     // more of them cached than SQLite's default 2 MB.
     database.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`)
     database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`)
+    return database
   } catch (err) {
-    throw new StrataError(
-      'UNAVAILABLE',
-      `metadata = "${options.url}": cannot open SQLite database at ${options.location}: ${errorMessage(err)}`,
-      { cause: err },
-    )
+    database.close()
+    throw err
   }
-  const db = new Kysely<object>({
-    dialect: new SqliteWriteDialect({ database: cachingSqliteDatabase(database) }),
-  })
-  return {
-    dialect: 'sqlite',
-    db,
-    url: options.url,
-    version: async () => `SQLite ${database.prepare('select sqlite_version() as v').pluck().get() as string}`,
-    close: () => db.destroy(),
+}
+
+/**
+ * Opens a database that cannot be written (a read-only copy, mount or another user's files)
+ * for reading. A WAL database needs its `-shm` file for that; when the directory cannot hold
+ * one and no `-wal` file holds unmerged changes, it is opened `immutable` (nothing else writes a
+ * read-only copy).
+ */
+function openReadOnly(Database: SqliteDatabase, location: string): import('better-sqlite3').Database {
+  let database: import('better-sqlite3').Database
+  try {
+    database = new Database(location, { readonly: true, fileMustExist: true })
+    database.pragma('user_version')
+  } catch (err) {
+    const wal = statSync(`${location}-wal`, { throwIfNoEntry: false })
+    if (wal !== undefined && wal.size > 0) throw err
+    const uri = `file:${encodeURI(resolve(location)).replace(/[?#]/g, encodeURIComponent)}?immutable=1`
+    database = new Database(uri, { readonly: true, fileMustExist: true })
   }
+  database.pragma('busy_timeout = 5000')
+  database.pragma('foreign_keys = ON')
+  database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`)
+  return database
+}
+
+function cannotOpen(options: OpenMetadataDatabaseOptions, err: unknown): StrataError {
+  return new StrataError(
+    'UNAVAILABLE',
+    `metadata = "${options.url}": cannot open SQLite database at ${options.location}: ${errorMessage(err)}`,
+    { cause: err },
+  )
 }
 
 async function openPostgres(options: OpenMetadataDatabaseOptions): Promise<MetadataDatabase> {
@@ -101,6 +160,7 @@ async function openPostgres(options: OpenMetadataDatabaseOptions): Promise<Metad
     dialect: 'postgres',
     db,
     url: options.url,
+    readOnly: false,
     version: async () => {
       const { rows } = await sql<{ v: string }>`select version() as v`.execute(db)
       return rows[0]?.v.split(' on ')[0] ?? 'PostgreSQL'

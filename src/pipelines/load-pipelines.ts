@@ -7,7 +7,7 @@ import type { PipelineCatalog } from './pipeline-engine.js'
 
 /**
  * Loads a project's pipelines module (TypeScript compiled on the fly) and collects every
- * exported pipeline. `import … from 'strata'` inside it resolves to this package. Two
+ * exported pipeline. `import … from 'strata-ml'` inside it resolves to this package. Two
  * pipelines with one name fail with `INVALID_ARGUMENT`; so does a module exporting none.
  *
  * @example

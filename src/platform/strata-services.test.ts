@@ -86,7 +86,7 @@ describe('openStrata services', () => {
     writeFileSync(
       join(dir, 'features.ts'),
       [
-        "import { entity, featureView, fileSource } from 'strata'",
+        "import { entity, featureView, fileSource } from 'strata-ml'",
         "const airport = entity({ name: 'airport', joinKeys: ['origin'] })",
         "export const delays = featureView({ name: 'delays', entities: [airport], source: fileSource({ path: 'events.csv', timestamp: 'ts' }), features: { delay: 'int' } })",
       ].join('\n'),

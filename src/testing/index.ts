@@ -4,12 +4,12 @@
  * Needs `vitest` (and `fast-check` for the online-store suite), declared as optional peers.
  *
  * @example
- * import { describeBlobStore } from 'strata/testing'
+ * import { describeBlobStore } from 'strata-ml/testing'
  * describeBlobStore({ name: 'my-store', create: () => new MyBlobStore() })
  *
  * @packageDocumentation
  */
-// The port types the suites take (also exported by 'strata'), so a backend author needs one import.
+// The port types the suites take (also exported by 'strata-ml'), so a backend author needs one import.
 export type {
   BlobInfo,
   BlobPutOptions,

@@ -4,7 +4,7 @@
  * ONNX writer they export with, for models to register and serve like any other.
  *
  * @example
- * import { binaryClassificationMetrics, trainGradientBoostedTrees } from 'strata/training'
+ * import { binaryClassificationMetrics, trainGradientBoostedTrees } from 'strata-ml/training'
  * const model = trainGradientBoostedTrees(rows, labels, { iterations: 100, maxDepth: 4 })
  * const metrics = binaryClassificationMetrics(labels, model.predictProba(rows))
  * const onnx = model.toOnnx({ featureNames })

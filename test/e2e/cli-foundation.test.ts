@@ -14,7 +14,7 @@ describe('strata init', () => {
   it('scaffolds config, state dir and .gitignore, and refuses to overwrite without --force', async () => {
     await using project = await tempProject()
     writeFileSync(join(project.dir, '.gitignore'), 'node_modules/')
-    const first = await project.cli('init', '--json')
+    const first = await project.cli('init', '--bare', '--json')
     expect(first.code).toBe(0)
     expect(first.json<{ created: string[]; gitignoreUpdated: boolean }>()).toMatchObject({
       created: ['strata.config.ts', '.strata/'],
@@ -23,24 +23,71 @@ describe('strata init', () => {
     expect(readFileSync(join(project.dir, '.gitignore'), 'utf8')).toBe('node_modules/\n.strata/\n')
     expect(existsSync(join(project.dir, '.strata'))).toBe(true)
 
-    const again = await project.cli('init')
+    const again = await project.cli('init', '--bare')
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(
       /^error: .*strata\.config\.ts already exists; pass --force to overwrite it\n$/,
     )
-    const againJson = await project.cli('init', '--json')
+    const againJson = await project.cli('init', '--bare', '--json')
     expect(againJson.json()).toMatchObject({ error: { code: 'ALREADY_EXISTS' } })
 
-    const forced = await project.cli('init', '--force')
+    const forced = await project.cli('init', '--bare', '--force')
     expect(forced.code).toBe(0)
     expect(readFileSync(join(project.dir, '.gitignore'), 'utf8')).toBe('node_modules/\n.strata/\n')
+  })
+})
+
+describe('strata init (the scaffold) and strata run', () => {
+  it('scaffolds a TypeScript project whose sample trains, registers and materializes as scaffolded', async () => {
+    await using project = await tempProject()
+    writeFileSync(join(project.dir, 'package.json'), '{"name":"mine","dependencies":{}}\n')
+    const init = await project.cli('init', '--json')
+    expect(init.code).toBe(0)
+    const result = init.json<{ created: string[]; kept: string[] }>()
+    expect(result.created).toEqual([
+      'strata.config.ts',
+      '.strata/',
+      'tsconfig.json',
+      'features.ts',
+      'train.ts',
+      'data/drivers.csv',
+      'data/labels.csv',
+      '.gitignore',
+    ])
+    // The user's package.json is theirs: kept, even with --force.
+    expect(result.kept).toEqual(['package.json'])
+    expect((await project.cli('init', '--force', '--json')).json()).toMatchObject({ kept: ['package.json'] })
+    expect(readFileSync(join(project.dir, 'package.json'), 'utf8')).toBe(
+      '{"name":"mine","dependencies":{}}\n',
+    )
+
+    const steps = [
+      ['data', 'create', 'drivers'],
+      ['data', 'commit', 'drivers', join(project.dir, 'data/drivers.csv'), '-m', 'driver stats'],
+      ['apply'],
+      ['run', 'train.ts'],
+      ['features', 'materialize'],
+    ]
+    for (const step of steps) {
+      const done = await project.cli(...step)
+      expect(done.stderr.replace(/^\S.*\d+(\.\d+)?s\n/gm, ''), step.join(' ')).toBe('')
+      expect(done.code, step.join(' ')).toBe(0)
+    }
+    const model = await project.cli('models', 'show', 'driver-churn', '--json')
+    expect(model.json()).toMatchObject({ aliases: { champion: 1 } })
+    const runs = await project.cli('runs', 'list', '--experiment', 'churn', '--json')
+    const [run] = runs.json<{ runs: { data: { metrics: Record<string, { value: number }> } }[] }>().runs
+    // A model that learned something from the sample (its churn depends on the features).
+    expect(run?.data.metrics.test_auc?.value).toBeGreaterThan(0.6)
+    const listed = await project.cli('features', 'list', '--json')
+    expect(JSON.stringify(listed.json())).toContain('driver_stats')
   })
 })
 
 describe('strata doctor', () => {
   it('reports every embedded backend ok in a new project', async () => {
     await using project = await tempProject()
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     const result = await project.cli('doctor', '--json')
     expect(result.stderr).toBe('')
     const report = result.json<{ ok: boolean; checks: DoctorCheck[] }>()
@@ -79,7 +126,7 @@ describe('strata doctor', () => {
 
   it('honours STRATA_*_URL overrides and a config file found from a subdirectory', async () => {
     await using project = await tempProject()
-    await project.cli('init')
+    await project.cli('init', '--bare')
     const sub = join(project.dir, 'a', 'b')
     const { mkdirSync } = await import('node:fs')
     mkdirSync(sub, { recursive: true })

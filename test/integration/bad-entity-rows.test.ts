@@ -82,7 +82,7 @@ const TABLE: BadInput[] = [
 ]
 
 const FEATURES = `
-import { entity, featureView, fileSource } from 'strata'
+import { entity, featureView, fileSource } from 'strata-ml'
 
 export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
 
@@ -101,10 +101,10 @@ describe('bad entity rows fail the same way at every entry point', { timeout: 30
   beforeAll(async () => {
     project = await tempProject('strata-bad-rows-')
     engine = await DuckDbTableEngine.open({ threads: 1 })
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
-      `import { defineConfig } from 'strata'\nexport default defineConfig({ project: 'bad-rows', features: 'features.ts' })\n`,
+      `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'bad-rows', features: 'features.ts' })\n`,
     )
     writeFileSync(join(project.dir, 'features.ts'), FEATURES)
     await engine.writeParquet(

@@ -13,7 +13,7 @@ const BIN = new URL('../../bin/strata.js', import.meta.url).pathname
 const PIPELINES = `
 import { appendFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { pipeline, step } from 'strata'
+import { pipeline, step } from 'strata-ml'
 
 const log = join(process.env.KILL_PROJECT_DIR ?? '.', 'slow.log')
 const slow = step({

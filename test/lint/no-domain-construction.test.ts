@@ -56,7 +56,7 @@ afterAll(() => {
 describe('lint rule: domain services are constructed only in src/platform/ and tests', () => {
   it('catches a deliberate violation in the CLI, the API and an example, and allows platform/ and tests', async () => {
     const construct = (what: string) =>
-      `import { ${what} } from 'strata'\ndeclare const ctx: never\nexport const made = new ${what}(ctx)\n`
+      `import { ${what} } from 'strata-ml'\ndeclare const ctx: never\nexport const made = new ${what}(ctx)\n`
     const found = await pluginDiagnostics({
       'src/cli/commands/violation.ts': construct('TrackingStore'),
       'src/api/violation.ts': construct('LineageGraphStore'),

@@ -5,25 +5,31 @@ import { StrataError } from '../../core/errors.js'
 export const MAX_JSON_DEPTH = 128
 
 /**
- * True when `value` nests objects and arrays deeper than `max` levels. Iterative, so a hostile
- * body cannot overflow the stack here; handlers, zod and `JSON.stringify` recurse, which is why
- * the depth is bounded before they see the body.
+ * True when `value` nests objects and arrays deeper than `max` levels. Bounded by `max`, so a
+ * hostile body cannot overflow the stack here; handlers, zod and `JSON.stringify` recurse, which
+ * is why the depth is bounded before they see the body.
  */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
-  if (typeof value !== 'object' || value === null) return false
-  const values: unknown[] = [value]
-  const depths: number[] = [1]
-  while (values.length > 0) {
-    const v = values.pop() as Record<string, unknown> | unknown[]
-    const depth = depths.pop() as number
-    if (depth > max) return true
-    const children = Array.isArray(v) ? v : Object.values(v)
-    for (const child of children) {
-      if (typeof child === 'object' && child !== null) {
-        values.push(child)
-        depths.push(depth + 1)
-      }
+  return typeof value === 'object' && value !== null && deeperThan(value, max)
+}
+
+/**
+ * True when `value` (an object or array at level 1) has a path deeper than `levels`. Recursion
+ * is bounded by `levels` (it returns before going deeper), so the stack stays shallow; no
+ * per-node allocation, which matters on the hot path of every JSON request.
+ */
+function deeperThan(value: object, levels: number): boolean {
+  if (levels < 1) return true
+  if (Array.isArray(value)) {
+    for (const child of value) {
+      if (typeof child === 'object' && child !== null && deeperThan(child, levels - 1)) return true
     }
+    return false
+  }
+  const record = value as Record<string, unknown>
+  for (const key in record) {
+    const child = record[key]
+    if (typeof child === 'object' && child !== null && deeperThan(child, levels - 1)) return true
   }
   return false
 }
@@ -41,6 +47,16 @@ const BLANK = /^\s*$/
 export function useJsonBodies(app: FastifyInstance, options: { maxDepth?: number } = {}): void {
   const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH
   const parse = app.getDefaultJsonParser('error', 'error')
+  const accept = (body: unknown, done: (err: Error | null, body?: unknown) => void) => {
+    if (!nestsDeeperThan(body, maxDepth)) done(null, body)
+    else
+      done(
+        new StrataError(
+          'INVALID_ARGUMENT',
+          `request body nests objects or arrays deeper than ${maxDepth} levels`,
+        ),
+      )
+  }
   app.removeContentTypeParser(['application/json', 'text/plain'])
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, text, done) => {
     const body = text as string
@@ -48,19 +64,31 @@ export function useJsonBodies(app: FastifyInstance, options: { maxDepth?: number
       done(null, undefined)
       return
     }
+    if (!mayPoisonPrototype(body)) {
+      let value: unknown
+      try {
+        value = JSON.parse(body)
+      } catch {
+        done(invalidJson(body), undefined)
+        return
+      }
+      accept(value, done)
+      return
+    }
     parse(req, body, (err, value) => {
       if (err) done(invalidJson(body), undefined)
-      else if (nestsDeeperThan(value, maxDepth)) {
-        done(
-          new StrataError(
-            'INVALID_ARGUMENT',
-            `request body nests objects or arrays deeper than ${maxDepth} levels`,
-          ),
-          undefined,
-        )
-      } else done(null, value)
+      else accept(value, done)
     })
   })
+}
+
+/**
+ * False when `body` cannot hold a `__proto__` or `constructor` key: neither name appears and no
+ * `\u` escape could spell one. Such bodies (nearly all) skip the prototype-poisoning scan, which
+ * costs more than parsing a small body.
+ */
+function mayPoisonPrototype(body: string): boolean {
+  return body.includes('proto') || body.includes('constructor') || body.includes('\\u')
 }
 
 function invalidJson(body: string): StrataError {

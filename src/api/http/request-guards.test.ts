@@ -117,7 +117,14 @@ describe('JSON nesting is bounded (a 400, not a stack overflow)', () => {
   })
 
   it('refuses prototype-poisoning keys and names a syntax error', async () => {
-    expect((await post('{"value":1,"__proto__":{"x":1}}', 'application/json')).statusCode).toBe(400)
+    // Plain, escaped (the fast path must not skip these) and constructor.prototype spellings.
+    for (const poisoned of [
+      '{"value":1,"__proto__":{"x":1}}',
+      '{"value":1,"\\u005f_pr\\u006fto__":{"x":1}}',
+      '{"value":1,"constructor":{"prototype":{"x":1}}}',
+    ]) {
+      expect((await post(poisoned, 'application/json')).statusCode, poisoned).toBe(400)
+    }
     const bad = await post('{"value":', 'application/json')
     expect(bad.statusCode).toBe(400)
     expect(bad.json()).toMatchObject({

@@ -27,38 +27,76 @@ declare module 'fastify' {
   }
 }
 
+/** A request whose body is still arriving, as the sweep of {@link useRequestTimeouts} sees it. */
+interface Receiving {
+  reply: FastifyReply
+  /** When the request arrived (ms). */
+  start: number
+  /** The body timeout applies (the route reads the body whole); looked up by the first sweep. */
+  whole?: boolean
+  /** The socket's `bytesRead` at the last sweep that saw it grow, and when (ms). */
+  bytes: number
+  progressAt: number
+}
+
 /**
  * Enforces {@link RequestTimeouts} per request. Node's own `requestTimeout` counts the whole
  * request on every route and cannot exempt one, so the server runs with it off (Fastify's
- * default) and this hook keeps its protection where it belongs: a body timer on routes that read
- * the body whole, and an idle timer on the socket while any body is arriving. A request that runs
- * out of time is answered 408 and its connection closed.
+ * default) and this hook keeps its protection where it belongs: a total body limit on routes
+ * that read the body whole, and an idle limit on every request while its body is arriving. No
+ * timer per request (that cost showed on the hot path): requests with a body join a set that
+ * one sweep checks a few times per limit — a request leaves it once its body is complete, and
+ * one that runs out of time is answered 408 and its connection closed (at most a quarter of the
+ * shorter limit late). Idle means the socket's byte count did not grow between sweeps.
  */
 export function useRequestTimeouts(app: FastifyInstance, timeouts: RequestTimeouts): void {
+  const limits = [timeouts.body, timeouts.idle].filter((ms) => ms > 0)
+  if (limits.length === 0) return
+  const period = Math.min(1000, Math.max(25, Math.floor(Math.min(...limits) / 4)))
+  const receiving = new Set<Receiving>()
+  let sweeper: NodeJS.Timeout | undefined
+  const sweep = () => {
+    const now = Date.now()
+    for (const entry of receiving) {
+      const raw = entry.reply.request.raw
+      if (raw.complete || raw.destroyed || entry.reply.raw.writableEnded) {
+        receiving.delete(entry)
+        continue
+      }
+      const bytes = raw.socket?.bytesRead ?? entry.bytes
+      if (bytes !== entry.bytes) {
+        entry.bytes = bytes
+        entry.progressAt = now
+      }
+      entry.whole ??= entry.reply.request.routeOptions.config.streamingBody !== true
+      if (entry.whole && timeouts.body > 0 && now - entry.start >= timeouts.body) {
+        receiving.delete(entry)
+        timeOut(entry.reply, `the request body did not arrive within ${timeouts.body} ms`)
+      } else if (timeouts.idle > 0 && now - entry.progressAt >= timeouts.idle) {
+        receiving.delete(entry)
+        timeOut(entry.reply, `no byte of the request body arrived for ${timeouts.idle} ms`)
+      }
+    }
+    if (receiving.size === 0) {
+      clearInterval(sweeper)
+      sweeper = undefined
+    }
+  }
   app.addHook('onRequest', (request, reply, done) => {
     const raw = request.raw
-    if (!hasBody(raw)) {
-      done()
-      return
+    if (hasBody(raw) && !raw.complete) {
+      const now = Date.now()
+      receiving.add({ reply, start: now, bytes: raw.socket?.bytesRead ?? 0, progressAt: now })
+      if (sweeper === undefined) {
+        sweeper = setInterval(sweep, period)
+        sweeper.unref()
+      }
     }
-    const expire = (why: string) => () => timeOut(reply, why)
-    let timer: NodeJS.Timeout | undefined
-    if (timeouts.body > 0 && request.routeOptions.config.streamingBody !== true) {
-      timer = setTimeout(expire(`the request body did not arrive within ${timeouts.body} ms`), timeouts.body)
-    }
-    // A socket, not the in-process stand-in `inject` uses.
-    const socket = typeof raw.socket?.setTimeout === 'function' ? raw.socket : undefined
-    if (timeouts.idle > 0 && socket !== undefined) {
-      socket.setTimeout(timeouts.idle)
-      raw.once('timeout', expire(`no byte of the request body arrived for ${timeouts.idle} ms`))
-    }
-    const received = () => {
-      clearTimeout(timer)
-      // Idle limits apply to receiving only: a handler may compute as long as it needs.
-      if (timeouts.idle > 0 && socket !== undefined && !socket.destroyed) socket.setTimeout(0)
-    }
-    raw.once('end', received)
-    reply.raw.once('close', received)
+    done()
+  })
+  app.addHook('onClose', (_app, done) => {
+    clearInterval(sweeper)
+    receiving.clear()
     done()
   })
 }

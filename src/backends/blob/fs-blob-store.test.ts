@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { BlobStore } from '../../ports/index.js'
 import { describeBlobStore } from '../../testing/blob-store.suite.js'
-import { FS_TEMP_DIR } from './fs-blob-layout.js'
+import { encodeDirName, FS_TEMP_DIR } from './fs-blob-layout.js'
 import { FsBlobStore } from './fs-blob-store.js'
 
 const roots = new Map<BlobStore, string>()
@@ -58,6 +58,24 @@ describe('FsBlobStore specifics', () => {
     expect(await readdir(join(root, FS_TEMP_DIR))).toEqual([])
     // delete pruned the now-empty "x" directory
     expect(await readdir(root)).toEqual([FS_TEMP_DIR])
+  })
+
+  it('fs: never follows a symbolic link out of the root (file or directory on the path)', async () => {
+    const root = await tempRoot()
+    const outside = await tempRoot()
+    await writeFile(join(outside, 'secret'), 'top secret')
+    const store = new FsBlobStore({ root })
+    await store.put('a/inside', new Uint8Array([1]))
+    await symlink(join(outside, 'secret'), store.localPath('a/link'))
+    await symlink(outside, join(dirname(store.localPath('a/inside')), encodeDirName('dir')))
+    for (const key of ['a/link', 'a/dir/secret']) {
+      await expect(store.get(key), key).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
+      await expect(store.stat(key), key).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
+      expect(() => store.localPath(key), key).toThrow(/symbolic link/)
+    }
+    await expect(store.get('a/link')).rejects.toThrow(/"a\/link" .* is a symbolic link/)
+    expect(Buffer.concat(await collect(await store.get('a/inside')))).toEqual(Buffer.from([1]))
+    expect((await collect(store.list('a/'))).map((b) => b.key)).toEqual(['a/inside'])
   })
 
   it('fs: ignores foreign files and directories under the root', async () => {

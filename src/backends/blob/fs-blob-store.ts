@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { statSync } from 'node:fs'
+import { constants, lstatSync } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import { lstat, mkdir, open, readdir, rename, rm, rmdir, unlink } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { assertBlobKey, compareUtf8, isBlobKey } from '../../core/blob-key.js'
 import { StrataError } from '../../core/errors.js'
 import type { BlobInfo, BlobPutOptions, BlobStore, BlobStoreCapabilities } from '../../ports/index.js'
+import { BlobConfinement, symlinked } from './fs-blob-confine.js'
 import { decodeDirName, decodeFileName, FS_TEMP_DIR, keyToPath, listingStart } from './fs-blob-layout.js'
 import { fsyncDir, syncPathsUnder } from './fs-blob-sync.js'
 import { KnownDirs, writeAndRenameSync } from './fs-blob-write.js'
@@ -65,6 +66,7 @@ export class FsBlobStore implements BlobStore {
   #closed = false
   /** Directories this instance made or saw, so `put` skips `mkdir` for them (a miss just retries). */
   readonly #knownDirs = new KnownDirs()
+  readonly #confinement: BlobConfinement
 
   constructor(config: FsBlobStoreConfig) {
     if (typeof config.root !== 'string' || config.root === '') {
@@ -76,6 +78,7 @@ export class FsBlobStore implements BlobStore {
     this.root = resolve(config.root)
     this.#tempDir = join(this.root, FS_TEMP_DIR)
     this.#staleTempMs = config.staleTempMs ?? DEFAULT_STALE_TEMP_MS
+    this.#confinement = new BlobConfinement(this.root)
   }
 
   async put(
@@ -143,11 +146,14 @@ export class FsBlobStore implements BlobStore {
   async get(key: string): Promise<AsyncIterable<Uint8Array>> {
     this.#assertOpen()
     assertBlobKey(key)
+    const path = keyToPath(this.root, key)
+    this.#confinement.assertDirInside(path, key)
     let handle: FileHandle
     try {
-      handle = await open(keyToPath(this.root, key), 'r')
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW)
     } catch (err) {
       if (isMissing(err)) throw notFound(key, this.root)
+      if (systemErrorCode(err) === 'ELOOP') throw symlinked(key, this.root)
       throw this.#translate(err, key, 'get')
     }
     // The open handle pins this version of the file; the stream closes it when done or abandoned.
@@ -157,9 +163,13 @@ export class FsBlobStore implements BlobStore {
   async stat(key: string): Promise<BlobInfo | undefined> {
     this.#assertOpen()
     assertBlobKey(key)
+    const path = keyToPath(this.root, key)
+    this.#confinement.assertDirInside(path, key)
     try {
       // Synchronous: a cached stat takes microseconds, an async one waits for a libuv pool slot.
-      const stats = statSync(keyToPath(this.root, key))
+      // lstat: a symbolic link is refused, never followed.
+      const stats = lstatSync(path)
+      if (stats.isSymbolicLink()) throw symlinked(key, this.root)
       return stats.isFile() ? { key, size: stats.size, modifiedAt: stats.mtime } : undefined
     } catch (err) {
       if (isMissing(err)) return undefined
@@ -195,10 +205,15 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  /** The absolute path of the file holding `key`, whether or not it exists yet. */
+  /**
+   * The absolute path of the file holding `key`, whether or not it exists yet; refused
+   * (`PERMISSION_DENIED`) when the file or a directory on its path is a link out of the root.
+   */
   localPath(key: string): string {
     assertBlobKey(key)
-    return keyToPath(this.root, key)
+    const path = keyToPath(this.root, key)
+    this.#confinement.assertInside(path, key)
+    return path
   }
 
   async close(): Promise<void> {

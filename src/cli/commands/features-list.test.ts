@@ -5,7 +5,7 @@ import { tempProject } from '../../../test/support/temp-project.js'
 import { DuckDbTableEngine } from '../../backends/table/index.js'
 
 const features = (extra: string) => `
-import { entity, featureService, featureView, fileSource } from 'strata'
+import { entity, featureService, featureView, fileSource } from 'strata-ml'
 
 export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
 
@@ -33,10 +33,10 @@ type Listed = {
 describe('strata features list', () => {
   it('shows each definition with its live version, what apply would change, and online freshness', async () => {
     await using project = await tempProject('strata-features-list-')
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
-      `import { defineConfig } from 'strata'\nexport default defineConfig({ project: 'list', features: 'features.ts' })\n`,
+      `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'list', features: 'features.ts' })\n`,
     )
     writeFileSync(join(project.dir, 'features.ts'), features(''))
     const engine = await DuckDbTableEngine.open({ threads: 1 })

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type TempProject, tempProject } from '../../../test/support/temp-project.js'
 
 const PIPELINES = `
-import { datasetInput, NonRetryableError, onCommit, pipeline, step } from 'strata'
+import { datasetInput, NonRetryableError, onCommit, pipeline, step } from 'strata-ml'
 
 const numbers = step({ name: 'numbers', params: ['n'], run: (ctx) => Array.from({ length: Number(ctx.params.n) }, (_, i) => i + 1) })
 const total = step({ name: 'total', inputs: { numbers }, params: [], run: (ctx, { numbers }) => {

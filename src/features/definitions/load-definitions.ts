@@ -6,7 +6,7 @@ import { FeatureCatalog } from './feature-catalog.js'
 
 /**
  * Loads a project's feature definitions module (TypeScript compiled on the fly) and collects
- * every exported entity, view, on-demand feature and service. `import … from 'strata'` inside
+ * every exported entity, view, on-demand feature and service. `import … from 'strata-ml'` inside
  * it resolves to this package, so a project run from a clone needs no install.
  *
  * @example
