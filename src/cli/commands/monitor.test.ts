@@ -45,7 +45,7 @@ describe('strata monitor: reference, apply, run, report, history', () => {
   beforeAll(async () => {
     project = await tempProject()
     hook = await receiver(2)
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     const config = await readFile(join(project.dir, 'strata.config.ts'), 'utf8')
     await writeFile(
       join(project.dir, 'strata.config.ts'),
@@ -53,7 +53,7 @@ describe('strata monitor: reference, apply, run, report, history', () => {
     )
     await writeFile(
       join(project.dir, 'monitors.ts'),
-      `import { monitor } from 'strata'
+      `import { monitor } from 'strata-ml'
 export const delayDrift = monitor({
   name: 'delay-drift',
   model: 'delay',

@@ -11,7 +11,7 @@ import { REFERENCE_TAG, referenceBinnings } from './reference-store.js'
 
 it('a reference profile from a dataset commit is stored, linked to the model version, and drives drift without the rows', async () => {
   await using project = await tempProject()
-  expect((await project.cli('init')).code).toBe(0)
+  expect((await project.cli('init', '--bare')).code).toBe(0)
   await using strata = await openStrata({ cwd: project.dir })
   const rows = generateRows(
     3000,
