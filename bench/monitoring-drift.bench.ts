@@ -5,7 +5,7 @@
  * against a stored reference profile; and 24 hourly window profiles merged into a day's.
  *
  * Run: `npx jiti bench/monitoring-drift.bench.ts [--reference-rows 1000000] [--window-rows 100000]
- *       [--trials 3]` with `STRATA_TEST_PYTHON_MONITORING=$(scripts/python-env.sh --monitoring)`.
+ *       [--trials 3] [--skip-evidently]` with `STRATA_TEST_PYTHON_MONITORING=$(scripts/python-env.sh --monitoring)`.
  * The machine may be shared: the load average is printed with the figures.
  */
 import { execFileSync } from 'node:child_process'
@@ -101,10 +101,13 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number
 }
 
-async function time<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+/** Wall and process CPU time (user + system) of `fn`: CPU is the steadier figure on a shared machine. */
+async function time<T>(fn: () => Promise<T> | T): Promise<{ ms: number; cpuMs: number; value: T }> {
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
   const value = await fn()
-  return { ms: performance.now() - t0, value }
+  const c = process.cpuUsage(c0)
+  return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, value }
 }
 
 async function main(): Promise<void> {
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
         columns: Record<string, { method: string; score: number }>
       }
     | undefined
-  if (python !== undefined && python !== '') {
+  if (python !== undefined && python !== '' && !process.argv.includes('--skip-evidently')) {
     const runs = []
     for (let t = 0; t < trials; t++) {
       const out = execFileSync(
@@ -163,9 +166,10 @@ async function main(): Promise<void> {
 
   // (A) The same job as Evidently's: both sides in memory → profiles, exact samples, drift.
   const inMemory: number[] = []
+  const inMemoryCpu: number[] = []
   let report = computeDrift({}, {})
   for (let t = 0; t < trials; t++) {
-    const { ms } = await time(() => {
+    const { ms, cpuMs } = await time(() => {
       const ref = profileValues(raw(refColumns))
       const win = profileValues(raw(winColumns), { binnings: referenceBinnings(ref.profile) })
       report = computeDrift(ref.samples, win.samples)
@@ -218,6 +222,7 @@ async function main(): Promise<void> {
     )
     const loads: number[] = []
     const windows: number[] = []
+    const windowsCpu: number[] = []
     for (let t = 0; t < trials; t++) {
       const loaded = await time(async () => {
         const stored = await monitoring.references.get('bench', 1)
@@ -225,11 +230,12 @@ async function main(): Promise<void> {
       })
       loads.push(loaded.ms)
       const { stored, samples } = loaded.value
-      const { ms } = await time(() => {
+      const { ms, cpuMs } = await time(() => {
         const win = profileValues(raw(winColumns), { binnings: referenceBinnings(stored.profile) })
         return computeDrift(samples, win.samples)
       })
       windows.push(ms)
+      windowsCpu.push(cpuMs)
     }
     console.log(
       `next window against the stored reference: load reference ${median(loads).toFixed(0)} ms; window profile + drift ${median(windows).toFixed(0)} ms (median of ${trials})`,
