@@ -52,6 +52,12 @@ export type {
   StoredDetails,
 } from './monitors/monitor-types.js'
 export { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
+export {
+  type PerformanceResult,
+  type PerformanceSpec,
+  rocAuc,
+  scorePerformance,
+} from './performance/performance-metrics.js'
 export { binningFor, quantilesFromHistogram } from './profile/histogram.js'
 export { mergeProfiles } from './profile/merge-profiles.js'
 export { histogramQuantiles, type ProfileTableOptions, profileTable } from './profile/profile-table.js'

@@ -58,7 +58,10 @@ export const delayDrift = monitor({
   name: 'delay-drift',
   model: 'delay',
   window: { every: '1d', source: { kind: 'dataset', dataset: 'scored', path: 'scored.jsonl', timeColumn: 'ts' } },
-  checks: { quality: { thresholds: { missing: 0.5 } } },
+  checks: {
+    quality: { thresholds: { missing: 0.5 } },
+    performance: { task: 'classification', prediction: 'p', label: 'y', min: { auc: 0.6 } },
+  },
   actions: [{ kind: 'webhook', url: '${hook.url}', retries: 3, backoffMs: 10 }],
 })
 `,
@@ -76,6 +79,9 @@ export const delayDrift = monitor({
           ts: (i) => new Date(T0 + day * DAY + i * 1000).toISOString(),
           fare: (_i, r) => r.normal(day === 1 || day === 2 ? 140 : 100, 20),
           carrier: (i) => (day === 1 || day === 2 ? ['AA', 'NK', 'NK'] : ['AA', 'DL', 'UA'])[i % 3],
+          // A score that separates the classes; day 3's labels have only half arrived.
+          y: (i) => (day === 3 && i % 2 === 1 ? null : i % 4 === 0 ? 1 : 0),
+          p: (i, r) => (i % 4 === 0 ? 0.4 + r.uniform() * 0.6 : r.uniform() * 0.6),
         },
         10 + day,
       ),
@@ -134,6 +140,13 @@ export const delayDrift = monitor({
     }
     const d0 = await run(0)
     expect(d0.result).toMatchObject({ status: 'ok', rows: 400 })
+    expect(d0.performance).toMatchObject({
+      task: 'classification',
+      labeled: 400,
+      unlabeled: 0,
+      violations: [],
+    })
+    expect(d0.performance?.metrics.auc).toBeGreaterThan(0.8)
     const d1 = await run(1)
     expect(d1.result.status).toBe('alert')
     expect(d1.drift?.columns.map((c) => [c.column, c.test, c.drifted])).toEqual([
@@ -157,7 +170,9 @@ export const delayDrift = monitor({
       incident: d1.result.incidentId,
       driftedColumns: ['fare', 'carrier'],
     })
-    expect((await run(3)).result.status).toBe('ok')
+    const d3 = await run(3)
+    expect(d3.result.status).toBe('ok')
+    expect(d3.performance).toMatchObject({ labeled: 200, unlabeled: 200 })
     expect((await run(9)).result).toMatchObject({ status: 'no-data', rows: 0 })
 
     const history = await project.cli('monitor', 'history', 'delay-drift', '--json')

@@ -12,6 +12,8 @@ export interface AlertPayload {
   driftShare: number | null
   driftedColumns: string[]
   failedQualityChecks: string[]
+  /** Broken performance bounds (`auc 0.61 < 0.7`). */
+  performanceViolations: string[]
 }
 
 /** Starts a pipeline once per incident (`fireKey`) and runs it; resolves its run id and status. */

@@ -1,5 +1,6 @@
 import { StrataError } from '../../core/errors.js'
 import type { DriftOptions } from '../drift/dataset-drift.js'
+import type { PerformanceSpec } from '../performance/performance-metrics.js'
 import type { QualityOptions } from '../quality/quality-checks.js'
 
 /**
@@ -43,7 +44,11 @@ export interface MonitorSpec {
   window: { every: string; source: WindowSourceSpec }
   /** A cron expression for `strata server`'s scheduler (5 fields, UTC); without it the monitor runs on demand. */
   schedule?: string
-  checks?: { drift?: DriftOptions | false; quality?: QualityOptions | false }
+  /**
+   * Drift and quality against the reference (on by default; `false` turns one off), and
+   * performance of the predictions against the labels that have arrived in the window's rows.
+   */
+  checks?: { drift?: DriftOptions | false; quality?: QualityOptions | false; performance?: PerformanceSpec }
   actions?: MonitorAction[]
 }
 
@@ -119,6 +124,20 @@ export function monitor(spec: MonitorSpec): MonitorDefinition {
       'INVALID_ARGUMENT',
       `${where}: schedule "${spec.schedule}" is not a 5-field cron expression (e.g. "0 * * * *")`,
     )
+  }
+  const perf = spec.checks?.performance
+  if (perf !== undefined) {
+    if (perf.task !== 'classification' && perf.task !== 'regression') {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `${where}: performance.task ${JSON.stringify(perf.task)} is unknown; use "classification" or "regression"`,
+      )
+    }
+    if (typeof perf.prediction !== 'string' || typeof perf.label !== 'string')
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `${where}: performance needs the prediction and label column names`,
+      )
   }
   for (const a of spec.actions ?? []) {
     if (a?.kind === 'webhook') {

@@ -1,6 +1,7 @@
 import { StrataError } from '../../core/errors.js'
 import type { ModelRegistry } from '../../registry/index.js'
 import { computeDrift } from '../drift/dataset-drift.js'
+import { scorePerformance } from '../performance/performance-metrics.js'
 import { profileValues, type RawColumn } from '../profile/profile-values.js'
 import { checkQuality } from '../quality/quality-checks.js'
 import { type ReferenceProfiles, referenceBinnings } from '../reference/reference-store.js'
@@ -66,7 +67,9 @@ export async function runMonitor(
       )
     }
   }
-  const window = await deps.windowSource(def).read({ start, end, model: def.model, columns })
+  const perf = def.checks?.performance
+  const wanted = perf === undefined ? columns : [...new Set([...columns, perf.prediction, perf.label])]
+  const window = await deps.windowSource(def).read({ start, end, model: def.model, columns: wanted })
   const base = {
     monitor: def.name,
     windowStart: start,
@@ -110,8 +113,17 @@ export async function runMonitor(
       ? []
       : checkQuality(stored.profile, profiled.profile, def.checks?.quality ?? {})
   const qualityFailed = quality.filter((q) => !q.passed).length
-  const status = drift?.datasetDrift === true || qualityFailed > 0 ? 'alert' : 'ok'
-  const partial = { drift, quality, window: profiled.profile }
+  const performance = perf === undefined ? undefined : scorePerformance(perf, window.columns)
+  const status =
+    drift?.datasetDrift === true || qualityFailed > 0 || (performance?.violations.length ?? 0) > 0
+      ? 'alert'
+      : 'ok'
+  const partial = {
+    drift,
+    quality,
+    window: profiled.profile,
+    ...(performance === undefined ? {} : { performance }),
+  }
   const recorded = await deps.store.record(
     {
       ...base,
@@ -126,7 +138,13 @@ export async function runMonitor(
   let actions: MonitorReport['actions'] = []
   const incident = recorded.incident
   if (status === 'alert' && incident !== undefined && incident.notifiedAt === null) {
-    actions = await notify(deps, def, incident, { start, end, drift, quality })
+    actions = await notify(deps, def, incident, {
+      start,
+      end,
+      drift,
+      quality,
+      ...(performance === undefined ? {} : { performance }),
+    })
   }
   return { result: recorded.result, ...partial, reference: stored.profile, actions }
 }
@@ -135,7 +153,13 @@ async function notify(
   deps: MonitorRunnerDependencies,
   def: MonitorDefinition,
   incident: Incident,
-  w: { start: number; end: number; drift: MonitorReport['drift']; quality: MonitorReport['quality'] },
+  w: {
+    start: number
+    end: number
+    drift: MonitorReport['drift']
+    quality: MonitorReport['quality']
+    performance?: MonitorReport['performance']
+  },
 ): Promise<MonitorReport['actions']> {
   const payload: AlertPayload = {
     monitor: def.name,
@@ -146,6 +170,7 @@ async function notify(
     driftShare: w.drift?.share ?? null,
     driftedColumns: w.drift?.columns.filter((c) => c.drifted).map((c) => c.column) ?? [],
     failedQualityChecks: w.quality.filter((q) => !q.passed).map((q) => `${q.column}.${q.check}`),
+    performanceViolations: w.performance?.violations ?? [],
   }
   const actions = await runActions(def.actions ?? [], payload, deps.startPipeline)
   await deps.store.notified(incident.id, actions)

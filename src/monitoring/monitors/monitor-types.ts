@@ -1,8 +1,9 @@
 import type { DatasetDrift } from '../drift/dataset-drift.js'
+import type { PerformanceResult } from '../performance/performance-metrics.js'
 import type { DatasetProfile } from '../profile/profile-types.js'
 import type { QualityResult } from '../quality/quality-checks.js'
 
-/** A window's verdict: `alert` (dataset drift or a failed quality check), `ok`, or `no-data` (no rows in the window). */
+/** A window's verdict: `alert` (dataset drift, a failed quality check or a broken performance bound), `ok`, or `no-data` (no rows in the window). */
 export type ResultStatus = 'ok' | 'alert' | 'no-data'
 
 /** One row of a monitor's time series. */
@@ -45,6 +46,8 @@ export interface MonitorReport {
   result: MonitorResult
   drift: DatasetDrift | null
   quality: QualityResult[]
+  /** Predictions scored against the labels that have arrived (when the monitor checks performance). */
+  performance?: PerformanceResult
   reference: DatasetProfile
   window: DatasetProfile | null
   /** The incident's actions, when this window opened one. */
