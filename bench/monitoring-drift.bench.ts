@@ -224,12 +224,14 @@ async function main(): Promise<void> {
     const loads: number[] = []
     const windows: number[] = []
     const windowsCpu: number[] = []
+    const loadsCpu: number[] = []
     for (let t = 0; t < trials; t++) {
       const loaded = await time(async () => {
         const stored = await monitoring.references.get('bench', 1)
         return { stored, samples: await monitoring.references.samples(stored) }
       })
       loads.push(loaded.ms)
+      loadsCpu.push(loaded.cpuMs)
       const { stored, samples } = loaded.value
       const { ms, cpuMs } = await time(() => {
         const win = profileValues(raw(winColumns), { binnings: referenceBinnings(stored.profile) })
@@ -239,7 +241,7 @@ async function main(): Promise<void> {
       windowsCpu.push(cpuMs)
     }
     console.log(
-      `next window against the stored reference: load reference ${median(loads).toFixed(0)} ms; window profile + drift ${median(windows).toFixed(0)} ms (median of ${trials})`,
+      `next window against the stored reference: load reference ${median(loads).toFixed(0)} ms wall, ${median(loadsCpu).toFixed(0)} ms CPU; window profile + drift ${median(windows).toFixed(0)} ms wall, ${median(windowsCpu).toFixed(0)} ms CPU (median of ${trials})`,
     )
 
     // Profile merge: 24 hourly window profiles → the day's, vs profiling the day's rows.
