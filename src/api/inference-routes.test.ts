@@ -93,10 +93,13 @@ describe('Open Inference Protocol v2 REST routes', () => {
         url,
       )
       expect(res.status).toBe(200)
+      const predictionId = res.headers['strata-prediction-id']
+      expect(predictionId).toMatch(/^[0-9a-f]{12}-[0-9a-f]{16}$/)
       expect(res.json()).toEqual({
         model_name: 'linear',
         model_version: '1',
         id: 'req-1',
+        parameters: { prediction_id: predictionId },
         outputs: [
           {
             name: 'prediction',
@@ -106,6 +109,27 @@ describe('Open Inference Protocol v2 REST routes', () => {
           },
         ],
       })
+      // logged off the request path: in the payload log once flushed, with its lineage
+      await (await strata.serving()).flushPayloadLog()
+      const payloads = await strata.payloads()
+      const logged = await payloads.get(String(predictionId))
+      expect(logged).toMatchObject({
+        endpoint: 'linear',
+        modelName: 'linear',
+        modelVersion: 1,
+        requestId: expect.any(String),
+        status: 'ok',
+        inputs: { features: { datatype: 'FP32', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] } },
+        outputs: {
+          prediction: {
+            datatype: 'FP32',
+            shape: [2, 1],
+            data: [linearPrediction([1, 2, 3]), linearPrediction([4, 5, 6])],
+          },
+        },
+      })
+      const lineage = await payloads.lineage(String(predictionId))
+      expect(lineage.nodes.map((n) => n.id)).toContain('model-version:linear/1')
     }
   })
 
@@ -161,6 +185,9 @@ describe('Open Inference Protocol v2 REST routes', () => {
     expect(text).toMatch(
       /^strata_inference_compute_duration_seconds_count\{model="linear",version="1"\} [1-9]/m,
     )
+    expect(value('strata_payload_log_written_total')).toBeGreaterThan(0)
+    expect(value('strata_payload_log_dropped_total')).toBe(0)
+    expect(text).toContain('# TYPE strata_payload_log_queue_depth gauge')
   })
 
   it('answers client mistakes with 400 and {"error": ...} naming the field, unknown models with 404', async () => {

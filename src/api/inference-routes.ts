@@ -4,6 +4,9 @@ import { inferenceApi, oipErrorSchema, type RestRoute } from '../core/rest/index
 import type { ModelServer, ServedModel } from '../serving/index.js'
 import { decodeInferRequest, encodeInferResponse } from './inference/index.js'
 
+/** The response header carrying the prediction id of an inference (also `parameters.prediction_id`). */
+export const PREDICTION_ID_HEADER = 'strata-prediction-id'
+
 /** Largest inference request body (bytes). */
 const MAX_INFER_BYTES = 64 * 1024 * 1024
 
@@ -103,9 +106,10 @@ export function inferenceRoutes(options: InferenceRoutesOptions) {
         if (body.byteLength === 0)
           throw new StrataError('INVALID_ARGUMENT', 'the inference request has no body')
         const decoded = decodeInferRequest(body, request.headers['inference-header-content-length'], served)
-        const result = await server.infer(name, version, decoded.request)
+        const result = await server.infer(name, version, { ...decoded.request, requestId: request.id })
         const encoded = encodeInferResponse(result, decoded.binaryOutputs)
         reply.type(encoded.contentType)
+        reply.header(PREDICTION_ID_HEADER, result.predictionId)
         if (encoded.headerLength !== undefined)
           reply.header('inference-header-content-length', encoded.headerLength)
         return reply.send(encoded.body)
@@ -133,7 +137,7 @@ export function inferenceRoutes(options: InferenceRoutesOptions) {
       scope.get('/metrics', async (_request, reply) =>
         reply
           .type('text/plain; version=0.0.4; charset=utf-8')
-          .send((await options.server()).metrics.render()),
+          .send(await options.server().then((server) => server.metrics.render(server.payloadStats()))),
       )
     })
   }

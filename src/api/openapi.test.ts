@@ -8,6 +8,7 @@ import { type DriverFeatureStore, openDriverFeatureStore } from '../../test/supp
 import { REST_ROUTES } from '../core/rest/index.js'
 import { openStrata, type Strata } from '../platform/index.js'
 import { linearRegressorToOnnx } from '../registry/index.js'
+import { ModelCache, ModelServer } from '../serving/index.js'
 import { createServerApp } from './server-app.js'
 
 type Json = Record<string, unknown>
@@ -21,19 +22,30 @@ let dir: string
 let strata: Strata
 let features: DriverFeatureStore
 let app: FastifyInstance
+let server: ModelServer
 let doc: OpenApiDocument
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false })
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-openapi-'))
   strata = await openStrata({ cwd: dir, config: { blobs: 'memory:' }, env: {} })
-  features = await openDriverFeatureStore()
-  app = await createServerApp({ ...strata, features: async () => features.store }, { version: '1.2.3' })
+  features = await openDriverFeatureStore({ pinClock: true })
+  // the project's model server, reading the driver features (for POST /v1/predict)
+  server = new ModelServer({
+    source: () => strata.registry(),
+    cache: new ModelCache(join(dir, 'model-cache')),
+    features: async () => features.store,
+  })
+  app = await createServerApp(
+    { ...strata, features: async () => features.store, serving: async () => server },
+    { version: '1.2.3' },
+  )
   doc = (await app.inject({ url: '/api/openapi.json' })).json()
   ajv.addSchema(doc, 'openapi.json')
 })
 afterAll(async () => {
   await app.close()
+  await server.close()
   await features.close()
   await strata.close()
   rmSync(dir, { recursive: true, force: true })
@@ -248,7 +260,7 @@ describe('GET /api/openapi.json', () => {
     await (await strata.registry()).registerVersion('oip', {
       onnx: linearRegressorToOnnx({ coefficients: [[1, 2]], intercepts: [0] }),
     })
-    await (await strata.serving()).deploy('oip')
+    await server.deploy('oip')
     for (const path of ['/v2', '/v2/health/live', '/v2/health/ready', '/v2/models'])
       await sample('GET', path, path)
     await sample('GET', '/v2/models/{name}', '/v2/models/oip')
@@ -263,6 +275,22 @@ describe('GET /api/openapi.json', () => {
       bytes: oipBody,
     })
     await sample('POST', '/v2/models/{name}/infer', '/v2/models/nope/infer', { bytes: oipBody, status: 404 })
+    // The JSON prediction route, enriched from the driver features.
+    await (await strata.registry()).registerVersion('drv', {
+      onnx: linearRegressorToOnnx(
+        { coefficients: [[1, 2]], intercepts: [0] },
+        { featureNames: ['conv_rate', 'conv_rate_plus_val'] },
+      ),
+      tags: { feature_service: 'driver_activity' },
+    })
+    await server.deploy('drv')
+    await sample('POST', '/v1/predict/{deployment}', '/v1/predict/drv', {
+      body: { entities: [{ driver_id: 1001, val_to_add: 1 }] },
+    })
+    await sample('POST', '/v1/predict/{deployment}', '/v1/predict/drv', {
+      body: { entities: [{ driver_id: 1002, val_to_add: 1 }] },
+      status: 412,
+    })
 
     await sample('DELETE', '/api/experiments/{id}', `/api/experiments/${id}`)
     await sample('POST', '/api/experiments/{id}/restore', `/api/experiments/${id}/restore`)

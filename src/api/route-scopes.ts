@@ -42,6 +42,7 @@ const RULES: readonly Rule[] = [
   { methods: READS, path: /^\/v2\/health\/(?:live|ready)$/, access: 'public' },
   { methods: READS, path: /^\/(?:v2|metrics)(?:\/|$)/, access: 'read' },
   { methods: ['POST'], path: /^\/v2\/models\/:name(?:\/versions\/:version)?\/infer$/, access: 'read' },
+  { methods: ['POST'], path: /^\/v1\/predict\/:deployment$/, access: 'read' },
   // The web UI's files and client-side routes hold no project data.
   { methods: READS, path: /^\/(?!api\/|ajax-api\/|features\/)/, access: 'public' },
   // Writes by area.

@@ -16,6 +16,7 @@ import {
 import { inferenceRoutes } from './inference-routes.js'
 import { mlflowRoutes } from './mlflow/index.js'
 import { modelRoutes } from './model-routes.js'
+import { predictRoutes } from './predict-routes.js'
 import { runRoutes } from './run-routes.js'
 
 /** Options of {@link createServerApp}. */
@@ -75,6 +76,7 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
   await app.register(featureRoutes(() => strata.features()))
   await app.register(mlflowRoutes({ version: options.version, changes }))
   await app.register(inferenceRoutes({ server: () => strata.serving(), version: options.version }))
+  await app.register(predictRoutes(() => strata.serving()))
   if (options.webRoot !== undefined) await webUi(app, { root: options.webRoot })
   return app
 }

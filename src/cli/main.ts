@@ -12,6 +12,7 @@ import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerMonitor } from './commands/monitor.js'
 import { registerPipelines } from './commands/pipelines.js'
+import { registerPredictions } from './commands/predictions.js'
 import { registerRun } from './commands/run.js'
 import { registerRuns } from './commands/runs.js'
 import { registerServer } from './commands/server.js'
@@ -35,7 +36,11 @@ const COMMANDS = [
   registerRun,
   registerModels,
   registerPipelines,
+<<<<<<< HEAD
   registerMonitor,
+=======
+  registerPredictions,
+>>>>>>> main
   registerServer,
   registerToken,
   registerCompletion,

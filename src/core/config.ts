@@ -43,8 +43,29 @@ export const strataConfigSchema = z
     monitors: z.string().min(1).optional(),
     /** Where pipeline steps run: `local` (in the coordinating process) or `bullmq+redis://host:port/db?queue=name`. */
     executor: uri.optional(),
+    /** The prediction payload log of the model server (`strata server`): its queue and what it keeps. */
+    payloadLog: z
+      .object({
+        /** Log predictions at all (default true). */
+        enabled: z.boolean().optional(),
+        /** Most predictions waiting to be written; beyond it they are dropped and counted (default 10000). */
+        maxQueue: z.number().int().positive().optional(),
+        /** Most predictions per write (default 1000). */
+        maxBatch: z.number().int().positive().optional(),
+        /** Milliseconds between writes (default 1000). */
+        flushIntervalMs: z.number().int().positive().optional(),
+        /** Fraction of predictions logged, 0 to 1 (default 1). */
+        sampleRate: z.number().min(0).max(1).optional(),
+        /** Input, output and feature names stored as "[redacted]". */
+        redact: z.array(z.string().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
+
+/** The `payloadLog` settings of a config. */
+export type PayloadLogConfig = NonNullable<z.output<typeof strataConfigSchema>['payloadLog']>
 
 /** What a project may write in `strata.config.ts`. */
 export type StrataConfig = z.input<typeof strataConfigSchema>
@@ -65,6 +86,8 @@ export interface ResolvedConfig {
   monitors: string | undefined
   /** The pipeline executor URI (`local` by default; `STRATA_EXECUTOR_URL` overrides it). */
   executor: string
+  /** The payload log settings as written in the config (defaults applied by the model server). */
+  payloadLog: PayloadLogConfig
   /** Where each backend setting came from. */
   sources: Record<BackendSetting, 'default' | 'config' | 'env'>
 }
@@ -129,6 +152,7 @@ export function resolveConfig(
     pipelines: config.pipelines,
     monitors: config.monitors,
     executor: nonEmpty(env.STRATA_EXECUTOR_URL) ?? config.executor ?? 'local',
+    payloadLog: config.payloadLog ?? {},
     sources,
   }
 }

@@ -1,49 +1,32 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runKillChild } from '../../test/support/kill-child.js'
 import { KILL_STEPS, openKillEngine } from '../../test/support/pipeline-kill-child.js'
 
 const CHILD = fileURLToPath(new URL('../../test/support/pipeline-kill-child.ts', import.meta.url))
 const KILLS = 5
 
 /** Starts a coordinator; SIGKILLs it after `afterEvents` step events (or lets it finish). */
-function runAndKill(
+async function runAndKill(
   dir: string,
   salt: number,
   afterEvents: number,
 ): Promise<{ runId: string; killed: boolean }> {
-  const script = `const { createJiti } = await import('jiti'); const jiti = createJiti(${JSON.stringify(import.meta.url)}); const m = await jiti.import(${JSON.stringify(CHILD)}); await m.runPipelineKillChild()`
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, KILL_CHILD_DIR: dir, KILL_CHILD_SALT: String(salt) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
   let runId = ''
   let events = 0
-  let stderr = ''
-  let buffer = ''
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString()
+  const exit = await runKillChild({
+    module: CHILD,
+    run: 'runPipelineKillChild',
+    env: { KILL_CHILD_DIR: dir, KILL_CHILD_SALT: String(salt) },
+    onLine: (line, kill) => {
+      if (line.startsWith('run ')) runId = line.slice(4)
+      if (line.startsWith('event ') && ++events === afterEvents) kill()
+    },
   })
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      buffer += d.toString()
-      const lines = buffer.split('\n')
-      buffer = lines.pop() ?? ''
-      for (const line of lines) {
-        if (line.startsWith('run ')) runId = line.slice(4)
-        if (line.startsWith('event ') && ++events === afterEvents) child.kill('SIGKILL')
-      }
-    })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve({ runId, killed: true })
-      else if (code === 0) resolve({ runId, killed: false })
-      else reject(new Error(`child exited with ${code}/${signal}: ${stderr}`))
-    })
-  })
+  return { runId, killed: exit.killed }
 }
 
 const executions = (dir: string): Map<string, number> => {

@@ -6,6 +6,7 @@ import { featuresMigrations } from '../features/index.js'
 import { monitoringMigrations } from '../monitoring/index.js'
 import { pipelineMigrations } from '../pipelines/index.js'
 import { registryMigrations } from '../registry/index.js'
+import { servingMigrations } from '../serving/index.js'
 import { trackingMigrations } from '../tracking/index.js'
 
 /**
@@ -20,5 +21,6 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...featuresMigrations,
   ...accessMigrations,
   ...pipelineMigrations,
+  ...servingMigrations,
   ...monitoringMigrations,
 ]

@@ -10,6 +10,7 @@ import type { MonitoringService } from '../monitoring/index.js'
 import type { PipelineCatalog, PipelineEngine } from '../pipelines/index.js'
 import type { BlobStore, Executor, OnlineStore, TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
+import type { PayloadStore } from '../serving/index.js'
 import type { TrackingStore } from '../tracking/index.js'
 
 /**
@@ -46,6 +47,14 @@ export interface StrataServices {
   features(): Promise<FeatureStore>
   /** API tokens (create, list, revoke, verify), recording this scope's principal as creator. */
   tokens(): Promise<TokenStore>
+  /**
+   * The prediction payload log: every prediction the model server answered (written in
+   * batches), queried by time window, endpoint, model version, deployment revision or entity.
+   *
+   * @example
+   * const { records } = await (await strata.payloads()).query({ endpoint: 'delay', from: Date.now() - 3_600_000 })
+   */
+  payloads(): Promise<PayloadStore>
   /**
    * The pipeline engine over the pipelines module named by `pipelines` in the config, running
    * steps on the configured executor (`local` or BullMQ), acting as this scope's principal.
@@ -151,6 +160,11 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
       service('tokens', async (ctx) => {
         const { TokenStore } = await import('../access/index.js')
         return new TokenStore(ctx)
+      }),
+    payloads: () =>
+      service('payloads', async (ctx) => {
+        const { PayloadStore } = await import('../serving/index.js')
+        return new PayloadStore(ctx)
       }),
     features: () =>
       memo('features', async () => {

@@ -6,7 +6,7 @@ import type { Principal } from '../core/principal.js'
 import { createTracing, type Tracing } from '../core/tracing.js'
 import { LineageGraphStore } from '../data/lineage/index.js'
 import { runMigrations } from '../db/index.js'
-import type { ModelServer } from '../serving/index.js'
+import type { ModelServer, Predictor, PredictorOptions } from '../serving/index.js'
 import { type BackendTypes, openBackend } from './backend-registry.js'
 import { defaultPrincipal } from './default-principal.js'
 import { loadConfig } from './load-config.js'
@@ -47,6 +47,16 @@ export interface Strata extends StrataServices, AsyncDisposable {
    * `.strata/model-cache`. Models load from the registry as the default principal.
    */
   serving(): Promise<ModelServer>
+  /**
+   * A model answering entity rows in-process, with features read from the online store (the
+   * version's `feature_service` tag or `options.features`): deploys `ref` into {@link serving}
+   * unless it is served already. Every prediction is logged with its id.
+   *
+   * @example
+   * const p = await strata.predictor('flight-delay@champion')
+   * const { outputs, predictionId } = await p.predict({ origin: 'ORD', route: 'ORD-LGA', dep_hour: 17 })
+   */
+  predictor<O = Record<string, unknown>>(ref: string, options?: PredictorOptions): Promise<Predictor<O>>
   close(): Promise<void>
 }
 
@@ -68,6 +78,7 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
   const tracing =
     options.tracing ?? createTracing({ areas: env.STRATA_DEBUG, write: (line) => process.stderr.write(line) })
   const opened: { close(): Promise<void> }[] = []
+  const closeFirst = new Set<{ close(): Promise<void> }>()
   const cache = new Map<string, Promise<unknown>>()
   const once = <T>(key: string, open: () => Promise<T>, closes = true): Promise<T> => {
     let p = cache.get(key) as Promise<T> | undefined
@@ -163,14 +174,42 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
     ...root,
     openRaw: (setting) => openBackend(setting, config[setting], config.root),
     serving: () =>
-      once('serving', async () => {
-        const { ModelCache, ModelServer } = await import('../serving/index.js')
-        return new ModelServer({
-          source: () => root.registry(),
-          cache: new ModelCache(join(config.root, '.strata', 'model-cache')),
-        })
+      once(
+        'serving',
+        async () => {
+          const { ModelCache, ModelServer, PayloadLog } = await import('../serving/index.js')
+          const { enabled, ...logOptions } = config.payloadLog
+          const payloadLog =
+            enabled === false
+              ? undefined
+              : new PayloadLog(await root.payloads(), {
+                  ...logOptions,
+                  // counted in strata_payload_log_failed_writes_total; the entries are retried
+                  onError: (err) =>
+                    process.stderr.write(`strata: payload log write failed: ${(err as Error).message}\n`),
+                })
+          return new ModelServer({
+            source: () => root.registry(),
+            cache: new ModelCache(join(config.root, '.strata', 'model-cache')),
+            ...(payloadLog === undefined ? {} : { payloadLog }),
+            now: () => clock.now(),
+            features: () => root.features(),
+          })
+        },
+        false,
+      ).then((server) => {
+        closeFirst.add(server)
+        return server
       }),
+    predictor: async <O = Record<string, unknown>>(ref: string, options?: PredictorOptions) => {
+      const { openPredictor } = await import('../serving/index.js')
+      return openPredictor<O>(await strata.serving(), ref, options)
+    },
     close: async () => {
+      // the model server first: its payload log flushes into the metadata database
+      const first = [...closeFirst]
+      closeFirst.clear()
+      await Promise.allSettled(first.map((s) => s.close()))
       const all = opened.splice(0).reverse()
       cache.clear()
       generation++

@@ -10,6 +10,13 @@ export {
   type TensorValues,
 } from './datatypes.js'
 export { type BatchingOptions, type BatchObserver, batchingRuntime } from './dynamic-batcher.js'
+export {
+  type EnrichmentPlan,
+  FEATURE_NAMES_KEY,
+  FEATURE_SERVICE_TAG,
+  type InputLayout,
+  inputLayout,
+} from './enrichment/index.js'
 export { ModelCache, type ReadModelFile } from './model-cache.js'
 export type { ModelRuntime, PredictorTensor, RuntimeKind, RuntimeSource } from './model-runtime.js'
 export {
@@ -19,8 +26,11 @@ export {
   ModelServer,
   type ModelServerOptions,
   type ModelSource,
+  type PredictResult,
   registryRef,
 } from './model-server.js'
+export * from './payload-log/index.js'
+export { openPredictor, type Prediction, Predictor, type PredictorOptions } from './predictor.js'
 export { type LoadOptions, loadServedModel, PREDICTOR_ENTRIES, type ServedModel } from './served-model.js'
 export { ServingMetrics } from './serving-metrics.js'
 export { checkInputs, checkOutputNames, type MetadataTensor, metadataTensor } from './signature-check.js'

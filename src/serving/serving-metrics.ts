@@ -1,3 +1,5 @@
+import type { PayloadLogStats } from './payload-log/index.js'
+
 /** Histogram bucket bounds (seconds) for request, queue and compute durations. */
 const DURATION_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
@@ -93,7 +95,7 @@ export class ServingMetrics {
   }
 
   /** The Prometheus text exposition of every series. */
-  render(): string {
+  render(payload?: PayloadLogStats): string {
     const lines: string[] = []
     const entries = [...this.series.entries()].map(([k, s]) => {
       const [model, version] = JSON.parse(k) as [string, string]
@@ -124,6 +126,41 @@ export class ServingMetrics {
         )
       }
     })
+    if (payload !== undefined) {
+      for (const [name, type, help, value] of [
+        [
+          'strata_payload_log_queue_depth',
+          'gauge',
+          'Predictions waiting to be written to the payload log.',
+          payload.queued,
+        ],
+        [
+          'strata_payload_log_written_total',
+          'counter',
+          'Predictions written to the payload log.',
+          payload.written,
+        ],
+        [
+          'strata_payload_log_dropped_total',
+          'counter',
+          'Predictions dropped because the payload log queue was full.',
+          payload.dropped,
+        ],
+        [
+          'strata_payload_log_sampled_out_total',
+          'counter',
+          'Predictions not logged by sampling.',
+          payload.sampledOut,
+        ],
+        [
+          'strata_payload_log_failed_writes_total',
+          'counter',
+          'Payload log writes that failed (their predictions were retried).',
+          payload.failedWrites,
+        ],
+      ] as const)
+        lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`)
+    }
     return `${lines.join('\n')}\n`
   }
 }

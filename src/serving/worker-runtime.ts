@@ -125,6 +125,8 @@ class WorkerRuntime implements ModelRuntime {
   private spawn(): Slot {
     const worker = new Worker(RUNTIME_WORKER_SOURCE, {
       eval: true,
+      // the source is CommonJS: a process started with --input-type=module would make it ESM
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
       workerData: { kind: this.source.kind, path: this.source.path, ...resolveModules() },
     })
     let settle: { resolve: () => void; reject: (err: Error) => void } | undefined

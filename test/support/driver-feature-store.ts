@@ -47,9 +47,12 @@ export interface DriverFeatureStore extends AsyncDisposable {
 
 /**
  * Opens a real feature store (DuckDB offline, SQLite online, SQLite metadata) in a temp
- * directory, applies the driver definitions and materializes them up to 2024-01-02.
+ * directory, applies the driver definitions and materializes them up to 2024-01-02. With
+ * `pinClock`, the store's clock stands at that time (lookups that pass no `now`, as serving's).
  */
-export async function openDriverFeatureStore(): Promise<DriverFeatureStore> {
+export async function openDriverFeatureStore(
+  options: { pinClock?: boolean } = {},
+): Promise<DriverFeatureStore> {
   const now = Date.UTC(2024, 0, 2)
   const engine = await DuckDbTableEngine.open({ threads: 1 })
   const dir = await mkdtemp(join(tmpdir(), 'strata-feast-'))
@@ -71,6 +74,8 @@ export async function openDriverFeatureStore(): Promise<DriverFeatureStore> {
     definitions: [driverStats, convRatePlusVal, driverActivity],
     workDir: join(dir, 'work'),
     root: dir,
+    // pinned: online lookups without an explicit `now` happen at the materialized time
+    ...(options.pinClock === true ? { context: { now: () => now } } : {}),
   })
   await store.apply()
   await store.materialize({ end: now })

@@ -29,6 +29,7 @@ export function encodeInferResponse(
       model_name: result.modelName,
       model_version: result.modelVersion,
       ...(result.id === undefined ? {} : { id: result.id }),
+      parameters: { prediction_id: result.predictionId },
       outputs,
     }),
   )

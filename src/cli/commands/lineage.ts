@@ -11,7 +11,7 @@ export function registerLineage(program: Command, ctx: CliContext): void {
     .description('print where an artifact came from (or, with --downstream, what was made from it)')
     .argument(
       '<node>',
-      'artifact id as kind:id, e.g. model-version:flight-delay/1; a unique prefix of the id works (dataset-commit:3f2a1b)',
+      'artifact id as kind:id, e.g. model-version:flight-delay/1 or prediction:<id>; a unique prefix of the id works (dataset-commit:3f2a1b)',
     )
     .option('--downstream', 'follow what was produced from the node instead of its inputs')
     .option('--depth <n>', 'maximum number of steps to follow', '64')
@@ -26,6 +26,17 @@ export function registerLineage(program: Command, ctx: CliContext): void {
         ) => {
           const depth = wholeNumber('--depth', opts.depth, 0)
           await using strata = await ctx.openStrata()
+          if (given.startsWith('prediction:')) {
+            // predictions live in the payload log, linked to the graph through their write batch
+            if (opts.downstream || opts.to !== undefined)
+              throw new StrataError(
+                'INVALID_ARGUMENT',
+                `a prediction has no downstream artifacts; drop --downstream and --to for "${given}"`,
+              )
+            const graph = await (await strata.payloads()).lineage(given.slice('prediction:'.length), depth)
+            out.result(graph, () => (opts.dot ? formatLineageDot(graph) : formatLineageTree(graph, 'up')))
+            return
+          }
           const lineage = await strata.lineage()
           const node = await lineage.resolve(given)
           if (opts.to !== undefined) {

@@ -7,6 +7,7 @@ import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
 import { modelApi } from './model-api.js'
+import { predictApi } from './predict-api.js'
 import type { RestRoute } from './rest-route.js'
 import { runApi } from './run-api.js'
 import { serverApi } from './server-api.js'
@@ -32,6 +33,7 @@ export {
   oipServerMetadataSchema,
 } from './inference-api.js'
 export { aliasEventSchema, modelApi, modelVersionSchema, registeredModelSchema } from './model-api.js'
+export { predictApi, predictRequestSchema, predictResponseSchema } from './predict-api.js'
 export {
   defineRoute,
   errorBodySchema,
@@ -75,6 +77,7 @@ export const REST_API = {
   models: modelApi,
   features: featureApi,
   inference: inferenceApi,
+  predict: predictApi,
 } as const
 
 /** Every route of {@link REST_API} in one list. */

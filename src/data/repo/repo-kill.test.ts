@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { runKillChild } from '../../../test/support/kill-child.js'
 import { testServiceContext } from '../../../test/support/service-context.js'
 import { FsBlobStore } from '../../backends/blob/fs-blob-store.js'
 import { DuckDbTableEngine } from '../../backends/table/index.js'
@@ -16,42 +16,27 @@ const CHILD = fileURLToPath(new URL('../../../test/support/data-repo-kill-child.
 const KILLS = 12
 
 /** Starts the child; resolves once it has printed `lines` progress lines after "ready", then SIGKILLs it. */
-function runAndKill(
+async function runAndKill(
   dir: string,
   afterLines: number,
 ): Promise<{ committed: number; lastLine: string; exitSignal: string | null }> {
-  const script = `const { createJiti } = await import('jiti'); const jiti = createJiti(${JSON.stringify(import.meta.url)}); const m = await jiti.import(${JSON.stringify(CHILD)}); await m.runKillChild()`
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, KILL_CHILD_DIR: dir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
   let ready = false
   let seen = 0
   let committed = 0
   let lastLine = ''
-  let stderr = ''
-  let buffer = ''
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString()
+  const exit = await runKillChild({
+    module: CHILD,
+    run: 'runKillChild',
+    env: { KILL_CHILD_DIR: dir },
+    onLine: (line, kill) => {
+      lastLine = line
+      if (line === 'ready') ready = true
+      else if (line.startsWith('committed ')) committed++
+      if (ready && line.startsWith('progress ') && ++seen === afterLines) kill()
+    },
   })
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      buffer += d.toString()
-      const lines = buffer.split('\n')
-      buffer = lines.pop() ?? ''
-      for (const line of lines) {
-        lastLine = line
-        if (line === 'ready') ready = true
-        else if (line.startsWith('committed ')) committed++
-        if (ready && line.startsWith('progress ') && ++seen === afterLines) child.kill('SIGKILL')
-      }
-    })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code}/${signal}: ${stderr}`))
-      else resolve({ committed, lastLine, exitSignal: signal })
-    })
-  })
+  if (!exit.killed) throw new Error(`child exited before it was killed: ${exit.stderr}`)
+  return { committed, lastLine, exitSignal: 'SIGKILL' }
 }
 
 describe('DataRepository crash safety [sqlite+fs]', () => {

@@ -1,0 +1,16 @@
+import { randomBytes } from 'node:crypto'
+
+/**
+ * A new prediction id: 12 hex digits of the epoch milliseconds then 16 random hex digits, so ids
+ * sort by time and never collide across processes (`0192f3a1b2c4-9f03…`, 29 characters).
+ */
+export function newPredictionId(now: number): string {
+  return `${Math.max(0, Math.floor(now)).toString(16).padStart(12, '0')}-${randomBytes(8).toString('hex')}`
+}
+
+const PREDICTION_ID = /^[0-9a-f]{12}-[0-9a-f]{16}$/
+
+/** Whether `id` has the form of a prediction id. */
+export function isPredictionId(id: string): boolean {
+  return PREDICTION_ID.test(id)
+}
