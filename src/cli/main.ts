@@ -36,11 +36,8 @@ const COMMANDS = [
   registerRun,
   registerModels,
   registerPipelines,
-<<<<<<< HEAD
-  registerMonitor,
-=======
   registerPredictions,
->>>>>>> main
+  registerMonitor,
   registerServer,
   registerToken,
   registerCompletion,
