@@ -1,4 +1,3 @@
-import { StrataError } from '../core/errors.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
@@ -7,7 +6,8 @@ import type { MonitorDefinition } from './monitors/monitor-definition.js'
 import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
 import { type Incident, MonitorStore } from './monitors/monitor-store.js'
 import type { MonitorReport, MonitorResult } from './monitors/monitor-types.js'
-import { DatasetWindowSource, type WindowSource } from './monitors/window-source.js'
+import { PayloadWindowSource, type QueryPredictions } from './monitors/payload-window-source.js'
+import { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
 import { ReferenceProfiles } from './reference/reference-store.js'
 
 /** What the monitoring service is built on (filled by `platform/`). */
@@ -19,8 +19,8 @@ export interface MonitoringDependencies {
   data: () => Promise<DataRepository>
   /** Starts and runs a pipeline once per incident (absent when the project has no pipelines). */
   startPipeline?: StartPipeline
-  /** Window sources other than datasets (the serving payload log), by kind. */
-  windowSources?: Partial<Record<'payload-log', (def: MonitorDefinition) => WindowSource>>
+  /** The serving payload log's query, opened on first use (windows of `payload-log` monitors). */
+  payloads: () => Promise<QueryPredictions>
 }
 
 /**
@@ -99,13 +99,10 @@ export class MonitoringService {
   private windowSource(def: MonitorDefinition): WindowSource {
     const source = def.window.source
     if (source.kind === 'dataset') return new DatasetWindowSource(source, this.deps)
-    const make = this.deps.windowSources?.[source.kind]
-    if (make === undefined) {
-      throw new StrataError(
-        'UNSUPPORTED',
-        `monitor "${def.name}" reads the payload log, which this build does not provide yet; use a dataset window source ({ kind: 'dataset', dataset, path, timeColumn })`,
-      )
+    const payloads = this.deps.payloads
+    return {
+      read: async (window): Promise<WindowRows> =>
+        new PayloadWindowSource(source, await payloads()).read(window),
     }
-    return make(def)
   }
 }

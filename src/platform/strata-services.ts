@@ -186,10 +186,31 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
     monitoring: () =>
       service('monitoring', async (ctx) => {
         const { MonitoringService } = await import('../monitoring/index.js')
+        const startPipeline =
+          shared.config.pipelines === undefined
+            ? undefined
+            : async (pipeline: string, params: Record<string, unknown>, fireKey: string) => {
+                // One run per incident, even across processes (the firing key is unique).
+                const engine = await self.pipelines()
+                const run = await engine.startFired(
+                  pipeline,
+                  { triggerId: 'monitor', fireKey },
+                  { params, tags: { 'strata.monitor.incident': fireKey } },
+                )
+                if (run === undefined)
+                  return { runId: '(already started for this incident)', status: 'skipped' }
+                const result = await engine.drive(run.runId)
+                return { runId: run.runId, status: result.run.status }
+              }
         return new MonitoringService(ctx, {
           registry: await self.registry(),
           engine: await shared.offline(),
           data: () => self.data(),
+          payloads: async () => {
+            const store = await self.payloads()
+            return (query) => store.query(query)
+          },
+          ...(startPipeline === undefined ? {} : { startPipeline }),
         })
       }),
     as: (other) => (other === principal ? self : scope(shared, other)),
