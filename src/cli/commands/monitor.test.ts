@@ -49,7 +49,10 @@ describe('strata monitor: reference, apply, run, report, history', () => {
     const config = await readFile(join(project.dir, 'strata.config.ts'), 'utf8')
     await writeFile(
       join(project.dir, 'strata.config.ts'),
-      config.replace("offline: 'duckdb:',", "offline: 'duckdb:',\n  monitors: 'monitors.ts',"),
+      config.replace(
+        "offline: 'duckdb:',",
+        "offline: 'duckdb:',\n  monitors: 'monitors.ts',\n  pipelines: 'pipelines.ts',",
+      ),
     )
     await writeFile(
       join(project.dir, 'monitors.ts'),
@@ -62,8 +65,18 @@ export const delayDrift = monitor({
     quality: { thresholds: { missing: 0.5 } },
     performance: { task: 'classification', prediction: 'p', label: 'y', min: { auc: 0.6 } },
   },
-  actions: [{ kind: 'webhook', url: '${hook.url}', retries: 3, backoffMs: 10 }],
+  actions: [
+    { kind: 'webhook', url: '${hook.url}', retries: 3, backoffMs: 10 },
+    { kind: 'pipeline', pipeline: 'retrain', params: { until: '{{window.end}}' } },
+  ],
 })
+`,
+    )
+    await writeFile(
+      join(project.dir, 'pipelines.ts'),
+      `import { pipeline, step } from 'strata-ml'
+const fit = step({ name: 'fit', params: ['until'], run: (ctx) => ({ trainedUntil: ctx.params.until }) })
+export const retrain = pipeline({ name: 'retrain', params: { until: '' }, steps: [fit] })
 `,
     )
     // Training rows, then scored rows over four days: day 0 like training, days 1–2 shifted, day 3 like training.
@@ -157,9 +170,18 @@ export const delayDrift = monitor({
       passed: false,
       examples: ['NK'],
     })
-    expect(d1.actions).toEqual([
-      { kind: 'webhook', target: hook.url, ok: true, attempts: 3, detail: 'HTTP 200' },
-    ])
+    expect(d1.actions[0]).toEqual({
+      kind: 'webhook',
+      target: hook.url,
+      ok: true,
+      attempts: 3,
+      detail: 'HTTP 200',
+    })
+    // The retraining pipeline ran once, with the alert's window end as its parameter.
+    expect(d1.actions[1]).toMatchObject({ kind: 'pipeline', target: 'retrain', ok: true })
+    const runId = /^run (\S+) succeeded$/.exec(d1.actions[1]?.detail ?? '')?.[1] as string
+    const output = await project.cli('pipelines', 'output', runId, 'fit', '--json')
+    expect(output.json()).toEqual({ trainedUntil: new Date(T0 + 2 * DAY).toISOString() })
     const d2 = await run(2)
     expect(d2.result.status).toBe('alert')
     expect(d2.result.incidentId).toBe(d1.result.incidentId)
