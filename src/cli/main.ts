@@ -96,6 +96,8 @@ function buildProgram(streams: CliStreams, state: { exitCode: number }): Command
   })
   const configure = (cmd: Command): void => {
     cmd.exitOverride().configureOutput({ writeOut: streams.stdout, writeErr: streams.stderr })
+    // Every command's help lists --json and -C too, so nobody has to know they are global.
+    cmd.configureHelp({ showGlobalOptions: true })
     for (const sub of cmd.commands) configure(sub)
   }
   configure(program)

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
+import { examples } from '../help-examples.js'
 import { featureDefinitions } from './features.js'
 import { monitorDefinitions } from './monitor.js'
 
@@ -20,6 +21,7 @@ export function registerApply(
 ): void {
   program
     .command('apply')
+    .addHelpText('after', examples('strata apply', 'strata apply --json'))
     .description(
       `apply every kind of definition the project configures (${kinds.map((k) => k.name).join(', ')})`,
     )

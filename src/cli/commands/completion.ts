@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 
 const SHELLS = ['bash', 'zsh', 'fish'] as const
 type Shell = (typeof SHELLS)[number]
@@ -20,7 +21,10 @@ export function registerCompletion(program: Command, ctx: CliContext): void {
     .argument('<shell>', SHELLS.join(', '))
     .addHelpText(
       'after',
-      '\nExamples:\n  source <(strata completion bash)           # in ~/.bashrc\n  strata completion fish > ~/.config/fish/completions/strata.fish',
+      examples(
+        'source <(strata completion bash)           # in ~/.bashrc',
+        'strata completion fish > ~/.config/fish/completions/strata.fish',
+      ),
     )
     .action(
       ctx.action(async (out, shell: string) => {

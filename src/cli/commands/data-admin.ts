@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { formatBytes, formatTable } from '../output.js'
 import { commitLine, progressBars } from './data-format.js'
 
@@ -8,6 +9,13 @@ import { commitLine, progressBars } from './data-format.js'
 export function registerDataAdmin(data: Command, ctx: CliContext): void {
   data
     .command('branch')
+    .addHelpText(
+      'after',
+      examples(
+        'strata data branch drivers            # list branches',
+        'strata data branch drivers dev --from main',
+      ),
+    )
     .description('create a branch, or list branches and tags when no name is given')
     .argument('<dataset>', 'dataset name')
     .argument('[name]', 'new branch name')
@@ -33,6 +41,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
 
   data
     .command('tag')
+    .addHelpText('after', examples('strata data tag drivers v1', 'strata data tag drivers v0 3f2a9c1b'))
     .description('tag a commit (tags never move)')
     .argument('<dataset>', 'dataset name')
     .argument('<name>', 'tag name, e.g. v1')
@@ -49,6 +58,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
 
   data
     .command('merge')
+    .addHelpText('after', examples('strata data merge drivers dev'))
     .description('merge a ref into a branch: fast-forward, or three-way when no file changed on both sides')
     .argument('<dataset>', 'dataset name')
     .argument('<source>', 'ref to merge (branch, tag or commit)')
@@ -71,6 +81,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
 
   data
     .command('revert')
+    .addHelpText('after', examples('strata data revert drivers 3f2a9c1b'))
     .description('commit the inverse of a commit on a branch')
     .argument('<dataset>', 'dataset name')
     .argument('<commit>', 'commit to revert (id, prefix, or ref)')
@@ -92,6 +103,7 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
 
   data
     .command('fsck')
+    .addHelpText('after', examples('strata data fsck', 'strata data fsck --json'))
     .description('check refs, commits and trees and re-hash every reachable object; exits 1 on problems')
     .option('--dataset <name>', 'only this dataset')
     .option('--quick', 'check that objects exist without re-hashing them')
@@ -124,6 +136,13 @@ export function registerDataAdmin(data: Command, ctx: CliContext): void {
 
   data
     .command('gc')
+    .addHelpText(
+      'after',
+      examples(
+        'strata data gc            # dry run: what would be deleted',
+        'strata data gc --force --grace 1440',
+      ),
+    )
     .description('remove blobs no commit references (a dry run unless --force)')
     .option('--force', 'actually delete')
     .option('--grace <minutes>', 'keep unreachable blobs younger than this', '60')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { formatBytes, processStreams } from '../output.js'
 import { diffLines, parseDataRef, progressBars } from './data-format.js'
 
@@ -12,6 +13,13 @@ const CAT_JSON_LIMIT = 16 * 1024 * 1024
 export function registerDataRead(data: Command, ctx: CliContext): void {
   data
     .command('diff')
+    .addHelpText(
+      'after',
+      examples(
+        'strata data diff drivers v1 main',
+        'strata data diff drivers v1 main --key driver_id   # rows added, removed, changed',
+      ),
+    )
     .description('what changed between two refs: paths with sizes, tabular rows and columns')
     .argument('<dataset>', 'dataset name')
     .argument('<from>', 'ref to compare from (branch, tag, commit id, ref~N)')
@@ -35,6 +43,10 @@ export function registerDataRead(data: Command, ctx: CliContext): void {
 
   data
     .command('export')
+    .addHelpText(
+      'after',
+      examples('strata data export drivers@main out/', 'strata data export drivers@v1:drivers.csv out/'),
+    )
     .description('write the files of a ref (or those under a path) into a local directory')
     .argument('<ref>', 'dataset[@ref][:path]')
     .argument('<dir>', 'local directory (created if missing)')
@@ -63,6 +75,7 @@ export function registerDataRead(data: Command, ctx: CliContext): void {
 
   data
     .command('cat')
+    .addHelpText('after', examples('strata data cat drivers@main:drivers.csv | head'))
     .description('print one file (raw bytes; with --json its entry and content, base64 unless UTF-8)')
     .argument('<ref>', 'dataset[@ref]:path')
     .action(

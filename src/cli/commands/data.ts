@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { FileChange } from '../../data/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { formatTable } from '../output.js'
 import { registerDataAdmin } from './data-admin.js'
@@ -24,6 +25,10 @@ export function registerData(program: Command, ctx: CliContext): void {
 
   data
     .command('create')
+    .addHelpText(
+      'after',
+      examples('strata data create flights', 'strata data create drivers --description "daily driver stats"'),
+    )
     .description('create an empty dataset with a "main" branch')
     .argument('<name>', 'dataset name, e.g. flights')
     .option('-d, --description <text>', 'what the dataset holds')
@@ -43,6 +48,7 @@ export function registerData(program: Command, ctx: CliContext): void {
 
   data
     .command('list')
+    .addHelpText('after', examples('strata data list', 'strata data list --json'))
     .description('list datasets with their default branch head')
     .action(
       ctx.action(async (out) => {
@@ -68,6 +74,14 @@ export function registerData(program: Command, ctx: CliContext): void {
 
   data
     .command('commit')
+    .addHelpText(
+      'after',
+      examples(
+        'strata data commit drivers data/drivers.csv -m "driver stats"',
+        'strata data commit flights raw/ --to raw --replace -m "mirror raw/"',
+        'strata data commit flights --delete old.parquet -m "drop old"',
+      ),
+    )
     .description('commit local files and directories (and deletions) to a branch')
     .argument('<dataset>', 'dataset[@branch] (default branch main)')
     .argument(
@@ -152,6 +166,7 @@ export function registerData(program: Command, ctx: CliContext): void {
 
   data
     .command('log')
+    .addHelpText('after', examples('strata data log drivers', 'strata data log drivers@dev --json'))
     .description('history of a branch or ref, newest first')
     .argument('<dataset>', 'dataset[@ref][:path] (a path filters to commits that changed it)')
     .option('-p, --path <path>', 'only commits that changed this file or directory (repeatable)', collect)
@@ -176,6 +191,10 @@ export function registerData(program: Command, ctx: CliContext): void {
 
   data
     .command('show')
+    .addHelpText(
+      'after',
+      examples('strata data show drivers@main', 'strata data show drivers@v1:drivers.csv'),
+    )
     .description('a commit with its files, a directory listing, or one file entry')
     .argument('<ref>', 'dataset[@ref][:path]')
     .action(

@@ -1,12 +1,17 @@
 import type { Command } from 'commander'
 import { runDoctor } from '../../platform/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { formatTable } from '../output.js'
 
 /** `strata doctor`: checks every configured backend; exits 1 when any check fails. */
 export function registerDoctor(program: Command, ctx: CliContext): void {
   program
     .command('doctor')
+    .addHelpText(
+      'after',
+      examples('strata doctor', 'strata doctor --json   # for scripts: one object per backend'),
+    )
     .description('check each configured backend: reachable, version, writable, latency')
     .action(
       ctx.action(async (out) => {

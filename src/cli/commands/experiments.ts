@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { parseViewType } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { formatTable, formatTime } from '../output.js'
 import { resolveExperiment } from './experiment-refs.js'
@@ -20,7 +21,10 @@ export function registerExperiments(program: Command, ctx: CliContext): void {
     .option('--page-token <token>', 'continue after a previous page')
     .addHelpText(
       'after',
-      '\nExamples:\n  strata experiments list\n  strata experiments list --filter "name LIKE \'flights%\'" --view all',
+      examples(
+        'strata experiments list',
+        `strata experiments list --filter "name LIKE 'flights%'" --view all`,
+      ),
     )
     .action(
       ctx.action(async (out, opts: { filter?: string; view: string; max: string; pageToken?: string }) => {
@@ -55,7 +59,7 @@ export function registerExperiments(program: Command, ctx: CliContext): void {
     .description('create an experiment')
     .argument('<name>', 'experiment name (unique)')
     .option('--artifact-location <uri>', 'where its runs store artifacts (default: the project blob store)')
-    .addHelpText('after', '\nExamples:\n  strata experiments create flights-delay')
+    .addHelpText('after', examples('strata experiments create flights-delay'))
     .action(
       ctx.action(async (out, name: string, opts: { artifactLocation?: string }) => {
         await using strata = await ctx.openStrata()
@@ -76,7 +80,7 @@ export function registerExperiments(program: Command, ctx: CliContext): void {
       .command(verb)
       .description(description)
       .argument('<experiment>', 'experiment name or id')
-      .addHelpText('after', `\nExamples:\n  strata experiments ${verb} flights-delay`)
+      .addHelpText('after', examples(`strata experiments ${verb} flights-delay`))
       .action(
         ctx.action(async (out, nameOrId: string) => {
           await using strata = await ctx.openStrata()

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { MaterializeOptions, TrainingSetOptions } from '../../features/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { formatTable } from '../output.js'
 
 function time(value: string | undefined, option: string): number | undefined {
@@ -32,6 +33,13 @@ export function addMaterialize(
 ): void {
   parent
     .command('materialize', options)
+    .addHelpText(
+      'after',
+      examples(
+        'strata features materialize',
+        'strata features materialize --incremental --views driver_stats',
+      ),
+    )
     .description("write each feature view's latest values per entity to the online store")
     .option('--start <time>', 'only values with event time ≥ start (ISO-8601 or epoch ms)')
     .option('--end <time>', 'only values with event time ≤ end (default now)')
@@ -81,6 +89,13 @@ export function addTrainingSet(
 ): void {
   parent
     .command('training-set', options)
+    .addHelpText(
+      'after',
+      examples(
+        'strata features training-set --service churn_model --entity-rows labels.parquet --out train.parquet',
+        'strata features training-set --service churn_model --entity-rows drivers@main:labels.parquet --save churn',
+      ),
+    )
     .description('build a point-in-time correct training set')
     .option('--service <name>', 'feature service to retrieve')
     .option('--features <refs>', 'comma-separated view:feature references (instead of --service)')

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { type FeatureStore, formatPlan } from '../../features/index.js'
 import type { CliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
+import { examples } from '../help-examples.js'
 import { formatTable, formatTime } from '../output.js'
 import { addMaterialize, addTrainingSet } from './features-data.js'
 
@@ -44,7 +45,7 @@ function addList(parent: Command, ctx: CliContext): void {
     .description(
       'list entities, feature views (with version and online freshness), on-demand features and services',
     )
-    .addHelpText('after', '\nExamples:\n  strata features list\n  strata features list --json')
+    .addHelpText('after', examples('strata features list', 'strata features list --json'))
     .action(
       ctx.action(async (out) => {
         await using strata = await ctx.openStrata()
@@ -81,6 +82,7 @@ function addPlan(
 ): void {
   parent
     .command('plan', options)
+    .addHelpText('after', examples('strata features plan', 'strata features plan --json'))
     .description(
       'show what "strata features apply" would register, change or remove (breaking changes flagged)',
     )
@@ -97,6 +99,10 @@ function addPlan(
 function addApply(parent: Command, ctx: CliContext, act: CliContext['action']): void {
   parent
     .command('apply')
+    .addHelpText(
+      'after',
+      examples('strata features apply', 'strata apply   # every kind of definition, features included'),
+    )
     .description('register new versions of changed feature definitions')
     .option('--allow-breaking', 'apply even when the plan has breaking changes')
     .action(

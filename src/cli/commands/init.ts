@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { initProject } from '../../platform/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 
 /** `strata init [dir] [--force] [--bare]`: scaffolds a project. */
 export function registerInit(program: Command, ctx: CliContext): void {
@@ -15,7 +16,11 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option('--bare', 'only strata.config.ts, .strata/ and the .gitignore entry')
     .addHelpText(
       'after',
-      '\nExamples:\n  strata init                 # a working project in the current directory\n  strata init churn --name churn\n  strata init --bare          # config and state directory only',
+      examples(
+        'strata init                 # a working project in the current directory',
+        'strata init churn --name churn',
+        'strata init --bare          # config and state directory only',
+      ),
     )
     .action(
       ctx.action(async (out, dir: string, opts: { force?: boolean; name?: string; bare?: boolean }) => {

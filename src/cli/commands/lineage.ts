@@ -2,12 +2,21 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import { formatLineageDot, formatLineageTree } from '../../data/lineage/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 
 /** `strata lineage <node>`: the provenance tree of an artifact (upstream by default). */
 export function registerLineage(program: Command, ctx: CliContext): void {
   program
     .command('lineage')
+    .addHelpText(
+      'after',
+      examples(
+        'strata lineage model-version:driver-churn/1',
+        'strata lineage dataset-commit:3f2a9c1b --downstream',
+        'strata lineage model-version:driver-churn/1 --dot | dot -Tsvg > lineage.svg',
+      ),
+    )
     .description('print where an artifact came from (or, with --downstream, what was made from it)')
     .argument(
       '<node>',

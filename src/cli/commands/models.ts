@@ -11,6 +11,7 @@ import {
   type TensorSpec,
 } from '../../registry/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { formatTable, formatTime } from '../output.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -101,6 +102,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
 
   models
     .command('list')
+    .addHelpText('after', examples('strata models list', 'strata models list -f "name LIKE \'driver%\'"'))
     .description("list registered models (optionally filtered with MLflow's registry search syntax)")
     .option('-f, --filter <filter>', `e.g. "name LIKE 'flight%' AND tags.team = 'ml'"`)
     .option('-n, --max <n>', 'maximum number of models', '100')
@@ -131,6 +133,10 @@ export function registerModels(program: Command, ctx: CliContext): void {
 
   models
     .command('show')
+    .addHelpText(
+      'after',
+      examples('strata models show driver-churn', 'strata models show driver-churn@champion'),
+    )
     .description('show a model and its versions, or one version (name/3, name@alias)')
     .argument('<ref>', 'model name, name/<version> or name@<alias>')
     .action(
@@ -150,6 +156,10 @@ export function registerModels(program: Command, ctx: CliContext): void {
 
   models
     .command('register')
+    .addHelpText(
+      'after',
+      examples('strata models register driver-churn model.onnx --run 3f2a9c1b -a challenger'),
+    )
     .description('register a model file (.onnx, or a js model file) as a new version')
     .argument('<name>', 'registered model name (created when new)')
     .argument('<file>', 'model file, e.g. model.onnx')
@@ -204,6 +214,13 @@ export function registerModels(program: Command, ctx: CliContext): void {
 
   models
     .command('alias')
+    .addHelpText(
+      'after',
+      examples(
+        'strata models alias driver-churn champion 2 -r "better AUC"',
+        'strata models alias driver-churn challenger --delete',
+      ),
+    )
     .description('point an alias (e.g. champion) at a version, or remove it with --delete')
     .argument('<name>', 'registered model name')
     .argument('<alias>', 'alias name, e.g. champion or challenger')
@@ -248,6 +265,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
 
   models
     .command('history')
+    .addHelpText('after', examples('strata models history driver-churn'))
     .description('every alias move of a model: when, which alias, from → to, who, why')
     .argument('<name>', 'registered model name')
     .option('-a, --alias <alias>', 'only this alias')

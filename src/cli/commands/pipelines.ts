@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { PipelineEngine, PipelineRunDetails, StepEvent, StepRun } from '../../pipelines/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { formatTable, type Output } from '../output.js'
 
@@ -75,6 +76,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('list')
+    .addHelpText('after', examples('strata pipelines list'))
     .description('list the pipelines the project defines, with their steps and params')
     .action(
       ctx.action(async (out) => {
@@ -101,6 +103,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('plan')
+    .addHelpText('after', examples('strata pipelines plan training'))
     .description('show, per step, whether a run would execute it or reuse its cached output, and why')
     .argument('<pipeline>', 'pipeline name')
     .option('-p, --param <name=value>', 'override a param (repeatable)', collect)
@@ -121,6 +124,10 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('run')
+    .addHelpText(
+      'after',
+      examples('strata pipelines run training', 'strata pipelines run training -p days=30 --no-cache'),
+    )
     .description('run a pipeline to its end (progress on stderr); exits 1 when a step failed')
     .argument('<pipeline>', 'pipeline name')
     .option('-p, --param <name=value>', 'override a param (repeatable)', collect)
@@ -154,6 +161,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('resume')
+    .addHelpText('after', examples('strata pipelines resume 3f2a9c1b'))
     .description('drive a failed or abandoned run to its end; steps that succeeded do not run again')
     .argument('<run>', 'run id')
     .option('--force', 'take over a run whose coordinator still looks alive (its heartbeat is recent)')
@@ -174,6 +182,10 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('runs')
+    .addHelpText(
+      'after',
+      examples('strata pipelines runs training', 'strata pipelines runs -f "status = \'failed\'"'),
+    )
     .description("list pipeline runs, newest first, filtered with MLflow's search syntax")
     .argument('[pipeline]', 'only runs of this pipeline')
     .option('-f, --filter <filter>', `e.g. "status = 'failed' and tags.trigger LIKE 'commit%'"`)
@@ -224,6 +236,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('show')
+    .addHelpText('after', examples('strata pipelines show 3f2a9c1b'))
     .description('show a run and the state of each step')
     .argument('<run>', 'run id')
     .action(
@@ -238,6 +251,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('output')
+    .addHelpText('after', examples('strata pipelines output 3f2a9c1b train'))
     .description("print a step's output (JSON) from a run")
     .argument('<run>', 'run id')
     .argument('<step>', 'step name')
@@ -252,6 +266,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('triggers')
+    .addHelpText('after', examples('strata pipelines triggers'))
     .description('list the triggers of every pipeline and when each last fired')
     .action(
       ctx.action(async (out) => {
@@ -289,6 +304,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   program
     .command('scheduler')
+    .addHelpText('after', examples('strata scheduler', 'strata scheduler --once'))
     .description(
       'fire pipeline triggers (new commits, cron) and drive their runs; resumes runs whose coordinator died',
     )
@@ -383,6 +399,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   program
     .command('worker')
+    .addHelpText('after', examples('STRATA_EXECUTOR_URL=redis://localhost:6379/0 strata worker -c 2'))
     .description(
       "run pipeline steps from the BullMQ queue of the project's executor until stopped (SIGINT/SIGTERM)",
     )

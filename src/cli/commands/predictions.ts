@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { PredictionQuery, PredictionRecord } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { formatTable, formatTime } from '../output.js'
 
@@ -50,6 +51,13 @@ export function registerPredictions(program: Command, ctx: CliContext): void {
     .description('the payload log: every prediction the model server answered')
   predictions
     .command('list')
+    .addHelpText(
+      'after',
+      examples(
+        'strata predictions list --since 1h',
+        'strata predictions list --model driver-churn/1 --status error --json',
+      ),
+    )
     .description(
       'list logged predictions, oldest first, filtered by time window, endpoint, model version or status',
     )
@@ -120,6 +128,7 @@ export function registerPredictions(program: Command, ctx: CliContext): void {
     )
   predictions
     .command('show')
+    .addHelpText('after', examples('strata predictions show 3f2a9c1b-…'))
     .description('print one prediction: its inputs, outputs, model version and features')
     .argument('<id>', 'the prediction id (returned by the server, e.g. the strata-prediction-id header)')
     .action(

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { importUserModule } from '../../core/user-module.js'
 import { findConfigFile } from '../../platform/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 
 /**
  * `strata run <file>`: runs a TypeScript (or JavaScript) file of the project — a training
@@ -16,7 +17,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .command('run')
     .description('run a TypeScript file of the project (e.g. train.ts) with strata-ml available')
     .argument('<file>', 'the .ts or .js file to run')
-    .addHelpText('after', '\nExamples:\n  strata run train.ts\n  strata -C churn run train.ts --json')
+    .addHelpText('after', examples('strata run train.ts', 'strata -C churn run train.ts --json'))
     .action(
       ctx.action(async (out, file: string) => {
         const path = ctx.resolvePath(file)

@@ -6,6 +6,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { ArtifactEntry, TrackingStore } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { formatBytes, formatTable } from '../output.js'
 
 /** `strata runs delete|restore|artifacts|download`, registered on the `runs` command. */
@@ -18,7 +19,7 @@ export function registerRunAdmin(runs: Command, ctx: CliContext): void {
       .command(verb)
       .description(description)
       .argument('<run>', 'run id (or a unique prefix of at least 4 characters)')
-      .addHelpText('after', `\nExamples:\n  strata runs ${verb} 3f2a9c`)
+      .addHelpText('after', examples(`strata runs ${verb} 3f2a9c`))
       .action(
         ctx.action(async (out, id: string) => {
           await using strata = await ctx.openStrata()
@@ -37,7 +38,7 @@ export function registerRunAdmin(runs: Command, ctx: CliContext): void {
     .description("list a run's artifacts (one directory level)")
     .argument('<run>', 'run id (or a unique prefix)')
     .argument('[path]', 'directory inside the run’s artifacts', '')
-    .addHelpText('after', '\nExamples:\n  strata runs artifacts 3f2a9c\n  strata runs artifacts 3f2a9c model')
+    .addHelpText('after', examples('strata runs artifacts 3f2a9c', 'strata runs artifacts 3f2a9c model'))
     .action(
       ctx.action(async (out, id: string, path: string) => {
         await using strata = await ctx.openStrata()
@@ -64,7 +65,7 @@ export function registerRunAdmin(runs: Command, ctx: CliContext): void {
     .argument('<run>', 'run id (or a unique prefix)')
     .argument('<path>', 'artifact file or directory inside the run')
     .option('-o, --out <dir>', 'directory to write into (default: the working directory)', '.')
-    .addHelpText('after', '\nExamples:\n  strata runs download 3f2a9c model/model.onnx --out models')
+    .addHelpText('after', examples('strata runs download 3f2a9c model/model.onnx --out models'))
     .action(
       ctx.action(async (out, id: string, path: string, opts: { out: string }) => {
         await using strata = await ctx.openStrata()

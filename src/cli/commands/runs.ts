@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { parseFilterFor, parseOrderByFor } from '../../db/index.js'
 import { PARENT_RUN_ID_TAG, parseViewType, RUN_SEARCH_SCHEMA, type Run } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { formatBytes, formatTable, formatTime } from '../output.js'
 import { resolveExperiments } from './experiment-refs.js'
@@ -15,6 +16,13 @@ export function registerRuns(program: Command, ctx: CliContext): void {
 
   runs
     .command('list')
+    .addHelpText(
+      'after',
+      examples(
+        'strata runs list --experiment churn',
+        'strata runs list -f "metrics.test_auc > 0.7" -o "metrics.test_auc DESC" -n 10',
+      ),
+    )
     .description("list runs, filtered with MLflow's search syntax and ordered")
     .option(
       '-e, --experiment <name|id>',
@@ -75,6 +83,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
 
   runs
     .command('show')
+    .addHelpText('after', examples('strata runs show 3f2a9c1b', 'strata runs show 3f2a9c1b --json'))
     .description('show one run: attributes, params, latest metrics, tags, inputs and artifacts')
     .argument('<run>', 'run id (or a unique prefix of at least 4 characters)')
     .action(
@@ -135,6 +144,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
 
   runs
     .command('compare')
+    .addHelpText('after', examples('strata runs compare 3f2a9c1b 8d01e2aa --diff'))
     .description('put the params and latest metrics of several runs side by side')
     .argument('<runs...>', 'run ids (or unique prefixes)')
     .option('--diff', 'only rows whose values differ between the runs')

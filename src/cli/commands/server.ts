@@ -5,6 +5,7 @@ import { createServerApp, listen, tokenPrincipal } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import type { Output } from '../output.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
@@ -82,6 +83,14 @@ export function registerServer(program: Command, ctx: CliContext): void {
   options(
     program
       .command('server')
+      .addHelpText(
+        'after',
+        examples(
+          'strata server',
+          'strata server --port 8080 -m driver-churn@champion',
+          'strata server --host 0.0.0.0 --allowed-host ml.example.com   # with tokens: strata token create',
+        ),
+      )
       .description(
         'serve the REST API, the MLflow-compatible API, online features, model inference (Open Inference Protocol v2) and the web UI over HTTP',
       ),
@@ -94,6 +103,13 @@ export function registerServer(program: Command, ctx: CliContext): void {
   options(
     program
       .command('serve')
+      .addHelpText(
+        'after',
+        examples(
+          'strata serve driver-churn@champion',
+          'strata serve driver-churn@champion --max-batch-size 64 --port 8080',
+        ),
+      )
       .argument(
         '<model...>',
         'registry models to serve (name@alias, name/<version>, name; models:/ prefix allowed)',

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { SCOPES } from '../../access/index.js'
 import type { CliContext } from '../context.js'
+import { examples } from '../help-examples.js'
 import { formatTable } from '../output.js'
 
 /** `strata token create|list|revoke`: API tokens with scopes for `strata server` (see docs/security.md). */
@@ -11,6 +12,13 @@ export function registerToken(program: Command, ctx: CliContext): void {
 
   token
     .command('create')
+    .addHelpText(
+      'after',
+      examples(
+        'strata token create --name ci --scopes read,write:tracking',
+        'strata token create --name deployer --scopes read,deploy --json',
+      ),
+    )
     .description('create a token; its secret is printed once and never stored')
     .requiredOption('--name <name>', 'unique name of the token (letters, digits, ".", "_", "-")')
     .requiredOption('--scopes <list>', `comma-separated scopes: ${SCOPES.join(', ')}`)
@@ -35,6 +43,7 @@ export function registerToken(program: Command, ctx: CliContext): void {
 
   token
     .command('list')
+    .addHelpText('after', examples('strata token list'))
     .description('list tokens (never their secrets)')
     .option('--all', 'include revoked tokens')
     .action(
@@ -62,6 +71,7 @@ export function registerToken(program: Command, ctx: CliContext): void {
 
   token
     .command('revoke')
+    .addHelpText('after', examples('strata token revoke ci'))
     .description('revoke a token by name or id; requests with it are refused from now on')
     .argument('<token>', 'the name or id of an active token')
     .action(
