@@ -4,6 +4,7 @@ import { StrataError } from '../../core/errors.js'
 import type { MonitorReport } from '../../monitoring/index.js'
 import type { CliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
+import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { formatTable } from '../output.js'
 
@@ -113,6 +114,13 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
 
   cmd
     .command('reference <model@version>')
+    .addHelpText(
+      'after',
+      examples(
+        'strata monitor reference flight-delay@3 --dataset flights-train@main:train.parquet',
+        'strata monitor reference flight-delay@3 --dataset train:train.csv --categorical carrier,origin',
+      ),
+    )
     .description(
       "compute a model version's reference profile from a dataset commit (a training set) and store it with the version",
     )
@@ -188,6 +196,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
 
   cmd
     .command('list')
+    .addHelpText('after', examples('strata monitor list', 'strata monitor list --json'))
     .description('list the applied monitors')
     .action(
       ctx.action(async (out) => {
@@ -213,6 +222,13 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
 
   cmd
     .command('run <name>')
+    .addHelpText(
+      'after',
+      examples(
+        'strata monitor run delay-drift',
+        'strata monitor run delay-drift --window-end 2024-04-02T00:00:00Z --json',
+      ),
+    )
     .description('run a monitor on one window (default: the last whole window) and record the result')
     .option('--window-end <time>', 'end of the window (ISO time or epoch ms, exclusive)')
     .action(
@@ -230,6 +246,13 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
 
   cmd
     .command('report <name>')
+    .addHelpText(
+      'after',
+      examples(
+        'strata monitor report delay-drift',
+        'strata monitor report delay-drift --window 2024-04-01T00:00:00Z --html report.html',
+      ),
+    )
     .description(
       "show a recorded window's report (default the latest); --html writes it with distribution plots",
     )
@@ -255,6 +278,10 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
 
   cmd
     .command('history <name>')
+    .addHelpText(
+      'after',
+      examples('strata monitor history delay-drift', 'strata monitor history delay-drift --limit 24 --json'),
+    )
     .description("a monitor's results over time, newest first, with its incidents")
     .option('--limit <n>', 'most windows to show (default 100)')
     .action(
