@@ -31,6 +31,7 @@ export {
 } from './drift/stat-tests.js'
 export { type MonitoringDependencies, MonitoringService } from './monitoring-service.js'
 export { type AlertPayload, type StartPipeline, sendWebhook } from './monitors/actions.js'
+export { type LabelInput, LabelStore } from './monitors/label-store.js'
 export { loadMonitors } from './monitors/load-monitors.js'
 export {
   isMonitor,

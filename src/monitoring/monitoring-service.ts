@@ -1,12 +1,15 @@
+import { isStrataError } from '../core/errors.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
+import type { PayloadStore } from '../serving/index.js'
 import type { StartPipeline } from './monitors/actions.js'
+import { type LabelInput, LabelStore } from './monitors/label-store.js'
 import type { MonitorDefinition } from './monitors/monitor-definition.js'
 import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
 import { type Incident, MonitorStore } from './monitors/monitor-store.js'
 import type { MonitorReport, MonitorResult } from './monitors/monitor-types.js'
-import { PayloadWindowSource, type QueryPredictions } from './monitors/payload-window-source.js'
+import { PayloadWindowSource } from './monitors/payload-window-source.js'
 import { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
 import { ReferenceProfiles } from './reference/reference-store.js'
 
@@ -19,8 +22,8 @@ export interface MonitoringDependencies {
   data: () => Promise<DataRepository>
   /** Starts and runs a pipeline once per incident (absent when the project has no pipelines). */
   startPipeline?: StartPipeline
-  /** The serving payload log's query, opened on first use (windows of `payload-log` monitors). */
-  payloads: () => Promise<QueryPredictions>
+  /** The serving payload log, opened on first use (windows of `payload-log` monitors, label ids). */
+  payloads: () => Promise<Pick<PayloadStore, 'query' | 'get'>>
 }
 
 /**
@@ -36,6 +39,7 @@ export class MonitoringService {
   /** Reference profiles of model versions. */
   readonly references: ReferenceProfiles
   private readonly store: MonitorStore
+  private readonly labels: LabelStore
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -43,6 +47,7 @@ export class MonitoringService {
   ) {
     this.references = new ReferenceProfiles(ctx, deps)
     this.store = new MonitorStore(ctx)
+    this.labels = new LabelStore(ctx)
   }
 
   /** Stores monitor definitions (what `strata apply` does with the monitors module). */
@@ -91,6 +96,23 @@ export class MonitoringService {
     return this.store.history(name, options)
   }
 
+  /**
+   * Ingests delayed labels keyed by prediction id (ids of the payload log; an unknown id fails
+   * the whole ingest, naming it). Monitors reading the payload log see them as the column `label`.
+   */
+  ingestLabels(labels: readonly LabelInput[]): Promise<{ ingested: number }> {
+    return this.labels.ingest(labels, async (id) => {
+      const payloads = await this.deps.payloads()
+      try {
+        await payloads.get(id)
+        return true
+      } catch (err) {
+        if (isStrataError(err, 'NOT_FOUND') || isStrataError(err, 'INVALID_ARGUMENT')) return false
+        throw err
+      }
+    })
+  }
+
   /** A monitor's incidents, newest first. */
   incidents(name: string): Promise<Incident[]> {
     return this.store.incidents(name)
@@ -102,7 +124,11 @@ export class MonitoringService {
     const payloads = this.deps.payloads
     return {
       read: async (window): Promise<WindowRows> =>
-        new PayloadWindowSource(source, await payloads()).read(window),
+        new PayloadWindowSource(
+          source,
+          async (q) => (await payloads()).query(q),
+          (ids) => this.labels.labelsOf(ids),
+        ).read(window),
     }
   }
 }

@@ -206,10 +206,7 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
           registry: await self.registry(),
           engine: await shared.offline(),
           data: () => self.data(),
-          payloads: async () => {
-            const store = await self.payloads()
-            return (query) => store.query(query)
-          },
+          payloads: () => self.payloads(),
           ...(startPipeline === undefined ? {} : { startPipeline }),
         })
       }),

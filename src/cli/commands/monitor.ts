@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { MonitorReport } from '../../monitoring/index.js'
@@ -192,6 +193,40 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
           )
         },
       ),
+    )
+
+  cmd
+    .command('labels <file>')
+    .addHelpText(
+      'after',
+      examples('strata monitor labels labels.jsonl', 'strata monitor labels late-flights.csv --json'),
+    )
+    .description(
+      'ingest delayed labels keyed by prediction id (a CSV, JSON or Parquet file with columns prediction_id and label)',
+    )
+    .action(
+      ctx.action(async (out, file: string) => {
+        const { detectTableFormat, tableSource } = await import('../../data/index.js')
+        const format = detectTableFormat(file)
+        if (format === undefined)
+          throw new StrataError(
+            'INVALID_ARGUMENT',
+            `cannot tell the format of "${file}"; use .csv, .tsv, .json, .jsonl or .parquet`,
+          )
+        await using strata = await ctx.openStrata()
+        const engine = await strata.offline()
+        const rows = (
+          await engine.query(
+            `SELECT prediction_id, label FROM ${tableSource(resolve(strata.config.root, file), format)}`,
+          )
+        ).rows
+        const labels = rows.map((r) => ({
+          predictionId: String(r.prediction_id),
+          label: typeof r.label === 'bigint' ? Number(r.label) : r.label,
+        }))
+        const result = await (await strata.monitoring()).ingestLabels(labels)
+        out.result(result, () => `${result.ingested} label(s) ingested`)
+      }),
     )
 
   cmd

@@ -26,12 +26,15 @@ function rowsOf(v: unknown): unknown[] {
 /**
  * Windows of the serving payload log: the successful predictions of the monitor's model (and
  * endpoint, when given) logged in [start, end), read page by page. Each input and output by name
- * is a column; a batched record (tensors of shape [n] or [n, 1]) gives n rows.
+ * is a column; a batched record (tensors of shape [n] or [n, 1]) gives n rows. Labels ingested
+ * later by prediction id are the column `label` (null while a prediction has none).
  */
 export class PayloadWindowSource implements WindowSource {
   constructor(
     private readonly spec: Extract<WindowSourceSpec, { kind: 'payload-log' }>,
     private readonly query: QueryPredictions,
+    /** Delayed labels by prediction id, exposed as the column `label` (absent: no label column). */
+    private readonly labels?: (ids: readonly string[]) => Promise<Map<string, unknown>>,
   ) {}
 
   async read(window: {
@@ -54,9 +57,10 @@ export class PayloadWindowSource implements WindowSource {
         ...(this.spec.endpoint === undefined ? {} : { endpoint: this.spec.endpoint }),
         ...(pageToken === undefined ? {} : { pageToken }),
       })
+      const labels = this.labels === undefined ? undefined : await this.labels(page.records.map((r) => r.id))
       for (const record of page.records) {
         records++
-        rows += this.append(record, columns, window.columns)
+        rows += this.append(record, columns, window.columns, labels)
       }
       pageToken = page.nextPageToken
     } while (pageToken !== undefined)
@@ -76,8 +80,10 @@ export class PayloadWindowSource implements WindowSource {
     record: PredictionRecord,
     columns: Record<string, unknown[]>,
     names: readonly string[],
+    labels: Map<string, unknown> | undefined,
   ): number {
-    const values = { ...record.inputs, ...(record.outputs ?? {}) }
+    const values: Record<string, unknown> = { ...record.inputs, ...(record.outputs ?? {}) }
+    if (labels !== undefined && !Object.hasOwn(values, 'label')) values.label = labels.get(record.id) ?? null
     const perColumn = names.map((n) => (Object.hasOwn(values, n) ? rowsOf(values[n]) : undefined))
     const n = Math.max(1, ...perColumn.map((v) => v?.length ?? 0))
     names.forEach((name, k) => {
