@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { tempProject } from '../../test/support/temp-project.js'
 import { listCommands } from './main.js'
 
+/** `-x, --long` pairs of one help text. */
+const SHORT_FLAG = /^\s+(-\w), (--[\w-]+)/gm
+
 describe('every command help', () => {
   it('ends with examples that start with "strata" and lists the global options', async () => {
     await using project = await tempProject('strata-help-')
@@ -23,5 +26,25 @@ describe('every command help', () => {
         name,
       ).toBe(true)
     }
+  })
+})
+
+describe('short flags', () => {
+  it('mean one thing across every command', async () => {
+    await using project = await tempProject('strata-flags-')
+    const meanings = new Map<string, Set<string>>()
+    for (const { path, leaf } of listCommands()) {
+      if (!leaf) continue
+      const help = (await project.cli(...path, '--help')).stdout
+      for (const [, short, long] of help.matchAll(SHORT_FLAG)) {
+        const seen = meanings.get(short as string) ?? new Set<string>()
+        seen.add(long as string)
+        meanings.set(short as string, seen)
+      }
+    }
+    const ambiguous = [...meanings]
+      .filter(([, longs]) => longs.size > 1)
+      .map(([s, l]) => `${s}: ${[...l].join(', ')}`)
+    expect(ambiguous).toEqual([])
   })
 })

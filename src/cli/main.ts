@@ -12,6 +12,7 @@ import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
 import { registerMonitor } from './commands/monitor.js'
 import { registerPipelines } from './commands/pipelines.js'
+import { registerPredict } from './commands/predict.js'
 import { registerPredictions } from './commands/predictions.js'
 import { registerRun } from './commands/run.js'
 import { registerRuns } from './commands/runs.js'
@@ -37,6 +38,7 @@ const COMMANDS = [
   registerModels,
   registerPipelines,
   registerPredictions,
+  registerPredict,
   registerMonitor,
   registerServer,
   registerToken,

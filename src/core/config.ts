@@ -50,7 +50,7 @@ export const strataConfigSchema = z
         enabled: z.boolean().optional(),
         /** Most predictions waiting to be written; beyond it they are dropped and counted (default 10000). */
         maxQueue: z.number().int().positive().optional(),
-        /** Most predictions per write (default 1000). */
+        /** Most predictions per write (default 100). */
         maxBatch: z.number().int().positive().optional(),
         /** Milliseconds between writes (default 1000). */
         flushIntervalMs: z.number().int().positive().optional(),

@@ -3,7 +3,10 @@ import type { JsonValue, PipelineParams, Step } from './step.js'
 
 /** The parts of a step's cache key, each a sha256 hex, kept so a plan can say which one changed. */
 export interface CacheKeyParts {
-  /** The step's code: its `run` function's source and its `version`. */
+  /**
+   * The step's code: its `run` function's source, its `version`, and the sources of the module
+   * defining its pipeline with every local module that imports (`Pipeline.sourceHash`).
+   */
   code: string
   /** The params it reads (all of the pipeline's unless it declares `params`). */
   params: string
@@ -31,13 +34,17 @@ export function canonicalJson(value: JsonValue | undefined): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`
 }
 
-/** The hash of a step's code: the source of its `run` and its declared `version`. */
-export function codeHash(s: Step<string, unknown>): string {
-  return sha256(`${s.version}\u0000${s.run.toString()}`)
+/**
+ * The hash of a step's code: the source of its `run`, its declared `version` and `sourceHash`,
+ * the hash of the modules its pipeline was loaded from (see `sourceClosureHash`), when known.
+ */
+export function codeHash(s: Step<string, unknown>, sourceHash = ''): string {
+  return sha256(`${s.version}\u0000${s.run.toString()}\u0000${sourceHash}`)
 }
 
 /**
- * A step's content-addressed cache key: sha256 over its code hash, the params it reads and
+ * A step's content-addressed cache key: sha256 over its code hash (with `sourceHash`, the
+ * hash of the modules its pipeline came from), the params it reads and
  * the content addresses of its inputs (never names or paths of what they point to). An
  * unchanged step over unchanged inputs gets the same key in any run, on any machine.
  */
@@ -45,13 +52,14 @@ export function cacheKey(
   s: Step<string, unknown>,
   params: PipelineParams,
   inputAddresses: Readonly<Record<string, string>>,
+  sourceHash?: string,
 ): CacheKey {
   const read: Record<string, JsonValue> = {}
   for (const name of s.params ?? Object.keys(params)) read[name] = params[name] ?? null
   const inputs: Record<string, JsonValue> = {}
   for (const [name, address] of Object.entries(inputAddresses)) inputs[name] = address
   const parts: CacheKeyParts = {
-    code: codeHash(s),
+    code: codeHash(s, sourceHash),
     params: sha256(canonicalJson(read)),
     inputs: sha256(canonicalJson(inputs)),
   }

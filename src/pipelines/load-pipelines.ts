@@ -4,10 +4,11 @@ import { StrataError } from '../core/errors.js'
 import { importUserModule } from '../core/user-module.js'
 import { isPipeline, type Pipeline } from './pipeline.js'
 import type { PipelineCatalog } from './pipeline-engine.js'
+import { sourceClosureHash } from './source-closure.js'
 
 /**
  * Loads a project's pipelines module (TypeScript compiled on the fly) and collects every
- * exported pipeline. `import … from 'strata-ml'` inside it resolves to this package. Two
+ * exported pipeline, each with the `sourceHash` of the module and its local imports. `import … from 'strata-ml'` inside it resolves to this package. Two
  * pipelines with one name fail with `INVALID_ARGUMENT`; so does a module exporting none.
  *
  * @example
@@ -28,6 +29,7 @@ export async function loadPipelines(root: string, entry: string | undefined): Pr
     )
   }
   const mod = await importUserModule(file)
+  const sourceHash = sourceClosureHash(file)
   const byName = new Map<string, Pipeline>()
   for (const [exportName, value] of Object.entries(mod)) {
     if (!isPipeline(value)) continue
@@ -40,13 +42,14 @@ export async function loadPipelines(root: string, entry: string | undefined): Pr
     }
     byName.set(value.name, value)
   }
+  const loaded = [...byName.values()].map((p) => ({ ...p, sourceHash }))
   if (byName.size === 0) {
     throw new StrataError(
       'INVALID_ARGUMENT',
       `${file} exports no pipelines; export pipeline(...) definitions`,
     )
   }
-  return catalogOf([...byName.values()])
+  return catalogOf(loaded)
 }
 
 /** A catalog over a list of pipelines (listed by name). */

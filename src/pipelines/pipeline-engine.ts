@@ -352,7 +352,7 @@ export class PipelineEngine {
     onEvent: ((e: StepEvent) => void) | undefined,
   ): Promise<Done | undefined> {
     const { values, addresses, lineageInputs } = this.inputsOf(run, s, done)
-    const key = cacheKey(s, run.params, addresses)
+    const key = cacheKey(s, run.params, addresses, p.sourceHash)
     const started = this.ctx.clock.now()
     if (s.cache && !run.noCache) {
       const hit = await this.store.cached(key.key)

@@ -29,6 +29,11 @@ export interface Pipeline<P extends PipelineParams = PipelineParams> {
   /** The names of the steps each step reads. */
   readonly upstream: ReadonlyMap<string, readonly string[]>
   readonly triggers: readonly PipelineTrigger[]
+  /**
+   * sha256 of the module the pipeline was loaded from and every local module it imports (set by
+   * `loadPipelines`); part of each step's code hash, so an edit there reruns the steps.
+   */
+  readonly sourceHash?: string
 }
 
 /**

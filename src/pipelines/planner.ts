@@ -60,7 +60,7 @@ export async function planRun(
       }
     }
     if (noCache) {
-      const key = rerun.length > 0 ? null : cacheKey(s, params, addresses).key
+      const key = rerun.length > 0 ? null : cacheKey(s, params, addresses, p.sourceHash).key
       steps.push({
         step: s.name,
         action: 'run',
@@ -80,7 +80,7 @@ export async function planRun(
       })
       continue
     }
-    const key = cacheKey(s, params, addresses)
+    const key = cacheKey(s, params, addresses, p.sourceHash)
     if (!s.cache) {
       steps.push({
         step: s.name,

@@ -1,3 +1,4 @@
+export { type BatchPredictOptions, type BatchPredictResult, batchPredict } from './batch-predict.js'
 export {
   allocateValues,
   elementBytes,

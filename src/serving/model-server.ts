@@ -67,6 +67,8 @@ export interface InferRequest {
   outputs?: string[]
   /** The transport's request id, logged with the prediction. */
   requestId?: string
+  /** Log the prediction in the payload log (default true; batch inference records lineage instead). */
+  log?: boolean
 }
 
 /** The answer to an {@link InferRequest}. */
@@ -359,7 +361,7 @@ export class ModelServer {
       this.metrics.request(name, String(served.version), outputs !== undefined, ms / 1000)
       live.inFlight--
       if (live.inFlight === 0) live.drained?.()
-      const log = this.options.payloadLog
+      const log = request.log === false ? undefined : this.options.payloadLog
       if (log !== undefined) {
         const base = this.logBase(d, live, at, request.requestId ?? request.id)
         const status = outputs === undefined ? ('error' as const) : ('ok' as const)

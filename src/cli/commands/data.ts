@@ -169,7 +169,7 @@ export function registerData(program: Command, ctx: CliContext): void {
     .addHelpText('after', examples('strata data log drivers', 'strata data log drivers@dev --json'))
     .description('history of a branch or ref, newest first')
     .argument('<dataset>', 'dataset[@ref][:path] (a path filters to commits that changed it)')
-    .option('-p, --path <path>', 'only commits that changed this file or directory (repeatable)', collect)
+    .option('--path <path>', 'only commits that changed this file or directory (repeatable)', collect)
     .option('-n, --max <n>', 'at most this many commits')
     .action(
       ctx.action(async (out, target: string, opts: { path?: string[]; max?: string }) => {

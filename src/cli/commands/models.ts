@@ -167,7 +167,7 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .option('-d, --description <text>', 'version description')
     .option('--flavor <flavor>', 'onnx or js (default: by the file extension)')
     .option('-t, --tag <key=value>', 'version tag (repeatable)', collect)
-    .option('-m, --metric <key=value>', 'version metric (repeatable)', collect)
+    .option('--metric <key=value>', 'version metric (repeatable)', collect)
     .option('-a, --alias <alias>', 'also point this alias at the new version')
     .action(
       ctx.action(

@@ -106,7 +106,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     .addHelpText('after', examples('strata pipelines plan training'))
     .description('show, per step, whether a run would execute it or reuse its cached output, and why')
     .argument('<pipeline>', 'pipeline name')
-    .option('-p, --param <name=value>', 'override a param (repeatable)', collect)
+    .option('-P, --param <name=value>', 'override a param (repeatable)', collect)
     .option('--no-cache', 'plan a run that reuses no cached output')
     .action(
       ctx.action(async (out, name: string, opts: { param?: string[]; cache: boolean }) => {
@@ -126,11 +126,11 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     .command('run')
     .addHelpText(
       'after',
-      examples('strata pipelines run training', 'strata pipelines run training -p days=30 --no-cache'),
+      examples('strata pipelines run training', 'strata pipelines run training -P days=30 --no-cache'),
     )
     .description('run a pipeline to its end (progress on stderr); exits 1 when a step failed')
     .argument('<pipeline>', 'pipeline name')
-    .option('-p, --param <name=value>', 'override a param (repeatable)', collect)
+    .option('-P, --param <name=value>', 'override a param (repeatable)', collect)
     .option('--no-cache', 'run every step, reusing no cached output')
     .option('--name <name>', 'a label for the run (default <pipeline>-<run id>)')
     .option('-t, --tag <key=value>', 'a tag recorded with the run (repeatable)', collect)
@@ -189,7 +189,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     .description("list pipeline runs, newest first, filtered with MLflow's search syntax")
     .argument('[pipeline]', 'only runs of this pipeline')
     .option('-f, --filter <filter>', `e.g. "status = 'failed' and tags.trigger LIKE 'commit%'"`)
-    .option('-o, --order-by <entry>', 'e.g. "end_time DESC" (repeatable)', collect)
+    .option('--order-by <entry>', 'e.g. "end_time DESC" (repeatable)', collect)
     .option('-n, --max <n>', 'maximum number of runs', '50')
     .option('--page-token <token>', 'continue after a previous page')
     .action(

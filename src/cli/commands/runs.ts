@@ -20,7 +20,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
       'after',
       examples(
         'strata runs list --experiment churn',
-        'strata runs list -f "metrics.test_auc > 0.7" -o "metrics.test_auc DESC" -n 10',
+        'strata runs list -f "metrics.test_auc > 0.7" --order-by "metrics.test_auc DESC" -n 10',
       ),
     )
     .description("list runs, filtered with MLflow's search syntax and ordered")
@@ -30,7 +30,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
       collect,
     )
     .option('-f, --filter <filter>', `e.g. "metrics.auc > 0.8 and params.lr = '0.1'"`)
-    .option('-o, --order-by <entry>', 'e.g. "metrics.auc DESC" (repeatable)', collect)
+    .option('--order-by <entry>', 'e.g. "metrics.auc DESC" (repeatable)', collect)
     .option('-n, --max <n>', 'maximum number of runs', '50')
     .option('--view <view>', 'active, deleted or all', 'active')
     .option('--page-token <token>', 'continue after a previous page')

@@ -28,6 +28,7 @@ interface ServerOptions {
   maxBatchSize?: string
   maxQueueDelayUs: string
   maxQueue: string
+  features?: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -80,6 +81,10 @@ export function registerServer(program: Command, ctx: CliContext): void {
       .option('--max-batch-size <rows>', 'dynamic batching: most rows per model call (default: no batching)')
       .option('--max-queue-delay-us <micros>', 'dynamic batching: longest wait for a batch to fill', '500')
       .option('--max-queue <requests>', 'dynamic batching: most waiting requests before UNAVAILABLE', '1024')
+      .option(
+        '--features <service>',
+        "feature service the served models read for POST /v1/predict (default each version's feature_service tag)",
+      )
   options(
     program
       .command('server')
@@ -87,7 +92,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
         'after',
         examples(
           'strata server',
-          'strata server --port 8080 -m driver-churn@champion',
+          'strata server --port 8080 --model driver-churn@champion',
           'strata server --host 0.0.0.0 --allowed-host ml.example.com   # with tokens: strata token create',
         ),
       )
@@ -96,7 +101,7 @@ export function registerServer(program: Command, ctx: CliContext): void {
       ),
   )
     .option(
-      '-m, --model <ref...>',
+      '--model <ref...>',
       'deploy these registry models for inference at /v2/models/<name> (name@alias, name/<version> or name)',
     )
     .action(ctx.action(async (out, opts: ServerOptions) => serve(ctx, out, opts)))
@@ -162,7 +167,10 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     }
     for (const ref of opts.model ?? []) {
       const progress = out.progress(`loading ${ref}`)
-      const served = await (await strata.serving()).deploy(ref, { batching })
+      const served = await (await strata.serving()).deploy(ref, {
+        batching,
+        ...(opts.features === undefined ? {} : { features: opts.features }),
+      })
       progress.finish(`version ${served.version} ready`)
       models.push({ name: served.name, version: served.version, ref })
     }

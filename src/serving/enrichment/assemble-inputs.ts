@@ -16,18 +16,23 @@ const STATUS_WHY: Record<Exclude<FieldStatus, 'PRESENT' | 'NULL_VALUE'>, string>
  * absent from both fails with `FAILED_PRECONDITION` naming the entity, the name and the status —
  * never a plausible default. A `NULL_VALUE` (a stored null) becomes NaN in a float input, the
  * missing value the model was trained with (training sets read null as NaN), and fails in any
- * other input.
+ * other input. With `nullIsMissing` (offline rows: a training set, a feature table), a null
+ * request value is treated the same way.
  */
 export function assembleInputs(
   layout: InputLayout,
   rows: readonly Readonly<Record<string, unknown>>[],
   online: OnlineFeatures,
+  options: { nullIsMissing?: boolean } = {},
 ): InferTensor[] {
   const featureIndex = new Map(online.features.map((f, i) => [f, i]))
   const value = (row: number, name: string, datatype: OipDatatype): unknown => {
     const fi = featureIndex.get(name)
     const request = rows[row] as Readonly<Record<string, unknown>>
     if (fi === undefined) {
+      if (options.nullIsMissing === true && request[name] === null) {
+        if (datatype === 'FP32' || datatype === 'FP64') return Number.NaN
+      }
       if (!Object.hasOwn(request, name) || request[name] === undefined) {
         throw new StrataError(
           'INVALID_ARGUMENT',

@@ -10,7 +10,7 @@ export interface PayloadSink {
 export interface PayloadLogOptions {
   /** Most entries waiting to be written; beyond it new entries are dropped and counted (default 10,000). */
   maxQueue?: number | undefined
-  /** Most entries per write (default 1,000). */
+  /** Most entries per write (default 100: a SQLite write blocks the event loop while it runs, so writes stay short and requests run between them). */
   maxBatch?: number | undefined
   /** Milliseconds between flushes of a non-full queue (default 1,000). */
   flushIntervalMs?: number | undefined
@@ -59,7 +59,7 @@ export class PayloadLog {
     private readonly options: PayloadLogOptions = {},
   ) {
     this.maxQueue = positive('maxQueue', options.maxQueue ?? 10_000)
-    this.maxBatch = positive('maxBatch', options.maxBatch ?? 1000)
+    this.maxBatch = positive('maxBatch', options.maxBatch ?? 100)
     const interval = positive('flushIntervalMs', options.flushIntervalMs ?? 1000)
     const rate = options.sampleRate ?? 1
     if (!(rate >= 0 && rate <= 1))
@@ -137,6 +137,8 @@ export class PayloadLog {
       // entries appended meanwhile stay after the batch
       this.queue = this.queue.slice(batch.length)
       this.counts.written += batch.length
+      // let requests run between writes
+      if (this.queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve))
     }
   }
 }
