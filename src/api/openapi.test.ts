@@ -36,10 +36,15 @@ beforeAll(async () => {
     cache: new ModelCache(join(dir, 'model-cache')),
     features: async () => features.store,
   })
-  app = await createServerApp(
-    { ...strata, features: async () => features.store, serving: async () => server },
-    { version: '1.2.3' },
-  )
+  // every scope (the requests' `as(principal)` too) reads the driver fixture's feature store
+  const withDriver = (scope: Strata): Strata =>
+    ({
+      ...scope,
+      features: async () => features.store,
+      serving: async () => server,
+      as: (p) => withDriver(scope.as(p) as Strata),
+    }) as Strata
+  app = await createServerApp(withDriver(strata), { version: '1.2.3' })
   doc = (await app.inject({ url: '/api/openapi.json' })).json()
   ajv.addSchema(doc, 'openapi.json')
 })
@@ -181,6 +186,7 @@ describe('GET /api/openapi.json', () => {
       body: { experimentIds: [id], filter: "params.lr = '0.1'" },
     })
     await sample('GET', '/api/runs/{id}/metrics/{key}', `/api/runs/${runId}/metrics/loss?maxResults=5`)
+    await sample('GET', '/api/metric-history/{key}', `/api/metric-history/loss?runId=${runId}&maxResults=10`)
     await sample('PATCH', '/api/runs/{id}', `/api/runs/${runId}`, { body: { name: 'renamed' } })
     await sample('PUT', '/api/runs/{id}/artifacts/{path}', `/api/runs/${runId}/artifacts/plots/a.txt`, {
       bytes: new TextEncoder().encode('hello'),
@@ -256,6 +262,18 @@ describe('GET /api/openapi.json', () => {
       body: { features: ['driver_hourly_stats:nope'], entities: { driver_id: [1] } },
       status: 404,
     })
+    const inventory = await sample('GET', '/api/features', '/api/features')
+    expect(inventory.items).toContainEqual(
+      expect.objectContaining({ kind: 'feature-view', name: 'driver_hourly_stats' }),
+    )
+    await sample(
+      'GET',
+      '/api/features/{kind}/{name}/versions',
+      '/api/features/feature-view/driver_hourly_stats/versions',
+    )
+    await sample('GET', '/api/features/{kind}/{name}/versions', '/api/features/view/x/versions', {
+      status: 400,
+    })
     // Open Inference Protocol v2.
     await (await strata.registry()).registerVersion('oip', {
       onnx: linearRegressorToOnnx({ coefficients: [[1, 2]], intercepts: [0] }),
@@ -291,6 +309,37 @@ describe('GET /api/openapi.json', () => {
       body: { entities: [{ driver_id: 1002, val_to_add: 1 }] },
       status: 412,
     })
+
+    // Versioned data (reads).
+    const data = await strata.data()
+    await data.createDataset('trips')
+    const enc = new TextEncoder()
+    const c1 = await data.commit('trips', {
+      message: 'one',
+      changes: [{ path: 't.csv', bytes: enc.encode('id,v\n1,a\n') }],
+    })
+    await data.commit('trips', {
+      message: 'two',
+      changes: [{ path: 't.csv', bytes: enc.encode('id,v\n1,b\n2,c\n') }],
+    })
+    await sample('GET', '/api/datasets', '/api/datasets')
+    await sample('GET', '/api/datasets/{name}', '/api/datasets/trips')
+    await sample('GET', '/api/datasets/{name}', '/api/datasets/nope', { status: 404 })
+    await sample('GET', '/api/datasets/{name}/log', '/api/datasets/trips/log?maxResults=5')
+    await sample('GET', '/api/datasets/{name}/refs/{ref}/files', '/api/datasets/trips/refs/main/files')
+    const preview = await sample(
+      'GET',
+      '/api/datasets/{name}/refs/{ref}/preview',
+      '/api/datasets/trips/refs/main/preview?path=t.csv&limit=1',
+    )
+    expect(preview).toMatchObject({
+      columns: [{ name: 'id' }, { name: 'v' }],
+      rows: [[1, 'b']],
+      totalRows: 2,
+    })
+    await sample('GET', '/api/datasets/{name}/diff', `/api/datasets/trips/diff?from=${c1.id}&to=main&key=id`)
+    await sample('GET', '/api/commits/{id}', `/api/commits/${c1.id}`)
+    await sample('GET', '/api/commits/{id}', '/api/commits/abc', { status: 404 })
 
     await sample('DELETE', '/api/experiments/{id}', `/api/experiments/${id}`)
     await sample('POST', '/api/experiments/{id}/restore', `/api/experiments/${id}/restore`)

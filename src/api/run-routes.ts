@@ -88,6 +88,13 @@ export async function runRoutes(app: FastifyInstance): Promise<void> {
       defined({ maxResults: query.maxResults, pageToken: query.pageToken }),
     ),
   )
+  bindRoute(app, runApi.sampledHistory, async ({ params, query }, request) => ({
+    items: await (await request.services.tracking()).runs.downsampledHistory(
+      query.runId,
+      params.key,
+      defined({ maxResults: query.maxResults, startStep: query.startStep, endStep: query.endStep }),
+    ),
+  }))
   bindRoute(app, runApi.listArtifacts, async ({ params, query }, request) =>
     (await request.services.tracking()).runs.listArtifacts(params.id, query.path ?? ''),
   )

@@ -3,8 +3,10 @@ import type { Strata } from '../platform/index.js'
 import { type RequestPrincipal, useAuthentication } from './authentication.js'
 import { ChangeFeed } from './change-feed.js'
 import { coreRoutes } from './core-routes.js'
+import { dataRoutes } from './data-routes.js'
 import { eventRoutes } from './event-routes.js'
 import { experimentRoutes } from './experiment-routes.js'
+import { featureCatalogRoutes } from './feature-catalog-routes.js'
 import { featureRoutes } from './feature-routes.js'
 import {
   createHttpApp,
@@ -72,6 +74,8 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
     await rest.register(experimentRoutes)
     await rest.register(runRoutes)
     await rest.register(modelRoutes)
+    await rest.register(dataRoutes)
+    await rest.register(featureCatalogRoutes)
   })
   await app.register(featureRoutes(() => strata.features()))
   await app.register(mlflowRoutes({ version: options.version, changes }))

@@ -36,6 +36,46 @@ export const feastOnlineResponseSchema = z
   })
   .meta({ id: 'FeastOnlineResponse' })
 
+const definitionKind = z.enum(['entity', 'feature-view', 'on-demand-feature', 'feature-service'])
+
+/** One definition of the project as `strata features list` shows it. */
+export const featureInventoryItemSchema = z
+  .object({
+    kind: definitionKind,
+    name: z.string(),
+    version: z
+      .number()
+      .nullable()
+      .describe('the live registered version; null when never applied or removed'),
+    pending: z.enum(['create', 'update', 'remove', 'unchanged']).describe('what apply would do'),
+    summary: z.string(),
+    materialized: z
+      .object({
+        rows: z.number(),
+        watermark: z.number(),
+        updatedAt: z.number(),
+        sourceCommit: z.string().nullable(),
+      })
+      .nullable()
+      .optional()
+      .describe('feature views: the online state of the live version (null: never materialized)'),
+  })
+  .meta({ id: 'FeatureInventoryItem' })
+
+/** A registered version of a feature definition, with its spec. */
+export const featureVersionSchema = z
+  .object({
+    kind: definitionKind,
+    name: z.string(),
+    version: z.number(),
+    specHash: z.string(),
+    dataHash: z.string().nullable(),
+    spec: z.record(z.string(), z.unknown()),
+    createdAt: z.number(),
+    removedAt: z.number().nullable(),
+  })
+  .meta({ id: 'FeatureVersion' })
+
 /** The feature server's routes. */
 export const featureApi = {
   online: defineRoute({
@@ -45,5 +85,20 @@ export const featureApi = {
     summary: "Online feature values (Feast's get-online-features request and response)",
     body: feastOnlineRequestSchema,
     response: feastOnlineResponseSchema,
+  }),
+  inventory: defineRoute({
+    method: 'GET',
+    path: '/api/features',
+    tag: 'features',
+    summary: 'Entities, feature views (with online freshness), on-demand features and services',
+    response: z.object({ items: z.array(featureInventoryItemSchema) }),
+  }),
+  versions: defineRoute({
+    method: 'GET',
+    path: '/api/features/:kind/:name/versions',
+    tag: 'features',
+    summary: 'Every registered version of a feature definition, oldest first, with its spec',
+    params: z.object({ kind: definitionKind, name: z.string() }),
+    response: z.object({ items: z.array(featureVersionSchema) }),
   }),
 } as const

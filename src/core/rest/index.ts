@@ -3,6 +3,7 @@
  * query, body and response). The server validates with it and generates `GET /api/openapi.json`
  * from it; the typed client builds its requests from it. Nothing here imports server code.
  */
+import { dataApi } from './data-api.js'
 import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
@@ -12,11 +13,22 @@ import type { RestRoute } from './rest-route.js'
 import { runApi } from './run-api.js'
 import { serverApi } from './server-api.js'
 
+export {
+  dataApi,
+  dataCommitSchema,
+  dataDiffSchema,
+  dataFileSchema,
+  dataRefSchema,
+  datasetSchema,
+  tablePreviewSchema,
+} from './data-api.js'
 export { experimentApi, experimentSchema, lifecycleStageSchema } from './experiment-api.js'
 export {
   feastOnlineRequestSchema,
   feastOnlineResponseSchema,
   featureApi,
+  featureInventoryItemSchema,
+  featureVersionSchema,
   fieldStatusSchema,
 } from './feature-api.js'
 export {
@@ -78,6 +90,7 @@ export const REST_API = {
   features: featureApi,
   inference: inferenceApi,
   predict: predictApi,
+  data: dataApi,
 } as const
 
 /** Every route of {@link REST_API} in one list. */

@@ -201,6 +201,21 @@ export const runApi = {
     query: z.object({ maxResults: queryInt, pageToken: queryString }),
     response: pageSchema(metricSchema),
   }),
+  sampledHistory: defineRoute({
+    method: 'GET',
+    path: '/api/metric-history/:key',
+    tag: 'runs',
+    summary:
+      "A metric's history of 1–100 runs for charts: at most maxResults points per run (default and max 2,500), first, last, and each span's lowest and highest kept",
+    params: z.object({ key: z.string() }),
+    query: z.object({
+      runId: queryList.describe('run ids (repeat for more, 1 to 100)'),
+      maxResults: queryInt,
+      startStep: queryInt,
+      endStep: queryInt,
+    }),
+    response: z.object({ items: z.array(metricSchema.extend({ runId: z.string() })) }),
+  }),
   listArtifacts: defineRoute({
     method: 'GET',
     path: '/api/runs/:id/artifacts',

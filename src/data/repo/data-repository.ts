@@ -132,6 +132,20 @@ export class DataRepository {
     )
   }
 
+  /**
+   * A commit by its full id, in whichever dataset it is (lineage names commits by id alone:
+   * `dataset-commit:<id>`); `NOT_FOUND` when no dataset has it.
+   */
+  async getCommit(id: string): Promise<Commit> {
+    const found = /^[0-9a-f]{64}$/.test(id) ? await this.ctx.db.commit(id) : undefined
+    if (found === undefined) {
+      throw new StrataError('NOT_FOUND', `commit "${id}" does not exist; give a full 64-hex commit id`, {
+        details: { commit: id },
+      })
+    }
+    return found
+  }
+
   /** Every dataset, by name. */
   listDatasets(): Promise<Dataset[]> {
     return this.ctx.db.datasets()

@@ -20,6 +20,7 @@ export {
   type TableColumn,
   type TableSchema,
 } from './infer-table-schema.js'
+export { PREVIEW_MAX_ROWS, previewTable, type TablePreview } from './preview-table.js'
 export { detectTableFormat, TABLE_FORMATS, type TableFormat } from './table-format.js'
 export { detectCompression, type TableSourceOptions, tableSource } from './table-source.js'
 export { type ValidateTableOptions, type ValidationIssue, validateTable } from './validate-table.js'

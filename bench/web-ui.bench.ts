@@ -1,0 +1,202 @@
+/**
+ * The web UI at scale, in real Chromium (Debian's, through playwright-core), against
+ * `strata server`'s app on SQLite:
+ * - an experiment of 10,000 runs × 20 metrics (rows written straight into the tables, as
+ *   `bench/tracking-scale.bench.ts` does): the runs table's first render (a cold page load to
+ *   100 rows on screen), a filter change and a sort change;
+ * - a lineage graph of 1,001 nodes (10 layers of 100, each node made from 2 of the layer
+ *   before, all feeding one model version), opened at depth 50: dagre layout (the page's
+ *   `performance.measure`) and load to first render, then frame times while panning.
+ *
+ *   npx jiti bench/web-ui.bench.ts [--runs 10000] [--rounds 3]
+ *
+ * Needs `npm run build` (web/dist). Prints one line per figure and the load average.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import Database from 'better-sqlite3'
+import { createServerApp } from '../src/api/server-app.js'
+import { initProject, openStrata } from '../src/platform/index.js'
+import { launchChromium } from '../test/support/browser.js'
+import { type RowSink, writeScaleData } from './tracking-scale.data.js'
+
+const { values: args } = parseArgs({
+  options: { runs: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } },
+})
+const RUNS = Number(args.runs)
+const ROUNDS = Number(args.rounds)
+const root = join(import.meta.dirname, '..')
+
+function sqliteSink(file: string): RowSink & { close(): void } {
+  const db = new Database(file)
+  db.pragma('busy_timeout = 60000')
+  return {
+    async insert(table, columns, rows) {
+      const st = db.prepare(
+        `insert into ${table} (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+      )
+      db.transaction(() => {
+        for (const r of rows) st.run(r)
+      })()
+    },
+    close: () => db.close(),
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const ms = (x: number) => `${x.toFixed(0)} ms`
+
+const dir = mkdtempSync(join(tmpdir(), 'strata-web-bench-'))
+initProject(dir, { name: 'web-bench' })
+const strata = await openStrata({ cwd: dir, env: {} })
+const tracking = await strata.tracking()
+const experimentId = (await tracking.experiments.create('scale-big')).experimentId
+const sink = sqliteSink(join(dir, '.strata', 'meta.db'))
+const t0 = performance.now()
+await writeScaleData(
+  sink,
+  'strata',
+  { runs: RUNS, smallExperiments: 0, smallRuns: 0, metrics: 20, params: 5, historyPoints: 10 },
+  [experimentId],
+)
+sink.close()
+console.log(`seeded ${RUNS.toLocaleString()} runs × 20 metrics in ${ms(performance.now() - t0)}`)
+
+const lineage = await strata.lineage()
+const LAYERS = 10
+const WIDTH = 100
+const kinds = ['dataset-commit', 'feature-view-version', 'training-set', 'run']
+const id = (layer: number, i: number) => `${kinds[Math.min(layer, kinds.length - 1)]}:l${layer}-${i}`
+const t1 = performance.now()
+for (let i = 0; i < WIDTH; i++) await lineage.upsertNode({ id: id(0, i), label: `raw ${i}` })
+for (let layer = 1; layer < LAYERS; layer++) {
+  for (let i = 0; i < WIDTH; i++) {
+    await lineage.record({
+      inputs: [id(layer - 1, i), id(layer - 1, (i * 7 + 3) % WIDTH)],
+      output: { id: id(layer, i), label: `node ${layer}.${i}` },
+      activity: 'compute',
+    })
+  }
+}
+const model = 'model-version:bench/1'
+await lineage.record({
+  inputs: Array.from({ length: WIDTH }, (_, i) => id(LAYERS - 1, i)),
+  output: { id: model, label: 'bench v1' },
+  activity: 'register',
+})
+console.log(`seeded a ${LAYERS * WIDTH + 1}-node lineage graph in ${ms(performance.now() - t1)}`)
+
+const app = await createServerApp(strata, { version: 'bench', webRoot: join(root, 'web', 'dist') })
+const url = await app.listen({ host: '127.0.0.1', port: 0 })
+const browser = await launchChromium()
+const figures: Record<string, number[]> = {}
+const add = (k: string, v: number) => {
+  figures[k] ??= []
+  figures[k].push(v)
+}
+try {
+  for (let round = 0; round < ROUNDS; round++) {
+    // the server's share: the runs page and the lineage query the UI sends, timed from here
+    let start = performance.now()
+    await (await fetch(`${url}/api/runs?experimentId=${experimentId}&maxResults=100`)).json()
+    add('API: GET /api/runs (100 of 10,000 runs × 20 metrics)', performance.now() - start)
+    start = performance.now()
+    await (await fetch(`${url}/api/lineage/${encodeURIComponent(model)}/upstream?depth=50`)).json()
+    add('API: GET /api/lineage/…/upstream?depth=50 (1,001 nodes)', performance.now() - start)
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
+    // runs table: cold load to 100 rows on screen
+    start = performance.now()
+    await page.goto(`${url}/#/experiments/${experimentId}`)
+    await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 100`, null, {
+      polling: 'raf',
+      timeout: 60_000,
+    })
+    add('runs table: first render (cold load, 100 of 10,000 rows)', performance.now() - start)
+    // filter change: to the runs with run_name = 'run-4242' (one row)
+    await page.getByLabel('Filter', { exact: true }).fill(`attributes.run_name = 'run-4242'`)
+    start = performance.now()
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 1`, null, {
+      polling: 'raf',
+      timeout: 60_000,
+    })
+    add('runs table: filter change (to 1 row)', performance.now() - start)
+    await page.getByRole('button', { name: 'Clear' }).click()
+    await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 100`, null, {
+      polling: 'raf',
+      timeout: 60_000,
+    })
+    // filter on a metric (thousands match) and sort by it
+    await page.getByLabel('Filter', { exact: true }).fill('metrics.m1 > 0.9')
+    start = performance.now()
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.waitForFunction(
+      `location.hash.includes('filter=') &&
+        document.querySelector('table.runs')?.getAttribute('aria-busy') === 'false'`,
+      null,
+      { polling: 'raf', timeout: 60_000 },
+    )
+    add('runs table: filter change (metrics.m1 > 0.9, ~1,000 match)', performance.now() - start)
+    start = performance.now()
+    await page.getByRole('button', { name: 'm1', exact: true }).click()
+    await page.waitForFunction(
+      `location.hash.includes('orderBy=') &&
+        document.querySelector('table.runs')?.getAttribute('aria-busy') === 'false'`,
+      null,
+      { polling: 'raf', timeout: 60_000 },
+    )
+    add('runs table: sort change (by m1)', performance.now() - start)
+
+    // lineage: 1,001 nodes at once
+    start = performance.now()
+    await page.goto(`${url}/#/lineage/${encodeURIComponent(model)}?depth=50`)
+    await page.waitForFunction(
+      `document.body.textContent?.includes('1001 nodes') &&
+        document.querySelector('.react-flow__node') !== null`,
+      null,
+      { polling: 'raf', timeout: 120_000 },
+    )
+    add('lineage 1,001 nodes: load to first render', performance.now() - start)
+    const layout = await page.evaluate(() =>
+      performance.getEntriesByName('lineage-layout').map((e) => e.duration),
+    )
+    add('lineage 1,001 nodes: dagre layout (in page)', Math.max(...layout))
+    // panning: frame intervals while the mouse drags the pane for about a second
+    const box = (await page.locator('.react-flow__pane').boundingBox())!
+    await page.evaluate(`(() => {
+      window.__frames = []
+      let last = performance.now()
+      const tick = (t) => {
+        window.__frames.push(t - last)
+        last = t
+        if (window.__frames.length < 400) requestAnimationFrame(tick)
+      }
+      requestAnimationFrame(tick)
+    })()`)
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width / 2 - 400, box.y + box.height / 2 - 200, { steps: 60 })
+    await page.mouse.up()
+    const frames = (await page.evaluate('window.__frames.slice(1)')) as number[]
+    const sorted = [...frames].sort((a, b) => a - b)
+    add(
+      'lineage 1,001 nodes: frame time while panning, p95',
+      sorted[Math.floor(sorted.length * 0.95)] ?? Number.NaN,
+    )
+    await page.close()
+  }
+} finally {
+  await browser.close()
+  await app.close()
+  await strata.close()
+  rmSync(dir, { recursive: true, force: true })
+}
+console.log(
+  `\nmedian of ${ROUNDS} rounds (load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}, ${process.version}):`,
+)
+for (const [k, v] of Object.entries(figures))
+  console.log(`  ${k}: ${ms(median(v))}  (all: ${v.map((x) => x.toFixed(0)).join(', ')})`)

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { createServerApp } from '../../src/api/server-app.js'
+import { initProject, openStrata, type Strata } from '../../src/platform/index.js'
+import { linearRegressorToOnnx } from '../../src/registry/index.js'
+import { openDriverFeatureStore } from './driver-feature-store.js'
+
+/** A value that would run script if any page rendered user strings as HTML. */
+export const XSS = `<img src=x onerror="window.__xss=(window.__xss||0)+1">`
+
+/** What {@link openWebProject} seeded, for the tests to navigate to. */
+export interface WebProject extends AsyncDisposable {
+  url: string
+  dir: string
+  strata: Strata
+  app: FastifyInstance
+  experimentId: string
+  runIds: string[]
+  model: string
+  commitId: string
+  trainingSet: string
+}
+
+/**
+ * A small project for the web UI's browser tests, served by `strata server`'s app (built UI
+ * at `/`, loopback, a free port): a dataset commit, a training set made from it, an experiment
+ * of three runs with step metrics, params, tags and artifacts, a registered ONNX model version
+ * with the alias `champion`, lineage from the model down to the raw commit, and Feast's driver
+ * feature store (applied and materialized). User-controlled
+ * strings carry {@link XSS}.
+ */
+export async function openWebProject(options: { webRoot: string }): Promise<WebProject> {
+  const dir = mkdtempSync(join(tmpdir(), 'strata-web-'))
+  initProject(dir, { name: 'web-ui-test' })
+  const strata = await openStrata({ cwd: dir, env: { STRATA_USER: 'tester' } })
+
+  const data = await strata.data()
+  await data.createDataset('trips', { description: `trips ${XSS}` })
+  const csv = join(dir, 'trips.csv')
+  writeFileSync(
+    csv,
+    `id,city,delay\n1,Paris,3.5\n2,${XSS.replaceAll(',', ' ').replaceAll('"', "'")},7\n3,Oslo,0\n`,
+  )
+  const commit = await data.commit('trips', {
+    message: `raw trips ${XSS}`,
+    changes: [{ path: 'trips.csv', source: csv }],
+  })
+
+  const lineage = await strata.lineage()
+  const trainingSet = 'training-set:trips/1'
+  await lineage.record({
+    inputs: [`dataset-commit:${commit.id}`],
+    output: { id: trainingSet, label: `trips v1 ${XSS}` },
+    activity: 'build',
+  })
+
+  const tracking = await strata.tracking()
+  const runIds: string[] = []
+  let experimentId = ''
+  for (const [i, lr] of [0.1, 0.05, 0.2].entries()) {
+    const run = await tracking.startRun({
+      experiment: 'web-ui',
+      name: i === 1 ? `run-${i} ${XSS}` : `run-${i}`,
+      tags: { note: XSS, team: 'ml' },
+    })
+    experimentId = (await tracking.runs.get(run.runId)).info.experimentId
+    await run.logInput(trainingSet)
+    await run.logParams({ lr, model: i === 2 ? 'gbdt' : 'logreg', comment: XSS })
+    for (let step = 0; step < 50; step++) {
+      await run.logMetrics({ loss: 1 / (1 + step * lr) + i * 0.01, acc: 0.5 + step * lr * 0.01 }, { step })
+    }
+    await run.logMetrics({ auc: 0.7 + i * 0.05 })
+    await run.logArtifact(new TextEncoder().encode(`notes for run ${i}\n${XSS}\n`), 'notes.txt')
+    await run.end('FINISHED')
+    runIds.push(run.runId)
+  }
+
+  const registry = await strata.registry()
+  const model = 'delay'
+  const onnx = linearRegressorToOnnx({ coefficients: [[1, 2, 3]], intercepts: [0.5] })
+  const version = await registry.registerVersion(model, {
+    onnx,
+    runId: runIds[0]!,
+    createModel: true,
+    description: `a linear model ${XSS}`,
+    metrics: { auc: 0.7 },
+    tags: { training_set: trainingSet, note: XSS },
+  })
+  await registry.setAlias(model, 'champion', version.version, { reason: `first ${XSS}` })
+
+  // the feature pages read Feast's driver quickstart, applied and materialized (test/support)
+  const driver = await openDriverFeatureStore()
+  const withDriver = (scope: Strata): Strata =>
+    ({ ...scope, features: async () => driver.store, as: (p) => withDriver(scope.as(p) as Strata) }) as Strata
+  const served = withDriver(strata)
+  const app = await createServerApp(served, { version: 'test', webRoot: options.webRoot })
+  const address = await app.listen({ host: '127.0.0.1', port: 0 })
+  return {
+    url: address,
+    dir,
+    strata: served,
+    app,
+    experimentId,
+    runIds,
+    model,
+    commitId: commit.id,
+    trainingSet,
+    [Symbol.asyncDispose]: async () => {
+      await app.close()
+      await driver.close()
+      await strata.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}

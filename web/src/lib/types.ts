@@ -1,0 +1,16 @@
+import type { CallOutput, RestApi } from '../../../src/client/index.js'
+
+/** A run as `GET /api/runs/:id` answers it. */
+export type Run = CallOutput<RestApi['runs']['get']>
+/** An experiment as `GET /api/experiments/:id` answers it. */
+export type Experiment = CallOutput<RestApi['experiments']['get']>
+/** A registered model. */
+export type RegisteredModel = CallOutput<RestApi['models']['get']>
+/** A model version. */
+export type ModelVersion = CallOutput<RestApi['models']['getVersion']>
+/** A lineage subgraph. */
+export type LineageGraph = CallOutput<RestApi['server']['upstream']>
+/** A node of the lineage graph. */
+export type LineageNode = LineageGraph['nodes'][number]
+/** An edge of the lineage graph. */
+export type LineageEdge = LineageGraph['edges'][number]
