@@ -17,6 +17,8 @@
 #             Protocol v2 tests (test/compat/oip-tritonclient.test.ts).
 #   --feast   feast (with `feast serve`) + pandas: Feast's own SDK and server for the Feast
 #             differential test (test/compat/feast.test.ts).
+#   --monitoring evidently + scipy + pandas: the reference implementation the drift statistics
+#             are compared with (test/compat/evidently-drift.test.ts, bench/monitoring).
 #
 # The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
 # pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
@@ -32,6 +34,8 @@ SKOPS_VERSION=0.13.0
 ONNX_VERSION=1.23.2
 TRITONCLIENT_VERSION=2.73.0
 FEAST_VERSION=0.67.0
+EVIDENTLY_VERSION=0.7.21
+SCIPY_VERSION=1.16.3
 
 profile=light
 for arg in "$@"; do
@@ -40,12 +44,13 @@ for arg in "$@"; do
     --v2) profile=v2 ;;
     --serving) profile=serving ;;
     --feast) profile=feast ;;
+    --monitoring) profile=monitoring ;;
     -h | --help)
-      sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast or nothing)" >&2
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring or nothing)" >&2
       exit 2
       ;;
   esac
@@ -59,6 +64,7 @@ case "$profile" in
   v2) pins=("mlflow-skinny==$MLFLOW_V2_VERSION" "${common[@]}") ;;
   serving) pins=("tritonclient[http]==$TRITONCLIENT_VERSION" "numpy==$NUMPY_VERSION") ;;
   feast) pins=("feast==$FEAST_VERSION" "pandas==$PANDAS_VERSION") ;;
+  monitoring) pins=("evidently==$EVIDENTLY_VERSION" "scipy==$SCIPY_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION") ;;
 esac
 
 python=${PYTHON:-python3}
@@ -83,6 +89,7 @@ else
   case "$profile" in
     serving) "$venv/bin/python" -c 'import tritonclient.http, numpy' >&2 ;;
     feast) "$venv/bin/python" -c 'import feast, pandas' >&2 ;;
+    monitoring) "$venv/bin/python" -c 'import evidently, scipy, pandas; from evidently.presets import DataDriftPreset' >&2 ;;
     *) "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2 ;;
   esac
   touch "$venv/.complete"

@@ -11,6 +11,7 @@ import { registerFeatures } from './commands/features.js'
 import { registerInit } from './commands/init.js'
 import { registerLineage } from './commands/lineage.js'
 import { registerModels } from './commands/models.js'
+import { registerMonitor } from './commands/monitor.js'
 import { registerPipelines } from './commands/pipelines.js'
 import { registerPredict } from './commands/predict.js'
 import { registerPredictions } from './commands/predictions.js'
@@ -40,6 +41,7 @@ const COMMANDS = [
   registerDeploy,
   registerPredictions,
   registerPredict,
+  registerMonitor,
   registerServer,
   registerToken,
   registerCompletion,

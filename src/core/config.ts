@@ -39,6 +39,8 @@ export const strataConfigSchema = z
     features: z.string().min(1).optional(),
     /** Pipeline definitions module, relative to the project root (for `strata pipelines …` and `strata worker`). */
     pipelines: z.string().min(1).optional(),
+    /** Monitors module, relative to the project root (for `strata apply` and `strata monitor …`). */
+    monitors: z.string().min(1).optional(),
     /** Where pipeline steps run: `local` (in the coordinating process) or `bullmq+redis://host:port/db?queue=name`. */
     executor: uri.optional(),
     /** The prediction payload log of the model server (`strata server`): its queue and what it keeps. */
@@ -81,6 +83,7 @@ export interface ResolvedConfig {
   offline: string
   features: string | undefined
   pipelines: string | undefined
+  monitors: string | undefined
   /** The pipeline executor URI (`local` by default; `STRATA_EXECUTOR_URL` overrides it). */
   executor: string
   /** The payload log settings as written in the config (defaults applied by the model server). */
@@ -147,6 +150,7 @@ export function resolveConfig(
     offline: pick('offline'),
     features: config.features,
     pipelines: config.pipelines,
+    monitors: config.monitors,
     executor: nonEmpty(env.STRATA_EXECUTOR_URL) ?? config.executor ?? 'local',
     payloadLog: config.payloadLog ?? {},
     sources,

@@ -3,6 +3,7 @@ import { lineageMigrations } from '../data/lineage/index.js'
 import { dataMigrations } from '../data/repo/index.js'
 import type { Migration } from '../db/index.js'
 import { featuresMigrations } from '../features/index.js'
+import { monitoringMigrations } from '../monitoring/index.js'
 import { pipelineMigrations } from '../pipelines/index.js'
 import { registryMigrations } from '../registry/index.js'
 import { deliveryMigrations, servingMigrations } from '../serving/index.js'
@@ -22,4 +23,5 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...pipelineMigrations,
   ...deliveryMigrations,
   ...servingMigrations,
+  ...monitoringMigrations,
 ]

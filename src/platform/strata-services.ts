@@ -6,6 +6,7 @@ import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
 import type { MetadataDatabase } from '../db/index.js'
 import type { FeatureCatalog, FeatureStore, SourceConnections } from '../features/index.js'
+import type { MonitoringService } from '../monitoring/index.js'
 import type { PipelineCatalog, PipelineEngine } from '../pipelines/index.js'
 import type { BlobStore, Executor, OnlineStore, TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
@@ -72,6 +73,13 @@ export interface StrataServices {
   pipelines(): Promise<PipelineEngine>
   /** The project's pipelines (the `pipelines` module of the config), loaded once per project. */
   pipelineCatalog(): Promise<PipelineCatalog>
+  /**
+   * Monitoring: reference profiles of model versions, drift and data-quality checks.
+   *
+   * @example
+   * const ref = await (await strata.monitoring()).references.get('flight-delay', 3)
+   */
+  monitoring(): Promise<MonitoringService>
   /**
    * The same project acting as `principal`: the way to attribute work to someone else (the
    * API passes each request's principal here). Cheap: backends and the lineage graph are
@@ -186,6 +194,33 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
           catalog,
           executor,
           resolveDataset: async (dataset, ref) => (await (await self.data()).resolve(dataset, ref)).id,
+        })
+      }),
+    monitoring: () =>
+      service('monitoring', async (ctx) => {
+        const { MonitoringService } = await import('../monitoring/index.js')
+        const startPipeline =
+          shared.config.pipelines === undefined
+            ? undefined
+            : async (pipeline: string, params: Record<string, unknown>, fireKey: string) => {
+                // One run per incident, even across processes (the firing key is unique).
+                const engine = await self.pipelines()
+                const run = await engine.startFired(
+                  pipeline,
+                  { triggerId: 'monitor', fireKey },
+                  { params, tags: { 'strata.monitor.incident': fireKey } },
+                )
+                if (run === undefined)
+                  return { runId: '(already started for this incident)', status: 'skipped' }
+                const result = await engine.drive(run.runId)
+                return { runId: run.runId, status: result.run.status }
+              }
+        return new MonitoringService(ctx, {
+          registry: await self.registry(),
+          engine: await shared.offline(),
+          data: () => self.data(),
+          payloads: () => self.payloads(),
+          ...(startPipeline === undefined ? {} : { startPipeline }),
         })
       }),
     as: (other) => (other === principal ? self : scope(shared, other)),

@@ -1,0 +1,75 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { expect, it } from 'vitest'
+import { tempProject } from '../../../test/support/temp-project.js'
+import { type MonitorReport, monitor } from '../../monitoring/index.js'
+import { openStrata } from '../../platform/index.js'
+import { newPredictionId, type PredictionEntry } from '../../serving/index.js'
+
+it('delayed labels ingested by prediction id join the payload log: a payload-log monitor scores them', async () => {
+  await using project = await tempProject()
+  expect((await project.cli('init', '--bare')).code).toBe(0)
+  const ids = Array.from({ length: 40 }, (_, i) => newPredictionId(1000 + i))
+  {
+    await using strata = await openStrata({ cwd: project.dir })
+    const registry = await strata.registry()
+    await registry.registerVersion('delay', { source: 'file:/nowhere', flavor: 'external' })
+    const monitoring = await strata.monitoring()
+    await monitoring.references.compute('delay', 1, {
+      kind: 'table',
+      relation: '(SELECT range::DOUBLE AS fare FROM range(100))',
+    })
+    const entries: PredictionEntry[] = ids.map((id, i) => ({
+      id,
+      at: 1000 + i,
+      endpoint: 'delay',
+      modelName: 'delay',
+      modelVersion: 1,
+      deploymentRevision: null,
+      requestId: null,
+      entityKey: null,
+      inputs: { fare: i },
+      outputs: { p: i % 2 === 0 ? 0.9 : 0.1 },
+      latencyMs: 1,
+      status: 'ok',
+      error: null,
+      featureViews: null,
+    }))
+    await (await strata.payloads()).write(entries)
+    await monitoring.apply([
+      monitor({
+        name: 'live',
+        model: 'delay',
+        reference: 1,
+        window: { every: '1h', source: { kind: 'payload-log', endpoint: 'delay' } },
+        checks: {
+          drift: false,
+          quality: false,
+          performance: { task: 'classification', prediction: 'p', label: 'label', min: { accuracy: 0.9 } },
+        },
+      }),
+    ])
+  }
+  // Labels for the first 30 predictions; the model is right on all but the last two of them.
+  const lines = ids
+    .slice(0, 30)
+    .map((id, i) => JSON.stringify({ prediction_id: id, label: i >= 28 ? i % 2 : i % 2 === 0 ? 1 : 0 }))
+  await writeFile(join(project.dir, 'labels.jsonl'), `${lines.join('\n')}\n`)
+  const ingested = await project.cli('monitor', 'labels', 'labels.jsonl', '--json')
+  expect(ingested.code, ingested.stderr).toBe(0)
+  expect(ingested.json()).toEqual({ ingested: 30 })
+
+  await writeFile(join(project.dir, 'bad.jsonl'), `${JSON.stringify({ prediction_id: 'nope', label: 1 })}\n`)
+  const bad = await project.cli('monitor', 'labels', 'bad.jsonl')
+  expect(bad.code).toBe(1)
+  expect(bad.stderr).toMatch(
+    /1 label\(s\) name predictions that are not in the payload log, e.g. "nope"; nothing was ingested/,
+  )
+
+  const run = await project.cli('monitor', 'run', 'live', '--window-end', '3600000', '--json')
+  expect(run.code, run.stderr).toBe(0)
+  const report = run.json<MonitorReport>()
+  expect(report.result).toMatchObject({ rows: 40, status: 'ok' })
+  expect(report.performance).toMatchObject({ labeled: 30, unlabeled: 10, violations: [] })
+  expect(report.performance?.metrics.accuracy).toBeCloseTo(28 / 30, 12)
+})

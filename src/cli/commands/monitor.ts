@@ -1,0 +1,354 @@
+import { writeFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { StrataError } from '../../core/errors.js'
+import type { MonitorReport } from '../../monitoring/index.js'
+import type { CliContext } from '../context.js'
+import type { DefinitionKind } from '../definition-kind.js'
+import { examples } from '../help-examples.js'
+import { wholeNumber } from '../options.js'
+import { formatTable } from '../output.js'
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** An ISO time or epoch milliseconds; fails naming the value. */
+function parseTime(text: string, option: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text)
+  if (!Number.isFinite(ms))
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${option} "${text}" is not a time; use an ISO time (2024-04-01T00:00:00Z) or epoch milliseconds`,
+    )
+  return ms
+}
+
+/** `model@version` → parts; fails naming the value. */
+function parseModelVersion(text: string): { model: string; version: number } {
+  const m = /^(.+)@(\d+)$/.exec(text)
+  if (m === null)
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `"${text}" is not a model version; use <model>@<version>, e.g. flight-delay@3`,
+    )
+  return { model: m[1] as string, version: Number(m[2]) }
+}
+
+/** `name[@ref]:path` → parts. */
+function parseDatasetFile(text: string): { dataset: string; ref: string; path: string } {
+  const m = /^([^@:]+)(?:@([^:]+))?:(.+)$/.exec(text)
+  if (m === null)
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `--dataset "${text}" is invalid; use <dataset>[@<ref>]:<path>, e.g. flights-train@main:train.parquet`,
+    )
+  return { dataset: m[1] as string, ref: m[2] ?? 'main', path: m[3] as string }
+}
+
+function summary(report: MonitorReport): string {
+  const r = report.result
+  const lines = [
+    `${r.monitor} ${iso(r.windowStart)} – ${iso(r.windowEnd)}: ${r.status.toUpperCase()} (${r.rows} rows, reference ${r.model} v${r.referenceVersion})`,
+  ]
+  if (report.drift !== null) {
+    lines.push(
+      `drift: ${r.drifted}/${r.tested} columns drifted (share ${report.drift.share.toFixed(3)}; dataset drift at ≥ ${report.drift.driftShare}: ${report.drift.datasetDrift ? 'yes' : 'no'})`,
+    )
+    lines.push(
+      formatTable(
+        ['column', 'test', 'score', 'threshold', 'drift', 'missing', 'note'],
+        report.drift.columns.map((c) => [
+          c.column,
+          c.test,
+          c.score === null ? '' : c.score.toPrecision(4),
+          c.threshold,
+          c.drifted ? 'DRIFT' : '',
+          c.currentMissing,
+          [
+            c.status === 'tested' ? '' : c.status,
+            c.newCategories.length > 0 ? `new: ${c.newCategories.slice(0, 5).join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
+        ]),
+      ),
+    )
+  }
+  const failed = report.quality.filter((q) => !q.passed)
+  if (failed.length > 0)
+    lines.push(
+      `quality: ${failed.map((q) => `${q.column}.${q.check} ${(q.value * 100).toFixed(1)}% > ${(q.threshold * 100).toFixed(1)}%`).join(', ')}`,
+    )
+  else if (report.quality.length > 0) lines.push(`quality: ${report.quality.length} checks passed`)
+  for (const a of report.actions)
+    lines.push(
+      `action ${a.kind} ${a.target}: ${a.ok ? 'ok' : 'FAILED'} (${a.detail}, ${a.attempts} attempt${a.attempts === 1 ? '' : 's'})`,
+    )
+  return lines.join('\n')
+}
+
+/** Monitors for `strata apply`: the `monitor(...)` exports of the module named by `monitors`. */
+export const monitorDefinitions: DefinitionKind = {
+  name: 'monitors',
+  configHint: "monitors: 'monitors.ts'",
+  planCommand: 'strata monitor list',
+  configured: (config) => config.monitors !== undefined,
+  breakingChanges: async () => [],
+  apply: async (strata) => {
+    const { loadMonitors } = await import('../../monitoring/index.js')
+    const defs = await loadMonitors(strata.config.root, strata.config.monitors)
+    const result = await (await strata.monitoring()).apply(defs)
+    const human = [
+      ...result.created.map((n) => `+ monitor ${n}`),
+      ...result.updated.map((n) => `~ monitor ${n}`),
+      ...result.unchanged.map((n) => `= monitor ${n}`),
+    ].join('\n')
+    return { result, human }
+  },
+}
+
+/** `strata monitor reference|list|run|report|history`. */
+export function registerMonitor(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('monitor')
+    .alias('monitors')
+    .description('reference profiles, drift and data-quality monitors (monitors in strata.config.ts)')
+
+  cmd
+    .command('reference <model@version>')
+    .addHelpText(
+      'after',
+      examples(
+        'strata monitor reference flight-delay@3 --dataset flights-train@main:train.parquet',
+        'strata monitor reference flight-delay@3 --dataset train:train.csv --categorical carrier,origin',
+      ),
+    )
+    .description(
+      "compute a model version's reference profile from a dataset commit (a training set) and store it with the version",
+    )
+    .requiredOption(
+      '--dataset <name[@ref]:path>',
+      'the table to profile, e.g. flights-train@main:train.parquet',
+    )
+    .option('--numeric <columns>', 'comma-separated columns to profile as numeric')
+    .option('--categorical <columns>', 'comma-separated columns to profile as categorical')
+    .option('--bins <n>', 'bins of the fine histograms (default 1000)')
+    .action(
+      ctx.action(
+        async (
+          out,
+          target: string,
+          opts: { dataset: string; numeric?: string; categorical?: string; bins?: string },
+        ) => {
+          const { model, version } = parseModelVersion(target)
+          const source = parseDatasetFile(opts.dataset)
+          const split = (s: string | undefined) =>
+            s === undefined
+              ? []
+              : s
+                  .split(',')
+                  .map((x) => x.trim())
+                  .filter(Boolean)
+          const columns = {
+            ...Object.fromEntries(split(opts.numeric).map((c) => [c, 'numeric'])),
+            ...Object.fromEntries(split(opts.categorical).map((c) => [c, 'categorical'])),
+          } as Record<string, 'numeric' | 'categorical'>
+          await using strata = await ctx.openStrata()
+          const progress = out.progress(`profiling ${opts.dataset}`)
+          const stored = await (await strata.monitoring()).references.compute(
+            model,
+            version,
+            { kind: 'dataset', ...source },
+            {
+              ...(Object.keys(columns).length === 0 ? {} : { columns }),
+              ...(opts.bins === undefined ? {} : { bins: wholeNumber('--bins', opts.bins, 2) }),
+            },
+          )
+          progress.finish()
+          out.result(
+            {
+              model,
+              version,
+              prefix: stored.prefix,
+              rows: stored.profile.rows,
+              columns: stored.profile.columns,
+            },
+            () =>
+              `reference of ${model} v${version}: ${stored.profile.rows} rows, stored under ${stored.prefix}\n` +
+              formatTable(
+                ['column', 'kind', 'missing', 'min', 'mean', 'max', 'distinct/categories'],
+                Object.entries(stored.profile.columns).map(([n, c]) =>
+                  c.kind === 'numeric'
+                    ? [
+                        n,
+                        'numeric',
+                        c.missing,
+                        c.min ?? '',
+                        c.mean === null ? '' : c.mean.toPrecision(5),
+                        c.max ?? '',
+                        c.distinct === null ? 'many' : Object.keys(c.distinct).length,
+                      ]
+                    : [n, 'categorical', c.missing, '', '', '', Object.keys(c.frequencies).length],
+                ),
+              ),
+          )
+        },
+      ),
+    )
+
+  cmd
+    .command('labels <file>')
+    .addHelpText(
+      'after',
+      examples('strata monitor labels labels.jsonl', 'strata monitor labels late-flights.csv --json'),
+    )
+    .description(
+      'ingest delayed labels keyed by prediction id (a CSV, JSON or Parquet file with columns prediction_id and label)',
+    )
+    .action(
+      ctx.action(async (out, file: string) => {
+        const { detectTableFormat, tableSource } = await import('../../data/index.js')
+        const format = detectTableFormat(file)
+        if (format === undefined)
+          throw new StrataError(
+            'INVALID_ARGUMENT',
+            `cannot tell the format of "${file}"; use .csv, .tsv, .json, .jsonl or .parquet`,
+          )
+        await using strata = await ctx.openStrata()
+        const engine = await strata.offline()
+        const rows = (
+          await engine.query(
+            `SELECT prediction_id, label FROM ${tableSource(resolve(strata.config.root, file), format)}`,
+          )
+        ).rows
+        const labels = rows.map((r) => ({
+          predictionId: String(r.prediction_id),
+          label: typeof r.label === 'bigint' ? Number(r.label) : r.label,
+        }))
+        const result = await (await strata.monitoring()).ingestLabels(labels)
+        out.result(result, () => `${result.ingested} label(s) ingested`)
+      }),
+    )
+
+  cmd
+    .command('list')
+    .addHelpText('after', examples('strata monitor list', 'strata monitor list --json'))
+    .description('list the applied monitors')
+    .action(
+      ctx.action(async (out) => {
+        await using strata = await ctx.openStrata()
+        const monitors = await (await strata.monitoring()).list()
+        out.result(monitors, () =>
+          monitors.length === 0
+            ? 'no monitors applied (declare monitor(...) in the monitors module, then "strata apply")'
+            : formatTable(
+                ['name', 'model', 'reference', 'window', 'source', 'actions'],
+                monitors.map((m) => [
+                  m.name,
+                  m.model,
+                  String(m.reference ?? 'champion'),
+                  m.window.every,
+                  m.window.source.kind,
+                  (m.actions ?? []).map((a) => a.kind).join(', '),
+                ]),
+              ),
+        )
+      }),
+    )
+
+  cmd
+    .command('run <name>')
+    .addHelpText(
+      'after',
+      examples(
+        'strata monitor run delay-drift',
+        'strata monitor run delay-drift --window-end 2024-04-02T00:00:00Z --json',
+      ),
+    )
+    .description('run a monitor on one window (default: the last whole window) and record the result')
+    .option('--window-end <time>', 'end of the window (ISO time or epoch ms, exclusive)')
+    .action(
+      ctx.action(async (out, name: string, opts: { windowEnd?: string }) => {
+        await using strata = await ctx.openStrata()
+        const progress = out.progress(`monitor ${name}`)
+        const report = await (await strata.monitoring()).run(
+          name,
+          opts.windowEnd === undefined ? {} : { windowEnd: parseTime(opts.windowEnd, '--window-end') },
+        )
+        progress.finish()
+        out.result(report, () => summary(report))
+      }),
+    )
+
+  cmd
+    .command('report <name>')
+    .addHelpText(
+      'after',
+      examples(
+        'strata monitor report delay-drift',
+        'strata monitor report delay-drift --window 2024-04-01T00:00:00Z --html report.html',
+      ),
+    )
+    .description(
+      "show a recorded window's report (default the latest); --html writes it with distribution plots",
+    )
+    .option('--window <start>', 'the window starting at this time (ISO or epoch ms)')
+    .option('--html <file>', 'write a self-contained HTML report to this file')
+    .action(
+      ctx.action(async (out, name: string, opts: { window?: string; html?: string }) => {
+        await using strata = await ctx.openStrata()
+        const report = await (await strata.monitoring()).report(
+          name,
+          opts.window === undefined ? undefined : parseTime(opts.window, '--window'),
+        )
+        if (opts.html !== undefined) {
+          const { renderHtmlReport } = await import('../../monitoring/index.js')
+          await writeFile(opts.html, renderHtmlReport(report))
+        }
+        out.result(
+          report,
+          () => `${summary(report)}${opts.html === undefined ? '' : `\nHTML report written to ${opts.html}`}`,
+        )
+      }),
+    )
+
+  cmd
+    .command('history <name>')
+    .addHelpText(
+      'after',
+      examples('strata monitor history delay-drift', 'strata monitor history delay-drift --limit 24 --json'),
+    )
+    .description("a monitor's results over time, newest first, with its incidents")
+    .option('--limit <n>', 'most windows to show (default 100)')
+    .action(
+      ctx.action(async (out, name: string, opts: { limit?: string }) => {
+        await using strata = await ctx.openStrata()
+        const monitoring = await strata.monitoring()
+        await monitoring.get(name)
+        const results = await monitoring.history(
+          name,
+          opts.limit === undefined ? {} : { limit: wholeNumber('--limit', opts.limit, 1) },
+        )
+        const incidents = await monitoring.incidents(name)
+        out.result({ results, incidents }, () =>
+          [
+            formatTable(
+              ['window start', 'window end', 'status', 'rows', 'drifted', 'quality failed', 'incident'],
+              results.map((r) => [
+                iso(r.windowStart),
+                iso(r.windowEnd),
+                r.status,
+                r.rows,
+                `${r.drifted}/${r.tested}`,
+                r.qualityFailed,
+                r.incidentId ?? '',
+              ]),
+            ),
+            ...incidents.map(
+              (i) =>
+                `incident ${i.id}: opened ${iso(i.openedAt)}, ${i.closedAt === null ? 'open' : `closed ${iso(i.closedAt)}`}, ${i.windows} window(s); actions: ${i.actions.map((a) => `${a.kind} ${a.ok ? 'ok' : 'failed'}`).join(', ') || (i.notifiedAt === null ? 'pending' : 'none')}`,
+            ),
+          ].join('\n'),
+        )
+      }),
+    )
+}

@@ -1,0 +1,101 @@
+/**
+ * Monitoring: reference and window profiles, drift tests with Evidently's defaults, data
+ * quality checks, delayed-label performance, monitors and their actions. See docs/monitoring.md.
+ */
+export {
+  type CategoricalSample,
+  type ColumnSample,
+  categoricalSample,
+  type NumericSample,
+  numericSample,
+  sampleSize,
+} from './drift/column-sample.js'
+export {
+  type ColumnDrift,
+  type ColumnDriftStatus,
+  type ColumnTestOption,
+  columnDrift,
+  computeDrift,
+  type DatasetDrift,
+  type DriftOptions,
+} from './drift/dataset-drift.js'
+export {
+  binnedShares,
+  defaultStatTest,
+  isStatTestName,
+  type ScoreKind,
+  STAT_TEST_NAMES,
+  STAT_TESTS,
+  type StatTest,
+  type StatTestName,
+} from './drift/stat-tests.js'
+export { type MonitoringDependencies, MonitoringService } from './monitoring-service.js'
+export { type AlertPayload, type StartPipeline, sendWebhook } from './monitors/actions.js'
+export { type LabelInput, LabelStore } from './monitors/label-store.js'
+export { loadMonitors } from './monitors/load-monitors.js'
+export {
+  isMonitor,
+  type MonitorAction,
+  type MonitorDefinition,
+  type MonitorSpec,
+  monitor,
+  parseDuration,
+  type WindowSourceSpec,
+} from './monitors/monitor-definition.js'
+export { type MonitoringTables, monitoringMigrations } from './monitors/monitor-migrations.js'
+export type { RunMonitorOptions } from './monitors/monitor-runner.js'
+export type { Incident } from './monitors/monitor-store.js'
+export type {
+  ActionOutcome,
+  MonitorReport,
+  MonitorResult,
+  ResultStatus,
+  StoredDetails,
+} from './monitors/monitor-types.js'
+export { PayloadWindowSource, type QueryPredictions } from './monitors/payload-window-source.js'
+export { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
+export {
+  type PerformanceResult,
+  type PerformanceSpec,
+  rocAuc,
+  scorePerformance,
+} from './performance/performance-metrics.js'
+export { binningFor, quantilesFromHistogram } from './profile/histogram.js'
+export { mergeProfiles } from './profile/merge-profiles.js'
+export { histogramQuantiles, type ProfileTableOptions, profileTable } from './profile/profile-table.js'
+export {
+  type Binning,
+  CATEGORY_CAP,
+  type CategoricalProfile,
+  type ColumnProfile,
+  type DatasetProfile,
+  DEFAULT_BINS,
+  DISTINCT_CAP,
+  type Histogram,
+  type NumericProfile,
+  PROFILE_QUANTILES,
+  profileStd,
+} from './profile/profile-types.js'
+export {
+  type ProfiledValues,
+  type ProfileValuesOptions,
+  profileValues,
+  type RawColumn,
+} from './profile/profile-values.js'
+export {
+  checkQuality,
+  QUALITY_CHECKS,
+  type QualityCheckName,
+  type QualityOptions,
+  type QualityResult,
+  type QualityThresholds,
+} from './quality/quality-checks.js'
+export {
+  type ComputeReferenceOptions,
+  REFERENCE_TAG,
+  ReferenceProfiles,
+  type ReferenceSource,
+  referenceBinnings,
+  type StoredReference,
+} from './reference/reference-store.js'
+export { renderHtmlReport } from './report/html-report.js'

@@ -1,0 +1,134 @@
+import { isStrataError } from '../core/errors.js'
+import type { DataRepository, ServiceContext } from '../data/index.js'
+import type { TableEngine } from '../ports/index.js'
+import type { ModelRegistry } from '../registry/index.js'
+import type { PayloadStore } from '../serving/index.js'
+import type { StartPipeline } from './monitors/actions.js'
+import { type LabelInput, LabelStore } from './monitors/label-store.js'
+import type { MonitorDefinition } from './monitors/monitor-definition.js'
+import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
+import { type Incident, MonitorStore } from './monitors/monitor-store.js'
+import type { MonitorReport, MonitorResult } from './monitors/monitor-types.js'
+import { PayloadWindowSource } from './monitors/payload-window-source.js'
+import { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
+import { ReferenceProfiles } from './reference/reference-store.js'
+
+/** What the monitoring service is built on (filled by `platform/`). */
+export interface MonitoringDependencies {
+  registry: ModelRegistry
+  /** The offline table engine (DuckDB) that profiles reference tables. */
+  engine: TableEngine
+  /** The versioned data repository, opened on first use (references from dataset commits). */
+  data: () => Promise<DataRepository>
+  /** Starts and runs a pipeline once per incident (absent when the project has no pipelines). */
+  startPipeline?: StartPipeline
+  /** The serving payload log, opened on first use (windows of `payload-log` monitors, label ids). */
+  payloads: () => Promise<Pick<PayloadStore, 'query' | 'get'>>
+}
+
+/**
+ * The monitoring domain of one project: reference profiles of model versions, monitors
+ * (applied definitions) and their runs — drift and data-quality checks of each window, a time
+ * series of results, incidents and their actions. Built only by `platform/` (`strata.monitoring()`).
+ *
+ * @example
+ * const monitoring = await strata.monitoring()
+ * const report = await monitoring.run('delay-drift')
+ */
+export class MonitoringService {
+  /** Reference profiles of model versions. */
+  readonly references: ReferenceProfiles
+  private readonly store: MonitorStore
+  private readonly labels: LabelStore
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly deps: MonitoringDependencies,
+  ) {
+    this.references = new ReferenceProfiles(ctx, deps)
+    this.store = new MonitorStore(ctx)
+    this.labels = new LabelStore(ctx)
+  }
+
+  /** Stores monitor definitions (what `strata apply` does with the monitors module). */
+  apply(
+    defs: readonly MonitorDefinition[],
+  ): Promise<{ created: string[]; updated: string[]; unchanged: string[] }> {
+    return this.store.apply(defs)
+  }
+
+  /** Applied monitors. */
+  list(): Promise<MonitorDefinition[]> {
+    return this.store.list()
+  }
+
+  /** An applied monitor (`NOT_FOUND` naming the applied ones). */
+  get(name: string): Promise<MonitorDefinition> {
+    return this.store.get(name)
+  }
+
+  /** Runs a monitor on one window (default the last whole window) and records the result. */
+  async run(name: string, options: RunMonitorOptions = {}): Promise<MonitorReport> {
+    const def = await this.store.get(name)
+    return runMonitor(
+      {
+        registry: this.deps.registry,
+        references: this.references,
+        store: this.store,
+        startPipeline: this.deps.startPipeline,
+        now: () => this.ctx.clock.now(),
+        windowSource: (d) => this.windowSource(d),
+      },
+      def,
+      options,
+    )
+  }
+
+  /** The report of a recorded window (default the latest), with the reference profile it was compared with. */
+  async report(name: string, windowStart?: number): Promise<MonitorReport> {
+    const stored = await this.store.report(name, windowStart)
+    const reference = await this.references.get(stored.result.model, stored.result.referenceVersion)
+    return { ...stored, reference: reference.profile }
+  }
+
+  /** A monitor's results over time, newest first. */
+  history(name: string, options: { limit?: number } = {}): Promise<MonitorResult[]> {
+    return this.store.history(name, options)
+  }
+
+  /**
+   * Ingests delayed labels keyed by prediction id (ids of the payload log; an unknown id fails
+   * the whole ingest, naming it). Monitors reading the payload log see them as the column `label`.
+   */
+  ingestLabels(labels: readonly LabelInput[]): Promise<{ ingested: number }> {
+    return this.labels.ingest(labels, async (id) => {
+      const payloads = await this.deps.payloads()
+      try {
+        await payloads.get(id)
+        return true
+      } catch (err) {
+        if (isStrataError(err, 'NOT_FOUND') || isStrataError(err, 'INVALID_ARGUMENT')) return false
+        throw err
+      }
+    })
+  }
+
+  /** A monitor's incidents, newest first. */
+  incidents(name: string): Promise<Incident[]> {
+    return this.store.incidents(name)
+  }
+
+  private windowSource(def: MonitorDefinition): WindowSource {
+    const source = def.window.source
+    if (source.kind === 'dataset') return new DatasetWindowSource(source, this.deps)
+    const payloads = this.deps.payloads
+    return {
+      read: async (window): Promise<WindowRows> =>
+        new PayloadWindowSource(
+          source,
+          async (q) => (await payloads()).query(q),
+          (ids) => this.labels.labelsOf(ids),
+        ).read(window),
+    }
+  }
+}

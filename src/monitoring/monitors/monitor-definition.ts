@@ -1,0 +1,175 @@
+import { StrataError } from '../../core/errors.js'
+import type { DriftOptions } from '../drift/dataset-drift.js'
+import type { PerformanceSpec } from '../performance/performance-metrics.js'
+import type { QualityOptions } from '../quality/quality-checks.js'
+
+/**
+ * Where a monitor's windows come from. `dataset`: a table in a dataset commit with a time
+ * column (scored rows exported by a batch job, or any log). `payload-log`: the predictions the
+ * server logged for the model (available once the serving payload log is in the build).
+ */
+export type WindowSourceSpec =
+  | { kind: 'dataset'; dataset: string; ref?: string; path: string; timeColumn: string }
+  | { kind: 'payload-log'; endpoint?: string }
+
+/** An action a monitor takes when an incident opens (once per incident, not per window). */
+export type MonitorAction =
+  | {
+      kind: 'webhook'
+      url: string
+      headers?: Record<string, string>
+      /** Attempts after the first on a timeout, network error or 5xx (default 3). */
+      retries?: number
+      /** First backoff in ms, doubled each retry (default 500). */
+      backoffMs?: number
+      /** Per attempt (default 5000). */
+      timeoutMs?: number
+    }
+  | {
+      kind: 'pipeline'
+      pipeline: string
+      /** Parameters; `{{window.start}}`, `{{window.end}}`, `{{monitor}}` and `{{model}}` are filled from the alert. */
+      params?: Record<string, unknown>
+    }
+
+/** A monitor as declared in a monitors module. */
+export interface MonitorSpec {
+  /** Unique name (`[a-z0-9][a-z0-9_-]*`). */
+  name: string
+  /** The registered model whose predictions are monitored. */
+  model: string
+  /** The version whose reference profile windows are compared with: a number or an alias (default: `champion`). */
+  reference?: number | string
+  /** The window: its length (`30m`, `1h`, `1d`) and its rows' source. */
+  window: { every: string; source: WindowSourceSpec }
+  /** A cron expression for `strata server`'s scheduler (5 fields, UTC); without it the monitor runs on demand. */
+  schedule?: string
+  /**
+   * Drift and quality against the reference (on by default; `false` turns one off), and
+   * performance of the predictions against the labels that have arrived in the window's rows.
+   */
+  checks?: { drift?: DriftOptions | false; quality?: QualityOptions | false; performance?: PerformanceSpec }
+  actions?: MonitorAction[]
+}
+
+/** A validated monitor (what {@link monitor} returns). */
+export interface MonitorDefinition extends MonitorSpec {
+  readonly kind: 'monitor'
+  /** Window length in milliseconds. */
+  readonly windowMs: number
+}
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,99}$/
+const DURATION = /^(\d+)(m|h|d)$/
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const
+
+/** Milliseconds of a duration such as `30m`, `1h`, `7d`. */
+export function parseDuration(text: string, what: string): number {
+  const m = DURATION.exec(text)
+  if (m === null || Number(m[1]) === 0) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${what} "${text}" is not a duration; use a positive whole number of m, h or d (e.g. 30m, 1h, 1d)`,
+      {
+        details: { value: text },
+      },
+    )
+  }
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]
+}
+
+/**
+ * Declares a monitor, next to the features: the model, the reference it is compared with, the
+ * window, the checks (drift with Evidently's defaults, data quality) and the actions taken when
+ * an incident opens. Applied with `strata apply`; run by `strata monitor run <name>`.
+ *
+ * @example
+ * export const delayDrift = monitor({
+ *   name: 'delay-drift',
+ *   model: 'flight-delay',
+ *   reference: 'champion',
+ *   window: { every: '1d', source: { kind: 'dataset', dataset: 'scored', path: 'scored.parquet', timeColumn: 'ts' } },
+ *   checks: { drift: { driftShare: 0.5 }, quality: { thresholds: { missing: 0.2 } } },
+ *   actions: [{ kind: 'webhook', url: 'https://hooks.example.com/ml' }, { kind: 'pipeline', pipeline: 'train' }],
+ * })
+ */
+export function monitor(spec: MonitorSpec): MonitorDefinition {
+  const where = `monitor "${String(spec?.name)}"`
+  if (typeof spec?.name !== 'string' || !NAME.test(spec.name)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `monitor name ${JSON.stringify(spec?.name)} is invalid; use lower-case letters, digits, - and _ (at most 100)`,
+    )
+  }
+  if (typeof spec.model !== 'string' || spec.model === '')
+    throw new StrataError('INVALID_ARGUMENT', `${where}: model must name a registered model`)
+  const windowMs = parseDuration(spec.window?.every, `${where}: window.every`)
+  const source = spec.window.source
+  if (source?.kind === 'dataset') {
+    for (const key of ['dataset', 'path', 'timeColumn'] as const) {
+      if (typeof source[key] !== 'string' || source[key] === '')
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `${where}: window.source.${key} is required for a dataset source`,
+        )
+    }
+  } else if (source?.kind !== 'payload-log') {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${where}: window.source.kind ${JSON.stringify((source as { kind?: unknown })?.kind)} is unknown; use "dataset" or "payload-log"`,
+    )
+  }
+  if (spec.schedule !== undefined && spec.schedule.trim().split(/\s+/).length !== 5) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${where}: schedule "${spec.schedule}" is not a 5-field cron expression (e.g. "0 * * * *")`,
+    )
+  }
+  const perf = spec.checks?.performance
+  if (perf !== undefined) {
+    if (perf.task !== 'classification' && perf.task !== 'regression') {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `${where}: performance.task ${JSON.stringify(perf.task)} is unknown; use "classification" or "regression"`,
+      )
+    }
+    if (typeof perf.prediction !== 'string' || typeof perf.label !== 'string')
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `${where}: performance needs the prediction and label column names`,
+      )
+  }
+  for (const a of spec.actions ?? []) {
+    if (a?.kind === 'webhook') {
+      let url: URL | undefined
+      try {
+        url = new URL(a.url)
+      } catch {}
+      if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `${where}: webhook url ${JSON.stringify(a.url)} is not an http(s) URL`,
+        )
+      }
+    } else if (a?.kind === 'pipeline') {
+      if (typeof a.pipeline !== 'string' || a.pipeline === '')
+        throw new StrataError('INVALID_ARGUMENT', `${where}: a pipeline action needs the pipeline's name`)
+    } else {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `${where}: action kind ${JSON.stringify((a as { kind?: unknown })?.kind)} is unknown; use "webhook" or "pipeline"`,
+      )
+    }
+  }
+  return Object.freeze({ ...spec, kind: 'monitor' as const, windowMs })
+}
+
+/** Whether `value` is a {@link MonitorDefinition}. */
+export function isMonitor(value: unknown): value is MonitorDefinition {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'monitor' &&
+    typeof (value as { name?: unknown }).name === 'string'
+  )
+}

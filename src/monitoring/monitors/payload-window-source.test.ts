@@ -1,0 +1,61 @@
+import { expect, it } from 'vitest'
+import { testServiceContext } from '../../../test/support/service-context.js'
+import { lineageMigrations } from '../../data/lineage/index.js'
+import { runMigrations } from '../../db/index.js'
+import { PayloadStore, type PredictionEntry, servingMigrations } from '../../serving/index.js'
+import { describeMetadata } from '../../testing/metadata-fixture.js'
+import { PayloadWindowSource } from './payload-window-source.js'
+
+const entry = (i: number, over: Partial<PredictionEntry> = {}): PredictionEntry => ({
+  id: `p${String(i).padStart(4, '0')}`,
+  at: 1000 + i,
+  endpoint: 'delay',
+  modelName: 'delay',
+  modelVersion: 1,
+  deploymentRevision: null,
+  requestId: null,
+  entityKey: null,
+  inputs: { fare: 100 + i, carrier: i % 2 === 0 ? 'AA' : 'DL' },
+  outputs: { p: i / 100 },
+  latencyMs: 1,
+  status: 'ok',
+  error: null,
+  featureViews: null,
+  ...over,
+})
+
+describeMetadata('PayloadWindowSource', (openFresh) => {
+  it('reads a window of logged predictions as columns: named values, batched tensors, other models and failures left out', async () => {
+    const md = await openFresh()
+    await runMigrations(md, [...lineageMigrations, ...servingMigrations])
+    const store = new PayloadStore(testServiceContext(md))
+    await store.write([
+      ...Array.from({ length: 30 }, (_, i) => entry(i)),
+      entry(30, { modelName: 'other', id: 'x1' }),
+      entry(31, { status: 'error', outputs: null, error: 'boom', id: 'x2' }),
+      entry(32, {
+        id: 'b1',
+        inputs: [
+          { name: 'fare', datatype: 'FP64', shape: [2, 1], values: [7, 8] },
+          { name: 'carrier', datatype: 'BYTES', shape: [2], values: ['UA', 'UA'] },
+        ],
+        outputs: null,
+      }),
+      entry(500),
+    ])
+    const source = new PayloadWindowSource({ kind: 'payload-log', endpoint: 'delay' }, (q) => store.query(q))
+    const window = await source.read({
+      start: 1000,
+      end: 1100,
+      model: 'delay',
+      columns: ['fare', 'carrier', 'p', 'missing'],
+    })
+    expect(window.rows).toBe(32)
+    expect(window.columns.fare?.slice(0, 3)).toEqual([100, 101, 102])
+    expect(window.columns.fare?.slice(-2)).toEqual([7, 8])
+    expect(window.columns.carrier?.slice(-3)).toEqual(['DL', 'UA', 'UA'])
+    expect(window.columns.p?.slice(-3)).toEqual([0.29, null, null])
+    expect(window.columns.missing?.every((v) => v === null)).toBe(true)
+    expect(window.source).toMatchObject({ kind: 'payload-log', records: 31, endpoint: 'delay' })
+  })
+})

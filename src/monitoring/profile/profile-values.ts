@@ -1,0 +1,201 @@
+import type { CategoricalSample, ColumnSample, NumericSample } from '../drift/column-sample.js'
+import { binningFor, histogramOf, quantilesOfSorted } from './histogram.js'
+import {
+  type Binning,
+  CATEGORY_CAP,
+  type CategoricalProfile,
+  type DatasetProfile,
+  DEFAULT_BINS,
+  DISTINCT_CAP,
+  type NumericProfile,
+} from './profile-types.js'
+
+/** A column of raw values (as the payload log returns them) and the kind it should have. */
+export interface RawColumn {
+  kind: 'numeric' | 'categorical'
+  values: readonly unknown[]
+}
+
+/** Options for {@link profileValues}. */
+export interface ProfileValuesOptions {
+  /** Per numeric column: the bins to use (a reference's, so windows merge and compare). */
+  binnings?: Record<string, Binning>
+  /** Bins of a numeric column without a given binning (default 1000, over its own min–max). */
+  bins?: number
+  /** Recorded on the profile. */
+  source?: Record<string, unknown>
+}
+
+/** A profile together with the exact samples the drift tests need. */
+export interface ProfiledValues {
+  profile: DatasetProfile
+  samples: Record<string, ColumnSample>
+}
+
+/**
+ * Profiles columns of raw values in memory (a window of the payload log): numbers are gathered
+ * into a typed array and sorted once; a value of the wrong kind (a string in a numeric column,
+ * an object in a categorical one) is a type violation, counted and left out; null, NaN and ±∞
+ * are missing. Returns the samples too, so drift runs on the same pass.
+ */
+export function profileValues(
+  columns: Record<string, RawColumn>,
+  options: ProfileValuesOptions = {},
+): ProfiledValues {
+  const profile: DatasetProfile = { format: 'strata.profile/v1', rows: 0, columns: {} }
+  if (options.source !== undefined) profile.source = options.source
+  const samples: Record<string, ColumnSample> = {}
+  for (const [name, col] of Object.entries(columns)) {
+    profile.rows = Math.max(profile.rows, col.values.length)
+    if (col.kind === 'numeric') {
+      const { sample, violations } = numericValues(col.values)
+      samples[name] = sample
+      profile.columns[name] = numericProfile(
+        sample,
+        violations,
+        options.binnings?.[name],
+        options.bins ?? DEFAULT_BINS,
+      )
+    } else {
+      const { sample, violations } = categoricalValues(col.values)
+      samples[name] = sample
+      profile.columns[name] = categoricalProfile(sample, violations, 'VARCHAR')
+    }
+  }
+  return { profile, samples }
+}
+
+function numericValues(values: readonly unknown[]): { sample: NumericSample; violations: number } {
+  const out = new Float64Array(values.length)
+  let n = 0
+  let missing = 0
+  let violations = 0
+  for (const v of values) {
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) out[n++] = v
+      else missing++
+    } else if (typeof v === 'bigint') out[n++] = Number(v)
+    else if (v === null || v === undefined) missing++
+    else violations++
+  }
+  return { sample: { kind: 'numeric', values: out.subarray(0, n).sort(), missing }, violations }
+}
+
+function categoricalValues(values: readonly unknown[]): { sample: CategoricalSample; violations: number } {
+  const counts = new Map<string, number>()
+  let missing = 0
+  let violations = 0
+  for (const v of values) {
+    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) missing++
+    else if (typeof v === 'object') violations++
+    else {
+      const key = String(v)
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+    }
+  }
+  return { sample: { kind: 'categorical', counts, missing }, violations }
+}
+
+/** The profile of a sorted numeric sample (exact quantiles), binned by `binning` or its own range. */
+export function numericProfile(
+  sample: NumericSample,
+  violations: number,
+  binning: Binning | undefined,
+  bins: number,
+  type = 'DOUBLE',
+): NumericProfile {
+  const v = sample.values
+  const n = v.length
+  const base = {
+    kind: 'numeric' as const,
+    type,
+    count: n + sample.missing + violations,
+    missing: sample.missing,
+    typeViolations: violations,
+    valid: n,
+  }
+  if (n === 0) {
+    return {
+      ...base,
+      min: null,
+      max: null,
+      mean: null,
+      m2: 0,
+      quantiles: {},
+      quantileSource: 'exact',
+      histogram: binning === undefined ? null : histogramOf(v, binning),
+      distinct: {},
+    }
+  }
+  let sum = 0
+  for (let i = 0; i < n; i++) sum += v[i] as number
+  const mean = sum / n
+  let m2 = 0
+  for (let i = 0; i < n; i++) {
+    const d = (v[i] as number) - mean
+    m2 += d * d
+  }
+  const min = v[0] as number
+  const max = v[n - 1] as number
+  return {
+    ...base,
+    min,
+    max,
+    mean,
+    m2,
+    quantiles: quantilesOfSorted(v),
+    quantileSource: 'exact',
+    histogram: histogramOf(v, binning ?? binningFor(min, max, bins)),
+    distinct: distinctOfSorted(v),
+  }
+}
+
+function distinctOfSorted(v: Float64Array): Record<string, number> | null {
+  const out: Record<string, number> = {}
+  let kinds = 0
+  let i = 0
+  while (i < v.length) {
+    const x = v[i] as number
+    let j = i + 1
+    while (j < v.length && v[j] === x) j++
+    if (++kinds > DISTINCT_CAP) return null
+    out[String(x)] = j - i
+    i = j
+  }
+  return out
+}
+
+/** The profile of a categorical sample, keeping the {@link CATEGORY_CAP} most frequent values. */
+export function categoricalProfile(
+  sample: CategoricalSample,
+  violations: number,
+  type: string,
+): CategoricalProfile {
+  let valid = 0
+  for (const c of sample.counts.values()) valid += c
+  const { frequencies, other } = capFrequencies(sample.counts)
+  return {
+    kind: 'categorical',
+    type,
+    count: valid + sample.missing + violations,
+    missing: sample.missing,
+    typeViolations: violations,
+    valid,
+    frequencies,
+    other,
+  }
+}
+
+/** The most frequent {@link CATEGORY_CAP} entries (ties by value), the rest summed into `other`. */
+export function capFrequencies(
+  counts: Map<string, number>,
+  other = 0,
+): { frequencies: Record<string, number>; other: number } {
+  const entries = [...counts.entries()]
+  if (entries.length > CATEGORY_CAP) {
+    entries.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    for (const [, c] of entries.splice(CATEGORY_CAP)) other += c
+  }
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  return { frequencies: Object.fromEntries(entries), other }
+}
