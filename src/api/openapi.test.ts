@@ -262,6 +262,20 @@ describe('GET /api/openapi.json', () => {
       body: { features: ['driver_hourly_stats:nope'], entities: { driver_id: [1] } },
       status: 404,
     })
+    // feast serve's paths, for Feast's SDK and clients.
+    await sample('POST', '/get-online-features', '/get-online-features', {
+      body: { features: ['driver_hourly_stats:conv_rate'], entities: { driver_id: [1001] } },
+    })
+    await sample('POST', '/materialize', '/materialize', {
+      body: {
+        start_ts: '2021-04-01T00:00:00',
+        end_ts: '2021-04-13T00:00:00',
+        feature_views: ['driver_hourly_stats'],
+      },
+    })
+    await sample('POST', '/materialize-incremental', '/materialize-incremental', {
+      body: { end_ts: '2021-04-13T00:00:00' },
+    })
     const inventory = await sample('GET', '/api/features', '/api/features')
     expect(inventory.items).toContainEqual(
       expect.objectContaining({ kind: 'feature-view', name: 'driver_hourly_stats' }),

@@ -33,7 +33,7 @@ const RULES: readonly Rule[] = [
     access: 'deploy',
   },
   // Reads sent as POST (bodies hold search filters or entity keys).
-  { methods: ['POST'], path: /^\/features\/online$/, access: 'read' },
+  { methods: ['POST'], path: /^\/(?:features\/online|get-online-features)$/, access: 'read' },
   { methods: ['POST'], path: /^\/api\/runs\/search$/, access: 'read' },
   {
     methods: ['POST'],
@@ -67,6 +67,8 @@ const RULES: readonly Rule[] = [
   { methods: '*', path: new RegExp(`${MLFLOW}(?:/logged-models)$`), access: 'write:tracking' },
   { methods: '*', path: /^\/api\/2\.0\/mlflow-artifacts\//, access: 'write:tracking' },
   { methods: '*', path: /^\/features(?:\/|$)/, access: 'write:features' },
+  // feast serve's materialization routes.
+  { methods: ['POST'], path: /^\/materialize(?:-incremental)?$/, access: 'write:features' },
   { methods: '*', path: /^\/api\/data(?:\/|$)/, access: 'write:data' },
 ]
 

@@ -38,6 +38,9 @@ export const modelVersionSchema = z
     metrics: z.record(z.string(), z.number()),
     tags: tagsSchema,
     aliases: z.array(z.string()),
+    stage: z
+      .enum(['None', 'Staging', 'Production', 'Archived'])
+      .describe("MLflow's deprecated stage; None unless moved with transition-stage"),
     files: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string() })),
     storagePrefix: z.string().nullable(),
     onnx: z
