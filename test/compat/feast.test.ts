@@ -1,10 +1,10 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { DuckDbTableEngine } from '../../src/backends/table/index.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
+import { freePort, runPeer } from './peer-process.js'
 import { pythonClient } from './python-client.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
@@ -61,31 +61,6 @@ const DATA = `SELECT * FROM (VALUES
   (1003, TIMESTAMP '2024-01-02 12:00:00', NULL, 3.75, NULL),
   (1004, TIMESTAMP '2024-02-01 00:00:00', 1, 1.0, 'late')
 ) t(driver_id, ts, trips, rating, name)`
-
-function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, timeout: 300_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`${cmd} ${args.join(' ')} failed: ${error.message}\n${stderr}`))
-        else resolve(stdout)
-      },
-    )
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
 
 async function waitHealthy(url: string, child: ChildProcess, log: () => string): Promise<void> {
   for (;;) {
@@ -147,7 +122,7 @@ feast.describe(
       )
       writeFileSync(join(repo, 'definitions.py'), FEAST_DEFINITIONS)
       const feastCli = join(dirname(python), 'feast')
-      await run(feastCli, ['apply'], repo)
+      await runPeer(feastCli, ['apply'], repo)
       const port = await freePort()
       feastUrl = `http://127.0.0.1:${port}`
       feastServe = spawn(
@@ -228,7 +203,7 @@ feast.describe(
       const python = feast.python as string
       const ask = async (client: string) =>
         JSON.parse(
-          (await run(python, [script], dir, { FEAST_CLIENT_REPO: join(dir, client) }))
+          (await runPeer(python, [script], dir, { FEAST_CLIENT_REPO: join(dir, client) }))
             .trim()
             .split('\n')
             .at(-1) ?? '',

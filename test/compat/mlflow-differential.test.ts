@@ -1,9 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type TempProject, tempProject } from '../support/temp-project.js'
+import { freePort, runPeer } from './peer-process.js'
 import { pythonClient } from './python-client.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
@@ -46,31 +46,6 @@ interface Step {
   step: string
   result?: unknown
   error?: string
-}
-
-function run(cmd: string, args: string[], cwd: string, env: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      cmd,
-      args,
-      { cwd, timeout: 300_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env } },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`${cmd} ${args.join(' ')} failed: ${error.message}\n${stderr}`))
-        else resolve(stdout)
-      },
-    )
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
 }
 
 full.describe(
@@ -143,7 +118,7 @@ full.describe(
       const ask = async (url: string) =>
         JSON.parse(
           (
-            await run(python, [script], tmp, {
+            await runPeer(python, [script], tmp, {
               MLFLOW_TRACKING_URI: url,
               MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0',
               TMPDIR: tmp,

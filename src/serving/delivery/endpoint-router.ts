@@ -183,17 +183,7 @@ export class EndpointRouter implements RoutedEndpoint {
             ),
         )
         const ms = performance.now() - start
-        this.count(s.revision, candidate.served.version, 'candidate', true, ms, result.outputs)
-        this.emit({
-          requestId,
-          endpoint: this.name,
-          revision: s.revision,
-          version: candidate.served.version,
-          role: 'primary',
-          ok: true,
-          ms,
-          outputs: result.outputs,
-        })
+        this.record(s, candidate.served.version, 'candidate', 'primary', requestId, ms, result.outputs)
         if (policy.compareRate > 0 && (this.options.random ?? Math.random)() < policy.compareRate) {
           this.offPath(() =>
             this.compare(s, champion, request, requestId, result.outputs, candidate.served.version),
@@ -203,16 +193,7 @@ export class EndpointRouter implements RoutedEndpoint {
       } catch (err) {
         const ms = performance.now() - start
         if (isClientError(err)) throw err
-        this.count(s.revision, candidate.served.version, 'candidate', false, ms)
-        this.emit({
-          requestId,
-          endpoint: this.name,
-          revision: s.revision,
-          version: candidate.served.version,
-          role: 'primary',
-          ok: false,
-          ms,
-        })
+        this.record(s, candidate.served.version, 'candidate', 'primary', requestId, ms)
         return this.answer(
           await this.runChampion(s, champion, request, requestId),
           s.revision,
@@ -238,31 +219,12 @@ export class EndpointRouter implements RoutedEndpoint {
     try {
       const result = await champion.infer(request, String(s.revision))
       const ms = performance.now() - start
-      this.count(s.revision, champion.served.version, 'champion', true, ms, result.outputs)
-      this.emit({
-        requestId,
-        endpoint: this.name,
-        revision: s.revision,
-        version: champion.served.version,
-        role: 'primary',
-        ok: true,
-        ms,
-        outputs: result.outputs,
-      })
+      this.record(s, champion.served.version, 'champion', 'primary', requestId, ms, result.outputs)
       return result
     } catch (err) {
       const ms = performance.now() - start
       if (!isClientError(err)) {
-        this.count(s.revision, champion.served.version, 'champion', false, ms)
-        this.emit({
-          requestId,
-          endpoint: this.name,
-          revision: s.revision,
-          version: champion.served.version,
-          role: 'primary',
-          ok: false,
-          ms,
-        })
+        this.record(s, champion.served.version, 'champion', 'primary', requestId, ms)
       }
       throw err
     }
@@ -285,31 +247,12 @@ export class EndpointRouter implements RoutedEndpoint {
         () => new StrataError('UNAVAILABLE', 'shadow call timed out'),
       )
       const ms = performance.now() - start
-      this.count(s.revision, v, 'candidate', true, ms, result.outputs)
+      this.record(s, v, 'candidate', 'shadow', requestId, ms, result.outputs)
       this.compareOutputs(s, v, primary, result.outputs)
-      this.emit({
-        requestId,
-        endpoint: this.name,
-        revision: s.revision,
-        version: v,
-        role: 'shadow',
-        ok: true,
-        ms,
-        outputs: result.outputs,
-      })
     } catch (err) {
       if (isClientError(err)) return
       const ms = performance.now() - start
-      this.count(s.revision, v, 'candidate', false, ms)
-      this.emit({
-        requestId,
-        endpoint: this.name,
-        revision: s.revision,
-        version: v,
-        role: 'shadow',
-        ok: false,
-        ms,
-      })
+      this.record(s, v, 'candidate', 'shadow', requestId, ms)
     }
   }
 
@@ -425,6 +368,33 @@ export class EndpointRouter implements RoutedEndpoint {
       ms,
       outputs?.[0]?.values as ArrayLike<unknown> | undefined,
     )
+  }
+
+  /**
+   * One call routed to `version` (as the endpoint's `as`): counted in the guards' samples and
+   * handed to the payload log under `role`; `outputs` present means it succeeded.
+   */
+  private record(
+    s: RouterState,
+    version: number,
+    as: 'champion' | 'candidate',
+    role: RoutedPrediction['role'],
+    requestId: string,
+    ms: number,
+    outputs?: InferTensor[],
+  ): void {
+    const ok = outputs !== undefined
+    this.count(s.revision, version, as, ok, ms, outputs)
+    this.emit({
+      requestId,
+      endpoint: this.name,
+      revision: s.revision,
+      version,
+      role,
+      ok,
+      ms,
+      ...(ok ? { outputs } : {}),
+    })
   }
 
   private emit(p: RoutedPrediction): void {
