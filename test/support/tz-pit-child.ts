@@ -27,32 +27,23 @@ export interface TzCase {
 export type TzAnswer = [number | null, unknown, unknown, unknown][]
 
 const e = entity({ name: 'e', joinKeys: ['k'] })
-const views = [
+/** The same events in each file format, one view per format (`x_csv`, `x_json`, `x_pq`). */
+const views = (
+  [
+    ['csv', 'events.csv'],
+    ['json', 'events.jsonl'],
+    ['pq', 'events.parquet'],
+  ] as const
+).map(([format, path]) =>
   featureView({
-    name: 'csv_view',
+    name: `${format}_view`,
     entities: [e],
-    source: fileSource({ path: 'events.csv', timestamp: 'ts' }),
-    features: { x_csv: 'int' },
+    source: fileSource({ path, timestamp: 'ts' }),
+    features: { [`x_${format}`]: 'int' },
     ttl: '6h',
-    sql: 'select k, ts, x as x_csv from source',
+    sql: `select k, ts, x as x_${format} from source`,
   }),
-  featureView({
-    name: 'json_view',
-    entities: [e],
-    source: fileSource({ path: 'events.jsonl', timestamp: 'ts' }),
-    features: { x_json: 'int' },
-    ttl: '6h',
-    sql: 'select k, ts, x as x_json from source',
-  }),
-  featureView({
-    name: 'pq_view',
-    entities: [e],
-    source: fileSource({ path: 'events.parquet', timestamp: 'ts' }),
-    features: { x_pq: 'int' },
-    ttl: '6h',
-    sql: 'select k, ts, x as x_pq from source',
-  }),
-]
+)
 
 /** Retrieves every form of the case and prints the answers as one JSON line. */
 export async function runTzChild(): Promise<void> {
