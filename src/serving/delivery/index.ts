@@ -1,11 +1,7 @@
 export { DeliveryController, type DeliveryControllerOptions } from './delivery-controller.js'
 export { type DeliveryTables, deliveryMigrations } from './delivery-migrations.js'
-export {
-  type CreateDeploymentInput,
-  type DecisionListener,
-  DeliveryService,
-  type DeploymentView,
-} from './delivery-service.js'
+export { type DecisionListener, DeliveryService, type DeploymentView } from './delivery-service.js'
+export type { CreateDeploymentInput } from './deployment-input.js'
 export {
   candidateWeight,
   type DeploymentPolicy,
