@@ -168,7 +168,10 @@ async function startStrata(label: string, project: string, metadataUrl?: string)
   const cli = join(ROOT, 'bin', 'strata.js')
   if (!existsSync(project)) {
     mkdirSync(project, { recursive: true })
-    execFileSync('node', [cli, '-C', project, 'init', '--bare'], { env: { ...process.env, ...env }, stdio: 'ignore' })
+    execFileSync('node', [cli, '-C', project, 'init', '--bare'], {
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    })
   }
   return startProcess(label, 'node', [cli, '-C', project, 'server'], env, `${project}.log`)
 }
