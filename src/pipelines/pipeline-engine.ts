@@ -5,7 +5,7 @@ import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
 import type { Executor, StepJobResult } from '../ports/index.js'
 import { type CacheKey, cacheKey } from './cache-key.js'
 import { mergeParams } from './params.js'
-import type { Pipeline } from './pipeline.js'
+import { type Pipeline, pipelineRoot } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
@@ -352,7 +352,7 @@ export class PipelineEngine {
     onEvent: ((e: StepEvent) => void) | undefined,
   ): Promise<Done | undefined> {
     const { values, addresses, lineageInputs } = this.inputsOf(run, s, done)
-    const key = cacheKey(s, run.params, addresses, p.sourceHash)
+    const key = cacheKey(s, run.params, addresses, p.sourceHash, pipelineRoot(p))
     const started = this.ctx.clock.now()
     if (s.cache && !run.noCache) {
       const hit = await this.store.cached(key.key)

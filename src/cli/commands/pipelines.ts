@@ -417,10 +417,9 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
           )
         }
         const { startExecutorWorker } = await import('../../platform/index.js')
-        const { createStepHandler } = await import('../../pipelines/index.js')
         await using strata = await ctx.openStrata()
         const catalog = await strata.pipelineCatalog()
-        const worker = await startExecutorWorker(strata.config.executor, createStepHandler(catalog.get), {
+        const worker = await startExecutorWorker(strata.config.executor, await strata.stepHandler(), {
           concurrency,
           lockSeconds,
           ...(opts.queue === undefined ? {} : { queue: opts.queue }),
