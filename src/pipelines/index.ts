@@ -49,6 +49,7 @@ export {
   type StepRef,
   step,
 } from './step.js'
+export { logKey, type StepLog } from './step-logs.js'
 export { outputKey, outputNode } from './step-outputs.js'
 export {
   createStepHandler,
