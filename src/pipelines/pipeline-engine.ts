@@ -7,6 +7,7 @@ import { type CacheKey, cacheKey } from './cache-key.js'
 import { mergeParams } from './params.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
+import { startHeartbeat } from './run-heartbeat.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
 import type { JsonValue, Step } from './step.js'
@@ -37,7 +38,7 @@ export interface PipelineEngineOptions {
 export interface StepEvent {
   runId: string
   step: string
-  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'retrying'
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled'
   attempt: number
   cached: boolean
   /** Set when the step ended. */
@@ -84,6 +85,8 @@ const LINEAGE_SLICE = 1000
  */
 export class PipelineEngine {
   private readonly store: RunStore
+  /** Runs this process drives, to stop their steps on cancel. */
+  private readonly driving = new Map<string, AbortController>()
   constructor(
     private readonly ctx: ServiceContext,
     private readonly options: PipelineEngineOptions,
@@ -280,16 +283,42 @@ export class PipelineEngine {
     return readStepLogs(this.ctx.blobs, step === undefined ? steps : steps.filter((s) => s.step === step))
   }
 
+  /**
+   * Cancels a running run, from any process: the run and its unfinished steps turn `cancelled`
+   * in the metadata database; the coordinator driving it (this process at once, another within
+   * one heartbeat) stops its running steps — terminating their threads, killing their commands'
+   * process groups, cancelling their queue jobs — and starts no further step. Cancelling a
+   * cancelled run does nothing; a run that already ended is `FAILED_PRECONDITION`. A cancelled run
+   * can be resumed.
+   */
+  async cancel(runId: string): Promise<PipelineRunDetails> {
+    const run = await this.store.run(runId)
+    if (run.status === 'succeeded' || run.status === 'failed') {
+      throw new StrataError(
+        'FAILED_PRECONDITION',
+        `pipeline run "${runId}" already ended (${run.status}); only a running run can be cancelled`,
+      )
+    }
+    await this.store.cancelRun(runId, this.ctx.clock.now(), `cancelled by ${this.ctx.principal.id}`)
+    this.driving.get(runId)?.abort()
+    return this.show(runId)
+  }
+
   /** Drives a created run: the DAG loop. */
   async drive(runId: string, options: Pick<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRunResult> {
     const run = await this.store.run(runId)
     const p = await this.pipeline(run.pipeline)
     const rows = new Map((await this.store.steps(runId)).map((s) => [s.step, s]))
     await this.store.markRunning(runId, this.ctx.clock.now())
-    const beat = setInterval(() => {
-      this.store.heartbeat(runId, this.ctx.clock.now()).catch(() => {})
-    }, this.options.heartbeatMs ?? 2000)
-    beat.unref()
+    const controller = new AbortController()
+    this.driving.set(runId, controller)
+    const stopBeat = startHeartbeat(
+      this.store,
+      runId,
+      this.ctx.clock,
+      this.options.heartbeatMs ?? 2000,
+      controller,
+    )
     const done = new Map<string, Done>()
     const failed = new Set<string>()
     try {
@@ -302,7 +331,7 @@ export class PipelineEngine {
       const inFlight = new Map<string, Promise<void>>()
       const pending = p.steps.filter((s) => !done.has(s.name))
       while (pending.length > 0 || inFlight.size > 0) {
-        for (let i = 0; i < pending.length && inFlight.size < limit; ) {
+        for (let i = 0; i < pending.length && inFlight.size < limit && !controller.signal.aborted; ) {
           const s = pending[i] as Step<string, unknown>
           const deps = p.upstream.get(s.name) ?? []
           if (deps.some((d) => failed.has(d))) {
@@ -318,7 +347,7 @@ export class PipelineEngine {
           }
           pending.splice(i, 1)
           const attempts = rows.get(s.name)?.attempt ?? 0
-          const task = this.runStep(run, p, s, attempts, done, options.onEvent).then(
+          const task = this.runStep(run, p, s, attempts, done, options.onEvent, controller.signal).then(
             (out) => {
               if (out === undefined) failed.add(s.name)
               else done.set(s.name, out)
@@ -340,7 +369,8 @@ export class PipelineEngine {
       const error = failed.size === 0 ? null : `steps failed: ${[...failed].join(', ')}`
       await this.store.finishRun(runId, status, this.ctx.clock.now(), error)
     } finally {
-      clearInterval(beat)
+      stopBeat()
+      this.driving.delete(runId)
     }
     return this.result(runId)
   }
@@ -363,6 +393,7 @@ export class PipelineEngine {
     previousAttempts: number,
     done: ReadonlyMap<string, Done>,
     onEvent: ((e: StepEvent) => void) | undefined,
+    signal: AbortSignal,
   ): Promise<Done | undefined> {
     const { values, addresses, lineageInputs } = this.inputsOf(run, s, done)
     const key = cacheKey(s, run.params, addresses, p.sourceHash, pipelineRoot(p))
@@ -389,15 +420,18 @@ export class PipelineEngine {
       const at = this.ctx.clock.now()
       await this.store.startStep(run.runId, s.name, attempt, key.key, at)
       onEvent?.({ runId: run.runId, step: s.name, status: 'running', attempt, cached: false })
-      const result: StepJobResult = await this.options.executor.execute({
-        id: `${run.runId}/${s.name}/${attempt}`,
-        runId: run.runId,
-        pipeline: p.name,
-        step: s.name,
-        attempt,
-        params: run.params,
-        inputs: values,
-      })
+      const result: StepJobResult = await this.options.executor.execute(
+        {
+          id: `${run.runId}/${s.name}/${attempt}`,
+          runId: run.runId,
+          pipeline: p.name,
+          step: s.name,
+          attempt,
+          params: run.params,
+          inputs: values,
+        },
+        { signal },
+      )
       await putStepLog(this.ctx.blobs, run.runId, s.name, attempt, result.log)
       if (result.ok) {
         const hash = await putOutput(this.ctx.blobs, result.output)
@@ -417,6 +451,12 @@ export class PipelineEngine {
         })
         return { hash, value: result.output as JsonValue }
       }
+      if (signal.aborted) {
+        // The run was cancelled: its row (and this step's) already say so.
+        await this.store.endStep(run.runId, s.name, 'cancelled', this.ctx.clock.now(), result.error.message)
+        onEvent?.({ runId: run.runId, step: s.name, status: 'cancelled', attempt, cached: false })
+        return undefined
+      }
       const message =
         result.error.stack === undefined
           ? result.error.message
@@ -430,7 +470,7 @@ export class PipelineEngine {
           cached: false,
           error: result.error.message,
         })
-        await sleep(s.retryDelayMs * 2 ** tries)
+        await sleep(s.retryDelayMs * 2 ** tries, signal)
         continue
       }
       await this.store.endStep(run.runId, s.name, 'failed', this.ctx.clock.now(), message)
@@ -544,6 +584,12 @@ function cacheRow(
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
 }
