@@ -11,6 +11,7 @@ import { startHeartbeat } from './run-heartbeat.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
 import type { JsonValue, Step } from './step.js'
+import { StepLimits } from './step-limits.js'
 import { putStepLog, readStepLogs, type StepLog } from './step-logs.js'
 import { getOutput, outputNode, putOutput } from './step-outputs.js'
 
@@ -87,6 +88,7 @@ export class PipelineEngine {
   private readonly store: RunStore
   /** Runs this process drives, to stop their steps on cancel. */
   private readonly driving = new Map<string, AbortController>()
+  private readonly limits = new StepLimits()
   constructor(
     private readonly ctx: ServiceContext,
     private readonly options: PipelineEngineOptions,
@@ -420,18 +422,21 @@ export class PipelineEngine {
       const at = this.ctx.clock.now()
       await this.store.startStep(run.runId, s.name, attempt, key.key, at)
       onEvent?.({ runId: run.runId, step: s.name, status: 'running', attempt, cached: false })
-      const result: StepJobResult = await this.options.executor.execute(
-        {
-          id: `${run.runId}/${s.name}/${attempt}`,
-          runId: run.runId,
-          pipeline: p.name,
-          step: s.name,
-          attempt,
-          params: run.params,
-          inputs: values,
-        },
-        { signal },
-      )
+      const free = await this.limits.acquire(`${p.name}/${s.name}`, s.concurrency)
+      const result: StepJobResult = await this.options.executor
+        .execute(
+          {
+            id: `${run.runId}/${s.name}/${attempt}`,
+            runId: run.runId,
+            pipeline: p.name,
+            step: s.name,
+            attempt,
+            params: run.params,
+            inputs: values,
+          },
+          { signal },
+        )
+        .finally(free)
       await putStepLog(this.ctx.blobs, run.runId, s.name, attempt, result.log)
       if (result.ok) {
         const hash = await putOutput(this.ctx.blobs, result.output)
