@@ -3,6 +3,9 @@ import { StrataError } from '../core/errors.js'
 import type { ServiceContext } from '../data/index.js'
 import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
 import type { Executor, StepJobResult } from '../ports/index.js'
+
+export { runNode } from './step-lineage.js'
+
 import { type CacheKey, cacheKey } from './cache-key.js'
 import { mergeParams } from './params.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
@@ -11,7 +14,9 @@ import { startHeartbeat } from './run-heartbeat.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
 import type { JsonValue, Step } from './step.js'
+import { type Done, stepInputs } from './step-inputs.js'
 import { StepLimits } from './step-limits.js'
+import { recordStepLineage, runNode } from './step-lineage.js'
 import { putStepLog, readStepLogs, type StepLog } from './step-logs.js'
 import { getOutput, outputNode, putOutput } from './step-outputs.js'
 
@@ -69,10 +74,6 @@ export interface PipelineRunDetails {
 export interface PipelineRunResult extends PipelineRunDetails {
   outputs: Record<string, JsonValue>
 }
-
-type Done = { hash: string; value: JsonValue }
-
-const LINEAGE_SLICE = 1000
 
 /**
  * The pipeline engine: plans runs (with content-addressed cache keys and why each step will
@@ -397,14 +398,14 @@ export class PipelineEngine {
     onEvent: ((e: StepEvent) => void) | undefined,
     signal: AbortSignal,
   ): Promise<Done | undefined> {
-    const { values, addresses, lineageInputs } = this.inputsOf(run, s, done)
+    const { values, addresses, lineageInputs } = stepInputs(run, s, done)
     const key = cacheKey(s, run.params, addresses, p.sourceHash, pipelineRoot(p))
     const started = this.ctx.clock.now()
     if (s.cache && !run.noCache) {
       const hit = await this.store.cached(key.key)
       if (hit !== undefined) {
         await this.store.cacheHit(run.runId, s.name, key.key, hit.output_hash, started)
-        await this.recordLineage(run, s, lineageInputs, hit.output_hash, 'cached')
+        await recordStepLineage(this.ctx, run, s.name, lineageInputs, hit.output_hash, 'cached')
         onEvent?.({
           runId: run.runId,
           step: s.name,
@@ -445,7 +446,7 @@ export class PipelineEngine {
           { runId: run.runId, step: s.name, attempt, cached: false, at: end, outputHash: hash },
           s.cache ? cacheRow(p, s, key, hash, run.runId, end) : undefined,
         )
-        if (published) await this.recordLineage(run, s, lineageInputs, hash, 'run-step')
+        if (published) await recordStepLineage(this.ctx, run, s.name, lineageInputs, hash, 'run-step')
         onEvent?.({
           runId: run.runId,
           step: s.name,
@@ -492,59 +493,6 @@ export class PipelineEngine {
     }
   }
 
-  /** A step's input values, their content addresses (for the key) and lineage nodes. */
-  private inputsOf(run: PipelineRun, s: Step<string, unknown>, done: ReadonlyMap<string, Done>) {
-    const values: Record<string, unknown> = {}
-    const addresses: Record<string, string> = {}
-    const lineageInputs: string[] = []
-    for (const [name, input] of Object.entries(s.inputs)) {
-      if (input.kind === 'step') {
-        const out = done.get(input.name) as Done
-        values[name] = out.value
-        addresses[name] = `output:${out.hash}`
-        lineageInputs.push(outputNode(out.hash))
-      } else {
-        const commit = run.resolved[`${s.name}.${name}`] as string
-        values[name] = { dataset: input.dataset, ref: input.ref, commit }
-        addresses[name] = `dataset-commit:${commit}`
-        lineageInputs.push(`dataset-commit:${commit}`)
-      }
-    }
-    return { values, addresses, lineageInputs }
-  }
-
-  /** pipeline run → step run ← its inputs; step run → its output. */
-  private async recordLineage(
-    run: PipelineRun,
-    s: Step<string, unknown>,
-    inputs: string[],
-    hash: string,
-    activity: 'run-step' | 'cached',
-  ): Promise<void> {
-    const at = this.ctx.clock.now()
-    const stepNode = {
-      id: `pipeline-step:${run.runId}/${s.name}`,
-      label: `${run.pipeline}.${s.name}${activity === 'cached' ? ' (cached)' : ''}`,
-    }
-    // In slices: one record binds a few parameters per input, and a fan-in may read thousands
-    // (SQLite's limit is 32,766 parameters per statement). Recording is idempotent.
-    const all = [runNode(run.runId), ...inputs]
-    for (let i = 0; i < all.length; i += LINEAGE_SLICE) {
-      await this.ctx.lineage.record({
-        inputs: all.slice(i, i + LINEAGE_SLICE),
-        output: stepNode,
-        activity,
-        at,
-      })
-    }
-    await this.ctx.lineage.record({
-      inputs: [stepNode.id],
-      output: { id: outputNode(hash), label: `${run.pipeline}.${s.name} output` },
-      activity: activity === 'cached' ? 'reuse' : 'produce',
-      at,
-    })
-  }
-
   /** Resolves each dataset input of the pipeline to a commit id, keyed `"<step>.<input>"`. */
   private async resolveInputs(p: Pipeline): Promise<Record<string, string>> {
     const resolved: Record<string, string> = {}
@@ -556,11 +504,6 @@ export class PipelineEngine {
     }
     return resolved
   }
-}
-
-/** The lineage node of a pipeline run. */
-export function runNode(runId: string): string {
-  return `pipeline-run:${runId}`
 }
 
 /** A time-sortable run id. */
