@@ -18,7 +18,7 @@ import { type Done, stepInputs } from './step-inputs.js'
 import { StepLimits } from './step-limits.js'
 import { recordStepLineage, runNode } from './step-lineage.js'
 import { putStepLog, readStepLogs, type StepLog } from './step-logs.js'
-import { getOutput, outputNode, putOutput } from './step-outputs.js'
+import { getOutput, putOutput } from './step-outputs.js'
 
 /** The pipelines a project defines, by name. */
 export interface PipelineCatalog {
