@@ -151,6 +151,11 @@ export class PipelineEngine {
     return this.options.resolveDataset(dataset, ref)
   }
 
+  /** The run created for one firing of a trigger (what {@link startFired} created, by any process), if any. */
+  firedRun(pipelineName: string, triggerId: string, fireKey: string): Promise<string | undefined> {
+    return this.store.firing(pipelineName, triggerId, fireKey)
+  }
+
   /** When each trigger of a pipeline last fired. */
   async lastFire(
     pipelineName: string,

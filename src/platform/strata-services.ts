@@ -232,7 +232,8 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
           engine: await shared.offline(),
           data: () => self.data(),
           payloads: () => self.payloads(),
-          ...(startPipeline === undefined ? {} : { startPipeline }),
+          delivery: () => self.delivery(),
+          ...(startPipeline === undefined ? {} : { startPipeline, pipelines: () => self.pipelines() }),
         })
       }),
     as: (other) => (other === principal ? self : scope(shared, other)),

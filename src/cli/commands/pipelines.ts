@@ -84,16 +84,8 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
       ctx.action(async (out) => {
         await using strata = await ctx.openStrata()
         const engine = await strata.pipelines()
-        const list = (await engine.list()).map((p) => ({
-          name: p.name,
-          description: p.description ?? null,
-          params: p.params,
-          steps: p.steps.map((s) => ({
-            name: s.name,
-            inputs: Object.keys(s.inputs),
-            upstream: p.upstream.get(s.name) ?? [],
-          })),
-        }))
+        const { summarizePipeline } = await import('../../pipelines/index.js')
+        const list = (await engine.list()).map(summarizePipeline)
         out.result({ pipelines: list }, () =>
           formatTable(
             ['pipeline', 'steps', 'params'],
