@@ -36,7 +36,11 @@ const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-openapi-'))
   writeFileSync(join(dir, 'pipelines.ts'), PIPELINES)
-  strata = await openStrata({ cwd: dir, config: { blobs: 'memory:', pipelines: 'pipelines.ts' }, env: {} })
+  strata = await openStrata({
+    cwd: dir,
+    config: { blobs: 'memory:', pipelines: 'pipelines.ts', stepThreads: 0 },
+    env: {},
+  })
   features = await openDriverFeatureStore({ pinClock: true })
   // the project's model server, reading the driver features (for POST /v1/predict)
   server = new ModelServer({
@@ -365,6 +369,10 @@ describe('GET /api/openapi.json', () => {
       await sample('GET', '/api/pipeline-runs/{id}/logs', `/api/pipeline-runs/${piped.runId}/logs?step=a`),
     ).toEqual({ logs: [{ step: 'a', attempt: 1, lines: ['hello'] }] })
     await sample('GET', '/api/pipeline-runs/{id}', '/api/pipeline-runs/nope', { status: 404 })
+    const started = await (await strata.pipelines()).start('two-steps')
+    expect(
+      await sample('POST', '/api/pipeline-runs/{id}/cancel', `/api/pipeline-runs/${started.runId}/cancel`),
+    ).toMatchObject({ run: { status: 'cancelled' } })
 
     // Versioned data (reads).
     const data = await strata.data()
