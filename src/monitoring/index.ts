@@ -73,6 +73,12 @@ export {
 } from './monitors/monitor-definition.js'
 export { type MonitoringTables, monitoringMigrations } from './monitors/monitor-migrations.js'
 export type { RunMonitorOptions } from './monitors/monitor-runner.js'
+export {
+  MonitorScheduler,
+  type MonitorSchedulerOptions,
+  type ScheduledMonitoring,
+  type ScheduledRun,
+} from './monitors/monitor-scheduler.js'
 export type { Incident } from './monitors/monitor-store.js'
 export type {
   ActionOutcome,

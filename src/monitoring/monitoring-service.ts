@@ -158,6 +158,11 @@ export class MonitoringService {
     return this.loopEngine.advance(id)
   }
 
+  /** Claims one scheduled run (`fireKey`: the cron minute) of a monitor: true for exactly one process. */
+  claimScheduledRun(name: string, fireKey: string): Promise<boolean> {
+    return this.store.claimFire(name, fireKey)
+  }
+
   /** Advances every loop in flight once (what `strata server` does on every tick). */
   advanceLoops(): Promise<{ loops: RetrainLoop[]; errors: { id: string; error: string }[] }> {
     return this.loopEngine.tick()
