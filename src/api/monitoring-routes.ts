@@ -20,7 +20,9 @@ export async function monitoringRoutes(app: FastifyInstance): Promise<void> {
     monitoringApi.ingestLabels,
     async ({ body }, request) =>
       (await monitoring(request)).ingestLabels(
-        body.labels.map((l) => ({ predictionId: l.prediction_id, label: l.label })),
+        body.labels.map((l) =>
+          'prediction_id' in l ? { predictionId: l.prediction_id, label: l.label } : l,
+        ),
       ),
     { bodyLimit: LABELS_BODY_LIMIT },
   )

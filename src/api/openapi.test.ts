@@ -343,6 +343,14 @@ describe('GET /api/openapi.json', () => {
       body: { labels: [{ prediction_id: predictionId, label: 1 }] },
     })
     expect(labelled).toEqual({ ingested: 1 })
+    // By entity key and time: the latest prediction for the entity at or before it.
+    await sample('POST', '/api/monitoring/labels', '/api/monitoring/labels', {
+      body: { labels: [{ entity: { driver_id: 1001 }, time: new Date().toISOString(), label: 0 }] },
+    })
+    await sample('POST', '/api/monitoring/labels', '/api/monitoring/labels', {
+      body: { labels: [{ entity: { driver_id: 9999 }, time: Date.now(), label: 0 }] },
+      status: 404,
+    })
     await sample('POST', '/api/monitoring/labels', '/api/monitoring/labels', {
       body: { labels: [{ prediction_id: 'no-such-prediction', label: 0 }] },
       status: 404,

@@ -2,19 +2,36 @@ import { z } from 'zod'
 import { defineRoute } from './rest-route.js'
 import { queryInt, queryString } from './rest-schemas.js'
 
+const labelValue = z
+  .union([z.number(), z.string(), z.boolean(), z.array(z.unknown())])
+  .describe('the ground truth (a class, a number, or a list for a batched prediction)')
+
 /** `POST /api/monitoring/labels` body: delayed labels keyed by the prediction ids the payload log returned. */
 export const labelsRequestSchema = z
   .object({
     labels: z
       .array(
-        z
-          .object({
-            prediction_id: z.string().min(1).describe('the id a prediction route returned'),
-            label: z
-              .union([z.number(), z.string(), z.boolean(), z.array(z.unknown())])
-              .describe('the ground truth (a class, a number, or a list for a batched prediction)'),
-          })
-          .strict(),
+        z.union([
+          z
+            .object({
+              prediction_id: z.string().min(1).describe('the id a prediction route returned'),
+              label: labelValue,
+            })
+            .strict(),
+          z
+            .object({
+              entity: z
+                .record(z.string(), z.unknown())
+                .describe("the entity key the prediction was made for (the payload log's entity key)"),
+              time: z
+                .union([z.number(), z.string()])
+                .describe(
+                  'when the outcome happened (epoch ms or ISO): the latest prediction for the entity at or before it, within 7 days',
+                ),
+              label: labelValue,
+            })
+            .strict(),
+        ]),
       )
       .min(1)
       .max(100_000),
@@ -74,7 +91,7 @@ export const monitoringApi = {
     path: '/api/monitoring/labels',
     tag: 'monitoring',
     summary:
-      'Ingest delayed labels by prediction id; an id the payload log does not have fails the whole request (404, naming it), nothing ingested',
+      'Ingest delayed labels by prediction id or by entity key + time; a label matching no logged prediction fails the whole request (404, naming it), nothing ingested',
     body: labelsRequestSchema,
     response: z.object({ ingested: z.number() }),
   }),
