@@ -339,6 +339,7 @@ export type {
   CreateRunOptions,
   DatasetInfo,
   DatasetInput,
+  DatasetSummary,
   DownsampleOptions,
   Experiment,
   ExperimentStore,

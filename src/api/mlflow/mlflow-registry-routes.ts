@@ -235,8 +235,11 @@ function missingAlias(err: unknown, alias: string): unknown {
     : err
 }
 
-/** Where a version's files are: the logged model's or run's artifact location, else its source. */
-async function downloadUri(v: ModelVersion, tracking: TrackingStore): Promise<string> {
+/**
+ * Where a version's files are, as MLflow's `get-download-uri` answers it: the logged model's
+ * artifact location, a `runs:/` source itself, else the source (or Strata's registry folder).
+ */
+export async function downloadUri(v: ModelVersion, tracking: TrackingStore): Promise<string> {
   const logged = LOGGED_MODEL_SOURCE.exec(v.source)
   if (logged?.[1] !== undefined) return (await tracking.loggedModels.get(logged[1])).artifactUri
   // As MLflow's server: a `runs:/` source is the download URI itself; the client resolves it.

@@ -54,7 +54,12 @@ describe('MLflow REST (in-process): wire format and error codes', () => {
     const missing = await get('experiments/get-by-name?experiment_name=nope')
     expect(missing).toEqual({
       status: 404,
-      json: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.stringContaining('nope') },
+      json: {
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+        message: expect.stringContaining('nope'),
+        sqlstate: 'KAM00',
+        error_class: 'RESOURCE_NOT_FOUND',
+      },
     })
     expect((await post('experiments/create', { name: 'dup' })).status).toBe(200)
     expect(await post('experiments/create', { name: 'dup' })).toMatchObject({
