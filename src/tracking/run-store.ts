@@ -114,7 +114,7 @@ export class RunStore {
         if (exp.lifecycle_stage !== 'active') {
           throw new StrataError(
             'FAILED_PRECONDITION',
-            `experiment "${experimentId}" is deleted; runs can only be created in active experiments`,
+            `The experiment ${experimentId} must be in the 'active' state. Current state is deleted.`,
             { details: { experimentId } },
           )
         }
@@ -147,7 +147,11 @@ export class RunStore {
   async get(runId: string): Promise<Run> {
     await requireRunRow(this.ctx.db, runId)
     const [run] = await loadRuns(this.ctx.db, [runId])
-    if (!run) throw new StrataError('NOT_FOUND', `run "${runId}" does not exist`)
+    if (!run) {
+      throw new StrataError('NOT_FOUND', `run "${runId}" does not exist`, {
+        details: { entity: 'run', runId },
+      })
+    }
     return run
   }
 

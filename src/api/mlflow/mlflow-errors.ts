@@ -13,15 +13,15 @@ export interface MlflowErrorCode {
  * Every client mistake maps to a 4xx: the MLflow client retries 408/429/5xx with backoff for
  * minutes, so a 5xx for a duplicate name or a bad argument would make a training script hang.
  * `CONFLICT` (re-logging a param with another value) is `INVALID_PARAMETER_VALUE`, the code the
- * client explains; `FAILED_PRECONDITION` (acting on a deleted experiment) is `INVALID_STATE`'s
- * client-side meaning but MLflow sends that as 500, so Strata sends `BAD_REQUEST`.
+ * client explains; `FAILED_PRECONDITION` (changing a deleted run or experiment) is
+ * `INVALID_PARAMETER_VALUE` too, as MLflow's server answers those cases.
  */
 export const MLFLOW_ERROR_CODES: Record<ErrorCode, MlflowErrorCode> = {
   NOT_FOUND: { errorCode: 'RESOURCE_DOES_NOT_EXIST', status: 404 },
   ALREADY_EXISTS: { errorCode: 'RESOURCE_ALREADY_EXISTS', status: 400 },
   INVALID_ARGUMENT: { errorCode: 'INVALID_PARAMETER_VALUE', status: 400 },
   CONFLICT: { errorCode: 'INVALID_PARAMETER_VALUE', status: 400 },
-  FAILED_PRECONDITION: { errorCode: 'BAD_REQUEST', status: 400 },
+  FAILED_PRECONDITION: { errorCode: 'INVALID_PARAMETER_VALUE', status: 400 },
   UNSUPPORTED: { errorCode: 'NOT_IMPLEMENTED', status: 501 },
   UNAVAILABLE: { errorCode: 'TEMPORARILY_UNAVAILABLE', status: 503 },
   UNAUTHENTICATED: { errorCode: 'UNAUTHENTICATED', status: 401 },
@@ -55,6 +55,27 @@ const ERROR_CLASSES: Record<string, { sqlstate: string; error_class: string }> =
   INTERNAL_ERROR: { sqlstate: 'XXM00', error_class: 'CLIENT_INTERNAL_ERROR' },
 }
 
+/**
+ * MLflow's server's wording of a missing entity, by the `entity` detail of a `NOT_FOUND`
+ * (clients and users match on these messages).
+ */
+const NOT_FOUND_WORDING: Record<string, (d: Record<string, unknown>) => string> = {
+  run: (d) => `Run with id=${String(d.runId)} not found`,
+  experiment: (d) => `No Experiment with id=${String(d.experimentId)} exists`,
+  experimentName: (d) => `Could not find experiment with name '${String(d.name)}'`,
+  loggedModel: (d) => `Logged model with ID '${String(d.modelId)}' not found.`,
+  registeredModel: (d) => `Registered Model with name=${String(d.name)} not found`,
+  modelVersion: (d) => `Model Version (name=${String(d.name)}, version=${String(d.version)}) not found`,
+}
+
+/** The message of `err` as MLflow's server words it, where it has its own wording. */
+function mlflowMessage(err: unknown, fallback: string): string {
+  if (!isStrataError(err, 'NOT_FOUND')) return fallback
+  const details = (err.details ?? {}) as Record<string, unknown>
+  const word = typeof details.entity === 'string' ? NOT_FOUND_WORDING[details.entity] : undefined
+  return word === undefined ? fallback : word(details)
+}
+
 /** An MLflow error body for `errorCode`, with MLflow's classification fields. */
 export function mlflowErrorBody(errorCode: string, message: string): MlflowErrorBody {
   return { error_code: errorCode, message, ...ERROR_CLASSES[errorCode] }
@@ -81,7 +102,10 @@ export function mlflowErrorOf(
   const override = isStrataError(err) ? err.details?.[MLFLOW_ERROR_CODE_DETAIL] : undefined
   return {
     status: isStrataError(err) || status >= 500 ? mapped.status : status,
-    body: mlflowErrorBody(typeof override === 'string' ? override : mapped.errorCode, error.message),
+    body: mlflowErrorBody(
+      typeof override === 'string' ? override : mapped.errorCode,
+      mlflowMessage(err, error.message),
+    ),
   }
 }
 
