@@ -11,7 +11,7 @@ describe.skipIf(s3 === undefined)('a command on the S3 blob store, as a process'
   it('prints no AWS SDK Node-version notice, and shows it when the user asks for it', async () => {
     await using project = await tempProject()
     expect((await project.cli('init', '--bare')).code).toBe(0)
-    const env = { ...process.env, STRATA_BLOBS_URL: s3 }
+    const env: NodeJS.ProcessEnv = { ...process.env, STRATA_BLOBS_URL: s3 }
     delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
     const quiet = await run(process.execPath, [cli, 'doctor'], { cwd: project.dir, env })
     expect(quiet.stdout).toMatch(/blobs\s+ok\s+s3/)
