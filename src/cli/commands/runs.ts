@@ -169,7 +169,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
             ]),
           ]
           return rows.length === 0
-            ? 'the runs have no params or metrics to compare'
+            ? `the runs have no params or metrics${opts.diff === true ? ' that differ' : ' to compare'}`
             : formatTable(headers, rows)
         })
       }),
