@@ -60,6 +60,11 @@ export const ROUTES = {
     inventory: { method: 'GET', path: '/api/features' },
     versions: { method: 'GET', path: '/api/features/:kind/:name/versions' },
   },
+  deployments: {
+    list: { method: 'GET', path: '/api/deployments' },
+    get: { method: 'GET', path: '/api/deployments/:name' },
+    history: { method: 'GET', path: '/api/deployments/:name/history' },
+  },
 } as const satisfies RouteTable
 
 /** The route groups the client knows. */

@@ -29,8 +29,37 @@ export {
   type StatTest,
   type StatTestName,
 } from './drift/stat-tests.js'
-export { type MonitoringDependencies, MonitoringService } from './monitoring-service.js'
-export { type AlertPayload, type StartPipeline, sendWebhook } from './monitors/actions.js'
+export {
+  incidentNode,
+  LOOP_TRIGGER,
+  type LoopDependencies,
+  LoopEngine,
+  type LoopPipelines,
+} from './loop/loop-engine.js'
+export { type LoopTables, loopMigrations } from './loop/loop-migrations.js'
+export { type LoopPatch, type LoopStart, LoopStore } from './loop/loop-store.js'
+export {
+  LOOP_END_STATES,
+  type LoopEvent,
+  type LoopState,
+  loopEnded,
+  type RetrainAction,
+  type RetrainLoop,
+  type RetrainRollout,
+} from './loop/loop-types.js'
+export {
+  checkRetrainAction,
+  cooldownMs,
+  DEFAULT_COOLDOWN,
+  DEFAULT_MAX_PER_DAY,
+  gateViolations,
+} from './loop/retrain-action.js'
+export {
+  type MonitoringDependencies,
+  MonitoringService,
+  type MonitorRunOptions,
+} from './monitoring-service.js'
+export { type AlertPayload, type StartLoop, type StartPipeline, sendWebhook } from './monitors/actions.js'
 export { type LabelInput, LabelStore } from './monitors/label-store.js'
 export { loadMonitors } from './monitors/load-monitors.js'
 export {

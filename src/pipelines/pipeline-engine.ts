@@ -5,11 +5,12 @@ import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
 import type { Executor, StepJobResult } from '../ports/index.js'
 import { type CacheKey, cacheKey } from './cache-key.js'
 import { mergeParams } from './params.js'
-import type { Pipeline } from './pipeline.js'
+import { type Pipeline, pipelineRoot } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
 import type { JsonValue, Step } from './step.js'
+import { putStepLog, readStepLogs, type StepLog } from './step-logs.js'
 import { getOutput, outputNode, putOutput } from './step-outputs.js'
 
 /** The pipelines a project defines, by name. */
@@ -144,6 +145,11 @@ export class PipelineEngine {
     return this.options.resolveDataset(dataset, ref)
   }
 
+  /** The run created for one firing of a trigger (what {@link startFired} created, by any process), if any. */
+  firedRun(pipelineName: string, triggerId: string, fireKey: string): Promise<string | undefined> {
+    return this.store.firing(pipelineName, triggerId, fireKey)
+  }
+
   /** When each trigger of a pipeline last fired. */
   async lastFire(
     pipelineName: string,
@@ -267,6 +273,18 @@ export class PipelineEngine {
     return getOutput(this.ctx.blobs, s.outputHash)
   }
 
+  /** The logs of a run's step attempts (`ctx.log` lines, a command's stdout and stderr), optionally of one step. */
+  async logs(runId: string, step?: string): Promise<StepLog[]> {
+    const steps = await this.store.steps(runId)
+    if (step !== undefined && !steps.some((s) => s.step === step)) {
+      throw new StrataError(
+        'NOT_FOUND',
+        `run "${runId}" has no step "${step}"; its steps are ${steps.map((s) => s.step).join(', ')}`,
+      )
+    }
+    return readStepLogs(this.ctx.blobs, step === undefined ? steps : steps.filter((s) => s.step === step))
+  }
+
   /** Drives a created run: the DAG loop. */
   async drive(runId: string, options: Pick<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRunResult> {
     const run = await this.store.run(runId)
@@ -352,7 +370,7 @@ export class PipelineEngine {
     onEvent: ((e: StepEvent) => void) | undefined,
   ): Promise<Done | undefined> {
     const { values, addresses, lineageInputs } = this.inputsOf(run, s, done)
-    const key = cacheKey(s, run.params, addresses, p.sourceHash)
+    const key = cacheKey(s, run.params, addresses, p.sourceHash, pipelineRoot(p))
     const started = this.ctx.clock.now()
     if (s.cache && !run.noCache) {
       const hit = await this.store.cached(key.key)
@@ -385,6 +403,7 @@ export class PipelineEngine {
         params: run.params,
         inputs: values,
       })
+      await putStepLog(this.ctx.blobs, run.runId, s.name, attempt, result.log)
       if (result.ok) {
         const hash = await putOutput(this.ctx.blobs, result.output)
         const end = this.ctx.clock.now()

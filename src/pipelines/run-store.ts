@@ -320,6 +320,18 @@ export class RunStore {
     )
   }
 
+  /** The run id of one firing (`fireKey`) of a trigger, if it fired. */
+  async firing(pipeline: string, triggerId: string, fireKey: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('pipeline_trigger_fires')
+      .select('run_id')
+      .where('pipeline', '=', pipeline)
+      .where('trigger_id', '=', triggerId)
+      .where('fire_key', '=', fireKey)
+      .executeTakeFirst()
+    return row?.run_id
+  }
+
   /** The latest firing of a trigger, if any. */
   async lastFire(
     pipeline: string,

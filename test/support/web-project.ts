@@ -27,7 +27,8 @@ export interface WebProject extends AsyncDisposable {
  * A small project for the web UI's browser tests, served by `strata server`'s app (built UI
  * at `/`, loopback, a free port): a dataset commit, a training set made from it, an experiment
  * of three runs with step metrics, params, tags and artifacts, a registered ONNX model version
- * with the alias `champion`, lineage from the model down to the raw commit, and Feast's driver
+ * with the alias `champion` and a second version, two deployments of them (a canary in
+ * progress, a shadow rolled back by hand), lineage from the model down to the raw commit, and Feast's driver
  * feature store (applied and materialized). User-controlled
  * strings carry {@link XSS}.
  */
@@ -89,6 +90,22 @@ export async function openWebProject(options: { webRoot: string }): Promise<WebP
     tags: { training_set: trainingSet, note: XSS },
   })
   await registry.setAlias(model, 'champion', version.version, { reason: `first ${XSS}` })
+
+  // deployments: one canary in progress (v2 against v1), one rolled back by hand
+  const challenger = linearRegressorToOnnx({ coefficients: [[1, 2, 4]], intercepts: [0.4] })
+  await registry.registerVersion(model, { onnx: challenger, runId: runIds[2]!, metrics: { auc: 0.8 } })
+  const delivery = await strata.delivery()
+  await delivery.create('delay-api', { model, champion: 1, reason: `first deployment ${XSS}` })
+  await delivery.create('delay-api', {
+    candidate: 2,
+    strategy: 'canary',
+    steps: [10, 50, 100],
+    intervalMs: 3_600_000,
+    guards: ['error_rate<=0.05@50'],
+  })
+  await delivery.create('delay-shadow', { model, champion: 1 })
+  await delivery.create('delay-shadow', { candidate: 2, strategy: 'shadow', intervalMs: 3_600_000 })
+  await delivery.rollback('delay-shadow', { reason: 'shadow answers differ' })
 
   // the feature pages read Feast's driver quickstart, applied and materialized (test/support)
   const driver = await openDriverFeatureStore()

@@ -17,6 +17,8 @@ const FeatureDefinitionPage = lazy(() => import('./pages/FeatureDefinitionPage.j
 const Datasets = lazy(() => import('./pages/Datasets.js'))
 const DatasetPage = lazy(() => import('./pages/DatasetPage.js'))
 const CommitPage = lazy(() => import('./pages/CommitPage.js'))
+const Deployments = lazy(() => import('./pages/Deployments.js'))
+const DeploymentPage = lazy(() => import('./pages/DeploymentPage.js'))
 
 /** Picks the page for the hash route; the MLflow routes (`#/experiments/{id}/runs/{run}`…) included. */
 function Page({ segments, query }: { segments: string[]; query: URLSearchParams }) {
@@ -46,6 +48,10 @@ function Page({ segments, query }: { segments: string[]; query: URLSearchParams 
     if (n === 3 && (b === 'entity' || b === 'on-demand-feature' || b === 'feature-service')) {
       return <FeatureDefinitionPage kind={b} name={c!} />
     }
+  }
+  if (a === 'deployments') {
+    if (n === 1) return <Deployments />
+    if (n === 2) return <DeploymentPage name={b!} />
   }
   if (a === 'commits' && n === 2) return <CommitPage commitId={b!} query={query} />
   if (a === 'lineage')

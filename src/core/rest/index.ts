@@ -10,6 +10,7 @@ import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
 import { modelApi } from './model-api.js'
+import { pipelineApi } from './pipeline-api.js'
 import { predictApi } from './predict-api.js'
 import type { RestRoute } from './rest-route.js'
 import { runApi } from './run-api.js'
@@ -55,6 +56,7 @@ export {
   oipServerMetadataSchema,
 } from './inference-api.js'
 export { aliasEventSchema, modelApi, modelVersionSchema, registeredModelSchema } from './model-api.js'
+export { pipelineApi, pipelineRunSchema, pipelineSummarySchema, stepRunSchema } from './pipeline-api.js'
 export { predictApi, predictRequestSchema, predictResponseSchema } from './predict-api.js'
 export {
   defineRoute,
@@ -98,6 +100,7 @@ export const REST_API = {
   runs: runApi,
   models: modelApi,
   deployments: deploymentApi,
+  pipelines: pipelineApi,
   features: featureApi,
   inference: inferenceApi,
   predict: predictApi,

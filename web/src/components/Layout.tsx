@@ -7,6 +7,7 @@ const NAV: readonly { href: string; label: string; section: string }[] = [
   { href: '#/features', label: 'Features', section: 'features' },
   { href: '#/experiments', label: 'Experiments', section: 'experiments' },
   { href: '#/models', label: 'Models', section: 'models' },
+  { href: '#/deployments', label: 'Deployments', section: 'deployments' },
   { href: '#/lineage', label: 'Lineage', section: 'lineage' },
 ]
 
