@@ -22,12 +22,13 @@ export async function monitorRoutes(app: FastifyInstance): Promise<void> {
     }
     return { monitors }
   })
-  bindRoute(app, monitorApi.history, async ({ params, query }, request) => ({
-    results: await (await request.services.monitoring()).history(
-      params.name,
-      query.limit === undefined ? {} : { limit: query.limit },
-    ),
-  }))
+  bindRoute(app, monitorApi.history, async ({ params, query }, request) => {
+    const monitoring = await request.services.monitoring()
+    await monitoring.get(params.name) // NOT_FOUND for a monitor never applied, not an empty history
+    return {
+      results: await monitoring.history(params.name, query.limit === undefined ? {} : { limit: query.limit }),
+    }
+  })
   bindRoute(app, monitorApi.report, async ({ params, query }, request) => {
     const report = await (await request.services.monitoring()).report(params.name, query.windowStart)
     return {

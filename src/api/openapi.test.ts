@@ -451,6 +451,7 @@ describe('GET /api/openapi.json', () => {
     const report = await sample('GET', '/api/monitors/{name}/report', '/api/monitors/scored-drift/report')
     expect(report).toMatchObject({ drift: { datasetDrift: false } })
     await sample('GET', '/api/monitors/{name}/report', '/api/monitors/nope/report', { status: 404 })
+    await sample('GET', '/api/monitors/{name}/history', '/api/monitors/nope/history', { status: 404 })
 
     // Versioned data (reads).
     await data.createDataset('trips')

@@ -83,6 +83,8 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
       { name: 'pipelines', route: '#/pipelines', heading: 'Pipelines' },
       { name: 'pipeline', route: '#/pipelines/nightly', heading: 'nightly' },
       { name: 'pipeline-run', route: `#/pipeline-runs/${project.pipelineRuns[1]}`, heading: /nightly/ },
+      { name: 'monitors', route: '#/monitors', heading: 'Monitors' },
+      { name: 'monitor', route: '#/monitors/delay-drift', heading: 'delay-drift' },
       { name: 'lineage-start', route: '#/lineage', heading: 'Lineage' },
       {
         name: 'lineage',
@@ -98,6 +100,7 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
       },
       { name: 'not-found-page', route: '#/no/such/page', heading: 'Not found', notFound: true },
       { name: 'not-found-deployment', route: '#/deployments/nope', heading: 'Not found', notFound: true },
+      { name: 'not-found-monitor', route: '#/monitors/nope', heading: 'Not found', notFound: true },
       { name: 'not-found-pipeline-run', route: '#/pipeline-runs/nope', heading: 'Not found', notFound: true },
     ]
   }
@@ -312,6 +315,31 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     )
     expect(await page.locator('.step-graph .step-failed').count()).toBe(1)
     await page.screenshot({ path: join(shots, 'pipeline-run-failed.png'), fullPage: true })
+    expect(problems).toEqual([])
+  })
+
+  it("shows a monitor: drift share per window as a chart, each window's verdict, and the chosen window's column tests", async () => {
+    await open('#/monitors', 'Monitors')
+    const row = page.locator('tr', { hasText: 'delay-drift' })
+    expect(await row.locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['alert', '1 of 2', '300']),
+    )
+    await row.getByRole('link', { name: 'delay-drift' }).click()
+    await poll(() => page.locator('main h1').textContent()).toBe('delay-drift')
+    await page.locator('figure.chart canvas').waitFor()
+    const windows = page.locator('table.monitor-results tbody tr')
+    await poll(() => windows.count()).toBe(2)
+    // the latest window: x drifted, carrier did not
+    const x = page.locator('table.column-drift tr', { hasText: /^x/ })
+    await poll(() => x.locator('td').nth(5).textContent()).toBe('yes')
+    expect(
+      await page.locator('table.column-drift tr', { hasText: 'carrier' }).locator('td').nth(5).textContent(),
+    ).toBe('no')
+    await page.screenshot({ path: join(shots, 'monitor-drift.png'), fullPage: true })
+    // the older window, chosen from the table, keeps its choice in the URL
+    await windows.nth(1).getByRole('link').click()
+    await poll(() => new URLSearchParams(page.url().split('?')[1]).get('window')).not.toBeNull()
+    await poll(() => x.locator('td').nth(5).textContent()).toBe('no')
     expect(problems).toEqual([])
   })
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { createServerApp } from '../../src/api/server-app.js'
+import { monitor } from '../../src/monitoring/index.js'
 import { initProject, openStrata, type Strata } from '../../src/platform/index.js'
 import { linearRegressorToOnnx } from '../../src/registry/index.js'
 import { openDriverFeatureStore } from './driver-feature-store.js'
@@ -137,6 +138,45 @@ export async function openWebProject(options: { webRoot: string }): Promise<WebP
     if (name !== 'broken' && result?.run.status !== 'succeeded') throw new Error(`${name} did not succeed`)
     pipelineRuns.push(run.runId)
   }
+
+  // a monitor of model delay over two hourly windows of scored rows: the first like the
+  // reference, the second with column x shifted (drift)
+  const hour = 3_600_000
+  const lastHour = Math.floor(Date.now() / hour) * hour
+  const row = (ts: number, x: number, i: number) =>
+    JSON.stringify({ ts, x, carrier: i % 2 === 0 ? 'AA' : 'DL' })
+  const reference = Array.from({ length: 300 }, (_, i) => row(lastHour - 3 * hour + i * 1000, i % 10, i))
+  const windows = [
+    ...Array.from({ length: 300 }, (_, i) => row(lastHour - 2 * hour + i * 1000, (i * 7) % 10, i)),
+    ...Array.from({ length: 300 }, (_, i) => row(lastHour - hour + i * 1000, 20 + (i % 10), i)),
+  ]
+  await data.createDataset('scored')
+  const bytes = (rows: string[]) => new TextEncoder().encode(`${rows.join('\n')}\n`)
+  await data.commit('scored', {
+    message: 'reference',
+    changes: [{ path: 'ref.jsonl', bytes: bytes(reference) }],
+  })
+  await data.commit('scored', { message: 'traffic', changes: [{ path: 's.jsonl', bytes: bytes(windows) }] })
+  const monitoring = await strata.monitoring()
+  await monitoring.references.compute(model, 1, {
+    kind: 'dataset',
+    dataset: 'scored',
+    ref: 'main',
+    path: 'ref.jsonl',
+  })
+  await monitoring.apply([
+    monitor({
+      name: 'delay-drift',
+      model,
+      reference: 1,
+      window: {
+        every: '1h',
+        source: { kind: 'dataset', dataset: 'scored', path: 's.jsonl', timeColumn: 'ts' },
+      },
+    }),
+  ])
+  await monitoring.run('delay-drift', { windowEnd: lastHour - hour })
+  await monitoring.run('delay-drift', { windowEnd: lastHour })
 
   // the feature pages read Feast's driver quickstart, applied and materialized (test/support)
   const driver = await openDriverFeatureStore()

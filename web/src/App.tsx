@@ -19,6 +19,8 @@ const DatasetPage = lazy(() => import('./pages/DatasetPage.js'))
 const CommitPage = lazy(() => import('./pages/CommitPage.js'))
 const Deployments = lazy(() => import('./pages/Deployments.js'))
 const DeploymentPage = lazy(() => import('./pages/DeploymentPage.js'))
+const Monitors = lazy(() => import('./pages/Monitors.js'))
+const MonitorPage = lazy(() => import('./pages/MonitorPage.js'))
 const Pipelines = lazy(() => import('./pages/Pipelines.js'))
 const PipelinePage = lazy(() => import('./pages/PipelinePage.js'))
 const PipelineRunPage = lazy(() => import('./pages/PipelineRunPage.js'))
@@ -55,6 +57,10 @@ function Page({ segments, query }: { segments: string[]; query: URLSearchParams 
   if (a === 'deployments') {
     if (n === 1) return <Deployments />
     if (n === 2) return <DeploymentPage name={b!} />
+  }
+  if (a === 'monitors') {
+    if (n === 1) return <Monitors />
+    if (n === 2) return <MonitorPage name={b!} query={query} />
   }
   if (a === 'pipelines') {
     if (n === 1) return <Pipelines />

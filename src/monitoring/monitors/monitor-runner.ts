@@ -60,7 +60,12 @@ export async function runMonitor(
   const version = await referenceVersion(deps.registry, def)
   const stored = await deps.references.get(def.model, version)
   const reference = await deps.references.samples(stored)
-  const columns = Object.keys(stored.profile.columns)
+  // The window's time column selects the window: against the reference it differs by
+  // construction, so it is never tested (Evidently leaves its datetime column out too).
+  const timeColumn = def.window.source.kind === 'dataset' ? def.window.source.timeColumn : undefined
+  const columns = Object.keys(stored.profile.columns).filter((c) => c !== timeColumn)
+  const referenceProfile = { ...stored.profile, columns: pick(stored.profile.columns, columns) }
+  const referenceSamples = pick(reference, columns)
   for (const name of Object.keys((def.checks?.drift || undefined)?.columns ?? {})) {
     if (!columns.includes(name)) {
       throw new StrataError(
@@ -109,11 +114,13 @@ export async function runMonitor(
   })
   profiled.profile.rows = window.rows
   const drift =
-    def.checks?.drift === false ? null : computeDrift(reference, profiled.samples, def.checks?.drift ?? {})
+    def.checks?.drift === false
+      ? null
+      : computeDrift(referenceSamples, profiled.samples, def.checks?.drift ?? {})
   const quality =
     def.checks?.quality === false
       ? []
-      : checkQuality(stored.profile, profiled.profile, def.checks?.quality ?? {})
+      : checkQuality(referenceProfile, profiled.profile, def.checks?.quality ?? {})
   const qualityFailed = quality.filter((q) => !q.passed).length
   const performance = perf === undefined ? undefined : scorePerformance(perf, window.columns)
   const status =
@@ -177,4 +184,11 @@ async function notify(
   const actions = await runActions(def.actions ?? [], payload, deps.startPipeline, deps.startLoop)
   await deps.store.notified(incident.id, actions)
   return actions
+}
+
+/** The entries of `record` under `keys`, in that order. */
+function pick<T>(record: Record<string, T>, keys: readonly string[]): Record<string, T> {
+  const out: Record<string, T> = {}
+  for (const k of keys) if (k in record) out[k] = record[k] as T
+  return out
 }

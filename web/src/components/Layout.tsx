@@ -9,6 +9,7 @@ const NAV: readonly { href: string; label: string; section: string }[] = [
   { href: '#/pipelines', label: 'Pipelines', section: 'pipelines' },
   { href: '#/models', label: 'Models', section: 'models' },
   { href: '#/deployments', label: 'Deployments', section: 'deployments' },
+  { href: '#/monitors', label: 'Monitors', section: 'monitors' },
   { href: '#/lineage', label: 'Lineage', section: 'lineage' },
 ]
 

@@ -26,3 +26,7 @@ export type DeploymentDecision = DeploymentHistory['decisions'][number]
 export type PipelineSummary = CallOutput<RestApi['pipelines']['list']>['pipelines'][number]
 /** A pipeline run as stored. */
 export type PipelineRun = CallOutput<RestApi['pipelines']['run']>['run']
+/** One monitored window's verdict. */
+export type MonitorResult = CallOutput<RestApi['monitors']['history']>['results'][number]
+/** A closed retrain loop with its timeline. */
+export type RetrainLoop = CallOutput<RestApi['monitoring']['loops']>['loops'][number]
