@@ -352,6 +352,7 @@ export type {
   CreateRunOptions,
   DatasetInfo,
   DatasetInput,
+  DatasetSummary,
   DownsampleOptions,
   Experiment,
   ExperimentStore,
