@@ -257,6 +257,7 @@ export type {
   BlobStoreCapabilities,
   ColumnBatch,
   ColumnInfo,
+  ExecuteOptions,
   Executor,
   ExecutorCapabilities,
   OnlineBatch,

@@ -31,7 +31,9 @@ const fine = step({ name: 'fine', run: () => 'still here' })
 export const bad = pipeline({ name: 'bad', steps: [spin, exits, stray, throws, fine] })
 `
 
-describe('TypeScript steps on worker threads', () => {
+// A thread started from TypeScript sources loads all of strata-ml through jiti: seconds each, and
+// the failing steps below replace three threads. Generous bounds for a loaded machine.
+describe('TypeScript steps on worker threads', { timeout: 600_000 }, () => {
   let dir: string
   let pool: StepThreadPool
   beforeAll(() => {

@@ -17,6 +17,7 @@ export type {
   BlobStoreCapabilities,
   ColumnBatch,
   ColumnInfo,
+  ExecuteOptions,
   Executor,
   ExecutorCapabilities,
   OnlineField,
