@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv2020 } from 'ajv/dist/2020.js'
@@ -12,6 +12,13 @@ import { ModelCache, ModelServer, newPredictionId } from '../serving/index.js'
 import { createServerApp } from './server-app.js'
 
 type Json = Record<string, unknown>
+
+/** A two-step pipeline for the pipeline routes' samples. */
+const PIPELINES = `import { pipeline, step } from 'strata-ml'
+const a = step({ name: 'a', run: (ctx) => { ctx.log('hello'); return { n: 1 } } })
+const b = step({ name: 'b', inputs: { a }, run: (_ctx, { a }) => a.n + 1 })
+export const twoSteps = pipeline({ name: 'two-steps', params: { k: 1 }, steps: [a, b] })
+`
 interface Operation {
   requestBody?: { content: Record<string, { schema: unknown }> }
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>
@@ -28,7 +35,12 @@ const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-openapi-'))
-  strata = await openStrata({ cwd: dir, config: { blobs: 'memory:' }, env: {} })
+  writeFileSync(join(dir, 'pipelines.ts'), PIPELINES)
+  strata = await openStrata({
+    cwd: dir,
+    config: { blobs: 'memory:', pipelines: 'pipelines.ts', stepThreads: 0 },
+    env: {},
+  })
   features = await openDriverFeatureStore({ pinClock: true })
   // the project's model server, reading the driver features (for POST /v1/predict)
   server = new ModelServer({
@@ -380,6 +392,24 @@ describe('GET /api/openapi.json', () => {
     await sample('POST', `${dep}/abort`, '/api/deployments/oip-ep/abort', { body: {} })
     await sample('POST', `${dep}/abort`, '/api/deployments/oip-ep/abort', { body: {}, status: 412 })
     await sample('GET', `${dep}/history`, '/api/deployments/oip-ep/history')
+
+    // Pipelines (reads).
+    const piped = (await (await strata.pipelines()).run('two-steps')).run
+    await sample('GET', '/api/pipelines', '/api/pipelines')
+    await sample(
+      'GET',
+      '/api/pipeline-runs',
+      "/api/pipeline-runs?filter=pipeline%20%3D%20'two-steps'&maxResults=5",
+    )
+    await sample('GET', '/api/pipeline-runs/{id}', `/api/pipeline-runs/${piped.runId}`)
+    expect(
+      await sample('GET', '/api/pipeline-runs/{id}/logs', `/api/pipeline-runs/${piped.runId}/logs?step=a`),
+    ).toEqual({ logs: [{ step: 'a', attempt: 1, lines: ['hello'] }] })
+    await sample('GET', '/api/pipeline-runs/{id}', '/api/pipeline-runs/nope', { status: 404 })
+    const started = await (await strata.pipelines()).start('two-steps')
+    expect(
+      await sample('POST', '/api/pipeline-runs/{id}/cancel', `/api/pipeline-runs/${started.runId}/cancel`),
+    ).toMatchObject({ run: { status: 'cancelled' } })
 
     // Versioned data (reads).
     const data = await strata.data()

@@ -20,6 +20,7 @@ import { inferenceRoutes } from './inference-routes.js'
 import { mlflowRoutes } from './mlflow/index.js'
 import { modelRoutes } from './model-routes.js'
 import { monitoringRoutes } from './monitoring-routes.js'
+import { pipelineRoutes } from './pipeline-routes.js'
 import { predictRoutes } from './predict-routes.js'
 import { runRoutes } from './run-routes.js'
 
@@ -77,6 +78,7 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
     await rest.register(runRoutes)
     await rest.register(modelRoutes)
     await rest.register(deploymentRoutes)
+    await rest.register(pipelineRoutes)
     await rest.register(dataRoutes)
     await rest.register(featureCatalogRoutes)
     await rest.register(monitoringRoutes)

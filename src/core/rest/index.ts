@@ -11,6 +11,7 @@ import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
 import { modelApi } from './model-api.js'
 import { monitoringApi } from './monitoring-api.js'
+import { pipelineApi } from './pipeline-api.js'
 import { predictApi } from './predict-api.js'
 import type { RestRoute } from './rest-route.js'
 import { runApi } from './run-api.js'
@@ -57,6 +58,7 @@ export {
 } from './inference-api.js'
 export { aliasEventSchema, modelApi, modelVersionSchema, registeredModelSchema } from './model-api.js'
 export { labelsRequestSchema, monitoringApi, retrainLoopSchema } from './monitoring-api.js'
+export { pipelineApi, pipelineRunSchema, pipelineSummarySchema, stepRunSchema } from './pipeline-api.js'
 export { predictApi, predictRequestSchema, predictResponseSchema } from './predict-api.js'
 export {
   defineRoute,
@@ -100,6 +102,7 @@ export const REST_API = {
   runs: runApi,
   models: modelApi,
   deployments: deploymentApi,
+  pipelines: pipelineApi,
   features: featureApi,
   inference: inferenceApi,
   predict: predictApi,
