@@ -27,7 +27,7 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
       modelVersion: 1,
       deploymentRevision: null,
       requestId: null,
-      entityKey: null,
+      entityKey: i >= 30 ? { flight: `F${i}` } : null,
       inputs: { fare: i },
       outputs: { p: i % 2 === 0 ? 0.9 : 0.1 },
       latencyMs: 1,
@@ -66,10 +66,35 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
     /1 label\(s\) name predictions that are not in the payload log, e.g. "nope"; nothing was ingested/,
   )
 
+  // Five more by entity key + time (the latest prediction for the flight at or before ts).
+  const csv = [
+    'flight,ts,label',
+    ...[30, 31, 32, 33, 34].map((i) => `F${i},${new Date(2000).toISOString()},${i % 2 === 0 ? 1 : 0}`),
+  ]
+  await writeFile(join(project.dir, 'outcomes.csv'), `${csv.join('\n')}\n`)
+  const byEntity = await project.cli(
+    'monitor',
+    'labels',
+    'outcomes.csv',
+    '--entity',
+    'flight',
+    '--time',
+    'ts',
+    '--json',
+  )
+  expect(byEntity.code, byEntity.stderr).toBe(0)
+  expect(byEntity.json()).toEqual({ ingested: 5 })
+  await writeFile(join(project.dir, 'late.csv'), `flight,ts,label\nF35,${new Date(1000).toISOString()},1\n`)
+  const early = await project.cli('monitor', 'labels', 'late.csv', '--entity', 'flight', '--time', 'ts')
+  expect(early.code).toBe(1)
+  expect(early.stderr).toMatch(
+    /match no prediction .* entity \{"flight":"F35"\} at 1970-01-01T00:00:01\.000Z/,
+  )
+
   const run = await project.cli('monitor', 'run', 'live', '--window-end', '3600000', '--json')
   expect(run.code, run.stderr).toBe(0)
   const report = run.json<MonitorReport>()
   expect(report.result).toMatchObject({ rows: 40, status: 'ok' })
-  expect(report.performance).toMatchObject({ labeled: 30, unlabeled: 10, violations: [] })
-  expect(report.performance?.metrics.accuracy).toBeCloseTo(28 / 30, 12)
+  expect(report.performance).toMatchObject({ labeled: 35, unlabeled: 5, violations: [] })
+  expect(report.performance?.metrics.accuracy).toBeCloseTo(33 / 35, 12)
 })

@@ -210,10 +210,18 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
       examples('strata monitor labels labels.jsonl', 'strata monitor labels late-flights.csv --json'),
     )
     .description(
-      'ingest delayed labels keyed by prediction id (a CSV, JSON or Parquet file with columns prediction_id and label)',
+      'ingest delayed labels keyed by prediction id (a CSV, JSON or Parquet file with columns prediction_id and label), or by entity key + time (--entity, --time)',
+    )
+    .option(
+      '--entity <columns>',
+      'comma-separated entity key columns: label the latest prediction for the entity at or before --time',
+    )
+    .option(
+      '--time <column>',
+      'with --entity: the column holding when the outcome happened (ISO time, timestamp or epoch ms)',
     )
     .action(
-      ctx.action(async (out, file: string) => {
+      ctx.action(async (out, file: string, opts: { entity?: string; time?: string }) => {
         const { detectTableFormat, tableSource } = await import('../../data/index.js')
         const format = detectTableFormat(file)
         if (format === undefined)
@@ -221,17 +229,39 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
             'INVALID_ARGUMENT',
             `cannot tell the format of "${file}"; use .csv, .tsv, .json, .jsonl or .parquet`,
           )
+        if ((opts.entity === undefined) !== (opts.time === undefined))
+          throw new StrataError(
+            'INVALID_ARGUMENT',
+            '--entity and --time go together (entity key columns and the time column)',
+          )
+        const keys = (opts.entity ?? '')
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+        const quote = (c: string) => `"${c.replaceAll('"', '""')}"`
         await using strata = await ctx.openStrata()
         const engine = await strata.offline()
+        const columns =
+          opts.time === undefined
+            ? 'prediction_id, label'
+            : [...keys, opts.time, 'label'].map(quote).join(', ')
         const rows = (
           await engine.query(
-            `SELECT prediction_id, label FROM ${tableSource(resolve(strata.config.root, file), format)}`,
+            `SELECT ${columns} FROM ${tableSource(resolve(strata.config.root, file), format)}`,
           )
         ).rows
-        const labels = rows.map((r) => ({
-          predictionId: String(r.prediction_id),
-          label: typeof r.label === 'bigint' ? Number(r.label) : r.label,
-        }))
+        const plain = (v: unknown) => (typeof v === 'bigint' ? Number(v) : v)
+        const labels = rows.map((r) =>
+          opts.time === undefined
+            ? { predictionId: String(r.prediction_id), label: plain(r.label) }
+            : {
+                entity: Object.fromEntries(keys.map((k) => [k, plain(r[k])])),
+                time: ((t: unknown) => (t instanceof Date ? t.getTime() : (plain(t) as number | string)))(
+                  r[opts.time],
+                ),
+                label: plain(r.label),
+              },
+        )
         const result = await (await strata.monitoring()).ingestLabels(labels)
         out.result(result, () => `${result.ingested} label(s) ingested`)
       }),
