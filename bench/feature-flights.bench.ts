@@ -48,7 +48,7 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 }
 
 await using project = await tempProject('strata-flights-bench-')
-await project.cli('init')
+await project.cli('init', '--bare')
 copyFileSync(join(example, 'strata.config.ts'), join(project.dir, 'strata.config.ts'))
 copyFileSync(join(example, 'features.ts'), join(project.dir, 'features.ts'))
 await timed('prepare raw data (prepare.mjs)', async () =>

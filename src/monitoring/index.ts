@@ -29,8 +29,43 @@ export {
   type StatTest,
   type StatTestName,
 } from './drift/stat-tests.js'
-export { type MonitoringDependencies, MonitoringService } from './monitoring-service.js'
-export { type AlertPayload, type StartPipeline, sendWebhook } from './monitors/actions.js'
+export {
+  incidentNode,
+  LOOP_TRIGGER,
+  type LoopDependencies,
+  LoopEngine,
+  type LoopPipelines,
+} from './loop/loop-engine.js'
+export { type LoopTables, loopMigrations } from './loop/loop-migrations.js'
+export { type LoopPatch, type LoopStart, LoopStore } from './loop/loop-store.js'
+export {
+  LOOP_END_STATES,
+  type LoopEvent,
+  type LoopState,
+  loopEnded,
+  type RetrainAction,
+  type RetrainLoop,
+  type RetrainRollout,
+} from './loop/loop-types.js'
+export {
+  checkRetrainAction,
+  cooldownMs,
+  DEFAULT_COOLDOWN,
+  DEFAULT_MAX_PER_DAY,
+  gateViolations,
+} from './loop/retrain-action.js'
+export {
+  type MonitoringDependencies,
+  MonitoringService,
+  type MonitorRunOptions,
+} from './monitoring-service.js'
+export { type AlertPayload, type StartLoop, type StartPipeline, sendWebhook } from './monitors/actions.js'
+export {
+  ENTITY_LABEL_LOOKBACK_MS,
+  type EntityLabelInput,
+  isEntityLabel,
+  resolveEntityLabels,
+} from './monitors/entity-labels.js'
 export { type LabelInput, LabelStore } from './monitors/label-store.js'
 export { loadMonitors } from './monitors/load-monitors.js'
 export {
@@ -44,6 +79,12 @@ export {
 } from './monitors/monitor-definition.js'
 export { type MonitoringTables, monitoringMigrations } from './monitors/monitor-migrations.js'
 export type { RunMonitorOptions } from './monitors/monitor-runner.js'
+export {
+  MonitorScheduler,
+  type MonitorSchedulerOptions,
+  type ScheduledMonitoring,
+  type ScheduledRun,
+} from './monitors/monitor-scheduler.js'
 export type { Incident } from './monitors/monitor-store.js'
 export type {
   ActionOutcome,

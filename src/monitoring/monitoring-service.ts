@@ -1,9 +1,13 @@
-import { isStrataError } from '../core/errors.js'
+import { isStrataError, StrataError } from '../core/errors.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
-import type { PayloadStore } from '../serving/index.js'
-import type { StartPipeline } from './monitors/actions.js'
+import type { DeliveryService, PayloadStore } from '../serving/index.js'
+import { LoopEngine, type LoopPipelines } from './loop/loop-engine.js'
+import { LoopStore } from './loop/loop-store.js'
+import type { RetrainLoop } from './loop/loop-types.js'
+import type { StartLoop, StartPipeline } from './monitors/actions.js'
+import { type EntityLabelInput, resolveEntityLabels } from './monitors/entity-labels.js'
 import { type LabelInput, LabelStore } from './monitors/label-store.js'
 import type { MonitorDefinition } from './monitors/monitor-definition.js'
 import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
@@ -24,6 +28,19 @@ export interface MonitoringDependencies {
   startPipeline?: StartPipeline
   /** The serving payload log, opened on first use (windows of `payload-log` monitors, label ids). */
   payloads: () => Promise<Pick<PayloadStore, 'query' | 'get'>>
+  /** The pipeline engine the closed loop runs its training pipeline on (absent when the project has no pipelines). */
+  pipelines?: () => Promise<LoopPipelines>
+  /** The delivery engine the closed loop rolls challengers out with (absent: a `retrain` loop fails saying so). */
+  delivery?: () => Promise<DeliveryService>
+}
+
+/** Options of {@link MonitoringService.run}. */
+export interface MonitorRunOptions extends RunMonitorOptions {
+  /**
+   * Advance a closed loop this run started as far as it goes now — retrain, challenger, rollout
+   * created (default true; `strata server` advances loops on its own tick instead).
+   */
+  advanceLoops?: boolean
 }
 
 /**
@@ -40,6 +57,8 @@ export class MonitoringService {
   readonly references: ReferenceProfiles
   private readonly store: MonitorStore
   private readonly labels: LabelStore
+  private readonly loopStore: LoopStore
+  private readonly loopEngine: LoopEngine
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -48,6 +67,24 @@ export class MonitoringService {
     this.references = new ReferenceProfiles(ctx, deps)
     this.store = new MonitorStore(ctx)
     this.labels = new LabelStore(ctx)
+    this.loopStore = new LoopStore(ctx)
+    const delivery = deps.delivery
+    this.loopEngine = new LoopEngine({
+      store: this.loopStore,
+      registry: deps.registry,
+      lineage: ctx.lineage,
+      pipelines: deps.pipelines,
+      delivery:
+        delivery ??
+        (() =>
+          Promise.reject(
+            new StrataError(
+              'FAILED_PRECONDITION',
+              'progressive delivery is not available to this monitoring service',
+            ),
+          )),
+      actor: ctx.principal.id,
+    })
   }
 
   /** Stores monitor definitions (what `strata apply` does with the monitors module). */
@@ -68,20 +105,68 @@ export class MonitoringService {
   }
 
   /** Runs a monitor on one window (default the last whole window) and records the result. */
-  async run(name: string, options: RunMonitorOptions = {}): Promise<MonitorReport> {
+  async run(name: string, options: MonitorRunOptions = {}): Promise<MonitorReport> {
     const def = await this.store.get(name)
-    return runMonitor(
+    const started: string[] = []
+    const startLoop: StartLoop = async (action, payload) => {
+      const { loop } = await this.loopEngine.start({
+        monitor: payload.monitor,
+        incidentId: payload.incident,
+        model: payload.model,
+        action,
+        window: payload.window,
+      })
+      started.push(loop.id)
+      return loop
+    }
+    const report = await runMonitor(
       {
         registry: this.deps.registry,
         references: this.references,
         store: this.store,
         startPipeline: this.deps.startPipeline,
+        startLoop,
         now: () => this.ctx.clock.now(),
         windowSource: (d) => this.windowSource(d),
       },
       def,
       options,
     )
+    if (options.advanceLoops !== false) for (const id of started) await this.loopEngine.advance(id)
+    return report
+  }
+
+  /**
+   * Closed loops (a `retrain` action's runs: retrain → challenger → rollout → promoted or
+   * rolled back), newest first: of one monitor, of one deployment, or only those in flight.
+   */
+  loops(
+    filter: { monitor?: string; deployment?: string; inFlight?: boolean; limit?: number } = {},
+  ): Promise<RetrainLoop[]> {
+    return this.loopStore.list(filter)
+  }
+
+  /** One loop with its timeline (`NOT_FOUND`). */
+  loop(id: string): Promise<RetrainLoop> {
+    return this.loopStore.get(id)
+  }
+
+  /**
+   * Advances one loop as far as it can go now (it stops while a rollout is in progress or
+   * another process drives its pipeline run); resumes a loop a killed process left.
+   */
+  advanceLoop(id: string): Promise<RetrainLoop> {
+    return this.loopEngine.advance(id)
+  }
+
+  /** Claims one scheduled run (`fireKey`: the cron minute) of a monitor: true for exactly one process. */
+  claimScheduledRun(name: string, fireKey: string): Promise<boolean> {
+    return this.store.claimFire(name, fireKey)
+  }
+
+  /** Advances every loop in flight once (what `strata server` does on every tick). */
+  advanceLoops(): Promise<{ loops: RetrainLoop[]; errors: { id: string; error: string }[] }> {
+    return this.loopEngine.tick()
   }
 
   /** The report of a recorded window (default the latest), with the reference profile it was compared with. */
@@ -97,12 +182,15 @@ export class MonitoringService {
   }
 
   /**
-   * Ingests delayed labels keyed by prediction id (ids of the payload log; an unknown id fails
-   * the whole ingest, naming it). Monitors reading the payload log see them as the column `label`.
+   * Ingests delayed labels keyed by prediction id (ids of the payload log), or by entity + time
+   * (the latest prediction for the entity key at or before the time, within 7 days). A label
+   * that matches no prediction fails the whole ingest, naming it. Monitors reading the payload
+   * log see them as the column `label`.
    */
-  ingestLabels(labels: readonly LabelInput[]): Promise<{ ingested: number }> {
-    return this.labels.ingest(labels, async (id) => {
-      const payloads = await this.deps.payloads()
+  async ingestLabels(labels: readonly (LabelInput | EntityLabelInput)[]): Promise<{ ingested: number }> {
+    const payloads = await this.deps.payloads()
+    const byId = await resolveEntityLabels(labels, (q) => payloads.query(q))
+    return this.labels.ingest(byId, async (id) => {
       try {
         await payloads.get(id)
         return true

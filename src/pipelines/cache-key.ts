@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { commandHash } from './command-hash.js'
 import type { JsonValue, PipelineParams, Step } from './step.js'
 
 /** The parts of a step's cache key, each a sha256 hex, kept so a plan can say which one changed. */
@@ -37,9 +38,12 @@ export function canonicalJson(value: JsonValue | undefined): string {
 /**
  * The hash of a step's code: the source of its `run`, its declared `version` and `sourceHash`,
  * the hash of the modules its pipeline was loaded from (see `sourceClosureHash`), when known.
+ * For a command step, also its command and the content of the files it names (see
+ * `commandHash`; relative paths resolve against `root`, the pipelines module's directory).
  */
-export function codeHash(s: Step<string, unknown>, sourceHash = ''): string {
-  return sha256(`${s.version}\u0000${s.run.toString()}\u0000${sourceHash}`)
+export function codeHash(s: Step<string, unknown>, sourceHash = '', root = process.cwd()): string {
+  const command = s.command === undefined ? '' : commandHash(s.command, root)
+  return sha256(`${s.version}\u0000${s.run.toString()}\u0000${sourceHash}\u0000${command}`)
 }
 
 /**
@@ -53,13 +57,14 @@ export function cacheKey(
   params: PipelineParams,
   inputAddresses: Readonly<Record<string, string>>,
   sourceHash?: string,
+  root?: string,
 ): CacheKey {
   const read: Record<string, JsonValue> = {}
   for (const name of s.params ?? Object.keys(params)) read[name] = params[name] ?? null
   const inputs: Record<string, JsonValue> = {}
   for (const [name, address] of Object.entries(inputAddresses)) inputs[name] = address
   const parts: CacheKeyParts = {
-    code: codeHash(s, sourceHash),
+    code: codeHash(s, sourceHash, root),
     params: sha256(canonicalJson(read)),
     inputs: sha256(canonicalJson(inputs)),
   }

@@ -6,10 +6,12 @@
  */
 
 export { type CacheKey, type CacheKeyParts, cacheKey, canonicalJson, codeHash } from './cache-key.js'
+export type { CommandSpec, Contract, ContractField, ContractType, ContractValue } from './command-spec.js'
+export { type CommandStepOptions, commandStep } from './command-step.js'
 export { type CronSchedule, parseCron } from './cron.js'
 export { catalogOf, loadPipelines } from './load-pipelines.js'
 export { mergeParams } from './params.js'
-export { isPipeline, type Pipeline, type PipelineOptions, pipeline } from './pipeline.js'
+export { isPipeline, type Pipeline, type PipelineOptions, pipeline, pipelineRoot } from './pipeline.js'
 export {
   type DatasetResolver,
   newPipelineRunId,
@@ -23,6 +25,7 @@ export {
   type StepEvent,
 } from './pipeline-engine.js'
 export { type PipelineTables, pipelineMigrations } from './pipeline-migrations.js'
+export { type PipelineSummary, summarizePipeline } from './pipeline-summary.js'
 export type { PipelinePlan, PlanReason, StepPlan } from './planner.js'
 export { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 export type { PipelineRun, PipelineRunStatus, StepRun, StepRunStatus } from './run-store.js'
@@ -47,6 +50,19 @@ export {
   type StepRef,
   step,
 } from './step.js'
+export { logKey, type StepLog } from './step-logs.js'
 export { outputKey, outputNode } from './step-outputs.js'
-export { createStepHandler, jsonProblem, NonRetryableError, type PipelineLookup } from './step-runner.js'
+export {
+  createStepHandler,
+  jsonProblem,
+  NonRetryableError,
+  type PipelineLookup,
+  type StepHandlerOptions,
+} from './step-runner.js'
+export {
+  StepThreadPool,
+  type StepThreadPoolOptions,
+  type StepThreadRunOptions,
+  type StepThreads,
+} from './step-thread-pool.js'
 export { type CommitTrigger, type CronTrigger, onCommit, onCron, type PipelineTrigger } from './triggers.js'

@@ -42,7 +42,7 @@ export async function loadPipelines(root: string, entry: string | undefined): Pr
     }
     byName.set(value.name, value)
   }
-  const loaded = [...byName.values()].map((p) => ({ ...p, sourceHash }))
+  const loaded = [...byName.values()].map((p) => ({ ...p, sourceHash, module: file }))
   if (byName.size === 0) {
     throw new StrataError(
       'INVALID_ARGUMENT',

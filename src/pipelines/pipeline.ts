@@ -1,3 +1,4 @@
+import { dirname } from 'node:path'
 import { StrataError } from '../core/errors.js'
 import type { PipelineParams, Step } from './step.js'
 import type { PipelineTrigger } from './triggers.js'
@@ -34,6 +35,16 @@ export interface Pipeline<P extends PipelineParams = PipelineParams> {
    * `loadPipelines`); part of each step's code hash, so an edit there reruns the steps.
    */
   readonly sourceHash?: string
+  /**
+   * The absolute path of the module it was loaded from (set by `loadPipelines`): worker threads
+   * load it to run its steps, and command steps run in its directory.
+   */
+  readonly module?: string
+}
+
+/** The directory a pipeline's command steps resolve relative paths against: its module's, else the working directory. */
+export function pipelineRoot(p: Pipeline): string {
+  return p.module === undefined ? process.cwd() : dirname(p.module)
 }
 
 /**

@@ -1,5 +1,5 @@
 import { cacheKey } from './cache-key.js'
-import type { Pipeline } from './pipeline.js'
+import { type Pipeline, pipelineRoot } from './pipeline.js'
 import type { RunStore } from './run-store.js'
 import type { PipelineParams } from './step.js'
 
@@ -60,7 +60,7 @@ export async function planRun(
       }
     }
     if (noCache) {
-      const key = rerun.length > 0 ? null : cacheKey(s, params, addresses, p.sourceHash).key
+      const key = rerun.length > 0 ? null : cacheKey(s, params, addresses, p.sourceHash, pipelineRoot(p)).key
       steps.push({
         step: s.name,
         action: 'run',
@@ -80,7 +80,7 @@ export async function planRun(
       })
       continue
     }
-    const key = cacheKey(s, params, addresses, p.sourceHash)
+    const key = cacheKey(s, params, addresses, p.sourceHash, pipelineRoot(p))
     if (!s.cache) {
       steps.push({
         step: s.name,

@@ -1,7 +1,9 @@
 import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
 import type { StepJob, StepJobHandler, StepJobResult } from '../ports/index.js'
-import type { Pipeline } from './pipeline.js'
+import { runCommandStep } from './command-runner.js'
+import { type Pipeline, pipelineRoot } from './pipeline.js'
 import type { PipelineParams, StepContext } from './step.js'
+import type { StepThreads } from './step-thread-pool.js'
 
 /**
  * Thrown by a step to stop its retries: the failure will not go away by trying again (bad
@@ -21,13 +23,24 @@ export class NonRetryableError extends StrataError {
 /** Finds the pipelines a worker can run, by name. */
 export type PipelineLookup = (name: string) => Promise<Pipeline | undefined>
 
+/** Options of {@link createStepHandler}. */
+export interface StepHandlerOptions {
+  /**
+   * Worker threads for TypeScript steps (a {@link StepThreadPool}). Without it (or for a step with
+   * `isolate: false`, or a pipeline not loaded from a module) steps run in this thread.
+   */
+  threads?: StepThreads
+}
+
 /**
- * The handler every executor calls to run one step job: finds the step in its pipeline, calls
- * its `run` with the job's inputs and params, and returns its JSON output. Anything the step
- * throws becomes a `USER_CODE` failure carrying the step, the attempt and the user's stack.
+ * The handler every executor calls to run one step job: finds the step in its pipeline and runs
+ * it — a command step as a child process ({@link runCommandStep}), a TypeScript step on a worker
+ * thread when `threads` is given, else in this thread — bounded by the step's `timeoutMs` and
+ * the job's abort signal, and returns its JSON output. Anything the step throws becomes a
+ * `USER_CODE` failure carrying the step, the attempt and the user's stack.
  */
-export function createStepHandler(lookup: PipelineLookup): StepJobHandler {
-  return async (job: StepJob): Promise<StepJobResult> => {
+export function createStepHandler(lookup: PipelineLookup, options: StepHandlerOptions = {}): StepJobHandler {
+  return async (job: StepJob, signal?: AbortSignal): Promise<StepJobResult> => {
     const log: string[] = []
     const found = await lookup(job.pipeline)
     const s = found?.steps.find((x) => x.name === job.step)
@@ -46,6 +59,12 @@ export function createStepHandler(lookup: PipelineLookup): StepJobHandler {
         },
       }
     }
+    const bounds = { timeoutMs: s.timeoutMs, signal }
+    if (s.command !== undefined)
+      return runCommandStep(job, s.command, { root: pipelineRoot(found), ...bounds })
+    if (options.threads !== undefined && s.isolate && found.module !== undefined) {
+      return options.threads.run(found.module, job, bounds)
+    }
     const ctx: StepContext = {
       runId: job.runId,
       step: job.step,
@@ -56,7 +75,11 @@ export function createStepHandler(lookup: PipelineLookup): StepJobHandler {
       },
     }
     try {
-      const value = await s.run(ctx, job.inputs)
+      const value = await bounded(
+        Promise.resolve().then(() => s.run(ctx, job.inputs)),
+        job,
+        bounds,
+      )
       const output = value === undefined ? null : value
       const problem = jsonProblem(output, 'output')
       if (problem !== undefined) {
@@ -85,6 +108,36 @@ export function createStepHandler(lookup: PipelineLookup): StepJobHandler {
       }
     }
   }
+}
+
+/**
+ * A step promise raced against its timeout and the abort signal. A step in this thread cannot be
+ * stopped: the attempt fails and the step's work goes on in the background (use a thread or a
+ * command step to have it stopped).
+ */
+function bounded<T>(
+  work: Promise<T>,
+  job: StepJob,
+  o: { timeoutMs: number | undefined; signal: AbortSignal | undefined },
+): Promise<T> {
+  if (o.timeoutMs === undefined && o.signal === undefined) return work
+  return new Promise<T>((resolve, reject) => {
+    const what = `step "${job.step}" (attempt ${job.attempt})`
+    const timer =
+      o.timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => reject(new StrataError('USER_CODE', `${what} timed out after ${o.timeoutMs} ms`)),
+            o.timeoutMs,
+          )
+    const onAbort = () => reject(new NonRetryableError(`${what} was cancelled`))
+    if (o.signal?.aborted === true) onAbort()
+    o.signal?.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => {
+      if (timer !== undefined) clearTimeout(timer)
+      o.signal?.removeEventListener('abort', onAbort)
+    })
+  })
 }
 
 /** Why `value` is not plain JSON (a path and what was found), or undefined when it is. */

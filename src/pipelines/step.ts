@@ -1,3 +1,6 @@
+import { StrataError } from '../core/errors.js'
+import type { CommandSpec } from './command-spec.js'
+
 /** A JSON value: what steps take as params and pass between each other. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
@@ -72,6 +75,25 @@ export interface StepOptions<Name extends string, In extends Record<string, Step
   retries?: number
   /** Delay before the first retry, doubled for each next one (default 100 ms). */
   retryDelayMs?: number
+  /**
+   * How long one attempt may take, in ms (default: no bound). An attempt that takes longer is
+   * stopped — its worker thread terminated, its command's process group killed — and fails
+   * with `USER_CODE` (retried like any other failure).
+   */
+  timeoutMs?: number
+  /**
+   * Run on a worker thread (default `true`): a step that blocks the event loop, throws from a
+   * callback or calls `process.exit` cannot take the engine down. `false` runs it in the
+   * process that executes the job (no thread hop: for tiny steps). Steps of pipelines not
+   * loaded from a module (`catalogOf([...])` in tests) always run in the process.
+   */
+  isolate?: boolean
+  /**
+   * At most this many attempts of this step under way at once in one engine, across its runs
+   * (default: no limit beyond the engine's and the executor's). For a step holding a scarce
+   * resource (a GPU, a rate-limited API).
+   */
+  concurrency?: number
   /** The step's work. Its result must be JSON (a plain object, array, string, number, boolean or null). */
   run(ctx: StepContext, inputs: InputValues<In>): Out | Promise<Out>
 }
@@ -85,6 +107,11 @@ export interface Step<Name extends string = string, Out = unknown> extends StepR
   readonly cache: boolean
   readonly retries: number
   readonly retryDelayMs: number
+  readonly timeoutMs: number | undefined
+  readonly isolate: boolean
+  readonly concurrency: number | undefined
+  /** Set for a command step ({@link commandStep}): what to execute instead of `run`. */
+  readonly command?: CommandSpec
   readonly run: (ctx: StepContext, inputs: Record<string, unknown>) => unknown
 }
 
@@ -110,6 +137,9 @@ export function step<
     cache: options.cache ?? true,
     retries: options.retries ?? 0,
     retryDelayMs: options.retryDelayMs ?? 100,
+    timeoutMs: checkTimeout(options.name, options.timeoutMs),
+    isolate: options.isolate ?? true,
+    concurrency: checkConcurrency(options.name, options.concurrency),
     run: options.run as (ctx: StepContext, inputs: Record<string, unknown>) => unknown,
   }
 }
@@ -123,4 +153,28 @@ export function datasetInput(refOrDataset: string, ref?: string): DatasetRefInpu
   const at = refOrDataset.lastIndexOf('@')
   if (at <= 0) return { kind: 'dataset', dataset: refOrDataset, ref: 'main' }
   return { kind: 'dataset', dataset: refOrDataset.slice(0, at), ref: refOrDataset.slice(at + 1) }
+}
+
+/** A step's `timeoutMs`, checked: a positive number of milliseconds or undefined. */
+export function checkTimeout(step: string, timeoutMs: number | undefined): number | undefined {
+  if (timeoutMs === undefined) return undefined
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `step "${step}": timeoutMs ${timeoutMs} is invalid; give a positive number of milliseconds`,
+    )
+  }
+  return timeoutMs
+}
+
+/** A step's `concurrency`, checked: a positive integer or undefined. */
+export function checkConcurrency(step: string, concurrency: number | undefined): number | undefined {
+  if (concurrency === undefined) return undefined
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `step "${step}": concurrency ${concurrency} is invalid; give a positive integer`,
+    )
+  }
+  return concurrency
 }

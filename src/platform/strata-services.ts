@@ -8,7 +8,7 @@ import type { MetadataDatabase } from '../db/index.js'
 import type { FeatureCatalog, FeatureStore, SourceConnections } from '../features/index.js'
 import type { MonitoringService } from '../monitoring/index.js'
 import type { PipelineCatalog, PipelineEngine } from '../pipelines/index.js'
-import type { BlobStore, Executor, OnlineStore, TableEngine } from '../ports/index.js'
+import type { BlobStore, Executor, OnlineStore, StepJobHandler, TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
 import type { DeliveryService, PayloadStore } from '../serving/index.js'
 import type { TrackingStore } from '../tracking/index.js'
@@ -74,6 +74,11 @@ export interface StrataServices {
   /** The project's pipelines (the `pipelines` module of the config), loaded once per project. */
   pipelineCatalog(): Promise<PipelineCatalog>
   /**
+   * Runs one step job of the project's pipelines (TypeScript steps on worker threads, command
+   * steps as child processes), as `strata worker` does.
+   */
+  stepHandler(): Promise<StepJobHandler>
+  /**
    * Monitoring: reference profiles of model versions, drift and data-quality checks.
    *
    * @example
@@ -111,6 +116,12 @@ export interface SharedParts {
   pipelineCatalog(): Promise<PipelineCatalog>
   /** The pipeline executor of the config, opened once and closed with the project. */
   executor(): Promise<Executor>
+  /**
+   * Runs one step job of the project's pipelines (TypeScript steps on worker threads, command
+   * steps as child processes): what the local executor and `strata worker` call. Its threads are
+   * closed with the project.
+   */
+  stepHandler(): Promise<StepJobHandler>
 }
 
 /** The services of one project acting as `principal`, built on first use and cached in the scope. */
@@ -186,6 +197,7 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
         return openFeatureStore(shared, self, await context(), definitions)
       }),
     pipelineCatalog: shared.pipelineCatalog,
+    stepHandler: shared.stepHandler,
     pipelines: () =>
       service('pipelines', async (ctx) => {
         const { PipelineEngine } = await import('../pipelines/index.js')
@@ -220,7 +232,8 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
           engine: await shared.offline(),
           data: () => self.data(),
           payloads: () => self.payloads(),
-          ...(startPipeline === undefined ? {} : { startPipeline }),
+          delivery: () => self.delivery(),
+          ...(startPipeline === undefined ? {} : { startPipeline, pipelines: () => self.pipelines() }),
         })
       }),
     as: (other) => (other === principal ? self : scope(shared, other)),

@@ -172,14 +172,23 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
         },
         false,
       ),
+    stepHandler: async () => {
+      const [{ createStepHandler, StepThreadPool }, catalog] = await Promise.all([
+        import('../pipelines/index.js'),
+        shared.pipelineCatalog(),
+      ])
+      if (config.stepThreads === 0) return createStepHandler(catalog.get)
+      const threads = await once(
+        'step-threads',
+        async () =>
+          new StepThreadPool(config.stepThreads === undefined ? {} : { threads: config.stepThreads }),
+      )
+      return createStepHandler(catalog.get, { threads })
+    },
     executor: () =>
       once('executor', async () => {
-        const [{ openExecutor }, { createStepHandler }, catalog] = await Promise.all([
-          import('./executor.js'),
-          import('../pipelines/index.js'),
-          shared.pipelineCatalog(),
-        ])
-        return openExecutor(config.executor, createStepHandler(catalog.get))
+        const [{ openExecutor }, handler] = await Promise.all([import('./executor.js'), shared.stepHandler()])
+        return openExecutor(config.executor, handler)
       }),
   }
   const root = scope(shared, base)

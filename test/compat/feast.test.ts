@@ -140,7 +140,7 @@ feast.describe(
         feastLog += d.toString()
       })
 
-      expect((await project.cli('init')).code).toBe(0)
+      expect((await project.cli('init', '--bare')).code).toBe(0)
       writeFileSync(
         join(dir, 'strata.config.ts'),
         `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'compat', features: 'features.ts' })\n`,

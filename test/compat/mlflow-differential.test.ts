@@ -78,7 +78,7 @@ full.describe(
     beforeAll(async () => {
       const python = full.python as string
       project = await tempProject('strata-mlflow-diff-')
-      expect((await project.cli('init')).code).toBe(0)
+      expect((await project.cli('init', '--bare')).code).toBe(0)
       strata = await startStrataServer(project.dir)
       const home = join(project.dir, 'mlflow-server')
       mkdirSync(join(home, 'artifacts'), { recursive: true })

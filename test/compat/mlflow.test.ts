@@ -182,7 +182,7 @@ function compatSuite(label: string, interpreter: () => string) {
 
 async function startProject(env: Record<string, string> = {}) {
   const project = await tempProject('strata-compat-')
-  expect((await project.cli('init')).code).toBe(0)
+  expect((await project.cli('init', '--bare')).code).toBe(0)
   const tmp = join(project.dir, 'tmp')
   mkdirSync(tmp)
   const server = await startStrataServer(project.dir, env)
@@ -211,7 +211,7 @@ client.describe('MLflow compatibility: mlflow 3.x client with API tokens (MLFLOW
 
   beforeAll(async () => {
     project = await tempProject('strata-compat-auth-')
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     for (const [name, scopes] of [
       ['trainer', 'read,write:tracking'],
       ['viewer', 'read'],

@@ -52,7 +52,7 @@ client.describe('Open Inference Protocol v2: the stock tritonclient[http] agains
 
   beforeAll(async () => {
     project = await tempProject('strata-oip-compat-')
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     const strata = await openStrata({ cwd: project.dir, env: {} })
     const registry = await strata.registry()
     await registry.registerVersion('linear', { onnx: linearOnnx() })

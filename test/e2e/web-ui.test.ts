@@ -78,6 +78,11 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
       },
       { name: 'features', route: '#/features', heading: 'Features' },
       { name: 'feature-view', route: '#/features/views/driver_hourly_stats', heading: 'driver_hourly_stats' },
+      { name: 'deployments', route: '#/deployments', heading: 'Deployments' },
+      { name: 'deployment', route: '#/deployments/delay-api', heading: 'delay-api' },
+      { name: 'pipelines', route: '#/pipelines', heading: 'Pipelines' },
+      { name: 'pipeline', route: '#/pipelines/nightly', heading: 'nightly' },
+      { name: 'pipeline-run', route: `#/pipeline-runs/${project.pipelineRuns[1]}`, heading: /nightly/ },
       { name: 'lineage-start', route: '#/lineage', heading: 'Lineage' },
       {
         name: 'lineage',
@@ -92,6 +97,8 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
         notFound: true,
       },
       { name: 'not-found-page', route: '#/no/such/page', heading: 'Not found', notFound: true },
+      { name: 'not-found-deployment', route: '#/deployments/nope', heading: 'Not found', notFound: true },
+      { name: 'not-found-pipeline-run', route: '#/pipeline-runs/nope', heading: 'Not found', notFound: true },
     ]
   }
 
@@ -231,6 +238,80 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     expect(await result.locator('thead th').first().textContent()).toBe('driver_id')
     expect(await result.locator('tbody tr').count()).toBe(2)
     expect(await result.locator('tbody tr').first().locator('td').first().textContent()).toBe('1001')
+    expect(problems).toEqual([])
+  })
+
+  it('shows a canary: traffic split, current step, guards, decisions and revisions, and follows a promotion live', async () => {
+    await open('#/deployments', 'Deployments')
+    const row = page.locator('tr', { hasText: 'delay-api' })
+    expect(await row.locator('td').allTextContents()).toEqual(
+      expect.arrayContaining(['canary', 'progressing', 'v1', 'v2', '10 %']),
+    )
+    await row.getByRole('link', { name: 'delay-api' }).click()
+    await poll(() => page.locator('main h1').textContent()).toBe('delay-api')
+    await page.getByRole('img', { name: 'v1 answers 90 %, v2 answers 10 %' }).waitFor()
+    expect(await page.locator('ol.steps li[aria-current="step"]').textContent()).toBe('10 %')
+    expect(await page.locator('main').textContent()).toContain('error_rate ≤ 0.05')
+    const revisions = page.locator('table.revisions tbody tr')
+    expect(await revisions.count()).toBe(2)
+    // a revision links to its lineage node, which reaches both model versions
+    await revisions.first().getByRole('link', { name: 'lineage of revision 2' }).click()
+    await page.locator('[data-node-id="model-version:delay/2"]').waitFor()
+    await page.locator('[data-node-id="deployment:delay-api/2"]').waitFor()
+
+    await open('#/deployments/delay-api', 'delay-api')
+    // a promotion made through the API reaches the open page through the change feed
+    const promoted = await fetch(`${project.url}/api/deployments/delay-api/promote`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'looks good' }),
+    })
+    expect(promoted.status).toBe(200)
+    await poll(() => page.locator('dd .badge').first().textContent()).toBe('promoted')
+    await page.getByRole('img', { name: 'v2 answers all traffic' }).waitFor()
+    await poll(() => page.locator('table.decisions tbody tr').first().textContent()).toContain('looks good')
+    await page.screenshot({ path: join(shots, 'deployment-promoted.png'), fullPage: true })
+
+    // the rolled-back shadow shows its manual decision
+    await open('#/deployments/delay-shadow', 'delay-shadow')
+    await poll(() => page.locator('table.decisions tbody tr').first().textContent()).toContain(
+      'shadow answers differ',
+    )
+    expect(await page.locator('dd .badge').first().textContent()).toBe('rolled-back')
+    expect(problems).toEqual([])
+  })
+
+  it('shows pipelines: the DAG, runs filtered by status, cached steps, a failed step with its error, and step logs as text', async () => {
+    const [first, cached, failed] = project.pipelineRuns as [string, string, string]
+    await open('#/pipelines', 'Pipelines')
+    const runs = page.locator('table.pipeline-runs tbody tr')
+    await poll(() => runs.count()).toBe(3)
+    await page.getByLabel('Status').selectOption('failed')
+    await poll(() => runs.count()).toBe(1)
+    expect(await runs.first().textContent()).toContain('broken')
+
+    await open('#/pipelines/nightly', 'nightly')
+    // the diamond: report reads clean and stats, which both read extract
+    expect(await page.locator('.step-graph [data-step]').count()).toBe(4)
+    expect(await page.locator('.step-graph path.edge').count()).toBe(4)
+    await poll(() => runs.count()).toBe(2)
+
+    await open(`#/pipeline-runs/${cached}`, /nightly/)
+    const cachedCells = await page.locator('table.step-runs tbody tr td:nth-child(3)').allTextContents()
+    expect(cachedCells).toEqual(['yes', 'yes', 'yes', 'yes'])
+    expect(await page.getByRole('img', { name: /extract succeeded \(cached\)/ }).count()).toBe(1)
+
+    await open(`#/pipeline-runs/${first}`, /nightly/)
+    await page.getByRole('button', { name: 'Log of extract' }).click()
+    await poll(() => page.locator('pre.step-log').textContent()).toContain('<img src=x onerror=')
+    expect(await page.locator('main img[src="x"]').count()).toBe(0)
+
+    await open(`#/pipeline-runs/${failed}`, /broken/)
+    expect(await page.locator('table.step-runs tbody tr').first().textContent()).toContain(
+      'the source table is empty',
+    )
+    expect(await page.locator('.step-graph .step-failed').count()).toBe(1)
+    await page.screenshot({ path: join(shots, 'pipeline-run-failed.png'), fullPage: true })
     expect(problems).toEqual([])
   })
 

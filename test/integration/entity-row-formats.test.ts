@@ -51,7 +51,7 @@ describe('entity rows in every common format (CLI)', { timeout: 300_000 }, () =>
   beforeAll(async () => {
     project = await tempProject('strata-row-formats-')
     engine = await DuckDbTableEngine.open({ threads: 1 })
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
       `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'row-formats', features: 'features.ts' })\n`,

@@ -43,7 +43,7 @@ describe("feast serve's routes", { timeout: 300_000 }, () => {
 
   beforeAll(async () => {
     project = await tempProject('strata-feast-routes-')
-    expect((await project.cli('init')).code).toBe(0)
+    expect((await project.cli('init', '--bare')).code).toBe(0)
     writeFileSync(
       join(project.dir, 'strata.config.ts'),
       `import { defineConfig } from 'strata-ml'\nexport default defineConfig({ project: 'feast-routes', features: 'features.ts' })\n`,

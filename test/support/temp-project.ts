@@ -16,7 +16,7 @@ export interface TempProject extends AsyncDisposable {
  *
  * @example
  * await using project = await tempProject()
- * await project.cli('init')
+ * await project.cli('init', '--bare')
  */
 export async function tempProject(prefix = 'strata-project-'): Promise<TempProject> {
   const dir = mkdtempSync(join(tmpdir(), prefix))

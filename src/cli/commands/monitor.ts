@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
-import type { MonitorReport } from '../../monitoring/index.js'
+import type { MonitorReport, RetrainLoop } from '../../monitoring/index.js'
 import type { CliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
 import { examples } from '../help-examples.js'
@@ -23,6 +23,14 @@ function parseTime(text: string, option: string): number {
 }
 
 /** `model@version` → parts; fails naming the value. */
+/** A loop and its timeline, for `history` and `loops`. */
+function loopLines(loop: RetrainLoop): string[] {
+  return [
+    `loop ${loop.id} (incident ${loop.incidentId}) on deployment ${loop.deployment}: ${loop.state}${loop.version === null ? '' : `, version ${loop.version}`}${loop.revision === null ? '' : `, revision ${loop.revision}`}`,
+    ...loop.events.map((e) => `  ${iso(e.at)}  ${e.state.padEnd(11)}  ${e.detail}`),
+  ]
+}
+
 function parseModelVersion(text: string): { model: string; version: number } {
   const m = /^(.+)@(\d+)$/.exec(text)
   if (m === null)
@@ -317,7 +325,9 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
       'after',
       examples('strata monitor history delay-drift', 'strata monitor history delay-drift --limit 24 --json'),
     )
-    .description("a monitor's results over time, newest first, with its incidents")
+    .description(
+      "a monitor's results over time, newest first, with its incidents and the timeline of its retrain loops",
+    )
     .option('--limit <n>', 'most windows to show (default 100)')
     .action(
       ctx.action(async (out, name: string, opts: { limit?: string }) => {
@@ -329,7 +339,8 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
           opts.limit === undefined ? {} : { limit: wholeNumber('--limit', opts.limit, 1) },
         )
         const incidents = await monitoring.incidents(name)
-        out.result({ results, incidents }, () =>
+        const loops = await monitoring.loops({ monitor: name })
+        out.result({ results, incidents, loops }, () =>
           [
             formatTable(
               ['window start', 'window end', 'status', 'rows', 'drifted', 'quality failed', 'incident'],
@@ -347,7 +358,41 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
               (i) =>
                 `incident ${i.id}: opened ${iso(i.openedAt)}, ${i.closedAt === null ? 'open' : `closed ${iso(i.closedAt)}`}, ${i.windows} window(s); actions: ${i.actions.map((a) => `${a.kind} ${a.ok ? 'ok' : 'failed'}`).join(', ') || (i.notifiedAt === null ? 'pending' : 'none')}`,
             ),
+            ...loops.flatMap(loopLines),
           ].join('\n'),
+        )
+      }),
+    )
+
+  cmd
+    .command('loops')
+    .addHelpText(
+      'after',
+      examples('strata monitor loops', 'strata monitor loops --advance', 'strata monitor loops --all --json'),
+    )
+    .description(
+      'closed retrain loops (retrain → challenger → rollout → promoted or rolled back), newest first',
+    )
+    .option('--all', 'every loop, not only those in flight')
+    .option('--monitor <name>', "only this monitor's loops")
+    .option('--advance', 'first advance every loop in flight as far as it goes now (what strata server does)')
+    .action(
+      ctx.action(async (out, opts: { all?: boolean; monitor?: string; advance?: boolean }) => {
+        await using strata = await ctx.openStrata()
+        const monitoring = await strata.monitoring()
+        if (opts.monitor !== undefined) await monitoring.get(opts.monitor)
+        const errors = opts.advance === true ? (await monitoring.advanceLoops()).errors : []
+        const loops = await monitoring.loops({
+          ...(opts.monitor === undefined ? {} : { monitor: opts.monitor }),
+          ...(opts.all === true ? {} : { inFlight: true }),
+        })
+        for (const e of errors) out.warn(`loop ${e.id}: ${e.error}`)
+        out.result({ loops, errors }, () =>
+          loops.length === 0
+            ? opts.all === true
+              ? 'no retrain loops'
+              : 'no retrain loop in flight'
+            : loops.flatMap(loopLines).join('\n'),
         )
       }),
     )

@@ -56,7 +56,9 @@ async function details(engine: PipelineEngine, d: PipelineRunDetails): Promise<s
 function progress(out: Output): ((e: StepEvent) => void) | undefined {
   if (out.json) return undefined
   return (e) => {
-    const mark = { running: '…', succeeded: '✓', failed: '✗', skipped: '-', retrying: '↻' }[e.status]
+    const mark = { running: '…', succeeded: '✓', failed: '✗', skipped: '-', retrying: '↻', cancelled: '⊘' }[
+      e.status
+    ]
     const extra = [
       e.cached ? 'cached' : '',
       e.durationMs === undefined || e.cached ? '' : seconds(e.durationMs),
@@ -82,16 +84,8 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
       ctx.action(async (out) => {
         await using strata = await ctx.openStrata()
         const engine = await strata.pipelines()
-        const list = (await engine.list()).map((p) => ({
-          name: p.name,
-          description: p.description ?? null,
-          params: p.params,
-          steps: p.steps.map((s) => ({
-            name: s.name,
-            inputs: Object.keys(s.inputs),
-            upstream: p.upstream.get(s.name) ?? [],
-          })),
-        }))
+        const { summarizePipeline } = await import('../../pipelines/index.js')
+        const list = (await engine.list()).map(summarizePipeline)
         out.result({ pipelines: list }, () =>
           formatTable(
             ['pipeline', 'steps', 'params'],
@@ -265,6 +259,40 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     )
 
   cmd
+    .command('cancel')
+    .addHelpText('after', examples('strata pipelines cancel 3f2a9c1b'))
+    .description('cancel a running run: its running steps are stopped (threads, child processes, queue jobs)')
+    .argument('<run>', 'run id')
+    .action(
+      ctx.action(async (out, runId: string) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const d = await engine.cancel(runId)
+        out.result(d, () => '')
+        if (!out.json) out.streams.stdout(`${await details(engine, d)}\n`)
+      }),
+    )
+
+  cmd
+    .command('logs')
+    .addHelpText('after', examples('strata pipelines logs 3f2a9c1b --step train'))
+    .description("print a run's step logs (ctx.log lines; a command step's stdout and stderr), per attempt")
+    .argument('<run>', 'run id')
+    .option('--step <name>', 'only this step')
+    .action(
+      ctx.action(async (out, runId: string, opts: { step?: string }) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const logs = await engine.logs(runId, opts.step)
+        out.result({ logs }, () =>
+          logs.length === 0
+            ? '(no log lines)'
+            : logs.map((l) => [`== ${l.step} (attempt ${l.attempt})`, ...l.lines].join('\n')).join('\n'),
+        )
+      }),
+    )
+
+  cmd
     .command('triggers')
     .addHelpText('after', examples('strata pipelines triggers'))
     .description('list the triggers of every pipeline and when each last fired')
@@ -417,10 +445,9 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
           )
         }
         const { startExecutorWorker } = await import('../../platform/index.js')
-        const { createStepHandler } = await import('../../pipelines/index.js')
         await using strata = await ctx.openStrata()
         const catalog = await strata.pipelineCatalog()
-        const worker = await startExecutorWorker(strata.config.executor, createStepHandler(catalog.get), {
+        const worker = await startExecutorWorker(strata.config.executor, await strata.stepHandler(), {
           concurrency,
           lockSeconds,
           ...(opts.queue === undefined ? {} : { queue: opts.queue }),

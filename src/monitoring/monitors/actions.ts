@@ -1,4 +1,5 @@
 import { errorMessage } from '../../core/errors.js'
+import type { RetrainAction } from '../loop/loop-types.js'
 import type { MonitorAction } from './monitor-definition.js'
 import type { ActionOutcome } from './monitor-types.js'
 
@@ -22,6 +23,12 @@ export type StartPipeline = (
   params: Record<string, unknown>,
   fireKey: string,
 ) => Promise<{ runId: string; status: string }>
+
+/** Starts (or finds) the closed loop of an incident; resolves its id, state and why it was skipped. */
+export type StartLoop = (
+  action: RetrainAction,
+  payload: AlertPayload,
+) => Promise<{ id: string; state: string; reason: string | null }>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -82,11 +89,16 @@ export async function runActions(
   actions: readonly MonitorAction[],
   payload: AlertPayload,
   startPipeline: StartPipeline | undefined,
+  startLoop?: StartLoop,
 ): Promise<ActionOutcome[]> {
   const out: ActionOutcome[] = []
   for (const action of actions) {
     if (action.kind === 'webhook') {
       out.push(await sendWebhook(action, payload))
+      continue
+    }
+    if (action.kind === 'retrain') {
+      out.push(await retrain(action, payload, startLoop))
       continue
     }
     if (startPipeline === undefined) {
@@ -123,4 +135,24 @@ export async function runActions(
     }
   }
   return out
+}
+
+async function retrain(
+  action: RetrainAction,
+  payload: AlertPayload,
+  startLoop: StartLoop | undefined,
+): Promise<ActionOutcome> {
+  const base = { kind: 'retrain' as const, target: action.deployment, attempts: 1 }
+  if (startLoop === undefined)
+    return { ...base, ok: false, attempts: 0, detail: 'the closed loop is not available here' }
+  try {
+    const loop = await startLoop(action, payload)
+    return {
+      ...base,
+      ok: loop.state !== 'skipped' && loop.state !== 'failed',
+      detail: `loop ${loop.id} ${loop.state}${loop.reason === null ? '' : `: ${loop.reason}`}`,
+    }
+  } catch (err) {
+    return { ...base, ok: false, detail: errorMessage(err) }
+  }
 }

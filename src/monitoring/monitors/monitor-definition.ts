@@ -1,7 +1,12 @@
 import { StrataError } from '../../core/errors.js'
 import type { DriftOptions } from '../drift/dataset-drift.js'
+import type { RetrainAction } from '../loop/loop-types.js'
+import { checkRetrainAction } from '../loop/retrain-action.js'
 import type { PerformanceSpec } from '../performance/performance-metrics.js'
 import type { QualityOptions } from '../quality/quality-checks.js'
+import { parseDuration } from './duration.js'
+
+export { parseDuration } from './duration.js'
 
 /**
  * Where a monitor's windows come from. `dataset`: a table in a dataset commit with a time
@@ -12,7 +17,10 @@ export type WindowSourceSpec =
   | { kind: 'dataset'; dataset: string; ref?: string; path: string; timeColumn: string }
   | { kind: 'payload-log'; endpoint?: string }
 
-/** An action a monitor takes when an incident opens (once per incident, not per window). */
+/**
+ * An action a monitor takes when an incident opens (once per incident, not per window): a
+ * webhook, a pipeline run, or the closed loop (`retrain`, see {@link RetrainAction}).
+ */
 export type MonitorAction =
   | {
       kind: 'webhook'
@@ -31,6 +39,7 @@ export type MonitorAction =
       /** Parameters; `{{window.start}}`, `{{window.end}}`, `{{monitor}}` and `{{model}}` are filled from the alert. */
       params?: Record<string, unknown>
     }
+  | RetrainAction
 
 /** A monitor as declared in a monitors module. */
 export interface MonitorSpec {
@@ -60,24 +69,6 @@ export interface MonitorDefinition extends MonitorSpec {
 }
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,99}$/
-const DURATION = /^(\d+)(m|h|d)$/
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const
-
-/** Milliseconds of a duration such as `30m`, `1h`, `7d`. */
-export function parseDuration(text: string, what: string): number {
-  const m = DURATION.exec(text)
-  if (m === null || Number(m[1]) === 0) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `${what} "${text}" is not a duration; use a positive whole number of m, h or d (e.g. 30m, 1h, 1d)`,
-      {
-        details: { value: text },
-      },
-    )
-  }
-  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]
-}
-
 /**
  * Declares a monitor, next to the features: the model, the reference it is compared with, the
  * window, the checks (drift with Evidently's defaults, data quality) and the actions taken when
@@ -154,10 +145,12 @@ export function monitor(spec: MonitorSpec): MonitorDefinition {
     } else if (a?.kind === 'pipeline') {
       if (typeof a.pipeline !== 'string' || a.pipeline === '')
         throw new StrataError('INVALID_ARGUMENT', `${where}: a pipeline action needs the pipeline's name`)
+    } else if (a?.kind === 'retrain') {
+      checkRetrainAction(where, a)
     } else {
       throw new StrataError(
         'INVALID_ARGUMENT',
-        `${where}: action kind ${JSON.stringify((a as { kind?: unknown })?.kind)} is unknown; use "webhook" or "pipeline"`,
+        `${where}: action kind ${JSON.stringify((a as { kind?: unknown })?.kind)} is unknown; use "webhook", "pipeline" or "retrain"`,
       )
     }
   }

@@ -1,4 +1,5 @@
 import type { Migration } from '../../db/index.js'
+import { loopMigrations } from '../loop/loop-migrations.js'
 
 /**
  * Tables of monitoring. `monitoring_monitors` holds applied monitor definitions;
@@ -102,4 +103,5 @@ export const monitoringMigrations: Migration[] = [
         .execute()
     },
   },
+  ...loopMigrations,
 ]

@@ -5,7 +5,7 @@ import { scorePerformance } from '../performance/performance-metrics.js'
 import { profileValues, type RawColumn } from '../profile/profile-values.js'
 import { checkQuality } from '../quality/quality-checks.js'
 import { type ReferenceProfiles, referenceBinnings } from '../reference/reference-store.js'
-import { type AlertPayload, runActions, type StartPipeline } from './actions.js'
+import { type AlertPayload, runActions, type StartLoop, type StartPipeline } from './actions.js'
 import type { MonitorDefinition } from './monitor-definition.js'
 import type { Incident, MonitorStore } from './monitor-store.js'
 import type { MonitorReport } from './monitor-types.js'
@@ -18,6 +18,8 @@ export interface MonitorRunnerDependencies {
   store: MonitorStore
   windowSource(def: MonitorDefinition): WindowSource
   startPipeline: StartPipeline | undefined
+  /** Starts the closed loop of an incident (a `retrain` action). */
+  startLoop?: StartLoop
   now(): number
 }
 
@@ -172,7 +174,7 @@ async function notify(
     failedQualityChecks: w.quality.filter((q) => !q.passed).map((q) => `${q.column}.${q.check}`),
     performanceViolations: w.performance?.violations ?? [],
   }
-  const actions = await runActions(def.actions ?? [], payload, deps.startPipeline)
+  const actions = await runActions(def.actions ?? [], payload, deps.startPipeline, deps.startLoop)
   await deps.store.notified(incident.id, actions)
   return actions
 }

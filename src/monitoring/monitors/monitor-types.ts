@@ -29,12 +29,12 @@ export interface MonitorResult {
 
 /** What happened when an action ran. */
 export interface ActionOutcome {
-  kind: 'webhook' | 'pipeline'
-  /** The URL or pipeline name. */
+  kind: 'webhook' | 'pipeline' | 'retrain'
+  /** The URL, pipeline name, or (retrain) deployment. */
   target: string
   ok: boolean
   attempts: number
-  /** HTTP status of the last attempt, a pipeline run id, or the error. */
+  /** HTTP status of the last attempt, a pipeline run id, the loop id and state, or the error. */
   detail: string
 }
 

@@ -14,3 +14,15 @@ export type LineageGraph = CallOutput<RestApi['server']['upstream']>
 export type LineageNode = LineageGraph['nodes'][number]
 /** An edge of the lineage graph. */
 export type LineageEdge = LineageGraph['edges'][number]
+/** A deployment with the candidate's share and its last decision. */
+export type DeploymentStatus = CallOutput<RestApi['deployments']['get']>
+/** A deployment's traffic policy. */
+export type DeploymentPolicy = DeploymentStatus['policy']
+/** Every revision and decision of a deployment. */
+export type DeploymentHistory = CallOutput<RestApi['deployments']['history']>
+/** One recorded delivery decision with its evidence. */
+export type DeploymentDecision = DeploymentHistory['decisions'][number]
+/** A declared pipeline with its steps, params and triggers. */
+export type PipelineSummary = CallOutput<RestApi['pipelines']['list']>['pipelines'][number]
+/** A pipeline run as stored. */
+export type PipelineRun = CallOutput<RestApi['pipelines']['run']>['run']
