@@ -76,6 +76,8 @@ const RULES: readonly Rule[] = [
   // feast serve's materialization routes.
   { methods: ['POST'], path: /^\/materialize(?:-incremental)?$/, access: 'write:features' },
   { methods: '*', path: /^\/api\/data(?:\/|$)/, access: 'write:data' },
+  // Pipeline runs write datasets, features and runs: controlling one is a data write.
+  { methods: ['POST'], path: /^\/api\/pipeline-runs\/:id\/cancel$/, access: 'write:data' },
   // Delayed labels are ground-truth data joined to the payload log.
   { methods: ['POST'], path: /^\/api\/monitoring\/labels$/, access: 'write:data' },
 ]
