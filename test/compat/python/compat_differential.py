@@ -281,4 +281,70 @@ http(
 )
 http("ui logged-model artifact without path", "GET", f"{ajax}/logged-models/{lm.model_id}/artifacts/files")
 
+# ── Deleted entities, wording, the model-version source guard, logged-model linkage ──────────
+def step_msg(name, fn):
+    """As step(), but a failure records MLflow's message too (clients and users match on it)."""
+    try:
+        result = fn()
+        record.append({"step": name, "result": norm(dump(result))})
+    except MlflowException as e:
+        record.append({"step": name, "error": e.error_code, "message": norm(e.message)})
+
+
+gone_exp = client.create_experiment(f"diff-{suffix}-gone")
+placeholder(gone_exp, "exp")
+gone_run = client.create_run(gone_exp).info.run_id
+placeholder(gone_run, "run")
+client.delete_run(gone_run)
+step_msg("log_param deleted run", lambda: client.log_param(gone_run, "a", "1"))
+step_msg("set_tag deleted run", lambda: client.set_tag(gone_run, "a", "1"))
+client.delete_experiment(gone_exp)
+step_msg("create_run deleted experiment", lambda: client.create_run(gone_exp))
+step_msg("set_experiment_tag deleted experiment", lambda: client.set_experiment_tag(gone_exp, "a", "b"))
+step_msg("delete deleted experiment", lambda: client.delete_experiment(gone_exp))
+step_msg("restore active experiment", lambda: client.restore_experiment(exp_id))
+step_msg("get_run missing wording", lambda: client.get_run("0" * 32))
+step_msg("get_experiment missing wording", lambda: client.get_experiment("987654"))
+step_msg("get_registered_model missing wording", lambda: client.get_registered_model(f"nope-{suffix}"))
+step_msg("get_model_version missing wording", lambda: client.get_model_version(f"nope-{suffix}", "1"))
+step_msg(
+    "relative artifact location made absolute",
+    lambda: (lambda loc: [os.path.isabs(loc), loc.endswith("/rel/dir")])(
+        client.get_experiment(client.create_experiment(f"diff-{suffix}-rel", artifact_location="rel/dir")).artifact_location
+    ),
+)
+step_msg("artifact location with fragment", lambda: client.create_experiment(f"diff-{suffix}-frag", artifact_location="s3://b/x#f"))
+
+guard = f"diff-guard-{suffix}"
+client.create_registered_model(guard)
+step_msg("source local path", lambda: client.create_model_version(guard, "/tmp/model"))
+step_msg("source local path with run", lambda: client.create_model_version(guard, "/tmp/model", run_id=run1))
+step_msg("source relative path", lambda: client.create_model_version(guard, "model"))
+step_msg("source file uri", lambda: client.create_model_version(guard, "file:///etc/passwd"))
+step_msg("source traversal", lambda: client.create_model_version(guard, "s3://b/m/../../x"))
+step_msg("source runs:/ of another run", lambda: client.create_model_version(guard, f"runs:/{run1}/model", run_id=run0))
+step_msg("source runs:/ without run_id", lambda: client.create_model_version(guard, f"runs:/{run1}/model"))
+step_msg("source mlflow-artifacts without run", lambda: client.create_model_version(guard, "mlflow-artifacts:/1/x/artifacts/m"))
+step_msg("source missing models:/ version", lambda: client.create_model_version(guard, f"models:/{guard}/7"))
+step_msg("source s3", lambda: client.create_model_version(guard, "s3://bucket/model").version)
+
+lm_a = client.create_logged_model(exp_id, source_run_id=run1)
+lm_b = client.create_logged_model(exp_id)
+placeholder(lm_a.model_id, "model")
+placeholder(lm_b.model_id, "model")
+step("unnamed logged models get distinct generated names", lambda: [lm_a.name != lm_b.name, lm_a.name.count("-")])
+step_msg(
+    "register logged model",
+    lambda: (lambda v: [v.source, v.run_id, v.model_id])(
+        client.create_model_version(guard, f"models:/{lm_a.model_id}", model_id=lm_a.model_id)
+    ),
+)
+step("logged model mlflow.modelVersions tag", lambda: client.get_logged_model(lm_a.model_id).tags.get("mlflow.modelVersions"))
+step_msg(
+    "register logged model with another model_id",
+    lambda: client.create_model_version(guard, f"models:/{lm_a.model_id}", model_id=lm_b.model_id),
+)
+client.delete_logged_model(lm_b.model_id)
+step_msg("get deleted logged model", lambda: client.get_logged_model(lm_b.model_id))
+
 print(json.dumps(record, sort_keys=True, default=str))
