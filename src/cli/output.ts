@@ -96,15 +96,15 @@ export class Progress {
   }
 
   private draw(final: boolean, summary?: string): void {
-    const secs = ((Date.now() - this.start) / 1000).toFixed(1)
+    const secs = formatSeconds((Date.now() - this.start) / 1000)
     let line: string
     if (this.total !== undefined && this.total > 0) {
       const ratio = Math.min(1, this.done / this.total)
       const width = 24
       const filled = Math.round(ratio * width)
-      line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0)}% ${this.done}/${this.total} ${secs}s`
+      line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0)}% ${this.done}/${this.total} ${secs}`
     } else {
-      line = `${this.label} ${this.done} ${secs}s`
+      line = `${this.label} ${this.done} ${secs}`
     }
     if (final && summary) line += ` ${summary}`
     if (this.streams.isTTY) this.streams.stderr(`\r\x1b[2K${line}${final ? '\n' : ''}`)
@@ -129,6 +129,19 @@ export function formatTable(headers: string[], rows: (string | number | undefine
 /** A time as every command shows it: UTC, to the second (`2026-12-06 21:48:05`). */
 export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19)
+}
+
+/** A duration as every command shows it: `0.4 s`, `3.6 s`, `4 min 05 s`, `2 h 03 min`. */
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`
+  const pad = (n: number) => String(n).padStart(2, '0')
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${pad(Math.round(seconds % 60))} s`
+  return `${Math.floor(seconds / 3600)} h ${pad(Math.floor((seconds % 3600) / 60))} min`
+}
+
+/** A count with its noun, singular for one: `1 file`, `2 files`, `1 entry` (`plural` when not `+s`). */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : plural}`
 }
 
 /** A size as every command shows it: `512 B`, `1.5 MiB`, `23 GiB`. */

@@ -95,6 +95,6 @@ function summarize(def: FeatureDefinition): string {
     case 'on-demand-feature':
       return `${def.type} from ${def.features.map((s) => `${s.view.name}:${s.features.join('+')}`).join(', ')}`
     case 'feature-service':
-      return `${def.items.length} item(s): ${def.items.map((i) => ('view' in i ? i.view.name : i.name)).join(', ')}`
+      return `${def.items.length} ${def.items.length === 1 ? 'item' : 'items'}: ${def.items.map((i) => ('view' in i ? i.view.name : i.name)).join(', ')}`
   }
 }

@@ -25,6 +25,7 @@ export {
   type StepEvent,
 } from './pipeline-engine.js'
 export { type PipelineTables, pipelineMigrations } from './pipeline-migrations.js'
+export { type PipelineSummary, summarizePipeline } from './pipeline-summary.js'
 export type { PipelinePlan, PlanReason, StepPlan } from './planner.js'
 export { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 export type { PipelineRun, PipelineRunStatus, StepRun, StepRunStatus } from './run-store.js'

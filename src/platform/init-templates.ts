@@ -116,9 +116,12 @@ const model = trainGradientBoostedTrees(matrix(slices.train), Float64Array.from(
 const test = binaryClassificationMetrics(Float64Array.from(slices.test.y), model.predictProba(matrix(slices.test)))
 await run.logMetrics({ test_auc: test.auc, test_log_loss: test.logLoss, test_accuracy: test.accuracy })
 
+const onnx = model.toOnnx({ docString: 'P(driver churns) from churn_model features' })
+await run.logArtifact(onnx, 'model.onnx')
+
 const registry = await strata.registry()
 const version = await registry.registerVersion('driver-churn', {
-  onnx: model.toOnnx({ docString: 'P(driver churns) from churn_model features' }),
+  onnx,
   runId: run.runId,
   createModel: true,
   metrics: { auc: test.auc },

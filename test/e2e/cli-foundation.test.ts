@@ -70,7 +70,7 @@ describe('strata init (the scaffold) and strata run', () => {
     ]
     for (const step of steps) {
       const done = await project.cli(...step)
-      expect(done.stderr.replace(/^\S.*\d+(\.\d+)?s\n/gm, ''), step.join(' ')).toBe('')
+      expect(done.stderr.replace(/^\S.*\d+(\.\d+)? s\n/gm, ''), step.join(' ')).toBe('')
       expect(done.code, step.join(' ')).toBe(0)
     }
     const model = await project.cli('models', 'show', 'driver-churn', '--json')

@@ -4,16 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
+import { docBlocks, runDocBlocks } from '../support/runnable-docs.js'
 
 const run = promisify(execFile)
 const repo = new URL('../..', import.meta.url).pathname
 const built = join(repo, 'dist', 'cli', 'main.js')
-
-/** The commands of every ```` ```sh test ```` block of a doc, in order, one per line. */
-function testedCommands(markdown: string): string[] {
-  const blocks = [...markdown.matchAll(/^```sh test\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? '')
-  return blocks.flatMap((b) => b.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#')))
-}
 
 /**
  * A new user's environment: none of the `npm_config_*` settings `npm test` passes down from this
@@ -33,7 +28,7 @@ describe('docs/quickstart.md, as a new user runs it, on the packed package', () 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   // npm install from the registry (and compiling better-sqlite3) takes minutes.
-  it('every tested command succeeds in a fresh project that installed the npm pack tarball', {
+  it('every runnable block succeeds, printing what the doc shows, in a fresh project that installed the npm pack tarball', {
     timeout: 20 * 60_000,
   }, async () => {
     if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does)`)
@@ -45,19 +40,20 @@ describe('docs/quickstart.md, as a new user runs it, on the packed package', () 
     expect(existsSync(tarball), tarball).toBe(true)
     await run('mkdir', [project])
 
-    const commands = testedCommands(readFileSync(join(repo, 'docs', 'quickstart.md'), 'utf8'))
-    expect(commands[0]).toBe('npm install strata-ml')
-    for (const command of commands) {
-      // The one substitution: the package comes from this checkout's tarball, not the registry.
-      const line = command.replace(
-        /^npm install strata-ml$/,
-        `npm install --no-audit --no-fund --prefer-offline ${tarball}`,
-      )
-      const done = await run('bash', ['-c', line], { cwd: project, env: npmEnv, maxBuffer: 64 << 20 }).catch(
-        (err: { code: number; stdout: string; stderr: string }) => err,
-      )
-      expect('code' in done ? `exit ${done.code}: ${done.stderr}` : 'ok', line).toBe('ok')
-    }
+    const blocks = docBlocks(readFileSync(join(repo, 'docs', 'quickstart.md'), 'utf8'))
+    expect(blocks.find((b) => b.runnable)?.code.split('\n')[0]).toBe('npm install strata-ml')
+    // The same runner as test/e2e/docs.test.ts, with one substitution: the package comes from
+    // this checkout's tarball, not the registry.
+    await runDocBlocks('docs/quickstart.md', blocks, {
+      cwd: project,
+      env: npmEnv,
+      runTs: ['npx', 'strata', 'run'],
+      rewrite: (line) =>
+        line.replace(
+          /^npm install strata-ml$/,
+          `npm install --no-audit --no-fund --prefer-offline ${tarball}`,
+        ),
+    })
 
     const model = await run('npx', ['strata', 'models', 'show', 'driver-churn', '--json'], { cwd: project })
     expect(JSON.parse(model.stdout)).toMatchObject({ aliases: { champion: 1 } })

@@ -19,6 +19,17 @@ import { isS3NotFound, translateS3Error } from './s3-errors.js'
 import { partsOf } from './s3-parts.js'
 
 /** Options of {@link S3BlobStore}; `parseS3Url` turns an `s3://` URL into most of them. */
+/**
+ * On Node 20 the AWS SDK prints a 9-line `NodeVersionSupportWarning` on every process that
+ * creates a client: its releases after the first week of January 2027 will need Node 22. It is
+ * about the SDK's future releases, not this one, which runs on the Node versions Strata supports
+ * (`engines`, ≥ 20.19), so Strata turns it off through the SDK's own switch — unless the user
+ * set that switch, in which case their choice stands. Documented in README.md (Configuration).
+ */
+function quietNodeVersionNotice(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+}
+
 export interface S3BlobStoreConfig {
   bucket: string
   /** Key prefix inside the bucket (`strata/blobs`); leading and trailing `/` are ignored. */
@@ -97,6 +108,7 @@ export class S3BlobStore implements BlobStore {
     if (config.endpoint !== undefined) clientConfig.endpoint = config.endpoint
     if (config.forcePathStyle !== undefined) clientConfig.forcePathStyle = config.forcePathStyle
     if (config.credentials !== undefined) clientConfig.credentials = { ...config.credentials }
+    quietNodeVersionNotice()
     this.#client = new S3Client(clientConfig)
   }
 

@@ -1,6 +1,6 @@
 import { StrataError } from '../../core/errors.js'
 import type { Commit, Progress as DataProgress, DatasetDiff, FileEntry } from '../../data/index.js'
-import { formatBytes, formatTime, type Output, type Progress } from '../output.js'
+import { counted, formatBytes, formatTime, type Output, type Progress } from '../output.js'
 
 /** A parsed `dataset@ref:path` argument; `ref` and `path` are absent when not written. */
 export interface DataRefArg {
@@ -31,7 +31,7 @@ export function parseDataRef(arg: string): DataRefArg {
 export function commitLine(c: Commit): string {
   const when = formatTime(c.createdAt)
   const s = c.stats
-  return `${c.id.slice(0, 12)}  ${when}  ${c.author}  ${c.message.split('\n')[0]}  (+${s.added} ~${s.changed} -${s.removed}; ${s.files} files, ${formatBytes(s.bytes)})`
+  return `${c.id.slice(0, 12)}  ${when}  ${c.author}  ${c.message.split('\n')[0]}  (+${s.added} ~${s.changed} -${s.removed}; ${counted(s.files, 'file')}, ${formatBytes(s.bytes)})`
 }
 
 /** A commit's full description. */
@@ -46,7 +46,7 @@ export function commitDetails(c: Commit): string {
     '',
     ...c.message.split('\n').map((l) => `    ${l}`),
     '',
-    `${c.stats.files} files, ${formatBytes(c.stats.bytes)}; +${c.stats.added} ~${c.stats.changed} -${c.stats.removed} since the first parent`,
+    `${counted(c.stats.files, 'file')}, ${formatBytes(c.stats.bytes)}; +${c.stats.added} ~${c.stats.changed} -${c.stats.removed} since the first parent`,
   ]
   return lines.join('\n')
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { formatBytes, processStreams } from '../output.js'
+import { counted, formatBytes, processStreams } from '../output.js'
 import { diffLines, parseDataRef, progressBars } from './data-format.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
@@ -65,7 +65,7 @@ export function registerDataRead(data: Command, ctx: CliContext): void {
           bars.finish()
           out.result(
             { ...result, dir: ctx.resolvePath(dir) },
-            () => `exported ${result.files} files (${formatBytes(result.bytes)}) to ${dir}`,
+            () => `exported ${counted(result.files, 'file')} (${formatBytes(result.bytes)}) to ${dir}`,
           )
         } finally {
           bars.finish()

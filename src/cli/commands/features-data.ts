@@ -5,7 +5,7 @@ import { parseTimeOption } from '../../core/time.js'
 import type { MaterializeOptions, TrainingSetOptions } from '../../features/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { formatTable } from '../output.js'
+import { formatTable, formatTime } from '../output.js'
 
 function time(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined
@@ -65,7 +65,7 @@ export function addMaterialize(
           reports,
           () =>
             `${formatTable(
-              ['VIEW', 'VERSION', 'MODE', 'ENTITIES', 'WRITTEN', 'SKIPPED', 'WATERMARK'],
+              ['view', 'version', 'mode', 'entities', 'written', 'skipped', 'watermark'],
               reports.map((r) => [
                 r.view,
                 r.version,
@@ -73,7 +73,7 @@ export function addMaterialize(
                 r.entities,
                 r.written,
                 r.skipped,
-                r.watermark === null ? '' : new Date(r.watermark).toISOString(),
+                r.watermark === null ? '' : formatTime(r.watermark),
               ]),
             ).trimEnd()}\n${reports.map((r) => `${r.view}: ${r.reason}`).join('\n')}\n`,
         )

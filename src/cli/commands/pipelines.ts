@@ -56,7 +56,9 @@ async function details(engine: PipelineEngine, d: PipelineRunDetails): Promise<s
 function progress(out: Output): ((e: StepEvent) => void) | undefined {
   if (out.json) return undefined
   return (e) => {
-    const mark = { running: '…', succeeded: '✓', failed: '✗', skipped: '-', retrying: '↻' }[e.status]
+    const mark = { running: '…', succeeded: '✓', failed: '✗', skipped: '-', retrying: '↻', cancelled: '⊘' }[
+      e.status
+    ]
     const extra = [
       e.cached ? 'cached' : '',
       e.durationMs === undefined || e.cached ? '' : seconds(e.durationMs),
@@ -82,16 +84,8 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
       ctx.action(async (out) => {
         await using strata = await ctx.openStrata()
         const engine = await strata.pipelines()
-        const list = (await engine.list()).map((p) => ({
-          name: p.name,
-          description: p.description ?? null,
-          params: p.params,
-          steps: p.steps.map((s) => ({
-            name: s.name,
-            inputs: Object.keys(s.inputs),
-            upstream: p.upstream.get(s.name) ?? [],
-          })),
-        }))
+        const { summarizePipeline } = await import('../../pipelines/index.js')
+        const list = (await engine.list()).map(summarizePipeline)
         out.result({ pipelines: list }, () =>
           formatTable(
             ['pipeline', 'steps', 'params'],
@@ -261,6 +255,21 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
         const engine = await strata.pipelines()
         const value = await engine.output(runId, stepName)
         out.result(value, () => JSON.stringify(value, null, 2))
+      }),
+    )
+
+  cmd
+    .command('cancel')
+    .addHelpText('after', examples('strata pipelines cancel 3f2a9c1b'))
+    .description('cancel a running run: its running steps are stopped (threads, child processes, queue jobs)')
+    .argument('<run>', 'run id')
+    .action(
+      ctx.action(async (out, runId: string) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const d = await engine.cancel(runId)
+        out.result(d, () => '')
+        if (!out.json) out.streams.stdout(`${await details(engine, d)}\n`)
       }),
     )
 

@@ -6,6 +6,7 @@ import { batchPredict } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
+import { formatSeconds } from '../output.js'
 import { parseDataRef } from './data-format.js'
 
 /** `strata predict <model> --input <file | dataset@ref:path> --out <file.parquet>`: batch inference. */
@@ -94,7 +95,7 @@ export function registerPredict(program: Command, ctx: CliContext): void {
         progress.finish(`${result.rows} rows`)
         out.result(result, () =>
           [
-            `${result.rows} predictions by ${result.modelName}/${result.modelVersion} → ${opts.out} (${result.seconds.toFixed(1)} s)`,
+            `${result.rows} predictions by ${result.modelName}/${result.modelVersion} → ${opts.out} (${formatSeconds(result.seconds)})`,
             `  outputs  ${result.outputs.join(', ')}`,
             `  lineage  strata lineage ${result.node}`,
           ].join('\n'),

@@ -4,6 +4,7 @@ import { importUserModule } from '../../core/user-module.js'
 import { findConfigFile } from '../../platform/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
+import { formatSeconds } from '../output.js'
 
 /**
  * `strata run <file>`: runs a TypeScript (or JavaScript) file of the project — a training
@@ -33,7 +34,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
           process.chdir(previous)
         }
         const seconds = (Date.now() - started) / 1000
-        out.result({ file: path, seconds }, () => `ran ${file} in ${seconds.toFixed(1)} s`)
+        out.result({ file: path, seconds }, () => `ran ${file} in ${formatSeconds(seconds)}`)
       }),
     )
 }

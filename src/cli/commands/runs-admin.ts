@@ -7,7 +7,7 @@ import { StrataError } from '../../core/errors.js'
 import type { ArtifactEntry, TrackingStore } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { formatBytes, formatTable } from '../output.js'
+import { counted, formatBytes, formatTable } from '../output.js'
 
 /** `strata runs delete|restore|artifacts|download`, registered on the `runs` command. */
 export function registerRunAdmin(runs: Command, ctx: CliContext): void {
@@ -73,7 +73,7 @@ export function registerRunAdmin(runs: Command, ctx: CliContext): void {
         const runId = await tracking.runs.resolveId(id)
         const target = ctx.resolvePath(opts.out)
         const files = await artifactFiles(tracking, runId, path)
-        const progress = out.progress(`downloading ${files.length} file(s)`, files.length)
+        const progress = out.progress(`downloading ${counted(files.length, 'file')}`, files.length)
         let bytes = 0
         const written: string[] = []
         const clean = cleanPath(path)
@@ -90,7 +90,7 @@ export function registerRunAdmin(runs: Command, ctx: CliContext): void {
         progress.finish()
         out.result(
           { runId, path, files: written, bytes },
-          () => `downloaded ${written.length} file(s) (${formatBytes(bytes)}) to ${target}`,
+          () => `downloaded ${counted(written.length, 'file')} (${formatBytes(bytes)}) to ${target}`,
         )
       }),
     )

@@ -4,7 +4,7 @@ import { PARENT_RUN_ID_TAG, parseViewType, RUN_SEARCH_SCHEMA, type Run } from '.
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
-import { formatBytes, formatTable, formatTime } from '../output.js'
+import { formatBytes, formatSeconds, formatTable, formatTime } from '../output.js'
 import { resolveExperiments } from './experiment-refs.js'
 import { registerRunAdmin } from './runs-admin.js'
 
@@ -169,7 +169,7 @@ export function registerRuns(program: Command, ctx: CliContext): void {
             ]),
           ]
           return rows.length === 0
-            ? 'the runs have no params or metrics to compare'
+            ? `the runs have no params or metrics${opts.diff === true ? ' that differ' : ' to compare'}`
             : formatTable(headers, rows)
         })
       }),
@@ -229,10 +229,7 @@ function referencedMetrics(filter: string | undefined, orderBy: string[]): strin
 
 function formatDuration(info: { startTime: number; endTime: number | null; status: string }): string {
   if (info.endTime === null) return info.status === 'RUNNING' ? 'running' : ''
-  const s = (info.endTime - info.startTime) / 1000
-  if (s < 60) return `${s.toFixed(1)}s`
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+  return formatSeconds((info.endTime - info.startTime) / 1000)
 }
 
 function formatNumber(v: number | undefined): string | undefined {

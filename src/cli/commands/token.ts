@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { SCOPES } from '../../access/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { formatTable } from '../output.js'
+import { formatTable, formatTime } from '../output.js'
 
 /** `strata token create|list|revoke`: API tokens with scopes for `strata server` (see docs/security.md). */
 export function registerToken(program: Command, ctx: CliContext): void {
@@ -54,15 +54,15 @@ export function registerToken(program: Command, ctx: CliContext): void {
           tokens.length === 0
             ? 'no tokens: strata server accepts requests on loopback only without them'
             : formatTable(
-                ['ID', 'NAME', 'PRINCIPAL', 'SCOPES', 'CREATED', 'BY', 'REVOKED'],
+                ['id', 'name', 'principal', 'scopes', 'created', 'by', 'revoked'],
                 tokens.map((t) => [
                   t.id,
                   t.name,
                   t.principal,
                   t.scopes.join(','),
-                  new Date(t.createdAt).toISOString(),
+                  formatTime(t.createdAt),
                   t.createdBy,
-                  t.revokedAt === undefined ? '' : new Date(t.revokedAt).toISOString(),
+                  t.revokedAt === undefined ? '' : formatTime(t.revokedAt),
                 ]),
               ),
         )

@@ -259,8 +259,8 @@ async function inspectTables(
   const first = issues[0] as ValidationIssue
   throw new StrataError(
     'INVALID_ARGUMENT',
-    `commit rejected, nothing was committed: ${issues.length} problem(s) in ${files.size} file(s); first: ${first.file}` +
-      `${first.row === null ? '' : ` row ${first.row}`}${first.column === null ? '' : ` column "${first.column}"`}: ${first.message}`,
+    // every issue's message names its file, line and column
+    `commit rejected, nothing was committed: ${issues.length} ${issues.length === 1 ? 'problem' : 'problems'} in ${files.size} ${files.size === 1 ? 'file' : 'files'}; first: ${first.message}`,
     { details: { issues } },
   )
 }

@@ -181,8 +181,10 @@ function summary(def: DefinitionSpec): string {
       return `${Object.keys((s.features ?? {}) as object).length} features from ${showSource(s.source)}, ttl ${showTtl(s.ttlMs)}`
     case 'on-demand-feature':
       return `type ${String(s.type)}`
-    case 'feature-service':
-      return `${((s.items ?? []) as unknown[]).length} items`
+    case 'feature-service': {
+      const n = ((s.items ?? []) as unknown[]).length
+      return `${n} ${n === 1 ? 'item' : 'items'}`
+    }
   }
 }
 
