@@ -38,7 +38,7 @@ export const delayDrift = monitor({
       deployment: 'flight-delay',
       gate: { min: { auc: 0.7 } },
       rollout: ROLLOUT,
-      cooldown: '30d',
+      cooldown: '90d', // one retrain a quarter: a later incident gets a skipped loop
       maxPerDay: 1,
     },
   ],
