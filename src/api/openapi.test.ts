@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type DriverFeatureStore, openDriverFeatureStore } from '../../test/support/driver-feature-store.js'
 import { REST_ROUTES } from '../core/rest/index.js'
+import { monitor } from '../monitoring/index.js'
 import { openStrata, type Strata } from '../platform/index.js'
 import { linearRegressorToOnnx } from '../registry/index.js'
 import { ModelCache, ModelServer, newPredictionId } from '../serving/index.js'
@@ -411,8 +412,47 @@ describe('GET /api/openapi.json', () => {
       await sample('POST', '/api/pipeline-runs/{id}/cancel', `/api/pipeline-runs/${started.runId}/cancel`),
     ).toMatchObject({ run: { status: 'cancelled' } })
 
-    // Versioned data (reads).
+    // Monitors (reads): a reference profile from a dataset commit, one monitor, one window run.
     const data = await strata.data()
+    const hour = 3_600_000
+    const windowEnd = Math.floor(Date.now() / hour) * hour
+    const scoredRows = Array.from({ length: 200 }, (_, i) =>
+      JSON.stringify({ ts: windowEnd - hour + i * 1000, x: i % 10, carrier: i % 2 === 0 ? 'AA' : 'DL' }),
+    )
+    await data.createDataset('scored')
+    await data.commit('scored', {
+      message: 'scored rows',
+      changes: [{ path: 's.jsonl', bytes: new TextEncoder().encode(`${scoredRows.join('\n')}\n`) }],
+    })
+    const monitoring = await strata.monitoring()
+    await monitoring.references.compute('oip', 1, {
+      kind: 'dataset',
+      dataset: 'scored',
+      ref: 'main',
+      path: 's.jsonl',
+    })
+    await monitoring.apply([
+      monitor({
+        name: 'scored-drift',
+        model: 'oip',
+        reference: 1,
+        window: {
+          every: '1h',
+          source: { kind: 'dataset', dataset: 'scored', path: 's.jsonl', timeColumn: 'ts' },
+        },
+      }),
+    ])
+    await monitoring.run('scored-drift', { windowEnd })
+    const monitors = await sample('GET', '/api/monitors', '/api/monitors')
+    expect(monitors).toMatchObject({
+      monitors: [{ name: 'scored-drift', latest: { status: 'ok', rows: 200 } }],
+    })
+    await sample('GET', '/api/monitors/{name}/history', '/api/monitors/scored-drift/history?limit=5')
+    const report = await sample('GET', '/api/monitors/{name}/report', '/api/monitors/scored-drift/report')
+    expect(report).toMatchObject({ drift: { datasetDrift: false } })
+    await sample('GET', '/api/monitors/{name}/report', '/api/monitors/nope/report', { status: 404 })
+
+    // Versioned data (reads).
     await data.createDataset('trips')
     const enc = new TextEncoder()
     const c1 = await data.commit('trips', {
