@@ -43,7 +43,9 @@ describe('npm run demo (examples/flights/demo.ts)', () => {
       const runs = await engine.runs({ limit: 100 })
       const features = runs.filter((r) => r.pipeline === 'features')
       expect(features.length).toBeGreaterThanOrEqual(2)
-      const training = runs.find((r) => r.pipeline === 'training')
+      // the training run that registered the champion (v1, or the challenger the loop promoted)
+      const training = runs.find((r) => r.runId === champion.tags['pipeline.run'])
+      expect(training?.pipeline).toBe('training')
       expect(training?.status).toBe('succeeded')
 
       const raw = (await (await strata.data()).log('flights')).at(-1)

@@ -47,7 +47,7 @@ try {
   // model server, the online store's ttl checks, the payload log, monitors and rollouts.
   const sim = { t: Date.parse('2001-04-01T00:00:00Z') }
   await using serve = await openStrata({ cwd: projectDir, clock: { now: () => sim.t } })
-  const loop = await replay(strata, serve, sim, steps, projectDir, first.champion.version)
+  const loop = await replay(strata, serve, sim, steps, projectDir)
   summarize(loop)
   const last = loop.lastPrediction
   if (last === undefined || !(await tracePrediction(serve, steps, last))) process.exitCode = 1
@@ -78,14 +78,16 @@ function summarize(loop: Awaited<ReturnType<typeof replay>>): void {
   steps.info(
     `first alerting window: ${day(loop.firstAlertWindow.start)} … ${day(loop.firstAlertWindow.end - 1)}`,
   )
-  if (loop.retrainRun !== undefined) steps.info(`retraining pipeline run: ${loop.retrainRun}`)
-  if (loop.decision === undefined) {
-    steps.end('the canary had not reached a decision when the replay ended')
+  if (loop.loop === undefined) {
+    steps.end('the loop had not ended when the replay did')
     return
   }
+  const { state, version, runId, endedAt, reason } = loop.loop
+  steps.info(
+    `retraining pipeline run ${runId ?? '(none)'} → challenger v${version ?? '?'} → ${state}${reason ? ` (${reason})` : ''}`,
+  )
   steps.end(
-    `v${loop.decision.version} ${loop.decision.action === 'promote' ? 'promoted' : 'rolled back'} at ${day(loop.decision.at)} (simulated); ` +
-      `${((loop.decision.at - loop.firstAlertWindow.end) / 86_400_000).toFixed(1)} simulated days and ` +
-      `${loop.alertToDecisionSeconds?.toFixed(1)} s of real time (retraining included) from the end of the first drifted window to the decision`,
+    `${((endedAt - loop.firstAlertWindow.end) / 86_400_000).toFixed(1)} simulated days and ` +
+      `${loop.alertToDecisionSeconds?.toFixed(1) ?? '?'} s of real time (retraining included) from the end of the first drifted window to the decision`,
   )
 }

@@ -1,6 +1,6 @@
 /**
  * The departures the demo replays as traffic: April–June 2001, one hour of each simulated day
- * (the hour moves through 07:00–21:00 from day to day, so a week covers the day's range), one
+ * (the hour moves through 07:00–21:00 from day to day, four hours at a time), one
  * departure in `every` of that hour (by a hash: the same ones on every run), with the truth
  * that arrives later as the delayed label.
  */
@@ -20,8 +20,11 @@ export interface Departure {
 
 const DAY = 86_400_000
 
-/** The slot hour of simulated day `index` (0 = the first day replayed). */
-export const slotHour = (index: number) => 7 + (index % 15)
+/**
+ * The slot hour of simulated day `index` (0 = the first day replayed): 07:00–21:00, four hours
+ * later each day (mod 15), so each week spreads over the day rather than one part of it.
+ */
+export const slotHour = (index: number) => 7 + ((index * 4) % 15)
 
 /** The sampled departures of each day's slot hour in `[from, to)`, grouped by day index. */
 export async function replayDepartures(from: string, to: string, every: number): Promise<Departure[][]> {
@@ -34,7 +37,7 @@ export async function replayDepartures(from: string, to: string, every: number):
              datediff('day', timestamp '${from}', date)::int as day
       from read_parquet('${FLIGHTS_3M.replaceAll("'", "''")}')
       where date >= timestamp '${from}' and date < timestamp '${to}'
-        and hour(date) = 7 + datediff('day', timestamp '${from}', date) % 15
+        and hour(date) = 7 + (datediff('day', timestamp '${from}', date) * 4) % 15
         and hash(origin, destination, date) % ${every} = 0
       order by date, origin, destination`)
     const days: Departure[][] = Array.from(

@@ -17,6 +17,9 @@ import { PayloadWindowSource } from './monitors/payload-window-source.js'
 import { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
 import { ReferenceProfiles } from './reference/reference-store.js'
 
+/** ONNX metadata naming the columns of a model's matrix input (written by `strata/training`). */
+const FEATURE_NAMES = 'strata.feature_names'
+
 /** What the monitoring service is built on (filled by `platform/`). */
 export interface MonitoringDependencies {
   registry: ModelRegistry
@@ -216,6 +219,11 @@ export class MonitoringService {
           source,
           async (q) => (await payloads()).query(q),
           (ids) => this.labels.labelsOf(ids),
+          async (model, version) => {
+            const raw = (await this.deps.registry.getVersion(model, version)).onnx?.metadata[FEATURE_NAMES]
+            const names: unknown = raw === undefined ? undefined : JSON.parse(raw)
+            return Array.isArray(names) && names.every((n) => typeof n === 'string') ? names : undefined
+          },
         ).read(window),
     }
   }

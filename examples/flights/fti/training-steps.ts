@@ -235,16 +235,19 @@ export async function register(
     activity: 'register',
   })
   // The reference profile monitors compare serving windows with: the training window's rows
-  // (1 in 20, by hash), profiled once and stored with the version.
+  // (1 in 20, by hash), profiled once and stored with the version. The features only: the
+  // departure hour is a request value whose mix in a window is the caller's (the demo's replay
+  // samples one hour a day), not a property of the data the features drift with.
   const w = windowsOf(String(ctx.params.end))
   const file = (await setFile(set)).replaceAll("'", "''")
-  const columns = Object.fromEntries(MODEL_INPUTS.map((c) => [c, 'numeric' as const]))
+  const profiled = MODEL_INPUTS.filter((c) => c !== 'dep_hour')
+  const columns = Object.fromEntries(profiled.map((c) => [c, 'numeric' as const]))
   await (await strata.monitoring()).references.compute(
     MODEL,
     version.version,
     {
       kind: 'table',
-      relation: `(select ${MODEL_INPUTS.join(', ')} from read_parquet('${file}')
+      relation: `(select ${profiled.join(', ')} from read_parquet('${file}')
         where event_timestamp >= epoch_ms(${w.trainFrom}) and event_timestamp < epoch_ms(${w.validationFrom})
           and hash(origin, destination, event_timestamp) % 20 = 0)`,
     },

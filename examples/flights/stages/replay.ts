@@ -1,12 +1,11 @@
 /**
- * The second half of the loop: the champion serves April–June 2001 as simulated time
- * advances. Each simulated day: a new month is committed and the feature pipeline recomputes
- * the views on it (on the 1st), the online store is materialized as of the replayed hour, and
- * that hour's departures (a sample) are sent to the model server. Each simulated week: the
- * delayed labels of the week's predictions are ingested and the monitor checks the week
- * against the champion's reference profile; an alert runs the training pipeline (the monitor's
- * action), and the challenger it registers goes out on canary with guards until promoted or
- * rolled back.
+ * The second half of the loop: the champion serves April–June 2001 as simulated time advances.
+ * Each simulated day: on the 1st a new month is committed and the feature pipeline recomputes
+ * the views on it; the online store is materialized as of the replayed hour; that hour's
+ * departures (a sample) are sent to the deployment; the delivery engine and the monitor's loops
+ * take one round. Each simulated week: the delayed labels of the week's predictions are
+ * ingested and the monitor checks the week against the champion's reference profile; an alert
+ * starts the closed loop (retrain → challenger → canary → promoted or rolled back).
  */
 import { join } from 'node:path'
 import type { openStrata } from 'strata-ml'
@@ -15,7 +14,7 @@ import { writeCut } from '../demo-data.js'
 import type { DemoSteps } from '../demo-steps.js'
 import { delayDrift } from '../monitors.js'
 import { replayDepartures, slotHour } from '../replay-data.js'
-import { Canary } from './canary.js'
+import { type LoopEnd, LoopWatch } from './loop-watch.js'
 import { runPipeline } from './run-pipeline.js'
 import { ENDPOINT, type Served, sendTraffic } from './traffic.js'
 import { watchTraining } from './watch-training.js'
@@ -30,13 +29,14 @@ const EVERY = 12
 const fmt = (n: number) => n.toLocaleString('en-US')
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
-/** What the replay leaves: the loop's timeline and one prediction to trace. */
+/** What the replay leaves: the loop's outcome and one prediction to trace. */
 export interface ReplayResult {
   predictions: number
+  weeks: number
+  alerts: number
   firstAlertWindow: { start: number; end: number } | undefined
-  decision: { action: string; at: number; version: number } | undefined
-  retrainRun: string | undefined
-  /** Real seconds from the first alerting window's evaluation to the rollout's decision. */
+  loop: LoopEnd | undefined
+  /** Real seconds from the first alerting window's check to the loop's end (retraining included). */
   alertToDecisionSeconds: number | undefined
   /** The last prediction answered (traced back to the raw data by the demo). */
   lastPrediction: Served | undefined
@@ -48,39 +48,41 @@ export async function replay(
   sim: { t: number },
   steps: DemoSteps,
   projectDir: string,
-  champion: number,
 ): Promise<ReplayResult> {
-  steps.begin('Serve the champion and watch it (simulated clock from 1 April 2001)')
-  const server = await serve.serving()
-  const served = await server.deploy(`${'flight-delay'}@champion`, { features: 'delay_model', as: ENDPOINT })
+  steps.begin('Deploy the champion and watch it (simulated clock from 1 April 2001)')
+  const delivery = await serve.delivery()
+  const deployment = await delivery.create(ENDPOINT, { reason: 'the demo serves the champion' })
+  await (await serve.deliveryController()).sync()
   const monitoring = await serve.monitoring()
   await monitoring.apply([delayDrift])
   const days = await replayDepartures(START, END, EVERY)
   steps.info(
-    `model server: ${ENDPOINT} v${served.version}, features from the online store (service delay_model)`,
+    `deployment ${ENDPOINT} (revision ${deployment.revision}): champion v${deployment.policy.champion}`,
   )
   steps.info(
-    `monitor ${delayDrift.name}: weekly windows of the payload log vs v${champion}'s reference profile`,
+    `monitor ${delayDrift.name}: weekly windows of the payload log vs the champion's reference profile; on alert: retrain → canary`,
   )
   steps.end(
     `${fmt(days.reduce((n, d) => n + d.length, 0))} departures to replay (1 in ${EVERY} of one hour a day)`,
   )
 
-  steps.begin('Replay April–June: a month committed → feature pipeline → traffic → labels → monitor')
+  steps.begin('Replay April–June: month committed → feature pipeline → traffic → labels → monitor → loop')
   const result: ReplayResult = {
     predictions: 0,
+    weeks: 0,
+    alerts: 0,
     firstAlertWindow: undefined,
-    decision: undefined,
-    retrainRun: undefined,
+    loop: undefined,
     alertToDecisionSeconds: undefined,
     lastPrediction: undefined,
   }
   const data = await strata.data()
   const features = await serve.features()
+  const server = await serve.serving()
+  const watch = new LoopWatch(serve, steps, ENDPOINT, delayDrift.name)
+  await watch.report()
   let week: Served[] = []
-  let canary: Canary | undefined
   let alertedAt: number | undefined
-  let pausedSaid = false
   const start = Date.parse(`${START}T00:00:00Z`)
   for (let i = 0; i < days.length; i++) {
     const dayStart = start + i * DAY
@@ -112,57 +114,43 @@ export async function replay(
     const slot = dayStart + slotHour(i) * HOUR
     sim.t = slot
     await features.materialize({ start: slot - 8 * DAY, end: slot })
-    const answered = await sendTraffic(serve, canary === undefined ? 'predict' : 'infer', days[i] ?? [], slot)
+    const answered = await sendTraffic(serve, days[i] ?? [], slot)
     week.push(...answered)
     result.predictions += answered.length
     result.lastPrediction = answered.at(-1) ?? result.lastPrediction
     steps.progress(
       `${day(dayStart)} ${String(slotHour(i)).padStart(2, '0')}:00 — ${fmt(result.predictions)} predictions`,
     )
-    if (canary !== undefined && result.decision === undefined) {
-      sim.t = dayStart + DAY
-      const decided = await canary.tick()
-      if (decided !== undefined) {
-        result.decision = { action: decided.action, at: decided.at, version: canary.challenger }
-        if (alertedAt !== undefined) result.alertToDecisionSeconds = (performance.now() - alertedAt) / 1000
-      }
+    sim.t = dayStart + DAY
+    for (const ended of await watch.tick()) {
+      result.loop ??= ended
+      if (alertedAt !== undefined) result.alertToDecisionSeconds ??= (performance.now() - alertedAt) / 1000
     }
     if ((i + 1) % 7 !== 0 && i !== days.length - 1) continue
     // The week is over: its labels arrive, the monitor looks at it.
-    const weekEnd = dayStart + DAY
-    sim.t = weekEnd
+    result.weeks++
     await server.flushPayloadLog()
     const labelled = week.filter((s) => s.delayed !== null)
     await monitoring.ingestLabels(labelled.map((s) => ({ predictionId: s.id, label: s.delayed ? 1 : 0 })))
+    const y = labelled.map((s) => (s.delayed ? 1 : 0))
     const auc =
       labelled.length > 0
         ? binaryClassificationMetrics(
-            labelled.map((s) => (s.delayed ? 1 : 0)),
+            y,
             labelled.map((s) => s.p),
           ).auc
         : Number.NaN
-    const late = labelled.filter((s) => s.delayed).length / Math.max(1, labelled.length)
-    const head = `week to ${day(weekEnd - DAY)}: ${fmt(week.length)} predictions, ${(late * 100).toFixed(1)}% delayed, AUC ${auc.toFixed(3)}`
+    const late = y.reduce((n: number, v) => n + v, 0) / Math.max(1, y.length)
+    const versions = [...new Set(week.map((s) => `v${s.version}`))].join('+')
+    const head = `week to ${day(sim.t - DAY)}: ${fmt(week.length)} predictions (${versions}), ${(late * 100).toFixed(1)}% delayed, AUC ${auc.toFixed(3)}`
     week = []
-    if (canary !== undefined) {
-      steps.info(
-        `${head} (versions answering: ${[...new Set(labelled.map((s) => `v${s.version}`))].join(', ')})`,
-      )
-      if (!pausedSaid) {
-        pausedSaid = true
-        steps.info(
-          'monitor paused: one loop per deployment, and requests through the delivery endpoint are logged as the ' +
-            "model's input tensor, which payload-log windows do not split into feature columns yet",
-        )
-      }
-      continue
-    }
     const checkedAt = performance.now()
-    const watch = watchTraining(serve, steps)
-    const report = await monitoring.run(delayDrift.name, { windowEnd: weekEnd }).finally(() => watch.stop())
+    const progress = watchTraining(serve, steps)
+    const report = await monitoring.run(delayDrift.name, { windowEnd: sim.t }).finally(() => progress.stop())
     const drift = report.drift
     const top = (drift?.columns ?? [])
       .filter((c) => c.drifted)
+      .sort((a, b) => Number(b.score) - Number(a.score))
       .map((c) => `${c.column} ${c.test} ${Number(c.score).toFixed(2)}`)
       .slice(0, 3)
     const failed = report.quality
@@ -171,31 +159,17 @@ export async function replay(
     steps.info(
       `${head}; drift ${drift === null ? 'n/a' : `${drift.drifted}/${drift.tested} columns`}${top.length > 0 ? ` (${top.join(', ')})` : ''}${failed.length > 0 ? `; quality: ${failed.slice(0, 2).join(', ')}` : ''} → ${report.result.status}`,
     )
-    if (report.result.status !== 'alert') continue
-    result.firstAlertWindow ??= { start: report.result.windowStart, end: report.result.windowEnd }
-    alertedAt ??= checkedAt
-    const action = report.actions.find((a) => a.kind === 'pipeline')
-    if (action === undefined) continue
-    steps.info(
-      `alert → incident ${report.result.incidentId}; action: pipeline training ${action.ok ? '✓' : '✗'} ${action.detail}`,
-    )
-    if (!action.ok) break
-    const runId = /run (\S+)/.exec(action.detail)?.[1] as string
-    result.retrainRun = runId
-    const run = await (await serve.pipelines()).show(runId)
-    const registered = await (await serve.pipelines()).output(runId, 'register')
-    const challenger = registered as { version: number; metrics: Record<string, number> }
-    steps.info(
-      `challenger v${challenger.version}: test AUC ${challenger.metrics.auc?.toFixed(4)} (run ${run.run.runId}, ${run.steps.filter((s) => s.cached).length} of ${run.steps.length} steps cached)`,
-    )
-    canary = await Canary.start(
-      serve,
-      steps,
-      champion,
-      challenger.version,
-      `retrained after drift alert ${report.result.incidentId}`,
-    )
+    if (report.result.status === 'alert') {
+      result.alerts++
+      if (result.firstAlertWindow === undefined) {
+        result.firstAlertWindow = { start: report.result.windowStart, end: report.result.windowEnd }
+        alertedAt = checkedAt
+      }
+    }
+    for (const ended of await watch.report()) result.loop ??= ended
   }
-  steps.end(`${fmt(result.predictions)} predictions served`)
+  steps.end(
+    `${fmt(result.predictions)} predictions served over ${result.weeks} weeks, ${result.alerts} alerting`,
+  )
   return result
 }

@@ -1,16 +1,12 @@
 /**
- * The replay's client side: sends departures to the model server as prediction requests and
- * keeps, per prediction id, the probability it answered, the version that answered and the
- * truth that will arrive later as its label.
+ * The replay's client side: for a batch of departures it reads the online features from the
+ * feature store (what `POST /features/online` answers) and sends each departure as one request
+ * to the deployment's OIP route (what `POST /v2/models/flight-delay/infer` runs), so the canary
+ * split applies per request. It keeps, per prediction id, the probability answered, the version
+ * that answered and the truth that will arrive later as its delayed label.
  *
- * - `predict` (a plain deployment bound to the `delay_model` feature service): the server reads
- *   the online features itself and logs every feature with the prediction — what
- *   `POST /v1/predict/flight-delay` runs.
- * - `infer` (a progressive-delivery endpoint: champion and canary): the client reads the online
- *   features (what `GET /features/online` answers) and sends the model's input tensor, one
- *   request per departure so the canary split applies per request — what
- *   `POST /v2/models/flight-delay/infer` runs. (The server's entity-row route does not serve
- *   delivery endpoints yet.)
+ * (The server's entity-row route, `POST /v1/predict`, reads the features itself but does not
+ * serve progressive-delivery deployments yet.)
  */
 import type { openStrata } from 'strata-ml'
 import { MODEL_INPUTS } from '../fti/slices.js'
@@ -32,38 +28,12 @@ export const ENDPOINT = 'flight-delay'
 /** Sends a day's departures through the server; resolves what each was answered. */
 export async function sendTraffic(
   serve: Strata,
-  mode: 'predict' | 'infer',
   departures: readonly Departure[],
   at: number,
 ): Promise<Served[]> {
   if (departures.length === 0) return []
   const server = await serve.serving()
   const rows = departures.map((d) => ({ origin: d.origin, destination: d.destination, dep_hour: d.dep_hour }))
-  if (mode === 'predict') {
-    const answer = async (slice: number[]) => {
-      const result = await server.predict(
-        ENDPOINT,
-        slice.map((i) => rows[i] as (typeof rows)[number]),
-      )
-      return result.predictions.map((p, k) => ({
-        id: p.predictionId,
-        at,
-        version: Number(result.modelVersion),
-        p: (p.outputs.probabilities as number[])[1] as number,
-        delayed: departures[slice[k] as number]?.delayed ?? null,
-      }))
-    }
-    const all = rows.map((_, i) => i)
-    try {
-      return await answer(all)
-    } catch {
-      // One departure without an online value (a route never seen, a stale airport) fails the
-      // whole request with a 412 naming it: send them one by one and leave those out.
-      const out: Served[] = []
-      for (const i of all) out.push(...(await answer([i]).catch(() => [])))
-      return out
-    }
-  }
   const features = await serve.features()
   const online = await features.getOnlineFeatures({
     service: 'delay_model',

@@ -58,4 +58,44 @@ describeMetadata('PayloadWindowSource', (openFresh) => {
     expect(window.columns.missing?.every((v) => v === null)).toBe(true)
     expect(window.source).toMatchObject({ kind: 'payload-log', records: 31, endpoint: 'delay' })
   })
+
+  it("splits a logged [n, k] matrix input into the columns the model version names, and leaves other versions' matrices whole", async () => {
+    const md = await openFresh()
+    await runMigrations(md, [...lineageMigrations, ...servingMigrations])
+    const store = new PayloadStore(testServiceContext(md))
+    const matrix = (id: string, version: number, values: number[]) =>
+      entry(0, {
+        id,
+        modelVersion: version,
+        inputs: [{ name: 'features', datatype: 'FP32', shape: [values.length / 2, 2], values }],
+        outputs: null,
+      })
+    await store.write([
+      matrix('m1', 1, [1, 10, 2, 20]),
+      matrix('m2', 2, [Number.NaN, 30]),
+      matrix('m3', 3, [4, 40]),
+    ])
+    const asked: string[] = []
+    const source = new PayloadWindowSource(
+      { kind: 'payload-log', endpoint: 'delay' },
+      (q) => store.query(q),
+      undefined,
+      async (model, version) => {
+        asked.push(`${model}/${version}`)
+        return version === 3 ? ['fare', 'distance', 'extra'] : ['fare', 'distance']
+      },
+    )
+    const window = await source.read({
+      start: 1000,
+      end: 1100,
+      model: 'delay',
+      columns: ['fare', 'distance'],
+    })
+    // versions 1 and 2 name two columns: split; version 3 names three for a 2-column matrix: not split
+    // a NaN (stored by the payload log as "NaN") comes back as NaN: a missing value, not a type violation
+    expect(window.columns.fare).toEqual([1, 2, Number.NaN, null])
+    expect(window.columns.distance).toEqual([10, 20, 30, null])
+    expect(window.rows).toBe(4)
+    expect(asked.sort()).toEqual(['delay/1', 'delay/2', 'delay/3'])
+  })
 })
