@@ -201,8 +201,9 @@ export function registerModels(program: Command, ctx: CliContext): void {
           const { strata, registry } = await openRegistry(ctx)
           await using _ = strata
           // a run id or a unique prefix of one, as every runs command takes
-          const runId =
-            opts.run === undefined ? undefined : await (await strata.tracking()).runs.resolveId(opts.run)
+          const runs = (await strata.tracking()).runs
+          const runId = opts.run === undefined ? undefined : await runs.resolveId(opts.run)
+          if (runId !== undefined) await runs.get(runId) // NOT_FOUND for an id no run has
           const v = await registry.registerVersion(name, {
             ...(flavor === 'onnx' ? { onnx: bytes } : { files: [{ path: basename(path), bytes }] }),
             source: `file:${path}`,
