@@ -3,14 +3,27 @@
  * steps with one fan-in, and a fully cached re-run of a 100-step chain. SQLite metadata and a
  * file blob store in a temp directory (the embedded defaults). Prints one JSON line per case.
  *
- *   node --import jiti/register bench/pipeline-local.bench.ts [--chain 1000] [--fanout 2000]
+ * The `threads` cases run the same no-op chain loaded from a module file, so its steps run on
+ * worker threads (the default for TypeScript steps) and as `isolate: false` (in the engine's
+ * thread), after a warm-up run that starts the threads.
+ *
+ *   node --import jiti/register bench/pipeline-local.bench.ts [--chain 1000] [--fanout 2000] [--threaded 300]
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FsBlobStore } from '../src/backends/blob/fs-blob-store.js'
+import { LocalExecutor } from '../src/backends/executor/index.js'
 import { openMetadataDatabase } from '../src/db/index.js'
-import { type Pipeline, pipeline, type Step, step } from '../src/pipelines/index.js'
+import {
+  createStepHandler,
+  loadPipelines,
+  type Pipeline,
+  pipeline,
+  type Step,
+  StepThreadPool,
+  step,
+} from '../src/pipelines/index.js'
 import { openTestPipelineEngine } from '../test/support/pipeline-engine.js'
 
 const arg = (name: string, fallback: number) => {
@@ -39,6 +52,56 @@ function fanout(name: string, n: number): Pipeline {
   const inputs = Object.fromEntries(leaves.map((l) => [l.name, l]))
   const collect = step({ name: 'collect', inputs, run: (_c, values) => Object.keys(values).length })
   return pipeline({ name, steps: [root, ...leaves, collect] })
+}
+
+/** The same chain from a module file: steps on worker threads, and with `isolate: false`. */
+async function threaded(
+  dir: string,
+  n: number,
+  measure: (label: string, steps: number, fn: () => Promise<unknown>) => Promise<void>,
+) {
+  writeFileSync(
+    join(dir, 'pipelines.ts'),
+    `import { pipeline, step } from 'strata-ml'
+const chain = (name: string, n: number, isolate: boolean) => {
+  const steps: any[] = []
+  for (let i = 0; i < n; i++) {
+    const prev = steps[i - 1]
+    steps.push(prev === undefined
+      ? step({ name: 's' + i, isolate, cache: false, run: () => 0 })
+      : step({ name: 's' + i, isolate, cache: false, inputs: { prev }, run: (_c, { prev }) => (prev as number) + 1 }))
+  }
+  return pipeline({ name, steps })
+}
+export const warm = chain('warm', 4, true)
+export const threads = chain('threads', ${n}, true)
+export const inline = chain('inline', ${n}, false)
+`,
+  )
+  const catalog = await loadPipelines(dir, 'pipelines.ts')
+  const pool = new StepThreadPool({ threads: 2 })
+  const metadata = await openMetadataDatabase({
+    dialect: 'sqlite',
+    location: join(dir, 'meta-threads.db'),
+    url: 'sqlite:bench-threads',
+  })
+  const { engine } = await openTestPipelineEngine(metadata, await catalog.list(), {
+    blobs: new FsBlobStore({ root: join(dir, 'blobs-threads') }),
+    executor: new LocalExecutor({ handler: createStepHandler(catalog.get, { threads: pool }) }),
+  })
+  const t = performance.now()
+  await engine.run('warm')
+  console.log(
+    JSON.stringify({
+      case: 'thread start (first run, loads the module)',
+      wallMs: Math.round(performance.now() - t),
+    }),
+  )
+  await measure(`chain of ${n} no-op steps on worker threads`, n, () => engine.run('threads'))
+  await measure(`chain of ${n} no-op steps, isolate: false`, n, () => engine.run('inline'))
+  await measure(`chain of ${n} no-op steps on worker threads (again)`, n, () => engine.run('threads'))
+  await pool.close()
+  await metadata.close()
 }
 
 async function main() {
@@ -76,6 +139,7 @@ async function main() {
     await measure('fully cached re-run of a 100-step chain', 100, () => engine.run('cached'))
     await measure('plan of the cached 100-step chain', 100, () => engine.plan('cached'))
     await metadata.close()
+    await threaded(dir, arg('threaded', 300), measure)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

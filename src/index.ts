@@ -351,6 +351,7 @@ export type {
   CreateRunOptions,
   DatasetInfo,
   DatasetInput,
+  DatasetSummary,
   DownsampleOptions,
   Experiment,
   ExperimentStore,

@@ -8,7 +8,7 @@ import { type DriverFeatureStore, openDriverFeatureStore } from '../../test/supp
 import { REST_ROUTES } from '../core/rest/index.js'
 import { openStrata, type Strata } from '../platform/index.js'
 import { linearRegressorToOnnx } from '../registry/index.js'
-import { ModelCache, ModelServer } from '../serving/index.js'
+import { ModelCache, ModelServer, newPredictionId } from '../serving/index.js'
 import { createServerApp } from './server-app.js'
 
 type Json = Record<string, unknown>
@@ -36,7 +36,11 @@ const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'strata-openapi-'))
   writeFileSync(join(dir, 'pipelines.ts'), PIPELINES)
-  strata = await openStrata({ cwd: dir, config: { blobs: 'memory:', pipelines: 'pipelines.ts' }, env: {} })
+  strata = await openStrata({
+    cwd: dir,
+    config: { blobs: 'memory:', pipelines: 'pipelines.ts', stepThreads: 0 },
+    env: {},
+  })
   features = await openDriverFeatureStore({ pinClock: true })
   // the project's model server, reading the driver features (for POST /v1/predict)
   server = new ModelServer({
@@ -327,6 +331,43 @@ describe('GET /api/openapi.json', () => {
     await sample('POST', '/v1/predict/{deployment}', '/v1/predict/drv', {
       body: { entities: [{ driver_id: 1001, val_to_add: 1 }] },
     })
+    // A delayed label, by the id of a logged prediction; an unknown id is a 404.
+    const predictionId = newPredictionId(Date.now())
+    await (await strata.payloads()).write([
+      {
+        id: predictionId,
+        at: Date.now(),
+        endpoint: 'drv',
+        modelName: 'drv',
+        modelVersion: 1,
+        deploymentRevision: null,
+        requestId: 'req-1',
+        entityKey: { driver_id: 1001 },
+        inputs: [{ name: 'conv_rate', datatype: 'FP32', shape: [1, 1], values: Float32Array.from([0.5]) }],
+        outputs: [{ name: 'variable', datatype: 'FP32', shape: [1, 1], values: Float32Array.from([1]) }],
+        latencyMs: 1,
+        status: 'ok',
+        error: null,
+        featureViews: null,
+      },
+    ])
+    const labelled = await sample('POST', '/api/monitoring/labels', '/api/monitoring/labels', {
+      body: { labels: [{ prediction_id: predictionId, label: 1 }] },
+    })
+    expect(labelled).toEqual({ ingested: 1 })
+    // By entity key and time: the latest prediction for the entity at or before it.
+    await sample('POST', '/api/monitoring/labels', '/api/monitoring/labels', {
+      body: { labels: [{ entity: { driver_id: 1001 }, time: new Date().toISOString(), label: 0 }] },
+    })
+    await sample('POST', '/api/monitoring/labels', '/api/monitoring/labels', {
+      body: { labels: [{ entity: { driver_id: 9999 }, time: Date.now(), label: 0 }] },
+      status: 404,
+    })
+    await sample('POST', '/api/monitoring/labels', '/api/monitoring/labels', {
+      body: { labels: [{ prediction_id: 'no-such-prediction', label: 0 }] },
+      status: 404,
+    })
+    await sample('GET', '/api/monitoring/loops', '/api/monitoring/loops?inFlight=true')
     await sample('POST', '/v1/predict/{deployment}', '/v1/predict/drv', {
       body: { entities: [{ driver_id: 1002, val_to_add: 1 }] },
       status: 412,
@@ -365,6 +406,10 @@ describe('GET /api/openapi.json', () => {
       await sample('GET', '/api/pipeline-runs/{id}/logs', `/api/pipeline-runs/${piped.runId}/logs?step=a`),
     ).toEqual({ logs: [{ step: 'a', attempt: 1, lines: ['hello'] }] })
     await sample('GET', '/api/pipeline-runs/{id}', '/api/pipeline-runs/nope', { status: 404 })
+    const started = await (await strata.pipelines()).start('two-steps')
+    expect(
+      await sample('POST', '/api/pipeline-runs/{id}/cancel', `/api/pipeline-runs/${started.runId}/cancel`),
+    ).toMatchObject({ run: { status: 'cancelled' } })
 
     // Versioned data (reads).
     const data = await strata.data()

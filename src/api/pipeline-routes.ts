@@ -7,7 +7,7 @@ import { defined } from './rest-input.js'
 /**
  * Pipeline routes (`/api/pipelines`, `/api/pipeline-runs…`, see `pipelineApi` and
  * docs/pipelines.md): the declared pipelines, run search in the one search language, a run's
- * step states and its logs. Read-only: runs start from the CLI, the SDK or triggers.
+ * step states and its logs, and cancelling a run. Runs start from the CLI, the SDK or triggers.
  */
 export async function pipelineRoutes(app: FastifyInstance): Promise<void> {
   bindRoute(app, pipelineApi.list, async (_input, request) => ({
@@ -25,6 +25,9 @@ export async function pipelineRoutes(app: FastifyInstance): Promise<void> {
   )
   bindRoute(app, pipelineApi.run, async ({ params }, request) =>
     (await request.services.pipelines()).show(params.id),
+  )
+  bindRoute(app, pipelineApi.cancel, async ({ params }, request) =>
+    (await request.services.pipelines()).cancel(params.id),
   )
   bindRoute(app, pipelineApi.logs, async ({ params, query }, request) => ({
     logs: await (await request.services.pipelines()).logs(params.id, query.step),

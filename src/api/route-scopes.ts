@@ -38,11 +38,13 @@ const RULES: readonly Rule[] = [
   {
     methods: ['POST'],
     path: new RegExp(
-      `${MLFLOW}/(?:experiments/search|runs/search|logged-models/search|registered-models/search|model-versions/search|registered-models/get-latest-versions)$`,
+      `${MLFLOW}/(?:experiments/search|experiments/search-datasets|runs/search|logged-models/search|registered-models/search|model-versions/search|registered-models/get-latest-versions)$`,
     ),
     access: 'read',
   },
   { methods: READS, path: /^\/(?:api|ajax-api|features)(?:\/|$)/, access: 'read' },
+  // MLflow's artifact downloads outside its API prefix (its web UI calls them).
+  { methods: READS, path: /^\/(?:get-artifact|model-versions\/get-artifact)$/, access: 'read' },
   // Open Inference Protocol v2: liveness and readiness probes are public; model metadata,
   // metrics and inference (a read of the model, like online features) need `read`.
   { methods: READS, path: /^\/v2\/health\/(?:live|ready)$/, access: 'public' },
@@ -64,12 +66,20 @@ const RULES: readonly Rule[] = [
     path: new RegExp(`${MLFLOW}/(?:experiments|runs|logged-models|metrics)/`),
     access: 'write:tracking',
   },
-  { methods: '*', path: new RegExp(`${MLFLOW}(?:/logged-models)$`), access: 'write:tracking' },
+  {
+    methods: '*',
+    path: new RegExp(`${MLFLOW}(?:/logged-models|/upload-artifact)$`),
+    access: 'write:tracking',
+  },
   { methods: '*', path: /^\/api\/2\.0\/mlflow-artifacts\//, access: 'write:tracking' },
   { methods: '*', path: /^\/features(?:\/|$)/, access: 'write:features' },
   // feast serve's materialization routes.
   { methods: ['POST'], path: /^\/materialize(?:-incremental)?$/, access: 'write:features' },
   { methods: '*', path: /^\/api\/data(?:\/|$)/, access: 'write:data' },
+  // Pipeline runs write datasets, features and runs: controlling one is a data write.
+  { methods: ['POST'], path: /^\/api\/pipeline-runs\/:id\/cancel$/, access: 'write:data' },
+  // Delayed labels are ground-truth data joined to the payload log.
+  { methods: ['POST'], path: /^\/api\/monitoring\/labels$/, access: 'write:data' },
 ]
 
 /**

@@ -19,6 +19,7 @@ import {
 import { inferenceRoutes } from './inference-routes.js'
 import { mlflowRoutes } from './mlflow/index.js'
 import { modelRoutes } from './model-routes.js'
+import { monitoringRoutes } from './monitoring-routes.js'
 import { pipelineRoutes } from './pipeline-routes.js'
 import { predictRoutes } from './predict-routes.js'
 import { runRoutes } from './run-routes.js'
@@ -80,6 +81,7 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
     await rest.register(pipelineRoutes)
     await rest.register(dataRoutes)
     await rest.register(featureCatalogRoutes)
+    await rest.register(monitoringRoutes)
   })
   await app.register(featureRoutes(() => strata.features()))
   await app.register(mlflowRoutes({ version: options.version, changes }))

@@ -65,6 +65,12 @@ export const ROUTES = {
     get: { method: 'GET', path: '/api/deployments/:name' },
     history: { method: 'GET', path: '/api/deployments/:name/history' },
   },
+  pipelines: {
+    list: { method: 'GET', path: '/api/pipelines' },
+    runs: { method: 'GET', path: '/api/pipeline-runs' },
+    run: { method: 'GET', path: '/api/pipeline-runs/:id' },
+    logs: { method: 'GET', path: '/api/pipeline-runs/:id/logs' },
+  },
 } as const satisfies RouteTable
 
 /** The route groups the client knows. */

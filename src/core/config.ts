@@ -43,6 +43,11 @@ export const strataConfigSchema = z
     monitors: z.string().min(1).optional(),
     /** Where pipeline steps run: `local` (in the coordinating process) or `bullmq+redis://host:port/db?queue=name`. */
     executor: uri.optional(),
+    /**
+     * Worker threads for TypeScript pipeline steps (default: one per CPU, at least 2); `0` runs
+     * them on the engine's thread (no isolation). `STRATA_STEP_THREADS` overrides it.
+     */
+    stepThreads: z.number().int().min(0).optional(),
     /** The prediction payload log of the model server (`strata server`): its queue and what it keeps. */
     payloadLog: z
       .object({
@@ -86,6 +91,8 @@ export interface ResolvedConfig {
   monitors: string | undefined
   /** The pipeline executor URI (`local` by default; `STRATA_EXECUTOR_URL` overrides it). */
   executor: string
+  /** Worker threads for TypeScript steps (`undefined`: one per CPU; `0`: none, steps run on the engine's thread). */
+  stepThreads: number | undefined
   /** The payload log settings as written in the config (defaults applied by the model server). */
   payloadLog: PayloadLogConfig
   /** Where each backend setting came from. */
@@ -152,9 +159,22 @@ export function resolveConfig(
     pipelines: config.pipelines,
     monitors: config.monitors,
     executor: nonEmpty(env.STRATA_EXECUTOR_URL) ?? config.executor ?? 'local',
+    stepThreads: stepThreads(nonEmpty(env.STRATA_STEP_THREADS)) ?? config.stepThreads,
     payloadLog: config.payloadLog ?? {},
     sources,
   }
+}
+
+function stepThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `STRATA_STEP_THREADS "${value}" is invalid; give a whole number of threads (0: steps run on the engine's thread)`,
+    )
+  }
+  return n
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -60,6 +60,12 @@ export {
   type MonitorRunOptions,
 } from './monitoring-service.js'
 export { type AlertPayload, type StartLoop, type StartPipeline, sendWebhook } from './monitors/actions.js'
+export {
+  ENTITY_LABEL_LOOKBACK_MS,
+  type EntityLabelInput,
+  isEntityLabel,
+  resolveEntityLabels,
+} from './monitors/entity-labels.js'
 export { type LabelInput, LabelStore } from './monitors/label-store.js'
 export { loadMonitors } from './monitors/load-monitors.js'
 export {
@@ -73,6 +79,12 @@ export {
 } from './monitors/monitor-definition.js'
 export { type MonitoringTables, monitoringMigrations } from './monitors/monitor-migrations.js'
 export type { RunMonitorOptions } from './monitors/monitor-runner.js'
+export {
+  MonitorScheduler,
+  type MonitorSchedulerOptions,
+  type ScheduledMonitoring,
+  type ScheduledRun,
+} from './monitors/monitor-scheduler.js'
 export type { Incident } from './monitors/monitor-store.js'
 export type {
   ActionOutcome,

@@ -7,6 +7,7 @@ import { LoopEngine, type LoopPipelines } from './loop/loop-engine.js'
 import { LoopStore } from './loop/loop-store.js'
 import type { RetrainLoop } from './loop/loop-types.js'
 import type { StartLoop, StartPipeline } from './monitors/actions.js'
+import { type EntityLabelInput, resolveEntityLabels } from './monitors/entity-labels.js'
 import { type LabelInput, LabelStore } from './monitors/label-store.js'
 import type { MonitorDefinition } from './monitors/monitor-definition.js'
 import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
@@ -158,6 +159,11 @@ export class MonitoringService {
     return this.loopEngine.advance(id)
   }
 
+  /** Claims one scheduled run (`fireKey`: the cron minute) of a monitor: true for exactly one process. */
+  claimScheduledRun(name: string, fireKey: string): Promise<boolean> {
+    return this.store.claimFire(name, fireKey)
+  }
+
   /** Advances every loop in flight once (what `strata server` does on every tick). */
   advanceLoops(): Promise<{ loops: RetrainLoop[]; errors: { id: string; error: string }[] }> {
     return this.loopEngine.tick()
@@ -176,12 +182,15 @@ export class MonitoringService {
   }
 
   /**
-   * Ingests delayed labels keyed by prediction id (ids of the payload log; an unknown id fails
-   * the whole ingest, naming it). Monitors reading the payload log see them as the column `label`.
+   * Ingests delayed labels keyed by prediction id (ids of the payload log), or by entity + time
+   * (the latest prediction for the entity key at or before the time, within 7 days). A label
+   * that matches no prediction fails the whole ingest, naming it. Monitors reading the payload
+   * log see them as the column `label`.
    */
-  ingestLabels(labels: readonly LabelInput[]): Promise<{ ingested: number }> {
-    return this.labels.ingest(labels, async (id) => {
-      const payloads = await this.deps.payloads()
+  async ingestLabels(labels: readonly (LabelInput | EntityLabelInput)[]): Promise<{ ingested: number }> {
+    const payloads = await this.deps.payloads()
+    const byId = await resolveEntityLabels(labels, (q) => payloads.query(q))
+    return this.labels.ingest(byId, async (id) => {
       try {
         await payloads.get(id)
         return true

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -164,6 +164,45 @@ describe.runIf(hasPython)('command steps (python3)', () => {
     expect(result.steps[0]?.error).toContain('step "sleeper" (attempt 1) timed out after 1000 ms')
     const pid = Number(readFileSync(join(dir, 'grandchild.pid'), 'utf8'))
     await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false)
+  })
+})
+
+describe.runIf(hasPython)('cancel', () => {
+  it('cancelled from another process: the coordinator stops the command group and the run ends cancelled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-cancel-'))
+    writeFileSync(join(dir, 'sleeper.py'), SLEEPER)
+    const forever = commandStep({
+      name: 'forever',
+      command: ['python3', 'sleeper.py', join(dir, 'child.pid')],
+      outputs: { x: 'number' },
+      cwd: dir,
+    })
+    const after = step({ name: 'after', inputs: { forever }, run: () => 'never' })
+    const p = pipeline({ name: 'forever', steps: [forever, after] })
+    const metadata = await openMetadataDatabase({
+      dialect: 'sqlite',
+      location: ':memory:',
+      url: 'sqlite::memory:',
+    })
+    const { engine: driver } = await openTestPipelineEngine(metadata, [p], { heartbeatMs: 100 })
+    // Another engine over the same metadata database: it drives nothing, as another process would.
+    const { engine: other } = await openTestPipelineEngine(metadata, [p], { heartbeatMs: 100 })
+    const run = await driver.start('forever')
+    const driven = driver.drive(run.runId)
+    await expect.poll(() => existsSync(join(dir, 'child.pid')), { timeout: 20_000 }).toBe(true)
+    const cancelled = await other.cancel(run.runId)
+    expect(cancelled.run.status).toBe('cancelled')
+    const result = await driven
+    expect(result.run.status).toBe('cancelled')
+    expect(Object.fromEntries(result.steps.map((s) => [s.step, s.status]))).toEqual({
+      forever: 'cancelled',
+      after: 'cancelled',
+    })
+    const pid = Number(readFileSync(join(dir, 'child.pid'), 'utf8'))
+    await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false)
+    // Cancelling again changes nothing.
+    expect((await other.cancel(run.runId)).run.status).toBe('cancelled')
+    rmSync(dir, { recursive: true, force: true })
   })
 })
 

@@ -6,7 +6,7 @@ import {
   checkContract,
   checkPlaceholders,
 } from './command-spec.js'
-import { checkTimeout, type Step, type StepInput } from './step.js'
+import { checkConcurrency, checkTimeout, type Step, type StepInput } from './step.js'
 
 /** What {@link commandStep} takes. */
 export interface CommandStepOptions<
@@ -41,6 +41,8 @@ export interface CommandStepOptions<
   retryDelayMs?: number
   /** How long one attempt may run, in ms; then its process group is killed and the attempt fails. */
   timeoutMs?: number
+  /** At most this many attempts of this step at once in one engine, across its runs. */
+  concurrency?: number
 }
 
 /**
@@ -87,6 +89,7 @@ export function commandStep<
     retries: options.retries ?? 0,
     retryDelayMs: options.retryDelayMs ?? 100,
     timeoutMs: checkTimeout(options.name, options.timeoutMs),
+    concurrency: checkConcurrency(options.name, options.concurrency),
     // A child process is already off the main thread.
     isolate: false,
     command,

@@ -3,15 +3,22 @@ import { StrataError } from '../core/errors.js'
 import type { ServiceContext } from '../data/index.js'
 import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
 import type { Executor, StepJobResult } from '../ports/index.js'
+
+export { runNode } from './step-lineage.js'
+
 import { type CacheKey, cacheKey } from './cache-key.js'
 import { mergeParams } from './params.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
+import { startHeartbeat } from './run-heartbeat.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
 import type { JsonValue, Step } from './step.js'
+import { type Done, stepInputs } from './step-inputs.js'
+import { StepLimits } from './step-limits.js'
+import { recordStepLineage, runNode } from './step-lineage.js'
 import { putStepLog, readStepLogs, type StepLog } from './step-logs.js'
-import { getOutput, outputNode, putOutput } from './step-outputs.js'
+import { getOutput, putOutput } from './step-outputs.js'
 
 /** The pipelines a project defines, by name. */
 export interface PipelineCatalog {
@@ -37,7 +44,7 @@ export interface PipelineEngineOptions {
 export interface StepEvent {
   runId: string
   step: string
-  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'retrying'
+  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled'
   attempt: number
   cached: boolean
   /** Set when the step ended. */
@@ -68,10 +75,6 @@ export interface PipelineRunResult extends PipelineRunDetails {
   outputs: Record<string, JsonValue>
 }
 
-type Done = { hash: string; value: JsonValue }
-
-const LINEAGE_SLICE = 1000
-
 /**
  * The pipeline engine: plans runs (with content-addressed cache keys and why each step will
  * run or hit), drives them step by step through an {@link Executor}, and keeps every run and
@@ -84,6 +87,9 @@ const LINEAGE_SLICE = 1000
  */
 export class PipelineEngine {
   private readonly store: RunStore
+  /** Runs this process drives, to stop their steps on cancel. */
+  private readonly driving = new Map<string, AbortController>()
+  private readonly limits = new StepLimits()
   constructor(
     private readonly ctx: ServiceContext,
     private readonly options: PipelineEngineOptions,
@@ -285,16 +291,42 @@ export class PipelineEngine {
     return readStepLogs(this.ctx.blobs, step === undefined ? steps : steps.filter((s) => s.step === step))
   }
 
+  /**
+   * Cancels a running run, from any process: the run and its unfinished steps turn `cancelled`
+   * in the metadata database; the coordinator driving it (this process at once, another within
+   * one heartbeat) stops its running steps — terminating their threads, killing their commands'
+   * process groups, cancelling their queue jobs — and starts no further step. Cancelling a
+   * cancelled run does nothing; a run that already ended is `FAILED_PRECONDITION`. A cancelled run
+   * can be resumed.
+   */
+  async cancel(runId: string): Promise<PipelineRunDetails> {
+    const run = await this.store.run(runId)
+    if (run.status === 'succeeded' || run.status === 'failed') {
+      throw new StrataError(
+        'FAILED_PRECONDITION',
+        `pipeline run "${runId}" already ended (${run.status}); only a running run can be cancelled`,
+      )
+    }
+    await this.store.cancelRun(runId, this.ctx.clock.now(), `cancelled by ${this.ctx.principal.id}`)
+    this.driving.get(runId)?.abort()
+    return this.show(runId)
+  }
+
   /** Drives a created run: the DAG loop. */
   async drive(runId: string, options: Pick<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRunResult> {
     const run = await this.store.run(runId)
     const p = await this.pipeline(run.pipeline)
     const rows = new Map((await this.store.steps(runId)).map((s) => [s.step, s]))
     await this.store.markRunning(runId, this.ctx.clock.now())
-    const beat = setInterval(() => {
-      this.store.heartbeat(runId, this.ctx.clock.now()).catch(() => {})
-    }, this.options.heartbeatMs ?? 2000)
-    beat.unref()
+    const controller = new AbortController()
+    this.driving.set(runId, controller)
+    const stopBeat = startHeartbeat(
+      this.store,
+      runId,
+      this.ctx.clock,
+      this.options.heartbeatMs ?? 2000,
+      controller,
+    )
     const done = new Map<string, Done>()
     const failed = new Set<string>()
     try {
@@ -307,7 +339,7 @@ export class PipelineEngine {
       const inFlight = new Map<string, Promise<void>>()
       const pending = p.steps.filter((s) => !done.has(s.name))
       while (pending.length > 0 || inFlight.size > 0) {
-        for (let i = 0; i < pending.length && inFlight.size < limit; ) {
+        for (let i = 0; i < pending.length && inFlight.size < limit && !controller.signal.aborted; ) {
           const s = pending[i] as Step<string, unknown>
           const deps = p.upstream.get(s.name) ?? []
           if (deps.some((d) => failed.has(d))) {
@@ -323,7 +355,7 @@ export class PipelineEngine {
           }
           pending.splice(i, 1)
           const attempts = rows.get(s.name)?.attempt ?? 0
-          const task = this.runStep(run, p, s, attempts, done, options.onEvent).then(
+          const task = this.runStep(run, p, s, attempts, done, options.onEvent, controller.signal).then(
             (out) => {
               if (out === undefined) failed.add(s.name)
               else done.set(s.name, out)
@@ -345,7 +377,8 @@ export class PipelineEngine {
       const error = failed.size === 0 ? null : `steps failed: ${[...failed].join(', ')}`
       await this.store.finishRun(runId, status, this.ctx.clock.now(), error)
     } finally {
-      clearInterval(beat)
+      stopBeat()
+      this.driving.delete(runId)
     }
     return this.result(runId)
   }
@@ -368,15 +401,16 @@ export class PipelineEngine {
     previousAttempts: number,
     done: ReadonlyMap<string, Done>,
     onEvent: ((e: StepEvent) => void) | undefined,
+    signal: AbortSignal,
   ): Promise<Done | undefined> {
-    const { values, addresses, lineageInputs } = this.inputsOf(run, s, done)
+    const { values, addresses, lineageInputs } = stepInputs(run, s, done)
     const key = cacheKey(s, run.params, addresses, p.sourceHash, pipelineRoot(p))
     const started = this.ctx.clock.now()
     if (s.cache && !run.noCache) {
       const hit = await this.store.cached(key.key)
       if (hit !== undefined) {
         await this.store.cacheHit(run.runId, s.name, key.key, hit.output_hash, started)
-        await this.recordLineage(run, s, lineageInputs, hit.output_hash, 'cached')
+        await recordStepLineage(this.ctx, run, s.name, lineageInputs, hit.output_hash, 'cached')
         onEvent?.({
           runId: run.runId,
           step: s.name,
@@ -394,15 +428,21 @@ export class PipelineEngine {
       const at = this.ctx.clock.now()
       await this.store.startStep(run.runId, s.name, attempt, key.key, at)
       onEvent?.({ runId: run.runId, step: s.name, status: 'running', attempt, cached: false })
-      const result: StepJobResult = await this.options.executor.execute({
-        id: `${run.runId}/${s.name}/${attempt}`,
-        runId: run.runId,
-        pipeline: p.name,
-        step: s.name,
-        attempt,
-        params: run.params,
-        inputs: values,
-      })
+      const free = await this.limits.acquire(`${p.name}/${s.name}`, s.concurrency)
+      const result: StepJobResult = await this.options.executor
+        .execute(
+          {
+            id: `${run.runId}/${s.name}/${attempt}`,
+            runId: run.runId,
+            pipeline: p.name,
+            step: s.name,
+            attempt,
+            params: run.params,
+            inputs: values,
+          },
+          { signal },
+        )
+        .finally(free)
       await putStepLog(this.ctx.blobs, run.runId, s.name, attempt, result.log)
       if (result.ok) {
         const hash = await putOutput(this.ctx.blobs, result.output)
@@ -411,7 +451,7 @@ export class PipelineEngine {
           { runId: run.runId, step: s.name, attempt, cached: false, at: end, outputHash: hash },
           s.cache ? cacheRow(p, s, key, hash, run.runId, end) : undefined,
         )
-        if (published) await this.recordLineage(run, s, lineageInputs, hash, 'run-step')
+        if (published) await recordStepLineage(this.ctx, run, s.name, lineageInputs, hash, 'run-step')
         onEvent?.({
           runId: run.runId,
           step: s.name,
@@ -421,6 +461,12 @@ export class PipelineEngine {
           durationMs: end - at,
         })
         return { hash, value: result.output as JsonValue }
+      }
+      if (signal.aborted) {
+        // The run was cancelled: its row (and this step's) already say so.
+        await this.store.endStep(run.runId, s.name, 'cancelled', this.ctx.clock.now(), result.error.message)
+        onEvent?.({ runId: run.runId, step: s.name, status: 'cancelled', attempt, cached: false })
+        return undefined
       }
       const message =
         result.error.stack === undefined
@@ -435,7 +481,7 @@ export class PipelineEngine {
           cached: false,
           error: result.error.message,
         })
-        await sleep(s.retryDelayMs * 2 ** tries)
+        await sleep(s.retryDelayMs * 2 ** tries, signal)
         continue
       }
       await this.store.endStep(run.runId, s.name, 'failed', this.ctx.clock.now(), message)
@@ -452,59 +498,6 @@ export class PipelineEngine {
     }
   }
 
-  /** A step's input values, their content addresses (for the key) and lineage nodes. */
-  private inputsOf(run: PipelineRun, s: Step<string, unknown>, done: ReadonlyMap<string, Done>) {
-    const values: Record<string, unknown> = {}
-    const addresses: Record<string, string> = {}
-    const lineageInputs: string[] = []
-    for (const [name, input] of Object.entries(s.inputs)) {
-      if (input.kind === 'step') {
-        const out = done.get(input.name) as Done
-        values[name] = out.value
-        addresses[name] = `output:${out.hash}`
-        lineageInputs.push(outputNode(out.hash))
-      } else {
-        const commit = run.resolved[`${s.name}.${name}`] as string
-        values[name] = { dataset: input.dataset, ref: input.ref, commit }
-        addresses[name] = `dataset-commit:${commit}`
-        lineageInputs.push(`dataset-commit:${commit}`)
-      }
-    }
-    return { values, addresses, lineageInputs }
-  }
-
-  /** pipeline run → step run ← its inputs; step run → its output. */
-  private async recordLineage(
-    run: PipelineRun,
-    s: Step<string, unknown>,
-    inputs: string[],
-    hash: string,
-    activity: 'run-step' | 'cached',
-  ): Promise<void> {
-    const at = this.ctx.clock.now()
-    const stepNode = {
-      id: `pipeline-step:${run.runId}/${s.name}`,
-      label: `${run.pipeline}.${s.name}${activity === 'cached' ? ' (cached)' : ''}`,
-    }
-    // In slices: one record binds a few parameters per input, and a fan-in may read thousands
-    // (SQLite's limit is 32,766 parameters per statement). Recording is idempotent.
-    const all = [runNode(run.runId), ...inputs]
-    for (let i = 0; i < all.length; i += LINEAGE_SLICE) {
-      await this.ctx.lineage.record({
-        inputs: all.slice(i, i + LINEAGE_SLICE),
-        output: stepNode,
-        activity,
-        at,
-      })
-    }
-    await this.ctx.lineage.record({
-      inputs: [stepNode.id],
-      output: { id: outputNode(hash), label: `${run.pipeline}.${s.name} output` },
-      activity: activity === 'cached' ? 'reuse' : 'produce',
-      at,
-    })
-  }
-
   /** Resolves each dataset input of the pipeline to a commit id, keyed `"<step>.<input>"`. */
   private async resolveInputs(p: Pipeline): Promise<Record<string, string>> {
     const resolved: Record<string, string> = {}
@@ -516,11 +509,6 @@ export class PipelineEngine {
     }
     return resolved
   }
-}
-
-/** The lineage node of a pipeline run. */
-export function runNode(runId: string): string {
-  return `pipeline-run:${runId}`
 }
 
 /** A time-sortable run id. */
@@ -549,6 +537,12 @@ function cacheRow(
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
 }

@@ -9,7 +9,7 @@ import type { PipelineParams } from './step.js'
 export type PipelineRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled'
 
 /** A step's state within a run. */
-export type StepRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped'
+export type StepRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'
 
 /** A pipeline run as stored. */
 export interface PipelineRun {
@@ -224,15 +224,40 @@ export class RunStore {
     )
   }
 
-  /** Ends a run. */
+  /** Ends a run that is `running` (a run cancelled meanwhile stays `cancelled`). */
   async finishRun(runId: string, status: PipelineRunStatus, at: number, error: string | null): Promise<void> {
     await writeTransaction(this.db, (trx) =>
       trx
         .updateTable('pipeline_runs')
         .set({ status, ended_at: at, error })
         .where('run_id', '=', runId)
+        .where('status', '=', 'running')
         .execute(),
     )
+  }
+
+  /**
+   * Cancels a `running` run in one transaction: the run turns `cancelled`, and so do its steps
+   * that are `pending` or `running` (a step attempt ending later cannot publish: publishing needs
+   * `running`). Returns false when the run was not running.
+   */
+  async cancelRun(runId: string, at: number, error: string): Promise<boolean> {
+    return writeTransaction(this.db, async (trx) => {
+      const updated = await trx
+        .updateTable('pipeline_runs')
+        .set({ status: 'cancelled', ended_at: at, error })
+        .where('run_id', '=', runId)
+        .where('status', '=', 'running')
+        .executeTakeFirst()
+      if (Number(updated.numUpdatedRows) !== 1) return false
+      await trx
+        .updateTable('pipeline_step_runs')
+        .set({ status: 'cancelled', ended_at: at, error })
+        .where('run_id', '=', runId)
+        .where('status', 'in', ['pending', 'running'])
+        .execute()
+      return true
+    })
   }
 
   /** Starts attempt `attempt` of a step (its cache key known). */
@@ -306,7 +331,7 @@ export class RunStore {
   async endStep(
     runId: string,
     step: string,
-    status: 'failed' | 'skipped' | 'pending',
+    status: 'failed' | 'skipped' | 'pending' | 'cancelled',
     at: number,
     error: string | null,
   ) {

@@ -88,6 +88,12 @@ export interface StepOptions<Name extends string, In extends Record<string, Step
    * loaded from a module (`catalogOf([...])` in tests) always run in the process.
    */
   isolate?: boolean
+  /**
+   * At most this many attempts of this step under way at once in one engine, across its runs
+   * (default: no limit beyond the engine's and the executor's). For a step holding a scarce
+   * resource (a GPU, a rate-limited API).
+   */
+  concurrency?: number
   /** The step's work. Its result must be JSON (a plain object, array, string, number, boolean or null). */
   run(ctx: StepContext, inputs: InputValues<In>): Out | Promise<Out>
 }
@@ -103,6 +109,7 @@ export interface Step<Name extends string = string, Out = unknown> extends StepR
   readonly retryDelayMs: number
   readonly timeoutMs: number | undefined
   readonly isolate: boolean
+  readonly concurrency: number | undefined
   /** Set for a command step ({@link commandStep}): what to execute instead of `run`. */
   readonly command?: CommandSpec
   readonly run: (ctx: StepContext, inputs: Record<string, unknown>) => unknown
@@ -132,6 +139,7 @@ export function step<
     retryDelayMs: options.retryDelayMs ?? 100,
     timeoutMs: checkTimeout(options.name, options.timeoutMs),
     isolate: options.isolate ?? true,
+    concurrency: checkConcurrency(options.name, options.concurrency),
     run: options.run as (ctx: StepContext, inputs: Record<string, unknown>) => unknown,
   }
 }
@@ -157,4 +165,16 @@ export function checkTimeout(step: string, timeoutMs: number | undefined): numbe
     )
   }
   return timeoutMs
+}
+
+/** A step's `concurrency`, checked: a positive integer or undefined. */
+export function checkConcurrency(step: string, concurrency: number | undefined): number | undefined {
+  if (concurrency === undefined) return undefined
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `step "${step}": concurrency ${concurrency} is invalid; give a positive integer`,
+    )
+  }
+  return concurrency
 }

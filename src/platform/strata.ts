@@ -177,7 +177,12 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
         import('../pipelines/index.js'),
         shared.pipelineCatalog(),
       ])
-      const threads = await once('step-threads', async () => new StepThreadPool())
+      if (config.stepThreads === 0) return createStepHandler(catalog.get)
+      const threads = await once(
+        'step-threads',
+        async () =>
+          new StepThreadPool(config.stepThreads === undefined ? {} : { threads: config.stepThreads }),
+      )
       return createStepHandler(catalog.get, { threads })
     },
     executor: () =>

@@ -31,8 +31,12 @@ export type StepJobResult =
   | { ok: true; output: unknown; log: string[] }
   | { ok: false; error: StepJobError; log: string[] }
 
-/** Runs one step job where it lands; never throws (a failure is a result). */
-export type StepJobHandler = (job: StepJob) => Promise<StepJobResult>
+/**
+ * Runs one step job where it lands; never throws (a failure is a result). `signal` aborts when
+ * the job is cancelled: the handler stops the step (its thread, its process group) and returns a
+ * failure.
+ */
+export type StepJobHandler = (job: StepJob, signal?: AbortSignal) => Promise<StepJobResult>
 
 /**
  * Where pipeline steps run: in this process (`local`) or on workers pulling from a queue
@@ -49,8 +53,19 @@ export type StepJobHandler = (job: StepJob) => Promise<StepJobResult>
 export interface Executor {
   readonly kind: string
   readonly capabilities: ExecutorCapabilities
-  execute(job: StepJob): Promise<StepJobResult>
+  /**
+   * Runs a job where the executor runs jobs. Aborting `signal` cancels it: a job not started yet
+   * is not started, a job under way gets its handler's signal aborted (on whichever machine it
+   * runs); either way the result is a failure.
+   */
+  execute(job: StepJob, options?: ExecuteOptions): Promise<StepJobResult>
   close(): Promise<void>
+}
+
+/** Options of {@link Executor.execute}. */
+export interface ExecuteOptions {
+  /** Cancels the job. */
+  signal?: AbortSignal
 }
 
 /** Optional abilities the conformance suite branches on. */

@@ -1,5 +1,6 @@
 export type { BlobInfo, BlobPutOptions, BlobStore, BlobStoreCapabilities } from './blob-store.js'
 export type {
+  ExecuteOptions,
   Executor,
   ExecutorCapabilities,
   StepJob,

@@ -216,7 +216,7 @@ export class ModelRegistry {
     if (row === undefined) {
       await this.getModel(name)
       throw new StrataError('NOT_FOUND', `model "${name}" has no version ${version}`, {
-        details: { name, version },
+        details: { entity: 'modelVersion', name, version },
       })
     }
     const [v] = await loadVersions(this.db, [row])

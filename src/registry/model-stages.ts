@@ -45,7 +45,7 @@ export async function transitionStage(
       .executeTakeFirst()
     if (Number(moved.numUpdatedRows) === 0) {
       throw new StrataError('NOT_FOUND', `model "${name}" has no version ${version}`, {
-        details: { name, version },
+        details: { entity: 'modelVersion', name, version },
       })
     }
     if (input.archiveExisting && (stage === 'Staging' || stage === 'Production')) {

@@ -30,7 +30,9 @@ export function modelVersionNodeId(name: string, version: number): string {
 
 /** `NOT_FOUND` for a registered model. */
 export function modelNotFound(name: string): StrataError {
-  return new StrataError('NOT_FOUND', `registered model "${name}" does not exist`, { details: { name } })
+  return new StrataError('NOT_FOUND', `registered model "${name}" does not exist`, {
+    details: { entity: 'registeredModel', name },
+  })
 }
 
 /** Runs database work, translating driver errors (`what` names the object for messages). */

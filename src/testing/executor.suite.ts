@@ -125,6 +125,46 @@ export function describeExecutor(options: ExecutorSuiteOptions): void {
       expect(runs).toBe(executor.capabilities.dedupe ? 1 : 2)
     })
 
+    it('cancels a job under way: its handler sees the abort and the result is a failure', async () => {
+      let started: () => void = () => {}
+      const startedP = new Promise<void>((resolve) => {
+        started = resolve
+      })
+      let sawAbort = false
+      const executor = await open(async (_j, signal) => {
+        started()
+        await new Promise<void>((resolve) =>
+          signal?.addEventListener('abort', () => resolve(), { once: true }),
+        )
+        sawAbort = true
+        return {
+          ok: false,
+          log: [],
+          error: { code: 'FAILED_PRECONDITION', message: 'stopped', retryable: false },
+        }
+      })
+      const controller = new AbortController()
+      const pending = executor.execute(job('long'), { signal: controller.signal })
+      await startedP
+      controller.abort()
+      const result = await pending
+      expect(result.ok).toBe(false)
+      await expect.poll(() => sawAbort, { timeout: 10_000 }).toBe(true)
+    })
+
+    it('does not run a job cancelled before it is executed', async () => {
+      let runs = 0
+      const executor = await open(async (j) => {
+        runs++
+        return { ok: true, output: j.step, log: [] }
+      })
+      const controller = new AbortController()
+      controller.abort()
+      const result = await executor.execute(job('never'), { signal: controller.signal })
+      expect(result.ok).toBe(false)
+      expect(runs).toBe(0)
+    })
+
     it('refuses jobs once closed', async () => {
       const made = await options.create(echo)
       await made.close()

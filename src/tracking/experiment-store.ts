@@ -116,7 +116,9 @@ export class ExperimentStore {
   async getByName(name: string): Promise<Experiment> {
     const found = await this.findByName(name)
     if (found) return found
-    throw new StrataError('NOT_FOUND', `experiment "${name}" does not exist`, { details: { name } })
+    throw new StrataError('NOT_FOUND', `experiment "${name}" does not exist`, {
+      details: { entity: 'experimentName', name },
+    })
   }
 
   /** The experiment named `name`, created when missing; a deleted one fails with `FAILED_PRECONDITION`. */
@@ -145,13 +147,7 @@ export class ExperimentStore {
     validateExperimentName(newName)
     await dbCall(`experiment "${newName}"`, () =>
       writeTransaction(this.ctx.db, async (trx) => {
-        const row = await requireExperimentRow(trx, experimentId)
-        if (row.lifecycle_stage !== 'active') {
-          throw new StrataError(
-            'FAILED_PRECONDITION',
-            `experiment "${experimentId}" is deleted; restore it before renaming`,
-          )
-        }
+        requireActive(await requireExperimentRow(trx, experimentId))
         await this.assertNameFree(trx, newName, experimentId)
         await trx
           .updateTable('tracking_experiments')
@@ -211,7 +207,7 @@ export class ExperimentStore {
     validateValue('experiment tag', key, value, TRACKING_LIMITS.experimentTagValueLength)
     await dbCall(`experiment tag "${key}"`, () =>
       writeTransaction(this.ctx.db, async (trx) => {
-        await requireExperimentRow(trx, experimentId)
+        requireActive(await requireExperimentRow(trx, experimentId))
         await trx
           .insertInto('tracking_experiment_tags')
           .values({ experiment_id: experimentId, key, value })
@@ -228,14 +224,17 @@ export class ExperimentStore {
 
   /** Deletes an experiment tag; `NOT_FOUND` when it is not set. */
   async deleteTag(experimentId: string, key: string): Promise<void> {
-    await requireExperimentRow(this.ctx.db, experimentId)
+    requireActive(await requireExperimentRow(this.ctx.db, experimentId))
     const res = await this.ctx.db
       .deleteFrom('tracking_experiment_tags')
       .where('experiment_id', '=', experimentId)
       .where('key', '=', key)
       .executeTakeFirst()
     if (Number(res.numDeletedRows) === 0) {
-      throw new StrataError('NOT_FOUND', `experiment "${experimentId}" has no tag "${key}"`)
+      // MLflow's wording.
+      throw new StrataError('NOT_FOUND', `No tag with name: ${key} in experiment with id ${experimentId}`, {
+        details: { experimentId, key },
+      })
     }
   }
 
@@ -281,5 +280,19 @@ export class ExperimentStore {
       const row = byId.get(id)
       return row ? [toExperiment(row, tagsById.get(id) ?? [])] : []
     })
+  }
+}
+
+/**
+ * Refuses a change to a deleted experiment (`FAILED_PRECONDITION`, in MLflow's wording): tags
+ * of a deleted experiment are frozen until it is restored.
+ */
+function requireActive(row: { experiment_id: string; lifecycle_stage: string }): void {
+  if (row.lifecycle_stage !== 'active') {
+    throw new StrataError(
+      'FAILED_PRECONDITION',
+      `The experiment ${row.experiment_id} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
+      { details: { experimentId: row.experiment_id, lifecycleStage: row.lifecycle_stage } },
+    )
   }
 }

@@ -12,7 +12,7 @@ export {
 } from './logged-model-store.js'
 export { DOWNSAMPLE_MAX_RESULTS, type DownsampleOptions } from './metric-history.js'
 export { type LogMetricsOptions, type ParamValue, RunHandle } from './run-handle.js'
-export type { LineageInputOptions } from './run-inputs.js'
+export type { DatasetSummary, LineageInputOptions } from './run-inputs.js'
 export { type KeyValue, type LogBatchInput, paramChanged } from './run-logging.js'
 export { type CreateRunOptions, RunStore, type UpdateRunOptions } from './run-store.js'
 export { newLoggedModelId, newRunId, randomRunName } from './tracking-ids.js'

@@ -11,7 +11,7 @@ import {
   type TrackingContext,
   type TrackingDb,
 } from './tracking-context.js'
-import { newLoggedModelId } from './tracking-ids.js'
+import { newLoggedModelId, randomRunName } from './tracking-ids.js'
 import { LOGGED_MODEL_SEARCH_SCHEMA } from './tracking-search-schemas.js'
 import type { LoggedModel, LoggedModelStatus, Page } from './tracking-types.js'
 import { TRACKING_LIMITS, validateKey, validateValue } from './tracking-validation.js'
@@ -25,7 +25,7 @@ const STATUSES: readonly LoggedModelStatus[] = [
 /** Options of {@link LoggedModelStore.create} (MLflow 3 `POST logged-models`). */
 export interface CreateLoggedModelOptions {
   experimentId: string
-  /** Default `model`. */
+  /** Default: a random readable name such as `bold-fox-417`, as MLflow's. */
   name?: string
   modelType?: string
   sourceRunId?: string
@@ -68,7 +68,10 @@ export class LoggedModelStore {
       writeTransaction(this.ctx.db, async (trx) => {
         const exp = await requireExperimentRow(trx, options.experimentId)
         if (exp.lifecycle_stage !== 'active') {
-          throw new StrataError('FAILED_PRECONDITION', `experiment "${options.experimentId}" is deleted`)
+          throw new StrataError(
+            'FAILED_PRECONDITION',
+            `The experiment ${options.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
+          )
         }
         if (options.sourceRunId !== undefined) await requireRunRow(trx, options.sourceRunId)
         const now = this.ctx.now()
@@ -77,7 +80,8 @@ export class LoggedModelStore {
           .values({
             model_id: modelId,
             experiment_id: options.experimentId,
-            name: options.name || 'model',
+            // As MLflow: an unnamed model gets a random readable name, such as `bold-fox-417`.
+            name: options.name || randomRunName(),
             model_type: options.modelType ?? null,
             source_run_id: options.sourceRunId ?? null,
             status: 'LOGGED_MODEL_PENDING',
@@ -120,7 +124,9 @@ export class LoggedModelStore {
       .where('lifecycle_stage', '=', 'active')
       .executeTakeFirst()
     if (Number(res.numUpdatedRows) === 0) {
-      throw new StrataError('NOT_FOUND', `logged model "${modelId}" does not exist`, { details: { modelId } })
+      throw new StrataError('NOT_FOUND', `logged model "${modelId}" does not exist`, {
+        details: { entity: 'loggedModel', modelId },
+      })
     }
   }
 
@@ -128,7 +134,9 @@ export class LoggedModelStore {
   async get(modelId: string): Promise<LoggedModel> {
     const [model] = await this.loadMany([modelId])
     if (!model)
-      throw new StrataError('NOT_FOUND', `logged model "${modelId}" does not exist`, { details: { modelId } })
+      throw new StrataError('NOT_FOUND', `logged model "${modelId}" does not exist`, {
+        details: { entity: 'loggedModel', modelId },
+      })
     return model
   }
 

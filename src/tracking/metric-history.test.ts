@@ -75,7 +75,7 @@ describeMetadata('metric history at scale', (openFresh) => {
     expect(e492.message).toMatch(/max_results must be between 1 and 2500, got 2501/)
     const e162 = await strataRejection(tracking.runs.downsampledHistory([run], 'loss', { startStep: 5 }))
     expect(e162.code).toBe('INVALID_ARGUMENT')
-    expect(e162.message).toMatch(/both start_step and end_step/)
+    expect(e162.message).toMatch(/both must be specified/)
     const e842 = await strataRejection(tracking.runs.downsampledHistory(['0'.repeat(32)], 'loss'))
     expect(e842.code).toBe('NOT_FOUND')
     expect(e842.message).toMatch(/does not exist/)

@@ -184,3 +184,48 @@ export async function logLineageInput(
     }),
   )
 }
+
+/** One distinct dataset use in an experiment (MLflow's `DatasetSummary`). */
+export interface DatasetSummary {
+  /** The experiment whose runs consumed the dataset. */
+  experimentId: string
+  /** The dataset's name. */
+  name: string
+  /** The dataset's digest (its content hash, as the client computed it). */
+  digest: string
+  /** The `mlflow.data.context` tag of the run input (`training`, …), or `null`. */
+  context: string | null
+}
+
+/** The most summaries {@link datasetSummaries} returns (MLflow's server caps at 1,000 too). */
+export const MAX_DATASET_SUMMARIES = 1000
+
+/**
+ * The distinct (experiment, dataset name, digest, context) of the datasets runs of
+ * `experimentIds` consumed, for the MLflow UI's dataset filter (`experiments/search-datasets`);
+ * ordered by experiment, name, digest and context; at most {@link MAX_DATASET_SUMMARIES}.
+ */
+export async function datasetSummaries(
+  ctx: TrackingContext,
+  experimentIds: readonly string[],
+): Promise<DatasetSummary[]> {
+  if (experimentIds.length === 0) return []
+  const rows = await ctx.db
+    .selectFrom('tracking_datasets as d')
+    .innerJoin('tracking_run_inputs as i', 'i.dataset_id', 'd.dataset_id')
+    .select(['d.experiment_id', 'd.name', 'd.digest', 'i.context'])
+    .distinct()
+    .where('d.experiment_id', 'in', [...experimentIds])
+    .orderBy('d.experiment_id')
+    .orderBy('d.name')
+    .orderBy('d.digest')
+    .orderBy('i.context')
+    .limit(MAX_DATASET_SUMMARIES)
+    .execute()
+  return rows.map((r) => ({
+    experimentId: r.experiment_id,
+    name: r.name,
+    digest: r.digest,
+    context: r.context,
+  }))
+}

@@ -8,7 +8,14 @@ import {
   downsampledHistory,
   metricHistoryPage,
 } from './metric-history.js'
-import { type LineageInputOptions, logInputs, logLineageInput, logOutputs } from './run-inputs.js'
+import {
+  type DatasetSummary,
+  datasetSummaries,
+  type LineageInputOptions,
+  logInputs,
+  logLineageInput,
+  logOutputs,
+} from './run-inputs.js'
 import { type KeyValue, type LogBatchInput, logBatch } from './run-logging.js'
 import { loadRuns } from './run-reader.js'
 import { searchRuns } from './run-search.js'
@@ -107,7 +114,7 @@ export class RunStore {
         if (exp.lifecycle_stage !== 'active') {
           throw new StrataError(
             'FAILED_PRECONDITION',
-            `experiment "${experimentId}" is deleted; runs can only be created in active experiments`,
+            `The experiment ${experimentId} must be in the 'active' state. Current state is deleted.`,
             { details: { experimentId } },
           )
         }
@@ -140,7 +147,11 @@ export class RunStore {
   async get(runId: string): Promise<Run> {
     await requireRunRow(this.ctx.db, runId)
     const [run] = await loadRuns(this.ctx.db, [runId])
-    if (!run) throw new StrataError('NOT_FOUND', `run "${runId}" does not exist`)
+    if (!run) {
+      throw new StrataError('NOT_FOUND', `run "${runId}" does not exist`, {
+        details: { entity: 'run', runId },
+      })
+    }
     return run
   }
 
@@ -310,13 +321,15 @@ export class RunStore {
     if ((startStep === undefined) !== (endStep === undefined)) {
       throw new StrataError(
         'INVALID_ARGUMENT',
-        `give both start_step and end_step or neither (got ${startStep === undefined ? `end_step=${endStep}` : `start_step=${startStep}`})`,
+        // MLflow's wording (its UI and users match on it).
+        'If either start step or end step are specified, both must be specified.',
+        { details: startStep === undefined ? { endStep } : { startStep } },
       )
     }
     if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
       throw new StrataError(
         'INVALID_ARGUMENT',
-        `end_step must be at least start_step; got start_step=${startStep} and end_step=${endStep}`,
+        `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
       )
     }
     const out: (Metric & { runId: string })[] = []
@@ -344,6 +357,22 @@ export class RunStore {
     inputs: { datasets?: readonly DatasetInput[]; models?: readonly ModelIo[] },
   ): Promise<void> {
     return logInputs(this.ctx, runId, inputs)
+  }
+
+  /**
+   * The distinct datasets (name, digest, context) runs of the experiments consumed, for MLflow's
+   * `experiments/search-datasets`; 1 to 20 experiment ids.
+   *
+   * @example
+   * const summaries = await tracking.runs.datasetSummaries(['1'])
+   */
+  datasetSummaries(experimentIds: readonly string[]): Promise<DatasetSummary[]> {
+    if (experimentIds.length === 0 || experimentIds.length > 20) {
+      throw new StrataError('INVALID_ARGUMENT', `give 1 to 20 experiment ids, got ${experimentIds.length}`, {
+        details: { experimentIds: experimentIds.length },
+      })
+    }
+    return datasetSummaries(this.ctx, experimentIds)
   }
 
   /** Records logged models the run produced (MLflow `runs/outputs`). */

@@ -58,7 +58,9 @@ export async function requireRunRow(
 ): Promise<Selectable<TrackingTables['tracking_runs']>> {
   validateRunId(runId)
   const row = await db.selectFrom('tracking_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()
-  if (!row) throw new StrataError('NOT_FOUND', `run "${runId}" does not exist`, { details: { runId } })
+  if (!row) {
+    throw new StrataError('NOT_FOUND', `run "${runId}" does not exist`, { details: { entity: 'run', runId } })
+  }
   return row
 }
 
@@ -71,7 +73,8 @@ export async function requireActiveRunRow(
   if (row.lifecycle_stage !== 'active') {
     throw new StrataError(
       'FAILED_PRECONDITION',
-      `run "${runId}" is deleted; it must be in the "active" state to be changed (restore it first)`,
+      // MLflow's wording (clients and users match on it).
+      `The run ${runId} must be in the 'active' state. Current state is ${row.lifecycle_stage}.`,
       { details: { runId, lifecycleStage: row.lifecycle_stage } },
     )
   }
@@ -91,7 +94,7 @@ export async function requireExperimentRow(
     .executeTakeFirst()
   if (!row) {
     throw new StrataError('NOT_FOUND', `experiment "${experimentId}" does not exist`, {
-      details: { experimentId },
+      details: { entity: 'experiment', experimentId },
     })
   }
   return row

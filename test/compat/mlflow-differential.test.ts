@@ -29,6 +29,24 @@ const DIFFERENCES: { step: string; path: string[]; reason: string }[] = [
     reason:
       "Strata keeps run artifacts at <experiment>/<run>/ in its artifact store, without MLflow's /artifacts suffix; clients use the URI they are given",
   },
+  {
+    step: 'ui get-artifact html',
+    path: ['result', 'content_type'],
+    reason:
+      'MLflow sends user HTML as a text/html attachment; Strata sends every script-capable type (HTML, SVG, XML, JavaScript) as a text/plain attachment',
+  },
+  {
+    step: 'ui get-artifact directory',
+    path: ['result', 'body', 'message'],
+    reason:
+      "MLflow's message names the storage path (<experiment>/<run>/artifacts/<path>); Strata's names the path the client gave (no internal path in messages)",
+  },
+  {
+    step: 'ui model-versions get-artifact',
+    path: ['result'],
+    reason:
+      'mlflow server 3.17.2 answers 500 for a version with a runs:/ source when its backend store is not an http URI (it resolves the runs:/ URI against its own sqlite tracking URI); Strata serves the file',
+  },
 ]
 
 function without(step: Step): Step {

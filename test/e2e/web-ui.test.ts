@@ -80,6 +80,9 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
       { name: 'feature-view', route: '#/features/views/driver_hourly_stats', heading: 'driver_hourly_stats' },
       { name: 'deployments', route: '#/deployments', heading: 'Deployments' },
       { name: 'deployment', route: '#/deployments/delay-api', heading: 'delay-api' },
+      { name: 'pipelines', route: '#/pipelines', heading: 'Pipelines' },
+      { name: 'pipeline', route: '#/pipelines/nightly', heading: 'nightly' },
+      { name: 'pipeline-run', route: `#/pipeline-runs/${project.pipelineRuns[1]}`, heading: /nightly/ },
       { name: 'lineage-start', route: '#/lineage', heading: 'Lineage' },
       {
         name: 'lineage',
@@ -95,6 +98,7 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
       },
       { name: 'not-found-page', route: '#/no/such/page', heading: 'Not found', notFound: true },
       { name: 'not-found-deployment', route: '#/deployments/nope', heading: 'Not found', notFound: true },
+      { name: 'not-found-pipeline-run', route: '#/pipeline-runs/nope', heading: 'Not found', notFound: true },
     ]
   }
 
@@ -274,6 +278,40 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
       'shadow answers differ',
     )
     expect(await page.locator('dd .badge').first().textContent()).toBe('rolled-back')
+    expect(problems).toEqual([])
+  })
+
+  it('shows pipelines: the DAG, runs filtered by status, cached steps, a failed step with its error, and step logs as text', async () => {
+    const [first, cached, failed] = project.pipelineRuns as [string, string, string]
+    await open('#/pipelines', 'Pipelines')
+    const runs = page.locator('table.pipeline-runs tbody tr')
+    await poll(() => runs.count()).toBe(3)
+    await page.getByLabel('Status').selectOption('failed')
+    await poll(() => runs.count()).toBe(1)
+    expect(await runs.first().textContent()).toContain('broken')
+
+    await open('#/pipelines/nightly', 'nightly')
+    // the diamond: report reads clean and stats, which both read extract
+    expect(await page.locator('.step-graph [data-step]').count()).toBe(4)
+    expect(await page.locator('.step-graph path.edge').count()).toBe(4)
+    await poll(() => runs.count()).toBe(2)
+
+    await open(`#/pipeline-runs/${cached}`, /nightly/)
+    const cachedCells = await page.locator('table.step-runs tbody tr td:nth-child(3)').allTextContents()
+    expect(cachedCells).toEqual(['yes', 'yes', 'yes', 'yes'])
+    expect(await page.getByRole('img', { name: /extract succeeded \(cached\)/ }).count()).toBe(1)
+
+    await open(`#/pipeline-runs/${first}`, /nightly/)
+    await page.getByRole('button', { name: 'Log of extract' }).click()
+    await poll(() => page.locator('pre.step-log').textContent()).toContain('<img src=x onerror=')
+    expect(await page.locator('main img[src="x"]').count()).toBe(0)
+
+    await open(`#/pipeline-runs/${failed}`, /broken/)
+    expect(await page.locator('table.step-runs tbody tr').first().textContent()).toContain(
+      'the source table is empty',
+    )
+    expect(await page.locator('.step-graph .step-failed').count()).toBe(1)
+    await page.screenshot({ path: join(shots, 'pipeline-run-failed.png'), fullPage: true })
     expect(problems).toEqual([])
   })
 

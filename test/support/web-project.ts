@@ -10,6 +10,17 @@ import { openDriverFeatureStore } from './driver-feature-store.js'
 /** A value that would run script if any page rendered user strings as HTML. */
 export const XSS = `<img src=x onerror="window.__xss=(window.__xss||0)+1">`
 
+/** A diamond-shaped pipeline (run twice: the second run hits the cache) and one that fails. */
+const PIPELINES = `import { NonRetryableError, pipeline, step } from 'strata-ml'
+const extract = step({ name: 'extract', run: (ctx) => { ctx.log(${JSON.stringify(`extracted 3 rows ${XSS}`)}); return { rows: 3 } } })
+const clean = step({ name: 'clean', inputs: { extract }, run: (_c, { extract }) => ({ rows: extract.rows - 1 }) })
+const stats = step({ name: 'stats', inputs: { extract }, run: (_c, { extract }) => ({ mean: extract.rows / 2 }) })
+const report = step({ name: 'report', inputs: { clean, stats }, run: (_c, { clean, stats }) => ({ text: clean.rows + ' rows, mean ' + stats.mean }) })
+export const nightly = pipeline({ name: 'nightly', params: { day: '2026-12-01' }, steps: [extract, clean, stats, report] })
+const fails = step({ name: 'fails', run: () => { throw new NonRetryableError('the source table is empty') } })
+export const broken = pipeline({ name: 'broken', steps: [fails] })
+`
+
 /** What {@link openWebProject} seeded, for the tests to navigate to. */
 export interface WebProject extends AsyncDisposable {
   url: string
@@ -21,6 +32,8 @@ export interface WebProject extends AsyncDisposable {
   model: string
   commitId: string
   trainingSet: string
+  /** Two runs of `nightly` (the second all cached) and a failed run of `broken`. */
+  pipelineRuns: string[]
 }
 
 /**
@@ -35,7 +48,12 @@ export interface WebProject extends AsyncDisposable {
 export async function openWebProject(options: { webRoot: string }): Promise<WebProject> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-web-'))
   initProject(dir, { name: 'web-ui-test' })
-  const strata = await openStrata({ cwd: dir, env: { STRATA_USER: 'tester' } })
+  writeFileSync(join(dir, 'pipelines.ts'), PIPELINES)
+  const strata = await openStrata({
+    cwd: dir,
+    config: { project: 'web-ui-test', pipelines: 'pipelines.ts' },
+    env: { STRATA_USER: 'tester' },
+  })
 
   const data = await strata.data()
   await data.createDataset('trips', { description: `trips ${XSS}` })
@@ -107,6 +125,19 @@ export async function openWebProject(options: { webRoot: string }): Promise<WebP
   await delivery.create('delay-shadow', { candidate: 2, strategy: 'shadow', intervalMs: 3_600_000 })
   await delivery.rollback('delay-shadow', { reason: 'shadow answers differ' })
 
+  // pipelines: two runs of nightly (the second from the cache), one failed run of broken
+  const pipelines = await strata.pipelines()
+  const pipelineRuns: string[] = []
+  for (const name of ['nightly', 'nightly', 'broken']) {
+    const run = await pipelines.start(name)
+    const result = await pipelines.drive(run.runId).catch((err: unknown) => {
+      if (name !== 'broken') throw err
+      return undefined
+    })
+    if (name !== 'broken' && result?.run.status !== 'succeeded') throw new Error(`${name} did not succeed`)
+    pipelineRuns.push(run.runId)
+  }
+
   // the feature pages read Feast's driver quickstart, applied and materialized (test/support)
   const driver = await openDriverFeatureStore()
   const withDriver = (scope: Strata): Strata =>
@@ -124,6 +155,7 @@ export async function openWebProject(options: { webRoot: string }): Promise<WebP
     model,
     commitId: commit.id,
     trainingSet,
+    pipelineRuns,
     [Symbol.asyncDispose]: async () => {
       await app.close()
       await driver.close()

@@ -19,6 +19,9 @@ const DatasetPage = lazy(() => import('./pages/DatasetPage.js'))
 const CommitPage = lazy(() => import('./pages/CommitPage.js'))
 const Deployments = lazy(() => import('./pages/Deployments.js'))
 const DeploymentPage = lazy(() => import('./pages/DeploymentPage.js'))
+const Pipelines = lazy(() => import('./pages/Pipelines.js'))
+const PipelinePage = lazy(() => import('./pages/PipelinePage.js'))
+const PipelineRunPage = lazy(() => import('./pages/PipelineRunPage.js'))
 
 /** Picks the page for the hash route; the MLflow routes (`#/experiments/{id}/runs/{run}`…) included. */
 function Page({ segments, query }: { segments: string[]; query: URLSearchParams }) {
@@ -53,6 +56,11 @@ function Page({ segments, query }: { segments: string[]; query: URLSearchParams 
     if (n === 1) return <Deployments />
     if (n === 2) return <DeploymentPage name={b!} />
   }
+  if (a === 'pipelines') {
+    if (n === 1) return <Pipelines />
+    if (n === 2) return <PipelinePage name={b!} />
+  }
+  if (a === 'pipeline-runs' && n === 2) return <PipelineRunPage runId={b!} />
   if (a === 'commits' && n === 2) return <CommitPage commitId={b!} query={query} />
   if (a === 'lineage')
     return <LineagePage node={n >= 2 ? segments.slice(1).join('/') : undefined} query={query} />

@@ -30,10 +30,29 @@ export function setArtifactHeaders(reply: FastifyReply, type: string, path: stri
     reply.type(type)
     return
   }
-  const name = path.slice(path.lastIndexOf('/') + 1) || 'artifact'
   reply.type('text/plain; charset=utf-8')
-  reply.header(
-    'content-disposition',
-    `attachment; filename="${name.replace(/["\\\r\n]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
-  )
+  reply.header('content-disposition', attachment(path))
+}
+
+/** Types that can run script or load content when a browser renders them. */
+const ACTIVE = /html|svg|xml|javascript|ecmascript/
+
+/**
+ * Sets the headers of a download that is always an attachment (MLflow's artifact routes send
+ * every file so): the file's own `type` (e.g. `application/pdf`), except that a type that could
+ * run script (HTML, SVG, XML, JavaScript) is sent as `text/plain`;
+ * `Content-Disposition: attachment` with the file's base name, `X-Content-Type-Options: nosniff`
+ * and the sandboxing CSP.
+ */
+export function setAttachmentHeaders(reply: FastifyReply, type: string, path: string): void {
+  reply.header('x-content-type-options', 'nosniff')
+  reply.header('content-security-policy', ARTIFACT_CSP)
+  const base = (type.split(';')[0] ?? '').trim().toLowerCase()
+  reply.type(ACTIVE.test(base) ? 'text/plain; charset=utf-8' : type)
+  reply.header('content-disposition', attachment(path))
+}
+
+function attachment(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1) || 'artifact'
+  return `attachment; filename="${name.replace(/["\\\r\n]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`
 }

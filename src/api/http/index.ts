@@ -2,7 +2,7 @@
  * The HTTP layer (Fastify 5): the app every server route mounts on, the REST contract binding,
  * OpenAPI, event streams, the web UI's static files, and listening. See docs/http.md.
  */
-export { ARTIFACT_CSP, setArtifactHeaders } from './artifact-headers.js'
+export { ARTIFACT_CSP, setArtifactHeaders, setAttachmentHeaders } from './artifact-headers.js'
 export {
   COMPRESS_THRESHOLD,
   createHttpApp,

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ArtifactStore } from '../../tracking/index.js'
-import { setArtifactHeaders } from '../http/index.js'
+import { setAttachmentHeaders } from '../http/index.js'
+import { mlflowContentType } from './mlflow-content-type.js'
 import { invalid } from './mlflow-message.js'
 import { listRegistryArtifacts, parseRegistryArtifactPath } from './mlflow-registry-artifacts.js'
 
@@ -49,11 +50,11 @@ export function mlflowArtifactRoutes(scope: FastifyInstance): void {
     if (model !== undefined) {
       const registry = await request.services.registry()
       const { file, body } = await registry.openFile(model.name, model.version, model.file)
-      return sendFile(reply, path, body, file.size)
+      return sendArtifactFile(reply, path, body, file.size)
     }
     const artifacts = await store(request)
     const [stat, body] = [await artifacts.stat(path), await artifacts.get(path)]
-    return sendFile(reply, path, body, stat?.size)
+    return sendArtifactFile(reply, path, body, stat?.size)
   })
   scope.delete('/artifacts/*', async (request) => {
     await (await store(request)).delete(readOnly(requirePath(request)))
@@ -61,13 +62,18 @@ export function mlflowArtifactRoutes(scope: FastifyInstance): void {
   })
 }
 
-function sendFile(
+/**
+ * Sends an artifact file as MLflow's server does: always an attachment, with MLflow's content
+ * type for the file name (script-capable types as `text/plain`) and `nosniff`; streamed, with
+ * its `content-length` when known.
+ */
+export function sendArtifactFile(
   reply: FastifyReply,
   path: string,
   body: AsyncIterable<Uint8Array>,
   size: number | undefined,
 ) {
-  setArtifactHeaders(reply, contentType(path), path)
+  setAttachmentHeaders(reply, mlflowContentType(path), path)
   if (size !== undefined) reply.header('content-length', size)
   return reply.send(Readable.from(body, { objectMode: false }))
 }
@@ -96,23 +102,4 @@ function requirePath(request: FastifyRequest): string {
   const path = pathOf(request)
   if (path === '') throw invalid('an artifact path is required after /artifacts/')
   return path
-}
-
-const TYPES: Record<string, string> = {
-  json: 'application/json',
-  txt: 'text/plain',
-  yaml: 'text/plain',
-  yml: 'text/plain',
-  csv: 'text/csv',
-  html: 'text/html',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  svg: 'image/svg+xml',
-}
-
-function contentType(path: string): string {
-  const dot = path.lastIndexOf('.')
-  const ext = dot < 0 ? '' : path.slice(dot + 1).toLowerCase()
-  return TYPES[ext] ?? 'application/octet-stream'
 }

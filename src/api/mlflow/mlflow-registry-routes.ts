@@ -12,9 +12,10 @@ import {
 } from '../../registry/index.js'
 import type { TrackingStore } from '../../tracking/index.js'
 import { compact, keyValueList, pageJson, type WireObject } from './mlflow-json.js'
-import type { MlflowMessage } from './mlflow-message.js'
+import { invalid, type MlflowMessage } from './mlflow-message.js'
 import { registryArtifactUri } from './mlflow-registry-artifacts.js'
 import type { MlflowRpc } from './mlflow-router.js'
+import { checkVersionSource } from './mlflow-version-source.js'
 
 /** `models:/m-<hex>`: a version registered from an MLflow 3 logged model. */
 const LOGGED_MODEL_SOURCE = /^models:\/(m-[0-9a-f]+)\/?$/
@@ -149,11 +150,17 @@ export function addRegistryRoutes(add: MlflowRpc): void {
 
   // Model versions.
   rpc('POST', '/model-versions/create', async (m, r, req) => {
-    const source = m.str('source')
-    const modelId = m.optStr('model_id') || LOGGED_MODEL_SOURCE.exec(source)?.[1]
+    const lineage = await registeredSource(r, m)
+    const source = lineage.source
+    await checkVersionSource(
+      source,
+      { runId: lineage.runId ?? '', modelId: lineage.modelId ?? '' },
+      await tracking(req),
+    )
+    const modelId = lineage.modelId || LOGGED_MODEL_SOURCE.exec(source)?.[1]
     // As MLflow's server: a version of a logged model belongs to the run that produced it.
     const runId =
-      m.optStr('run_id') ||
+      lineage.runId ||
       (modelId
         ? ((await (await tracking(req)).loggedModels.get(modelId)).sourceRunId ?? undefined)
         : undefined)
@@ -170,11 +177,23 @@ export function addRegistryRoutes(add: MlflowRpc): void {
       ...(runLink ? { runLink } : {}),
       ...(description === undefined ? {} : { description }),
     })
+    if (modelId) await linkModelVersion(await tracking(req), modelId, v.name, v.version)
     return { model_version: modelVersionJson(v) }
   })
-  rpc('GET', '/model-versions/get', async (m, r) => ({
-    model_version: modelVersionJson(await r.getVersion(m.str('name'), version(m))),
-  }))
+  rpc('GET', '/model-versions/get', async (m, r) => {
+    const name = m.str('name')
+    const v = version(m)
+    try {
+      return { model_version: modelVersionJson(await r.getVersion(name, v)) }
+    } catch (err) {
+      // MLflow's server reports a version of a missing model as a missing version.
+      if (!isStrataError(err, 'NOT_FOUND') || err.details?.entity !== 'registeredModel') throw err
+      throw new StrataError('NOT_FOUND', `model "${name}" has no version ${v}`, {
+        details: { entity: 'modelVersion', name, version: v },
+        cause: err,
+      })
+    }
+  })
   for (const method of ['GET', 'POST'] as const) {
     rpc(method, '/model-versions/search', async (m, r) => {
       const { excludePrompts, ...options } = search(m, MODEL_VERSION_SEARCH_SCHEMA)
@@ -235,8 +254,11 @@ function missingAlias(err: unknown, alias: string): unknown {
     : err
 }
 
-/** Where a version's files are: the logged model's or run's artifact location, else its source. */
-async function downloadUri(v: ModelVersion, tracking: TrackingStore): Promise<string> {
+/**
+ * Where a version's files are, as MLflow's `get-download-uri` answers it: the logged model's
+ * artifact location, a `runs:/` source itself, else the source (or Strata's registry folder).
+ */
+export async function downloadUri(v: ModelVersion, tracking: TrackingStore): Promise<string> {
   const logged = LOGGED_MODEL_SOURCE.exec(v.source)
   if (logged?.[1] !== undefined) return (await tracking.loggedModels.get(logged[1])).artifactUri
   // As MLflow's server: a `runs:/` source is the download URI itself; the client resolves it.
@@ -274,4 +296,78 @@ function search(m: MlflowMessage, schema: SearchSchema): RegistrySearch & { excl
 /** False for models or versions tagged as MLflow prompts. */
 function notPrompt(x: { tags: Record<string, string> }): boolean {
   return x.tags[PROMPT_TAG] !== 'true'
+}
+
+/** The logged-model tag listing the registered versions made from the model (MLflow's). */
+const MODEL_VERSIONS_TAG = 'mlflow.modelVersions'
+
+/**
+ * Appends `{name, version}` to the logged model's `mlflow.modelVersions` tag, as MLflow's server
+ * does when a version is registered from a logged model (the UI links the two by it); the value
+ * is written as Python's `json.dumps` writes it, so both servers' tags read the same.
+ */
+async function linkModelVersion(
+  tracking: TrackingStore,
+  modelId: string,
+  name: string,
+  version: number,
+): Promise<void> {
+  const model = await tracking.loggedModels.get(modelId)
+  const existing = model.tags[MODEL_VERSIONS_TAG]
+  let entries: { name: unknown; version: unknown }[] = []
+  if (existing !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(existing)
+      if (Array.isArray(parsed)) entries = parsed as typeof entries
+    } catch {
+      // A tag that is not MLflow's list is replaced.
+    }
+  }
+  if (!entries.some((e) => e.name === name && Number(e.version) === version)) entries.push({ name, version })
+  const value = `[${entries.map((e) => `{"name": ${pyJson(e.name)}, "version": ${pyJson(e.version)}}`).join(', ')}]`
+  await tracking.loggedModels.setTags(modelId, [{ key: MODEL_VERSIONS_TAG, value }])
+}
+
+/** A JSON scalar as Python's `json.dumps` writes it (non-ASCII escaped). */
+function pyJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+}
+
+/** A version's lineage as the request gives it, after {@link registeredSource}. */
+interface SourceLineage {
+  source: string
+  runId: string | undefined
+  modelId: string | undefined
+}
+
+/**
+ * MLflow's resolution of a `models:/<name>/<version>` source (a version registered from another
+ * version, as `copy_model_version` does): the referenced version must exist (else MLflow's "not
+ * found"), the source becomes `models:/<name>/<version>`, and `run_id` / `model_id` default to
+ * the referenced version's — given ones must match it. Other sources pass unchanged.
+ */
+async function registeredSource(r: ModelRegistry, m: MlflowMessage): Promise<SourceLineage> {
+  const source = m.str('source')
+  const runId = m.optStr('run_id')
+  const modelId = m.optStr('model_id')
+  const named = /^models:\/([^/]+)\/([0-9]+)\/?$/.exec(source)
+  if (named?.[1] === undefined || named[2] === undefined) return { source, runId, modelId }
+  const referenced = await r.getVersion(decodeURIComponent(named[1]), Number(named[2]))
+  const refModel = LOGGED_MODEL_SOURCE.exec(referenced.source)?.[1]
+  if (
+    (m.has('run_id') && (runId ?? '') !== (referenced.runId ?? '')) ||
+    (m.has('model_id') && (modelId ?? '') !== (refModel ?? ''))
+  ) {
+    throw invalid(
+      `Invalid model version source: '${source}'. The run_id and model_id request parameters must match the referenced model version.`,
+    )
+  }
+  return {
+    source: `models:/${referenced.name}/${referenced.version}`,
+    runId: m.has('run_id') ? runId : (referenced.runId ?? undefined),
+    modelId: m.has('model_id') ? modelId : refModel,
+  }
 }

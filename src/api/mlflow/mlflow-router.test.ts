@@ -54,7 +54,12 @@ describe('MLflow REST (in-process): wire format and error codes', () => {
     const missing = await get('experiments/get-by-name?experiment_name=nope')
     expect(missing).toEqual({
       status: 404,
-      json: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.stringContaining('nope') },
+      json: {
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+        message: expect.stringContaining('nope'),
+        sqlstate: 'KAM00',
+        error_class: 'RESOURCE_NOT_FOUND',
+      },
     })
     expect((await post('experiments/create', { name: 'dup' })).status).toBe(200)
     expect(await post('experiments/create', { name: 'dup' })).toMatchObject({
@@ -329,7 +334,7 @@ describe('MLflow registry RPCs (in-process)', () => {
     await post('model-versions/create', { name: 'reg-b', source: `runs:/${runId}/model`, run_id: runId })
     await post('model-versions/create', {
       name: 'reg-b',
-      source: 'mlflow-artifacts:/0/elsewhere',
+      source: `mlflow-artifacts:/0/${runId}/elsewhere`,
       run_id: runId,
     })
     // As MLflow's server: a runs:/ source is its own download URI (the client resolves it).
@@ -487,7 +492,7 @@ describe('MLflow registry RPCs (in-process)', () => {
   })
 
   it('answers creating a version of a missing model with 404 and a bad stage with 400', async () => {
-    expect(await post('model-versions/create', { name: 'nobody', source: 'x' })).toMatchObject({
+    expect(await post('model-versions/create', { name: 'nobody', source: 's3://bucket/x' })).toMatchObject({
       status: 404,
       json: { error_code: 'RESOURCE_DOES_NOT_EXIST' },
     })
@@ -508,5 +513,52 @@ describe('MLflow registry RPCs (in-process)', () => {
       status: 400,
       json: { error_code: 'INVALID_PARAMETER_VALUE' },
     })
+  })
+})
+
+describe("MLflow model version source guard (MLflow's _validate_source_run / _validate_source_model)", () => {
+  it('refuses local paths, traversal and sources outside the named run or logged model', async () => {
+    const runId = await newRun()
+    const other = await newRun()
+    await post('registered-models/create', { name: 'guarded' })
+    const refused = async (body: Body) => {
+      const res = await post('model-versions/create', { name: 'guarded', ...body })
+      expect(res.status, JSON.stringify(body)).toBe(400)
+      expect(res.json.error_code).toBe('INVALID_PARAMETER_VALUE')
+      return String(res.json.message)
+    }
+    for (const source of ['/tmp/model', 'file:///etc', 'model', 'C:\\models\\m']) {
+      expect(await refused({ source })).toContain('To use a local path as a model version source, the run_id')
+      expect(await refused({ source, run_id: runId })).toContain(`Invalid model version source: '${source}'`)
+    }
+    for (const source of [`runs:/${runId}/../../x`, 's3://b/m/../../x', 's3://b/m/%2E%2E/x']) {
+      expect(await refused({ source, run_id: runId })).toContain('without relative path references present')
+    }
+    const wrong = 'request parameter must identify the resource that contains the source.'
+    expect(await refused({ source: `runs:/${runId}/model`, run_id: other })).toContain(`The run_id ${wrong}`)
+    expect(await refused({ source: `runs:/${runId}/model` })).toContain(`The run_id ${wrong}`)
+    expect(await refused({ source: 'mlflow-artifacts:/0/x/model' })).toContain(`The run_id ${wrong}`)
+    expect(await refused({ source: `mlflow-artifacts:/0/${other}/m`, run_id: runId })).toContain(wrong)
+    expect(await refused({ source: 'mlflow-artifacts:/0/x', run_id: '0'.repeat(32) })).toContain(wrong)
+
+    const created = await post('logged-models', { experiment_id: '0', source_run_id: runId })
+    const modelId = ((created.json.model as Body).info as Body).model_id as string
+    expect(await refused({ source: `models:/${modelId}`, model_id: `m-${'0'.repeat(32)}` })).toContain(
+      `The model_id ${wrong}`,
+    )
+    expect(await refused({ source: `runs:/${runId}/m`, model_id: modelId })).toContain(
+      `The model_id ${wrong}`,
+    )
+
+    // What MLflow accepts.
+    for (const body of [
+      { source: `runs:/${runId}/model`, run_id: runId },
+      { source: `mlflow-artifacts:/0/${runId}/model`, run_id: runId },
+      { source: 's3://bucket/model' },
+      { source: `models:/${modelId}`, model_id: modelId },
+    ]) {
+      const res = await post('model-versions/create', { name: 'guarded', ...body })
+      expect(res.status, `${JSON.stringify(body)}: ${JSON.stringify(res.json)}`).toBe(200)
+    }
   })
 })

@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify'
 import type { ChangeFeed } from '../change-feed.js'
 import { MLFLOW_ARTIFACTS_PREFIX, mlflowArtifactRoutes } from './mlflow-artifacts-router.js'
-import { useMlflowErrors } from './mlflow-errors.js'
+import { mlflowErrorHandler, useMlflowErrors, useMlflowHeaders } from './mlflow-errors.js'
 import { addLoggedModelRoutes } from './mlflow-logged-model-routes.js'
 import { MlflowMessage } from './mlflow-message.js'
 import { addRegistryRoutes } from './mlflow-registry-routes.js'
 import { addTrackingRoutes } from './mlflow-tracking-routes.js'
+import { addDownloadRoutes, addUiArtifactRoutes, addUiRpcs } from './mlflow-ui-routes.js'
 
 /** Where the MLflow REST API is served; `/ajax-api` mirrors it as MLflow's own server does. */
 export const MLFLOW_API_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow'] as const
@@ -48,6 +49,8 @@ export function mlflowRoutes(options: MlflowRoutesOptions) {
           addTrackingRoutes(rpc)
           addLoggedModelRoutes(rpc)
           addRegistryRoutes(rpc)
+          addUiRpcs(rpc)
+          await addUiArtifactRoutes(api)
         },
         { prefix },
       )
@@ -71,6 +74,12 @@ export function mlflowRoutes(options: MlflowRoutesOptions) {
       },
       { prefix: '/api/3.0/mlflow' },
     )
+    await app.register(async (downloads) => {
+      // Only the error handler: the root's misses belong to the web UI.
+      useMlflowHeaders(downloads)
+      downloads.setErrorHandler(mlflowErrorHandler)
+      addDownloadRoutes(downloads)
+    })
     app.get('/health', (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'))
     app.get('/version', (_request, reply) => reply.type('text/plain; charset=utf-8').send(options.version))
   }

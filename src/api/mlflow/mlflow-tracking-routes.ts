@@ -1,4 +1,6 @@
+import { isAbsolute, resolve } from 'node:path'
 import type { FastifyRequest } from 'fastify'
+import { StrataError } from '../../core/errors.js'
 import {
   DEFAULT_EXPERIMENT_ID,
   type MetricInput,
@@ -40,8 +42,9 @@ export function addTrackingRoutes(add: MlflowRpc): void {
   rpc('GET', '/experiments/get', async (m, t) => ({
     experiment: experimentJson(await t.experiments.get(m.str('experiment_id'))),
   }))
-  rpc('POST', '/experiments/create', async (m, t) => {
-    const location = m.optStr('artifact_location')
+  add('POST', '/experiments/create', async (m, request) => {
+    const t = await request.services.tracking()
+    const location = artifactLocation(m.optStr('artifact_location'), request.services.config.root)
     const exp = await t.experiments.create(m.str('name'), {
       tags: m.keyValues('tags'),
       ...(location ? { artifactLocation: location } : {}),
@@ -68,12 +71,18 @@ export function addTrackingRoutes(add: MlflowRpc): void {
     else await t.experiments.get(m.str('experiment_id'))
     return {}
   })
+  // As MLflow's server: deleting a deleted experiment, or restoring an active one, finds no
+  // experiment in the stage it acts on.
   rpc('POST', '/experiments/delete', async (m, t) => {
-    await t.experiments.delete(m.str('experiment_id'))
+    const id = m.str('experiment_id')
+    await requireStage(t, id, 'active')
+    await t.experiments.delete(id)
     return {}
   })
   rpc('POST', '/experiments/restore', async (m, t) => {
-    await t.experiments.restore(m.str('experiment_id'))
+    const id = m.str('experiment_id')
+    await requireStage(t, id, 'deleted')
+    await t.experiments.restore(id)
     return {}
   })
   rpc('POST', '/experiments/set-experiment-tag', async (m, t) => {
@@ -275,4 +284,32 @@ function warnTruncated(
       )
     }
   }
+}
+
+/** `NOT_FOUND` (MLflow's "No Experiment with id=… exists") unless the experiment is in `stage`. */
+async function requireStage(
+  t: TrackingStore,
+  experimentId: string,
+  stage: 'active' | 'deleted',
+): Promise<void> {
+  const exp = await t.experiments.get(experimentId)
+  if (exp.lifecycleStage !== stage) {
+    throw new StrataError('NOT_FOUND', `experiment "${experimentId}" is not ${stage}`, {
+      details: { entity: 'experiment', experimentId, lifecycleStage: exp.lifecycleStage },
+    })
+  }
+}
+
+/**
+ * An experiment's artifact location as MLflow's server takes it: a URI with fragments or
+ * params is refused in MLflow's words, and a relative local path is made absolute — against the
+ * project's directory (MLflow's server uses its working directory).
+ */
+function artifactLocation(location: string | undefined, root: string): string | undefined {
+  if (!location) return undefined
+  if (location.includes('#') || /;[^/]*$/.test(location)) {
+    throw invalid("'artifact_location' URL can't include fragments or params.")
+  }
+  const hasScheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(location) && !/^[A-Za-z]:[\\/]/.test(location)
+  return hasScheme || isAbsolute(location) ? location : resolve(root, location)
 }

@@ -1,12 +1,14 @@
 import { Queue, QueueEvents, Worker } from 'bullmq'
 import { errorMessage, StrataError } from '../../core/errors.js'
 import type {
+  ExecuteOptions,
   Executor,
   ExecutorCapabilities,
   StepJob,
   StepJobHandler,
   StepJobResult,
 } from '../../ports/index.js'
+import { cancelledResult } from './local-executor.js'
 
 /** Where the queue lives: a Redis URL and a queue name. */
 export interface BullMqLocation {
@@ -95,13 +97,31 @@ export class BullMqExecutor implements Executor {
     this.events.on('error', () => {})
   }
 
-  async execute(job: StepJob): Promise<StepJobResult> {
+  async execute(job: StepJob, options: ExecuteOptions = {}): Promise<StepJobResult> {
     if (this.closed) throw new StrataError('FAILED_PRECONDITION', 'the BullMQ executor is closed')
+    const signal = options.signal
+    if (signal?.aborted === true) return cancelledResult(job)
     try {
       await this.ready
       const queued = await this.queue.add('step', job, { jobId: job.id })
-      const result = (await queued.waitUntilFinished(this.events, this.config.timeoutMs)) as StepJobResult
-      return result
+      const finished = queued.waitUntilFinished(this.events, this.config.timeoutMs) as Promise<StepJobResult>
+      if (signal === undefined) return await finished
+      let onAbort = () => {}
+      const aborted = new Promise<StepJobResult>((resolve) => {
+        onAbort = () => {
+          // Tell whichever worker runs it; a job still waiting is removed from the queue.
+          void this.cancelRemote(job.id)
+          resolve(cancelledResult(job))
+        }
+        if (signal.aborted) onAbort()
+        else signal.addEventListener('abort', onAbort, { once: true })
+      })
+      finished.catch(() => {})
+      try {
+        return await Promise.race([finished, aborted])
+      } finally {
+        signal.removeEventListener('abort', onAbort)
+      }
     } catch (err) {
       const message = errorMessage(err)
       if (/timed out|ECONNREFUSED|Connection is closed/i.test(message)) {
@@ -125,10 +145,35 @@ export class BullMqExecutor implements Executor {
     }
   }
 
+  /** Publishes the cancel of a job to the workers (see {@link startBullMqWorker}) and removes it if still waiting. */
+  private async cancelRemote(jobId: string): Promise<void> {
+    try {
+      // The Redis backend's client is an ioredis connection.
+      const client = (await this.queue.backend.client) as unknown as PubSub
+      await client.publish(cancelChannel(this.config), jobId)
+      await this.queue.remove(jobId).catch(() => 0)
+    } catch {
+      // Redis unreachable: the run is cancelled in the metadata database either way.
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true
     await Promise.allSettled([this.events.close(), this.queue.close()])
   }
+}
+
+/** What the executor and workers use of an ioredis connection for cancels. */
+interface PubSub {
+  publish(channel: string, message: string): Promise<number>
+  subscribe(channel: string): Promise<unknown>
+  on(event: string, listener: (...args: never[]) => void): unknown
+  disconnect(): void
+}
+
+/** The Redis pub/sub channel on which cancels of a queue's jobs are published. */
+function cancelChannel(location: BullMqLocation): string {
+  return `${location.prefix ?? 'strata'}:${location.queue ?? 'strata-steps'}:cancel`
 }
 
 /** Options of {@link startBullMqWorker}. */
@@ -155,11 +200,15 @@ export interface BullMqWorker {
  */
 export async function startBullMqWorker(config: BullMqWorkerConfig): Promise<BullMqWorker> {
   const lock = config.lockDurationMs ?? 30_000
+  // Cancels published by executors; remembered a minute, so a cancel that arrives just before
+  // the job starts here still stops it.
+  const cancelled = new Map<string, number>()
   const worker = new Worker<StepJob, StepJobResult>(
     config.queue ?? 'strata-steps',
-    async (job) => {
+    async (job, _token, signal) => {
+      if (job.id !== undefined && cancelled.has(job.id)) return cancelledResult(job.data)
       try {
-        return await config.handler(job.data)
+        return await config.handler(job.data, signal)
       } catch (err) {
         return {
           ok: false,
@@ -179,5 +228,19 @@ export async function startBullMqWorker(config: BullMqWorkerConfig): Promise<Bul
   )
   worker.on('error', () => {})
   await worker.waitUntilReady()
-  return { close: () => worker.close() }
+  const subscriber = (await worker.backend.client).duplicate() as unknown as PubSub
+  subscriber.on('error', () => {})
+  subscriber.on('message', (_channel: string, jobId: string) => {
+    const now = Date.now()
+    for (const [id, at] of cancelled) if (now - at > 60_000) cancelled.delete(id)
+    cancelled.set(jobId, now)
+    worker.cancelJob(jobId, 'cancelled')
+  })
+  await subscriber.subscribe(cancelChannel(config))
+  return {
+    close: async () => {
+      await worker.close()
+      subscriber.disconnect()
+    },
+  }
 }

@@ -1,5 +1,6 @@
 import { errorMessage, StrataError } from '../../core/errors.js'
 import type {
+  ExecuteOptions,
   Executor,
   ExecutorCapabilities,
   StepJob,
@@ -39,12 +40,13 @@ export class LocalExecutor implements Executor {
     }
   }
 
-  async execute(job: StepJob): Promise<StepJobResult> {
+  async execute(job: StepJob, options: ExecuteOptions = {}): Promise<StepJobResult> {
     if (this.closed) throw new StrataError('FAILED_PRECONDITION', 'the local executor is closed')
     if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve))
     this.running++
     try {
-      return await this.handler(job)
+      if (options.signal?.aborted === true) return cancelledResult(job)
+      return await this.handler(job, options.signal)
     } catch (err) {
       return {
         ok: false,
@@ -59,5 +61,18 @@ export class LocalExecutor implements Executor {
 
   async close(): Promise<void> {
     this.closed = true
+  }
+}
+
+/** The result of a job cancelled before its handler ran. */
+export function cancelledResult(job: StepJob): StepJobResult {
+  return {
+    ok: false,
+    log: [],
+    error: {
+      code: 'FAILED_PRECONDITION',
+      message: `step "${job.step}" (attempt ${job.attempt}) was cancelled`,
+      retryable: false,
+    },
   }
 }

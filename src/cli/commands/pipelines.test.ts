@@ -22,11 +22,17 @@ export const onNotes = pipeline({ name: 'on-notes', steps: [lines], triggers: [o
 `
 
 // Each CLI call loads the config and the pipelines module through jiti: seconds each on a loaded machine.
+// Steps run on the engine's thread (stepThreads: 0): a step thread started from TypeScript sources
+// loads all of strata-ml through jiti (many seconds per CLI call); threads are tested in
+// src/pipelines/step-threads.test.ts and by the BullMQ worker test (from dist/).
 describe('strata pipelines', { timeout: 600_000 }, () => {
   let project: TempProject
   beforeAll(async () => {
     project = await tempProject('strata-pipelines-cli-')
-    writeFileSync(join(project.dir, 'strata.config.ts'), `export default { pipelines: 'pipelines.ts' }\n`)
+    writeFileSync(
+      join(project.dir, 'strata.config.ts'),
+      `export default { pipelines: 'pipelines.ts', stepThreads: 0 }\n`,
+    )
     writeFileSync(join(project.dir, 'pipelines.ts'), PIPELINES)
   })
   afterAll(async () => {

@@ -56,7 +56,9 @@ async function details(engine: PipelineEngine, d: PipelineRunDetails): Promise<s
 function progress(out: Output): ((e: StepEvent) => void) | undefined {
   if (out.json) return undefined
   return (e) => {
-    const mark = { running: '…', succeeded: '✓', failed: '✗', skipped: '-', retrying: '↻' }[e.status]
+    const mark = { running: '…', succeeded: '✓', failed: '✗', skipped: '-', retrying: '↻', cancelled: '⊘' }[
+      e.status
+    ]
     const extra = [
       e.cached ? 'cached' : '',
       e.durationMs === undefined || e.cached ? '' : seconds(e.durationMs),
@@ -253,6 +255,21 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
         const engine = await strata.pipelines()
         const value = await engine.output(runId, stepName)
         out.result(value, () => JSON.stringify(value, null, 2))
+      }),
+    )
+
+  cmd
+    .command('cancel')
+    .addHelpText('after', examples('strata pipelines cancel 3f2a9c1b'))
+    .description('cancel a running run: its running steps are stopped (threads, child processes, queue jobs)')
+    .argument('<run>', 'run id')
+    .action(
+      ctx.action(async (out, runId: string) => {
+        await using strata = await ctx.openStrata()
+        const engine = await strata.pipelines()
+        const d = await engine.cancel(runId)
+        out.result(d, () => '')
+        if (!out.json) out.streams.stdout(`${await details(engine, d)}\n`)
       }),
     )
 

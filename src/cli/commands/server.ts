@@ -29,6 +29,7 @@ interface ServerOptions {
   maxQueueDelayUs: string
   maxQueue: string
   features?: string
+  monitorPollSeconds: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -101,6 +102,11 @@ export function registerServer(program: Command, ctx: CliContext): void {
       ),
   )
     .option(
+      '--monitor-poll-seconds <n>',
+      'how often scheduled monitors and retrain loops in flight are checked (with monitors in strata.config.ts)',
+      '5',
+    )
+    .option(
       '--model <ref...>',
       'deploy these registry models for inference at /v2/models/<name> (name@alias, name/<version> or name)',
     )
@@ -150,6 +156,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
   const strata = await ctx.openStrata()
   const models: { name: string; version: number; ref: string }[] = []
   const deployments: string[] = []
+  const stops: (() => Promise<void>)[] = []
   let tokensOn: boolean
   try {
     await strata.metadata()
@@ -183,6 +190,27 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     await controller.sync()
     controller.start()
     for (const d of await (await strata.delivery()).list()) deployments.push(d.name)
+    // Monitors on their schedule and the closed loops in flight: once across servers.
+    if (strata.config.monitors !== undefined) {
+      const poll = Number(opts.monitorPollSeconds)
+      if (!(poll > 0)) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `--monitor-poll-seconds "${opts.monitorPollSeconds}" is invalid; expected a number > 0`,
+        )
+      }
+      const { MonitorScheduler } = await import('../../monitoring/index.js')
+      const monitors = new MonitorScheduler(
+        await strata.monitoring(),
+        { now: () => Date.now() },
+        {
+          pollMs: poll * 1000,
+          onError: (err) => out.warn(`monitoring: ${err.message}`),
+        },
+      )
+      monitors.start()
+      stops.push(() => monitors.close())
+    }
   } catch (err) {
     await strata.close()
     throw err
@@ -220,6 +248,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  for (const stop of stops) await stop()
   await server.close()
   await strata.close()
 }

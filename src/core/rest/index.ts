@@ -10,6 +10,7 @@ import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
 import { modelApi } from './model-api.js'
+import { monitoringApi } from './monitoring-api.js'
 import { pipelineApi } from './pipeline-api.js'
 import { predictApi } from './predict-api.js'
 import type { RestRoute } from './rest-route.js'
@@ -56,6 +57,7 @@ export {
   oipServerMetadataSchema,
 } from './inference-api.js'
 export { aliasEventSchema, modelApi, modelVersionSchema, registeredModelSchema } from './model-api.js'
+export { labelsRequestSchema, monitoringApi, retrainLoopSchema } from './monitoring-api.js'
 export { pipelineApi, pipelineRunSchema, pipelineSummarySchema, stepRunSchema } from './pipeline-api.js'
 export { predictApi, predictRequestSchema, predictResponseSchema } from './predict-api.js'
 export {
@@ -105,6 +107,7 @@ export const REST_API = {
   inference: inferenceApi,
   predict: predictApi,
   data: dataApi,
+  monitoring: monitoringApi,
 } as const
 
 /** Every route of {@link REST_API} in one list. */

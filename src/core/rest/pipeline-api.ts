@@ -46,7 +46,7 @@ export const stepRunSchema = z
   .object({
     runId: z.string(),
     step: z.string(),
-    status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']),
+    status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']),
     attempt: z.number(),
     cacheKey: z.string().nullable(),
     outputHash: z.string().nullable(),
@@ -59,7 +59,10 @@ export const stepRunSchema = z
 
 const runParams = z.object({ id: z.string() })
 
-/** Pipeline routes (`/api/pipelines…`, `/api/pipeline-runs…`): read-only; runs start from the CLI, the SDK or triggers. */
+/**
+ * Pipeline routes (`/api/pipelines…`, `/api/pipeline-runs…`): reads, and cancelling a run; runs
+ * start from the CLI, the SDK or triggers.
+ */
 export const pipelineApi = {
   list: defineRoute({
     method: 'GET',
@@ -82,6 +85,15 @@ export const pipelineApi = {
     path: '/api/pipeline-runs/:id',
     tag: 'pipelines',
     summary: 'A pipeline run and the state of each of its steps',
+    params: runParams,
+    response: z.object({ run: pipelineRunSchema, steps: z.array(stepRunSchema) }),
+  }),
+  cancel: defineRoute({
+    method: 'POST',
+    path: '/api/pipeline-runs/:id/cancel',
+    tag: 'pipelines',
+    summary:
+      'Cancel a running run: it and its unfinished steps turn cancelled, and the process driving it stops its running steps (threads, child processes, queue jobs)',
     params: runParams,
     response: z.object({ run: pipelineRunSchema, steps: z.array(stepRunSchema) }),
   }),

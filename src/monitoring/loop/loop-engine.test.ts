@@ -219,3 +219,21 @@ it('validates a retrain action when the monitor is declared', () => {
   ).toThrow(/monitor "m": retrain rollout guard: .*agreement/)
   expect(monitor({ ...base, actions: [retrain] }).actions).toEqual([retrain])
 })
+
+describeMetadata('the closed loop on several servers', (openFresh) => {
+  it('two processes advancing one loop at once make one retrain, one challenger and one rollout', async () => {
+    const md = await openFresh()
+    const a = await openLoopFixture(md)
+    const b = await openLoopFixture(md, { create: false })
+    const { loop } = await a.start('inc-1')
+    await Promise.all([a.loops.advance(loop.id), b.loops.advance(loop.id)])
+    const after = await a.store.get(loop.id)
+    expect(after.state).toBe('rolling-out')
+    expect([...a.registered, ...b.registered]).toEqual([after.version])
+    expect((await a.engine.runs({ pipeline: 'train' })).map((r) => r.runId)).toEqual([after.runId])
+    expect((await a.delivery.history('linear')).revisions.map((r) => r.policy.candidate)).toEqual([
+      null,
+      after.version,
+    ])
+  })
+})

@@ -2,7 +2,7 @@ import { errorMessage, isStrataError, StrataError } from '../../core/errors.js'
 import type { ServiceContext } from '../../data/index.js'
 import type { PipelineEngine } from '../../pipelines/index.js'
 import { type ModelRegistry, modelVersionNodeId } from '../../registry/index.js'
-import type { DeliveryService, Deployment } from '../../serving/index.js'
+import type { CreateDeploymentInput, DeliveryService, Deployment } from '../../serving/index.js'
 import { type AlertPayload, fillParams } from '../monitors/actions.js'
 import type { LoopStart, LoopStore } from './loop-store.js'
 import { loopEnded, type RetrainLoop } from './loop-types.js'
@@ -155,8 +155,13 @@ export class LoopEngine {
         `pipeline ${loop.pipeline} run ${runId} started`,
         { runId },
       )
-      if (moved === null) return null
-      loop = moved
+      if (moved !== null) loop = moved
+      else {
+        // Another process recorded the run first; the one that created the run still drives it.
+        const now = await this.deps.store.get(loop.id)
+        if (!created || now.runId !== runId || now.state !== 'retraining') return null
+        loop = now
+      }
     }
     const runId = loop.runId as string
     let run = (await engine.show(runId)).run
@@ -248,8 +253,7 @@ export class LoopEngine {
       shadow === undefined || shadow === false
         ? rolloutInput(loop.action, version, marker(loop))
         : shadowInput(loop.action, version, marker(loop))
-    const created = await delivery.create(loop.deployment, input)
-    return this.adopt(loop, created)
+    return this.adopt(loop, await this.create(delivery, loop, input))
   }
 
   private adopt(loop: RetrainLoop, d: Deployment): Promise<RetrainLoop | null> {
@@ -278,7 +282,7 @@ export class LoopEngine {
       // Killed between ending the shadow and starting the rollout: start it now.
       return this.adopt(
         loop,
-        await delivery.create(loop.deployment, rolloutInput(loop.action, version, marker(loop))),
+        await this.create(delivery, loop, rolloutInput(loop.action, version, marker(loop))),
       )
     }
     if (p.status !== 'progressing' && p.status !== 'paused') return this.movedOn(loop, d)
@@ -291,13 +295,35 @@ export class LoopEngine {
       last.evidence.guards.length > 0 &&
       last.evidence.guards.every((g) => g.outcome === 'pass')
     if (!passed) return loop
-    await delivery.abort(loop.deployment, {
-      reason: `${marker(loop)}: every shadow guard passed; starting the rollout of version ${version}`,
-    })
+    try {
+      await delivery.abort(loop.deployment, {
+        reason: `${marker(loop)}: every shadow guard passed; starting the rollout of version ${version}`,
+      })
+    } catch (err) {
+      // Another process advancing this loop ended the shadow first: the next step sees it.
+      if (isStrataError(err, 'CONFLICT') || isStrataError(err, 'FAILED_PRECONDITION')) return null
+      throw err
+    }
     return this.adopt(
       loop,
-      await delivery.create(loop.deployment, rolloutInput(loop.action, version, marker(loop))),
+      await this.create(delivery, loop, rolloutInput(loop.action, version, marker(loop))),
     )
+  }
+
+  /** Creates the rollout; when another process advancing this loop created it first, that one. */
+  private async create(
+    delivery: DeliveryService,
+    loop: RetrainLoop,
+    input: CreateDeploymentInput,
+  ): Promise<Deployment> {
+    try {
+      return await delivery.create(loop.deployment, input)
+    } catch (err) {
+      if (!isStrataError(err, 'CONFLICT')) throw err
+      const d = await delivery.store.get(loop.deployment)
+      if (d.policy.candidate === loop.version && d.policy.strategy === input.strategy) return d
+      throw err
+    }
   }
 
   /** Waits for the delivery engine's verdict on the rollout. */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { StrataError } from '../../core/errors.js'
 import type { ServiceContext } from '../../data/index.js'
-import { writeTransaction } from '../../db/index.js'
+import { isUniqueViolation, writeTransaction } from '../../db/index.js'
+import type { LoopTables } from '../loop/loop-migrations.js'
 import type { MonitorDefinition } from './monitor-definition.js'
 import { monitor } from './monitor-definition.js'
 import type { MonitoringTables } from './monitor-migrations.js'
@@ -302,5 +303,25 @@ export class MonitorStore {
       .orderBy('opened_at', 'desc')
       .execute()
     return rows.map(incidentOf)
+  }
+
+  /**
+   * Claims one scheduled run of a monitor (`fireKey`: the cron minute) for this process: true
+   * for exactly one of the processes sharing the metadata database, false for the others.
+   */
+  async claimFire(monitorName: string, fireKey: string): Promise<boolean> {
+    const db = this.ctx.metadata.db.withTables<LoopTables>()
+    try {
+      await writeTransaction(db, (trx) =>
+        trx
+          .insertInto('monitoring_schedule_fires')
+          .values({ monitor: monitorName, fire_key: fireKey, fired_at: this.ctx.clock.now() })
+          .execute(),
+      )
+      return true
+    } catch (err) {
+      if (isUniqueViolation(err)) return false
+      throw err
+    }
   }
 }

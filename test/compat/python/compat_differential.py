@@ -174,4 +174,111 @@ step("get deleted experiment", lambda: client.get_experiment(exp2).lifecycle_sta
 step("restore_experiment", lambda: client.restore_experiment(exp2))
 step("search_experiments after restore", lambda: [e.name for e in client.search_experiments(filter_string=f"name LIKE 'diff-{suffix}%'")])
 
+# ── The web UI's endpoints (raw HTTP, as MLflow's web UI calls them) ─────────────────────────
+import tempfile  # noqa: E402
+
+import requests  # noqa: E402
+from mlflow.entities import Dataset, DatasetInput, InputTag  # noqa: E402
+
+base = os.environ["MLFLOW_TRACKING_URI"].rstrip("/")
+ajax = f"{base}/ajax-api/2.0/mlflow"
+
+
+def http(name, method, url, **kwargs):
+    """Records a raw HTTP answer: status, the headers a browser acts on, and the body (JSON
+    normalized, text, or the bytes' length for binaries)."""
+    res = requests.request(method, url, timeout=30, **kwargs)
+    kind = res.headers.get("Content-Type", "")
+    try:
+        body = norm(res.json()) if kind.startswith("application/json") and res.content else res.text
+    except ValueError:
+        body = res.text
+    if not kind.startswith(("application/json", "text/")):
+        body = len(res.content)
+    entry = {
+        "status": res.status_code,
+        "content_type": kind,
+        "nosniff": res.headers.get("X-Content-Type-Options"),
+        "disposition": (res.headers.get("Content-Disposition") or "").split(";")[0],
+        "body": body,
+    }
+    record.append({"step": name, "result": entry})
+    return res
+
+
+run1 = runs[1]
+step(
+    "log_inputs dataset",
+    lambda: client.log_inputs(
+        run1,
+        datasets=[
+            DatasetInput(
+                Dataset("iris", "d1g35t", "local", "iris.csv", None, None),
+                [InputTag("mlflow.data.context", "training")],
+            )
+        ],
+    ),
+)
+http("ui search-datasets", "POST", f"{ajax}/experiments/search-datasets", json={"experiment_ids": [exp_id]})
+http("ui search-datasets without ids", "POST", f"{ajax}/experiments/search-datasets", json={})
+
+bulk = requests.get(f"{ajax}/metrics/get-history-bulk", params={"run_id": [run0, run1], "metric_key": "loss"}, timeout=30).json()
+by_run = {}
+for m in bulk.get("metrics", []):
+    by_run.setdefault(ids.get(m["run_id"], m["run_id"]), []).append(norm(m))
+record.append({
+    "step": "ui get-history-bulk",
+    "result": {"sorted_by_run": [m["run_id"] for m in bulk["metrics"]] == sorted(m["run_id"] for m in bulk["metrics"]), "by_run": by_run},
+})
+http("ui get-history-bulk without metric_key", "GET", f"{ajax}/metrics/get-history-bulk", params={"run_id": run0})
+http("ui get-history-bulk-interval", "GET", f"{ajax}/metrics/get-history-bulk-interval", params={"run_ids": run0, "metric_key": "loss"})
+http(
+    "ui get-history-bulk-interval one step bound",
+    "GET",
+    f"{ajax}/metrics/get-history-bulk-interval",
+    params={"run_ids": run0, "metric_key": "loss", "start_step": 1},
+)
+
+octet = {"Content-Type": "application/octet-stream"}
+http("ui upload-artifact", "POST", f"{ajax}/upload-artifact", params={"run_uuid": run1, "path": "ui/report.pdf"}, data=b"%PDF-1.4 x", headers=octet)
+http("ui upload-artifact MLmodel", "POST", f"{ajax}/upload-artifact", params={"run_uuid": run1, "path": "model/MLmodel"}, data=b"flavors: {}\n", headers=octet)
+http("ui upload-artifact html", "POST", f"{ajax}/upload-artifact", params={"run_uuid": run1, "path": "ui/page.html"}, data=b"<b>hi</b>", headers=octet)
+http("ui upload-artifact traversal", "POST", f"{ajax}/upload-artifact", params={"run_uuid": run1, "path": "../x.txt"}, data=b"x", headers=octet)
+http("ui upload-artifact without path", "POST", f"{ajax}/upload-artifact", params={"run_uuid": run1}, data=b"x", headers=octet)
+http("ui upload-artifact empty", "POST", f"{ajax}/upload-artifact", params={"run_uuid": run1, "path": "e.bin"}, data=b"", headers=octet)
+step("list_artifacts after upload", lambda: client.list_artifacts(run1, "ui"))
+http("ui get-artifact pdf", "GET", f"{base}/get-artifact", params={"run_id": run1, "path": "ui/report.pdf"})
+http("ui get-artifact text", "GET", f"{base}/get-artifact", params={"run_uuid": run0, "path": "notes/readme.txt"})
+http("ui get-artifact MLmodel", "GET", f"{base}/get-artifact", params={"run_id": run1, "path": "model/MLmodel"})
+http("ui get-artifact html", "GET", f"{base}/get-artifact", params={"run_id": run1, "path": "ui/page.html"})
+http("ui get-artifact directory", "GET", f"{base}/get-artifact", params={"run_id": run1, "path": "ui"})
+http("ui get-artifact traversal", "GET", f"{base}/get-artifact", params={"run_id": run1, "path": "../../etc/passwd"})
+http("ui get-artifact absolute", "GET", f"{base}/get-artifact", params={"run_id": run1, "path": "/etc/passwd"})
+http(
+    "ui model-versions get-artifact",
+    "GET",
+    f"{base}/model-versions/get-artifact",
+    params={"name": f"{name}-r", "version": "2", "path": "MLmodel"},
+)
+http(
+    "ui model-versions get-artifact traversal",
+    "GET",
+    f"{base}/model-versions/get-artifact",
+    params={"name": f"{name}-r", "version": "2", "path": "../MLmodel"},
+)
+
+lm = client.create_logged_model(exp_id, name=f"ui-model-{suffix}", source_run_id=run1)
+placeholder(lm.model_id, "model")
+with tempfile.TemporaryDirectory() as d:
+    with open(os.path.join(d, "MLmodel"), "w") as f:
+        f.write("artifact_path: m\n")
+    client.log_model_artifacts(lm.model_id, d)
+http(
+    "ui logged-model artifact file",
+    "GET",
+    f"{ajax}/logged-models/{lm.model_id}/artifacts/files",
+    params={"artifact_file_path": "MLmodel"},
+)
+http("ui logged-model artifact without path", "GET", f"{ajax}/logged-models/{lm.model_id}/artifacts/files")
+
 print(json.dumps(record, sort_keys=True, default=str))

@@ -6,6 +6,7 @@ const NAV: readonly { href: string; label: string; section: string }[] = [
   { href: '#/datasets', label: 'Datasets', section: 'datasets' },
   { href: '#/features', label: 'Features', section: 'features' },
   { href: '#/experiments', label: 'Experiments', section: 'experiments' },
+  { href: '#/pipelines', label: 'Pipelines', section: 'pipelines' },
   { href: '#/models', label: 'Models', section: 'models' },
   { href: '#/deployments', label: 'Deployments', section: 'deployments' },
   { href: '#/lineage', label: 'Lineage', section: 'lineage' },
@@ -15,6 +16,7 @@ const NAV: readonly { href: string; label: string; section: string }[] = [
 function sectionOf(first: string | undefined): string {
   if (first === 'runs' || first === 'compare-runs') return 'experiments'
   if (first === 'commits') return 'datasets'
+  if (first === 'pipeline-runs') return 'pipelines'
   return first ?? ''
 }
 

@@ -19,6 +19,8 @@ export function nodePage(nodeId: string): string | null {
       const slash = id.lastIndexOf('/')
       return href(['features', 'views', slash < 0 ? id : id.slice(0, slash)])
     }
+    case 'pipeline-run':
+      return href(['pipeline-runs', id])
     case 'deployment': {
       const slash = id.lastIndexOf('/')
       return href(['deployments', slash < 0 ? id : id.slice(0, slash)])

@@ -22,3 +22,7 @@ export type DeploymentPolicy = DeploymentStatus['policy']
 export type DeploymentHistory = CallOutput<RestApi['deployments']['history']>
 /** One recorded delivery decision with its evidence. */
 export type DeploymentDecision = DeploymentHistory['decisions'][number]
+/** A declared pipeline with its steps, params and triggers. */
+export type PipelineSummary = CallOutput<RestApi['pipelines']['list']>['pipelines'][number]
+/** A pipeline run as stored. */
+export type PipelineRun = CallOutput<RestApi['pipelines']['run']>['run']

@@ -1,0 +1,43 @@
+import type { ServiceContext } from '../data/index.js'
+import type { PipelineRun } from './run-store.js'
+import { outputNode } from './step-outputs.js'
+
+const LINEAGE_SLICE = 1000
+
+/** The lineage node of a pipeline run. */
+export function runNode(runId: string): string {
+  return `pipeline-run:${runId}`
+}
+
+/** Records a step's lineage: pipeline run → step run ← its inputs; step run → its output. */
+export async function recordStepLineage(
+  ctx: ServiceContext,
+  run: PipelineRun,
+  step: string,
+  inputs: string[],
+  hash: string,
+  activity: 'run-step' | 'cached',
+): Promise<void> {
+  const at = ctx.clock.now()
+  const stepNode = {
+    id: `pipeline-step:${run.runId}/${step}`,
+    label: `${run.pipeline}.${step}${activity === 'cached' ? ' (cached)' : ''}`,
+  }
+  // In slices: one record binds a few parameters per input, and a fan-in may read thousands
+  // (SQLite's limit is 32,766 parameters per statement). Recording is idempotent.
+  const all = [runNode(run.runId), ...inputs]
+  for (let i = 0; i < all.length; i += LINEAGE_SLICE) {
+    await ctx.lineage.record({
+      inputs: all.slice(i, i + LINEAGE_SLICE),
+      output: stepNode,
+      activity,
+      at,
+    })
+  }
+  await ctx.lineage.record({
+    inputs: [stepNode.id],
+    output: { id: outputNode(hash), label: `${run.pipeline}.${step} output` },
+    activity: activity === 'cached' ? 'reuse' : 'produce',
+    at,
+  })
+}
