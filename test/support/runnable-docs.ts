@@ -143,8 +143,8 @@ export interface BlockResult {
 }
 
 /**
- * Runs the runnable blocks of a doc in order, as one terminal session would: a `cd` or an
- * `export` in one block holds for the next ones. Throws on the first block that fails or whose
+ * Runs the runnable blocks of a doc in order, as one terminal session would: a `cd` or a
+ * variable set in one block holds for the next ones. Throws on the first block that fails or whose
  * output differs from what the doc shows, naming the doc line. Background servers a block starts
  * are stopped before it returns.
  */
@@ -259,11 +259,13 @@ async function runShell(code: string, session: Session): Promise<string> {
   return output
 }
 
-/** Restores the session's directory and exports; on exit, records them for the next block. */
+/** Restores the session's directory and variables; on exit, records them for the next block. */
 function prelude(session: Session): string {
   const cwd = quote(join(session.state, 'cwd'))
   const env = quote(join(session.state, 'env'))
-  return `exec 2>&1\ncd "$(cat ${cwd})"\n. ${env}\ntrap 'pwd > ${cwd}; export -p > ${env}' EXIT`
+  // every variable but bash's own and read-only ones, as a terminal keeps them between commands
+  const own = String.raw`^declare -[^ ]*r|^declare -[^ ]* (BASH[A-Z_]*|FUNCNAME|GROUPS|PIPESTATUS|DIRSTACK|SHLVL|PWD|OLDPWD|SHELLOPTS|EUID|PPID|UID|RANDOM|SECONDS|LINENO|HISTCMD|EPOCH[A-Z]*|SRANDOM|COMP_WORDBREAKS|_)=`
+  return `exec 2>&1\ncd "$(cat ${cwd})"\n. ${env}\ntrap 'pwd > ${cwd}; declare -p | grep -Ev "${own}" > ${env}' EXIT`
 }
 
 function quote(word: string): string {

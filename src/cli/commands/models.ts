@@ -163,7 +163,10 @@ export function registerModels(program: Command, ctx: CliContext): void {
     .description('register a model file (.onnx, or a js model file) as a new version')
     .argument('<name>', 'registered model name (created when new)')
     .argument('<file>', 'model file, e.g. model.onnx')
-    .option('--run <id>', 'the tracked run that produced the model (recorded in lineage)')
+    .option(
+      '--run <id>',
+      'the tracked run that produced the model, or a unique prefix of its id (recorded in lineage)',
+    )
     .option('-d, --description <text>', 'version description')
     .option('--flavor <flavor>', 'onnx or js (default: by the file extension)')
     .option('-t, --tag <key=value>', 'version tag (repeatable)', collect)
@@ -197,11 +200,14 @@ export function registerModels(program: Command, ctx: CliContext): void {
           }
           const { strata, registry } = await openRegistry(ctx)
           await using _ = strata
-          if (opts.run !== undefined) await (await strata.tracking()).runs.get(opts.run)
+          // a run id or a unique prefix of one, as every runs command takes
+          const runs = (await strata.tracking()).runs
+          const runId = opts.run === undefined ? undefined : await runs.resolveId(opts.run)
+          if (runId !== undefined) await runs.get(runId) // NOT_FOUND for an id no run has
           const v = await registry.registerVersion(name, {
             ...(flavor === 'onnx' ? { onnx: bytes } : { files: [{ path: basename(path), bytes }] }),
             source: `file:${path}`,
-            ...(opts.run === undefined ? {} : { runId: opts.run }),
+            ...(runId === undefined ? {} : { runId }),
             ...(opts.description === undefined ? {} : { description: opts.description }),
             tags: pairs(opts.tag, '--tag'),
             metrics: numbers(opts.metric),
