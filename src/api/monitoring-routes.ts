@@ -8,9 +8,11 @@ import { defined } from './rest-input.js'
 const LABELS_BODY_LIMIT = 16 * 1024 * 1024
 
 /**
- * Monitoring routes (`/api/monitoring…`, see `monitoringApi` and docs/monitoring.md): delayed
- * labels by prediction id (joined to payload-log windows as the column `label`) and the closed
- * retrain loops with their timelines. Acts as the request's principal.
+ * Monitoring routes (`/api/monitors…`, `/api/monitoring…`, see `monitoringApi` and
+ * docs/monitoring.md): the applied monitors with their latest window, a monitor's results over
+ * time and one window's report; delayed labels by prediction id or entity + time (joined to
+ * payload-log windows as the column `label`); the closed retrain loops with their timelines.
+ * Acts as the request's principal.
  */
 export async function monitoringRoutes(app: FastifyInstance): Promise<void> {
   const monitoring = (request: { services: { monitoring(): Promise<MonitoringService> } }) =>
@@ -33,4 +35,37 @@ export async function monitoringRoutes(app: FastifyInstance): Promise<void> {
       action: { ...l.action },
     })),
   }))
+  bindRoute(app, monitoringApi.list, async (_input, request) => {
+    const monitoring = await request.services.monitoring()
+    const monitors = []
+    for (const m of await monitoring.list()) {
+      const [latest] = await monitoring.history(m.name, { limit: 1 })
+      monitors.push({
+        name: m.name,
+        model: m.model,
+        schedule: m.schedule ?? null,
+        window: m.window.every,
+        latest: latest ?? null,
+      })
+    }
+    return { monitors }
+  })
+  bindRoute(app, monitoringApi.history, async ({ params, query }, request) => {
+    const monitoring = await request.services.monitoring()
+    await monitoring.get(params.name) // NOT_FOUND for a monitor never applied, not an empty history
+    return {
+      results: await monitoring.history(params.name, query.limit === undefined ? {} : { limit: query.limit }),
+    }
+  })
+  bindRoute(app, monitoringApi.report, async ({ params, query }, request) => {
+    const report = await (await request.services.monitoring()).report(params.name, query.windowStart)
+    return {
+      result: report.result,
+      drift: report.drift,
+      quality: report.quality as unknown as Record<string, unknown>[],
+      ...(report.performance === undefined
+        ? {}
+        : { performance: report.performance as unknown as Record<string, unknown> }),
+    }
+  })
 }

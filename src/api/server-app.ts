@@ -19,7 +19,6 @@ import {
 import { inferenceRoutes } from './inference-routes.js'
 import { mlflowRoutes } from './mlflow/index.js'
 import { modelRoutes } from './model-routes.js'
-import { monitorRoutes } from './monitor-routes.js'
 import { monitoringRoutes } from './monitoring-routes.js'
 import { pipelineRoutes } from './pipeline-routes.js'
 import { predictRoutes } from './predict-routes.js'
@@ -83,7 +82,6 @@ export async function createServerApp(strata: Strata, options: ServerAppOptions)
     await rest.register(dataRoutes)
     await rest.register(featureCatalogRoutes)
     await rest.register(monitoringRoutes)
-    await rest.register(monitorRoutes)
   })
   await app.register(featureRoutes(() => strata.features()))
   await app.register(mlflowRoutes({ version: options.version, changes }))

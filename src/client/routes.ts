@@ -71,12 +71,10 @@ export const ROUTES = {
     run: { method: 'GET', path: '/api/pipeline-runs/:id' },
     logs: { method: 'GET', path: '/api/pipeline-runs/:id/logs' },
   },
-  monitors: {
+  monitoring: {
     list: { method: 'GET', path: '/api/monitors' },
     history: { method: 'GET', path: '/api/monitors/:name/history' },
     report: { method: 'GET', path: '/api/monitors/:name/report' },
-  },
-  monitoring: {
     loops: { method: 'GET', path: '/api/monitoring/loops' },
   },
 } as const satisfies RouteTable

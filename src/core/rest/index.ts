@@ -10,7 +10,6 @@ import { experimentApi } from './experiment-api.js'
 import { featureApi } from './feature-api.js'
 import { inferenceApi } from './inference-api.js'
 import { modelApi } from './model-api.js'
-import { monitorApi } from './monitor-api.js'
 import { monitoringApi } from './monitoring-api.js'
 import { pipelineApi } from './pipeline-api.js'
 import { predictApi } from './predict-api.js'
@@ -58,8 +57,12 @@ export {
   oipServerMetadataSchema,
 } from './inference-api.js'
 export { aliasEventSchema, modelApi, modelVersionSchema, registeredModelSchema } from './model-api.js'
-export { monitorApi, monitorResultSchema } from './monitor-api.js'
-export { labelsRequestSchema, monitoringApi, retrainLoopSchema } from './monitoring-api.js'
+export {
+  labelsRequestSchema,
+  monitoringApi,
+  monitorResultSchema,
+  retrainLoopSchema,
+} from './monitoring-api.js'
 export { pipelineApi, pipelineRunSchema, pipelineSummarySchema, stepRunSchema } from './pipeline-api.js'
 export { predictApi, predictRequestSchema, predictResponseSchema } from './predict-api.js'
 export {
@@ -110,7 +113,6 @@ export const REST_API = {
   predict: predictApi,
   data: dataApi,
   monitoring: monitoringApi,
-  monitors: monitorApi,
 } as const
 
 /** Every route of {@link REST_API} in one list. */

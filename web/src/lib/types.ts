@@ -27,6 +27,6 @@ export type PipelineSummary = CallOutput<RestApi['pipelines']['list']>['pipeline
 /** A pipeline run as stored. */
 export type PipelineRun = CallOutput<RestApi['pipelines']['run']>['run']
 /** One monitored window's verdict. */
-export type MonitorResult = CallOutput<RestApi['monitors']['history']>['results'][number]
+export type MonitorResult = CallOutput<RestApi['monitoring']['history']>['results'][number]
 /** A closed retrain loop with its timeline. */
 export type RetrainLoop = CallOutput<RestApi['monitoring']['loops']>['loops'][number]

@@ -16,14 +16,14 @@ export default function MonitorPage({ name, query }: { name: string; query: URLS
   const windowStart = windowParam === null ? undefined : Number(windowParam)
   const history = useApi(
     `monitor-history:${name}`,
-    (signal) => client.call('monitors', 'history', { params: { name }, query: { limit: 500 } }, { signal }),
+    (signal) => client.call('monitoring', 'history', { params: { name }, query: { limit: 500 } }, { signal }),
     watch,
   )
   const report = useApi(
     `monitor-report:${name}:${windowParam ?? ''}`,
     (signal) =>
       client.call(
-        'monitors',
+        'monitoring',
         'report',
         { params: { name }, query: windowStart === undefined ? {} : { windowStart } },
         { signal },

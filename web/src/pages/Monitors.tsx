@@ -5,7 +5,7 @@ import { href } from '../lib/router.js'
 
 /** The applied monitors with their latest window: status, drifted columns, rows. */
 export default function Monitors() {
-  const list = useApi('monitors', (signal) => client.call('monitors', 'list', {}, { signal }), {
+  const list = useApi('monitors', (signal) => client.call('monitoring', 'list', {}, { signal }), {
     watch: (e) => e.path.includes('monitor'),
   })
   return (
