@@ -29,6 +29,9 @@ describe('npm run demo (examples/flights/demo.ts)', () => {
       expect(champion.flavor).toBe('onnx')
       expect(champion.signature?.inputs[0]).toMatchObject({ type: 'float32', shape: ['N', 11] })
       expect(champion.metrics.auc).toBeGreaterThan(0.6)
+      // the Python calibration step's output reached the registered metrics
+      expect(champion.metrics.calibration_ece).toBeGreaterThanOrEqual(0)
+      expect(champion.metrics.calibration_ece).toBeLessThan(0.2)
 
       const tracking = await strata.tracking()
       const run = await tracking.runs.get(champion.runId as string)

@@ -4,11 +4,11 @@
  *
  *   features: flights@main (a new month committed) → views (feature views recomputed on it)
  *             → materialize (latest values as of `asOf` into the online store)
- *   training: flights@main → training-set → train → evaluate → register
+ *   training: flights@main → training-set → train → evaluate → calibration (Python) → register
  *
  * Steps open the project in `FLIGHTS_PROJECT_DIR` (default: the working directory).
  */
-import { datasetInput, onCommit, pipeline, step } from 'strata-ml'
+import { commandStep, datasetInput, onCommit, pipeline, step } from 'strata-ml'
 import { computeViews, materializeAsOf } from './fti/feature-steps.js'
 import { buildTrainingSet, evaluate, register, train } from './fti/training-steps.js'
 
@@ -57,16 +57,29 @@ const evaluateStep = step({
   run: (ctx, { set, model }) => evaluate(ctx, set, model),
 })
 
-const registerStep = step({
-  name: 'register',
-  inputs: { set: trainingSet, model: trainStep, evaluation: evaluateStep },
-  params: ['end'],
-  run: (ctx, { set, model, evaluation }) => register(ctx, set, model, evaluation),
+/**
+ * Any language: the calibration check is a Python program (standard library only) that reads
+ * the evaluation's reliability bins and writes the expected and maximum calibration error;
+ * the contract checks its output before `register` reads it.
+ */
+const calibrationStep = commandStep({
+  name: 'calibration',
+  inputs: { evaluation: evaluateStep },
+  command: ['python3', 'fti/calibration.py', '{inputs.evaluation}', '{outputs}'],
+  outputs: { ece: 'number', mce: 'number', bins: 'integer' },
+  timeoutMs: 60_000,
 })
 
-/** Labelled departures before `end` → training set → trees → evaluation → registered version. */
+const registerStep = step({
+  name: 'register',
+  inputs: { set: trainingSet, model: trainStep, evaluation: evaluateStep, calibration: calibrationStep },
+  params: ['end'],
+  run: (ctx, { set, model, evaluation, calibration }) => register(ctx, set, model, evaluation, calibration),
+})
+
+/** Labelled departures before `end` → training set → trees → evaluation → calibration → registered version. */
 export const trainingPipeline = pipeline({
   name: 'training',
   params: { end: '2001-04-01' },
-  steps: [trainingSet, trainStep, evaluateStep, registerStep],
+  steps: [trainingSet, trainStep, evaluateStep, calibrationStep, registerStep],
 })

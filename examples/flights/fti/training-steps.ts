@@ -159,6 +159,33 @@ export interface Evaluation {
   test_rows: number
   testFrom: string
   end: string
+  /** The test predictions in 10 equal-width probability bins, for the calibration step (Python). */
+  reliability: Reliability
+}
+
+/** Predictions per probability bin: how many, how many were delayed, and their mean probability. */
+export interface Reliability {
+  counts: number[]
+  positives: number[]
+  meanProbability: number[]
+}
+
+/** Bins predicted probabilities into 10 equal-width bins with the observed outcomes. */
+function reliabilityOf(y: ArrayLike<number>, p: ArrayLike<number>): Reliability {
+  const counts = new Array<number>(10).fill(0)
+  const positives = new Array<number>(10).fill(0)
+  const sums = new Array<number>(10).fill(0)
+  for (let i = 0; i < p.length; i++) {
+    const b = Math.min(9, Math.floor((p[i] as number) * 10))
+    counts[b] = (counts[b] as number) + 1
+    positives[b] = (positives[b] as number) + ((y[i] as number) > 0 ? 1 : 0)
+    sums[b] = (sums[b] as number) + (p[i] as number)
+  }
+  return {
+    counts,
+    positives,
+    meanProbability: sums.map((s, b) => (counts[b] === 0 ? 0 : s / (counts[b] as number))),
+  }
 }
 
 /** Runs the run's `model.onnx` in onnxruntime on the test weeks and logs the metrics to the run. */
@@ -182,9 +209,10 @@ export async function evaluate(ctx: StepContext, set: SavedSet, trained: Trained
     test_rows: test.y.length,
     testFrom: iso(w.testFrom),
     end: iso(w.end),
+    reliability: reliabilityOf(test.y, p),
   }
   const run = await tracking.resumeRun(trained.runId)
-  const { testFrom: _f, end: _e, ...metrics } = evaluation
+  const { testFrom: _f, end: _e, reliability: _r, ...metrics } = evaluation
   await run.logMetrics(metrics)
   await run.end('FINISHED')
   ctx.log(`AUC ${m.auc.toFixed(4)}, log loss ${m.logLoss.toFixed(4)} on ${test.y.length} departures`)
@@ -205,13 +233,18 @@ export async function register(
   set: SavedSet,
   trained: Trained,
   evaluation: Evaluation,
+  calibration: { ece: number },
 ): Promise<Registered> {
   const strata = await project()
   const registry = await strata.registry()
   const tracking = await strata.tracking()
   const chunks: Uint8Array[] = []
   for await (const c of await tracking.runs.openArtifact(trained.runId, 'model.onnx')) chunks.push(c)
-  const metrics = { auc: evaluation.test_auc, log_loss: evaluation.test_log_loss }
+  const metrics = {
+    auc: evaluation.test_auc,
+    log_loss: evaluation.test_log_loss,
+    calibration_ece: calibration.ece,
+  }
   const version = await registry.registerVersion(MODEL, {
     onnx: new Uint8Array(Buffer.concat(chunks)),
     runId: trained.runId,

@@ -1,7 +1,7 @@
 /**
  * The first half of the loop, through the pipeline engine: Q1 committed → the feature
  * pipeline (views recomputed, online store materialized) → the training pipeline (training
- * set → train → evaluate → register `champion`) → a second look that hits the cache and says
+ * set → train → evaluate → calibration in Python → register `champion`) → a second look that hits the cache and says
  * why → the champion's lineage down to the pipeline run and the raw commit.
  */
 import { join, relative } from 'node:path'
@@ -57,10 +57,13 @@ export async function firstHalf(strata: Strata, steps: DemoSteps, projectDir: st
     `run ${featureRun.run.runId}: ${materialized.views.map((v) => `${v.view} ${fmt(v.entities)} entities`).join(', ')} online`,
   )
 
-  steps.begin('Training pipeline on the engine: training set → train → evaluate → register')
+  steps.begin(
+    'Training pipeline on the engine: training set → train → evaluate → calibration (Python) → register',
+  )
   const trainingRun = await runPipeline(strata, steps, 'training', { end: '2001-04-01' })
   const trained = trainingRun.outputs.train as { trees: number; trainRows: number; runId: string }
   const evaluation = trainingRun.outputs.evaluate as Record<string, number | string>
+  const calibration = trainingRun.outputs.calibration as { ece: number; mce: number; bins: number }
   const champion = trainingRun.outputs.register as unknown as Registered
   steps.info(
     `${trained.trees} trees on ${fmt(trained.trainRows)} departures (every 2nd of 7 Jan–24 Feb), tracked as run ${trained.runId.slice(0, 8)}`,
@@ -69,6 +72,9 @@ export async function firstHalf(strata: Strata, steps: DemoSteps, projectDir: st
     `test ${evaluation.testFrom}…${evaluation.end} (${fmt(Number(evaluation.test_rows))} departures, ONNX in onnxruntime): ` +
       `AUC ${Number(evaluation.test_auc).toFixed(4)}, log loss ${Number(evaluation.test_log_loss).toFixed(4)} ` +
       `(base rate ${Number(evaluation.baseline_log_loss).toFixed(4)})`,
+  )
+  steps.info(
+    `calibration, a Python command step: expected calibration error ${calibration.ece.toFixed(4)}, largest gap ${calibration.mce.toFixed(4)} over ${calibration.bins} bins`,
   )
   steps.end(`${champion.model} v${champion.version} @${champion.alias} (run ${trainingRun.run.runId})`)
 
