@@ -244,6 +244,16 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     expect(problems).toEqual([])
   })
 
+  it('counts every area on the overview, monitors alerting included, and lists recent pipeline runs', async () => {
+    await open('#/', 'web-ui-test')
+    const card = (label: string) => page.locator('a.card', { hasText: label })
+    expect(await card('pipelines').locator('.count').textContent()).toBe('2')
+    expect(await card('deployments').locator('.count').textContent()).toBe('2')
+    expect(await card('monitors').textContent()).toContain('1 alerting')
+    expect(await page.locator('table.pipeline-runs tbody tr').count()).toBe(3)
+    expect(problems).toEqual([])
+  })
+
   it('shows a canary: traffic split, current step, guards, decisions and revisions, and follows a promotion live', async () => {
     await open('#/deployments', 'Deployments')
     const row = page.locator('tr', { hasText: 'delay-api' })

@@ -1,3 +1,4 @@
+import { PipelineRunsTable } from '../components/PipelineRunsTable.js'
 import { Command, ErrorView, Loading } from '../components/states.js'
 import { client, useApi } from '../lib/api.js'
 import { formatTime, shortId } from '../lib/format.js'
@@ -9,18 +10,37 @@ function count(items: readonly unknown[], more: boolean): string {
   return more ? `${items.length}+` : String(items.length)
 }
 
-/** The project at a glance: counts per area and the latest runs; an empty project shows how to start. */
+/**
+ * The project at a glance: counts per area (datasets, feature views, experiments, models,
+ * pipelines, deployments, monitors with how many alert), the latest runs and pipeline runs; an
+ * empty project shows how to start.
+ */
 export default function Overview() {
   const data = useApi(
     'overview',
     async (signal) => {
-      const [health, experiments, models, datasets, features] = await Promise.all([
+      const [
+        health,
+        experiments,
+        models,
+        datasets,
+        features,
+        pipelines,
+        pipelineRuns,
+        deployments,
+        monitors,
+      ] = await Promise.all([
         client.call('server', 'health', {}, { signal }),
         client.call('experiments', 'search', { query: { maxResults: 1000 } }, { signal }),
         client.call('models', 'search', { query: { maxResults: 1000 } }, { signal }),
         client.call('data', 'list', {}, { signal }),
         // a project without a features module (or one that fails to load) still has an overview
         client.call('features', 'inventory', {}, { signal }).catch(() => null),
+        // the same for a project without pipelines or monitors
+        client.call('pipelines', 'list', {}, { signal }).catch(() => null),
+        client.call('pipelines', 'runs', { query: { maxResults: 5 } }, { signal }).catch(() => null),
+        client.call('deployments', 'list', {}, { signal }),
+        client.call('monitoring', 'list', {}, { signal }).catch(() => null),
       ])
       const ids = experiments.items.map((e) => e.experimentId)
       const runs =
@@ -32,13 +52,36 @@ export default function Overview() {
               { query: { experimentId: ids.slice(0, 100), maxResults: 10 } },
               { signal },
             )
-      return { health, experiments, models, runs, datasets, features }
+      return {
+        health,
+        experiments,
+        models,
+        runs,
+        datasets,
+        features,
+        pipelines,
+        pipelineRuns,
+        deployments,
+        monitors,
+      }
     },
     { watch: () => true },
   )
   if (data.status === 'loading') return <Loading what="the overview" />
   if (data.status === 'error') return <ErrorView error={data.error} what="the overview" />
-  const { health, experiments, models, runs, datasets, features } = data.data
+  const {
+    health,
+    experiments,
+    models,
+    runs,
+    datasets,
+    features,
+    pipelines,
+    pipelineRuns,
+    deployments,
+    monitors,
+  } = data.data
+  const alerting = monitors?.monitors.filter((m) => m.latest?.status === 'alert').length ?? 0
   const empty = runs.items.length === 0 && models.items.length === 0 && datasets.items.length === 0
   const views = features?.items.filter((i) => i.kind === 'feature-view') ?? null
   return (
@@ -59,6 +102,16 @@ export default function Overview() {
         <a className="card" href="#/models">
           <span className="count">{count(models.items, Boolean(models.nextPageToken))}</span> registered
           models
+        </a>
+        <a className="card" href="#/pipelines">
+          <span className="count">{pipelines === null ? '—' : pipelines.pipelines.length}</span> pipelines
+        </a>
+        <a className="card" href="#/deployments">
+          <span className="count">{deployments.deployments.length}</span> deployments
+        </a>
+        <a className="card" href="#/monitors">
+          <span className="count">{monitors === null ? '—' : monitors.monitors.length}</span> monitors
+          {alerting > 0 ? <span className="badge result-alert">{alerting} alerting</span> : null}
         </a>
         <a className="card" href="#/lineage">
           <span className="count">↔</span> lineage graph
@@ -109,6 +162,12 @@ export default function Overview() {
           </tbody>
         </table>
       )}
+      {pipelineRuns !== null && pipelineRuns.items.length > 0 ? (
+        <>
+          <h2>Recent pipeline runs</h2>
+          <PipelineRunsTable runs={pipelineRuns.items} />
+        </>
+      ) : null}
       <h2>Models</h2>
       {models.items.length === 0 ? (
         <p className="muted">No registered models yet.</p>
