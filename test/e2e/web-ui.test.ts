@@ -203,10 +203,16 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await page.getByLabel('Find by id prefix').fill(`dataset-commit:${project.commitId.slice(0, 6)}`)
     await poll(() => node(commit).getAttribute('class')).toContain('match')
     await page.screenshot({ path: join(shots, 'lineage-expanded.png'), fullPage: false })
+    // the expansions are in the URL, in order: a reload opens the same graph
+    const opened = () => new URLSearchParams(page.url().split('?')[1] ?? '').getAll('open')
+    await poll(opened).toEqual([`u:run:${project.runIds[0]}`, `u:${project.trainingSet}`])
+    await page.reload()
+    await node(commit).waitFor()
     // collapse removes what the expansion brought in
     await page.getByRole('button', { name: `collapse upstream of run:${project.runIds[0]}` }).click()
     await poll(() => node(commit).count()).toBe(0)
     await poll(() => node(project.trainingSet).count()).toBe(0)
+    await poll(opened).toEqual([])
     // expanding again and following the commit's link opens its page, where the table previews
     await page.getByRole('button', { name: `expand upstream of run:${project.runIds[0]}` }).click()
     await page.getByRole('button', { name: `expand upstream of ${project.trainingSet}` }).click()

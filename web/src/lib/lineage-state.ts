@@ -92,3 +92,31 @@ export function matching(view: LineageView, prefix: string): string[] {
   }
   return out
 }
+
+/** An expansion as the URL keeps it: `?open=u:<node>&open=d:<node>`, in the order they were made. */
+export interface Expansion {
+  id: string
+  direction: Direction
+}
+
+/** The expansions a URL's `open` parameters name (malformed ones are skipped). */
+export function parseExpansions(values: readonly string[]): Expansion[] {
+  const out: Expansion[] = []
+  for (const v of values) {
+    const direction = v.startsWith('u:') ? 'upstream' : v.startsWith('d:') ? 'downstream' : null
+    if (direction !== null && v.length > 2) out.push({ id: v.slice(2), direction })
+  }
+  return out
+}
+
+/** The view's expansions beyond the root's own, as `open` parameter values, in order. */
+export function expansionParams(view: LineageView): string[] {
+  const out: string[] = []
+  for (const tag of view.expanded) {
+    const bar = tag.lastIndexOf('|')
+    const id = tag.slice(0, bar)
+    if (id === view.root) continue
+    out.push(`${tag.slice(bar + 1) === 'upstream' ? 'u' : 'd'}:${id}`)
+  }
+  return out
+}

@@ -8,7 +8,7 @@ import {
   useReactFlow,
 } from '@xyflow/react'
 import '@xyflow/react/dist/style.css'
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react'
+import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { LineageNodeCard, type LineageNodeData } from '../components/LineageNodeCard.js'
 import { ErrorView, Loading, NotFound } from '../components/states.js'
 import { ConnectionError, client, isNotFound, useApi } from '../lib/api.js'
@@ -17,11 +17,14 @@ import { layoutLineage } from '../lib/lineage-layout.js'
 import {
   collapse,
   type Direction,
+  type Expansion,
   emptyView,
   expand,
+  expansionParams,
   isExpanded,
   type LineageView,
   matching,
+  parseExpansions,
 } from '../lib/lineage-state.js'
 import { lineageLink, nodePage } from '../lib/links.js'
 import { href, navigate } from '../lib/router.js'
@@ -238,8 +241,18 @@ function Graph({
  * node expands and collapses upstream and downstream one level at a time, links to its page,
  * and a search by id prefix highlights and centres matches. A table lists the same nodes.
  */
-function LineageGraphPage({ node, depth }: { node: string; depth: number }) {
+function LineageGraphPage({
+  node,
+  depth,
+  open,
+}: {
+  node: string
+  depth: number
+  open: readonly Expansion[]
+}) {
   const [view, setView] = useState<LineageView>(() => emptyView(node))
+  // the expansions the URL named when the page opened, replayed once the first levels are in
+  const toReplay = useRef(open)
   const [search, setSearch] = useState('')
   const [focus, setFocus] = useState<string | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
@@ -253,10 +266,41 @@ function LineageGraphPage({ node, depth }: { node: string; depth: number }) {
   })
   useEffect(() => {
     if (first.status !== 'ok') return
-    setView(
-      expand(expand(emptyView(node), node, 'upstream', first.data.up), node, 'downstream', first.data.down),
+    let v = expand(
+      expand(emptyView(node), node, 'upstream', first.data.up),
+      node,
+      'downstream',
+      first.data.down,
     )
+    setView(v)
+    const replay = toReplay.current
+    toReplay.current = []
+    let cancelled = false
+    ;(async () => {
+      for (const { id, direction } of replay) {
+        if (!v.nodes.has(id) || isExpanded(v, id, direction)) continue
+        const graph = await client.call('server', direction, { params: { node: id }, query: { depth: 1 } })
+        if (cancelled) return
+        v = expand(v, id, direction, graph)
+        setView(v)
+      }
+    })().catch((error: Error) => setActionError(error))
+    return () => {
+      cancelled = true
+    }
   }, [first, node])
+  // Keep the expansions in the URL (replaceState: no new history entry, no page change), so a
+  // reload or a shared link opens the same graph.
+  useEffect(() => {
+    if (view.nodes.size === 0) return
+    const [path = '', search = ''] = window.location.hash.slice(1).split('?', 2)
+    const q = new URLSearchParams(search)
+    q.delete('open')
+    for (const value of expansionParams(view)) q.append('open', value)
+    const text = q.toString()
+    const next = `#${path}${text === '' ? '' : `?${text}`}`
+    if (next !== window.location.hash) window.history.replaceState(null, '', next)
+  }, [view])
 
   const onToggle = useCallback(
     (id: string, direction: Direction) => {
@@ -365,13 +409,22 @@ function LineageGraphPage({ node, depth }: { node: string; depth: number }) {
   )
 }
 
-/** `#/lineage` (pick a node) or `#/lineage/{node}` (its graph; `?depth=N` for N levels at once). */
+/**
+ * `#/lineage` (pick a node) or `#/lineage/{node}` (its graph; `?depth=N` for N levels at once;
+ * `?open=u:<node>&open=d:<node>` for the nodes expanded upstream or downstream, kept up to date
+ * as nodes are expanded and collapsed).
+ */
 export default function LineagePage({ node, query }: { node: string | undefined; query: URLSearchParams }) {
   // `?depth=N` opens N levels each way at once (default 1; at most 50)
   const depth = Math.min(50, Math.max(1, Number.parseInt(query.get('depth') ?? '1', 10) || 1))
   return node === undefined ? (
     <LineageStart />
   ) : (
-    <LineageGraphPage key={`${node}:${depth}`} node={node} depth={depth} />
+    <LineageGraphPage
+      key={`${node}:${depth}`}
+      node={node}
+      depth={depth}
+      open={parseExpansions(query.getAll('open'))}
+    />
   )
 }
