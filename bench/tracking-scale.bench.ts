@@ -24,12 +24,12 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
 import pg from 'pg'
+import { freePort } from '../test/support/free-port.js'
 import {
   experimentNames,
   HISTORY_RUN_ID,
@@ -58,15 +58,6 @@ const shape: ScaleShape = {
   historyPoints: Number(args['history-points']),
 }
 const REPS = Number(args.reps)
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => ok(port))
-    })
-  })
-}
 
 async function waitHealthy(url: string, proc: ChildProcess, what: string): Promise<void> {
   const deadline = Date.now() + 180_000

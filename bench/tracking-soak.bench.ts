@@ -16,10 +16,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, openSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { freePort } from '../test/support/free-port.js'
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..')
 const { values: args } = parseArgs({
@@ -32,15 +32,6 @@ const { values: args } = parseArgs({
 const MINUTES = Number(args.minutes)
 const CLIENTS = Number(args.clients)
 const SAMPLE_MS = 10_000
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => ok(port))
-    })
-  })
-}
 
 /**
  * The server's resident memory in MiB: `anon` is the JS heap and native allocations (what a leak

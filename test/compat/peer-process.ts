@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process'
-import { createServer } from 'node:net'
 
 /**
  * Runs a peer's command (a Python client script, `feast apply`, …) to completion and resolves
@@ -24,14 +23,4 @@ export function runPeer(
   })
 }
 
-/** A loopback port free right now, for a peer server that cannot listen on port 0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
+export { freePort } from '../support/free-port.js'

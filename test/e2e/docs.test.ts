@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { freePort } from '../support/free-port.js'
 import { docBlocks, docDirectives, runDocBlocks } from '../support/runnable-docs.js'
 
 /**
@@ -95,18 +95,6 @@ const notYetMarked = new Set<string>([
 
 /** Languages whose blocks are commands or code, each of which must be marked or listed above. */
 const codeLangs = new Set(['sh', 'bash', 'ts', 'python'])
-
-/** A free loopback port, for the doc's servers (the docs say 8080 or 5000). */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
 
 const python = process.env.STRATA_TEST_PYTHON_FULL
 const root = mkdtempSync(join(tmpdir(), 'strata-docs-'))
