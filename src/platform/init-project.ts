@@ -10,7 +10,7 @@ import {
   TRAIN_TEMPLATE,
   TSCONFIG_TEMPLATE,
 } from './init-templates.js'
-import { CONFIG_FILES } from './load-config.js'
+import { CONFIG_FILES } from '../core/config-file.js'
 
 /** What {@link initProject} created or changed. */
 export interface InitResult {
