@@ -1,8 +1,8 @@
 import { statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { BACKEND_ENV } from '../core/config.js'
-import { StrataError } from '../core/errors.js'
 import { findConfigFile } from '../core/config-file.js'
+import { StrataError } from '../core/errors.js'
 import type { Strata } from '../platform/index.js'
 import { type CliStreams, Output } from './output.js'
 

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path'
-import { findConfigFile } from '../core/config-file.js'
 import { type ResolvedConfig, resolveConfig } from '../core/config.js'
+import { findConfigFile } from '../core/config-file.js'
 import { importUserModule } from '../core/user-module.js'
 
 export { CONFIG_FILES, findConfigFile } from '../core/config-file.js'
