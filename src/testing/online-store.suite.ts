@@ -162,6 +162,31 @@ export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
       expect(await store.writeAtomic([])).toEqual([])
     })
 
+    // A push to a push source feeding two views of one entity: two batches, one namespace.
+    it(`${name}: writeAtomic applies batches of one namespace in order, fields side by side`, async () => {
+      const a = ns('a')
+      await store.write(a, [w('SFO', 'v2', { n: 1 }, 9000)])
+      const results = await store.writeAtomic([
+        { namespace: a, writes: [w('SFO', 'v1', { avg: 2 }, 5000), w('JFK', 'v1', { avg: 3 }, 5000)] },
+        {
+          namespace: a,
+          writes: [
+            w('SFO', 'v2', { n: 2 }, 5000),
+            w('JFK', 'v2', { n: 3 }, 5000),
+            w('JFK', 'v1', { avg: 0 }, 4000),
+          ],
+        },
+      ])
+      expect(results).toEqual([
+        { written: 2, skipped: 0 },
+        { written: 1, skipped: 2 },
+      ])
+      expect(await store.read(a, ['SFO', 'JFK'])).toEqual([
+        { v1: { value: { avg: 2 }, eventTime: 5000 }, v2: { value: { n: 1 }, eventTime: 9000 } },
+        { v1: { value: { avg: 3 }, eventTime: 5000 }, v2: { value: { n: 3 }, eventTime: 5000 } },
+      ])
+    })
+
     it(`${name}: writeAtomic with an invalid write in a later batch writes no batch`, async () => {
       const a = ns('a')
       const b = ns('b')
