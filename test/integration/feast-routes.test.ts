@@ -187,6 +187,38 @@ describe("feast serve's routes", { timeout: 300_000 }, () => {
     expect((offline.json.error as { code: string }).code).toBe('UNSUPPORTED')
   })
 
+  it('pushes from the CLI (strata features push --json), and fails in one line on a bad row', async () => {
+    const data = JSON.stringify([{ driver_id: 1010, ts: '2024-04-01T00:00:00Z', trips: 4, rating: 2.5 }])
+    const pushed = await project.cli('features', 'push', '--view', 'driver_stats', '--data', data, '--json')
+    expect(pushed.code, pushed.stderr).toBe(0)
+    expect(pushed.json()).toEqual({
+      to: 'online',
+      views: [{ view: 'driver_stats', version: 1, rows: 1, entities: 1, written: 1, skipped: 0 }],
+    })
+    writeFileSync(
+      join(project.dir, 'rows.jsonl'),
+      '{"driver_id": 1011, "ts": "2024-04-01T00:00:00Z", "trips": 1, "rating": 1}\n{"driver_id": 1012, "ts": "2024-04-01T00:00:00Z", "trips": "many", "rating": 1}\n',
+    )
+    const bad = await project.cli(
+      'features',
+      'push',
+      '--push-source',
+      'driver_stats_push',
+      '--rows',
+      'rows.jsonl',
+    )
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    expect(bad.stderr).toMatch(
+      /feature "trips" of entity driver_id=1012 \(row 2 of the pushed rows\) is "many"/,
+    )
+    const read = await post('/get-online-features', {
+      features: ['driver_stats:trips'],
+      entities: { driver_id: [1010, 1011] },
+    })
+    expect((read.json.results as { values: unknown[] }[])[1]?.values).toEqual([4, null])
+  })
+
   it('answers /health with 200', async () => {
     const res = await app.fetch(new Request('http://local/health'))
     expect(res.status).toBe(200)
