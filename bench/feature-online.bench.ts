@@ -277,12 +277,14 @@ for (const [name, url] of backends) {
 if (!skipFeast) {
   const u = new URL(redisUrl)
   const feastRedis = `${u.hostname}:${u.port},db=${u.pathname.slice(1) || '0'}`
-  const repo = execFileSync(feastPython, [join(here, 'feature-online.feast.py'), dir, feastRedis], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .at(-1) as string
+  const [repo = '', feastOnline = 'redis'] = (
+    execFileSync(feastPython, [join(here, 'feature-online.feast.py'), dir, feastRedis], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .at(-1) as string
+  ).split('\t')
   const port = 6566 + (process.pid % 1000)
   const feast = spawn(
     feastBin,
@@ -312,11 +314,11 @@ if (!skipFeast) {
       const pid = feast.pid as number
       await warm(endpoint, list)
       record(
-        `HTTP feast (${feastWorkers} worker) redis, ${batch} × 10 (1 connection)`,
+        `HTTP feast (${feastWorkers} worker) ${feastOnline}, ${batch} × 10 (1 connection)`,
         await loadWithCpu(pid, endpoint, list, { count: requests, conc: 1 }),
       )
       record(
-        `HTTP feast (${feastWorkers} worker) redis, ${batch} × 10 (${concurrency} connections)`,
+        `HTTP feast (${feastWorkers} worker) ${feastOnline}, ${batch} × 10 (${concurrency} connections)`,
         await loadWithCpu(pid, endpoint, list, { ms: seconds * 1000, conc: concurrency }),
       )
     }

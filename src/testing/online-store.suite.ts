@@ -214,6 +214,33 @@ export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
       expect(await store.read(ns('empty'), ['a', 'b'])).toEqual([undefined, undefined])
     })
 
+    it(`${name}: reads a batch of thousands of keys (past any internal chunking) in request order`, async () => {
+      const n = ns()
+      const written = Array.from({ length: 2500 }, (_, i) => `e${i}`)
+      await store.write(
+        n,
+        written.flatMap((key, i) => [w(key, 'f', i, 1), ...(i % 2 === 0 ? [w(key, 'g', -i - 1, 2)] : [])]),
+      )
+      // Reversed, with a missing key every 100 and the first key again at the end.
+      const keys = [...written].reverse().flatMap((key, j) => (j % 100 === 0 ? [key, 'missing'] : [key]))
+      keys.push('e0')
+      const expected = (key: string) => {
+        if (key === 'missing') return undefined
+        const i = Number(key.slice(1))
+        return {
+          f: { value: i, eventTime: 1 },
+          ...(i % 2 === 0 ? { g: { value: -i - 1, eventTime: 2 } } : {}),
+        }
+      }
+      expect(await store.read(n, keys)).toEqual(keys.map(expected))
+      expect(await store.read(n, keys, ['g'])).toEqual(
+        keys.map((key) => {
+          const g = expected(key)?.g
+          return g === undefined ? undefined : { g }
+        }),
+      )
+    })
+
     it(`${name}: returns only the requested fields`, async () => {
       const n = ns()
       await store.write(n, [w('a', 'f', 1, 1), w('a', 'g', 2, 1), w('b', 'f', 3, 1)])
