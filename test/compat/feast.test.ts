@@ -275,12 +275,22 @@ feast.describe(
         features: ['driver_pushed:trips', 'driver_pushed:rating'],
         entities: { driver_id: [3001, 3002] },
       }
-      const values = (text: string) =>
-        (JSON.parse(text) as { results: { values: unknown[]; event_timestamps: string[] }[] }).results.map(
-          (r) => [r.values, r.event_timestamps],
+      // Columns by name: feast serve orders a view's features its own way (docs/api.md).
+      const values = (text: string) => {
+        const parsed = JSON.parse(text) as {
+          metadata: { feature_names: string[] }
+          results: { values: unknown[]; event_timestamps: string[] }[]
+        }
+        return Object.fromEntries(
+          parsed.metadata.feature_names.map((name, i) => [
+            name,
+            [parsed.results[i]?.values, parsed.results[i]?.event_timestamps],
+          ]),
         )
+      }
       const fromFeast = values((await post(feastUrl, '/get-online-features', read)).text)
-      expect(fromFeast[1]?.[0]).toEqual([11, 12])
+      expect(fromFeast.trips?.[0]).toEqual([11, 12])
+      expect(fromFeast.rating?.[0]).toEqual([0.5, null])
       expect(values((await post(strata.url, '/get-online-features', read)).text)).toEqual(fromFeast)
     }, 300_000)
 
