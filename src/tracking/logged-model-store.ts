@@ -192,7 +192,9 @@ export class LoggedModelStore {
       .where('key', '=', key)
       .executeTakeFirst()
     if (Number(res.numDeletedRows) === 0) {
-      throw new StrataError('NOT_FOUND', `logged model "${modelId}" has no tag "${key}"`)
+      throw new StrataError('NOT_FOUND', `logged model "${modelId}" has no tag "${key}"`, {
+        details: { entity: 'loggedModelTag', modelId, key },
+      })
     }
   }
 

@@ -153,6 +153,52 @@ describe('MLflow REST (in-process): wire format and error codes', () => {
     })
   })
 
+  it("requires each log-batch metric's timestamp, naming it by its place in the batch as MLflow does", async () => {
+    const runId = await newRun()
+    const res = await post('runs/log-batch', {
+      run_id: runId,
+      metrics: [
+        { key: 'a', value: 1, timestamp: 1 },
+        { key: 'b', value: 2 },
+      ],
+    })
+    expect(res).toMatchObject({
+      status: 400,
+      json: {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message:
+          "Missing value for required parameter 'metrics[1].timestamp'. See the API docs for more information about request parameters.",
+      },
+    })
+    const typed = await post('runs/log-batch', {
+      run_id: runId,
+      metrics: [{ key: 'a', value: 'x', timestamp: 1 }],
+    })
+    expect(typed.json.message).toContain('Invalid value "x" for parameter \'metrics[0].value\' supplied')
+    expect(typed.json.message).toContain("Value was of type 'str'")
+  })
+
+  it("words a missing run tag as MLflow's server does", async () => {
+    const runId = await newRun()
+    expect(await post('runs/delete-tag', { run_id: runId, key: 'nope' })).toMatchObject({
+      status: 404,
+      json: {
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+        message: `No tag with name: nope in run with id ${runId}`,
+      },
+    })
+  })
+
+  it('refuses an artifacts/list path that escapes the run, before looking the run up', async () => {
+    const runId = await newRun()
+    for (const path of ['../x', '%2E%2E%2Fx', '/etc']) {
+      expect(await get(`artifacts/list?run_id=${runId}&path=${path}`)).toMatchObject({
+        status: 400,
+        json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid path' },
+      })
+    }
+  })
+
   it('mirrors the API under /ajax-api and serves /health, /version and server-info', async () => {
     expect((await get('/ajax-api/2.0/mlflow/experiments/get?experiment_id=0')).status).toBe(200)
     const health = await app.fetch(new Request('http://local/health'))

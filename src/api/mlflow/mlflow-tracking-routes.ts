@@ -10,6 +10,7 @@ import {
   type TrackingStore,
 } from '../../tracking/index.js'
 import { recordedUser } from '../authentication.js'
+import { safeArtifactPath } from './mlflow-artifact-files.js'
 import {
   compact,
   experimentJson,
@@ -134,7 +135,7 @@ export function addTrackingRoutes(add: MlflowRpc): void {
   })
   rpc('GET', '/runs/get', async (m, t) => ({ run: runJson(await t.runs.get(m.runId())) }))
   rpc('POST', '/runs/log-metric', async (m, t) => {
-    await t.runs.logMetric(m.runId(), metricInput(m, true))
+    await t.runs.logMetric(m.runId(), metricInput(m))
     return {}
   })
   add('POST', '/runs/log-parameter', async (m, request) => {
@@ -161,7 +162,7 @@ export function addTrackingRoutes(add: MlflowRpc): void {
     warnTruncated(request, 'Param value', params, TRACKING_LIMITS.paramValueLength)
     warnTruncated(request, 'Tag value', tags, TRACKING_LIMITS.runTagValueLength)
     await (await request.services.tracking()).runs.logBatch(m.runId(), {
-      metrics: m.messages('metrics').map((x) => metricInput(x, false)),
+      metrics: m.messages('metrics').map(metricInput),
       params,
       tags,
     })
@@ -201,7 +202,8 @@ export function addTrackingRoutes(add: MlflowRpc): void {
   })
   rpc('GET', '/artifacts/list', async (m, t) => {
     const runId = m.runId()
-    const path = m.optStr('path') ?? ''
+    // MLflow's server checks the path with validate_path_is_safe ("Invalid path") first.
+    const path = safeArtifactPath(m.optStr('path') ?? '')
     const [run, entries] = await Promise.all([t.runs.get(runId), t.runs.listArtifacts(runId, path)])
     return { root_uri: run.info.artifactUri, files: entries.map((e) => fileInfoJson(e)) }
   })
@@ -251,8 +253,9 @@ export function addTrackingRoutes(add: MlflowRpc): void {
   })
 }
 
-function metricInput(m: MlflowMessage, timestampRequired: boolean): MetricInput {
-  const timestamp = timestampRequired ? m.int('timestamp') : m.optInt('timestamp')
+/** A metric of log-metric or log-batch; its timestamp is required, as MLflow's server requires it. */
+function metricInput(m: MlflowMessage): MetricInput {
+  const timestamp = m.int('timestamp')
   const modelId = m.optStr('model_id')
   const datasetName = m.optStr('dataset_name')
   const datasetDigest = m.optStr('dataset_digest')
@@ -260,7 +263,7 @@ function metricInput(m: MlflowMessage, timestampRequired: boolean): MetricInput 
     key: m.str('key'),
     value: m.num('value'),
     step: m.optInt('step') ?? 0,
-    ...(timestamp === undefined ? {} : { timestamp }),
+    timestamp,
     ...(modelId ? { modelId } : {}),
     ...(datasetName ? { datasetName } : {}),
     ...(datasetDigest ? { datasetDigest } : {}),

@@ -8,11 +8,12 @@ PyPI, so not in this repository) run unchanged; only their server fixtures are s
   server per test, as MLflow's own fixtures give each test a fresh backend store;
 - ``artifacts_server`` (test_mlflow_artifacts.py): one server per module, as MLflow's.
 
-``--target strata`` starts ``strata server`` in a fresh ``strata init --bare`` project;
-``--target mlflow`` starts ``mlflow server`` from the same venv with a fresh SQLite store and
-the artifact root MLflow's fixture uses (``file://<tmp_path>``, or ``--artifacts-destination``
-for the artifacts module). Servers for the next tests are started ahead in the background, so
-the start-up time overlaps the running test.
+``--target strata`` starts ``strata server`` in a fresh ``strata init --bare`` project (the
+next test's server starts ahead in the background, so its start-up overlaps the running test).
+``--target mlflow`` runs MLflow's server from the same venv: per test, as MLflow's own fixture
+does, the app ``mlflow server`` serves (``mlflow.server.fastapi_app``) under uvicorn in this
+process on a fresh SQLite store with the artifact root ``file://<dir>``; for the artifacts
+module a real ``mlflow server`` process with ``--artifacts-destination``, as MLflow's.
 
 Tests that cannot apply to any server other than MLflow's own are deselected, with their
 category, before the run (NOT_APPLICABLE); the run summary prints them.
@@ -98,6 +99,32 @@ class Server:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
+class _ThreadProcess:
+    """The Popen-like handle of an in-process uvicorn server."""
+
+    def __init__(self, server, thread: threading.Thread):
+        self.server = server
+        self.thread = thread
+        self.returncode = None
+
+    def poll(self):
+        return None if self.thread.is_alive() else 0
+
+    def send_signal(self, _sig) -> None:
+        self.server.should_exit = True
+
+    def wait(self, timeout=None):
+        self.thread.join(timeout)
+        self.returncode = 0
+        return 0
+
+    def kill(self) -> None:
+        self.server.should_exit = True
+
+    def terminate(self) -> None:
+        self.server.should_exit = True
+
+
 class Launcher:
     """Starts servers of one target; keeps the next one starting in the background."""
 
@@ -160,10 +187,24 @@ class Launcher:
         return Server(url.rstrip("/"), proc, home, dest)
 
     # -- mlflow ---------------------------------------------------------------------------
-    def _start_mlflow(self, kind: str) -> Server:
+    def _mlflow_template_db(self) -> Path:
+        with self._lock:
+            if self._template is None:
+                from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+                tpl = Path(tempfile.mkdtemp(prefix="mlflow-own-mlflow-template-"))
+                store = SqlAlchemyStore(f"sqlite:///{tpl / 'mlflow.db'}", (tpl / "a").as_uri())
+                store.engine.dispose()
+                self._template = tpl
+            return self._template / "mlflow.db"
+
+    def _start_mlflow(self, kind: str, artifact_root: Path | None) -> Server:
         home = Path(tempfile.mkdtemp(prefix="mlflow-own-mlflow-"))
+        if kind != "artifacts":
+            return self._start_mlflow_app(home, artifact_root or home / "artifacts")
         port = _free_port()
         url = f"http://127.0.0.1:{port}"
+        dest = str(home / "mlartifacts")
         args = [
             os.path.join(os.path.dirname(sys.executable), "mlflow"),
             "server",
@@ -175,28 +216,47 @@ class Launcher:
             "1",
             "--backend-store-uri",
             f"sqlite:///{home / 'mlflow.db'}",
+            "--default-artifact-root",
+            f"{url}/api/2.0/mlflow-artifacts/artifacts",
+            "--artifacts-destination",
+            dest,
         ]
-        if kind == "artifacts":
-            dest = str(home / "mlartifacts")
-            args += [
-                "--default-artifact-root",
-                f"{url}/api/2.0/mlflow-artifacts/artifacts",
-                "--artifacts-destination",
-                dest,
-            ]
-        else:
-            # MLflow's fixtures: initialize_backend_stores(..., default_artifact_root=tmp_path)
-            dest = str(home / "artifacts")
-            args += ["--default-artifact-root", Path(dest).as_uri()]
         log = home / "server.log"
-        # The working directory of the test process, as MLflow's in-process fixture server has.
         proc = subprocess.Popen(args, stdout=open(log, "w"), stderr=subprocess.STDOUT)
         _wait_http(url, proc, log)
         return Server(url, proc, home, dest)
 
+    def _start_mlflow_app(self, home: Path, artifact_root: Path) -> Server:
+        """`mlflow server`'s own app (mlflow.server.fastapi_app, which `mlflow server` runs
+        under uvicorn) in this process on a fresh SQLite store, as MLflow's fixtures do: a new
+        process per test costs tens of seconds on a loaded machine."""
+        import uvicorn
+        from mlflow.server import handlers
+        from mlflow.server.fastapi_app import app
+        from mlflow.server.handlers import initialize_backend_stores
+
+        shutil.copy(self._mlflow_template_db(), home / "mlflow.db")
+        handlers._tracking_store = None
+        handlers._model_registry_store = None
+        # MLflow's fixtures: initialize_backend_stores(..., default_artifact_root=tmp_path)
+        dest = str(artifact_root)
+        initialize_backend_stores(
+            f"sqlite:///{home / 'mlflow.db'}", default_artifact_root=Path(dest).as_uri()
+        )
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        proc = _ThreadProcess(server, thread)
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(url, proc, home / "none.log")
+        return Server(url, proc, home, dest)
+
     # -- pool -----------------------------------------------------------------------------
-    def _start(self, kind: str) -> Server:
-        return self._start_strata(kind) if self.target == "strata" else self._start_mlflow(kind)
+    def _start(self, kind: str, artifact_root: Path | None = None) -> Server:
+        if self.target == "strata":
+            return self._start_strata(kind)
+        return self._start_mlflow(kind, artifact_root)
 
     def _start_ahead(self, kind: str) -> None:
         box: list = []
@@ -211,17 +271,19 @@ class Launcher:
         thread.start()
         self._ahead[kind] = (thread, box)
 
-    def take(self, kind: str) -> Server:
+    def take(self, kind: str, artifact_root: Path | None = None) -> Server:
+        """A fresh server; `artifact_root` is the test's tmp_path, MLflow's fixtures' root."""
         ahead = self._ahead.pop(kind, None)
         if ahead is None:
-            server = self._start(kind)
+            server = self._start(kind, artifact_root)
         else:
             thread, box = ahead
             thread.join()
             if isinstance(box[0], BaseException):
                 raise box[0]
             server = box[0]
-        if kind == "client":
+        # MLflow's app keeps its stores in module globals: one at a time, no start ahead.
+        if kind == "client" and self.target == "strata":
             self._start_ahead(kind)
         return server
 
@@ -254,10 +316,10 @@ def pytest_unconfigure(config):
 
 
 @pytest.fixture(name="mlflow_client")
-def _mlflow_client(request):
+def _mlflow_client(request, tmp_path):
     from mlflow import MlflowClient
 
-    server = _get_launcher(request.config).take("client")
+    server = _get_launcher(request.config).take("client", tmp_path)
     try:
         yield MlflowClient(server.url)
     finally:
@@ -265,10 +327,10 @@ def _mlflow_client(request):
 
 
 @pytest.fixture(name="client")
-def _registry_client(request):
+def _registry_client(request, tmp_path):
     from mlflow import MlflowClient
 
-    server = _get_launcher(request.config).take("client")
+    server = _get_launcher(request.config).take("client", tmp_path / "artifacts")
     try:
         yield MlflowClient(server.url)
     finally:
