@@ -60,10 +60,13 @@ export class MlflowMessage {
     return this.fields[name] !== undefined && this.fields[name] !== null
   }
 
-  /** A required string field. */
+  /**
+   * A required string field; an empty string counts as missing, as in MLflow's `_assert_required`
+   * (proto JSON cannot tell an absent string from an empty one).
+   */
   str(name: string): string {
     const v = this.optStr(name)
-    if (v === undefined) throw missing(this.path + name)
+    if (v === undefined || v === '') throw missing(this.path + name)
     return v
   }
 

@@ -178,6 +178,46 @@ describe('MLflow REST (in-process): wire format and error codes', () => {
     expect(typed.json.message).toContain("Value was of type 'str'")
   })
 
+  it("checks fields in the order of MLflow's request schema, so the first wrong one is named", async () => {
+    const runId = await newRun()
+    for (const path of ['runs/log-parameter', 'runs/set-tag']) {
+      const wrongRun = await post(path, { run_id: 31, key: 'k', value: 41 })
+      expect(wrongRun.json.message).toContain("Invalid value 31 for parameter 'run_id' supplied")
+      const wrongKey = await post(path, { run_id: runId, key: 31, value: 41 })
+      expect(wrongKey.json.message).toContain("Invalid value 31 for parameter 'key' supplied")
+      const wrongValue = await post(path, { run_id: runId, key: 'k', value: 41 })
+      expect(wrongValue.json.message).toContain("Invalid value 41 for parameter 'value' supplied")
+    }
+    // An empty required string is missing, as MLflow's _assert_required has it.
+    expect((await post('runs/set-tag', { run_id: runId, key: '', value: 'v' })).json.message).toContain(
+      "Missing value for required parameter 'key'",
+    )
+  })
+
+  it("refuses bad get-history-bulk-interval requests in MLflow's words", async () => {
+    const url = '/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval'
+    const cases: [string, string][] = [
+      ['metric_key=key', "Missing value for required parameter 'run_ids'."],
+      [
+        `${Array.from({ length: 101 }, (_, i) => `run_ids=r${i}`).join('&')}&metric_key=key`,
+        'GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received 101 run_ids.',
+      ],
+      ['run_ids=123&metric_key=', "Missing value for required parameter 'metric_key'"],
+      ['run_ids=123&max_results=5', "Missing value for required parameter 'metric_key'"],
+      ['run_ids=123&metric_key=key&max_results=0', 'max_results must be between 1 and 2500'],
+      [
+        'run_ids=123&metric_key=key&start_step=1&max_results=5',
+        'If either start step or end step are specified',
+      ],
+    ]
+    for (const [query, message] of cases) {
+      const res = await get(`${url}?${query}`)
+      expect(res.status, query).toBe(400)
+      expect(res.json.error_code, query).toBe('INVALID_PARAMETER_VALUE')
+      expect(res.json.message, query).toContain(message)
+    }
+  })
+
   it("words a missing run tag as MLflow's server does", async () => {
     const runId = await newRun()
     expect(await post('runs/delete-tag', { run_id: runId, key: 'nope' })).toMatchObject({
@@ -535,6 +575,17 @@ describe('MLflow registry RPCs (in-process)', () => {
     const filter = encodeURIComponent("name LIKE 'plain-%' AND tag.`mlflow.prompt.is_prompt` != 'true'")
     const found = await get(`registered-models/search?filter=${filter}&max_results=100`)
     expect((found.json.registered_models as Body[]).map((m) => m.name)).toEqual(['plain-model'])
+  })
+
+  it("words a taken registered model name as MLflow's server does", async () => {
+    await post('registered-models/create', { name: 'taken-model' })
+    expect(await post('registered-models/create', { name: 'taken-model' })).toMatchObject({
+      status: 400,
+      json: {
+        error_code: 'RESOURCE_ALREADY_EXISTS',
+        message: expect.stringMatching(/^Registered Model \(name=taken-model\) already exists/),
+      },
+    })
   })
 
   it('answers creating a version of a missing model with 404 and a bad stage with 400', async () => {
