@@ -7,7 +7,6 @@ import {
   groupBy,
   loadedValue,
   requireExperimentRow,
-  requireRunRow,
   type TrackingContext,
   type TrackingDb,
 } from './tracking-context.js'
@@ -28,6 +27,10 @@ export interface CreateLoggedModelOptions {
   /** Default: a random readable name such as `bold-fox-417`, as MLflow's. */
   name?: string
   modelType?: string
+  /**
+   * The run that produced the model, stored as given: as MLflow's server, it need not exist here
+   * (a model may be logged from a run of another tracking server).
+   */
   sourceRunId?: string
   params?: readonly KeyValue[]
   tags?: readonly KeyValue[]
@@ -73,7 +76,6 @@ export class LoggedModelStore {
             `The experiment ${options.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
           )
         }
-        if (options.sourceRunId !== undefined) await requireRunRow(trx, options.sourceRunId)
         const now = this.ctx.now()
         await trx
           .insertInto('tracking_logged_models')

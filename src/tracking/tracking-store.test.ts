@@ -449,6 +449,9 @@ describeMetadata('TrackingStore', (openFresh) => {
       filter: `source_run_id = '${run.info.runId}' and metrics.acc > 0.5`,
     })
     expect(search.items.map((m) => m.modelId)).toEqual([model.modelId])
+    // As MLflow's server: the source run is stored as given, it need not exist here.
+    const foreign = await tracking.loggedModels.create({ experimentId: exp.experimentId, sourceRunId: '123' })
+    expect((await tracking.loggedModels.get(foreign.modelId)).sourceRunId).toBe('123')
     expect(await codeOf(tracking.runs.logOutputs(run.info.runId, [{ modelId: 'm-nope' }]))).toBe('NOT_FOUND')
     expect(await codeOf(tracking.loggedModels.finalize(model.modelId, 'DONE' as never))).toBe(
       'INVALID_ARGUMENT',

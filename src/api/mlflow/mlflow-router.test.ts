@@ -588,6 +588,24 @@ describe('MLflow registry RPCs (in-process)', () => {
     })
   })
 
+  it('keeps a logged model whose source run is not here, and registers it with that run id', async () => {
+    const created = await post('logged-models', { experiment_id: '0', source_run_id: '123' })
+    expect(created.status).toBe(200)
+    const model = created.json.model as { info: { model_id: string; source_run_id: string } }
+    expect(model.info.source_run_id).toBe('123')
+    await post('registered-models/create', { name: 'foreign-run-model' })
+    const version = await post('model-versions/create', {
+      name: 'foreign-run-model',
+      source: `models:/${model.info.model_id}`,
+      model_id: model.info.model_id,
+    })
+    expect(version).toMatchObject({ status: 200, json: { model_version: { run_id: '123' } } })
+    expect(await post('model-versions/create', { name: 'foreign-run-model', source: '' })).toMatchObject({
+      status: 400,
+      json: { message: expect.stringContaining("Missing value for required parameter 'source'") },
+    })
+  })
+
   it('answers creating a version of a missing model with 404 and a bad stage with 400', async () => {
     expect(await post('model-versions/create', { name: 'nobody', source: 's3://bucket/x' })).toMatchObject({
       status: 404,
