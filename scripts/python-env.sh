@@ -19,6 +19,8 @@
 #             differential test (test/compat/feast.test.ts).
 #   --monitoring evidently + scipy + pandas: the reference implementation the drift statistics
 #             are compared with (test/compat/evidently-drift.test.ts, bench/monitoring).
+#   --mlflow-tests the full `mlflow` package + pytest + Pillow: runs MLflow's own tracking-server
+#             integration tests against both servers (scripts/mlflow-own-tests.sh).
 #
 # The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
 # pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
@@ -37,6 +39,7 @@ TRITONCLIENT_VERSION=2.73.0
 FEAST_VERSION=0.67.0
 EVIDENTLY_VERSION=0.7.21
 SCIPY_VERSION=1.16.3
+PYTEST_VERSION=9.2.0
 
 profile=light
 for arg in "$@"; do
@@ -46,12 +49,13 @@ for arg in "$@"; do
     --serving) profile=serving ;;
     --feast) profile=feast ;;
     --monitoring) profile=monitoring ;;
+    --mlflow-tests) profile=mlflow-tests ;;
     -h | --help)
-      sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring or nothing)" >&2
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring, --mlflow-tests or nothing)" >&2
       exit 2
       ;;
   esac
@@ -67,6 +71,7 @@ case "$profile" in
   serving) pins=("tritonclient[http]==$TRITONCLIENT_VERSION" "numpy==$NUMPY_VERSION") ;;
   feast) pins=("feast==$FEAST_VERSION" "pandas==$PANDAS_VERSION") ;;
   monitoring) pins=("evidently==$EVIDENTLY_VERSION" "scipy==$SCIPY_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION") ;;
+  mlflow-tests) pins=("mlflow==$MLFLOW_VERSION" "pytest==$PYTEST_VERSION" "${common[@]}") ;;
 esac
 
 python=${PYTHON:-python3}
