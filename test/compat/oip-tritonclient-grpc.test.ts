@@ -7,6 +7,8 @@ import { INFERENCE_PROTO_PATH } from '../../src/api/index.js'
 import { openStrata } from '../../src/platform/index.js'
 import { CHALLENGERS } from '../support/delivery-models.js'
 import {
+  BYTES_PREDICTOR_TS,
+  BYTES_SIGNATURE,
   INT64_PREDICTOR_TS,
   INT64_SIGNATURE,
   linearOnnx,
@@ -32,6 +34,7 @@ const STEPS = [
   "infer FP32 with raw contents (the client's default)",
   'infer INT64 with raw contents, exact beyond 2^53, requested output, request id, pinned version',
   'infer FP32 and INT64 with typed contents',
+  'infer BYTES with raw and typed contents (UTF-8, empty and multi-byte strings)',
   'concurrent async_infer calls each get their own rows',
   'client mistakes: exact status codes and messages',
   'a canary deployment answers over gRPC naming the version that answered, as REST does',
@@ -81,6 +84,10 @@ client.describe(
         files: [{ path: 'predictor.ts', bytes: new TextEncoder().encode(INT64_PREDICTOR_TS) }],
         signature: INT64_SIGNATURE,
       })
+      await registry.registerVersion('echo', {
+        files: [{ path: 'predictor.ts', bytes: new TextEncoder().encode(BYTES_PREDICTOR_TS) }],
+        signature: BYTES_SIGNATURE,
+      })
       await (await strata.delivery()).create('linear-canary', {
         model: 'linear',
         candidate: candidate.version,
@@ -95,6 +102,8 @@ client.describe(
         'models:/linear@champion',
         '--model',
         'sums',
+        '--model',
+        'echo',
         '--grpc-port',
         '0',
       ])
@@ -111,6 +120,7 @@ client.describe(
         STRATA_OIP_URL: server.url.replace(/^http:\/\//, ''),
         STRATA_OIP_MODEL: 'linear',
         STRATA_OIP_INT64_MODEL: 'sums',
+        STRATA_OIP_BYTES_MODEL: 'echo',
         STRATA_OIP_DEPLOYMENT: 'linear-canary',
         STRATA_OIP_CANARY_VERSIONS: canaryVersions.join(','),
       })

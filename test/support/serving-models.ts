@@ -82,3 +82,31 @@ export const INT64_SIGNATURE: ModelSignature = {
     { name: 'half', type: 'float64', shape: ['N', 1] },
   ],
 }
+
+/**
+ * A TypeScript predictor over strings (OIP `BYTES`): input `text` string [N,1], outputs `upper`
+ * string [N,1] (upper-cased) and `length` int64 [N,1] (UTF-8 byte length).
+ */
+export const BYTES_PREDICTOR_TS = `
+interface Tensor { type: string; dims: number[]; data: string[] }
+export function predict(inputs: Record<string, Tensor>) {
+  const x = inputs.text
+  const n = x.dims[0]
+  const upper: string[] = []
+  const length = new BigInt64Array(n)
+  for (let i = 0; i < n; i++) {
+    upper.push(x.data[i].toUpperCase())
+    length[i] = BigInt(new TextEncoder().encode(x.data[i]).length)
+  }
+  return { upper: { dims: [n, 1], data: upper }, length: { dims: [n, 1], data: length } }
+}
+`
+
+/** The signature of {@link BYTES_PREDICTOR_TS}. */
+export const BYTES_SIGNATURE: ModelSignature = {
+  inputs: [{ name: 'text', type: 'string', shape: ['N', 1] }],
+  outputs: [
+    { name: 'upper', type: 'string', shape: ['N', 1] },
+    { name: 'length', type: 'int64', shape: ['N', 1] },
+  ],
+}

@@ -3,7 +3,8 @@
 Env: STRATA_OIP_GRPC (host:port of the gRPC server), STRATA_OIP_URL (host:port of the REST
 server), STRATA_OIP_MODEL (`linear`: prediction = 0.5 + x0 + 2*x1 + 3*x2 over `features` FP32
 [-1, 3], version 1), STRATA_OIP_INT64_MODEL (`sums`: `ids` INT64 [-1, 2] -> `sum` INT64 [-1, 1]
-and `half` FP64 [-1, 1]), STRATA_OIP_DEPLOYMENT (a canary deployment of `linear`, sticky on the
+and `half` FP64 [-1, 1]), STRATA_OIP_BYTES_MODEL (`echo`: `text` BYTES [-1, 1] -> `upper` BYTES
+[-1, 1], upper-cased, and `length` INT64 [-1, 1], UTF-8 byte length), STRATA_OIP_DEPLOYMENT (a canary deployment of `linear`, sticky on the
 `x-user-id` header, serving versions STRATA_OIP_CANARY_VERSIONS, comma-separated).
 """
 
@@ -22,6 +23,7 @@ address = os.environ["STRATA_OIP_GRPC"]
 rest = os.environ["STRATA_OIP_URL"]
 model = os.environ["STRATA_OIP_MODEL"]
 int64_model = os.environ["STRATA_OIP_INT64_MODEL"]
+bytes_model = os.environ["STRATA_OIP_BYTES_MODEL"]
 deployment = os.environ["STRATA_OIP_DEPLOYMENT"]
 canary_versions = set(os.environ["STRATA_OIP_CANARY_VERSIONS"].split(","))
 client = grpcclient.InferenceServerClient(url=address)
@@ -115,6 +117,24 @@ with step("infer FP32 and INT64 with typed contents"):
     check(list(outputs["sum"].contents.int64_contents) == [2**60 + 4, -3], "typed INT64 sums", outputs["sum"])
     check(list(outputs["half"].contents.fp64_contents) == [float(2**60 + 4) / 2, -1.5], "typed FP64", outputs["half"])
 
+with step("infer BYTES with raw and typed contents (UTF-8, empty and multi-byte strings)"):
+    words = ["héllo wörld", "", "日本語", "plain"]
+    text = np.array([[w.encode("utf-8")] for w in words], dtype=np.object_)
+    i = grpcclient.InferInput("text", list(text.shape), "BYTES")
+    i.set_data_from_numpy(text)  # raw: each element a 4-byte little-endian length, then its bytes
+    r = client.infer(bytes_model, [i])
+    upper = r.as_numpy("upper")
+    check(upper.dtype == np.object_ and upper.shape == (4, 1), "BYTES output shape", upper)
+    check([u.decode("utf-8") for u in upper.flatten()] == [w.upper() for w in words], "upper-cased", upper)
+    length = r.as_numpy("length")
+    check(length.flatten().tolist() == [len(w.encode("utf-8")) for w in words], "UTF-8 byte lengths", length)
+    req = service_pb2.ModelInferRequest(model_name=bytes_model)
+    t = req.inputs.add(name="text", datatype="BYTES", shape=[2, 1])
+    t.contents.bytes_contents.extend([b"grpc", "ünïcode".encode("utf-8")])
+    outputs = {o.name: o for o in stub.ModelInfer(req).outputs}
+    check(list(outputs["upper"].contents.bytes_contents) == [b"GRPC", "ÜNÏCODE".encode("utf-8")], "typed BYTES", outputs["upper"])
+    check(list(outputs["length"].contents.int64_contents) == [4, 9], "typed lengths", outputs["length"])
+
 with step("concurrent async_infer calls each get their own rows"):
     xs = [rows(int(n)) for n in rng.integers(1, 20, size=24)]
     results = {}
@@ -146,7 +166,7 @@ with step("client mistakes: exact status codes and messages"):
         "StatusCode.INVALID_ARGUMENT",
         'input "features" has shape [2,4] but the model expects [-1,3] (-1 = any size)',
     )
-    served = ", ".join([model, int64_model, deployment])  # plain deployments, then routed ones
+    served = ", ".join([model, int64_model, bytes_model, deployment])  # plain deployments, then routed ones
     expect_server_error(
         lambda: client.infer("no-such-model", [features(rows(1))]),
         "StatusCode.NOT_FOUND",
