@@ -18,7 +18,9 @@ import type { InferTensor } from './tensor.js'
  * the batch once, and each row is logged as its own prediction with its entity key and features.
  */
 export interface EntityRows {
+  /** Per row, in input order: its entity key, and the row with the features read for it. */
   rows: { entityKey: Record<string, unknown>; inputs: Record<string, unknown> }[]
+  /** The feature view (and on-demand feature) versions the rows were read from. */
   featureViews: FeatureViewUse[]
   /** Epoch ms at which the request arrived. */
   at: number
@@ -28,7 +30,9 @@ export interface EntityRows {
 
 /** Which deployment revision and role answered a request to a routed endpoint. */
 export interface DeploymentAnswer {
+  /** The deployment revision in force. */
   revision: number
+  /** Whether the policy's champion or its candidate answered. */
   role: 'champion' | 'candidate'
   /** The candidate failed and the champion answered instead. */
   fallback: boolean

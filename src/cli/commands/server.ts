@@ -243,7 +243,8 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     logger: { level: opts.logLevel, stream: process.stderr },
     ...(webRoot === undefined ? {} : { webRoot }),
   })
-  const server = await listen(app, { host: opts.host, port })
+  // gRPC listens first: once the REST port answers, so does the gRPC one (clients and scripts
+  // wait for the REST port)
   let grpc: RunningGrpcServer | undefined
   if (grpcPort !== undefined) {
     try {
@@ -258,10 +259,20 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       })
     } catch (err) {
       for (const stop of stops) await stop()
-      await server.close()
+      await app.close()
       await strata.close()
       throw err
     }
+  }
+  let server: Awaited<ReturnType<typeof listen>>
+  try {
+    server = await listen(app, { host: opts.host, port })
+  } catch (err) {
+    for (const stop of stops) await stop()
+    await grpc?.close()
+    await app.close()
+    await strata.close()
+    throw err
   }
   out.result(
     {
