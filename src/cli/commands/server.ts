@@ -1,14 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
-import {
-  createServerApp,
-  GRPC_MAX_MESSAGE_BYTES,
-  listen,
-  type RunningGrpcServer,
-  startGrpcServer,
-  tokenPrincipal,
-} from '../../api/index.js'
+import type { RunningGrpcServer } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
@@ -235,6 +228,9 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     await strata.close()
     throw err
   }
+  const { createServerApp, GRPC_MAX_MESSAGE_BYTES, listen, startGrpcServer, tokenPrincipal } = await import(
+    '../../api/index.js'
+  )
   const app = await createServerApp(strata, {
     ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
     version: strataVersion(),
