@@ -244,12 +244,31 @@ try {
         }
       }
     }
+    grpc.close()
+    if (args.python !== undefined) {
+      const script = new URL('./serving-grpc.tritonclient.py', import.meta.url).pathname
+      const out = execFileSync(
+        args.python,
+        [script, server.grpc as string, rest.host, String(SECONDS), '1,64', '1,16'],
+        { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+      )
+      for (const line of out.trim().split('\n')) {
+        const r = JSON.parse(line) as Figures & { transport: string; rows: number; inFlight: number }
+        console.log(line)
+        results.push({
+          client: 'tritonclient',
+          transport: r.transport,
+          rows: r.rows,
+          inFlight: r.inFlight,
+          figures: r,
+        })
+      }
+    }
     load.push(
       loadavg()
         .map((l) => l.toFixed(1))
         .join(' '),
     )
-    grpc.close()
     console.log(`\nload average (1/5/15 min) before: ${load[0]}, after: ${load[1]}\n`)
     console.log('| client | rows | in flight | transport | p50 ms | p99 ms | req/s |')
     console.log('|---|---:|---:|---|---:|---:|---:|')

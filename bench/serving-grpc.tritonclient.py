@@ -61,29 +61,41 @@ def caller(transport, x):
 
 def run(transport, rows, in_flight):
     x = batch(rows)
-    calls = [caller(transport, x) for _ in range(in_flight)]
-    for c in calls:
-        for _ in range(20):
-            c()  # warm-up, and a check of every client
-    latencies = [[] for _ in calls]
+    # tritonclient.http runs on gevent: each thread builds (and warms up) its own client
+    ready = threading.Barrier(in_flight + 1)
+    go = threading.Event()
+    latencies = [[] for _ in range(in_flight)]
     errors = []
-    start = time.perf_counter()
+    clock = {}
 
     def loop(k):
         try:
-            while time.perf_counter() - start < seconds:
-                t0 = time.perf_counter()
-                calls[k]()
-                latencies[k].append((time.perf_counter() - t0) * 1000)
+            once = caller(transport, x)
+            for _ in range(20):
+                once()  # warm-up, and a check of every client
         except Exception as e:  # noqa: BLE001 - reported below, fails the bench
+            errors.append(repr(e))
+        ready.wait()
+        go.wait()
+        if errors:
+            return
+        try:
+            while time.perf_counter() - clock["start"] < seconds:
+                t0 = time.perf_counter()
+                once()
+                latencies[k].append((time.perf_counter() - t0) * 1000)
+        except Exception as e:  # noqa: BLE001
             errors.append(repr(e))
 
     threads = [threading.Thread(target=loop, args=(k,)) for k in range(in_flight)]
     for t in threads:
         t.start()
+    ready.wait()
+    clock["start"] = time.perf_counter()
+    go.set()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - start
+    elapsed = time.perf_counter() - clock["start"]
     if errors:
         raise SystemExit(f"{transport} rows={rows} in_flight={in_flight}: {errors[0]}")
     all_ms = sorted(v for per in latencies for v in per)
