@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { strataRejection } from '../../../test/support/strata-error.js'
 import { createServerApp } from '../../api/server-app.js'
 import { openStrata, type Strata } from '../../platform/index.js'
 import { linearRegressorToOnnx } from '../../registry/index.js'
@@ -256,6 +257,19 @@ describe('routed entity-row predictions: /v1/predict/{deployment} through the de
     const noKey = await predict('eta-canary', [{ hour: 1 }])
     expect(noKey.statusCode).toBe(400)
     expect(noKey.json().error.message).toContain('entity row 0 has no "driver_id"')
+    // entity rows that do not match the input rows are refused, never logged against other rows
+    const server = await strata.serving()
+    const row = { entityKey: { driver_id: 1 }, inputs: { driver_id: 1 } }
+    const mismatched = await strataRejection(
+      server.infer('eta-canary', '1', {
+        inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 3], values: Float32Array.from([1, 1, 1]) }],
+        entityRows: { rows: [row, row], featureViews: [], at: NOW, start: performance.now() },
+      }),
+    )
+    expect(mismatched.code).toBe('INVALID_ARGUMENT')
+    expect(mismatched.message).toBe(
+      'the request carries 2 entity rows but its inputs hold 1 rows; expected one input row per entity row',
+    )
     // the tensor route of the mixed deployment still works: its versions take the same tensors
     const tensor = await app.inject({
       method: 'POST',
