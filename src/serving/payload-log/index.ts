@@ -4,6 +4,7 @@ export {
   isEntityLabel,
   resolveEntityLabels,
 } from './entity-labels.js'
+export { GROUND_TRUTH, joinLabels, type LabeledRecord, type LabelLookup } from './label-join.js'
 export { type LabelInput, LabelStore } from './label-store.js'
 export { canonicalKey } from './payload-encoding.js'
 export { PayloadLog, type PayloadLogOptions, type PayloadLogStats, type PayloadSink } from './payload-log.js'
