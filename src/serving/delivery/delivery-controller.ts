@@ -5,7 +5,7 @@ import { candidateWeight, isLabelMetric } from './deployment-policy.js'
 import type { Deployment } from './deployment-store.js'
 import { EndpointRouter, type RoutedPrediction } from './endpoint-router.js'
 import { type DecisionEvidence, evaluateGuards, type GuardResult, verdict } from './guards.js'
-import type { LabelledStep, LabelTestEvidence } from './label-guards.js'
+import { describeLabelTest, type LabelledStep } from './label-guards.js'
 import { emptyStats, latencyQuantile, mergeStats } from './version-stats.js'
 
 /** Options of {@link DeliveryController}. */
@@ -276,30 +276,11 @@ function describeFailure(g: GuardResult): string {
   return `${g.metric}: ${describeLabelTest(g.metric, t)} is worse by more than the margin ${g.max} (p = ${fmtP(t.pValue)}, ${t.test})`
 }
 
-/** A label-based guard's test in words: both values, the difference with its interval, and n. */
-export function describeLabelTest(metric: string, t: LabelTestEvidence): string {
-  const what = LABEL_METRIC_NAMES[metric] ?? metric
-  const ci =
-    t.interval === null ? '' : `, ${pct(t.confidence)} % CI [${fmt(t.interval[0])}, ${fmt(t.interval[1])}]`
-  return `candidate ${what} ${fmt(t.candidate)} vs champion ${fmt(t.champion)} (difference ${fmt(t.difference)}${ci}, n = ${t.nCandidate}/${t.nChampion}${t.paired ? ' pairs' : ''})`
-}
-
-const LABEL_METRIC_NAMES: Record<string, string> = {
-  auc_drop: 'AUC',
-  log_loss_increase: 'log loss',
-  brier_increase: 'Brier score',
-  accuracy_drop: 'accuracy',
-}
-
 function describeShort(g: GuardResult): string {
   if (g.test?.note !== undefined) return `${g.metric}: ${g.test.note}`
   if (g.test === undefined && isLabelMetric(g.metric))
     return `${g.metric}: no payload log to read labels from`
   return `${g.metric} has ${g.samples} of ${g.minSamples} samples`
-}
-
-function pct(confidence: number): number {
-  return Number((confidence * 100).toPrecision(4))
 }
 
 function fmtP(p: number | null): string {

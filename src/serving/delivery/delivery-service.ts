@@ -13,7 +13,7 @@ import {
   type Transition,
 } from './deployment-store.js'
 import type { DecisionEvidence } from './guards.js'
-import { type LabelledStep, readLabelledStep } from './label-guards.js'
+import { type LabelledStep, readLabelledStep, rolloutRevisions } from './label-guards.js'
 import { sendWebhooks } from './webhooks.js'
 
 /** A deployment's state with its latest decision. */
@@ -56,10 +56,11 @@ export class DeliveryService {
     this.labels = new LabelStore(context)
   }
 
-  /** The step of `d` for label-based guards (see {@link readLabelledStep}); undefined without a payload log. */
+  /** What label-based guards judge in `d`'s rollout (see {@link readLabelledStep}); undefined without a payload log. */
   async labelledStep(d: Deployment): Promise<LabelledStep | undefined> {
-    if (this.payloads === undefined) return undefined
-    return readLabelledStep(d, await this.payloads(), this.labels)
+    if (this.payloads === undefined || d.policy.candidate === null) return undefined
+    const revisions = rolloutRevisions(await this.store.revisions(d.name), d)
+    return readLabelledStep(d, revisions, await this.payloads(), this.labels)
   }
 
   /** The time now, from the context's clock. */

@@ -168,6 +168,15 @@ export function parseGuard(text: string, defaultMinSamples = 100): GuardSpec {
   return guardSpec(spec)
 }
 
+/** A guard as `parseGuard` reads it: `auc_drop<=0.02@300,confidence=0.95`. */
+export function formatGuard(g: GuardSpec): string {
+  return (
+    `${g.metric}<=${g.max}@${g.minSamples}` +
+    (g.confidence === undefined ? '' : `,confidence=${g.confidence}`) +
+    (g.output === undefined ? '' : `,output=${g.output}`)
+  )
+}
+
 /** Checks one guard given as data; errors name the offending value and the valid ones. */
 export function guardSpec(g: {
   metric: string

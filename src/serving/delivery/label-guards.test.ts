@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { seeded } from '../../../test/support/delivery-models.js'
 import type { LabeledRecord, PredictionRecord } from '../payload-log/index.js'
 import { parseGuard } from './deployment-policy.js'
-import { evaluateLabelGuard, type LabelledStep } from './label-guards.js'
+import { evaluateLabelGuard, type LabelledStep, rolloutRevisions } from './label-guards.js'
 
 const CHAMPION = 1
 const CANDIDATE = 2
@@ -48,7 +48,7 @@ function step(opts: {
       records.push({ record, label: rand() < (opts.labelled ?? 1) ? y : null })
     }
   }
-  return { records, revision: REVISION, champion: CHAMPION, candidate: CANDIDATE }
+  return { records, revisions: [REVISION], champion: CHAMPION, candidate: CANDIDATE }
 }
 
 describe('label-based guards', () => {
@@ -138,5 +138,27 @@ describe('label-based guards', () => {
     const r = evaluateLabelGuard(parseGuard('auc_drop<=0.02@100'), bad)
     expect(r.outcome).toBe('inconclusive')
     expect(r.test.note).toMatch(/label "maybe" is not binary/)
+  })
+})
+
+describe('the revisions of a rollout', () => {
+  const rev = (revision: number, action: string, candidate: number | null, champion = 1) => ({
+    revision,
+    action,
+    policy: { champion, candidate },
+  })
+  it('walks back through steps and pauses to the revision that started the rollout', () => {
+    const history = [
+      rev(1, 'create', null),
+      rev(2, 'create', 2),
+      rev(3, 'rollback', null),
+      rev(4, 'create', 3),
+      rev(5, 'advance', 3),
+      rev(6, 'pause', 3),
+      rev(7, 'resume', 3),
+    ]
+    expect(rolloutRevisions(history, rev(7, 'resume', 3))).toEqual([4, 5, 6, 7])
+    expect(rolloutRevisions(history, rev(4, 'create', 3))).toEqual([4])
+    expect(rolloutRevisions(history, rev(2, 'create', 2))).toEqual([2])
   })
 })

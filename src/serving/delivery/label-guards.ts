@@ -78,28 +78,56 @@ interface Row {
 
 /** What a label-based guard reads: the step's logged predictions with their labels. */
 export interface LabelledStep {
-  /** Records of the revision's primary answers (`<revision>`) and mirrored calls (`<revision>/shadow`). */
+  /** Records of the rollout's primary answers (`<revision>`) and mirrored calls (`<revision>/shadow`). */
   records: readonly LabeledRecord[]
-  revision: number
+  /** The rollout's revisions the records come from. */
+  revisions: readonly number[]
   champion: number
   candidate: number
 }
 
 /**
- * Reads the step of a deployment for label-based guards: the revision's logged primary answers
- * (`<revision>`) and mirrored calls (`<revision>/shadow`) with their delayed labels, through the
- * payload log's label join. Undefined when no rollout runs. Each step is judged on its own
- * predictions: a new revision (the next step) starts counting again.
+ * The revisions of the rollout running in revision `current`: walking back from it while the
+ * champion and candidate stay the same, up to the revision that started it (`create`). Pauses,
+ * resumes and steps are revisions of the same rollout.
+ */
+export function rolloutRevisions(
+  history: readonly {
+    revision: number
+    action: string
+    policy: { champion: number; candidate: number | null }
+  }[],
+  current: { revision: number; policy: { champion: number; candidate: number | null } },
+): number[] {
+  const out = [current.revision]
+  const older = history.filter((r) => r.revision < current.revision).sort((a, b) => b.revision - a.revision)
+  const start = history.find((r) => r.revision === current.revision)
+  if (start?.action === 'create') return out
+  for (const r of older) {
+    if (r.policy.champion !== current.policy.champion || r.policy.candidate !== current.policy.candidate)
+      break
+    out.push(r.revision)
+    if (r.action === 'create') break
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/**
+ * Reads what label-based guards judge: the logged primary answers (`<revision>`) and mirrored
+ * calls (`<revision>/shadow`) of every revision of the running rollout (all its steps so far,
+ * so the champion's arm of earlier steps still counts at a 100 % step), with their delayed
+ * labels through the payload log's label join. Undefined when no rollout runs.
  */
 export async function readLabelledStep(
-  d: { name: string; revision: number; policy: { champion: number; candidate: number | null } },
+  d: { name: string; policy: { champion: number; candidate: number | null } },
+  revisions: readonly number[],
   payloads: Pick<PayloadStore, 'query'>,
   labels: { labelsOf: LabelLookup },
 ): Promise<LabelledStep | undefined> {
   const { champion, candidate } = d.policy
   if (candidate === null) return undefined
   const records: PredictionRecord[] = []
-  for (const revision of [String(d.revision), `${d.revision}/shadow`]) {
+  for (const revision of revisions.flatMap((r) => [String(r), `${r}/shadow`])) {
     let pageToken: string | undefined
     do {
       const page = await payloads.query({
@@ -115,7 +143,7 @@ export async function readLabelledStep(
   }
   return {
     records: await joinLabels(records, (ids) => labels.labelsOf(ids)),
-    revision: d.revision,
+    revisions: [...revisions],
     champion,
     candidate,
   }
@@ -216,14 +244,29 @@ export function evaluateLabelGuard(g: GuardSpec, step: LabelledStep): LabelGuard
   }
 }
 
+/** A label-based guard's test in words: both values, the difference with its interval, and n. */
+export function describeLabelTest(metric: string, t: LabelTestEvidence): string {
+  const what = LABEL_METRIC_NAMES[metric] ?? metric
+  const ci =
+    t.interval === null ? '' : `, ${pct(t.confidence)} % CI [${fmt(t.interval[0])}, ${fmt(t.interval[1])}]`
+  return `candidate ${what} ${fmt(t.candidate)} vs champion ${fmt(t.champion)} (difference ${fmt(t.difference)}${ci}, n = ${t.nCandidate}/${t.nChampion}${t.paired ? ' pairs' : ''})`
+}
+
+const LABEL_METRIC_NAMES: Record<string, string> = {
+  auc_drop: 'AUC',
+  log_loss_increase: 'log loss',
+  brier_increase: 'Brier score',
+  accuracy_drop: 'accuracy',
+}
+
 /** A confidence level as a percentage (0.95 → 95). */
 function pct(confidence: number): number {
   return Number((confidence * 100).toPrecision(4))
 }
 
 /** `v` with 4 significant digits. */
-function fmt(v: number): string {
-  return Number(v.toPrecision(4)).toString()
+function fmt(v: number | null): string {
+  return v === null ? 'n/a' : Number(v.toPrecision(4)).toString()
 }
 
 function testName(metric: LabelGuardMetric, paired: boolean): string {
@@ -359,13 +402,12 @@ function rowsOfOutput(v: unknown): { score: number | null; predicted: string | n
 function labelledRows(step: LabelledStep, g: GuardSpec): { rows: Row[]; output: string | null } {
   const rows: Row[] = []
   let output: string | null = null
-  const shadowRevision = `${step.revision}/shadow`
   for (const { record, label } of step.records) {
     const outputs = record.outputs ?? {}
     const name = pickOutput(outputs, g)
     if (name === null) continue
     output ??= name
-    const kind = record.deploymentRevision === shadowRevision ? 's' : 'p'
+    const kind = record.deploymentRevision?.endsWith('/shadow') === true ? 's' : 'p'
     const request = record.requestId ?? record.id
     const values = rowsOfOutput(outputs[name])
     const labels =
