@@ -7,7 +7,7 @@
 #   STRATA_BENCH_PYTHON=$(scripts/python-env.sh --full) ...      # benchmark (needs `mlflow server`)
 #
 # Profiles:
-#   (default) mlflow-skinny + scikit-learn + pandas + onnx: everything the client needs for tracking,
+#   (default) mlflow-skinny + scikit-learn + pandas + onnx + onnxruntime: everything the client needs for tracking,
 #             artifacts, registry and `mlflow.sklearn.log_model` / `mlflow.pyfunc.load_model`.
 #             The full `mlflow` package adds the server (Flask, SQLAlchemy, alembic, gunicorn,
 #             graphene), pyarrow and matplotlib, which the client tests do not use.
@@ -32,6 +32,7 @@ PANDAS_VERSION=2.3.3
 NUMPY_VERSION=2.3.5
 SKOPS_VERSION=0.13.0
 ONNX_VERSION=1.23.2
+ONNXRUNTIME_VERSION=1.23.2
 TRITONCLIENT_VERSION=2.73.0
 FEAST_VERSION=0.67.0
 EVIDENTLY_VERSION=0.7.21
@@ -59,9 +60,10 @@ done
 common=("scikit-learn==$SKLEARN_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION" "skops==$SKOPS_VERSION")
 case "$profile" in
   # onnx: the ONNX writer's models are also checked with onnx.checker (src/registry/onnx).
-  light) pins=("mlflow-skinny==$MLFLOW_VERSION" "onnx==$ONNX_VERSION" "${common[@]}") ;;
+  # onnxruntime: `mlflow.pyfunc.load_model` of ONNX versions registered through Strata (their MLmodel).
+  light) pins=("mlflow-skinny==$MLFLOW_VERSION" "onnx==$ONNX_VERSION" "onnxruntime==$ONNXRUNTIME_VERSION" "${common[@]}") ;;
   full) pins=("mlflow==$MLFLOW_VERSION" "${common[@]}") ;;
-  v2) pins=("mlflow-skinny==$MLFLOW_V2_VERSION" "${common[@]}") ;;
+  v2) pins=("mlflow-skinny==$MLFLOW_V2_VERSION" "onnx==$ONNX_VERSION" "onnxruntime==$ONNXRUNTIME_VERSION" "${common[@]}") ;;
   serving) pins=("tritonclient[http]==$TRITONCLIENT_VERSION" "numpy==$NUMPY_VERSION") ;;
   feast) pins=("feast==$FEAST_VERSION" "pandas==$PANDAS_VERSION") ;;
   monitoring) pins=("evidently==$EVIDENTLY_VERSION" "scipy==$SCIPY_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION") ;;

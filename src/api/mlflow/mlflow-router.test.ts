@@ -205,7 +205,12 @@ describe('MLflow artifact proxy (in-process)', () => {
 
     const stored = await registry.readFile('native model', v.version, 'model.onnx')
     const listing = await get('/api/2.0/mlflow-artifacts/artifacts?path=_strata-models/native%20model/1')
-    expect(listing.json).toEqual({ files: [{ path: 'model.onnx', is_dir: false, file_size: stored.length }] })
+    expect(listing.json).toEqual({
+      files: [
+        { path: 'MLmodel', is_dir: false, file_size: expect.any(Number) },
+        { path: 'model.onnx', is_dir: false, file_size: stored.length },
+      ],
+    })
     const file = await app.fetch(new Request(`${art}/_strata-models/native%20model/1/model.onnx`))
     expect(file.status).toBe(200)
     expect(Buffer.from(await file.arrayBuffer())).toEqual(Buffer.from(stored))
