@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { layoutLineage, NODE_HEIGHT, NODE_WIDTH } from '../../web/src/lib/lineage-layout.js'
 
-type Edge = { from: string; to: string; activity: string }
-const node = (id: string) => ({ id, kind: id.slice(0, id.indexOf(':')), label: null })
+type Edge = { from: string; to: string; activity: string; at: number }
+const node = (id: string) => ({ id, kind: id.slice(0, id.indexOf(':')), label: null, createdAt: 0 })
 
 /** 10 layers of 100 nodes, each made from 2 nodes of the layer before, feeding one model (the bench's graph). */
 function layered(): { nodes: ReturnType<typeof node>[]; edges: Edge[] } {
@@ -12,11 +12,12 @@ function layered(): { nodes: ReturnType<typeof node>[]; edges: Edge[] } {
   for (let l = 0; l < 10; l++) for (let i = 0; i < 100; i++) nodes.push(node(id(l, i)))
   for (let l = 1; l < 10; l++)
     for (let i = 0; i < 100; i++) {
-      edges.push({ from: id(l - 1, i), to: id(l, i), activity: 'c' })
-      edges.push({ from: id(l - 1, (i * 7 + 3) % 100), to: id(l, i), activity: 'c' })
+      edges.push({ from: id(l - 1, i), to: id(l, i), activity: 'c', at: 0 })
+      edges.push({ from: id(l - 1, (i * 7 + 3) % 100), to: id(l, i), activity: 'c', at: 0 })
     }
   nodes.push(node('model-version:m/1'))
-  for (let i = 0; i < 100; i++) edges.push({ from: id(9, i), to: 'model-version:m/1', activity: 'register' })
+  for (let i = 0; i < 100; i++)
+    edges.push({ from: id(9, i), to: 'model-version:m/1', activity: 'register', at: 0 })
   return { nodes, edges }
 }
 
@@ -47,10 +48,10 @@ describe('layoutLineage (the lineage page layout)', () => {
   it('puts a raw input next to what it fed, not in the first column', () => {
     // a -> b -> c -> d, and raw -> d: raw sits one column left of d
     const edges: Edge[] = [
-      { from: 'x:a', to: 'x:b', activity: 'f' },
-      { from: 'x:b', to: 'x:c', activity: 'f' },
-      { from: 'x:c', to: 'x:d', activity: 'f' },
-      { from: 'x:raw', to: 'x:d', activity: 'f' },
+      { from: 'x:a', to: 'x:b', activity: 'f', at: 0 },
+      { from: 'x:b', to: 'x:c', activity: 'f', at: 0 },
+      { from: 'x:c', to: 'x:d', activity: 'f', at: 0 },
+      { from: 'x:raw', to: 'x:d', activity: 'f', at: 0 },
     ]
     const positions = layoutLineage(['x:a', 'x:b', 'x:c', 'x:d', 'x:raw'].map(node), edges)
     expect(positions.get('x:raw')!.x).toBe(
@@ -64,8 +65,8 @@ describe('layoutLineage (the lineage page layout)', () => {
   it('orders a layer so edges do not cross when they need not', () => {
     // two independent chains, listed crossed: p1 -> q2 and p2 -> q1
     const edges: Edge[] = [
-      { from: 'x:p1', to: 'x:q2', activity: 'f' },
-      { from: 'x:p2', to: 'x:q1', activity: 'f' },
+      { from: 'x:p1', to: 'x:q2', activity: 'f', at: 0 },
+      { from: 'x:p2', to: 'x:q1', activity: 'f', at: 0 },
     ]
     const positions = layoutLineage(['x:p1', 'x:p2', 'x:q1', 'x:q2'].map(node), edges)
     const above = (a: string, b: string) => positions.get(a)!.y < positions.get(b)!.y
@@ -74,12 +75,12 @@ describe('layoutLineage (the lineage page layout)', () => {
 
   it('survives a cycle, self-loops, duplicate edges and edges to unknown nodes', () => {
     const edges: Edge[] = [
-      { from: 'x:a', to: 'x:b', activity: 'f' },
-      { from: 'x:b', to: 'x:c', activity: 'f' },
-      { from: 'x:c', to: 'x:a', activity: 'f' },
-      { from: 'x:a', to: 'x:a', activity: 'f' },
-      { from: 'x:a', to: 'x:b', activity: 'g' },
-      { from: 'x:a', to: 'x:ghost', activity: 'f' },
+      { from: 'x:a', to: 'x:b', activity: 'f', at: 0 },
+      { from: 'x:b', to: 'x:c', activity: 'f', at: 0 },
+      { from: 'x:c', to: 'x:a', activity: 'f', at: 0 },
+      { from: 'x:a', to: 'x:a', activity: 'f', at: 0 },
+      { from: 'x:a', to: 'x:b', activity: 'g', at: 0 },
+      { from: 'x:a', to: 'x:ghost', activity: 'f', at: 0 },
     ]
     const positions = layoutLineage(['x:a', 'x:b', 'x:c', 'x:a'].map(node), edges)
     expect([...positions.keys()].sort()).toEqual(['x:a', 'x:b', 'x:c'])
