@@ -1,4 +1,6 @@
 import { useSyncExternalStore } from 'react'
+import { readApiError } from '../../../src/client/index.js'
+import { reportUnauthenticated, storedToken } from './session.js'
 
 /** Whether the UI reaches the server: `live` (event stream open), `connecting`, or `reconnecting`. */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting'
@@ -21,7 +23,7 @@ let state: ConnectionState = 'connecting'
 let generation = 0
 const stateListeners = new Set<Listener>()
 const changeListeners = new Set<(event: ChangeEvent) => void>()
-let source: EventSource | null = null
+let stream: AbortController | null = null
 
 function setState(next: ConnectionState): void {
   if (next === state) return
@@ -31,25 +33,90 @@ function setState(next: ConnectionState): void {
   for (const l of stateListeners) l()
 }
 
+/** How long to wait before opening the stream again after it dropped (the server's `retry:`). */
+const RETRY_MS = 3000
+
 /**
- * Opens the live event stream (`GET /api/events`) once. The browser reconnects by itself
- * (the server asks for 3 s); while it is down the UI shows "reconnecting", and when it is back
- * every view refetches.
+ * Opens the live event stream (`GET /api/events`, server-sent events read with `fetch`, so the
+ * stored token goes along as `Authorization: Bearer`, which `EventSource` cannot send). When it
+ * drops, the UI shows "reconnecting" and opens it again every 3 s; when it is back every view
+ * refetches. A 401 stops it and shows the sign-in form; signing in starts it again.
  */
 export function startLiveUpdates(): void {
-  if (source !== null || typeof EventSource === 'undefined') return
-  source = new EventSource('/api/events')
-  source.onopen = () => setState('live')
-  source.onerror = () => setState('reconnecting')
-  source.addEventListener('change', (message) => {
-    let event: ChangeEvent
-    try {
-      event = JSON.parse((message as MessageEvent<string>).data) as ChangeEvent
-    } catch {
-      return
+  if (stream !== null || typeof fetch === 'undefined') return
+  const controller = new AbortController()
+  stream = controller
+  void (async () => {
+    while (!controller.signal.aborted) {
+      const stop = await readStream(controller.signal)
+      if (stop || controller.signal.aborted) break
+      setState('reconnecting')
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
     }
-    for (const l of changeListeners) l(event)
-  })
+    if (stream === controller) stream = null
+  })()
+}
+
+/** Closes the live event stream (signed out). */
+export function stopLiveUpdates(): void {
+  stream?.abort()
+  stream = null
+}
+
+/** Reads the stream until it ends; true when it must not be retried (401: no or a refused token). */
+async function readStream(signal: AbortSignal): Promise<boolean> {
+  const token = storedToken()
+  let res: Response
+  try {
+    res = await fetch('/api/events', {
+      headers: { accept: 'text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      signal,
+    })
+  } catch {
+    return false
+  }
+  if (res.status === 401) {
+    const error = await readApiError(res)
+    reportUnauthenticated(error.message)
+    return true
+  }
+  if (!res.ok || res.body === null) return false
+  setState('live')
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+  let buffer = ''
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return false
+      buffer += value
+      let end = buffer.indexOf('\n\n')
+      while (end !== -1) {
+        dispatch(buffer.slice(0, end))
+        buffer = buffer.slice(end + 2)
+        end = buffer.indexOf('\n\n')
+      }
+    }
+  } catch {
+    return false
+  }
+}
+
+/** Hands one server-sent event (its lines) to the change listeners when it is a `change`. */
+function dispatch(block: string): void {
+  let name = 'message'
+  const data: string[] = []
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) name = line.slice(6).trim()
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
+  }
+  if (name !== 'change' || data.length === 0) return
+  let event: ChangeEvent
+  try {
+    event = JSON.parse(data.join('\n')) as ChangeEvent
+  } catch {
+    return
+  }
+  for (const l of changeListeners) l(event)
 }
 
 /** A request failed to reach the server: show "reconnecting" until the stream opens again. */
