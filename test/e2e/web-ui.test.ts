@@ -398,8 +398,17 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     problems.length = 0 // the 404 answers are logged by the browser as failed resources
   })
 
-  it('shows "reconnecting" while the server is away and recovers when it returns', async () => {
-    await open('#/models', 'Models')
+  it('shows "reconnecting" while the server is away and recovers when it returns, keeping lineage expansions', async () => {
+    // a lineage graph expanded down to the raw commit (from the URL): when the server is back,
+    // every view refetches, and the graph's refetch must keep what was expanded
+    const root = `model-version:${project.model}/1`
+    const run = `run:${project.runIds[0]}`
+    const commit = `dataset-commit:${project.commitId}`
+    const expansions = [`u:${run}`, `u:${project.trainingSet}`]
+    const query = expansions.map((e) => `open=${encodeURIComponent(e)}`).join('&')
+    await open(`#/lineage/${encodeURIComponent(root)}?${query}`, /model-version/)
+    const node = (id: string) => page.locator(`[data-node-id="${id}"]`)
+    await node(commit).waitFor()
     await page.locator('.conn-live').waitFor()
     const port = Number(new URL(project.url).port)
     // the open event streams keep connections: close them with the server, as a crash would
@@ -407,10 +416,16 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     project.app.server.closeAllConnections()
     await closing
     await page.locator('.banner', { hasText: 'Reconnecting' }).waitFor()
+    const refetched = page.waitForResponse(
+      (r) => decodeURIComponent(r.url()).includes(`/api/lineage/${root}/upstream`) && r.ok(),
+    )
     project.app = await createServerApp(project.strata, { version: 'test', webRoot })
     await project.app.listen({ host: '127.0.0.1', port })
     await page.locator('.conn-live').waitFor({ timeout: 20_000 })
     expect(await page.locator('.banner').count()).toBe(0)
+    await refetched
+    await poll(() => node(commit).count()).toBe(1)
+    await poll(() => new URLSearchParams(page.url().split('?')[1] ?? '').getAll('open')).toEqual(expansions)
     problems.length = 0
   })
 })

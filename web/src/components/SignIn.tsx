@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from 'react'
 import { ApiError, ConnectionError, StrataClient } from '../../../src/client/index.js'
-import { startLiveUpdates } from '../lib/connection.js'
+import { startLiveUpdates, stopLiveUpdates } from '../lib/connection.js'
 import { storeToken } from '../lib/session.js'
 
 /**
@@ -24,6 +24,7 @@ export function SignIn({ refused }: { refused?: string | undefined }) {
     try {
       await new StrataClient({ token: () => token }).call('server', 'session', {})
       storeToken(token)
+      stopLiveUpdates()
       startLiveUpdates()
     } catch (err) {
       setBusy(false)

@@ -23,7 +23,7 @@ let state: ConnectionState = 'connecting'
 let generation = 0
 const stateListeners = new Set<Listener>()
 const changeListeners = new Set<(event: ChangeEvent) => void>()
-let stream: AbortController | null = null
+let stream: { close(): void } | null = null
 
 function setState(next: ConnectionState): void {
   if (next === state) return
@@ -37,15 +37,28 @@ function setState(next: ConnectionState): void {
 const RETRY_MS = 3000
 
 /**
- * Opens the live event stream (`GET /api/events`, server-sent events read with `fetch`, so the
- * stored token goes along as `Authorization: Bearer`, which `EventSource` cannot send). When it
- * drops, the UI shows "reconnecting" and opens it again every 3 s; when it is back every view
- * refetches. A 401 stops it and shows the sign-in form; signing in starts it again.
+ * Opens the live event stream (`GET /api/events`) once. Without a token it is an `EventSource`
+ * (the browser reconnects by itself; the server asks for 3 s); with a token it is read with
+ * `fetch`, which can send `Authorization: Bearer` (`EventSource` cannot), and opened again every
+ * 3 s after it drops. While it is down the UI shows "reconnecting", and when it is back every
+ * view refetches. A 401 stops it and shows the sign-in form; signing in starts it again.
  */
 export function startLiveUpdates(): void {
-  if (stream !== null || typeof fetch === 'undefined') return
+  if (stream !== null) return
+  if (storedToken() === null) {
+    if (typeof EventSource === 'undefined') return
+    const source = new EventSource('/api/events')
+    source.onopen = () => setState('live')
+    source.onerror = () => setState('reconnecting')
+    source.addEventListener('change', (message) =>
+      dispatch('change', [(message as MessageEvent<string>).data]),
+    )
+    stream = { close: () => source.close() }
+    return
+  }
   const controller = new AbortController()
-  stream = controller
+  const handle = { close: () => controller.abort() }
+  stream = handle
   void (async () => {
     while (!controller.signal.aborted) {
       const stop = await readStream(controller.signal)
@@ -53,13 +66,13 @@ export function startLiveUpdates(): void {
       setState('reconnecting')
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS))
     }
-    if (stream === controller) stream = null
+    if (stream === handle) stream = null
   })()
 }
 
-/** Closes the live event stream (signed out). */
+/** Closes the live event stream (signed out, or about to reopen it with a token). */
 export function stopLiveUpdates(): void {
-  stream?.abort()
+  stream?.close()
   stream = null
 }
 
@@ -91,7 +104,7 @@ async function readStream(signal: AbortSignal): Promise<boolean> {
       buffer += value
       let end = buffer.indexOf('\n\n')
       while (end !== -1) {
-        dispatch(buffer.slice(0, end))
+        dispatchBlock(buffer.slice(0, end))
         buffer = buffer.slice(end + 2)
         end = buffer.indexOf('\n\n')
       }
@@ -101,14 +114,8 @@ async function readStream(signal: AbortSignal): Promise<boolean> {
   }
 }
 
-/** Hands one server-sent event (its lines) to the change listeners when it is a `change`. */
-function dispatch(block: string): void {
-  let name = 'message'
-  const data: string[] = []
-  for (const line of block.split('\n')) {
-    if (line.startsWith('event:')) name = line.slice(6).trim()
-    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
-  }
+/** Hands one server-sent event (its name and data lines) to the change listeners when it is a `change`. */
+function dispatch(name: string, data: string[]): void {
   if (name !== 'change' || data.length === 0) return
   let event: ChangeEvent
   try {
@@ -117,6 +124,17 @@ function dispatch(block: string): void {
     return
   }
   for (const l of changeListeners) l(event)
+}
+
+/** Parses one block of a server-sent event stream (the lines between blank lines). */
+function dispatchBlock(block: string): void {
+  let name = 'message'
+  const data: string[] = []
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) name = line.slice(6).trim()
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
+  }
+  dispatch(name, data)
 }
 
 /** A request failed to reach the server: show "reconnecting" until the stream opens again. */
