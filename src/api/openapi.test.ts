@@ -155,6 +155,7 @@ describe('GET /api/openapi.json', () => {
 
   it('validates sample requests and responses of every route against the document', async () => {
     await sample('GET', '/api/health', '/api/health')
+    await sample('GET', '/api/session', '/api/session')
     await sample('GET', '/api/openapi.json', '/api/openapi.json')
 
     // Experiments.
