@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
+import { testServiceUrl } from '../../src/testing/services.js'
 import { freePort } from '../support/free-port.js'
 import { docBlocks, docDirectives, runDocBlocks } from '../support/runnable-docs.js'
 
@@ -62,14 +64,6 @@ const notYetMarked = new Set<string>([
   'docs/delivery.md: strata init',
   'docs/delivery.md: strata deploy pause delay      # hold at the current step; no guard decides',
   "docs/delivery.md: import { openStrata } from 'strata-ml'",
-  'docs/features.md: // strata.config.ts',
-  "docs/features.md: import { datasetSource, entity, featureService, featureView, onDemandFeature } from 'strata-ml'",
-  'docs/features.md: mkdir /tmp/flights && cd /tmp/flights',
-  'docs/features.md: strata server --port 5000          # also serves the REST and MLflow APIs, see api.md',
-  "docs/features.md: import { openStrata } from 'strata-ml'",
-  "docs/features.md: import { entity, featureService, featureView, postgresSource } from 'strata-ml'",
-  'docs/features.md: export TRIPS_DB_URL=postgres://user@host:5432/db     # default variable: STRATA_SOURCE_POSTGRES_URL',
-  "docs/features.md: curl -s -X POST http://127.0.0.1:5000/materialize -H 'content-type: application/json' \\",
   'docs/monitoring.md: strata init --bare',
   "docs/monitoring.md: import { monitor } from 'strata-ml'",
   'docs/monitoring.md: export STRATA_TEST_PYTHON_MONITORING=$(scripts/python-env.sh --monitoring)',
@@ -97,6 +91,31 @@ const notYetMarked = new Set<string>([
 const codeLangs = new Set(['sh', 'bash', 'ts', 'python'])
 
 const python = process.env.STRATA_TEST_PYTHON_FULL
+/** The address a doc shows for a Postgres database of the reader's (docs/features.md). */
+const docPostgres = 'postgres://user@host:5432/db'
+const postgres = testServiceUrl('postgres')
+const databases: string[] = []
+
+/**
+ * A new empty database on the test server, for a doc that creates tables in "its" database
+ * (dropped after the run), so that concurrent runs never share a table.
+ */
+async function freshDatabase(): Promise<string> {
+  if (postgres === undefined) throw new Error('STRATA_TEST_POSTGRES_URL is not set')
+  const name = `strata_docs_${process.pid}_${databases.length}`
+  const client = new pg.Client({ connectionString: postgres })
+  await client.connect()
+  try {
+    await client.query(`drop database if exists ${name}`)
+    await client.query(`create database ${name}`)
+  } finally {
+    await client.end()
+  }
+  databases.push(name)
+  const url = new URL(postgres)
+  url.pathname = `/${name}`
+  return url.toString()
+}
 const root = mkdtempSync(join(tmpdir(), 'strata-docs-'))
 const bin = join(root, 'bin')
 mkdirSync(bin)
@@ -150,7 +169,17 @@ function read(doc: string) {
   return { blocks: docBlocks(markdown), directives: docDirectives(markdown) }
 }
 
-afterAll(() => rmSync(root, { recursive: true, force: true }))
+afterAll(async () => {
+  rmSync(root, { recursive: true, force: true })
+  if (postgres === undefined || databases.length === 0) return
+  const client = new pg.Client({ connectionString: postgres })
+  await client.connect()
+  try {
+    for (const name of databases) await client.query(`drop database if exists ${name} with (force)`)
+  } finally {
+    await client.end()
+  }
+})
 
 describe('runnable docs', () => {
   it('every shell, TypeScript and Python block is marked runnable or listed with a reason', () => {
@@ -176,7 +205,10 @@ describe('runnable docs', () => {
     const { blocks, directives } = read(doc)
     if (!blocks.some((b) => b.runnable)) continue
     const needsPython = blocks.some((b) => b.runnable && b.lang === 'python')
-    const skip = needsPython && python === undefined && process.env.CI !== 'true'
+    const needsPostgres = blocks.some((b) => b.runnable && b.code.includes(docPostgres))
+    const skip =
+      ((needsPython && python === undefined) || (needsPostgres && postgres === undefined)) &&
+      process.env.CI !== 'true'
     it.skipIf(skip)(`${doc} runs as written`, { timeout: 5 * 60_000 }, async () => {
       if (!existsSync(join(repo, 'dist', 'cli', 'main.js')))
         throw new Error('dist/ is missing: run "npm run build" first (npm test does)')
@@ -184,6 +216,7 @@ describe('runnable docs', () => {
         throw new Error(
           `${doc} has python blocks: set STRATA_TEST_PYTHON_FULL=$(scripts/python-env.sh --full)`,
         )
+      const database = needsPostgres ? await freshDatabase() : undefined
       const port = String(await freePort())
       const after = directives.after.map((d) => join(dirname(doc), d))
       const cwd = after.length === 0 ? freshProject(doc) : await setUp(after)
@@ -198,7 +231,10 @@ describe('runnable docs', () => {
               /^npm install strata-ml$/,
               `printf '{"dependencies":{"strata-ml":"^0.1.0"}}\\n' > package.json`,
             )
-            .replace(/\b(8080|5000)\b/g, port),
+            .replace(/\b(8080|5000)\b/g, port)
+            // a doc run "from a clone at ~/strata" runs from this clone
+            .replace(/~\/strata\//g, `${repo}`)
+            .replace(docPostgres, database ?? docPostgres),
       })
       projects.set(doc, cwd)
     })
