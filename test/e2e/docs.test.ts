@@ -59,7 +59,6 @@ const notRunnable: Record<string, string> = {
 const notYetMarked = new Set<string>([
   "docs/monitoring.md: curl -X POST http://127.0.0.1:5000/api/monitoring/labels -H 'content-type: application/json' \\",
   'docs/monitoring.md: strata monitor loops                     # loops in flight: state, version, revision and timeline',
-  "docs/pipelines.md: import { commandStep, pipeline, step } from 'strata-ml'",
   'docs/monitoring.md: const monitoring = await strata.monitoring()',
   'docs/delivery.md: strata init',
   'docs/delivery.md: strata deploy pause delay      # hold at the current step; no guard decides',
@@ -70,10 +69,6 @@ const notYetMarked = new Set<string>([
   'docs/monitoring.md: checks: {',
   'docs/monitoring.md: strata monitor labels labels.jsonl        # or .csv/.parquet: columns prediction_id, label',
   "docs/monitoring.md: import { computeDrift, numericSample, categoricalSample, profileValues, mergeProfiles } from 'strata-ml'",
-  'docs/pipelines.md: // strata.config.ts',
-  'docs/pipelines.md: // pipelines.ts',
-  "docs/pipelines.md: import { onCommit, onCron, pipeline } from 'strata-ml'",
-  "docs/pipelines.md: import { openStrata } from 'strata-ml'",
   'docs/serving.md: strata init',
   'docs/serving.md: curl -s localhost:8080/v2/models/delay',
   'docs/serving.md: import numpy as np, tritonclient.http as httpclient',
@@ -90,7 +85,14 @@ const notYetMarked = new Set<string>([
 /** Languages whose blocks are commands or code, each of which must be marked or listed above. */
 const codeLangs = new Set(['sh', 'bash', 'ts', 'python'])
 
-const python = process.env.STRATA_TEST_PYTHON_FULL
+/**
+ * The pinned venv python blocks run with: the full MLflow one, or the Triton client's for a doc
+ * whose python blocks call a model server (`<!-- docs-test: python serving -->`).
+ */
+const pythons: Record<string, { variable: string; profile: string }> = {
+  full: { variable: 'STRATA_TEST_PYTHON_FULL', profile: '--full' },
+  serving: { variable: 'STRATA_TEST_PYTHON_SERVING', profile: '--serving' },
+}
 /** The address a doc shows for a Postgres database of the reader's (docs/features.md). */
 const docPostgres = 'postgres://user@host:5432/db'
 const postgres = testServiceUrl('postgres')
@@ -204,7 +206,13 @@ describe('runnable docs', () => {
   for (const doc of docFiles) {
     const { blocks, directives } = read(doc)
     if (!blocks.some((b) => b.runnable)) continue
-    const needsPython = blocks.some((b) => b.runnable && b.lang === 'python')
+    // a python block that is only written to a file (file=, append=) needs no venv
+    const needsPython = blocks.some(
+      (b) => b.runnable && b.lang === 'python' && b.file === undefined && b.append === undefined,
+    )
+    const venv = pythons[directives.python ?? 'full']
+    if (venv === undefined) throw new Error(`${doc}: unknown python profile "${directives.python}"`)
+    const python = process.env[venv.variable]
     const needsPostgres = blocks.some((b) => b.runnable && b.code.includes(docPostgres))
     const skip =
       ((needsPython && python === undefined) || (needsPostgres && postgres === undefined)) &&
@@ -214,7 +222,7 @@ describe('runnable docs', () => {
         throw new Error('dist/ is missing: run "npm run build" first (npm test does)')
       if (needsPython && python === undefined)
         throw new Error(
-          `${doc} has python blocks: set STRATA_TEST_PYTHON_FULL=$(scripts/python-env.sh --full)`,
+          `${doc} has python blocks: set ${venv.variable}=$(scripts/python-env.sh ${venv.profile})`,
         )
       const database = needsPostgres ? await freshDatabase() : undefined
       const port = String(await freePort())

@@ -205,6 +205,10 @@ export const retrain = pipeline({ name: 'retrain', params: { until: '' }, steps:
     expect(h.results.map((r) => r.status)).toEqual(['no-data', 'ok', 'alert', 'alert', 'ok'])
     expect(h.incidents).toHaveLength(1)
     expect(h.incidents[0]).toMatchObject({ windows: 2, closedAt: expect.any(Number) })
+    // times as every command shows them (UTC, to the second); ISO only in --json
+    const human = (await project.cli('monitor', 'history', 'delay-drift')).stdout
+    expect(human).toMatch(/incident \S+: opened \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/)
+    expect(human).not.toMatch(/\d{4}-\d\d-\d\dT\d\d/)
 
     const html = join(project.dir, 'report.html')
     const report = await project.cli(
