@@ -69,17 +69,6 @@ const notYetMarked = new Set<string>([
   'docs/monitoring.md: checks: {',
   'docs/monitoring.md: strata monitor labels labels.jsonl        # or .csv/.parquet: columns prediction_id, label',
   "docs/monitoring.md: import { computeDrift, numericSample, categoricalSample, profileValues, mergeProfiles } from 'strata-ml'",
-  'docs/serving.md: strata init',
-  'docs/serving.md: curl -s localhost:8080/v2/models/delay',
-  'docs/serving.md: import numpy as np, tritonclient.http as httpclient',
-  'docs/serving.md: strata serve delay@champion --max-batch-size 32 --max-queue-delay-us 500 --max-queue 1024',
-  'docs/serving.md: await using strata = await openStrata()',
-  'docs/serving.md: export default defineConfig({',
-  'docs/serving.md: strata predictions list --since 2h --endpoint delay            # oldest first; --json for the page',
-  'docs/serving.md: const payloads = await strata.payloads()',
-  "docs/serving.md: const p = await strata.predictor('delay@champion')          // deploys into strata.serving()",
-  "docs/serving.md: curl -s localhost:8080/v1/predict/delay -H 'content-type: application/json' \\",
-  'docs/serving.md: strata predict delay@champion --input march.parquet --out march-predictions.parquet',
 ])
 
 /** Languages whose blocks are commands or code, each of which must be marked or listed above. */
@@ -225,7 +214,14 @@ describe('runnable docs', () => {
           `${doc} has python blocks: set ${venv.variable}=$(scripts/python-env.sh ${venv.profile})`,
         )
       const database = needsPostgres ? await freshDatabase() : undefined
+      // the ports a doc shows, each a free one here (8080 and 5000 are the server's, one per doc)
       const port = String(await freePort())
+      const ports: Record<string, string> = {
+        '8080': port,
+        '5000': port,
+        '8081': String(await freePort()),
+        '8082': String(await freePort()),
+      }
       const after = directives.after.map((d) => join(dirname(doc), d))
       const cwd = after.length === 0 ? freshProject(doc) : await setUp(after)
       await runDocBlocks(doc, blocks, {
@@ -239,7 +235,7 @@ describe('runnable docs', () => {
               /^npm install strata-ml$/,
               `printf '{"dependencies":{"strata-ml":"^0.1.0"}}\\n' > package.json`,
             )
-            .replace(/\b(8080|5000)\b/g, port)
+            .replace(/\b(8080|8081|8082|5000)\b/g, (p) => ports[p] ?? p)
             // a doc run "from a clone at ~/strata" runs from this clone
             .replace(/~\/strata\//g, `${repo}`)
             .replace(docPostgres, database ?? docPostgres),
