@@ -222,6 +222,8 @@ export const retrain = pipeline({ name: 'retrain', params: { until: '' }, steps:
     )
     expect(report.code, report.stderr).toBe(0)
     expect(report.stdout).toMatch(/ALERT/)
+    // the performance checks are in the human report too, not only in --json
+    expect(report.stdout).toMatch(/^performance \(\d+ labeled, \d+ unlabeled\): auc \d\.\d{3}, logLoss /m)
     const page = await readFile(html, 'utf8')
     expect(page).toMatch(/<svg/)
     expect(page).toMatch(/wasserstein/)

@@ -85,6 +85,13 @@ function summary(report: MonitorReport): string {
       `quality: ${failed.map((q) => `${q.column}.${q.check} ${(q.value * 100).toFixed(1)}% > ${(q.threshold * 100).toFixed(1)}%`).join(', ')}`,
     )
   else if (report.quality.length > 0) lines.push(`quality: ${report.quality.length} checks passed`)
+  const perf = report.performance
+  if (perf !== undefined) {
+    const metrics = Object.entries(perf.metrics).map(([k, v]) => `${k} ${v === null ? 'n/a' : v.toFixed(3)}`)
+    lines.push(
+      `performance (${perf.labeled} labeled, ${perf.unlabeled} unlabeled): ${metrics.join(', ')}${perf.violations.length > 0 ? `; broken: ${perf.violations.join(', ')}` : ''}`,
+    )
+  }
   for (const a of report.actions)
     lines.push(
       `action ${a.kind} ${a.target}: ${a.ok ? 'ok' : 'FAILED'} (${a.detail}, ${a.attempts} attempt${a.attempts === 1 ? '' : 's'})`,
