@@ -108,13 +108,14 @@ export function docDirectives(markdown: string): DocDirectives {
 export function normalizeLine(line: string): string {
   return (
     line
+      // before versions: 127.0.0.1 would read as one
+      .replace(/\b(?:127\.0\.0\.1|localhost|0\.0\.0\.0):\d+/g, '<host>')
       .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?/g, '<time>')
       .replace(/\b\d{4}-\d{2}-\d{2}\b/g, '<date>')
       .replace(/\bv?\d+\.\d+\.\d+(?:-[\w.]+)?\b/g, '<version>')
       .replace(/\b[0-9a-f]{12,64}\b/g, '<id>')
       // pipeline run ids: base-36 milliseconds and 12 hex digits (0mgk2yz9a3f29b131f3b9)
       .replace(/\b[0-9a-z]{9}[0-9a-f]{12}\b/g, '<id>')
-      .replace(/\b(?:127\.0\.0\.1|localhost|0\.0\.0\.0):\d+/g, '<host>')
       .replace(/(^|[\s(='"])(?:\/[\w.@+-]+)+\/?/g, '$1<path>')
       .replace(/\b\d+(?:\.\d+)?\s?(?:B|KiB|MiB|GiB|kB|MB|GB)\b/g, '<size>')
       .replace(/\b\d+(?:\.\d+)?\s?(?:ms|s|min|h)\b/g, '<duration>')
