@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
-import { createServerApp, listen, tokenPrincipal } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
@@ -216,6 +215,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     await strata.close()
     throw err
   }
+  const { createServerApp, listen, tokenPrincipal } = await import('../../api/index.js')
   const app = await createServerApp(strata, {
     ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
     version: strataVersion(),
