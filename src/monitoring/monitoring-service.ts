@@ -2,13 +2,18 @@ import { isStrataError, StrataError } from '../core/errors.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
-import type { DeliveryService, PayloadStore } from '../serving/index.js'
+import {
+  type DeliveryService,
+  type EntityLabelInput,
+  type LabelInput,
+  LabelStore,
+  type PayloadStore,
+  resolveEntityLabels,
+} from '../serving/index.js'
 import { LoopEngine, type LoopPipelines } from './loop/loop-engine.js'
 import { LoopStore } from './loop/loop-store.js'
 import type { RetrainLoop } from './loop/loop-types.js'
 import type { StartLoop, StartPipeline } from './monitors/actions.js'
-import { type EntityLabelInput, resolveEntityLabels } from './monitors/entity-labels.js'
-import { type LabelInput, LabelStore } from './monitors/label-store.js'
 import type { MonitorDefinition } from './monitors/monitor-definition.js'
 import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
 import { type Incident, MonitorStore } from './monitors/monitor-store.js'
