@@ -12,7 +12,7 @@ import {
 } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { formatTable } from '../output.js'
+import { formatSeconds, formatTable, formatTime } from '../output.js'
 
 interface CreateOptions {
   model?: string
@@ -112,7 +112,7 @@ function createInput(o: CreateOptions): CreateDeploymentInput {
 export function describeStatus(d: DeploymentView): string {
   const p = d.policy
   const lines = [
-    `deployment ${d.name} — revision ${d.revision} (${d.action} by ${d.actor} at ${new Date(d.createdAt).toISOString()}${d.reason === null ? '' : `: ${d.reason}`})`,
+    `deployment ${d.name} — revision ${d.revision} (${d.action} by ${d.actor} at ${formatTime(d.createdAt)}${d.reason === null ? '' : `: ${d.reason}`})`,
     `  model ${p.model}: champion version ${p.champion}${p.previous === null ? '' : ` (previous ${p.previous} kept warm)`}`,
   ]
   if (p.candidate !== null) {
@@ -123,8 +123,10 @@ export function describeStatus(d: DeploymentView): string {
           ? ''
           : `, sticky by ${'header' in p.sticky ? `header ${p.sticky.header}` : `input ${p.sticky.input}`}`),
     )
-    lines.push(`  guards: ${p.guards.map(formatGuard).join(', ')}; interval ${p.intervalMs / 1000}s`)
-    if (d.evaluateAt !== null) lines.push(`  next evaluation at ${new Date(d.evaluateAt).toISOString()}`)
+    lines.push(
+      `  guards: ${p.guards.map(formatGuard).join(', ')}; interval ${formatSeconds(p.intervalMs / 1000)}`,
+    )
+    if (d.evaluateAt !== null) lines.push(`  next evaluation at ${formatTime(d.evaluateAt)}`)
   } else {
     lines.push(`  status ${p.status}`)
   }
@@ -133,7 +135,7 @@ export function describeStatus(d: DeploymentView): string {
 }
 
 function describeDecision(d: DeploymentDecision): string {
-  const head = `${d.action} at ${new Date(d.at).toISOString()} by ${d.actor} (revision ${d.revision}): ${d.reason}`
+  const head = `${d.action} at ${formatTime(d.at)} by ${d.actor} (revision ${d.revision}): ${d.reason}`
   if (d.evidence === null) return head
   const table = formatTable(
     ['guard', 'value', 'max', 'samples', 'min', 'champion', 'outcome'],
@@ -283,7 +285,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
                 r.revision,
                 r.action,
                 r.actor,
-                new Date(r.createdAt).toISOString(),
+                formatTime(r.createdAt),
                 r.policy.champion,
                 r.policy.candidate ?? '',
                 r.policy.candidate === null ? 0 : (r.policy.steps[r.policy.step] ?? 0),

@@ -63,7 +63,7 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
   const bad = await project.cli('monitor', 'labels', 'bad.jsonl')
   expect(bad.code).toBe(1)
   expect(bad.stderr).toMatch(
-    /1 label\(s\) name predictions that are not in the payload log, e.g. "nope"; nothing was ingested/,
+    /1 label names a prediction that is not in the payload log, e.g. "nope"; nothing was ingested/,
   )
 
   // Five more by entity key + time (the latest prediction for the flight at or before ts).
@@ -88,7 +88,7 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
   const early = await project.cli('monitor', 'labels', 'late.csv', '--entity', 'flight', '--time', 'ts')
   expect(early.code).toBe(1)
   expect(early.stderr).toMatch(
-    /match no prediction .* entity \{"flight":"F35"\} at 1970-01-01T00:00:01\.000Z/,
+    /matches no prediction .* entity \{"flight":"F35"\} at 1970-01-01T00:00:01\.000Z/,
   )
 
   const run = await project.cli('monitor', 'run', 'live', '--window-end', '3600000', '--json')

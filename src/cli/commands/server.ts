@@ -91,6 +91,12 @@ export function registerServer(program: Command, ctx: CliContext): void {
         '--features <service>',
         "feature service the served models read for POST /v1/predict (default each version's feature_service tag)",
       )
+      // `strata serve` runs the monitors too: it is `strata server --model …`
+      .option(
+        '--monitor-poll-seconds <n>',
+        'how often scheduled monitors and retrain loops in flight are checked (with monitors in strata.config.ts)',
+        '5',
+      )
   options(
     program
       .command('server')
@@ -106,11 +112,6 @@ export function registerServer(program: Command, ctx: CliContext): void {
         'serve the REST API, the MLflow-compatible API, online features, model inference (Open Inference Protocol v2) and the web UI over HTTP',
       ),
   )
-    .option(
-      '--monitor-poll-seconds <n>',
-      'how often scheduled monitors and retrain loops in flight are checked (with monitors in strata.config.ts)',
-      '5',
-    )
     .option(
       '--model <ref...>',
       'deploy these registry models for inference at /v2/models/<name> (name@alias, name/<version> or name)',

@@ -184,9 +184,17 @@ export class MonitorStore {
             .execute()
           opened = true
         } else {
+          // a window run again (its result is replaced below) is already one of the incident's
+          const rerun = await trx
+            .selectFrom('monitoring_results')
+            .select('id')
+            .where('monitor', '=', result.monitor)
+            .where('window_start', '=', result.windowStart)
+            .where('incident_id', '=', incident.id)
+            .executeTakeFirst()
           incident = {
             ...incident,
-            windows: incident.windows + 1,
+            windows: incident.windows + (rerun === undefined ? 1 : 0),
             lastWindowEnd: Math.max(incident.lastWindowEnd, result.windowEnd),
           }
           await trx

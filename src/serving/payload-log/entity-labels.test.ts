@@ -74,7 +74,7 @@ describeMetadata('labels keyed by entity + time', (openFresh) => {
     )
     expect(err.code).toBe('NOT_FOUND')
     expect(err.message).toMatch(
-      /1 label\(s\) match no prediction .* e\.g\. entity \{"flight":"BB2"\} at 2024-04-01T00:59:59\.999Z; nothing was ingested/,
+      /1 label matches no prediction .* e\.g\. entity \{"flight":"BB2"\} at 2024-04-01T00:59:59\.999Z; nothing was ingested/,
     )
     // Older than the lookback: no match.
     expect(

@@ -47,7 +47,7 @@ export class LabelStore {
     if (unknown.length > 0) {
       throw new StrataError(
         'NOT_FOUND',
-        `${unknown.length} label(s) name predictions that are not in the payload log, e.g. "${unknown[0]}"; nothing was ingested`,
+        `${unknown.length === 1 ? '1 label names a prediction that is' : `${unknown.length} labels name predictions that are`} not in the payload log, e.g. "${unknown[0]}"; nothing was ingested`,
         { details: { unknown: unknown.slice(0, 20) } },
       )
     }
