@@ -165,6 +165,8 @@ export type {
   MonitorSpec,
   NumericProfile,
   NumericSample,
+  PerformanceResult,
+  PerformanceSpec,
   ProfiledValues,
   ProfileValuesOptions,
   QualityOptions,
@@ -183,6 +185,7 @@ export type {
 export {
   categoricalSample,
   computeDrift,
+  GROUND_TRUTH,
   mergeProfiles,
   monitor,
   numericSample,

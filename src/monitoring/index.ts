@@ -66,9 +66,11 @@ export {
   isEntityLabel,
   resolveEntityLabels,
 } from './monitors/entity-labels.js'
+export { GROUND_TRUTH, joinLabels, type LabeledRecord, type LabelLookup } from './monitors/label-join.js'
 export { type LabelInput, LabelStore } from './monitors/label-store.js'
 export { loadMonitors } from './monitors/load-monitors.js'
 export {
+  checkPerformanceSpec,
   isMonitor,
   type MonitorAction,
   type MonitorDefinition,
