@@ -185,7 +185,6 @@ export type {
 export {
   categoricalSample,
   computeDrift,
-  GROUND_TRUTH,
   mergeProfiles,
   monitor,
   numericSample,
@@ -346,6 +345,8 @@ export type {
   TensorValues,
   WarmVersion,
 } from './serving/index.js'
+/** The name ingested ground truth has next to a prediction's logged values (`@label`). */
+export { GROUND_TRUTH } from './serving/index.js'
 // --- experiment tracking --------------------------------------------------------------------------
 export type {
   ArtifactEntry,

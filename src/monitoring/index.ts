@@ -60,14 +60,6 @@ export {
   type MonitorRunOptions,
 } from './monitoring-service.js'
 export { type AlertPayload, type StartLoop, type StartPipeline, sendWebhook } from './monitors/actions.js'
-export {
-  ENTITY_LABEL_LOOKBACK_MS,
-  type EntityLabelInput,
-  isEntityLabel,
-  resolveEntityLabels,
-} from './monitors/entity-labels.js'
-export { GROUND_TRUTH, joinLabels, type LabeledRecord, type LabelLookup } from './monitors/label-join.js'
-export { type LabelInput, LabelStore } from './monitors/label-store.js'
 export { loadMonitors } from './monitors/load-monitors.js'
 export {
   checkPerformanceSpec,

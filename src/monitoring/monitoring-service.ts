@@ -2,14 +2,19 @@ import { isStrataError, StrataError } from '../core/errors.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
-import type { DeliveryService, PayloadStore } from '../serving/index.js'
+import {
+  type DeliveryService,
+  type EntityLabelInput,
+  GROUND_TRUTH,
+  type LabelInput,
+  LabelStore,
+  type PayloadStore,
+  resolveEntityLabels,
+} from '../serving/index.js'
 import { LoopEngine, type LoopPipelines } from './loop/loop-engine.js'
 import { LoopStore } from './loop/loop-store.js'
 import type { RetrainLoop } from './loop/loop-types.js'
 import type { StartLoop, StartPipeline } from './monitors/actions.js'
-import { type EntityLabelInput, resolveEntityLabels } from './monitors/entity-labels.js'
-import { GROUND_TRUTH } from './monitors/label-join.js'
-import { type LabelInput, LabelStore } from './monitors/label-store.js'
 import {
   checkPerformanceSpec,
   type MonitorDefinition,

@@ -1,8 +1,8 @@
+import { chi2Sf, normalCdf } from '../../core/stats/special-functions.js'
 import { fillZeroShares, histogramSorted, sturgesEdges } from '../stats/binning.js'
 import { jensenShannon, psi, wasserstein1 } from '../stats/distances.js'
 import { ksTwoSample } from '../stats/ks-test.js'
 import { populationStd } from '../stats/sorted-values.js'
-import { chi2Sf, normalCdf } from '../stats/special-functions.js'
 import type { ColumnSample, NumericSample } from './column-sample.js'
 
 /** The drift tests Strata implements, by Evidently's names. */

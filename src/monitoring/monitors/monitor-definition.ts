@@ -1,11 +1,11 @@
 import { StrataError } from '../../core/errors.js'
+import { GROUND_TRUTH } from '../../serving/index.js'
 import type { DriftOptions } from '../drift/dataset-drift.js'
 import type { RetrainAction } from '../loop/loop-types.js'
 import { checkRetrainAction } from '../loop/retrain-action.js'
 import type { PerformanceSpec } from '../performance/performance-metrics.js'
 import type { QualityOptions } from '../quality/quality-checks.js'
 import { parseDuration } from './duration.js'
-import { GROUND_TRUTH } from './label-join.js'
 
 export { parseDuration } from './duration.js'
 

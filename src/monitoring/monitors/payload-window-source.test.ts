@@ -2,9 +2,8 @@ import { expect, it } from 'vitest'
 import { testServiceContext } from '../../../test/support/service-context.js'
 import { lineageMigrations } from '../../data/lineage/index.js'
 import { runMigrations } from '../../db/index.js'
-import { PayloadStore, type PredictionEntry, servingMigrations } from '../../serving/index.js'
+import { GROUND_TRUTH, PayloadStore, type PredictionEntry, servingMigrations } from '../../serving/index.js'
 import { describeMetadata } from '../../testing/metadata-fixture.js'
-import { GROUND_TRUTH } from './label-join.js'
 import { PayloadWindowSource } from './payload-window-source.js'
 
 const entry = (i: number, over: Partial<PredictionEntry> = {}): PredictionEntry => ({

@@ -1,6 +1,12 @@
 import { StrataError } from '../../core/errors.js'
-import type { PredictionPage, PredictionQuery, PredictionRecord } from '../../serving/index.js'
-import { GROUND_TRUTH, joinLabels, type LabelLookup } from './label-join.js'
+import {
+  GROUND_TRUTH,
+  joinLabels,
+  type LabelLookup,
+  type PredictionPage,
+  type PredictionQuery,
+  type PredictionRecord,
+} from '../../serving/index.js'
 import type { WindowSourceSpec } from './monitor-definition.js'
 import type { WindowRows, WindowSource } from './window-source.js'
 

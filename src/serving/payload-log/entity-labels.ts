@@ -1,6 +1,6 @@
 import { StrataError } from '../../core/errors.js'
-import type { PredictionPage, PredictionQuery } from '../../serving/index.js'
 import type { LabelInput } from './label-store.js'
+import type { PredictionPage, PredictionQuery } from './payload-types.js'
 
 /** A delayed label keyed by entity and time instead of prediction id. */
 export interface EntityLabelInput {

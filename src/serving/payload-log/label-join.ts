@@ -1,11 +1,10 @@
 import { StrataError } from '../../core/errors.js'
-import type { PredictionRecord } from '../../serving/index.js'
+import type { PredictionRecord } from './payload-types.js'
 
 /**
- * The name ingested ground truth has in a payload-log window: `@label`. It is its own
+ * The name ingested ground truth has next to a prediction's values: `@label`. It is its own
  * namespace — a model input or output of the same name makes the join fail (see
- * {@link joinLabels}) instead of hiding one behind the other — so a model whose output is
- * called `label` is compared with its truth by `performance: { prediction: 'label', label: '@label' }`.
+ * {@link joinLabels}) instead of hiding one behind the other.
  */
 export const GROUND_TRUTH = '@label'
 
@@ -20,10 +19,9 @@ export interface LabeledRecord {
 
 /**
  * The label join — the one place delayed labels meet the payload log (monitor windows,
- * `MonitoringService.labeledPredictions`, label-based guards): each record with the label
- * ingested for its prediction id, `null` while none arrived. The truth never becomes an input
- * or output of the record; a record that logged an input or output named `@label` is an error
- * naming it, so the two can never be confused.
+ * label-based delivery guards): each record with the label ingested for its prediction id,
+ * `null` while none arrived. The truth never becomes an input or output of the record; a record
+ * that logged an input or output named `@label` is an error naming it.
  */
 export async function joinLabels(
   records: readonly PredictionRecord[],
