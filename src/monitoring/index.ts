@@ -79,7 +79,7 @@ export {
   type ScheduledMonitoring,
   type ScheduledRun,
 } from './monitors/monitor-scheduler.js'
-export type { Incident } from './monitors/monitor-store.js'
+export type { FireLeases, Incident, ScheduleFire } from './monitors/monitor-store.js'
 export type {
   ActionOutcome,
   MonitorReport,

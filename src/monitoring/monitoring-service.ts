@@ -21,7 +21,7 @@ import {
   type WindowSourceSpec,
 } from './monitors/monitor-definition.js'
 import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
-import { type Incident, MonitorStore } from './monitors/monitor-store.js'
+import { type FireLeases, type Incident, MonitorStore } from './monitors/monitor-store.js'
 import type { MonitorReport, MonitorResult } from './monitors/monitor-types.js'
 import { PayloadWindowSource } from './monitors/payload-window-source.js'
 import { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
@@ -177,9 +177,12 @@ export class MonitoringService {
     return this.loopEngine.advance(id)
   }
 
-  /** Claims one scheduled run (`fireKey`: the cron minute) of a monitor: true for exactly one process. */
-  claimScheduledRun(name: string, fireKey: string): Promise<boolean> {
-    return this.store.claimFire(name, fireKey)
+  /**
+   * The leases of scheduled monitor runs (one row per monitor and cron minute): what the
+   * scheduler of `strata server` claims, renews, takes over after a crash and ends.
+   */
+  get scheduleFires(): FireLeases {
+    return this.store
   }
 
   /** Advances every loop in flight once (what `strata server` does on every tick). */
