@@ -139,7 +139,7 @@ function loopKillSuite(metadata: () => Promise<string | undefined>): void {
       const path = await lineage.path(`monitor-incident:${loop.incidentId}`, 'deployment:linear/3')
       expect(path?.map((e) => e.activity)).toEqual(['retrain', 'register', 'deploy'])
     }
-  }, 180_000)
+  }, 300_000)
 }
 
 describe('the closed loop under SIGKILL of strata server [sqlite+fs]', () => {

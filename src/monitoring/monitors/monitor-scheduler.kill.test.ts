@@ -111,7 +111,7 @@ function leaseKillSuite(metadata: () => Promise<string | undefined>): void {
       const [incident] = await monitoring.incidents('linear-drift')
       expect(incident?.notifiedAt).not.toBeNull()
     }
-  }, 240_000)
+  }, 300_000)
 }
 
 describe('scheduled monitor runs under SIGKILL of strata server [sqlite+fs]', () => {
