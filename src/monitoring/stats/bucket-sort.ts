@@ -16,13 +16,13 @@ export function sortFinite(values: Float64Array, min: number, max: number): Floa
   // too few values, one value, or a range so narrow (subnormal) or wide that the scale is not finite
   if (buckets < 16 || !(max > min) || !Number.isFinite(scale) || !Number.isFinite(max - min) || scale === 0)
     return values.slice().sort()
-  const which = new Uint32Array(n)
+  const bucketOf = (x: number) => {
+    const k = Math.floor((x - min) * scale)
+    return Math.min(buckets, Math.max(0, k))
+  }
   const ends = new Uint32Array(buckets + 1)
   for (let i = 0; i < n; i++) {
-    let k = Math.floor(((values[i] as number) - min) * scale)
-    if (k > buckets) k = buckets
-    else if (k < 0) k = 0
-    which[i] = k
+    const k = bucketOf(values[i] as number)
     ends[k] = (ends[k] as number) + 1
   }
   let sum = 0
@@ -34,10 +34,11 @@ export function sortFinite(values: Float64Array, min: number, max: number): Floa
   const starts = ends.slice()
   const out = new Float64Array(n)
   for (let i = 0; i < n; i++) {
-    const k = which[i] as number
+    const x = values[i] as number
+    const k = bucketOf(x) // recomputed: cheaper than storing each value's bucket
     const at = ends[k] as number
     ends[k] = at + 1
-    out[at] = values[i] as number
+    out[at] = x
   }
   for (let k = 0; k <= buckets; k++) {
     const s = starts[k] as number
