@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
-import { createServerApp, listen, tokenPrincipal } from '../../api/index.js'
+import type { RunningGrpcServer } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
@@ -31,6 +31,7 @@ interface ServerOptions {
   features?: string
   monitorPollSeconds: string
   monitorLeaseSeconds: string
+  grpcPort?: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -83,6 +84,10 @@ export function registerServer(program: Command, ctx: CliContext): void {
       .option('--max-batch-size <rows>', 'dynamic batching: most rows per model call (default: no batching)')
       .option('--max-queue-delay-us <micros>', 'dynamic batching: longest wait for a batch to fill', '500')
       .option('--max-queue <requests>', 'dynamic batching: most waiting requests before UNAVAILABLE', '1024')
+      .option(
+        '--grpc-port <port>',
+        'also serve the Open Inference Protocol v2 over gRPC on this port, same host (0 picks a free one; default: config grpc.port, else off)',
+      )
       .option(
         '--features <service>',
         "feature service the served models read for POST /v1/predict (default each version's feature_service tag)",
@@ -160,6 +165,14 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
         }
   const webRoot = opts.web ?? bundledWebUi()
   const strata = await ctx.openStrata()
+  let grpcPort: number | undefined
+  if (opts.grpcPort !== undefined) {
+    grpcPort = Number(opts.grpcPort)
+    if (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535) {
+      await strata.close()
+      throw new StrataError('INVALID_ARGUMENT', `--grpc-port "${opts.grpcPort}" is invalid; expected 0–65535`)
+    }
+  } else grpcPort = strata.config.grpc.port
   const models: { name: string; version: number; ref: string }[] = []
   const deployments: string[] = []
   const stops: (() => Promise<void>)[] = []
@@ -235,6 +248,9 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     await strata.close()
     throw err
   }
+  const { createServerApp, GRPC_MAX_MESSAGE_BYTES, listen, startGrpcServer, tokenPrincipal } = await import(
+    '../../api/index.js'
+  )
   const app = await createServerApp(strata, {
     ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
     version: strataVersion(),
@@ -243,10 +259,41 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     logger: { level: opts.logLevel, stream: process.stderr },
     ...(webRoot === undefined ? {} : { webRoot }),
   })
-  const server = await listen(app, { host: opts.host, port })
+  // gRPC listens first: once the REST port answers, so does the gRPC one (clients and scripts
+  // wait for the REST port)
+  let grpc: RunningGrpcServer | undefined
+  if (grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcServer({
+        server: () => strata.serving(),
+        version: strataVersion(),
+        host: opts.host,
+        port: grpcPort,
+        maxMessageBytes: strata.config.grpc.maxMessageBytes ?? GRPC_MAX_MESSAGE_BYTES,
+        ...(tokensOn ? { tokens: strata } : {}),
+        onError: (err, method) => app.log.error({ err }, `gRPC ${method} failed`),
+      })
+    } catch (err) {
+      for (const stop of stops) await stop()
+      await app.close()
+      await strata.close()
+      throw err
+    }
+  }
+  let server: Awaited<ReturnType<typeof listen>>
+  try {
+    server = await listen(app, { host: opts.host, port })
+  } catch (err) {
+    for (const stop of stops) await stop()
+    await grpc?.close()
+    await app.close()
+    await strata.close()
+    throw err
+  }
   out.result(
     {
       url: server.url,
+      grpc: grpc?.address ?? null,
       project: strata.config.project,
       root: strata.config.root,
       tokens: tokensOn,
@@ -256,6 +303,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     () =>
       `strata server listening on ${server.url} (project ${strata.config.project}; ` +
       `${tokensOn ? 'API tokens required' : 'no tokens: local mode'}); Ctrl-C to stop` +
+      (grpc === undefined ? '' : `\n  gRPC (Open Inference Protocol v2) on ${grpc.address}`) +
       models
         .map(
           (m) => `\n  serving ${m.name} version ${m.version} (${m.ref}) at ${server.url}/v2/models/${m.name}`,
@@ -269,6 +317,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     process.once('SIGTERM', stop)
   })
   for (const stop of stops) await stop()
+  await grpc?.close()
   await server.close()
   await strata.close()
 }
