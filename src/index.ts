@@ -158,6 +158,7 @@ export type {
   DatasetDrift,
   DatasetProfile,
   DriftOptions,
+  FireLeases,
   Histogram,
   LoopEvent,
   LoopState,
@@ -170,6 +171,8 @@ export type {
   MonitorSpec,
   NumericProfile,
   NumericSample,
+  PerformanceResult,
+  PerformanceSpec,
   ProfiledValues,
   ProfileValuesOptions,
   QualityOptions,
@@ -180,6 +183,7 @@ export type {
   RetrainAction,
   RetrainLoop,
   RetrainRollout,
+  ScheduleFire,
   StatTestName,
   StoredReference,
   WindowSourceSpec,
@@ -353,6 +357,8 @@ export type {
   TensorValues,
   WarmVersion,
 } from './serving/index.js'
+/** The name ingested ground truth has next to a prediction's logged values (`@label`). */
+export { GROUND_TRUTH } from './serving/index.js'
 // --- experiment tracking --------------------------------------------------------------------------
 export type {
   ArtifactEntry,

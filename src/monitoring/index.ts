@@ -62,6 +62,7 @@ export {
 export { type AlertPayload, type StartLoop, type StartPipeline, sendWebhook } from './monitors/actions.js'
 export { loadMonitors } from './monitors/load-monitors.js'
 export {
+  checkPerformanceSpec,
   isMonitor,
   type MonitorAction,
   type MonitorDefinition,
@@ -78,7 +79,7 @@ export {
   type ScheduledMonitoring,
   type ScheduledRun,
 } from './monitors/monitor-scheduler.js'
-export type { Incident } from './monitors/monitor-store.js'
+export type { FireLeases, Incident, ScheduleFire } from './monitors/monitor-store.js'
 export type {
   ActionOutcome,
   MonitorReport,

@@ -30,6 +30,7 @@ interface ServerOptions {
   maxQueue: string
   features?: string
   monitorPollSeconds: string
+  monitorLeaseSeconds: string
   grpcPort?: string
 }
 
@@ -96,6 +97,11 @@ export function registerServer(program: Command, ctx: CliContext): void {
         '--monitor-poll-seconds <n>',
         'how often scheduled monitors and retrain loops in flight are checked (with monitors in strata.config.ts)',
         '5',
+      )
+      .option(
+        '--monitor-lease-seconds <n>',
+        'how long a scheduled monitor run stays claimed without renewal; a server killed mid-run loses it after this and another server takes the run over',
+        '60',
       )
   options(
     program
@@ -213,12 +219,26 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
           `--monitor-poll-seconds "${opts.monitorPollSeconds}" is invalid; expected a number > 0`,
         )
       }
+      const lease = Number(opts.monitorLeaseSeconds)
+      if (!(lease > 0)) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `--monitor-lease-seconds "${opts.monitorLeaseSeconds}" is invalid; expected a number > 0`,
+        )
+      }
       const { MonitorScheduler } = await import('../../monitoring/index.js')
       const monitors = new MonitorScheduler(
         await strata.monitoring(),
         { now: () => Date.now() },
         {
           pollMs: poll * 1000,
+          leaseMs: lease * 1000,
+          onRun: (run) => {
+            if (run.attempt > 1)
+              out.warn(
+                `monitoring: took over the run of ${run.monitor} at ${run.fireKey} (attempt ${run.attempt}): ${run.status}`,
+              )
+          },
           onError: (err) => out.warn(`monitoring: ${err.message}`),
         },
       )
