@@ -19,6 +19,8 @@
 #             differential test (test/compat/feast.test.ts).
 #   --monitoring evidently + scipy + pandas: the reference implementation the drift statistics
 #             are compared with (test/compat/evidently-drift.test.ts, bench/monitoring).
+#   --pipelines-bench prefect 3 + dagster: the peers of the pipeline engine benchmark
+#             (bench/pipeline-peers.bench.py); benchmark only, never CI.
 #
 # The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
 # pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
@@ -36,6 +38,8 @@ TRITONCLIENT_VERSION=2.73.0
 FEAST_VERSION=0.67.0
 EVIDENTLY_VERSION=0.7.21
 SCIPY_VERSION=1.16.3
+PREFECT_VERSION=3.9.1
+DAGSTER_VERSION=1.13.28
 
 profile=light
 for arg in "$@"; do
@@ -45,12 +49,13 @@ for arg in "$@"; do
     --serving) profile=serving ;;
     --feast) profile=feast ;;
     --monitoring) profile=monitoring ;;
+    --pipelines-bench) profile=pipelines-bench ;;
     -h | --help)
-      sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring or nothing)" >&2
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring, --pipelines-bench or nothing)" >&2
       exit 2
       ;;
   esac
@@ -65,6 +70,7 @@ case "$profile" in
   serving) pins=("tritonclient[http]==$TRITONCLIENT_VERSION" "numpy==$NUMPY_VERSION") ;;
   feast) pins=("feast==$FEAST_VERSION" "pandas==$PANDAS_VERSION") ;;
   monitoring) pins=("evidently==$EVIDENTLY_VERSION" "scipy==$SCIPY_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION") ;;
+  pipelines-bench) pins=("prefect==$PREFECT_VERSION" "dagster==$DAGSTER_VERSION") ;;
 esac
 
 python=${PYTHON:-python3}
@@ -90,6 +96,7 @@ else
     serving) "$venv/bin/python" -c 'import tritonclient.http, numpy' >&2 ;;
     feast) "$venv/bin/python" -c 'import feast, pandas' >&2 ;;
     monitoring) "$venv/bin/python" -c 'import evidently, scipy, pandas; from evidently.presets import DataDriftPreset' >&2 ;;
+    pipelines-bench) "$venv/bin/python" -c 'import prefect, dagster' >&2 ;;
     *) "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2 ;;
   esac
   touch "$venv/.complete"
