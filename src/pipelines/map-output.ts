@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { StrataError } from '../core/errors.js'
 import { canonicalJson } from './cache-key.js'
 import type { MapItem, PipelineData } from './map-items.js'
 import type { Datum, MapOutputSpec } from './map-source.js'
@@ -23,15 +22,22 @@ export function outputPath(datum: Datum, format: 'json' | 'jsonl'): string {
   return `${datum.path === '' ? 'all' : datum.path}.${format}`
 }
 
-function encode(value: JsonValue, format: 'json' | 'jsonl', path: string): Uint8Array {
-  if (format === 'json') return new TextEncoder().encode(`${canonicalJson(value)}\n`)
-  if (!Array.isArray(value) || value.some((r) => r === null || typeof r !== 'object' || Array.isArray(r))) {
-    throw new StrataError(
-      'USER_CODE',
-      `output rows for ${path} must be an array of objects (format jsonl), not ${canonicalJson(value).slice(0, 80)}`,
-    )
-  }
-  return new TextEncoder().encode(value.map((r) => `${JSON.stringify(r)}\n`).join(''))
+/**
+ * An element's output as table rows (the repository reads `.json`/`.jsonl` files as tables): an
+ * array of objects is its rows, an object one row, anything else one row `{ "value": … }`.
+ */
+export function outputRows(value: JsonValue): { [key: string]: JsonValue }[] {
+  const isRow = (v: JsonValue): v is { [key: string]: JsonValue } =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+  if (Array.isArray(value) && value.every(isRow)) return value
+  if (isRow(value)) return [value]
+  return [{ value }]
+}
+
+function encode(value: JsonValue, format: 'json' | 'jsonl'): Uint8Array {
+  const rows = outputRows(value)
+  if (format === 'json') return new TextEncoder().encode(`[${rows.map((r) => canonicalJson(r)).join(',')}]\n`)
+  return new TextEncoder().encode(rows.map((r) => `${canonicalJson(r)}\n`).join(''))
 }
 
 /**
@@ -65,7 +71,7 @@ export async function writeMapOutput(
   for (let i = 0; i < o.items.length; i++) {
     const path = outputPath(o.items[i]?.value as Datum, spec.format)
     wanted.add(path)
-    const bytes = encode(o.outputs[i] as JsonValue, spec.format, path)
+    const bytes = encode(o.outputs[i] as JsonValue, spec.format)
     if (current.get(path) !== sha256Bytes(bytes)) changes.push({ path, bytes })
   }
   for (const path of current.keys()) if (!wanted.has(path)) changes.push({ path, delete: true })

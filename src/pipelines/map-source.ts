@@ -53,7 +53,11 @@ export interface Datum {
 export interface MapOutputSpec {
   dataset: string
   branch: string
-  /** `json`: each element's output as `<datum path>.json`; `jsonl`: an array of objects as `<datum path>.jsonl` rows. */
+  /**
+   * The file per datum, read by the repository as a table: `jsonl` (default) `<datum path>.jsonl`,
+   * `json` `<datum path>.json` (a JSON array). An element's output is its rows: an array of
+   * objects, an object (one row), or any other value (one row `{ "value": … }`).
+   */
   format: 'json' | 'jsonl'
 }
 
@@ -114,7 +118,7 @@ export function datasetOutput(ref: string, options: { format?: 'json' | 'jsonl' 
   return {
     dataset: at <= 0 ? ref : ref.slice(0, at),
     branch: at <= 0 ? 'main' : ref.slice(at + 1),
-    format: options.format ?? 'json',
+    format: options.format ?? 'jsonl',
   }
 }
 
