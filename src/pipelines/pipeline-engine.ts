@@ -4,13 +4,13 @@ import type { ServiceContext } from '../data/index.js'
 import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
 import type { Executor, StepJobResult } from '../ports/index.js'
 
+export type { ElementCounts, MapElement } from './map-store.js'
 export { runNode } from './step-lineage.js'
-export type { ElementCounts, MapElement }
 
 import { cacheEntry, cacheKey } from './cache-key.js'
 import { datumsKey, type PipelineData } from './map-items.js'
 import { runMappedStep } from './map-runner.js'
-import { type ElementCounts, type MapElement, MapStore } from './map-store.js'
+import { type MapElement, MapStore } from './map-store.js'
 import { mergeParams } from './params.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
