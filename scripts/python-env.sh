@@ -21,6 +21,8 @@
 #             are compared with (test/compat/evidently-drift.test.ts, bench/monitoring).
 #   --mlflow-tests the full `mlflow` package + pytest + Pillow: runs MLflow's own tracking-server
 #             integration tests against both servers (scripts/mlflow-own-tests.sh).
+#   --pipelines-bench prefect 3 + dagster: the peers of the pipeline engine benchmark
+#             (bench/pipeline-peers.bench.py); benchmark only, never CI.
 #
 # The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
 # pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
@@ -41,6 +43,8 @@ FEAST_VERSION=0.67.0
 EVIDENTLY_VERSION=0.7.21
 SCIPY_VERSION=1.16.3
 PYTEST_VERSION=9.2.0
+PREFECT_VERSION=3.9.1
+DAGSTER_VERSION=1.13.28
 
 profile=light
 for arg in "$@"; do
@@ -51,12 +55,13 @@ for arg in "$@"; do
     --feast) profile=feast ;;
     --monitoring) profile=monitoring ;;
     --mlflow-tests) profile=mlflow-tests ;;
+    --pipelines-bench) profile=pipelines-bench ;;
     -h | --help)
       sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring, --mlflow-tests or nothing)" >&2
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring, --mlflow-tests, --pipelines-bench or nothing)" >&2
       exit 2
       ;;
   esac
@@ -73,6 +78,7 @@ case "$profile" in
   feast) pins=("feast==$FEAST_VERSION" "pandas==$PANDAS_VERSION") ;;
   monitoring) pins=("evidently==$EVIDENTLY_VERSION" "scipy==$SCIPY_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION") ;;
   mlflow-tests) pins=("mlflow==$MLFLOW_VERSION" "pytest==$PYTEST_VERSION" "${common[@]}") ;;
+  pipelines-bench) pins=("prefect==$PREFECT_VERSION" "dagster==$DAGSTER_VERSION") ;;
 esac
 
 python=${PYTHON:-python3}
@@ -98,6 +104,7 @@ else
     serving) "$venv/bin/python" -c 'import tritonclient.http, tritonclient.grpc, numpy' >&2 ;;
     feast) "$venv/bin/python" -c 'import feast, pandas' >&2 ;;
     monitoring) "$venv/bin/python" -c 'import evidently, scipy, pandas; from evidently.presets import DataDriftPreset' >&2 ;;
+    pipelines-bench) "$venv/bin/python" -c 'import prefect, dagster' >&2 ;;
     *) "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2 ;;
   esac
   touch "$venv/.complete"

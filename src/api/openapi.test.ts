@@ -15,10 +15,12 @@ import { createServerApp } from './server-app.js'
 type Json = Record<string, unknown>
 
 /** A two-step pipeline for the pipeline routes' samples. */
-const PIPELINES = `import { pipeline, step } from 'strata-ml'
+const PIPELINES = `import { mapStep, overParam, pipeline, step } from 'strata-ml'
 const a = step({ name: 'a', run: (ctx) => { ctx.log('hello'); return { n: 1 } } })
 const b = step({ name: 'b', inputs: { a }, run: (_ctx, { a }) => a.n + 1 })
 export const twoSteps = pipeline({ name: 'two-steps', params: { k: 1 }, steps: [a, b] })
+const sq = mapStep({ name: 'sq', over: overParam<number>('xs'), run: (_c, x) => x * x })
+export const mapped = pipeline({ name: 'mapped', params: { xs: [1, 2, 3] }, steps: [sq] })
 `
 interface Operation {
   requestBody?: { content: Record<string, { schema: unknown }> }
@@ -430,6 +432,19 @@ describe('GET /api/openapi.json', () => {
       await sample('GET', '/api/pipeline-runs/{id}/logs', `/api/pipeline-runs/${piped.runId}/logs?step=a`),
     ).toEqual({ logs: [{ step: 'a', attempt: 1, lines: ['hello'] }] })
     await sample('GET', '/api/pipeline-runs/{id}', '/api/pipeline-runs/nope', { status: 404 })
+    const mappedRun = (await (await strata.pipelines()).run('mapped')).run
+    expect(
+      await sample(
+        'GET',
+        '/api/pipeline-runs/{id}/steps/{step}/elements',
+        `/api/pipeline-runs/${mappedRun.runId}/steps/sq/elements?status=succeeded&offset=1&limit=2`,
+      ),
+    ).toMatchObject({
+      elements: [
+        { index: 1, key: '1', status: 'succeeded' },
+        { index: 2, key: '2' },
+      ],
+    })
     const started = await (await strata.pipelines()).start('two-steps')
     expect(
       await sample('POST', '/api/pipeline-runs/{id}/cancel', `/api/pipeline-runs/${started.runId}/cancel`),

@@ -206,6 +206,7 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
           catalog,
           executor,
           resolveDataset: async (dataset, ref) => (await (await self.data()).resolve(dataset, ref)).id,
+          data: () => self.data(),
         })
       }),
     monitoring: () =>
