@@ -57,7 +57,7 @@ for arg in "$@"; do
     --mlflow-tests) profile=mlflow-tests ;;
     --pipelines-bench) profile=pipelines-bench ;;
     -h | --help)
-      sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
