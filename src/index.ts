@@ -352,6 +352,7 @@ export type {
   CreateRunOptions,
   DatasetInfo,
   DatasetInput,
+  DatasetScope,
   DatasetSummary,
   DownsampleOptions,
   Experiment,
