@@ -384,6 +384,7 @@ export type {
   CreateRunOptions,
   DatasetInfo,
   DatasetInput,
+  DatasetScope,
   DatasetSummary,
   DownsampleOptions,
   Experiment,
