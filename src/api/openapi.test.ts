@@ -157,6 +157,7 @@ describe('GET /api/openapi.json', () => {
 
   it('validates sample requests and responses of every route against the document', async () => {
     await sample('GET', '/api/health', '/api/health')
+    await sample('GET', '/api/session', '/api/session')
     await sample('GET', '/api/openapi.json', '/api/openapi.json')
 
     // Experiments.
@@ -290,6 +291,28 @@ describe('GET /api/openapi.json', () => {
     })
     await sample('POST', '/materialize-incremental', '/materialize-incremental', {
       body: { end_ts: '2021-04-13T00:00:00' },
+    })
+    // Rows straight to the online store (a driver no other sample reads).
+    const pushed = new Date().toISOString()
+    const df = {
+      driver_id: [1005],
+      event_timestamp: [pushed],
+      conv_rate: [0.5],
+      acc_rate: [0.25],
+      last_seen: [null],
+    }
+    await sample('POST', '/features/push', '/features/push', {
+      body: { feature_view_name: 'driver_hourly_stats', df },
+    })
+    await sample('POST', '/features/push', '/features/push', {
+      body: { feature_view_name: 'driver_hourly_stats', df: { ...df, conv_rate: ['high'] } },
+      status: 400,
+    })
+    await sample('POST', '/push', '/push', {
+      body: { push_source_name: 'driver_stats_push_source', df, to: 'online' },
+    })
+    await sample('POST', '/write-to-online-store', '/write-to-online-store', {
+      body: { feature_view_name: 'driver_hourly_stats', df, allow_registry_cache: false },
     })
     const inventory = await sample('GET', '/api/features', '/api/features')
     expect(inventory.items).toContainEqual(

@@ -1,8 +1,9 @@
 import { statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { BACKEND_ENV } from '../core/config.js'
+import { findConfigFile } from '../core/config-file.js'
 import { StrataError } from '../core/errors.js'
-import { findConfigFile, openStrata, type Strata } from '../platform/index.js'
+import type { Strata } from '../platform/index.js'
 import { type CliStreams, Output } from './output.js'
 
 /** Global CLI options every command sees. */
@@ -53,7 +54,12 @@ export function createCliContext(
           state.exitCode = 1
         }
       },
-    openStrata: async () => openStrata({ cwd: checkedDir() }),
+    openStrata: async () => {
+      const dir = checkedDir()
+      // Loaded on first use: `--help`, `--version` and usage errors never pay for the whole stack.
+      const { openStrata } = await import('../platform/index.js')
+      return openStrata({ cwd: dir })
+    },
     projectDir: checkedDir,
     resolvePath: (path) => (isAbsolute(path) ? path : resolve(cwd(), path)),
     setExitCode: (code) => {

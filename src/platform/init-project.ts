@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
+import { CONFIG_FILES } from '../core/config-file.js'
 import { StrataError } from '../core/errors.js'
 import { strataVersion } from '../core/version.js'
 import {
@@ -10,7 +11,6 @@ import {
   TRAIN_TEMPLATE,
   TSCONFIG_TEMPLATE,
 } from './init-templates.js'
-import { CONFIG_FILES } from './load-config.js'
 
 /** What {@link initProject} created or changed. */
 export interface InitResult {

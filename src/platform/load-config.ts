@@ -1,15 +1,9 @@
-import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { type ResolvedConfig, resolveConfig } from '../core/config.js'
+import { findConfigFile } from '../core/config-file.js'
 import { importUserModule } from '../core/user-module.js'
 
-/** File names looked for, in order, in each directory while walking up. */
-export const CONFIG_FILES = [
-  'strata.config.ts',
-  'strata.config.mts',
-  'strata.config.js',
-  'strata.config.mjs',
-] as const
+export { CONFIG_FILES, findConfigFile } from '../core/config-file.js'
 
 /** Options for {@link loadConfig}. */
 export interface LoadConfigOptions {
@@ -31,20 +25,6 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Resol
   const env = options.env ?? process.env
   if (found === undefined) return resolveConfig({}, { root: cwd, env })
   return resolveConfig(await importConfigFile(found), { root: dirname(found), configFile: found, env })
-}
-
-/** The nearest `strata.config.*` at or above `start`, if any. */
-export function findConfigFile(start: string): string | undefined {
-  let dir = resolve(start)
-  for (;;) {
-    for (const name of CONFIG_FILES) {
-      const candidate = join(dir, name)
-      if (existsSync(candidate)) return candidate
-    }
-    const parent = dirname(dir)
-    if (parent === dir) return undefined
-    dir = parent
-  }
 }
 
 async function importConfigFile(file: string): Promise<unknown> {

@@ -68,12 +68,19 @@ describeMetadata('ModelRegistry', (openFresh) => {
     expect(v1.onnx?.opsets).toEqual({ '': 17, 'ai.onnx.ml': 3 })
     expect(v1.files).toEqual([
       { path: 'model.onnx', size: onnx().byteLength, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      { path: 'MLmodel', size: expect.any(Number), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
     ])
+    // MLflow's descriptor, with the tensor signature onnxruntime reports (symbolic sizes as -1).
+    const mlmodel = Buffer.from(await registry.readFile('flight-delay', 1, 'MLmodel')).toString()
+    expect(mlmodel).toContain('  python_function:\n    data: model.onnx\n    loader_module: mlflow.onnx\n')
+    expect(mlmodel).toContain(
+      `  inputs: '[{"type":"tensor","tensor-spec":{"dtype":"float32","shape":[-1,3]},"name":"features"}]'`,
+    )
     expect(await blobs.stat('models/flight-delay/1/model.onnx')).toMatchObject({ size: onnx().byteLength })
     expect(Buffer.from(await registry.readFile('flight-delay', 1)).equals(Buffer.from(onnx()))).toBe(true)
     expect(await failure(registry.readFile('flight-delay', 1, 'nope.bin'))).toMatchObject({
       code: 'NOT_FOUND',
-      message: 'model "flight-delay" version 1 has no file "nope.bin" (files: model.onnx)',
+      message: 'model "flight-delay" version 1 has no file "nope.bin" (files: model.onnx, MLmodel)',
     })
 
     const v2 = await registry.registerVersion('flight-delay', { onnx: onnx(1), runId: 'run-2' })

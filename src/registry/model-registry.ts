@@ -94,7 +94,9 @@ export class ModelRegistry {
     assertModelName(name)
     assertTags(options.tags ?? {})
     const now = this.now()
-    await this.run(`registered model "${name}"`, () =>
+    // MLflow's wording of a taken name ("Registered Model (name=…) already exists"), which the
+    // MLflow client's users match on.
+    await this.run(`Registered Model (name=${name})`, () =>
       writeTransaction(this.db, async (trx) => {
         await trx
           .insertInto('registry_models')

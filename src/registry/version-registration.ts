@@ -4,6 +4,7 @@ import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
 import { translateDbError, writeTransaction } from '../db/index.js'
 import type { BlobStore } from '../ports/index.js'
+import { MLMODEL_FILE, mlmodelFor } from './mlmodel.js'
 import type { OnnxModelInfo } from './onnx/index.js'
 import type { RegistryTables } from './registry-migrations.js'
 import { assertFilePath, assertMetrics, assertModelName, assertTags } from './registry-names.js'
@@ -64,12 +65,16 @@ export async function registerModelVersion(
   checkVersionInput(flavor, input, files)
   const info = flavor === 'onnx' && input.onnx ? await ctx.inspect(input.onnx) : null
   const signature = info?.signature ?? input.signature ?? null
+  const now = ctx.now()
+  // An ONNX version carries MLflow's descriptor, so the stock client's pyfunc loads it.
+  if (info !== null && !files.some((f) => f.path === MLMODEL_FILE)) {
+    files.push({ path: MLMODEL_FILE, bytes: Buffer.from(mlmodelFor(info.signature, now)) })
+  }
   const fileMeta = files.map((f) => ({
     path: f.path,
     size: f.bytes.byteLength,
     sha256: createHash('sha256').update(f.bytes).digest('hex'),
   }))
-  const now = ctx.now()
   const version = await withDbErrors(`model "${name}"`, () =>
     writeTransaction(ctx.db, async (trx) => {
       if (input.createModel !== false) {

@@ -7,6 +7,7 @@ export {
 export { type CreateExperimentOptions, ExperimentStore } from './experiment-store.js'
 export {
   type CreateLoggedModelOptions,
+  type DatasetScope,
   LoggedModelStore,
   type SearchLoggedModelsOptions,
 } from './logged-model-store.js'

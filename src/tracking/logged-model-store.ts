@@ -1,5 +1,5 @@
 import { StrataError } from '../core/errors.js'
-import { parseSearch, searchPage, writeTransaction } from '../db/index.js'
+import { type FilterClause, parseSearch, searchPage, writeTransaction } from '../db/index.js'
 import type { KeyValue } from './run-logging.js'
 import {
   chunks,
@@ -7,7 +7,6 @@ import {
   groupBy,
   loadedValue,
   requireExperimentRow,
-  requireRunRow,
   type TrackingContext,
   type TrackingDb,
 } from './tracking-context.js'
@@ -28,6 +27,10 @@ export interface CreateLoggedModelOptions {
   /** Default: a random readable name such as `bold-fox-417`, as MLflow's. */
   name?: string
   modelType?: string
+  /**
+   * The run that produced the model, stored as given: as MLflow's server, it need not exist here
+   * (a model may be logged from a run of another tracking server).
+   */
   sourceRunId?: string
   params?: readonly KeyValue[]
   tags?: readonly KeyValue[]
@@ -43,6 +46,37 @@ export interface SearchLoggedModelsOptions {
   /** Default and maximum 50, as MLflow. */
   maxResults?: number
   pageToken?: string
+  /**
+   * MLflow's `datasets`: only models with a metric logged on one of these datasets (by name, and
+   * digest when given). Not combinable with a `metrics.` filter (MLflow scopes those to the
+   * datasets instead); that is refused.
+   */
+  datasets?: readonly DatasetScope[]
+}
+
+/** A dataset of {@link SearchLoggedModelsOptions.datasets}. */
+export interface DatasetScope {
+  name: string
+  digest?: string
+}
+
+function checkDatasetScopes(datasets: readonly DatasetScope[], filter: readonly FilterClause[]): void {
+  for (const d of datasets) {
+    if (!d.name) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        // MLflow's wording.
+        `\`dataset_name\` in the \`datasets\` clause must be specified; got ${JSON.stringify(d)}.`,
+      )
+    }
+  }
+  const metric = filter.find((c) => c.type === 'metric')
+  if (datasets.length > 0 && metric !== undefined) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `datasets cannot be combined with the metrics filter on "${metric.key}" (dataset-scoped metric filters are not supported); drop one of them`,
+    )
+  }
 }
 
 function checkPairs(kind: string, pairs: readonly KeyValue[]): void {
@@ -73,7 +107,6 @@ export class LoggedModelStore {
             `The experiment ${options.experimentId} must be in the 'active' state. Current state is ${exp.lifecycle_stage}.`,
           )
         }
-        if (options.sourceRunId !== undefined) await requireRunRow(trx, options.sourceRunId)
         const now = this.ctx.now()
         await trx
           .insertInto('tracking_logged_models')
@@ -192,7 +225,9 @@ export class LoggedModelStore {
       .where('key', '=', key)
       .executeTakeFirst()
     if (Number(res.numDeletedRows) === 0) {
-      throw new StrataError('NOT_FOUND', `logged model "${modelId}" has no tag "${key}"`)
+      throw new StrataError('NOT_FOUND', `logged model "${modelId}" has no tag "${key}"`, {
+        details: { entity: 'loggedModelTag', modelId, key },
+      })
     }
   }
 
@@ -213,12 +248,33 @@ export class LoggedModelStore {
   /** Searches logged models of some experiments ({@link LOGGED_MODEL_SEARCH_SCHEMA}); newest first unless ordered otherwise. */
   async search(options: SearchLoggedModelsOptions): Promise<Page<LoggedModel>> {
     const search = parseSearch(LOGGED_MODEL_SEARCH_SCHEMA, options)
+    const datasets = options.datasets ?? []
+    checkDatasetScopes(datasets, search.filter)
     if (options.experimentIds.length === 0) return { items: [] }
-    const q = this.ctx.db
+    let q = this.ctx.db
       .selectFrom('tracking_logged_models as lm')
       .select('lm.model_id')
       .where('lm.experiment_id', 'in', [...options.experimentIds])
       .where('lm.lifecycle_stage', '=', 'active')
+    if (datasets.length > 0) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('tracking_logged_model_metrics as dm')
+            .select('dm.model_id')
+            .whereRef('dm.model_id', '=', 'lm.model_id')
+            .where((m) =>
+              m.or(
+                datasets.map((d) =>
+                  d.digest === undefined
+                    ? m('dm.dataset_name', '=', d.name)
+                    : m.and([m('dm.dataset_name', '=', d.name), m('dm.dataset_digest', '=', d.digest)]),
+                ),
+              ),
+            ),
+        ),
+      )
+    }
     const page = await searchPage(this.ctx.dialect, search, q)
     const items = await this.loadMany(page.items.map((r) => r.model_id))
     return page.nextPageToken === undefined ? { items } : { items, nextPageToken: page.nextPageToken }

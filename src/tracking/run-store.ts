@@ -271,7 +271,9 @@ export class RunStore {
       .where('key', '=', key)
       .executeTakeFirst()
     if (Number(res.numDeletedRows) === 0) {
-      throw new StrataError('NOT_FOUND', `run "${runId}" has no tag "${key}"`, { details: { runId, key } })
+      throw new StrataError('NOT_FOUND', `run "${runId}" has no tag "${key}"`, {
+        details: { entity: 'runTag', runId, key },
+      })
     }
   }
 

@@ -449,6 +449,42 @@ describeMetadata('TrackingStore', (openFresh) => {
       filter: `source_run_id = '${run.info.runId}' and metrics.acc > 0.5`,
     })
     expect(search.items.map((m) => m.modelId)).toEqual([model.modelId])
+    // MLflow's `datasets`: models with a metric on one of the datasets (digest when given).
+    await tracking.runs.logBatch(run.info.runId, {
+      metrics: [
+        {
+          key: 'f1',
+          value: 0.5,
+          timestamp: 2,
+          modelId: model.modelId,
+          datasetName: 'eval',
+          datasetDigest: 'd1',
+        },
+      ],
+    })
+    const other = await tracking.loggedModels.create({ experimentId: exp.experimentId })
+    const byDataset = async (datasets: { name: string; digest?: string }[]) =>
+      (await tracking.loggedModels.search({ experimentIds: [exp.experimentId], datasets })).items.map(
+        (m) => m.modelId,
+      )
+    expect(await byDataset([{ name: 'eval' }])).toEqual([model.modelId])
+    expect(await byDataset([{ name: 'eval', digest: 'd1' }])).toEqual([model.modelId])
+    expect(await byDataset([{ name: 'eval', digest: 'other' }])).toEqual([])
+    expect((await byDataset([])).sort()).toEqual([other.modelId, model.modelId].sort())
+    expect(await codeOf(byDataset([{ name: '' }]))).toBe('INVALID_ARGUMENT')
+    expect(
+      await codeOf(
+        tracking.loggedModels.search({
+          experimentIds: [exp.experimentId],
+          filter: 'metrics.f1 > 0',
+          datasets: [{ name: 'eval' }],
+        }),
+      ),
+    ).toBe('INVALID_ARGUMENT')
+    await tracking.loggedModels.delete(other.modelId)
+    // As MLflow's server: the source run is stored as given, it need not exist here.
+    const foreign = await tracking.loggedModels.create({ experimentId: exp.experimentId, sourceRunId: '123' })
+    expect((await tracking.loggedModels.get(foreign.modelId)).sourceRunId).toBe('123')
     expect(await codeOf(tracking.runs.logOutputs(run.info.runId, [{ modelId: 'm-nope' }]))).toBe('NOT_FOUND')
     expect(await codeOf(tracking.loggedModels.finalize(model.modelId, 'DONE' as never))).toBe(
       'INVALID_ARGUMENT',

@@ -123,6 +123,7 @@ const MODEL_STEPS = [
   "delete alias; a missing alias is INVALID_PARAMETER_VALUE, as MLflow's server says",
   'delete a version, then the registered model',
   "download_artifacts('models:/name@alias') fetches an ONNX version registered through Strata",
+  'pyfunc.load_model loads an ONNX version registered through Strata (its MLmodel) and predicts like it',
 ]
 
 const BEHAVIOUR_STEPS = [

@@ -195,7 +195,7 @@ const REFUSED: [Request, string][] = [
   [{ pageToken: 'garbage' }, 'invalid page token'],
   // The registry's former token format is not accepted: one format for every search.
   [{ pageToken: Buffer.from('{"o":2}').toString('base64url') }, 'invalid page token'],
-  [{ maxResults: 0 }, 'max_results 0 is invalid'],
+  [{ maxResults: 0 }, "Invalid value 0 for parameter 'max_results' supplied"],
 ]
 
 describeMetadata('search over every searchable entity', (openFresh) => {

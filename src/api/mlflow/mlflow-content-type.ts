@@ -1,6 +1,7 @@
 /**
  * Extensions MLflow's server sends as `text/plain` (mlflow/utils/mime_type_utils.py
- * `get_text_extensions`), so the web UI shows them as text; `MLmodel` (no extension) too.
+ * `get_text_extensions`), so the web UI shows them as text; `MLmodel` and `mlproject` (MLflow's
+ * file names without an extension) too.
  * The match is case-sensitive, as MLflow's.
  */
 const TEXT = new Set([
@@ -29,6 +30,7 @@ const TEXT = new Set([
   'rst',
   'ipynb',
   'MLmodel',
+  'mlproject',
 ])
 
 /** Other extensions as Python's `mimetypes` (which MLflow's server asks) types them; lower case. */

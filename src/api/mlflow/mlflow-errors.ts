@@ -66,6 +66,8 @@ const NOT_FOUND_WORDING: Record<string, (d: Record<string, unknown>) => string> 
   loggedModel: (d) => `Logged model with ID '${String(d.modelId)}' not found.`,
   registeredModel: (d) => `Registered Model with name=${String(d.name)} not found`,
   modelVersion: (d) => `Model Version (name=${String(d.name)}, version=${String(d.version)}) not found`,
+  runTag: (d) => `No tag with name: ${String(d.key)} in run with id ${String(d.runId)}`,
+  loggedModelTag: (d) => `No tag with key '${String(d.key)}' found for model with ID '${String(d.modelId)}'.`,
 }
 
 /** The message of `err` as MLflow's server words it, where it has its own wording. */

@@ -40,9 +40,10 @@ export function addLoggedModelRoutes(add: MlflowRpc): void {
       }
       return `${o.str('field_name')} ${o.optBool('ascending') === false ? 'DESC' : 'ASC'}`
     })
-    if (m.messages('datasets').length > 0) {
-      throw invalid("filtering logged models by 'datasets' is not supported; filter on metrics instead")
-    }
+    const datasets = m.messages('datasets').map((d) => {
+      const digest = d.optStr('dataset_digest')
+      return { name: d.optStr('dataset_name') ?? '', ...(digest ? { digest } : {}) }
+    })
     const page = await t.loggedModels.search(
       compact({
         experimentIds: m.strings('experiment_ids'),
@@ -50,6 +51,7 @@ export function addLoggedModelRoutes(add: MlflowRpc): void {
         orderBy,
         maxResults: m.optInt('max_results'),
         pageToken: m.optStr('page_token') || undefined,
+        datasets,
       }),
     )
     return pageJson(

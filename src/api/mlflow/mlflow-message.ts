@@ -12,7 +12,15 @@ type QueryFields = Record<string, string | string[]> | undefined
  * `INVALID_PARAMETER_VALUE`, 400) naming the field.
  */
 export class MlflowMessage {
-  private constructor(readonly fields: Json) {}
+  /**
+   * @param fields - the message's fields
+   * @param path - where the message sits in the request (`metrics[0].`), prefixed to the field
+   *   names errors report, as MLflow's server does
+   */
+  private constructor(
+    readonly fields: Json,
+    private readonly path = '',
+  ) {}
 
   /**
    * The request message: the query string for GET/HEAD, else the parsed JSON body (no body is an
@@ -52,10 +60,13 @@ export class MlflowMessage {
     return this.fields[name] !== undefined && this.fields[name] !== null
   }
 
-  /** A required string field. */
+  /**
+   * A required string field; an empty string counts as missing, as in MLflow's `_assert_required`
+   * (proto JSON cannot tell an absent string from an empty one).
+   */
   str(name: string): string {
     const v = this.optStr(name)
-    if (v === undefined) throw missing(name)
+    if (v === undefined || v === '') throw missing(this.path + name)
     return v
   }
 
@@ -67,20 +78,20 @@ export class MlflowMessage {
     const v = this.fields[name]
     if (v === undefined || v === null) return undefined
     if (typeof v === 'string') return v
-    throw wrongType(name, v)
+    throw wrongType(this.path + name, v)
   }
 
   /** The run id: `run_id`, or the legacy `run_uuid`. */
   runId(): string {
     const id = this.optStr('run_id') ?? this.optStr('run_uuid')
-    if (id === undefined || id === '') throw missing('run_id')
+    if (id === undefined || id === '') throw missing(`${this.path}run_id`)
     return id
   }
 
   /** A required whole number (int64 fields arrive as numbers or strings). */
   int(name: string): number {
     const v = this.optInt(name)
-    if (v === undefined) throw missing(name)
+    if (v === undefined) throw missing(this.path + name)
     return v
   }
 
@@ -89,22 +100,20 @@ export class MlflowMessage {
     const v = this.fields[name]
     if (v === undefined || v === null || v === '') return undefined
     const n = typeof v === 'string' ? Number(v) : v
-    if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
-      throw invalid(`parameter '${name}' must be a whole number, got ${describe(v)}`)
-    }
+    if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw wrongType(this.path + name, v)
     return n
   }
 
   /** A required double; proto JSON spells non-finite values `"NaN"`, `"Infinity"`, `"-Infinity"`. */
   num(name: string): number {
     const v = this.fields[name]
-    if (v === undefined || v === null) throw missing(name)
+    if (v === undefined || v === null) throw missing(this.path + name)
     if (typeof v === 'number') return v
     if (typeof v === 'string' && v.trim() !== '') {
       const n = Number(v)
       if (!Number.isNaN(n) || v === 'NaN') return n
     }
-    throw invalid(`parameter '${name}' must be a number, got ${describe(v)}`)
+    throw wrongType(this.path + name, v)
   }
 
   /** An optional boolean (`true`/`false`, also as strings from a query). */
@@ -114,7 +123,7 @@ export class MlflowMessage {
     if (typeof v === 'boolean') return v
     if (v === 'true' || v === 'True') return true
     if (v === 'false' || v === 'False') return false
-    throw invalid(`parameter '${name}' must be a boolean, got ${describe(v)}`)
+    throw wrongType(this.path + name, v)
   }
 
   /** A repeated string field (a single value counts as a list of one). */
@@ -125,7 +134,7 @@ export class MlflowMessage {
     return list.map((item) => {
       if (typeof item === 'string') return item
       throw invalid(
-        `Invalid value ${pyJson(list)} for parameter '${name}' supplied: Value must be a list of strings. See the API docs for more information about request parameters.`,
+        `Invalid value ${pyJson(list)} for parameter '${this.path}${name}' supplied: Value must be a list of strings. See the API docs for more information about request parameters.`,
       )
     })
   }
@@ -134,12 +143,12 @@ export class MlflowMessage {
   messages(name: string): MlflowMessage[] {
     const v = this.fields[name]
     if (v === undefined || v === null) return []
-    if (!Array.isArray(v)) throw invalid(`parameter '${name}' must be a list, got ${describe(v)}`)
+    if (!Array.isArray(v)) throw wrongType(this.path + name, v)
     return v.map((item, i) => {
       if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-        throw invalid(`parameter '${name}[${i}]' must be an object, got ${describe(item)}`)
+        throw wrongType(`${this.path}${name}[${i}]`, item)
       }
-      return new MlflowMessage(item as Json)
+      return new MlflowMessage(item as Json, `${this.path}${name}[${i}].`)
     })
   }
 
@@ -147,10 +156,8 @@ export class MlflowMessage {
   optMessage(name: string): MlflowMessage | undefined {
     const v = this.fields[name]
     if (v === undefined || v === null) return undefined
-    if (typeof v !== 'object' || Array.isArray(v)) {
-      throw invalid(`parameter '${name}' must be an object, got ${describe(v)}`)
-    }
-    return new MlflowMessage(v as Json)
+    if (typeof v !== 'object' || Array.isArray(v)) throw wrongType(this.path + name, v)
+    return new MlflowMessage(v as Json, `${this.path}${name}.`)
   }
 
   /** `[{key, value}]` entries as a record (later entries win). */
@@ -187,6 +194,7 @@ function pyType(v: unknown): string {
   if (typeof v === 'boolean') return 'bool'
   if (Array.isArray(v)) return 'list'
   if (v === null) return 'NoneType'
+  if (typeof v === 'string') return 'str'
   return typeof v === 'object' ? 'dict' : typeof v
 }
 
@@ -204,9 +212,4 @@ function pyJson(v: unknown): string {
         : x
   const json = JSON.stringify(sorted(v)) ?? String(v)
   return json.length > 200 ? `${json.slice(0, 200)}…` : json
-}
-
-function describe(v: unknown): string {
-  const json = JSON.stringify(v)
-  return json === undefined ? typeof v : json.length > 60 ? `${json.slice(0, 60)}…` : json
 }

@@ -150,6 +150,7 @@ export function addRegistryRoutes(add: MlflowRpc): void {
 
   // Model versions.
   rpc('POST', '/model-versions/create', async (m, r, req) => {
+    const name = m.str('name')
     const lineage = await registeredSource(r, m)
     const source = lineage.source
     await checkVersionSource(
@@ -166,11 +167,9 @@ export function addRegistryRoutes(add: MlflowRpc): void {
         : undefined)
     const runLink = m.optStr('run_link')
     const description = m.optStr('description')
-    // MLflow 3 registers a logged model with source "models:/<model_id>"; fill it in when only the id came.
-    const effective = source === '' && modelId ? `models:/${modelId}` : source
-    const v = await r.registerVersion(m.str('name'), {
+    const v = await r.registerVersion(name, {
       flavor: 'external',
-      source: effective,
+      source,
       createModel: false,
       tags: m.keyValues('tags'),
       ...(runId ? { runId } : {}),

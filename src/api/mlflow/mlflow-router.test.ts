@@ -153,6 +153,92 @@ describe('MLflow REST (in-process): wire format and error codes', () => {
     })
   })
 
+  it("requires each log-batch metric's timestamp, naming it by its place in the batch as MLflow does", async () => {
+    const runId = await newRun()
+    const res = await post('runs/log-batch', {
+      run_id: runId,
+      metrics: [
+        { key: 'a', value: 1, timestamp: 1 },
+        { key: 'b', value: 2 },
+      ],
+    })
+    expect(res).toMatchObject({
+      status: 400,
+      json: {
+        error_code: 'INVALID_PARAMETER_VALUE',
+        message:
+          "Missing value for required parameter 'metrics[1].timestamp'. See the API docs for more information about request parameters.",
+      },
+    })
+    const typed = await post('runs/log-batch', {
+      run_id: runId,
+      metrics: [{ key: 'a', value: 'x', timestamp: 1 }],
+    })
+    expect(typed.json.message).toContain('Invalid value "x" for parameter \'metrics[0].value\' supplied')
+    expect(typed.json.message).toContain("Value was of type 'str'")
+  })
+
+  it("checks fields in the order of MLflow's request schema, so the first wrong one is named", async () => {
+    const runId = await newRun()
+    for (const path of ['runs/log-parameter', 'runs/set-tag']) {
+      const wrongRun = await post(path, { run_id: 31, key: 'k', value: 41 })
+      expect(wrongRun.json.message).toContain("Invalid value 31 for parameter 'run_id' supplied")
+      const wrongKey = await post(path, { run_id: runId, key: 31, value: 41 })
+      expect(wrongKey.json.message).toContain("Invalid value 31 for parameter 'key' supplied")
+      const wrongValue = await post(path, { run_id: runId, key: 'k', value: 41 })
+      expect(wrongValue.json.message).toContain("Invalid value 41 for parameter 'value' supplied")
+    }
+    // An empty required string is missing, as MLflow's _assert_required has it.
+    expect((await post('runs/set-tag', { run_id: runId, key: '', value: 'v' })).json.message).toContain(
+      "Missing value for required parameter 'key'",
+    )
+  })
+
+  it("refuses bad get-history-bulk-interval requests in MLflow's words", async () => {
+    const url = '/ajax-api/2.0/mlflow/metrics/get-history-bulk-interval'
+    const cases: [string, string][] = [
+      ['metric_key=key', "Missing value for required parameter 'run_ids'."],
+      [
+        `${Array.from({ length: 101 }, (_, i) => `run_ids=r${i}`).join('&')}&metric_key=key`,
+        'GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received 101 run_ids.',
+      ],
+      ['run_ids=123&metric_key=', "Missing value for required parameter 'metric_key'"],
+      ['run_ids=123&max_results=5', "Missing value for required parameter 'metric_key'"],
+      ['run_ids=123&metric_key=key&max_results=0', 'max_results must be between 1 and 2500'],
+      [
+        'run_ids=123&metric_key=key&start_step=1&max_results=5',
+        'If either start step or end step are specified',
+      ],
+    ]
+    for (const [query, message] of cases) {
+      const res = await get(`${url}?${query}`)
+      expect(res.status, query).toBe(400)
+      expect(res.json.error_code, query).toBe('INVALID_PARAMETER_VALUE')
+      expect(res.json.message, query).toContain(message)
+    }
+  })
+
+  it("words a missing run tag as MLflow's server does", async () => {
+    const runId = await newRun()
+    expect(await post('runs/delete-tag', { run_id: runId, key: 'nope' })).toMatchObject({
+      status: 404,
+      json: {
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+        message: `No tag with name: nope in run with id ${runId}`,
+      },
+    })
+  })
+
+  it('refuses an artifacts/list path that escapes the run, before looking the run up', async () => {
+    const runId = await newRun()
+    for (const path of ['../x', '%2E%2E%2Fx', '/etc']) {
+      expect(await get(`artifacts/list?run_id=${runId}&path=${path}`)).toMatchObject({
+        status: 400,
+        json: { error_code: 'INVALID_PARAMETER_VALUE', message: 'Invalid path' },
+      })
+    }
+  })
+
   it('mirrors the API under /ajax-api and serves /health, /version and server-info', async () => {
     expect((await get('/ajax-api/2.0/mlflow/experiments/get?experiment_id=0')).status).toBe(200)
     const health = await app.fetch(new Request('http://local/health'))
@@ -205,7 +291,12 @@ describe('MLflow artifact proxy (in-process)', () => {
 
     const stored = await registry.readFile('native model', v.version, 'model.onnx')
     const listing = await get('/api/2.0/mlflow-artifacts/artifacts?path=_strata-models/native%20model/1')
-    expect(listing.json).toEqual({ files: [{ path: 'model.onnx', is_dir: false, file_size: stored.length }] })
+    expect(listing.json).toEqual({
+      files: [
+        { path: 'MLmodel', is_dir: false, file_size: expect.any(Number) },
+        { path: 'model.onnx', is_dir: false, file_size: stored.length },
+      ],
+    })
     const file = await app.fetch(new Request(`${art}/_strata-models/native%20model/1/model.onnx`))
     expect(file.status).toBe(200)
     expect(Buffer.from(await file.arrayBuffer())).toEqual(Buffer.from(stored))
@@ -489,6 +580,35 @@ describe('MLflow registry RPCs (in-process)', () => {
     const filter = encodeURIComponent("name LIKE 'plain-%' AND tag.`mlflow.prompt.is_prompt` != 'true'")
     const found = await get(`registered-models/search?filter=${filter}&max_results=100`)
     expect((found.json.registered_models as Body[]).map((m) => m.name)).toEqual(['plain-model'])
+  })
+
+  it("words a taken registered model name as MLflow's server does", async () => {
+    await post('registered-models/create', { name: 'taken-model' })
+    expect(await post('registered-models/create', { name: 'taken-model' })).toMatchObject({
+      status: 400,
+      json: {
+        error_code: 'RESOURCE_ALREADY_EXISTS',
+        message: expect.stringMatching(/^Registered Model \(name=taken-model\) already exists/),
+      },
+    })
+  })
+
+  it('keeps a logged model whose source run is not here, and registers it with that run id', async () => {
+    const created = await post('logged-models', { experiment_id: '0', source_run_id: '123' })
+    expect(created.status).toBe(200)
+    const model = created.json.model as { info: { model_id: string; source_run_id: string } }
+    expect(model.info.source_run_id).toBe('123')
+    await post('registered-models/create', { name: 'foreign-run-model' })
+    const version = await post('model-versions/create', {
+      name: 'foreign-run-model',
+      source: `models:/${model.info.model_id}`,
+      model_id: model.info.model_id,
+    })
+    expect(version).toMatchObject({ status: 200, json: { model_version: { run_id: '123' } } })
+    expect(await post('model-versions/create', { name: 'foreign-run-model', source: '' })).toMatchObject({
+      status: 400,
+      json: { message: expect.stringContaining("Missing value for required parameter 'source'") },
+    })
   })
 
   it('answers creating a version of a missing model with 404 and a bad stage with 400', async () => {

@@ -10,6 +10,7 @@ import {
   type TrackingStore,
 } from '../../tracking/index.js'
 import { recordedUser } from '../authentication.js'
+import { safeArtifactPath } from './mlflow-artifact-files.js'
 import {
   compact,
   experimentJson,
@@ -134,21 +135,25 @@ export function addTrackingRoutes(add: MlflowRpc): void {
   })
   rpc('GET', '/runs/get', async (m, t) => ({ run: runJson(await t.runs.get(m.runId())) }))
   rpc('POST', '/runs/log-metric', async (m, t) => {
-    await t.runs.logMetric(m.runId(), metricInput(m, true))
+    await t.runs.logMetric(m.runId(), metricInput(m))
     return {}
   })
+  // Fields are checked in the order of MLflow's request schemas (run_id, key, value, ...), so the
+  // first wrong field is the one MLflow's server names.
   add('POST', '/runs/log-parameter', async (m, request) => {
+    const runId = m.runId()
     const key = m.str('key')
     const value = m.optStr('value') ?? ''
     warnTruncated(request, 'Param value', [{ key, value }], TRACKING_LIMITS.paramValueLength)
-    await (await request.services.tracking()).runs.logParam(m.runId(), key, value)
+    await (await request.services.tracking()).runs.logParam(runId, key, value)
     return {}
   })
   add('POST', '/runs/set-tag', async (m, request) => {
+    const runId = m.runId()
     const key = m.str('key')
     const value = m.optStr('value') ?? ''
     warnTruncated(request, 'Tag value', [{ key, value }], TRACKING_LIMITS.runTagValueLength)
-    await (await request.services.tracking()).runs.setTag(m.runId(), key, value)
+    await (await request.services.tracking()).runs.setTag(runId, key, value)
     return {}
   })
   rpc('POST', '/runs/delete-tag', async (m, t) => {
@@ -156,15 +161,13 @@ export function addTrackingRoutes(add: MlflowRpc): void {
     return {}
   })
   add('POST', '/runs/log-batch', async (m, request) => {
+    const runId = m.runId()
+    const metrics = m.messages('metrics').map(metricInput)
     const params = keyValues(m.messages('params'))
     const tags = keyValues(m.messages('tags'))
     warnTruncated(request, 'Param value', params, TRACKING_LIMITS.paramValueLength)
     warnTruncated(request, 'Tag value', tags, TRACKING_LIMITS.runTagValueLength)
-    await (await request.services.tracking()).runs.logBatch(m.runId(), {
-      metrics: m.messages('metrics').map((x) => metricInput(x, false)),
-      params,
-      tags,
-    })
+    await (await request.services.tracking()).runs.logBatch(runId, { metrics, params, tags })
     return {}
   })
   rpc('POST', '/runs/search', async (m, t) => {
@@ -189,19 +192,33 @@ export function addTrackingRoutes(add: MlflowRpc): void {
     return pageJson('metrics', page.items.map(metricJson), page.nextPageToken)
   })
   rpc('GET', '/metrics/get-history-bulk-interval', async (m, t) => {
+    // In the order and words of MLflow's request schema (its web UI and users match on them).
+    const runIds = m.strings('run_ids')
+    if (runIds.length === 0) {
+      throw invalid(
+        "Missing value for required parameter 'run_ids'. See the API docs for more information about request parameters.",
+      )
+    }
+    if (runIds.length > 100) {
+      throw invalid(
+        `GetMetricHistoryBulkInterval request must specify at most 100 run_ids. Received ${runIds.length} run_ids.`,
+      )
+    }
+    const metricKey = m.str('metric_key')
     const startStep = m.optInt('start_step')
     const endStep = m.optInt('end_step')
     const maxResults = m.optInt('max_results')
     const points = await t.runs.downsampledHistory(
-      m.strings('run_ids'),
-      m.str('metric_key'),
+      runIds,
+      metricKey,
       compact({ startStep, endStep, maxResults }),
     )
     return { metrics: points.map(metricJson) }
   })
   rpc('GET', '/artifacts/list', async (m, t) => {
     const runId = m.runId()
-    const path = m.optStr('path') ?? ''
+    // MLflow's server checks the path with validate_path_is_safe ("Invalid path") first.
+    const path = safeArtifactPath(m.optStr('path') ?? '')
     const [run, entries] = await Promise.all([t.runs.get(runId), t.runs.listArtifacts(runId, path)])
     return { root_uri: run.info.artifactUri, files: entries.map((e) => fileInfoJson(e)) }
   })
@@ -251,16 +268,20 @@ export function addTrackingRoutes(add: MlflowRpc): void {
   })
 }
 
-function metricInput(m: MlflowMessage, timestampRequired: boolean): MetricInput {
-  const timestamp = timestampRequired ? m.int('timestamp') : m.optInt('timestamp')
+/** A metric of log-metric or log-batch; its timestamp is required, as MLflow's server requires it. */
+function metricInput(m: MlflowMessage): MetricInput {
+  const key = m.str('key')
+  const value = m.num('value')
+  const timestamp = m.int('timestamp')
+  const step = m.optInt('step') ?? 0
   const modelId = m.optStr('model_id')
   const datasetName = m.optStr('dataset_name')
   const datasetDigest = m.optStr('dataset_digest')
   return {
-    key: m.str('key'),
-    value: m.num('value'),
-    step: m.optInt('step') ?? 0,
-    ...(timestamp === undefined ? {} : { timestamp }),
+    key,
+    value,
+    step,
+    timestamp,
     ...(modelId ? { modelId } : {}),
     ...(datasetName ? { datasetName } : {}),
     ...(datasetDigest ? { datasetDigest } : {}),

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path'
 import type { Command } from 'commander'
+import { findConfigFile } from '../../core/config-file.js'
 import { importUserModule } from '../../core/user-module.js'
-import { findConfigFile } from '../../platform/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
 import { formatSeconds } from '../output.js'

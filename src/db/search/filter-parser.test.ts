@@ -169,7 +169,7 @@ describe('search filter parser', () => {
     for (const maxResults of [0, 101, 1.5]) {
       const f = failure(() => parseSearch(RUN_SEARCH_SCHEMA, { maxResults }))
       expect(f.message).toContain(
-        `max_results ${maxResults} is invalid; expected a whole number from 1 to 100`,
+        `Invalid value ${maxResults} for parameter 'max_results' supplied. It must be a whole number from 1 to 100`,
       )
     }
     const token = encodePageToken(40)

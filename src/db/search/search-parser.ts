@@ -185,7 +185,7 @@ export function resolvePageSize(value: number | undefined, size: { default: numb
   if (!Number.isSafeInteger(value) || value < 1 || value > size.max) {
     throw new StrataError(
       'INVALID_ARGUMENT',
-      `max_results ${value} is invalid; expected a whole number from 1 to ${size.max}`,
+      `Invalid value ${value} for parameter 'max_results' supplied. It must be a whole number from 1 to ${size.max}`,
       { details: { maxResults: value } },
     )
   }

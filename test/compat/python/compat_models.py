@@ -167,4 +167,18 @@ with step("download_artifacts('models:/name@alias') fetches an ONNX version regi
     with urllib.request.urlopen(f"{base}/api/models/{native}/versions/{version['version']}/files/model.onnx") as res:
         check(open(stored, "rb").read() == res.read(), "downloaded bytes are the stored model")
 
+with step("pyfunc.load_model loads an ONNX version registered through Strata (its MLmodel) and predicts like it"):
+    # The version's MLmodel is MLflow's onnx flavor with a python_function entry; the model is
+    # y = x·[1, 2, 3, 4] + 0.5 (COMPAT_ONNX_FILE).
+    rows = np.array([[1, 1, 1, 1], [0.5, -1, 2, 0]], dtype=np.float32)
+    expected = rows @ np.array([1, 2, 3, 4], dtype=np.float32) + 0.5
+    loaded = mlflow.pyfunc.load_model(f"models:/{native}@native")
+    check(loaded.metadata.flavors["python_function"]["loader_module"] == "mlflow.onnx", "onnx loader", loaded.metadata.flavors)
+    [predicted] = loaded.predict(rows).values()
+    check(np.allclose(np.asarray(predicted).reshape(-1), expected), "predictions", (predicted, expected))
+    tensor = loaded.metadata.get_input_schema().inputs[0]
+    check(tensor.type == np.dtype("float32") and tensor.shape == (-1, 4), "tensor signature", tensor)
+    # A wrong shape is refused by the signature before onnxruntime sees it.
+    expect_error(lambda: loaded.predict(np.zeros((1, 3), dtype=np.float32)), "INVALID_PARAMETER_VALUE")
+
 done(mlflow_version=mlflow.__version__)
