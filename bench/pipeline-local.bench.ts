@@ -7,7 +7,10 @@
  * worker threads (the default for TypeScript steps) and as `isolate: false` (in the engine's
  * thread), after a warm-up run that starts the threads.
  *
- *   node --import jiti/register bench/pipeline-local.bench.ts [--chain 1000] [--fanout 2000] [--threaded 300]
+ *   node --import jiti/register bench/pipeline-local.bench.ts [--chain 1000] [--fanout 2000] [--map 1000] [--cached 100] [--threaded 300]
+ *
+ * `--map N` adds a fan-out written as a `mapStep` over a list (the shape bench/pipeline-peers.bench.py
+ * runs on Prefect and Dagster).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,6 +21,8 @@ import { openMetadataDatabase } from '../src/db/index.js'
 import {
   createStepHandler,
   loadPipelines,
+  mapStep,
+  overParam,
   type Pipeline,
   pipeline,
   type Step,
@@ -52,6 +57,23 @@ function fanout(name: string, n: number): Pipeline {
   const inputs = Object.fromEntries(leaves.map((l) => [l.name, l]))
   const collect = step({ name: 'collect', inputs, run: (_c, values) => Object.keys(values).length })
   return pipeline({ name, steps: [root, ...leaves, collect] })
+}
+
+/** A mapped fan-out: one root, `mapStep` over a list param of n items, one fan-in (the peers' `map`). */
+function mapped(name: string, n: number): Pipeline {
+  const root = step({ name: 'root', run: () => 1 })
+  const leaf = mapStep({
+    name: 'leaf',
+    over: overParam<number>('items'),
+    inputs: { root },
+    run: (_c, i, { root }) => root + i,
+  })
+  const collect = step({ name: 'collect', inputs: { leaf }, run: (_c, { leaf }) => leaf.length })
+  return pipeline({
+    name,
+    params: { items: Array.from({ length: n }, (_, i) => i) },
+    steps: [root, leaf, collect],
+  })
 }
 
 /** The same chain from a module file: steps on worker threads, and with `isolate: false`. */
@@ -107,6 +129,8 @@ export const inline = chain('inline', ${n}, false)
 async function main() {
   const chainN = arg('chain', 1000)
   const fanN = arg('fanout', 2000)
+  const mapN = arg('map', 0)
+  const cachedN = arg('cached', 100)
   const dir = mkdtempSync(join(tmpdir(), 'strata-pipeline-bench-'))
   try {
     const metadata = await openMetadataDatabase({
@@ -114,7 +138,12 @@ async function main() {
       location: join(dir, 'meta.db'),
       url: 'sqlite:bench',
     })
-    const pipelines = [chain('chain', chainN), fanout('fanout', fanN), chain('cached', 100)]
+    const pipelines = [
+      chain('chain', chainN),
+      fanout('fanout', fanN),
+      chain('cached', cachedN),
+      mapped('mapped', mapN),
+    ]
     const { engine } = await openTestPipelineEngine(metadata, pipelines, {
       blobs: new FsBlobStore({ root: join(dir, 'blobs') }),
     })
@@ -135,11 +164,20 @@ async function main() {
     }
     await measure(`chain of ${chainN} no-op steps`, chainN, () => engine.run('chain'))
     await measure(`fan-out of ${fanN} no-op steps + fan-in`, fanN + 2, () => engine.run('fanout'))
+    if (mapN > 0)
+      await measure(`mapped fan-out of ${mapN} no-op elements + fan-in`, mapN + 2, async () => {
+        const r = await engine.run('mapped')
+        const leaf = r.steps.find((s) => s.step === 'leaf')
+        // Every element succeeded (a fresh database: nothing to hit) and the fan-in saw them all.
+        if (r.outputs.collect !== mapN || leaf?.elements?.succeeded !== mapN)
+          throw new Error(`mapped run is wrong: ${JSON.stringify({ out: r.outputs.collect, leaf })}`)
+      })
     await engine.run('cached')
-    await measure('fully cached re-run of a 100-step chain', 100, () => engine.run('cached'))
-    await measure('plan of the cached 100-step chain', 100, () => engine.plan('cached'))
+    await measure(`fully cached re-run of a ${cachedN}-step chain`, cachedN, () => engine.run('cached'))
+    await measure(`plan of the cached ${cachedN}-step chain`, cachedN, () => engine.plan('cached'))
     await metadata.close()
-    await threaded(dir, arg('threaded', 300), measure)
+    const threadedN = arg('threaded', 300)
+    if (threadedN > 0) await threaded(dir, threadedN, measure)
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

@@ -48,7 +48,9 @@ export type StepJobHandler = (job: StepJob, signal?: AbortSignal) => Promise<Ste
  * (`bullmq+redis://…`). The engine keeps the DAG; an executor only runs single steps.
  * Contract (checked by `describeExecutor`):
  * - `execute` resolves with the handler's result, ok or not; it rejects only when the executor
- *   itself cannot take jobs (closed: `FAILED_PRECONDITION`; its service unreachable: `UNAVAILABLE`).
+ *   itself cannot take jobs (closed: `FAILED_PRECONDITION`). A service that stays unreachable past
+ *   the executor's bound, or a job lost in it, resolves as a retryable `UNAVAILABLE` failure, so
+ *   the engine records the step as failed (and retries it) instead of leaving its run running.
  * - a handler that throws (a bug, not a step failure) gives `{ ok: false, code: 'INTERNAL' }`.
  * - jobs run concurrently up to the executor's concurrency; results go to the job that asked.
  * - executing a job id that already ran returns the recorded result without running it again

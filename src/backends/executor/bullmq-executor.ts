@@ -20,11 +20,18 @@ export interface BullMqLocation {
   prefix?: string
 }
 
+/** What a BullMQ executor URI says: where the queue is, and the coordinator's bounds. */
+export type BullMqUri = Required<BullMqLocation> &
+  Pick<BullMqExecutorConfig, 'checkIntervalMs' | 'unavailableAfterMs'>
+
 /**
  * Parses `bullmq+redis://host:port/db?queue=name` (or `bullmq+rediss://…`), failing with
- * `INVALID_ARGUMENT` naming the URI otherwise.
+ * `INVALID_ARGUMENT` naming the URI otherwise. Optional query parameters: `check-seconds` (how
+ * often a waiting coordinator checks its jobs in Redis) and `unavailable-seconds` (how long Redis
+ * may stay unreachable before the step attempt fails with `UNAVAILABLE`); see
+ * {@link BullMqExecutorConfig}.
  */
-export function parseBullMqUri(uri: string): Required<BullMqLocation> {
+export function parseBullMqUri(uri: string): BullMqUri {
   const m = /^bullmq\+(rediss?:\/\/.*)$/.exec(uri)
   if (m?.[1] === undefined) {
     throw new StrataError(
@@ -35,10 +42,31 @@ export function parseBullMqUri(uri: string): Required<BullMqLocation> {
   const url = new URL(m[1])
   const queue = url.searchParams.get('queue') ?? 'strata-steps'
   const prefix = url.searchParams.get('prefix') ?? 'strata'
+  const checkSeconds = secondsParam(uri, url, 'check-seconds')
+  const unavailableSeconds = secondsParam(uri, url, 'unavailable-seconds')
   url.search = ''
   if (queue.includes(':'))
     throw new StrataError('INVALID_ARGUMENT', `BullMQ queue name "${queue}" cannot contain ":"`)
-  return { redisUrl: url.toString(), queue, prefix }
+  return {
+    redisUrl: url.toString(),
+    queue,
+    prefix,
+    ...(checkSeconds === undefined ? {} : { checkIntervalMs: checkSeconds * 1000 }),
+    ...(unavailableSeconds === undefined ? {} : { unavailableAfterMs: unavailableSeconds * 1000 }),
+  }
+}
+
+function secondsParam(uri: string, url: URL, name: string): number | undefined {
+  const raw = url.searchParams.get(name)
+  if (raw === null) return undefined
+  const seconds = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `executor URI "${uri}": ${name}=${raw} is not a positive number of seconds`,
+    )
+  }
+  return seconds
 }
 
 function connection(redisUrl: string) {
@@ -60,6 +88,18 @@ function connection(redisUrl: string) {
 export interface BullMqExecutorConfig extends BullMqLocation {
   /** How long `execute` waits for a worker to finish a step before `UNAVAILABLE` (default: no bound). */
   timeoutMs?: number
+  /**
+   * How often a waiting `execute` checks its job in Redis (default 5 s): a job finished while its
+   * event was lost is picked up, and a job gone from Redis (restarted without persistence) fails
+   * the attempt with a retryable `UNAVAILABLE` instead of waiting forever.
+   */
+  checkIntervalMs?: number
+  /**
+   * How long Redis may stay unreachable (a queue or check command unanswered) before the attempt
+   * fails with a retryable `UNAVAILABLE` naming the Redis address (default 120 s). Shorter
+   * outages are waited out: ioredis reconnects and the run goes on.
+   */
+  unavailableAfterMs?: number
   /** How long finished jobs (and their results, for dedupe) are kept in Redis (default 1 day). */
   keepSeconds?: number
 }
@@ -77,6 +117,8 @@ export class BullMqExecutor implements Executor {
   private readonly queue: Queue
   private readonly events: QueueEvents
   private readonly ready: Promise<void>
+  /** The jobs `execute` waits for, by id: one listener per event kind, not one per job. */
+  private readonly waiting = new Map<string, (result: StepJobResult) => void>()
   private closed = false
 
   constructor(private readonly config: BullMqExecutorConfig) {
@@ -95,54 +137,98 @@ export class BullMqExecutor implements Executor {
     // A lost connection shows as a failed execute; ioredis reconnects by itself.
     this.queue.on('error', () => {})
     this.events.on('error', () => {})
+    this.events.on('completed', ({ jobId, returnvalue }) =>
+      this.waiting.get(jobId)?.(returnvalue as unknown as StepJobResult),
+    )
+    this.events.on('failed', ({ jobId, failedReason }) => {
+      const settle = this.waiting.get(jobId)
+      if (settle !== undefined) settle(unavailableResult(jobId, `failed in the queue: ${failedReason}`))
+    })
   }
 
   async execute(job: StepJob, options: ExecuteOptions = {}): Promise<StepJobResult> {
     if (this.closed) throw new StrataError('FAILED_PRECONDITION', 'the BullMQ executor is closed')
     const signal = options.signal
     if (signal?.aborted === true) return cancelledResult(job)
-    try {
-      await this.ready
-      const queued = await this.queue.add('step', job, { jobId: job.id })
-      const finished = queued.waitUntilFinished(this.events, this.config.timeoutMs) as Promise<StepJobResult>
-      if (signal === undefined) return await finished
-      let onAbort = () => {}
-      const aborted = new Promise<StepJobResult>((resolve) => {
-        onAbort = () => {
-          // Tell whichever worker runs it; a job still waiting is removed from the queue.
-          void this.cancelRemote(job.id)
-          resolve(cancelledResult(job))
-        }
-        if (signal.aborted) onAbort()
-        else signal.addEventListener('abort', onAbort, { once: true })
-      })
-      finished.catch(() => {})
-      try {
-        return await Promise.race([finished, aborted])
-      } finally {
-        signal.removeEventListener('abort', onAbort)
+    return new Promise<StepJobResult>((resolve) => {
+      let settled = false
+      const timers: NodeJS.Timeout[] = []
+      const onAbort = () => {
+        // Tell whichever worker runs it; a job still waiting is removed from the queue.
+        void this.cancelRemote(job.id)
+        settle(cancelledResult(job))
       }
-    } catch (err) {
-      const message = errorMessage(err)
-      if (/timed out|ECONNREFUSED|Connection is closed/i.test(message)) {
-        throw new StrataError(
-          'UNAVAILABLE',
-          `BullMQ queue "${this.queue.name}" did not finish step job ${job.id}: ${message}`,
-          {
-            cause: err,
-          },
+      const settle = (result: StepJobResult) => {
+        if (settled) return
+        settled = true
+        for (const t of timers) clearTimeout(t)
+        this.waiting.delete(job.id)
+        signal?.removeEventListener('abort', onAbort)
+        resolve(result)
+      }
+      this.waiting.set(job.id, settle)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (this.config.timeoutMs !== undefined) {
+        const ms = this.config.timeoutMs
+        timers.push(setTimeout(() => settle(unavailable(job, `did not finish within ${ms} ms`)), ms))
+      }
+      void this.watch(job, () => settled).then(
+        (result) => {
+          if (result !== undefined) settle(result)
+        },
+        (err: unknown) => settle(unavailable(job, errorMessage(err))),
+      )
+    })
+  }
+
+  /**
+   * Queues the job, then checks it in Redis every `checkIntervalMs` until `done()`: resolves with
+   * its result when it finished (its event may have been lost in a reconnect), with an
+   * `UNAVAILABLE` failure when it is gone from Redis or Redis stays unreachable past the bound.
+   */
+  private async watch(job: StepJob, done: () => boolean): Promise<StepJobResult | undefined> {
+    const every = this.config.checkIntervalMs ?? 5000
+    await this.bounded(this.ready, job)
+    await this.bounded(this.queue.add('step', job, { jobId: job.id }), job)
+    while (!done()) {
+      await new Promise((r) => setTimeout(r, every).unref())
+      if (done()) return undefined
+      const queued = await this.bounded(this.queue.getJob(job.id), job)
+      if (queued === undefined || queued === null) {
+        return unavailable(
+          job,
+          `is no longer in Redis (${this.address()}): Redis lost its data, e.g. it restarted without persistence; the attempt did not finish`,
         )
       }
-      return {
-        ok: false,
-        log: [],
-        error: {
-          code: 'UNAVAILABLE',
-          message: `step job ${job.id} failed in the queue: ${message}`,
-          retryable: true,
-        },
-      }
+      const state = await this.bounded(queued.getState(), job)
+      if (state === 'completed') return queued.returnvalue as StepJobResult
+      if (state === 'failed') return unavailable(job, `failed in the queue: ${queued.failedReason}`)
     }
+    return undefined
+  }
+
+  /** `promise`, or a rejection naming Redis when it does not answer within `unavailableAfterMs`. */
+  private bounded<T>(promise: Promise<T>, job: StepJob): Promise<T> {
+    const ms = this.config.unavailableAfterMs ?? 120_000
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `Redis at ${this.address()} did not answer for ${ms / 1000} s (queue "${this.queue.name}", step job ${job.id})`,
+            ),
+          ),
+        ms,
+      )
+    })
+    promise.catch(() => {})
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+  }
+
+  private address(): string {
+    const url = new URL(this.config.redisUrl)
+    return `${url.hostname}:${url.port === '' ? '6379' : url.port}`
   }
 
   /** Publishes the cancel of a job to the workers (see {@link startBullMqWorker}) and removes it if still waiting. */
@@ -159,7 +245,33 @@ export class BullMqExecutor implements Executor {
 
   async close(): Promise<void> {
     this.closed = true
-    await Promise.allSettled([this.events.close(), this.queue.close()])
+    // A graceful close waits for Redis to answer; after an outage it may not (commands still
+    // queued for a server that lost them), so after a few seconds the connections are dropped.
+    let timer: NodeJS.Timeout | undefined
+    const graceful = Promise.allSettled([this.events.close(), this.queue.close()])
+    const late = new Promise<'late'>((r) => {
+      timer = setTimeout(() => r('late'), 5000)
+    })
+    const outcome = await Promise.race([graceful, late])
+    clearTimeout(timer)
+    if (outcome === 'late') {
+      // Not awaited: a force disconnect can itself wait on a connection that never became ready.
+      this.events.disconnect().catch(() => {})
+      this.queue.disconnect().catch(() => {})
+    }
+  }
+}
+
+/** A retryable `UNAVAILABLE` failure of a step job, as a result (the engine records the step failed). */
+function unavailable(job: StepJob, what: string): StepJobResult {
+  return unavailableResult(job.id, what)
+}
+
+function unavailableResult(jobId: string, what: string): StepJobResult {
+  return {
+    ok: false,
+    log: [],
+    error: { code: 'UNAVAILABLE', message: `step job ${jobId} ${what}`, retryable: true },
   }
 }
 
