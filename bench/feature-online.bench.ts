@@ -4,9 +4,15 @@
  * shape), on SQLite and Redis, against Feast's Python feature server (`feast serve`, Redis) fed by
  * the same load generator with the same request bodies.
  *
+ * Every HTTP case also reports the server's CPU per request (user + system time of the server
+ * process tree over the run ÷ requests; Feast's gunicorn master and workers together), which,
+ * unlike latency and rate, does not grow with the load the rest of the machine puts on it.
+ *
  * Run: `npx jiti bench/feature-online.bench.ts [--redis redis://127.0.0.1:56379/7] [--requests 5000]
- *       [--seconds 8] [--concurrency 16] [--feast-workers 1] [--skip-feast]`
- * Feast comes from `/tmp/feastenv` (or `FEAST_PYTHON`/`FEAST_BIN`).
+ *       [--seconds 8] [--concurrency 16] [--feast-workers 1] [--skip-feast] [--skip-in-process]
+ *       [--backends sqlite,redis] [--modes api,raw]`
+ * Feast comes from `/tmp/feastenv` (or `FEAST_PYTHON`/`FEAST_BIN`). `BENCH_CPU_PROF=<dir>`: each
+ * Strata bench server writes a V8 CPU profile there when it stops (where its time goes).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
@@ -19,6 +25,7 @@ import {
   onlineRequestBodies,
   openFeatureStoreForBench,
 } from './feature-online.setup.js'
+import { processTreeCpuMs } from './process-cpu.js'
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -30,6 +37,10 @@ const seconds = Number(arg('seconds', '8'))
 const concurrency = Number(arg('concurrency', '16'))
 const feastWorkers = arg('feast-workers', '1')
 const skipFeast = process.argv.includes('--skip-feast')
+const skipInProcess = process.argv.includes('--skip-in-process')
+const backendNames = arg('backends', 'sqlite,redis').split(',')
+const modes = arg('modes', 'api,raw').split(',')
+const profileDir = process.env.BENCH_CPU_PROF
 const ENTITIES = 10_000
 const dir = resolve(arg('dir', '/tmp/strata-online-bench'))
 const here = resolve(import.meta.dirname ?? '.')
@@ -42,6 +53,9 @@ interface Stats {
   p99: number
   mean: number
   rps: number
+  count: number
+  /** Server CPU microseconds per request (HTTP cases). */
+  cpuUs?: number
 }
 
 const pct = (sorted: number[], p: number) =>
@@ -53,6 +67,7 @@ function summarize(latencies: number[], elapsedMs: number): Stats {
     p99: pct(sorted, 99),
     mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length),
     rps: (latencies.length / elapsedMs) * 1000,
+    count: latencies.length,
   }
 }
 
@@ -106,6 +121,18 @@ async function load(
   return summarize(latencies, elapsed)
 }
 
+/** {@link load} with the CPU the server process tree `pid` used per request over the run. */
+async function loadWithCpu(
+  pid: number,
+  url: string,
+  body: string[],
+  opts: { count?: number; ms?: number; conc: number },
+): Promise<Stats> {
+  const before = processTreeCpuMs(pid)
+  const stats = await load(url, body, opts)
+  return { ...stats, cpuUs: ((processTreeCpuMs(pid) - before) * 1000) / Math.max(1, stats.count) }
+}
+
 async function warm(url: string, body: string[]) {
   await load(url, body, { count: 500, conc: 4 })
 }
@@ -135,19 +162,22 @@ async function waitHttp(url: string, tries = 120): Promise<void> {
 
 const rows: string[][] = []
 const record = (what: string, s: Stats) => {
-  rows.push([what, s.p50.toFixed(3), s.p99.toFixed(3), s.mean.toFixed(3), s.rps.toFixed(0)])
+  const cpu = s.cpuUs === undefined ? '' : s.cpuUs.toFixed(0)
+  rows.push([what, s.p50.toFixed(3), s.p99.toFixed(3), s.mean.toFixed(3), s.rps.toFixed(0), cpu])
   console.log(
-    `${what.padEnd(52)} p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  ${s.rps.toFixed(0)} req/s`,
+    `${what.padEnd(52)} p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms  ${s.rps.toFixed(0)} req/s${cpu === '' ? '' : `  ${cpu} µs CPU/req`}`,
   )
 }
 
 await generateDriverStats(dir, ENTITIES)
 const body1 = onlineRequestBodies(1, ENTITIES)
 const body100 = onlineRequestBodies(100, ENTITIES)
-const backends: [string, string][] = [
-  ['sqlite', `sqlite:${join(dir, `online-${prefix}.db`)}`],
-  ['redis', redisUrl],
-]
+const backends = (
+  [
+    ['sqlite', `sqlite:${join(dir, `online-${prefix}.db`)}`],
+    ['redis', redisUrl],
+  ] as [string, string][]
+).filter(([name]) => backendNames.includes(name))
 for (const [name, url] of backends) {
   const { store, online, engine, metadata } = await openFeatureStoreForBench(
     dir,
@@ -157,10 +187,12 @@ for (const [name, url] of backends) {
   )
   await store.materialize()
   // In-process: the typed API, sequential calls (latency) and `concurrency` overlapping callers (throughput).
-  for (const [batch, list] of [
-    [1, body1],
-    [100, body100],
-  ] as const) {
+  for (const [batch, list] of skipInProcess
+    ? []
+    : ([
+        [1, body1],
+        [100, body100],
+      ] as const)) {
     const requestsOf = list.map(
       (b) => (JSON.parse(b) as { entities: { driver_id: number[] } }).entities.driver_id,
     )
@@ -196,11 +228,15 @@ for (const [name, url] of backends) {
     )
   }
   // HTTP: the server in its own process, on the API stack and on the bare node:http fast path.
-  for (const mode of ['api', 'raw']) {
+  for (const mode of modes) {
     const jitiCli = join(here, '..', 'node_modules', 'jiti', 'lib', 'jiti-cli.mjs')
+    const profile =
+      profileDir === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${mode}.cpuprofile`]
     const server = spawn(
       process.execPath,
-      [jitiCli, join(here, 'feature-online.server.ts'), dir, url, prefix, mode],
+      [...profile, jitiCli, join(here, 'feature-online.server.ts'), dir, url, prefix, mode],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
@@ -212,18 +248,22 @@ for (const [name, url] of backends) {
         [1, body1],
         [100, body100],
       ] as const) {
+        const pid = server.pid as number
         await warm(endpoint, list)
         record(
           `HTTP strata/${mode} ${name}, ${batch} × 10 (1 connection)`,
-          await load(endpoint, list, { count: requests, conc: 1 }),
+          await loadWithCpu(pid, endpoint, list, { count: requests, conc: 1 }),
         )
         record(
           `HTTP strata/${mode} ${name}, ${batch} × 10 (${concurrency} connections)`,
-          await load(endpoint, list, { ms: seconds * 1000, conc: concurrency }),
+          await loadWithCpu(pid, endpoint, list, { ms: seconds * 1000, conc: concurrency }),
         )
       }
     } finally {
+      // Wait for the exit, so a CPU profile is written before the next server starts.
+      const exited = new Promise((done) => server.once('exit', done))
       server.kill('SIGTERM')
+      await exited
     }
   }
   if (name === 'redis') await online.deleteNamespace(`${prefix}:driver_id`)
@@ -237,12 +277,14 @@ for (const [name, url] of backends) {
 if (!skipFeast) {
   const u = new URL(redisUrl)
   const feastRedis = `${u.hostname}:${u.port},db=${u.pathname.slice(1) || '0'}`
-  const repo = execFileSync(feastPython, [join(here, 'feature-online.feast.py'), dir, feastRedis], {
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .at(-1) as string
+  const [repo = '', feastOnline = 'redis'] = (
+    execFileSync(feastPython, [join(here, 'feature-online.feast.py'), dir, feastRedis], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .at(-1) as string
+  ).split('\t')
   const port = 6566 + (process.pid % 1000)
   const feast = spawn(
     feastBin,
@@ -269,14 +311,15 @@ if (!skipFeast) {
       [1, body1],
       [100, body100],
     ] as const) {
+      const pid = feast.pid as number
       await warm(endpoint, list)
       record(
-        `HTTP feast (${feastWorkers} worker) redis, ${batch} × 10 (1 connection)`,
-        await load(endpoint, list, { count: requests, conc: 1 }),
+        `HTTP feast (${feastWorkers} worker) ${feastOnline}, ${batch} × 10 (1 connection)`,
+        await loadWithCpu(pid, endpoint, list, { count: requests, conc: 1 }),
       )
       record(
-        `HTTP feast (${feastWorkers} worker) redis, ${batch} × 10 (${concurrency} connections)`,
-        await load(endpoint, list, { ms: seconds * 1000, conc: concurrency }),
+        `HTTP feast (${feastWorkers} worker) ${feastOnline}, ${batch} × 10 (${concurrency} connections)`,
+        await loadWithCpu(pid, endpoint, list, { ms: seconds * 1000, conc: concurrency }),
       )
     }
   } finally {
@@ -289,5 +332,5 @@ if (!skipFeast) {
   }
 }
 
-console.log('\n| case | p50 ms | p99 ms | mean ms | req/s |\n|---|---|---|---|---|')
+console.log('\n| case | p50 ms | p99 ms | mean ms | req/s | server CPU µs/req |\n|---|---|---|---|---|---|')
 for (const r of rows) console.log(`| ${r.join(' | ')} |`)

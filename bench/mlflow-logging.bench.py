@@ -9,8 +9,11 @@ run on each server two ways:
   log_batch   MlflowClient.log_batch with 1,000 metrics per call (MLflow's per-request limit)
   log_metric  one MlflowClient.log_metric call (one HTTP request) per value
 
-and prints metrics/second per server, the Strata/MLflow ratio, and the server time per call
-(the time beyond the floor's), as a Markdown table plus one JSON line. The work is split into interleaved rounds (Strata, MLflow, MLflow, Strata, …) so that
+and prints metrics/second per server, the Strata/MLflow ratio, the server time per call
+(the time beyond the floor's) and the server's CPU time per call (user + system of the server
+process and its children, read from /proc: unlike wall time, it hardly moves with other load
+on the machine; a Postgres-backed server's database processes are not counted), as a Markdown
+table plus one JSON line. The work is split into interleaved rounds (Strata, MLflow, MLflow, Strata, …) so that
 other load on the machine falls on both alike. Every run's metric history is read back and
 counted, so a server that drops values cannot win.
 
@@ -38,6 +41,29 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def tree_cpu_seconds(pid):
+    """User + system CPU seconds of a process and its live descendants (Linux /proc)."""
+    parents, cpu = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        cpu[int(entry)] = int(fields[11]) + int(fields[12])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, ppid in parents.items():
+            if ppid == parent and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(cpu.get(p, 0) for p in tree) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port():
@@ -157,10 +183,12 @@ def stop(proc):
 class Target:
     """One server under test: a client, a run per method, and the time spent logging to it."""
 
-    def __init__(self, label, url):
+    def __init__(self, label, url, pid):
         from mlflow import MlflowClient
 
         self.label = label
+        self.pid = pid
+        self.cpu = {"log_batch": 0.0, "log_metric": 0.0}
         self.client = MlflowClient(tracking_uri=url)
         self.experiment = self.client.create_experiment(f"bench-{label}-{int(time.time() * 1000)}")
         self.runs = {}
@@ -180,14 +208,15 @@ class Target:
                 [Metric("loss", 1.0 / (i + 1), base_ts + i, i) for i in range(b, min(b + batch_size, stop))]
                 for b in range(start, stop, batch_size)
             ]
-            t0 = time.perf_counter()
+            cpu0, t0 = tree_cpu_seconds(self.pid), time.perf_counter()
             for metrics in batches:
                 self.client.log_batch(run_id, metrics=metrics, synchronous=True)
         else:
-            t0 = time.perf_counter()
+            cpu0, t0 = tree_cpu_seconds(self.pid), time.perf_counter()
             for i in range(start, stop):
                 self.client.log_metric(run_id, "loss", 1.0 / (i + 1), timestamp=base_ts + i, step=i, synchronous=True)
         self.seconds[method] += time.perf_counter() - t0
+        self.cpu[method] += tree_cpu_seconds(self.pid) - cpu0
 
     def verify(self, method, count):
         if self.label == "floor":
@@ -197,9 +226,22 @@ class Target:
             raise RuntimeError(f"{self.label}: {method} stored {got} values, expected {count}")
 
 
+def warm_up(target, batch_size):
+    """One untimed log_batch and a few log_metric calls to a run of their own, so that first-call
+    costs (lazy module loads, statement preparation, JIT) stay out of every server's figures."""
+    from mlflow.entities import Metric
+
+    run_id = target.client.create_run(target.experiment, run_name="warm-up").info.run_id
+    target.client.log_batch(run_id, metrics=[Metric("loss", 1.0, 0, i) for i in range(batch_size)], synchronous=True)
+    for i in range(20):
+        target.client.log_metric(run_id, "loss", 1.0, timestamp=0, step=i, synchronous=True)
+
+
 def run_workload(targets, counts, batch_size, rounds):
     """Logs `counts[method]` values per method to every target, in interleaved rounds so that
     background load on the machine falls on both servers alike (the order alternates each round)."""
+    for target in targets:
+        warm_up(target, batch_size)
     base_ts = int(time.time() * 1000)
     for method in ("log_batch", "log_metric"):
         count = counts[method]
@@ -237,16 +279,16 @@ def main():
         procs.append(strata_proc)
         mlflow_proc, mlflow_url = start_mlflow(workdir)
         procs.append(mlflow_proc)
-        targets = [Target("strata", strata_url), Target("mlflow", mlflow_url)]
+        targets = [Target("strata", strata_url, strata_proc.pid), Target("mlflow", mlflow_url, mlflow_proc.pid)]
         if args.postgres:
             pg_url = fresh_postgres_database(args.postgres, "strata_logging_bench")
             pg_proc, pg_url_http = start_strata(workdir, pg_url, "strata-pg")
             procs.append(pg_proc)
-            targets.append(Target("strata-pg", pg_url_http))
+            targets.append(Target("strata-pg", pg_url_http, pg_proc.pid))
         if not args.no_floor:
             floor_proc, floor_url = start_floor(workdir)
             procs.append(floor_proc)
-            targets.append(Target("floor", floor_url))
+            targets.append(Target("floor", floor_url, floor_proc.pid))
         run_workload(targets, counts, args.batch, args.rounds)
     finally:
         for p in procs:
@@ -259,8 +301,8 @@ def main():
           f"node {node_version}; Python {platform.python_version()}; {os.cpu_count()} CPUs; load average at the end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
     by = {t.label: t for t in targets}
     floor = by.get("floor")
-    print("| method | server | metrics/s | seconds | ms per call | server ms per call (beyond the floor) | ratio to mlflow server |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| method | server | metrics/s | seconds | ms per call | server ms per call (beyond the floor) | server CPU ms per call | ratio to mlflow server |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     summary = {"counts": counts, "mlflow": mlflow.__version__, "load": load, "methods": {}}
     for method in ("log_batch", "log_metric"):
         calls = counts[method] if method == "log_metric" else -(-counts[method] // args.batch)
@@ -271,8 +313,14 @@ def main():
             per_call = sec / calls * 1000
             beyond = "" if floor is None or t is floor else f"{(sec - floor.seconds[method]) / calls * 1000:.2f}"
             ratio = m_sec / sec
-            print(f"| {method} | {t.label} | {counts[method] / sec:,.0f} | {sec:.2f} | {per_call:.2f} | {beyond} | {ratio:.1f}x |")
-            summary["methods"][method][t.label] = {"seconds": sec, "per_second": counts[method] / sec, "ratio_to_mlflow": ratio}
+            cpu_per_call = t.cpu[method] / calls * 1000
+            print(f"| {method} | {t.label} | {counts[method] / sec:,.0f} | {sec:.2f} | {per_call:.2f} | {beyond} | {cpu_per_call:.2f} | {ratio:.1f}x |")
+            summary["methods"][method][t.label] = {
+                "seconds": sec,
+                "per_second": counts[method] / sec,
+                "server_cpu_ms_per_call": cpu_per_call,
+                "ratio_to_mlflow": ratio,
+            }
     print()
     print(json.dumps(summary))
 

@@ -5,10 +5,12 @@
  *   `bench/tracking-scale.bench.ts` does): the runs table's first render (a cold page load to
  *   100 rows on screen), a filter change and a sort change;
  * - a lineage graph of 1,001 nodes (10 layers of 100, each node made from 2 of the layer
- *   before, all feeding one model version), opened at depth 50: dagre layout (the page's
+ *   before, all feeding one model version), opened at depth 50: the layout (the page's
  *   `performance.measure`) and load to first render, then frame times while panning.
  *
- *   npx jiti bench/web-ui.bench.ts [--runs 10000] [--rounds 3]
+ *   npx jiti bench/web-ui.bench.ts [--runs 10000] [--rounds 3] [--only runs|lineage] [--web-root dir]
+ *
+ * `--web-root` serves another build of the UI (to compare with an earlier commit's).
  *
  * Needs `npm run build` (web/dist). Prints one line per figure and the load average.
  */
@@ -17,14 +19,24 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import Database from 'better-sqlite3'
+import type { Page } from 'playwright-core'
 import { createServerApp } from '../src/api/server-app.js'
 import { initProject, openStrata } from '../src/platform/index.js'
 import { launchChromium } from '../test/support/browser.js'
 import { type RowSink, writeScaleData } from './tracking-scale.data.js'
 
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    runs: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    'web-root': { type: 'string' },
+  },
 })
+if (args.only !== undefined && args.only !== 'runs' && args.only !== 'lineage')
+  throw new Error(`--only ${args.only}: expected 'runs' or 'lineage'`)
+const RUNS_PART = args.only !== 'lineage'
+const LINEAGE_PART = args.only !== 'runs'
 const RUNS = Number(args.runs)
 const ROUNDS = Number(args.rounds)
 const root = join(import.meta.dirname, '..')
@@ -53,16 +65,18 @@ initProject(dir, { name: 'web-bench' })
 const strata = await openStrata({ cwd: dir, env: {} })
 const tracking = await strata.tracking()
 const experimentId = (await tracking.experiments.create('scale-big')).experimentId
-const sink = sqliteSink(join(dir, '.strata', 'meta.db'))
-const t0 = performance.now()
-await writeScaleData(
-  sink,
-  'strata',
-  { runs: RUNS, smallExperiments: 0, smallRuns: 0, metrics: 20, params: 5, historyPoints: 10 },
-  [experimentId],
-)
-sink.close()
-console.log(`seeded ${RUNS.toLocaleString()} runs × 20 metrics in ${ms(performance.now() - t0)}`)
+if (RUNS_PART) {
+  const sink = sqliteSink(join(dir, '.strata', 'meta.db'))
+  const t0 = performance.now()
+  await writeScaleData(
+    sink,
+    'strata',
+    { runs: RUNS, smallExperiments: 0, smallRuns: 0, metrics: 20, params: 5, historyPoints: 10 },
+    [experimentId],
+  )
+  sink.close()
+  console.log(`seeded ${RUNS.toLocaleString()} runs × 20 metrics in ${ms(performance.now() - t0)}`)
+}
 
 const lineage = await strata.lineage()
 const LAYERS = 10
@@ -88,7 +102,10 @@ await lineage.record({
 })
 console.log(`seeded a ${LAYERS * WIDTH + 1}-node lineage graph in ${ms(performance.now() - t1)}`)
 
-const app = await createServerApp(strata, { version: 'bench', webRoot: join(root, 'web', 'dist') })
+const app = await createServerApp(strata, {
+  version: 'bench',
+  webRoot: args['web-root'] ?? join(root, 'web', 'dist'),
+})
 const url = await app.listen({ host: '127.0.0.1', port: 0 })
 const browser = await launchChromium()
 const figures: Record<string, number[]> = {}
@@ -96,95 +113,159 @@ const add = (k: string, v: number) => {
   figures[k] ??= []
   figures[k].push(v)
 }
+async function runsRound(page: Page) {
+  let start = performance.now()
+  await (await fetch(`${url}/api/runs?experimentId=${experimentId}&maxResults=100`)).json()
+  add('API: GET /api/runs (100 of 10,000 runs × 20 metrics)', performance.now() - start)
+  // runs table: cold load to 100 rows on screen
+  start = performance.now()
+  await page.goto(`${url}/#/experiments/${experimentId}`)
+  await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 100`, null, {
+    polling: 'raf',
+    timeout: 60_000,
+  })
+  add('runs table: first render (cold load, 100 of 10,000 rows)', performance.now() - start)
+  // filter change: to the runs with run_name = 'run-4242' (one row)
+  await page.getByLabel('Filter', { exact: true }).fill(`attributes.run_name = 'run-4242'`)
+  start = performance.now()
+  await page.getByRole('button', { name: 'Apply' }).click()
+  await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 1`, null, {
+    polling: 'raf',
+    timeout: 60_000,
+  })
+  add('runs table: filter change (to 1 row)', performance.now() - start)
+  await page.getByRole('button', { name: 'Clear' }).click()
+  await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 100`, null, {
+    polling: 'raf',
+    timeout: 60_000,
+  })
+  // filter on a metric (thousands match) and sort by it
+  await page.getByLabel('Filter', { exact: true }).fill('metrics.m1 > 0.9')
+  start = performance.now()
+  await page.getByRole('button', { name: 'Apply' }).click()
+  await page.waitForFunction(
+    `location.hash.includes('filter=') &&
+      document.querySelector('table.runs')?.getAttribute('aria-busy') === 'false'`,
+    null,
+    { polling: 'raf', timeout: 60_000 },
+  )
+  add('runs table: filter change (metrics.m1 > 0.9, ~1,000 match)', performance.now() - start)
+  start = performance.now()
+  await page.getByRole('button', { name: 'm1', exact: true }).click()
+  await page.waitForFunction(
+    `location.hash.includes('orderBy=') &&
+      document.querySelector('table.runs')?.getAttribute('aria-busy') === 'false'`,
+    null,
+    { polling: 'raf', timeout: 60_000 },
+  )
+  add('runs table: sort change (by m1)', performance.now() - start)
+}
+
+/** Thread-time totals (ms) of the renderer's main thread in a Chromium trace. */
+function mainThreadCpu(trace: { traceEvents: TraceEvent[] }): {
+  total: number
+  longest: number
+  byName: Record<string, number>
+} {
+  const events = trace.traceEvents
+  const main = new Set(
+    events
+      .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  )
+  let total = 0
+  let longest = 0
+  const byName: Record<string, number> = {}
+  for (const e of events) {
+    if (e.ph !== 'X' || e.tdur === undefined || !main.has(`${e.pid}:${e.tid}`)) continue
+    if (e.name === 'ThreadControllerImpl::RunTask') {
+      total += e.tdur / 1000
+      longest = Math.max(longest, e.tdur / 1000)
+    } else if (
+      ['Paint', 'Layout', 'UpdateLayoutTree', 'FunctionCall', 'PrePaint', 'Layerize'].includes(e.name)
+    )
+      byName[e.name] = (byName[e.name] ?? 0) + e.tdur / 1000
+  }
+  return { total, longest, byName }
+}
+interface TraceEvent {
+  name: string
+  ph: string
+  pid: number
+  tid: number
+  tdur?: number
+  args?: { name?: string }
+}
+
+async function lineageRound(page: Page) {
+  let start = performance.now()
+  await (await fetch(`${url}/api/lineage/${encodeURIComponent(model)}/upstream?depth=50`)).json()
+  add('API: GET /api/lineage/…/upstream?depth=50 (1,001 nodes)', performance.now() - start)
+  // lineage: 1,001 nodes at once
+  start = performance.now()
+  await page.goto(`${url}/#/lineage/${encodeURIComponent(model)}?depth=50`)
+  await page.waitForFunction(
+    `document.body.textContent?.includes('1001 nodes') &&
+      document.querySelector('.react-flow__node') !== null`,
+    null,
+    { polling: 'raf', timeout: 120_000 },
+  )
+  add('lineage 1,001 nodes: load to first render', performance.now() - start)
+  const layout = await page.evaluate(() =>
+    performance.getEntriesByName('lineage-layout').map((e) => e.duration),
+  )
+  add('lineage 1,001 nodes: layout (performance.measure lineage-layout)', Math.max(...layout))
+  // panning at fit-to-screen zoom (every node in view): animation-frame intervals over ~2 s of
+  // mouse drags (4 drags of 40 steps back and forth)
+  await page.waitForTimeout(500) // the fit-view animation
+  const box = (await page.locator('.react-flow__pane').boundingBox())!
+  await page.evaluate(`(() => {
+    window.__frames = []
+    window.__panning = true
+    let last = performance.now()
+    const tick = (t) => {
+      window.__frames.push(t - last)
+      last = t
+      if (window.__panning) requestAnimationFrame(tick)
+    }
+    requestAnimationFrame(tick)
+  })()`)
+  // a Chromium trace of the pan: CPU time of the page's main thread (thread time, so other
+  // processes on a loaded machine do not inflate it), in all and per event type
+  await browser.startTracing(page, {
+    categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline'],
+  })
+  const panStart = performance.now()
+  const cx = box.x + box.width / 2
+  const cy = box.y + box.height / 2
+  for (let drag = 0; drag < 4; drag++) {
+    const dx = drag % 2 === 0 ? -300 : 300
+    await page.mouse.move(cx, cy)
+    await page.mouse.down()
+    await page.mouse.move(cx + dx, cy + dx / 2, { steps: 40 })
+    await page.mouse.up()
+  }
+  const panMs = performance.now() - panStart
+  const frames = (await page.evaluate('(window.__panning = false, window.__frames.slice(1))')) as number[]
+  const trace = mainThreadCpu(JSON.parse((await browser.stopTracing()).toString('utf8')))
+  add('lineage 1,001 nodes: pan, main-thread CPU (all tasks)', trace.total)
+  add('lineage 1,001 nodes: pan, main-thread CPU, longest task', trace.longest)
+  for (const [name, v] of Object.entries(trace.byName))
+    add(`lineage 1,001 nodes: pan, main-thread CPU in ${name}`, v)
+  const sorted = [...frames].sort((a, b) => a - b)
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
+  add('lineage 1,001 nodes: pan, frame interval p50', pct(0.5))
+  add('lineage 1,001 nodes: pan, frame interval p95', pct(0.95))
+  add('lineage 1,001 nodes: pan, longest frame', sorted.at(-1) ?? Number.NaN)
+  add('lineage 1,001 nodes: pan, frames per 1,000 ms', (frames.length / panMs) * 1000)
+}
+
 try {
   for (let round = 0; round < ROUNDS; round++) {
     // the server's share: the runs page and the lineage query the UI sends, timed from here
-    let start = performance.now()
-    await (await fetch(`${url}/api/runs?experimentId=${experimentId}&maxResults=100`)).json()
-    add('API: GET /api/runs (100 of 10,000 runs × 20 metrics)', performance.now() - start)
-    start = performance.now()
-    await (await fetch(`${url}/api/lineage/${encodeURIComponent(model)}/upstream?depth=50`)).json()
-    add('API: GET /api/lineage/…/upstream?depth=50 (1,001 nodes)', performance.now() - start)
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } })
-    // runs table: cold load to 100 rows on screen
-    start = performance.now()
-    await page.goto(`${url}/#/experiments/${experimentId}`)
-    await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 100`, null, {
-      polling: 'raf',
-      timeout: 60_000,
-    })
-    add('runs table: first render (cold load, 100 of 10,000 rows)', performance.now() - start)
-    // filter change: to the runs with run_name = 'run-4242' (one row)
-    await page.getByLabel('Filter', { exact: true }).fill(`attributes.run_name = 'run-4242'`)
-    start = performance.now()
-    await page.getByRole('button', { name: 'Apply' }).click()
-    await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 1`, null, {
-      polling: 'raf',
-      timeout: 60_000,
-    })
-    add('runs table: filter change (to 1 row)', performance.now() - start)
-    await page.getByRole('button', { name: 'Clear' }).click()
-    await page.waitForFunction(`document.querySelectorAll('table.runs tbody tr').length === 100`, null, {
-      polling: 'raf',
-      timeout: 60_000,
-    })
-    // filter on a metric (thousands match) and sort by it
-    await page.getByLabel('Filter', { exact: true }).fill('metrics.m1 > 0.9')
-    start = performance.now()
-    await page.getByRole('button', { name: 'Apply' }).click()
-    await page.waitForFunction(
-      `location.hash.includes('filter=') &&
-        document.querySelector('table.runs')?.getAttribute('aria-busy') === 'false'`,
-      null,
-      { polling: 'raf', timeout: 60_000 },
-    )
-    add('runs table: filter change (metrics.m1 > 0.9, ~1,000 match)', performance.now() - start)
-    start = performance.now()
-    await page.getByRole('button', { name: 'm1', exact: true }).click()
-    await page.waitForFunction(
-      `location.hash.includes('orderBy=') &&
-        document.querySelector('table.runs')?.getAttribute('aria-busy') === 'false'`,
-      null,
-      { polling: 'raf', timeout: 60_000 },
-    )
-    add('runs table: sort change (by m1)', performance.now() - start)
-
-    // lineage: 1,001 nodes at once
-    start = performance.now()
-    await page.goto(`${url}/#/lineage/${encodeURIComponent(model)}?depth=50`)
-    await page.waitForFunction(
-      `document.body.textContent?.includes('1001 nodes') &&
-        document.querySelector('.react-flow__node') !== null`,
-      null,
-      { polling: 'raf', timeout: 120_000 },
-    )
-    add('lineage 1,001 nodes: load to first render', performance.now() - start)
-    const layout = await page.evaluate(() =>
-      performance.getEntriesByName('lineage-layout').map((e) => e.duration),
-    )
-    add('lineage 1,001 nodes: dagre layout (in page)', Math.max(...layout))
-    // panning: frame intervals while the mouse drags the pane for about a second
-    const box = (await page.locator('.react-flow__pane').boundingBox())!
-    await page.evaluate(`(() => {
-      window.__frames = []
-      let last = performance.now()
-      const tick = (t) => {
-        window.__frames.push(t - last)
-        last = t
-        if (window.__frames.length < 400) requestAnimationFrame(tick)
-      }
-      requestAnimationFrame(tick)
-    })()`)
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
-    await page.mouse.down()
-    await page.mouse.move(box.x + box.width / 2 - 400, box.y + box.height / 2 - 200, { steps: 60 })
-    await page.mouse.up()
-    const frames = (await page.evaluate('window.__frames.slice(1)')) as number[]
-    const sorted = [...frames].sort((a, b) => a - b)
-    add(
-      'lineage 1,001 nodes: frame time while panning, p95',
-      sorted[Math.floor(sorted.length * 0.95)] ?? Number.NaN,
-    )
+    if (RUNS_PART) await runsRound(page)
+    if (LINEAGE_PART) await lineageRound(page)
     await page.close()
   }
 } finally {
@@ -198,5 +279,8 @@ console.log(
     .map((x) => x.toFixed(2))
     .join(' ')}, ${process.version}):`,
 )
-for (const [k, v] of Object.entries(figures))
-  console.log(`  ${k}: ${ms(median(v))}  (all: ${v.map((x) => x.toFixed(0)).join(', ')})`)
+for (const [k, v] of Object.entries(figures)) {
+  // every figure is in ms but the frame rate
+  const shown = k.includes('frames per') ? median(v).toFixed(0) : ms(median(v))
+  console.log(`  ${k}: ${shown}  (all: ${v.map((x) => x.toFixed(0)).join(', ')})`)
+}

@@ -11,7 +11,7 @@ const KiB = 1024
 export const BUDGET = {
   /** What every first load costs: the entry script and stylesheet (React, router, layout). */
   entry: 100 * KiB,
-  /** The largest on-demand chunk (the lineage graph: React Flow + dagre). */
+  /** The largest on-demand chunk (the lineage graph: React Flow and its layout). */
   chunk: 120 * KiB,
   /** Everything together. */
   total: 300 * KiB,

@@ -13,14 +13,16 @@
 #             graphene), pyarrow and matplotlib, which the client tests do not use.
 #   --full    the full `mlflow` package, for running `mlflow server` in the benchmark.
 #   --v2      mlflow-skinny 2.x, to check the 2.x `log_model` path (runs/log-model).
-#   --serving tritonclient[http] + numpy: the stock Triton client for the Open Inference
-#             Protocol v2 tests (test/compat/oip-tritonclient.test.ts).
+#   --serving tritonclient[http,grpc] + grpcio + numpy: the stock Triton clients for the Open
+#             Inference Protocol v2 tests (test/compat/oip-tritonclient*.test.ts).
 #   --feast   feast (with `feast serve`) + pandas: Feast's own SDK and server for the Feast
 #             differential test (test/compat/feast.test.ts).
 #   --monitoring evidently + scipy + pandas: the reference implementation the drift statistics
 #             are compared with (test/compat/evidently-drift.test.ts, bench/monitoring).
 #   --mlflow-tests the full `mlflow` package + pytest + Pillow: runs MLflow's own tracking-server
 #             integration tests against both servers (scripts/mlflow-own-tests.sh).
+#   --pipelines-bench prefect 3 + dagster: the peers of the pipeline engine benchmark
+#             (bench/pipeline-peers.bench.py); benchmark only, never CI.
 #
 # The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
 # pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
@@ -36,10 +38,13 @@ SKOPS_VERSION=0.13.0
 ONNX_VERSION=1.23.2
 ONNXRUNTIME_VERSION=1.23.2
 TRITONCLIENT_VERSION=2.73.0
+GRPCIO_VERSION=1.85.1
 FEAST_VERSION=0.67.0
 EVIDENTLY_VERSION=0.7.21
 SCIPY_VERSION=1.16.3
 PYTEST_VERSION=9.2.0
+PREFECT_VERSION=3.9.1
+DAGSTER_VERSION=1.13.28
 
 profile=light
 for arg in "$@"; do
@@ -50,12 +55,13 @@ for arg in "$@"; do
     --feast) profile=feast ;;
     --monitoring) profile=monitoring ;;
     --mlflow-tests) profile=mlflow-tests ;;
+    --pipelines-bench) profile=pipelines-bench ;;
     -h | --help)
-      sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring, --mlflow-tests or nothing)" >&2
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring, --mlflow-tests, --pipelines-bench or nothing)" >&2
       exit 2
       ;;
   esac
@@ -68,10 +74,11 @@ case "$profile" in
   light) pins=("mlflow-skinny==$MLFLOW_VERSION" "onnx==$ONNX_VERSION" "onnxruntime==$ONNXRUNTIME_VERSION" "${common[@]}") ;;
   full) pins=("mlflow==$MLFLOW_VERSION" "${common[@]}") ;;
   v2) pins=("mlflow-skinny==$MLFLOW_V2_VERSION" "onnx==$ONNX_VERSION" "onnxruntime==$ONNXRUNTIME_VERSION" "${common[@]}") ;;
-  serving) pins=("tritonclient[http]==$TRITONCLIENT_VERSION" "numpy==$NUMPY_VERSION") ;;
+  serving) pins=("tritonclient[http,grpc]==$TRITONCLIENT_VERSION" "grpcio==$GRPCIO_VERSION" "numpy==$NUMPY_VERSION") ;;
   feast) pins=("feast==$FEAST_VERSION" "pandas==$PANDAS_VERSION") ;;
   monitoring) pins=("evidently==$EVIDENTLY_VERSION" "scipy==$SCIPY_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION") ;;
   mlflow-tests) pins=("mlflow==$MLFLOW_VERSION" "pytest==$PYTEST_VERSION" "${common[@]}") ;;
+  pipelines-bench) pins=("prefect==$PREFECT_VERSION" "dagster==$DAGSTER_VERSION") ;;
 esac
 
 python=${PYTHON:-python3}
@@ -94,9 +101,10 @@ else
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pins[@]}" >&2
   # Fail here, not in a test, if the install cannot import what the tests use.
   case "$profile" in
-    serving) "$venv/bin/python" -c 'import tritonclient.http, numpy' >&2 ;;
+    serving) "$venv/bin/python" -c 'import tritonclient.http, tritonclient.grpc, numpy' >&2 ;;
     feast) "$venv/bin/python" -c 'import feast, pandas' >&2 ;;
     monitoring) "$venv/bin/python" -c 'import evidently, scipy, pandas; from evidently.presets import DataDriftPreset' >&2 ;;
+    pipelines-bench) "$venv/bin/python" -c 'import prefect, dagster' >&2 ;;
     *) "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2 ;;
   esac
   touch "$venv/.complete"

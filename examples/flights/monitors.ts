@@ -1,7 +1,9 @@
 /**
  * The flights example's monitor and its closed loop: every week of predictions the server
  * logged for the `flight-delay` deployment is compared with the champion's reference profile
- * (its training window) by Evidently's default drift tests and the data-quality checks. An
+ * (its training window) by Evidently's default drift tests and the data-quality checks, and the
+ * week before is scored on its delayed labels (they arrive a week late): the model's
+ * `probabilities[1]` output against the ingested ground truth, `@label`. An
  * alerting week opens an incident whose `retrain` action runs the training pipeline on the data
  * up to the end of that week, makes the version it registers the `challenger` (if its test AUC
  * clears the gate) and rolls it out on canary with guards; the delivery engine promotes it or
@@ -28,7 +30,15 @@ export const delayDrift = monitor({
   model: 'flight-delay',
   reference: 'champion',
   window: { every: '7d', source: { kind: 'payload-log', endpoint: 'flight-delay' } },
-  checks: { drift: { driftShare: 0.5 } },
+  checks: {
+    drift: { driftShare: 0.5 },
+    performance: {
+      task: 'classification',
+      prediction: 'probabilities[1]', // the model's P(delayed); its output `label` is the predicted class
+      label: '@label', // the ground truth ingested by prediction id (GROUND_TRUTH)
+      labelDelay: '7d', // each run scores the week before, whose labels have arrived
+    },
+  },
   actions: [
     {
       kind: 'retrain',

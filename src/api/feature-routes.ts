@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { StrataError } from '../core/errors.js'
 import { featureApi } from '../core/rest/index.js'
 import type { FeatureStore } from '../features/index.js'
-import { createFeastOnlineResolver, feastMaterialize } from './feast/index.js'
+import { createFeastOnlineResolver, feastMaterialize, feastPush } from './feast/index.js'
 import { bindRoute } from './http/index.js'
 
 /** Largest online request body (bytes): thousands of entity rows; more is a 413. */
@@ -44,6 +45,18 @@ export function featureRoutes(features: () => Promise<FeatureStore>) {
     bindRoute(app, featureApi.feastOnline, async ({ body }) => (await openFeast())(body), {
       bodyLimit: ONLINE_BODY_LIMIT,
     })
+    // Rows straight to the online store: Strata's path and feast serve's two.
+    bindRoute(app, featureApi.push, async ({ body }) => feastPush(await features(), body))
+    bindRoute(app, featureApi.feastPush, async ({ body }) => {
+      if (body.push_source_name === undefined) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          'POST /push needs push_source_name; to write one view post feature_view_name to /write-to-online-store',
+        )
+      }
+      return feastPush(await features(), body)
+    })
+    bindRoute(app, featureApi.feastWriteToOnlineStore, async ({ body }) => feastPush(await features(), body))
     bindRoute(app, featureApi.feastMaterialize, async ({ body }) =>
       feastMaterialize(await features(), body, false),
     )

@@ -1,6 +1,14 @@
 export type { RequestPrincipal } from './authentication.js'
 export { type ChangeEvent, ChangeFeed } from './change-feed.js'
 export {
+  GRPC_INFERENCE_SERVICE,
+  GRPC_MAX_MESSAGE_BYTES,
+  type GrpcServerOptions,
+  INFERENCE_PROTO_PATH,
+  type RunningGrpcServer,
+  startGrpcServer,
+} from './grpc/index.js'
+export {
   bindRoute,
   createHttpApp,
   type HttpAppOptions,
@@ -14,4 +22,4 @@ export {
 export { HTTP_STATUS } from './http-status.js'
 export { type RouteAccess, routeAccess } from './route-scopes.js'
 export { createServerApp, type ServerAppOptions } from './server-app.js'
-export { ANONYMOUS, tokenPrincipal } from './token-authentication.js'
+export { ANONYMOUS, type BearerCall, bearerPrincipal, tokenPrincipal } from './token-authentication.js'

@@ -15,10 +15,12 @@ import { createServerApp } from './server-app.js'
 type Json = Record<string, unknown>
 
 /** A two-step pipeline for the pipeline routes' samples. */
-const PIPELINES = `import { pipeline, step } from 'strata-ml'
+const PIPELINES = `import { mapStep, overParam, pipeline, step } from 'strata-ml'
 const a = step({ name: 'a', run: (ctx) => { ctx.log('hello'); return { n: 1 } } })
 const b = step({ name: 'b', inputs: { a }, run: (_ctx, { a }) => a.n + 1 })
 export const twoSteps = pipeline({ name: 'two-steps', params: { k: 1 }, steps: [a, b] })
+const sq = mapStep({ name: 'sq', over: overParam<number>('xs'), run: (_c, x) => x * x })
+export const mapped = pipeline({ name: 'mapped', params: { xs: [1, 2, 3] }, steps: [sq] })
 `
 interface Operation {
   requestBody?: { content: Record<string, { schema: unknown }> }
@@ -155,6 +157,7 @@ describe('GET /api/openapi.json', () => {
 
   it('validates sample requests and responses of every route against the document', async () => {
     await sample('GET', '/api/health', '/api/health')
+    await sample('GET', '/api/session', '/api/session')
     await sample('GET', '/api/openapi.json', '/api/openapi.json')
 
     // Experiments.
@@ -289,6 +292,28 @@ describe('GET /api/openapi.json', () => {
     await sample('POST', '/materialize-incremental', '/materialize-incremental', {
       body: { end_ts: '2021-04-13T00:00:00' },
     })
+    // Rows straight to the online store (a driver no other sample reads).
+    const pushed = new Date().toISOString()
+    const df = {
+      driver_id: [1005],
+      event_timestamp: [pushed],
+      conv_rate: [0.5],
+      acc_rate: [0.25],
+      last_seen: [null],
+    }
+    await sample('POST', '/features/push', '/features/push', {
+      body: { feature_view_name: 'driver_hourly_stats', df },
+    })
+    await sample('POST', '/features/push', '/features/push', {
+      body: { feature_view_name: 'driver_hourly_stats', df: { ...df, conv_rate: ['high'] } },
+      status: 400,
+    })
+    await sample('POST', '/push', '/push', {
+      body: { push_source_name: 'driver_stats_push_source', df, to: 'online' },
+    })
+    await sample('POST', '/write-to-online-store', '/write-to-online-store', {
+      body: { feature_view_name: 'driver_hourly_stats', df, allow_registry_cache: false },
+    })
     const inventory = await sample('GET', '/api/features', '/api/features')
     expect(inventory.items).toContainEqual(
       expect.objectContaining({ kind: 'feature-view', name: 'driver_hourly_stats' }),
@@ -407,6 +432,19 @@ describe('GET /api/openapi.json', () => {
       await sample('GET', '/api/pipeline-runs/{id}/logs', `/api/pipeline-runs/${piped.runId}/logs?step=a`),
     ).toEqual({ logs: [{ step: 'a', attempt: 1, lines: ['hello'] }] })
     await sample('GET', '/api/pipeline-runs/{id}', '/api/pipeline-runs/nope', { status: 404 })
+    const mappedRun = (await (await strata.pipelines()).run('mapped')).run
+    expect(
+      await sample(
+        'GET',
+        '/api/pipeline-runs/{id}/steps/{step}/elements',
+        `/api/pipeline-runs/${mappedRun.runId}/steps/sq/elements?status=succeeded&offset=1&limit=2`,
+      ),
+    ).toMatchObject({
+      elements: [
+        { index: 1, key: '1', status: 'succeeded' },
+        { index: 2, key: '2' },
+      ],
+    })
     const started = await (await strata.pipelines()).start('two-steps')
     expect(
       await sample('POST', '/api/pipeline-runs/{id}/cancel', `/api/pipeline-runs/${started.runId}/cancel`),

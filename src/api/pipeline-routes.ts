@@ -29,6 +29,13 @@ export async function pipelineRoutes(app: FastifyInstance): Promise<void> {
   bindRoute(app, pipelineApi.cancel, async ({ params }, request) =>
     (await request.services.pipelines()).cancel(params.id),
   )
+  bindRoute(app, pipelineApi.elements, async ({ params, query }, request) => ({
+    elements: await (await request.services.pipelines()).elements(
+      params.id,
+      params.step,
+      defined({ status: query.status, offset: query.offset, limit: query.limit }),
+    ),
+  }))
   bindRoute(app, pipelineApi.logs, async ({ params, query }, request) => ({
     logs: await (await request.services.pipelines()).logs(params.id, query.step),
   }))

@@ -73,8 +73,12 @@ const RULES: readonly Rule[] = [
   },
   { methods: '*', path: /^\/api\/2\.0\/mlflow-artifacts\//, access: 'write:tracking' },
   { methods: '*', path: /^\/features(?:\/|$)/, access: 'write:features' },
-  // feast serve's materialization routes.
-  { methods: ['POST'], path: /^\/materialize(?:-incremental)?$/, access: 'write:features' },
+  // feast serve's materialization and online-write routes.
+  {
+    methods: ['POST'],
+    path: /^\/(?:materialize(?:-incremental)?|push|write-to-online-store)$/,
+    access: 'write:features',
+  },
   { methods: '*', path: /^\/api\/data(?:\/|$)/, access: 'write:data' },
   // Pipeline runs write datasets, features and runs: controlling one is a data write.
   { methods: ['POST'], path: /^\/api\/pipeline-runs\/:id\/cancel$/, access: 'write:data' },

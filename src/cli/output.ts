@@ -104,7 +104,8 @@ export class Progress {
       const filled = Math.round(ratio * width)
       line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0)}% ${this.done}/${this.total} ${secs}`
     } else {
-      line = `${this.label} ${this.done} ${secs}`
+      // work that counts nothing (one call) shows no count: `monitor delay-drift 5.1 s`, not `… 0 5.1 s`
+      line = this.done === 0 ? `${this.label} ${secs}` : `${this.label} ${this.done} ${secs}`
     }
     if (final && summary) line += ` ${summary}`
     if (this.streams.isTTY) this.streams.stderr(`\r\x1b[2K${line}${final ? '\n' : ''}`)

@@ -21,6 +21,7 @@ type RouteTable = {
 export const ROUTES = {
   server: {
     health: { method: 'GET', path: '/api/health' },
+    session: { method: 'GET', path: '/api/session' },
     upstream: { method: 'GET', path: '/api/lineage/:node/upstream' },
     downstream: { method: 'GET', path: '/api/lineage/:node/downstream' },
   },

@@ -66,8 +66,24 @@ export const strataConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The Open Inference Protocol v2 over gRPC on `strata server` (off unless a port is set here
+     * or with `--grpc-port`; bound to the server's `--host`).
+     */
+    grpc: z
+      .object({
+        /** Port to serve gRPC on (0 picks a free one). */
+        port: z.number().int().min(0).max(65535).optional(),
+        /** Largest message received or sent, in bytes (default 64 MiB). */
+        maxMessageBytes: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
+
+/** The `grpc` settings of a config. */
+export type GrpcConfig = NonNullable<z.output<typeof strataConfigSchema>['grpc']>
 
 /** The `payloadLog` settings of a config. */
 export type PayloadLogConfig = NonNullable<z.output<typeof strataConfigSchema>['payloadLog']>
@@ -95,6 +111,8 @@ export interface ResolvedConfig {
   stepThreads: number | undefined
   /** The payload log settings as written in the config (defaults applied by the model server). */
   payloadLog: PayloadLogConfig
+  /** The gRPC settings as written in the config (`{}`: gRPC off unless `--grpc-port`). */
+  grpc: GrpcConfig
   /** Where each backend setting came from. */
   sources: Record<BackendSetting, 'default' | 'config' | 'env'>
 }
@@ -161,6 +179,7 @@ export function resolveConfig(
     executor: nonEmpty(env.STRATA_EXECUTOR_URL) ?? config.executor ?? 'local',
     stepThreads: stepThreads(nonEmpty(env.STRATA_STEP_THREADS)) ?? config.stepThreads,
     payloadLog: config.payloadLog ?? {},
+    grpc: config.grpc ?? {},
     sources,
   }
 }

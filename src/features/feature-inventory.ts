@@ -90,7 +90,7 @@ function summarize(def: FeatureDefinition): string {
     case 'feature-view': {
       const features = Object.keys(def.features)
       const ttl = def.ttlMs === null ? 'no ttl' : `ttl ${formatDuration(def.ttlMs)}`
-      return `${features.length} features (${features.join(', ')}), keys ${def.joinKeys.join(', ')}, ${ttl}${def.online ? '' : ', offline only'}`
+      return `${features.length} ${features.length === 1 ? 'feature' : 'features'} (${features.join(', ')}), keys ${def.joinKeys.join(', ')}, ${ttl}${def.online ? '' : ', offline only'}`
     }
     case 'on-demand-feature':
       return `${def.type} from ${def.features.map((s) => `${s.view.name}:${s.features.join('+')}`).join(', ')}`

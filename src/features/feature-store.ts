@@ -37,7 +37,10 @@ import {
   type OnlineEntities,
   type OnlineFeatures,
   type OnlinePlan,
+  type PushOptions,
+  type PushReport,
   planOnline,
+  pushRows,
   readOnlineFeatures,
 } from './online/index.js'
 
@@ -250,6 +253,25 @@ export class FeatureStore {
         offlineView: (view) => this.offlineView(view),
         clock: this.ctx.clock,
       },
+      options,
+    )
+  }
+
+  /**
+   * Writes rows straight to the online store (Feast's push / `write_to_online_store`): to every
+   * view declaring `pushSource`, or to one `view`. Every row is checked against each view's
+   * schema before anything is written, the write is one atomic batch, and a row never replaces
+   * a value with a newer event time (the materialize rule).
+   *
+   * @example
+   * await store.push({
+   *   pushSource: 'driver_stats_push',
+   *   rows: [{ driver_id: 1001, ts: '2024-05-13T10:59:42Z', trips: 12, rating: 4.5 }],
+   * })
+   */
+  async push(options: PushOptions): Promise<PushReport> {
+    return pushRows(
+      { online: await this.online(), catalog: this.catalog, registry: this.registry, prefix: this.prefix },
       options,
     )
   }

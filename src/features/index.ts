@@ -90,4 +90,10 @@ export type {
   MaterializeReport,
   OnlineEntities,
   OnlineFeatures,
+  PushOptions,
+  PushReport,
+  PushRows,
+  PushTarget,
+  PushViewReport,
 } from './online/index.js'
+export { PUSH_TARGETS } from './online/index.js'

@@ -60,15 +60,9 @@ export {
   type MonitorRunOptions,
 } from './monitoring-service.js'
 export { type AlertPayload, type StartLoop, type StartPipeline, sendWebhook } from './monitors/actions.js'
-export {
-  ENTITY_LABEL_LOOKBACK_MS,
-  type EntityLabelInput,
-  isEntityLabel,
-  resolveEntityLabels,
-} from './monitors/entity-labels.js'
-export { type LabelInput, LabelStore } from './monitors/label-store.js'
 export { loadMonitors } from './monitors/load-monitors.js'
 export {
+  checkPerformanceSpec,
   isMonitor,
   type MonitorAction,
   type MonitorDefinition,
@@ -85,7 +79,7 @@ export {
   type ScheduledMonitoring,
   type ScheduledRun,
 } from './monitors/monitor-scheduler.js'
-export type { Incident } from './monitors/monitor-store.js'
+export type { FireLeases, Incident, ScheduleFire } from './monitors/monitor-store.js'
 export type {
   ActionOutcome,
   MonitorReport,

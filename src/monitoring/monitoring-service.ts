@@ -2,19 +2,34 @@ import { isStrataError, StrataError } from '../core/errors.js'
 import type { DataRepository, ServiceContext } from '../data/index.js'
 import type { TableEngine } from '../ports/index.js'
 import type { ModelRegistry } from '../registry/index.js'
-import type { DeliveryService, PayloadStore } from '../serving/index.js'
+import {
+  type DeliveryService,
+  type EntityLabelInput,
+  GROUND_TRUTH,
+  type LabelInput,
+  LabelStore,
+  type PayloadStore,
+  resolveEntityLabels,
+} from '../serving/index.js'
 import { LoopEngine, type LoopPipelines } from './loop/loop-engine.js'
 import { LoopStore } from './loop/loop-store.js'
 import type { RetrainLoop } from './loop/loop-types.js'
 import type { StartLoop, StartPipeline } from './monitors/actions.js'
-import { type EntityLabelInput, resolveEntityLabels } from './monitors/entity-labels.js'
-import { type LabelInput, LabelStore } from './monitors/label-store.js'
-import type { MonitorDefinition } from './monitors/monitor-definition.js'
+import {
+  checkPerformanceSpec,
+  type MonitorDefinition,
+  type WindowSourceSpec,
+} from './monitors/monitor-definition.js'
 import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
-import { type Incident, MonitorStore } from './monitors/monitor-store.js'
+import { type FireLeases, type Incident, MonitorStore } from './monitors/monitor-store.js'
 import type { MonitorReport, MonitorResult } from './monitors/monitor-types.js'
 import { PayloadWindowSource } from './monitors/payload-window-source.js'
 import { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
+import {
+  type PerformanceResult,
+  type PerformanceSpec,
+  scorePerformance,
+} from './performance/performance-metrics.js'
 import { ReferenceProfiles } from './reference/reference-store.js'
 
 /** ONNX metadata naming the columns of a model's matrix input (written by `strata/training`). */
@@ -162,9 +177,12 @@ export class MonitoringService {
     return this.loopEngine.advance(id)
   }
 
-  /** Claims one scheduled run (`fireKey`: the cron minute) of a monitor: true for exactly one process. */
-  claimScheduledRun(name: string, fireKey: string): Promise<boolean> {
-    return this.store.claimFire(name, fireKey)
+  /**
+   * The leases of scheduled monitor runs (one row per monitor and cron minute): what the
+   * scheduler of `strata server` claims, renews, takes over after a crash and ends.
+   */
+  get scheduleFires(): FireLeases {
+    return this.store
   }
 
   /** Advances every loop in flight once (what `strata server` does on every tick). */
@@ -188,7 +206,7 @@ export class MonitoringService {
    * Ingests delayed labels keyed by prediction id (ids of the payload log), or by entity + time
    * (the latest prediction for the entity key at or before the time, within 7 days). A label
    * that matches no prediction fails the whole ingest, naming it. Monitors reading the payload
-   * log see them as the column `label`.
+   * log see them as the column `@label` (the label join, {@link MonitoringService.labeledWindow}).
    */
   async ingestLabels(labels: readonly (LabelInput | EntityLabelInput)[]): Promise<{ ingested: number }> {
     const payloads = await this.deps.payloads()
@@ -209,9 +227,66 @@ export class MonitoringService {
     return this.store.incidents(name)
   }
 
+  /**
+   * The label join as a window: the successful predictions the payload log has for `model`
+   * (optionally one version, one endpoint) in [start, end), as the named `columns` (logged
+   * inputs and outputs; `name[k]` for element k of a vector output), with the ingested ground
+   * truth as the column `@label` when asked for (null while a label has not arrived). What
+   * monitors read; label-based delivery guards use it through {@link MonitoringService.performance}.
+   */
+  labeledWindow(q: {
+    model: string
+    start: number
+    end: number
+    columns: readonly string[]
+    endpoint?: string
+    modelVersion?: number
+  }): Promise<WindowRows> {
+    const { endpoint, ...window } = q
+    return this.payloadSource(
+      endpoint === undefined ? { kind: 'payload-log' } : { kind: 'payload-log', endpoint },
+    ).read(window)
+  }
+
+  /**
+   * Scores logged predictions against the labels that have arrived (the label join of
+   * {@link MonitoringService.labeledWindow} + the monitors' metrics: AUC, log loss, accuracy,
+   * precision, recall; MAE, RMSE), overall and per model version. `prediction` names the output
+   * compared (e.g. `probabilities[1]`); the truth is always the ingested labels.
+   *
+   * @example
+   * const perf = await monitoring.performance({
+   *   model: 'flight-delay', modelVersion: 2, start, end,
+   *   spec: { task: 'classification', prediction: 'probabilities[1]' },
+   * })
+   * perf.metrics.auc // null until labels of both classes arrived
+   */
+  async performance(q: {
+    model: string
+    start: number
+    end: number
+    endpoint?: string
+    modelVersion?: number
+    spec: Omit<PerformanceSpec, 'label' | 'labelDelay'>
+  }): Promise<PerformanceResult & { rows: number }> {
+    const spec: PerformanceSpec = { ...q.spec, label: GROUND_TRUTH }
+    checkPerformanceSpec('performance', spec, 'payload-log')
+    const { spec: _spec, ...window } = q
+    const rows = await this.labeledWindow({ ...window, columns: [spec.prediction, GROUND_TRUTH] })
+    return {
+      ...scorePerformance(spec, rows.columns, rows.versions),
+      window: { start: q.start, end: q.end },
+      rows: rows.rows,
+    }
+  }
+
   private windowSource(def: MonitorDefinition): WindowSource {
     const source = def.window.source
     if (source.kind === 'dataset') return new DatasetWindowSource(source, this.deps)
+    return this.payloadSource(source)
+  }
+
+  private payloadSource(source: Extract<WindowSourceSpec, { kind: 'payload-log' }>): WindowSource {
     const payloads = this.deps.payloads
     return {
       read: async (window): Promise<WindowRows> =>

@@ -73,3 +73,70 @@ export function cacheKey(
     parts,
   }
 }
+
+/** The `pipeline_cache` row mapping `key` to the output it produced (`hash`) in run `runId`. */
+export function cacheEntry(
+  pipeline: string,
+  step: string,
+  key: CacheKey,
+  hash: string,
+  runId: string,
+  at: number,
+) {
+  return {
+    cache_key: key.key,
+    pipeline,
+    step,
+    code_hash: key.parts.code,
+    params_hash: key.parts.params,
+    inputs_hash: key.parts.inputs,
+    output_hash: hash,
+    run_id: runId,
+    created_at: at,
+  }
+}
+
+/**
+ * The cache key of one element of a mapped step: the step's key with the item's content address
+ * (`datum:<hash>`, `value:<sha256>`) among its inputs — never its index or path, so an unchanged
+ * datum hits under a new commit, and a renamed one too.
+ */
+export function elementKey(
+  stepName: string,
+  base: CacheKey,
+  inputAddresses: Readonly<Record<string, string>>,
+  itemAddress: string,
+): CacheKey {
+  const inputs = sha256(canonicalJson({ ...inputAddresses, '@item': itemAddress }))
+  return {
+    key: sha256(`step\u0000${stepName}\u0000${base.parts.code}\u0000${base.parts.params}\u0000${inputs}`),
+    parts: { ...base.parts, inputs },
+  }
+}
+
+/** The key of a mapped step as a whole (its collected output): over its elements' keys, in order. */
+export function groupKey(stepName: string, base: CacheKey, elementKeys: readonly string[]): CacheKey {
+  const inputs = sha256(elementKeys.join('\n'))
+  return {
+    key: sha256(`map\u0000${stepName}\u0000${base.parts.code}\u0000${base.parts.params}\u0000${inputs}`),
+    parts: { ...base.parts, inputs },
+  }
+}
+
+/**
+ * The base key of a mapped step, from which its elements' keys derive: as {@link cacheKey}, but
+ * without the list param it maps over (each element's key covers its own item instead, so
+ * adding an item to the list does not change the other elements' keys).
+ */
+export function mappedBaseKey(
+  s: Step<string, unknown>,
+  params: PipelineParams,
+  inputAddresses: Readonly<Record<string, string>>,
+  sourceHash?: string,
+  root?: string,
+): CacheKey {
+  const source = s.map?.source
+  if (source?.kind !== 'param-list') return cacheKey(s, params, inputAddresses, sourceHash, root)
+  const read = (s.params ?? Object.keys(params)).filter((n) => n !== source.param)
+  return cacheKey({ ...s, params: read }, params, inputAddresses, sourceHash, root)
+}

@@ -10,6 +10,24 @@ export type { CommandSpec, Contract, ContractField, ContractType, ContractValue 
 export { type CommandStepOptions, commandStep } from './command-step.js'
 export { type CronSchedule, parseCron } from './cron.js'
 export { catalogOf, loadPipelines } from './load-pipelines.js'
+export { datumsKey, type MapItem, type PipelineData } from './map-items.js'
+export { INPUT_COMMIT_KEY, outputPath } from './map-output.js'
+export {
+  type Datum,
+  type DatumFile,
+  type DatumsSource,
+  datasetOutput,
+  datums,
+  type MapItemOf,
+  type MapOutputSpec,
+  type MapSource,
+  type MapSpec,
+  overParam,
+  type ParamListSource,
+  selectDatums,
+} from './map-source.js'
+export { type MapStepOptions, mapStep } from './map-step.js'
+export type { ElementCounts, MapElement } from './map-store.js'
 export { mergeParams } from './params.js'
 export { isPipeline, type Pipeline, type PipelineOptions, pipeline, pipelineRoot } from './pipeline.js'
 export {
@@ -26,7 +44,7 @@ export {
 } from './pipeline-engine.js'
 export { type PipelineTables, pipelineMigrations } from './pipeline-migrations.js'
 export { type PipelineSummary, summarizePipeline } from './pipeline-summary.js'
-export type { PipelinePlan, PlanReason, StepPlan } from './planner.js'
+export type { ElementPlan, PipelinePlan, PlanReason, StepPlan } from './planner.js'
 export { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 export type { PipelineRun, PipelineRunStatus, StepRun, StepRunStatus } from './run-store.js'
 export {

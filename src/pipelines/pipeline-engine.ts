@@ -4,15 +4,20 @@ import type { ServiceContext } from '../data/index.js'
 import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
 import type { Executor, StepJobResult } from '../ports/index.js'
 
+export type { ElementCounts, MapElement } from './map-store.js'
 export { runNode } from './step-lineage.js'
 
-import { type CacheKey, cacheKey } from './cache-key.js'
+import { cacheEntry, cacheKey } from './cache-key.js'
+import { datumsKey, type PipelineData } from './map-items.js'
+import { runMappedStep } from './map-runner.js'
+import { type MapElement, MapStore } from './map-store.js'
 import { mergeParams } from './params.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
 import { startHeartbeat } from './run-heartbeat.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
+import { sleep } from './sleep.js'
 import type { JsonValue, Step } from './step.js'
 import { type Done, stepInputs } from './step-inputs.js'
 import { StepLimits } from './step-limits.js'
@@ -38,6 +43,11 @@ export interface PipelineEngineOptions {
   concurrency?: number
   /** How often a driving coordinator records a heartbeat (default 2,000 ms). */
   heartbeatMs?: number
+  /**
+   * The data repository, for steps mapped over datums and their dataset outputs (opened on
+   * first use). Without it such a step fails naming what is missing.
+   */
+  data?: () => Promise<PipelineData>
 }
 
 /** A change of a step's state, for progress displays. */
@@ -50,6 +60,8 @@ export interface StepEvent {
   /** Set when the step ended. */
   durationMs?: number
   error?: string
+  /** For a mapped step that ended: its elements that ran, hit the cache and failed. */
+  elements?: { ran: number; cached: number; failed: number; total: number }
 }
 
 /** Options of {@link PipelineEngine.run}. */
@@ -87,6 +99,7 @@ export interface PipelineRunResult extends PipelineRunDetails {
  */
 export class PipelineEngine {
   private readonly store: RunStore
+  private readonly maps: MapStore
   /** Runs this process drives, to stop their steps on cancel. */
   private readonly driving = new Map<string, AbortController>()
   private readonly limits = new StepLimits()
@@ -95,6 +108,7 @@ export class PipelineEngine {
     private readonly options: PipelineEngineOptions,
   ) {
     this.store = new RunStore(ctx.metadata)
+    this.maps = new MapStore(this.store.db)
   }
 
   /** The project's pipelines. */
@@ -118,7 +132,11 @@ export class PipelineEngine {
     const p = await this.pipeline(name)
     const params = mergeParams(p, options.params)
     const resolved = await this.resolveInputs(p)
-    return planRun(this.store, p, params, resolved, options.noCache === true)
+    return planRun(this.store, p, params, resolved, options.noCache === true, {
+      maps: this.maps,
+      readOutput: (hash) => getOutput(this.ctx.blobs, hash),
+      data: this.options.data,
+    })
   }
 
   /** Creates a run and drives it to its end. */
@@ -256,13 +274,53 @@ export class PipelineEngine {
     return this.store.runs(options)
   }
 
-  /** A run and its steps. */
+  /** A run and its steps; a mapped step carries its element counts per state. */
   async show(runId: string): Promise<PipelineRunDetails> {
-    return { run: await this.store.run(runId), steps: await this.store.steps(runId) }
+    const run = await this.store.run(runId)
+    const [steps, counts] = await Promise.all([this.store.steps(runId), this.maps.counts(runId)])
+    return {
+      run,
+      steps: steps.map((s) => {
+        const c = counts.get(s.step)
+        return c === undefined ? s : { ...s, elements: c }
+      }),
+    }
+  }
+
+  /**
+   * The elements of a mapped step of a run (each its own step run: state, attempts, cache key,
+   * output), by index, optionally in one state; paged (default 100).
+   */
+  async elements(
+    runId: string,
+    step: string,
+    options: { status?: StepRun['status']; offset?: number; limit?: number } = {},
+  ): Promise<MapElement[]> {
+    const steps = await this.store.steps(runId)
+    const p = await this.pipeline((await this.store.run(runId)).pipeline)
+    if (!steps.some((s) => s.step === step) || p.steps.find((s) => s.name === step)?.map === undefined) {
+      const mapped = p.steps.filter((s) => s.map !== undefined).map((s) => s.name)
+      throw new StrataError(
+        'NOT_FOUND',
+        `run "${runId}" has no mapped step "${step}"; its mapped steps are ${mapped.length === 0 ? '(none)' : mapped.join(', ')}`,
+      )
+    }
+    return this.maps.page(runId, step, options)
   }
 
   /** The output of one step of a run (`NOT_FOUND` when it has none). */
   async output(runId: string, step: string): Promise<JsonValue> {
+    const element = /^(.+)\[(\d+)\]$/.exec(step)
+    if (element !== null) {
+      const [row] = await this.maps.page(runId, element[1] as string, {
+        offset: Number(element[2]),
+        limit: 1,
+      })
+      if (row?.outputHash == null || row.index !== Number(element[2])) {
+        throw new StrataError('NOT_FOUND', `element ${step} of run "${runId}" has no output`)
+      }
+      return getOutput(this.ctx.blobs, row.outputHash)
+    }
     const steps = await this.store.steps(runId)
     const s = steps.find((x) => x.step === step)
     if (s?.outputHash == null) {
@@ -281,6 +339,18 @@ export class PipelineEngine {
 
   /** The logs of a run's step attempts (`ctx.log` lines, a command's stdout and stderr), optionally of one step. */
   async logs(runId: string, step?: string): Promise<StepLog[]> {
+    const element = step === undefined ? null : /^(.+)\[(\d+)\]$/.exec(step)
+    if (element !== null && step !== undefined) {
+      const [row] = await this.maps.page(runId, element[1] as string, {
+        offset: Number(element[2]),
+        limit: 1,
+      })
+      if (row === undefined) throw new StrataError('NOT_FOUND', `run "${runId}" has no element ${step}`)
+      const base = { runId, step, status: row.status, cacheKey: null, outputHash: null, cached: false }
+      return readStepLogs(this.ctx.blobs, [
+        { ...base, attempt: row.attempt, startedAt: null, endedAt: null, error: null, outputCommit: null },
+      ])
+    }
     const steps = await this.store.steps(runId)
     if (step !== undefined && !steps.some((s) => s.step === step)) {
       throw new StrataError(
@@ -355,7 +425,11 @@ export class PipelineEngine {
           }
           pending.splice(i, 1)
           const attempts = rows.get(s.name)?.attempt ?? 0
-          const task = this.runStep(run, p, s, attempts, done, options.onEvent, controller.signal).then(
+          const task = (
+            s.map === undefined
+              ? this.runStep(run, p, s, attempts, done, options.onEvent, controller.signal)
+              : this.runMapped(run, p, s, attempts, done, options.onEvent, controller.signal)
+          ).then(
             (out) => {
               if (out === undefined) failed.add(s.name)
               else done.set(s.name, out)
@@ -391,6 +465,50 @@ export class PipelineEngine {
         outputs[s.step] = await getOutput(this.ctx.blobs, s.outputHash)
     }
     return { ...details, outputs }
+  }
+
+  /** A mapped step: its elements (see {@link runMappedStep}), reported as one step's events. */
+  private async runMapped(
+    run: PipelineRun,
+    p: Pipeline,
+    s: Step<string, unknown>,
+    previousAttempts: number,
+    done: ReadonlyMap<string, Done>,
+    onEvent: ((e: StepEvent) => void) | undefined,
+    signal: AbortSignal,
+  ): Promise<Done | undefined> {
+    const data =
+      s.map?.source.kind === 'datums' && this.options.data !== undefined
+        ? await this.options.data()
+        : undefined
+    return runMappedStep(
+      {
+        ctx: this.ctx,
+        store: this.store,
+        maps: this.maps,
+        executor: this.options.executor,
+        limits: this.limits,
+        data,
+        concurrency: this.options.concurrency ?? 8,
+      },
+      run,
+      p,
+      s,
+      previousAttempts,
+      done,
+      (e) =>
+        onEvent?.({
+          runId: run.runId,
+          step: s.name,
+          status: e.status,
+          attempt: previousAttempts + 1,
+          cached: e.cached,
+          ...(e.durationMs === undefined ? {} : { durationMs: e.durationMs }),
+          ...(e.error === undefined ? {} : { error: e.error }),
+          ...(e.counts === undefined ? {} : { elements: e.counts }),
+        }),
+      signal,
+    )
   }
 
   /** One step: a cache hit, or attempts through the executor. Resolves undefined when it failed. */
@@ -449,7 +567,7 @@ export class PipelineEngine {
         const end = this.ctx.clock.now()
         const published = await this.store.succeedStep(
           { runId: run.runId, step: s.name, attempt, cached: false, at: end, outputHash: hash },
-          s.cache ? cacheRow(p, s, key, hash, run.runId, end) : undefined,
+          s.cache ? cacheEntry(p.name, s.name, key, hash, run.runId, end) : undefined,
         )
         if (published) await recordStepLineage(this.ctx, run, s.name, lineageInputs, hash, 'run-step')
         onEvent?.({
@@ -506,6 +624,9 @@ export class PipelineEngine {
         if (input.kind === 'dataset')
           resolved[`${s.name}.${name}`] = await this.options.resolveDataset(input.dataset, input.ref)
       }
+      const source = s.map?.source
+      if (source?.kind === 'datums')
+        resolved[datumsKey(s.name)] = await this.options.resolveDataset(source.dataset, source.ref)
     }
     return resolved
   }
@@ -514,35 +635,4 @@ export class PipelineEngine {
 /** A time-sortable run id. */
 export function newPipelineRunId(now: number): string {
   return `${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`
-}
-
-function cacheRow(
-  p: Pipeline,
-  s: Step<string, unknown>,
-  key: CacheKey,
-  hash: string,
-  runId: string,
-  at: number,
-) {
-  return {
-    cache_key: key.key,
-    pipeline: p.name,
-    step: s.name,
-    code_hash: key.parts.code,
-    params_hash: key.parts.params,
-    inputs_hash: key.parts.inputs,
-    output_hash: hash,
-    run_id: runId,
-    created_at: at,
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
 }

@@ -47,6 +47,30 @@ export type PipelineTables = {
     started_at: number | null
     ended_at: number | null
     error: string | null
+    /** For a step mapped over datums with a dataset output: the commit its outputs were written as. */
+    output_commit: string | null
+  }
+  /**
+   * One row per element of a mapped step (fan-out): its own state, attempts, cache key and
+   * output; the step's own row in `pipeline_step_runs` is the group.
+   */
+  pipeline_map_elements: {
+    run_id: string
+    step: string
+    /** Position in the mapped list (datums sorted by path). */
+    idx: number
+    /** For people: the index, or the datum's path. */
+    item_key: string
+    /** The item's content address (`datum:<hash>` or `value:<sha256>`): what its cache key covers. */
+    address: string
+    status: string
+    attempt: number
+    cache_key: string | null
+    output_hash: string | null
+    cached: number
+    started_at: number | null
+    ended_at: number | null
+    error: string | null
   }
   pipeline_cache: {
     cache_key: string
@@ -160,6 +184,29 @@ export const pipelineMigrations: Migration[] = [
         .createIndex('pipeline_trigger_fires_time')
         .on('pipeline_trigger_fires')
         .columns(['pipeline', 'trigger_id', 'fired_at'])
+        .execute()
+    },
+  },
+  {
+    id: 'pipelines/004-map-elements',
+    up: async (db) => {
+      await db.schema.alterTable('pipeline_step_runs').addColumn('output_commit', HASH).execute()
+      await db.schema
+        .createTable('pipeline_map_elements')
+        .addColumn('run_id', ID, (c) => c.notNull().references('pipeline_runs.run_id'))
+        .addColumn('step', NAME, (c) => c.notNull())
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('item_key', 'text', (c) => c.notNull())
+        .addColumn('address', 'varchar(80)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('cache_key', HASH)
+        .addColumn('output_hash', HASH)
+        .addColumn('cached', 'integer', (c) => c.notNull())
+        .addColumn('started_at', 'bigint')
+        .addColumn('ended_at', 'bigint')
+        .addColumn('error', 'text')
+        .addPrimaryKeyConstraint('pipeline_map_elements_pk', ['run_id', 'step', 'idx'] as never)
         .execute()
     },
   },

@@ -97,6 +97,7 @@ export function pipeline<P extends PipelineParams>(options: PipelineOptions<P>):
       }
       if (!deps.includes(input.name)) deps.push(input.name)
     }
+    checkMapSource(name, s, byName, params, deps)
     for (const p of s.params ?? []) {
       if (!(p in params)) {
         const known = Object.keys(params)
@@ -117,6 +118,41 @@ export function pipeline<P extends PipelineParams>(options: PipelineOptions<P>):
     ids.add(t.id)
   }
   return { kind: 'pipeline', name, description: options.description, params, steps, upstream, triggers }
+}
+
+/** A mapped step's source, checked: its step exists (and becomes an edge), its param is a list. */
+function checkMapSource(
+  name: string,
+  s: Step<string, unknown>,
+  byName: ReadonlyMap<string, Step<string, unknown>>,
+  params: PipelineParams,
+  deps: string[],
+): void {
+  const source = s.map?.source
+  if (source === undefined) return
+  if (source.kind === 'step') {
+    if (!byName.has(source.name)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `pipeline "${name}": step "${s.name}" maps over step "${source.name}", which is not in the pipeline; steps are ${[...byName.keys()].join(', ')}`,
+      )
+    }
+    if (!deps.includes(source.name)) deps.push(source.name)
+  } else if (source.kind === 'param-list') {
+    if (!Array.isArray(params[source.param])) {
+      const lists = Object.keys(params).filter((k) => Array.isArray(params[k]))
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `pipeline "${name}": step "${s.name}" maps over param "${source.param}", which is ${source.param in params ? 'not a list' : 'not declared'}; list params are ${lists.length === 0 ? '(none)' : lists.join(', ')}`,
+      )
+    }
+  }
+  if (s.map?.output !== undefined && source.kind !== 'datums') {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `pipeline "${name}": step "${s.name}" writes a dataset output, which needs a step mapped over datums`,
+    )
+  }
 }
 
 /** Kahn's algorithm, keeping the declared order among ready steps; a cycle names its steps. */

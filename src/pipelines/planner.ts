@@ -1,7 +1,10 @@
 import { cacheKey } from './cache-key.js'
+import type { PipelineData } from './map-items.js'
+import { planMappedStep } from './map-plan.js'
+import type { MapStore } from './map-store.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
 import type { RunStore } from './run-store.js'
-import type { PipelineParams } from './step.js'
+import type { JsonValue, PipelineParams } from './step.js'
 
 /** Why a step will run or not. */
 export type PlanReason =
@@ -13,6 +16,8 @@ export type PlanReason =
   | 'params-changed'
   | 'inputs-changed'
   | 'upstream-runs'
+  | 'new-element'
+  | 'elements'
 
 /** One step of a plan. */
 export interface StepPlan {
@@ -23,6 +28,33 @@ export interface StepPlan {
   why: string
   /** The cache key, when every input's content is known now (not after an upstream runs). */
   cacheKey: string | null
+  /** For a mapped step whose items are known now: what each element will do. */
+  elements?: {
+    total: number
+    run: number
+    cached: number
+    /** Keys (datum paths, indexes) of the last cached run's elements that are gone: their outputs are removed. */
+    removed: string[]
+    items: ElementPlan[]
+  }
+}
+
+/** What one element of a mapped step will do, and why. */
+export interface ElementPlan {
+  index: number
+  /** The index, or the datum's path. */
+  key: string
+  action: 'run' | 'cached'
+  reason: PlanReason
+  why: string
+}
+
+/** What planning a mapped step needs beyond the run store. */
+export interface MapPlanParts {
+  maps: MapStore
+  /** Reads a stored output (an upstream's cached list). */
+  readOutput(hash: string): Promise<JsonValue>
+  data: (() => Promise<PipelineData>) | undefined
 }
 
 /** What a run would do now. */
@@ -45,6 +77,7 @@ export async function planRun(
   params: PipelineParams,
   resolved: Record<string, string>,
   noCache: boolean,
+  mapParts?: MapPlanParts,
 ): Promise<PipelinePlan> {
   const outputs = new Map<string, string>()
   const steps: StepPlan[] = []
@@ -58,6 +91,22 @@ export async function planRun(
         if (hash === undefined) rerun.push(input.name)
         else addresses[name] = `output:${hash}`
       }
+    }
+    if (s.map !== undefined && mapParts !== undefined && rerun.length === 0) {
+      const planned = await planMappedStep(
+        store,
+        mapParts,
+        p,
+        s,
+        params,
+        resolved,
+        addresses,
+        outputs,
+        noCache,
+      )
+      if (planned.outputHash !== undefined) outputs.set(s.name, planned.outputHash)
+      steps.push(planned.plan)
+      continue
     }
     if (noCache) {
       const key = rerun.length > 0 ? null : cacheKey(s, params, addresses, p.sourceHash, pipelineRoot(p)).key

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { MetadataDatabase } from '../db/index.js'
 import { isUniqueViolation, writeTransaction } from '../db/index.js'
+import type { ElementCounts } from './map-store.js'
 import type { PipelineTables } from './pipeline-migrations.js'
 import type { PipelineParams } from './step.js'
 
@@ -46,6 +47,10 @@ export interface StepRun {
   startedAt: number | null
   endedAt: number | null
   error: string | null
+  /** For a step mapped over datums with a dataset output: the commit its outputs were written as. */
+  outputCommit: string | null
+  /** For a mapped step (when shown): its elements per state. */
+  elements?: ElementCounts
 }
 
 type Db = Kysely<PipelineTables>
@@ -130,6 +135,7 @@ export class RunStore {
             started_at: null,
             ended_at: null,
             error: null,
+            output_commit: null,
           })
           .execute()
       }
@@ -203,6 +209,7 @@ export class RunStore {
       startedAt: num(r.started_at),
       endedAt: num(r.ended_at),
       error: r.error,
+      outputCommit: r.output_commit ?? null,
     }))
   }
 
@@ -256,8 +263,26 @@ export class RunStore {
         .where('run_id', '=', runId)
         .where('status', 'in', ['pending', 'running'])
         .execute()
+      await trx
+        .updateTable('pipeline_map_elements')
+        .set({ status: 'cancelled', ended_at: at, error })
+        .where('run_id', '=', runId)
+        .where('status', 'in', ['pending', 'running'])
+        .execute()
       return true
     })
+  }
+
+  /** Records the dataset commit a mapped step's outputs were written as. */
+  async setOutputCommit(runId: string, step: string, commit: string): Promise<void> {
+    await writeTransaction(this.db, (trx) =>
+      trx
+        .updateTable('pipeline_step_runs')
+        .set({ output_commit: commit })
+        .where('run_id', '=', runId)
+        .where('step', '=', step)
+        .execute(),
+    )
   }
 
   /** Starts attempt `attempt` of a step (its cache key known). */

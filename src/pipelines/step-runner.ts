@@ -60,6 +60,17 @@ export function createStepHandler(lookup: PipelineLookup, options: StepHandlerOp
       }
     }
     const bounds = { timeoutMs: s.timeoutMs, signal }
+    if (s.map !== undefined && job.element === undefined) {
+      return {
+        ok: false,
+        log,
+        error: {
+          code: 'INVALID_ARGUMENT',
+          message: `step "${job.step}" is mapped; its jobs carry an element`,
+          retryable: false,
+        },
+      }
+    }
     if (s.command !== undefined)
       return runCommandStep(job, s.command, { root: pipelineRoot(found), ...bounds })
     if (options.threads !== undefined && s.isolate && found.module !== undefined) {
@@ -73,10 +84,11 @@ export function createStepHandler(lookup: PipelineLookup, options: StepHandlerOp
       log: (line) => {
         log.push(line)
       },
+      ...(job.element === undefined ? {} : { element: { index: job.element.index, key: job.element.key } }),
     }
     try {
       const value = await bounded(
-        Promise.resolve().then(() => s.run(ctx, job.inputs)),
+        Promise.resolve().then(() => s.run(ctx, job.inputs, job.element?.item)),
         job,
         bounds,
       )

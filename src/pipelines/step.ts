@@ -1,5 +1,6 @@
 import { StrataError } from '../core/errors.js'
 import type { CommandSpec } from './command-spec.js'
+import type { MapSpec } from './map-source.js'
 
 /** A JSON value: what steps take as params and pass between each other. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
@@ -19,6 +20,11 @@ export interface StepContext {
   readonly params: PipelineParams
   /** Appends a line to the step's log. */
   log(line: string): void
+  /**
+   * Set for one element of a mapped step ({@link mapStep}): its position in the mapped list
+   * and its key (the index, or the datum's path).
+   */
+  readonly element?: { readonly index: number; readonly key: string }
 }
 
 /** Something a step can read: another step's output or a dataset ref resolved at plan time. */
@@ -112,7 +118,10 @@ export interface Step<Name extends string = string, Out = unknown> extends StepR
   readonly concurrency: number | undefined
   /** Set for a command step ({@link commandStep}): what to execute instead of `run`. */
   readonly command?: CommandSpec
-  readonly run: (ctx: StepContext, inputs: Record<string, unknown>) => unknown
+  /** Set for a mapped step ({@link mapStep}): what it maps over; each element is its own step run. */
+  readonly map?: MapSpec
+  /** The step's work; a mapped step's element gets its item as `item`. */
+  readonly run: (ctx: StepContext, inputs: Record<string, unknown>, item?: unknown) => unknown
 }
 
 /**

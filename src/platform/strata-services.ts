@@ -178,7 +178,7 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
     delivery: () =>
       service('delivery', async (ctx) => {
         const { DeliveryService } = await import('../serving/index.js')
-        return new DeliveryService(ctx, await self.registry())
+        return new DeliveryService(ctx, await self.registry(), () => self.payloads())
       }),
     tokens: () =>
       service('tokens', async (ctx) => {
@@ -206,6 +206,7 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
           catalog,
           executor,
           resolveDataset: async (dataset, ref) => (await (await self.data()).resolve(dataset, ref)).id,
+          data: () => self.data(),
         })
       }),
     monitoring: () =>

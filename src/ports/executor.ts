@@ -13,6 +13,11 @@ export interface StepJob {
   attempt: number
   params: Record<string, unknown>
   inputs: Record<string, unknown>
+  /**
+   * Set for one element of a mapped step (fan-out): its position, its key (the index or the
+   * datum's path) and its item. The job id is then `<runId>/<step>[<index>]/<attempt>`.
+   */
+  element?: { index: number; key: string; item: unknown }
 }
 
 /** The failure of a step attempt, as data (it crosses process and queue boundaries). */

@@ -19,6 +19,7 @@ export {
   type InputLayout,
   inputLayout,
 } from './enrichment/index.js'
+export type { DeploymentAnswer, EntityRows, PredictResult } from './entity-predict.js'
 export { ModelCache, type ReadModelFile } from './model-cache.js'
 export type { ModelRuntime, PredictorTensor, RuntimeKind, RuntimeSource } from './model-runtime.js'
 export {
@@ -28,7 +29,6 @@ export {
   ModelServer,
   type ModelServerOptions,
   type ModelSource,
-  type PredictResult,
   type RequestContext,
   type RoutedEndpoint,
   registryRef,

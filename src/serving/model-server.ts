@@ -3,22 +3,17 @@ import type { FeatureStore } from '../features/index.js'
 import type { ModelVersion } from '../registry/index.js'
 import { type BatchingOptions, type BatchObserver, batchingRuntime, observed } from './dynamic-batcher.js'
 import {
-  type EnrichedInputs,
-  type EnrichmentPlan,
-  enrich,
-  entityKeyOf,
-  planEnrichment,
-  serviceNameOf,
-} from './enrichment/index.js'
+  type DeploymentAnswer,
+  EnrichmentPlans,
+  type EntityRows,
+  type PredictResult,
+  type PredictTarget,
+  predictEntities,
+} from './entity-predict.js'
 import type { ModelCache, ReadModelFile } from './model-cache.js'
 import type { ModelRuntime } from './model-runtime.js'
-import {
-  type FeatureViewUse,
-  newPredictionId,
-  type PayloadLog,
-  type PayloadLogStats,
-} from './payload-log/index.js'
-import { rowValue, tensorRow } from './row-slice.js'
+import { newPredictionId, type PayloadLog, type PayloadLogStats } from './payload-log/index.js'
+import { tensorRow } from './row-slice.js'
 import { loadServedModel, type ServedModel } from './served-model.js'
 import { ServingMetrics } from './serving-metrics.js'
 import { checkInputs, checkOutputNames } from './signature-check.js'
@@ -69,6 +64,11 @@ export interface InferRequest {
   requestId?: string
   /** Log the prediction in the payload log (default true; batch inference records lineage instead). */
   log?: boolean
+  /**
+   * The entity rows behind `inputs` (set by {@link ModelServer.predict}): each row is logged as
+   * its own prediction, with its entity key and features, and gets its own prediction id.
+   */
+  entityRows?: EntityRows
 }
 
 /** The answer to an {@link InferRequest}. */
@@ -79,13 +79,20 @@ export interface InferResult {
   /** The id of this prediction in the payload log (returned to callers). */
   predictionId: string
   outputs: InferTensor[]
+  /** One prediction id per entity row, when the request carried `entityRows`. */
+  predictionIds?: string[]
   /** Which deployment revision and role answered, when the name is a routed endpoint. */
-  deployment?: { revision: number; role: 'champion' | 'candidate'; fallback: boolean }
+  deployment?: DeploymentAnswer
 }
 
 /** What a request carried besides its tensors (a sticky split reads its key from the headers). */
 export interface RequestContext {
   headers?: Record<string, string | string[] | undefined>
+  /**
+   * Named request values that are not tensors (the first entity row of a `predict`): a split
+   * sticky on an input reads its key here when no input tensor has that name.
+   */
+  values?: Readonly<Record<string, unknown>> | undefined
 }
 
 /**
@@ -95,6 +102,10 @@ export interface RequestContext {
 export interface RoutedEndpoint {
   /** The version a request pinned to `version` (default: the champion) runs on. */
   model(version?: string): ServedModel
+  /** Every version loaded for the revision in force (`predict` checks they read the same features). */
+  versions(): ServedModel[]
+  /** The revision in force (logged with predictions that fail before reaching a version). */
+  readonly revision: number | undefined
   infer(version: string | undefined, request: InferRequest, context: RequestContext): Promise<InferResult>
   close(): Promise<void>
 }
@@ -124,28 +135,6 @@ interface Live {
   runtime: ModelRuntime
   inFlight: number
   drained?: () => void
-  /** The deployment's binding to its feature service, planned on the first `predict`. */
-  enrichment?: Promise<EnrichmentPlan> | undefined
-}
-
-/** What `predict` logs per row: entity keys, the row with its features, and when it began. */
-interface EnrichedRows {
-  rows: { entityKey: Record<string, unknown>; inputs: Record<string, unknown> }[]
-  featureViews: FeatureViewUse[]
-  /** Epoch ms at which the request arrived. */
-  at: number
-  /** `performance.now()` at which the request arrived. */
-  start: number
-}
-
-/** The answer to {@link ModelServer.predict}. */
-export interface PredictResult {
-  modelName: string
-  modelVersion: string
-  /** The feature view (and on-demand feature) versions the inputs were read from. */
-  featureViews: FeatureViewUse[]
-  /** One per entity row, in order: its prediction id and each output's value for the row. */
-  predictions: { predictionId: string; outputs: Record<string, unknown> }[]
 }
 
 /**
@@ -178,6 +167,8 @@ export function registryRef(ref: string): string {
 export class ModelServer {
   private readonly deployments = new Map<string, Deployment>()
   private readonly routed = new Map<string, RoutedEndpoint>()
+  /** Each loaded version's binding to its feature service, planned on its first `predict`. */
+  private readonly plans = new EnrichmentPlans()
   private closed = false
   /** Request, queue, compute and batch-size metrics of every deployment (`GET /metrics`). */
   readonly metrics = new ServingMetrics()
@@ -216,8 +207,7 @@ export class ModelServer {
           options: revision === undefined ? {} : { revision },
           current: live,
         }
-        const result = await this.run(d, live, request, undefined)
-        return { ...result, predictionId: result.predictionIds[0] as string }
+        return this.run(d, live, request)
       },
       close: () => this.retire(live),
     }
@@ -342,8 +332,7 @@ export class ModelServer {
     if (routed !== undefined) return routed.infer(version, request, context)
     const d = this.deployment(name)
     this.model(name, version)
-    const result = await this.run(d, d.current, request, undefined)
-    return { ...result, predictionId: result.predictionIds[0] as string }
+    return this.run(d, d.current, request)
   }
 
   /**
@@ -360,81 +349,47 @@ export class ModelServer {
   async predict(
     name: string,
     rows: readonly Readonly<Record<string, unknown>>[],
-    options: { requestId?: string } = {},
+    options: { requestId?: string; headers?: RequestContext['headers'] } = {},
   ): Promise<PredictResult> {
-    const d = this.deployment(name)
-    const live = d.current
-    const { served } = live
     const features = this.options.features
+    const routed = this.routed.get(name)
+    const target =
+      routed === undefined ? this.plainTarget(this.deployment(name)) : routedTarget(name, routed, options)
     if (features === undefined) {
       throw new StrataError(
         'FAILED_PRECONDITION',
         `the model server has no feature store to enrich "${name}" from`,
       )
     }
-    const store = await features()
-    if (live.enrichment === undefined) {
-      const planning = planEnrichment(store, served, serviceNameOf(served, d.options.features))
-      live.enrichment = planning
-      planning.catch(() => {
-        if (live.enrichment === planning) live.enrichment = undefined
-      })
-    }
-    const plan = await live.enrichment
-    const at = this.now()
-    const start = performance.now()
-    let enriched: EnrichedInputs
-    try {
-      enriched = await enrich(store, plan, rows)
-    } catch (err) {
-      // a request that never reached the model is logged too: monitoring counts it
-      for (const row of rows)
-        this.options.payloadLog?.append({
-          ...this.logBase(d, live, at, options.requestId),
-          entityKey: entityKeyOf(plan, row),
-          inputs: row,
-          outputs: null,
-          latencyMs: performance.now() - start,
-          status: 'error',
-          error: (err as Error).message,
-          featureViews: plan.featureViews,
-        })
-      throw err
-    }
-    const logged = rows.map((row, r) => ({
-      entityKey: entityKeyOf(plan, row),
-      inputs: { ...row, ...(enriched.online.rows[r] as Record<string, unknown>) },
-    }))
-    const result = await this.run(
-      d,
-      live,
-      {
-        inputs: enriched.inputs,
-        ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
-      },
-      { rows: logged, featureViews: plan.featureViews, at, start },
-    )
+    return predictEntities(rows, {
+      name,
+      target,
+      store: await features(),
+      plans: this.plans,
+      payloadLog: this.options.payloadLog,
+      now: this.now,
+      requestId: options.requestId,
+    })
+  }
+
+  /** A plain deployment as the target of `predict`: its version in force when the request came. */
+  private plainTarget(d: Deployment): PredictTarget {
+    const live = d.current
     return {
-      modelName: name,
-      modelVersion: result.modelVersion,
-      featureViews: plan.featureViews,
-      predictions: rows.map((_, r) => {
-        const outputs: Record<string, unknown> = {}
-        for (const t of result.outputs) outputs[t.name] = rowValue(t, r)
-        return { predictionId: result.predictionIds[r] as string, outputs }
-      }),
+      versions: [{ served: live.served, features: d.options.features }],
+      failed: (at, requestId) => this.logBase(d, live, at, requestId),
+      run: (request) => this.run(d, live, request),
     }
   }
 
-  /** Runs one checked request on `live` and logs it: one prediction, or one per row of `perRow`. */
-  private async run(
-    d: Deployment,
-    live: Live,
-    request: InferRequest,
-    perRow: EnrichedRows | undefined,
-  ): Promise<Omit<InferResult, 'predictionId'> & { predictionIds: string[] }> {
+  /**
+   * Runs one checked request on `live` and logs it: one prediction, or one per entity row when
+   * the request carries `entityRows`.
+   */
+  private async run(d: Deployment, live: Live, request: InferRequest): Promise<InferResult> {
     const { served } = live
     const name = d.name
+    const perRow = request.entityRows
     const at = perRow?.at ?? this.now()
     const predictionIds =
       perRow === undefined ? [newPredictionId(at)] : perRow.rows.map(() => newPredictionId(at))
@@ -448,12 +403,20 @@ export class ModelServer {
       if (signature === null) throw new StrataError('INTERNAL', `model "${name}" lost its signature`)
       checkInputs(signature, request.inputs)
       if (request.outputs !== undefined) checkOutputNames(signature, request.outputs)
+      const batch = request.inputs[0]?.shape[0]
+      if (perRow !== undefined && batch !== perRow.rows.length) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `the request carries ${perRow.rows.length} entity rows but its inputs hold ${batch ?? 0} rows; expected one input row per entity row`,
+        )
+      }
       outputs = await live.runtime.infer(request.inputs, request.outputs)
       return {
         modelName: name,
         modelVersion: String(served.version),
         ...(request.id === undefined ? {} : { id: request.id }),
-        predictionIds,
+        predictionId: predictionIds[0] as string,
+        ...(perRow === undefined ? {} : { predictionIds }),
         outputs,
       }
     } catch (err) {
@@ -550,5 +513,36 @@ export class ModelServer {
   private async retire(live: Live): Promise<void> {
     if (live.inFlight > 0) await new Promise<void>((resolve) => (live.drained = resolve))
     await live.runtime.close()
+  }
+}
+
+/**
+ * A routed endpoint as the target of `predict`: the router picks the version by its policy
+ * (the request's headers, or the first entity row's value of a sticky input, hold the sticky
+ * key), and every version it may pick must read the same features.
+ */
+function routedTarget(
+  name: string,
+  endpoint: RoutedEndpoint,
+  options: { headers?: RequestContext['headers'] },
+): PredictTarget {
+  const champion = endpoint.model()
+  const revision = endpoint.revision
+  return {
+    versions: endpoint.versions().map((served) => ({ served })),
+    failed: (at, requestId) => ({
+      id: newPredictionId(at),
+      at,
+      endpoint: name,
+      modelName: champion.name,
+      modelVersion: champion.version,
+      deploymentRevision: revision === undefined ? null : String(revision),
+      requestId: requestId ?? null,
+    }),
+    run: (request) =>
+      endpoint.infer(undefined, request, {
+        ...(options.headers === undefined ? {} : { headers: options.headers }),
+        values: request.entityRows.rows[0]?.inputs,
+      }),
   }
 }

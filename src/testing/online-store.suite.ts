@@ -162,6 +162,31 @@ export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
       expect(await store.writeAtomic([])).toEqual([])
     })
 
+    // A push to a push source feeding two views of one entity: two batches, one namespace.
+    it(`${name}: writeAtomic applies batches of one namespace in order, fields side by side`, async () => {
+      const a = ns('a')
+      await store.write(a, [w('SFO', 'v2', { n: 1 }, 9000)])
+      const results = await store.writeAtomic([
+        { namespace: a, writes: [w('SFO', 'v1', { avg: 2 }, 5000), w('JFK', 'v1', { avg: 3 }, 5000)] },
+        {
+          namespace: a,
+          writes: [
+            w('SFO', 'v2', { n: 2 }, 5000),
+            w('JFK', 'v2', { n: 3 }, 5000),
+            w('JFK', 'v1', { avg: 0 }, 4000),
+          ],
+        },
+      ])
+      expect(results).toEqual([
+        { written: 2, skipped: 0 },
+        { written: 1, skipped: 2 },
+      ])
+      expect(await store.read(a, ['SFO', 'JFK'])).toEqual([
+        { v1: { value: { avg: 2 }, eventTime: 5000 }, v2: { value: { n: 1 }, eventTime: 9000 } },
+        { v1: { value: { avg: 3 }, eventTime: 5000 }, v2: { value: { n: 3 }, eventTime: 5000 } },
+      ])
+    })
+
     it(`${name}: writeAtomic with an invalid write in a later batch writes no batch`, async () => {
       const a = ns('a')
       const b = ns('b')
@@ -187,6 +212,33 @@ export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
       expect(rows[0]).not.toBe(rows[3])
       expect(await store.read(n, [])).toEqual([])
       expect(await store.read(ns('empty'), ['a', 'b'])).toEqual([undefined, undefined])
+    })
+
+    it(`${name}: reads a batch of thousands of keys (past any internal chunking) in request order`, async () => {
+      const n = ns()
+      const written = Array.from({ length: 2500 }, (_, i) => `e${i}`)
+      await store.write(
+        n,
+        written.flatMap((key, i) => [w(key, 'f', i, 1), ...(i % 2 === 0 ? [w(key, 'g', -i - 1, 2)] : [])]),
+      )
+      // Reversed, with a missing key every 100 and the first key again at the end.
+      const keys = [...written].reverse().flatMap((key, j) => (j % 100 === 0 ? [key, 'missing'] : [key]))
+      keys.push('e0')
+      const expected = (key: string) => {
+        if (key === 'missing') return undefined
+        const i = Number(key.slice(1))
+        return {
+          f: { value: i, eventTime: 1 },
+          ...(i % 2 === 0 ? { g: { value: -i - 1, eventTime: 2 } } : {}),
+        }
+      }
+      expect(await store.read(n, keys)).toEqual(keys.map(expected))
+      expect(await store.read(n, keys, ['g'])).toEqual(
+        keys.map((key) => {
+          const g = expected(key)?.g
+          return g === undefined ? undefined : { g }
+        }),
+      )
     })
 
     it(`${name}: returns only the requested fields`, async () => {

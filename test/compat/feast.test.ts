@@ -16,10 +16,11 @@ import { type StrataServerProcess, startStrataServer } from './strata-server-pro
  */
 const feast = pythonClient('STRATA_TEST_PYTHON_FEAST', '--feast')
 const script = new URL('./python/compat_feast.py', import.meta.url).pathname
+const pushScript = new URL('./python/compat_feast_push.py', import.meta.url).pathname
 
 const FEAST_DEFINITIONS = `
 from datetime import timedelta
-from feast import Entity, FeatureService, FeatureView, Field, FileSource, ValueType
+from feast import Entity, FeatureService, FeatureView, Field, FileSource, PushSource, ValueType
 from feast.types import Float64, Int64, String
 
 driver = Entity(name="driver", join_keys=["driver_id"], value_type=ValueType.INT64)
@@ -33,6 +34,18 @@ driver_stats = FeatureView(
     online=True,
 )
 driver_service = FeatureService(name="driver_service", features=[driver_stats[["trips", "rating"]]])
+driver_push = PushSource(
+    name="driver_push",
+    batch_source=FileSource(path="pushed.parquet", timestamp_field="event_timestamp"),
+)
+driver_pushed = FeatureView(
+    name="driver_pushed",
+    entities=[driver],
+    ttl=timedelta(0),
+    schema=[Field(name="trips", dtype=Int64), Field(name="rating", dtype=Float64)],
+    source=driver_push,
+    online=True,
+)
 `
 
 const STRATA_DEFINITIONS = `
@@ -50,6 +63,14 @@ export const driverStats = featureView({
 export const driverService = featureService({
   name: 'driver_service',
   features: [driverStats.select('trips', 'rating')],
+})
+
+export const driverPushed = featureView({
+  name: 'driver_pushed',
+  entities: [driver],
+  source: fileSource({ path: 'pushed.parquet', timestamp: 'event_timestamp' }),
+  pushSource: 'driver_push',
+  features: { trips: 'int', rating: 'float' },
 })
 `
 
@@ -101,6 +122,11 @@ feast.describe(
         mkdirSync(join(repo, 'data'), { recursive: true })
         await engine.writeParquet(DATA, join(repo, 'stats.parquet'))
         await engine.writeParquet(DATA, join(dir, 'stats.parquet'))
+        // The push source's batch source: no rows yet (pushed rows go to the online store).
+        const PUSHED =
+          "SELECT 1 AS driver_id, TIMESTAMP '2000-01-01' AS event_timestamp, 1 AS trips, 1.0 AS rating WHERE false"
+        await engine.writeParquet(PUSHED, join(repo, 'pushed.parquet'))
+        await engine.writeParquet(PUSHED, join(dir, 'pushed.parquet'))
       } finally {
         await engine.close()
       }
@@ -213,6 +239,59 @@ feast.describe(
       // Not vacuous: the latest value in range won, nulls stayed null, the unknown driver is null.
       expect(fromFeast.features?.trips).toEqual([9, 3, null, null, null, 9])
       expect(fromStrata).toEqual(fromFeast)
+    }, 300_000)
+
+    it('takes rows pushed by the Feast SDK (push, write_to_online_store) like feast serve', async () => {
+      const python = feast.python as string
+      const ask = async (client: string) => {
+        const run = await runPeer(python, [pushScript], dir, { FEAST_CLIENT_REPO: join(dir, client) })
+        return JSON.parse(run.trim().split('\n').at(-1) ?? '') as Record<string, Record<string, unknown[]>>
+      }
+      const fromFeast = await ask('client-feast')
+      const fromStrata = await ask('client-strata')
+      // Not vacuous: the later row of 2001 won, the null stayed null, the newer write replaced.
+      expect(fromFeast.after_push?.trips).toEqual([7, 6, null])
+      expect(fromFeast.after_push?.rating).toEqual([2.5, null, null])
+      expect(fromFeast.after_write?.driver_pushed__trips).toEqual([7, 60])
+      expect(fromStrata, strata.stderr()).toEqual(fromFeast)
+    }, 300_000)
+
+    it('answers a raw POST /push like feast serve', async () => {
+      const body = {
+        push_source_name: 'driver_push',
+        df: {
+          driver_id: [3001, 3002],
+          event_timestamp: ['2024-04-01 10:00:00+00:00', '2024-04-01 12:30:00+00:00'],
+          trips: [11, 12],
+          rating: [0.5, null],
+        },
+        to: 'online',
+      }
+      const feastPush = await post(feastUrl, '/push', body)
+      expect(feastPush.status, feastPush.text).toBe(200)
+      const strataPush = await post(strata.url, '/push', body)
+      expect(strataPush.status, strataPush.text).toBe(200)
+      const read = {
+        features: ['driver_pushed:trips', 'driver_pushed:rating'],
+        entities: { driver_id: [3001, 3002] },
+      }
+      // Columns by name: feast serve orders a view's features its own way (docs/api.md).
+      const values = (text: string) => {
+        const parsed = JSON.parse(text) as {
+          metadata: { feature_names: string[] }
+          results: { values: unknown[]; event_timestamps: string[] }[]
+        }
+        return Object.fromEntries(
+          parsed.metadata.feature_names.map((name, i) => [
+            name,
+            [parsed.results[i]?.values, parsed.results[i]?.event_timestamps],
+          ]),
+        )
+      }
+      const fromFeast = values((await post(feastUrl, '/get-online-features', read)).text)
+      expect(fromFeast.trips?.[0]).toEqual([11, 12])
+      expect(fromFeast.rating?.[0]).toEqual([0.5, null])
+      expect(values((await post(strata.url, '/get-online-features', read)).text)).toEqual(fromFeast)
     }, 300_000)
 
     it('answers raw get-online-features requests with the same values and statuses', async () => {

@@ -7,6 +7,8 @@ const built = new URL('../../dist/cli/main.js', import.meta.url).pathname
 /** A `strata server` child process on a free loopback port. */
 export interface StrataServerProcess extends AsyncDisposable {
   url: string
+  /** `host:port` of the gRPC server (with `--grpc-port`), else undefined. */
+  grpc: string | undefined
   /** Everything the server wrote to stderr so far (for failure messages). */
   stderr(): string
   stop(): Promise<void>
@@ -33,12 +35,18 @@ export async function startStrataServer(
   child.stderr?.on('data', (chunk: Buffer) => {
     err += chunk.toString()
   })
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, grpc } = await new Promise<{ url: string; grpc: string | undefined }>((resolve, reject) => {
     let out = ''
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString()
-      const found = /"url":\s*"(http[^"]+)"/.exec(out)
-      if (found?.[1] !== undefined) resolve(found[1])
+      let printed: { url?: unknown; grpc?: unknown } | undefined
+      try {
+        printed = JSON.parse(out)
+      } catch {
+        return // not all of it yet
+      }
+      if (typeof printed?.url === 'string')
+        resolve({ url: printed.url, grpc: typeof printed.grpc === 'string' ? printed.grpc : undefined })
     })
     child.once('exit', (code) =>
       reject(new Error(`strata server exited with ${code} before listening:\n${out}${err}`)),
@@ -46,7 +54,7 @@ export async function startStrataServer(
     child.once('error', reject)
   })
   const stop = () => stopChild(child)
-  return { url, stderr: () => err, stop, [Symbol.asyncDispose]: stop }
+  return { url, grpc, stderr: () => err, stop, [Symbol.asyncDispose]: stop }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

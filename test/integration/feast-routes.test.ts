@@ -22,6 +22,7 @@ export const driverStats = featureView({
   entities: [driver],
   source: fileSource({ path: 'stats.parquet', timestamp: 'ts' }),
   features: { trips: 'int', rating: 'float' },
+  pushSource: 'driver_stats_push',
 })
 `
 
@@ -113,6 +114,109 @@ describe("feast serve's routes", { timeout: 300_000 }, () => {
     const bad = await post('/materialize', { start_ts: 'last week', end_ts: '2024-01-04T00:00:00Z' })
     expect(bad.status).toBe(400)
     expect((bad.json.error as { message: string }).message).toMatch(/start_ts "last week" is not a time/)
+  })
+
+  it('pushes rows with /push and /write-to-online-store; an older row never replaces a newer value', async () => {
+    const pushed = await post('/push', {
+      push_source_name: 'driver_stats_push',
+      df: {
+        driver_id: [1002, 1003],
+        ts: ['2024-02-01 10:00:00+00:00', '2024-02-01T10:00:00'],
+        trips: [30, 1],
+        rating: [3.5, null],
+        created: ['2024-02-01 10:00:01', null],
+      },
+      to: 'online',
+    })
+    expect(pushed.status, JSON.stringify(pushed.json)).toBe(200)
+    expect(pushed.json).toEqual({
+      to: 'online',
+      views: [{ view: 'driver_stats', version: 1, rows: 2, entities: 2, written: 2, skipped: 0 }],
+    })
+    // Feast's remote online store: `event_timestamp` and `created` columns, one view by name.
+    const older = await post('/write-to-online-store', {
+      feature_view_name: 'driver_stats',
+      df: {
+        driver_id: [1002],
+        event_timestamp: ['2024-01-15T00:00:00'],
+        created: [null],
+        trips: [0],
+        rating: [0],
+      },
+      allow_registry_cache: false,
+    })
+    expect(older.json.views).toEqual([
+      { view: 'driver_stats', version: 1, rows: 1, entities: 1, written: 0, skipped: 1 },
+    ])
+    const read = await post('/get-online-features', {
+      features: ['driver_stats:trips', 'driver_stats:rating'],
+      entities: { driver_id: [1002, 1003] },
+    })
+    expect(read.json.results).toMatchObject([
+      {},
+      { values: [30, 1], statuses: ['PRESENT', 'PRESENT'] },
+      { values: [3.5, null] },
+    ])
+  })
+
+  it('refuses a bad push whole, naming the row and what would be valid', async () => {
+    const bad = await post('/push', {
+      push_source_name: 'driver_stats_push',
+      df: {
+        driver_id: [1004, 1005],
+        ts: ['2024-03-01T00:00:00Z', '2024-03-01T00:00:00Z'],
+        trips: [1, 2.5],
+        rating: [1, 1],
+      },
+    })
+    expect(bad.status).toBe(400)
+    expect((bad.json.error as { message: string }).message).toMatch(
+      /push rejected feature view "driver_stats": feature "trips" of entity driver_id=1005 \(row 2 of the pushed rows\) is 2.5, but it is declared int/,
+    )
+    const read = await post('/get-online-features', {
+      features: ['driver_stats:trips'],
+      entities: { driver_id: [1004] },
+    })
+    expect((read.json.results as { statuses: string[] }[])[1]?.statuses).toEqual(['NOT_FOUND'])
+    const unknown = await post('/push', { push_source_name: 'nope', df: {} })
+    expect(unknown.status).toBe(404)
+    const target = await post('/push', { push_source_name: 'driver_stats_push', df: {}, to: 'sideways' })
+    expect(target.status).toBe(400)
+    const offline = await post('/push', { push_source_name: 'driver_stats_push', df: {}, to: 'offline' })
+    expect(offline.status).toBe(501)
+    expect((offline.json.error as { code: string }).code).toBe('UNSUPPORTED')
+  })
+
+  it('pushes from the CLI (strata features push --json), and fails in one line on a bad row', async () => {
+    const data = JSON.stringify([{ driver_id: 1010, ts: '2024-04-01T00:00:00Z', trips: 4, rating: 2.5 }])
+    const pushed = await project.cli('features', 'push', '--view', 'driver_stats', '--data', data, '--json')
+    expect(pushed.code, pushed.stderr).toBe(0)
+    expect(pushed.json()).toEqual({
+      to: 'online',
+      views: [{ view: 'driver_stats', version: 1, rows: 1, entities: 1, written: 1, skipped: 0 }],
+    })
+    writeFileSync(
+      join(project.dir, 'rows.jsonl'),
+      '{"driver_id": 1011, "ts": "2024-04-01T00:00:00Z", "trips": 1, "rating": 1}\n{"driver_id": 1012, "ts": "2024-04-01T00:00:00Z", "trips": "many", "rating": 1}\n',
+    )
+    const bad = await project.cli(
+      'features',
+      'push',
+      '--push-source',
+      'driver_stats_push',
+      '--rows',
+      'rows.jsonl',
+    )
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1)
+    expect(bad.stderr).toMatch(
+      /feature "trips" of entity driver_id=1012 \(row 2 of the pushed rows\) is "many"/,
+    )
+    const read = await post('/get-online-features', {
+      features: ['driver_stats:trips'],
+      entities: { driver_id: [1010, 1011] },
+    })
+    expect((read.json.results as { values: unknown[] }[])[1]?.values).toEqual([4, null])
   })
 
   it('answers /health with 200', async () => {

@@ -118,6 +118,18 @@ describe('scope checks for each route class', () => {
     expect(unknown.statusCode).toBe(401)
   })
 
+  it('answers who a token acts as at GET /api/session (what the web UI checks a token with)', async () => {
+    const { token } = await (await strata.tokens()).create({
+      name: 'viewer',
+      scopes: 'read',
+      principal: 'ana',
+    })
+    const session = await send('GET', '/api/session', token)
+    expect(session.statusCode).toBe(200)
+    expect(session.json()).toEqual({ principal: 'ana', token: 'viewer' })
+    expect((await send('GET', '/api/session')).statusCode).toBe(401)
+  })
+
   it("records the token's principal as the actor of writes, and refuses a revoked token at once", async () => {
     const tokens = await strata.tokens()
     const { token } = await tokens.create({

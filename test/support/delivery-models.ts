@@ -67,3 +67,42 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** A binary scorer's predictor: `prediction` [N,1] is the probability of class 1, `1 / (1 + e^-z)`. */
+function scorer(z: string): string {
+  return predictor('').replace('VALUE', `1 / (1 + Math.exp(-(${z})))`)
+}
+
+/**
+ * Binary scorers for the label-guard tests (all take `features` [N,3] in [0, 1]). The truth the
+ * tests label with is `x0 − x1 + noise > 0` ({@link scorerLabel}): the champion and the `good`
+ * challenger score by `x0 − x1`; the `worse` one mostly by the irrelevant `x2`.
+ */
+export const SCORERS = {
+  champion: scorer('4 * (x.data[i * 3] - x.data[i * 3 + 1])'),
+  good: scorer('4.2 * (x.data[i * 3] - x.data[i * 3 + 1]) + 0.05'),
+  worse: scorer('(x.data[i * 3] - x.data[i * 3 + 1]) + 4 * (x.data[i * 3 + 2] - 0.5)'),
+} as const
+
+/** The truth of a scorer test row: 1 when `x0 − x1 + noise > 0` (`noise` uniform in ±0.3). */
+export function scorerLabel(row: readonly number[], rand: () => number): number {
+  return (row[0] as number) - (row[1] as number) + (rand() - 0.5) * 0.6 > 0 ? 1 : 0
+}
+
+/** Registers model `scorer`: the champion (v1, alias `champion`), then `good` and `worse`. */
+export async function registerScorers(registry: {
+  registerVersion(name: string, input: object): Promise<{ version: number }>
+  setAlias(name: string, alias: string, version: number): Promise<unknown>
+}): Promise<Record<keyof typeof SCORERS, number>> {
+  const signature = await linearSignature()
+  const out: Record<string, number> = {}
+  for (const [name, code] of Object.entries(SCORERS)) {
+    const v = await registry.registerVersion('scorer', {
+      files: [{ path: 'predictor.ts', bytes: new TextEncoder().encode(code) }],
+      signature,
+    })
+    out[name] = v.version
+  }
+  await registry.setAlias('scorer', 'champion', out.champion as number)
+  return out as Record<keyof typeof SCORERS, number>
+}

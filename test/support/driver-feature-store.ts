@@ -23,6 +23,8 @@ export const driverStats = featureView({
   source: fileSource({ path: 'drivers.parquet', timestamp: 'event_timestamp' }),
   ttl: '1d',
   features: { conv_rate: 'float', acc_rate: 'float', last_seen: 'timestamp' },
+  // The push source of Feast's quickstart: rows pushed under this name land in this view.
+  pushSource: 'driver_stats_push_source',
 })
 /** An on-demand feature with a request-time input. */
 export const convRatePlusVal = onDemandFeature({

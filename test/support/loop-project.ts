@@ -15,9 +15,15 @@ const HOUR = 3_600_000
  * `register` registers a new version of model `linear` (the deployment `linear` serves v1)
  * with auc 0.9, printing `loop-step training <runId>` first — and, when the environment has
  * `LOOP_HOLD=1`, then waiting forever (the kill tests SIGKILL it there). Each execution of the
- * step appends a line to `executions.log`. The monitor runs every minute (`* * * * *`).
+ * step appends a line to `executions.log`. The monitor runs every minute (`* * * * *`). With
+ * `metadata` (a Postgres URL), the project's metadata database is that one instead of SQLite;
+ * with `webhook` (a URL), the monitor's only action is a webhook to it (no retries, 60 s
+ * timeout) instead of the `retrain` action.
  */
-export async function layOutLoopProject(project: TempProject): Promise<void> {
+export async function layOutLoopProject(
+  project: TempProject,
+  options: { metadata?: string; webhook?: string } = {},
+): Promise<void> {
   const dir = project.dir
   const init = await project.cli('init', '--bare')
   if (init.code !== 0) throw new Error(init.stderr)
@@ -26,7 +32,7 @@ export async function layOutLoopProject(project: TempProject): Promise<void> {
     join(dir, 'strata.config.ts'),
     config.replace(
       "offline: 'duckdb:',",
-      "offline: 'duckdb:',\n  monitors: 'monitors.ts',\n  pipelines: 'pipelines.ts',",
+      `offline: 'duckdb:',\n  monitors: 'monitors.ts',\n  pipelines: 'pipelines.ts',${options.metadata === undefined ? '' : `\n  metadata: ${JSON.stringify(options.metadata)},`}`,
     ),
   )
   await writeFile(
@@ -37,7 +43,9 @@ export const linearDrift = monitor({
   model: 'linear',
   schedule: '* * * * *',
   window: { every: '1h', source: { kind: 'dataset', dataset: 'scored', path: 'scored.jsonl', timeColumn: 'ts' } },
-  actions: [
+${
+  options.webhook === undefined
+    ? `  actions: [
     {
       kind: 'retrain',
       pipeline: 'train',
@@ -50,7 +58,9 @@ export const linearDrift = monitor({
       maxPerDay: 2,
     },
   ],
-})
+`
+    : `  actions: [{ kind: 'webhook', url: ${JSON.stringify(options.webhook)}, retries: 0, timeoutMs: 60_000 }],\n`
+}})
 `,
   )
   const signature = await linearSignature()
@@ -117,10 +127,15 @@ export const train = pipeline({ name: 'train', params: { until: '' }, steps: [re
   }
 }
 
-/** The kill child: `strata server` on the project in `LOOP_PROJECT_DIR`, checking monitors and loops every 0.2 s. */
+/**
+ * The kill child: `strata server` on the project in `LOOP_PROJECT_DIR`, checking monitors and
+ * loops every 0.2 s, with scheduled runs leased for `LOOP_LEASE_SECONDS` (default 60).
+ */
 export async function runLoopServer(): Promise<void> {
   const dir = process.env.LOOP_PROJECT_DIR as string
-  const code = await main(['-C', dir, 'server', '--port', '0', '--json', '--monitor-poll-seconds', '0.2'], {
+  const lease = process.env.LOOP_LEASE_SECONDS ?? '60'
+  const args = ['-C', dir, 'server', '--port', '0', '--json', '--monitor-poll-seconds', '0.2']
+  const code = await main([...args, '--monitor-lease-seconds', lease], {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     isTTY: false,

@@ -8,6 +8,7 @@ import {
   catalogOf,
   createStepHandler,
   type Pipeline,
+  type PipelineData,
   PipelineEngine,
   pipelineMigrations,
 } from '../../src/pipelines/index.js'
@@ -23,6 +24,13 @@ export interface TestPipelineEngineOptions {
   /** Dataset refs the engine resolves: `"<dataset>@<ref>"` → commit id. */
   commits?: Record<string, string>
   heartbeatMs?: number
+  /**
+   * A data repository (e.g. `describeDataRepo`'s): dataset refs resolve through it, and steps
+   * mapped over datums read it and write their dataset outputs to it.
+   */
+  data?: PipelineData
+  /** Steps of one run under way at once (engine default 8). */
+  concurrency?: number
 }
 
 /**
@@ -43,12 +51,15 @@ export async function openTestPipelineEngine(
     catalog,
     executor,
     resolveDataset: async (dataset, ref) => {
+      if (options.data !== undefined) return (await options.data.resolve(dataset, ref)).id
       const commit = commits[`${dataset}@${ref}`]
       if (commit === undefined)
         throw new StrataError('NOT_FOUND', `dataset ref ${dataset}@${ref} does not exist`)
       return commit
     },
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.data === undefined ? {} : { data: async () => options.data as PipelineData }),
   })
   return { engine, ctx, executor }
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -18,7 +18,8 @@ import { dirname, join } from 'node:path'
  *   is done.
  * - ```` ```ts test ```` — TypeScript, run with `strata run` (so `strata-ml` resolves);
  *   ```` ```ts test file=features.ts ```` writes the block to that file instead (a definition
- *   file, a config) and runs nothing.
+ *   file, a config) and runs nothing; ```` ```ts test append=pipelines.ts ```` appends it to that
+ *   file (a doc that adds to a module it wrote earlier). Both work for any language.
  * - ```` ```python test ```` — run with the Python interpreter the caller gives (a pinned venv).
  * - ```` ```text output ```` right after a runnable block — the output lines it must print, in
  *   order (other lines may come between). Both sides are normalised first: ids, times, dates,
@@ -27,13 +28,16 @@ import { dirname, join } from 'node:path'
  *
  * A doc can state what it builds on with an HTML comment, invisible on GitHub:
  * `<!-- docs-test: after quickstart.md -->` runs the quickstart's blocks first, in the same
- * directory.
+ * directory; `<!-- docs-test: python serving -->` runs its python blocks in the venv of that
+ * profile (`scripts/python-env.sh --serving`) instead of the default one.
  */
 export interface DocBlock {
   /** The fence's language: `sh`, `ts`, `python`, `text`, ... */
   lang: string
   /** `file=...` for a ts block that is written rather than run. */
   file?: string
+  /** `append=...` for a block that is appended to a file rather than run. */
+  append?: string
   code: string
   /** 1-based line of the opening fence, for messages. */
   line: number
@@ -47,6 +51,8 @@ export interface DocBlock {
 export interface DocDirectives {
   /** Docs whose blocks run first, in the same project directory. */
   after: string[]
+  /** The venv profile of its python blocks (`python serving`), when not the default. */
+  python?: string
 }
 
 const fence = /^```([^\n`]*)\n([\s\S]*?)^```[ \t]*$/gm
@@ -67,7 +73,15 @@ export function docBlocks(markdown: string): DocBlock[] {
       continue
     }
     const file = words.find((w) => w.startsWith('file='))?.slice('file='.length)
-    blocks.push({ lang, code, line, runnable: words.includes('test'), ...(file ? { file } : {}) })
+    const append = words.find((w) => w.startsWith('append='))?.slice('append='.length)
+    blocks.push({
+      lang,
+      code,
+      line,
+      runnable: words.includes('test'),
+      ...(file ? { file } : {}),
+      ...(append ? { append } : {}),
+    })
   }
   return blocks
 }
@@ -75,29 +89,39 @@ export function docBlocks(markdown: string): DocBlock[] {
 /** The `<!-- docs-test: ... -->` directives of a doc. */
 export function docDirectives(markdown: string): DocDirectives {
   const after: string[] = []
+  let python: string | undefined
   for (const m of markdown.matchAll(/<!--\s*docs-test:\s*([\s\S]*?)-->/g)) {
     const said = (m[1] ?? '').trim()
     const setup = /^after\s+(\S+)$/.exec(said)
-    if (setup?.[1] === undefined)
-      throw new Error(`unknown docs-test directive "${said}" (expected "after <doc.md>")`)
-    after.push(setup[1])
+    const venv = /^python\s+(\S+)$/.exec(said)
+    if (setup?.[1] !== undefined) after.push(setup[1])
+    else if (venv?.[1] !== undefined) python = venv[1]
+    else
+      throw new Error(
+        `unknown docs-test directive "${said}" (expected "after <doc.md>" or "python <profile>")`,
+      )
   }
-  return { after }
+  return { after, ...(python === undefined ? {} : { python }) }
 }
 
 /** One output line with ids, times, sizes, durations, paths and addresses as placeholders. */
 export function normalizeLine(line: string): string {
-  return line
-    .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?/g, '<time>')
-    .replace(/\b\d{4}-\d{2}-\d{2}\b/g, '<date>')
-    .replace(/\bv?\d+\.\d+\.\d+(?:-[\w.]+)?\b/g, '<version>')
-    .replace(/\b[0-9a-f]{12,64}\b/g, '<id>')
-    .replace(/\b(?:127\.0\.0\.1|localhost|0\.0\.0\.0):\d+/g, '<host>')
-    .replace(/(^|[\s(='"])(?:\/[\w.@+-]+)+\/?/g, '$1<path>')
-    .replace(/\b\d+(?:\.\d+)?\s?(?:B|KiB|MiB|GiB|kB|MB|GB)\b/g, '<size>')
-    .replace(/\b\d+(?:\.\d+)?\s?(?:ms|s|min|h)\b/g, '<duration>')
-    .replace(/\s+/g, ' ')
-    .trim()
+  return (
+    line
+      // before versions: 127.0.0.1 would read as one
+      .replace(/\b(?:127\.0\.0\.1|localhost|0\.0\.0\.0):\d+/g, '<host>')
+      .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?/g, '<time>')
+      .replace(/\b\d{4}-\d{2}-\d{2}\b/g, '<date>')
+      .replace(/\bv?\d+\.\d+\.\d+(?:-[\w.]+)?\b/g, '<version>')
+      .replace(/\b[0-9a-f]{12,64}\b/g, '<id>')
+      // pipeline run ids: base-36 milliseconds and 12 hex digits (0mgk2yz9a3f29b131f3b9)
+      .replace(/\b[0-9a-z]{9}[0-9a-f]{12}\b/g, '<id>')
+      .replace(/(^|[\s(='"])(?:\/[\w.@+-]+)+\/?/g, '$1<path>')
+      .replace(/\b\d+(?:\.\d+)?\s?(?:B|KiB|MiB|GiB|kB|MB|GB)\b/g, '<size>')
+      .replace(/\b\d+(?:\.\d+)?\s?(?:ms|s|min|h)\b/g, '<duration>')
+      .replace(/\s+/g, ' ')
+      .trim()
+  )
 }
 
 /**
@@ -197,6 +221,10 @@ async function runBlock(original: DocBlock, index: number, session: Session): Pr
     const path = join(cwdOf(session), block.file)
     mkdirSync(dirname(path), { recursive: true })
     writeFileSync(path, block.code)
+    return ''
+  }
+  if (block.append !== undefined) {
+    appendFileSync(join(cwdOf(session), block.append), `\n${block.code}`)
     return ''
   }
   switch (block.lang) {

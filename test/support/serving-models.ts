@@ -54,3 +54,59 @@ export function writeLinearModels(): { dir: string; onnx: string; predictor: str
   writeFileSync(predictor, LINEAR_PREDICTOR_TS)
   return { dir, onnx, predictor }
 }
+
+/**
+ * A TypeScript predictor over 64-bit integers: input `ids` int64 [N,2], outputs `sum` int64
+ * [N,1] (exact, also beyond 2^53) and `half` float64 [N,1] (the sum / 2).
+ */
+export const INT64_PREDICTOR_TS = `
+interface Tensor { type: string; dims: number[]; data: BigInt64Array }
+export function predict(inputs: Record<string, Tensor>) {
+  const x = inputs.ids
+  const n = x.dims[0]
+  const sum = new BigInt64Array(n)
+  const half = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    sum[i] = x.data[i * 2] + x.data[i * 2 + 1]
+    half[i] = Number(sum[i]) / 2
+  }
+  return { sum: { dims: [n, 1], data: sum }, half: { dims: [n, 1], data: half } }
+}
+`
+
+/** The signature of {@link INT64_PREDICTOR_TS}. */
+export const INT64_SIGNATURE: ModelSignature = {
+  inputs: [{ name: 'ids', type: 'int64', shape: ['N', 2] }],
+  outputs: [
+    { name: 'sum', type: 'int64', shape: ['N', 1] },
+    { name: 'half', type: 'float64', shape: ['N', 1] },
+  ],
+}
+
+/**
+ * A TypeScript predictor over strings (OIP `BYTES`): input `text` string [N,1], outputs `upper`
+ * string [N,1] (upper-cased) and `length` int64 [N,1] (UTF-8 byte length).
+ */
+export const BYTES_PREDICTOR_TS = `
+interface Tensor { type: string; dims: number[]; data: string[] }
+export function predict(inputs: Record<string, Tensor>) {
+  const x = inputs.text
+  const n = x.dims[0]
+  const upper: string[] = []
+  const length = new BigInt64Array(n)
+  for (let i = 0; i < n; i++) {
+    upper.push(x.data[i].toUpperCase())
+    length[i] = BigInt(new TextEncoder().encode(x.data[i]).length)
+  }
+  return { upper: { dims: [n, 1], data: upper }, length: { dims: [n, 1], data: length } }
+}
+`
+
+/** The signature of {@link BYTES_PREDICTOR_TS}. */
+export const BYTES_SIGNATURE: ModelSignature = {
+  inputs: [{ name: 'text', type: 'string', shape: ['N', 1] }],
+  outputs: [
+    { name: 'upper', type: 'string', shape: ['N', 1] },
+    { name: 'length', type: 'int64', shape: ['N', 1] },
+  ],
+}

@@ -52,7 +52,10 @@ export async function openWebProject(options: { webRoot: string }): Promise<WebP
   writeFileSync(join(dir, 'pipelines.ts'), PIPELINES)
   const strata = await openStrata({
     cwd: dir,
-    config: { project: 'web-ui-test', pipelines: 'pipelines.ts' },
+    // steps run in this process (stepThreads 0): the pages show runs, not isolation, and each
+    // step thread would compile Strata's source to load pipelines.ts — ~30 s of the suite's
+    // 60 s set-up on a loaded machine, which made the set-up time out
+    config: { project: 'web-ui-test', pipelines: 'pipelines.ts', stepThreads: 0 },
     env: { STRATA_USER: 'tester' },
   })
 

@@ -3,13 +3,13 @@
  * Each simulated day: on the 1st a new month is committed and the feature pipeline recomputes
  * the views on it; the online store is materialized as of the replayed hour; that hour's
  * departures (a sample) are sent to the deployment; the delivery engine and the monitor's loops
- * take one round. Each simulated week: the delayed labels of the week's predictions are
- * ingested and the monitor checks the week against the champion's reference profile; an alert
- * starts the closed loop (retrain → challenger → canary → promoted or rolled back).
+ * take one round. Each simulated week: the labels of the week before arrive (a week late) and
+ * are ingested; the monitor checks the week against the champion's reference profile and scores
+ * the week before on its labels (its performance check, `labelDelay: '7d'`); an alert starts the
+ * closed loop (retrain → challenger → canary → promoted or rolled back).
  */
 import { join } from 'node:path'
-import type { openStrata } from 'strata-ml'
-import { binaryClassificationMetrics } from 'strata-ml/training'
+import type { openStrata, PerformanceResult } from 'strata-ml'
 import { writeCut } from '../demo-data.js'
 import type { DemoSteps } from '../demo-steps.js'
 import { delayDrift } from '../monitors.js'
@@ -82,6 +82,8 @@ export async function replay(
   const watch = new LoopWatch(serve, steps, ENDPOINT, delayDrift.name)
   await watch.report()
   let week: Served[] = []
+  /** The week before, whose labels arrive at the end of this one. */
+  let pending: Served[] = []
   let alertedAt: number | undefined
   const start = Date.parse(`${START}T00:00:00Z`)
   for (let i = 0; i < days.length; i++) {
@@ -130,19 +132,10 @@ export async function replay(
     // The week is over: its labels arrive, the monitor looks at it.
     result.weeks++
     await server.flushPayloadLog()
-    const labelled = week.filter((s) => s.delayed !== null)
-    await monitoring.ingestLabels(labelled.map((s) => ({ predictionId: s.id, label: s.delayed ? 1 : 0 })))
-    const y = labelled.map((s) => (s.delayed ? 1 : 0))
-    const auc =
-      labelled.length > 0
-        ? binaryClassificationMetrics(
-            y,
-            labelled.map((s) => s.p),
-          ).auc
-        : Number.NaN
-    const late = y.reduce((n: number, v) => n + v, 0) / Math.max(1, y.length)
+    await ingestLabels(monitoring, pending)
+    pending = week
     const versions = [...new Set(week.map((s) => `v${s.version}`))].join('+')
-    const head = `week to ${day(sim.t - DAY)}: ${fmt(week.length)} predictions (${versions}), ${(late * 100).toFixed(1)}% delayed, AUC ${auc.toFixed(3)}`
+    const head = `week to ${day(sim.t - DAY)}: ${fmt(week.length)} predictions (${versions})`
     week = []
     const checkedAt = performance.now()
     const progress = watchTraining(serve, steps)
@@ -159,6 +152,7 @@ export async function replay(
     steps.info(
       `${head}; drift ${drift === null ? 'n/a' : `${drift.drifted}/${drift.tested} columns`}${top.length > 0 ? ` (${top.join(', ')})` : ''}${failed.length > 0 ? `; quality: ${failed.slice(0, 2).join(', ')}` : ''} → ${report.result.status}`,
     )
+    steps.info(`  ${performanceLine(report.performance)}`)
     if (report.result.status === 'alert') {
       result.alerts++
       if (result.firstAlertWindow === undefined) {
@@ -168,8 +162,37 @@ export async function replay(
     }
     for (const ended of await watch.report()) result.loop ??= ended
   }
+  // the last week's labels arrive a week after the replay: the monitor scores it on them
+  sim.t += 7 * DAY
+  await ingestLabels(monitoring, pending)
+  const last = await monitoring.run(delayDrift.name, { windowEnd: sim.t })
+  steps.info(`labels of the last week (arrived ${day(sim.t - DAY)}): ${performanceLine(last.performance)}`)
   steps.end(
     `${fmt(result.predictions)} predictions served over ${result.weeks} weeks, ${result.alerts} alerting`,
   )
   return result
+}
+
+/** Ingests the delayed labels (departed more than 15 minutes late) of answered predictions. */
+async function ingestLabels(
+  monitoring: Awaited<ReturnType<Strata['monitoring']>>,
+  served: readonly Served[],
+): Promise<void> {
+  const labelled = served.filter((s) => s.delayed !== null)
+  if (labelled.length > 0)
+    await monitoring.ingestLabels(labelled.map((s) => ({ predictionId: s.id, label: s.delayed ? 1 : 0 })))
+}
+
+/** The monitor's performance check of a window, per model version: what its labels show. */
+function performanceLine(perf: PerformanceResult | undefined): string {
+  if (perf?.window === undefined) return 'performance: no labelled week yet (labels arrive a week late)'
+  const m = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(3))
+  const versions = Object.entries(perf.byVersion ?? {})
+  const per =
+    versions.length > 1 ? ` (${versions.map(([v, x]) => `v${v} ${m(x.metrics.auc)}`).join(', ')})` : ''
+  return (
+    `performance of the week to ${day(perf.window.end - DAY)} on its labels: AUC ${m(perf.metrics.auc)}${per}, ` +
+    `log loss ${m(perf.metrics.logLoss)}, accuracy ${m(perf.metrics.accuracy)} (${fmt(perf.labeled)} labelled, ${fmt(perf.unlabeled)} without)` +
+    (perf.violations.length > 0 ? `; ${perf.violations.join(', ')}` : '')
+  )
 }

@@ -19,3 +19,4 @@ export {
   type FeastOnlineResult,
   type ValidFeastOnlineRequest,
 } from './feast-online-handler.js'
+export { type FeastPushBackend, type FeastPushRequest, feastPush } from './feast-push.js'

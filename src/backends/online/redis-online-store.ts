@@ -3,6 +3,7 @@ import { errorMessage, isStrataError, StrataError } from '../../core/errors.js'
 import type { OnlineField, OnlineValue, OnlineWriteResult } from '../../ports/index.js'
 import { type OnlineRecords, OnlineStoreBase } from './online-store-base.js'
 import { type PreparedOnlineWrite, setField } from './online-validation.js'
+import { REDIS_READ_SCRIPT, REDIS_READ_SCRIPT_KEYS } from './redis-read-script.js'
 import { encodeRedisPayload, REDIS_WRITE_SCRIPT } from './redis-write-script.js'
 
 /** Options of {@link RedisOnlineStore}. */
@@ -24,6 +25,7 @@ export interface RedisOnlineStoreConfig {
 
 const DEFAULT_KEY_PREFIX = 'strata:online:'
 const WRITE_COMMAND = 'strataOnlineWrite'
+const READ_COMMAND = 'strataOnlineRead'
 const SCAN_COUNT = 1000
 
 /** Replies whose cause is the server's state rather than the request; retrying may succeed. */
@@ -87,8 +89,8 @@ function parseUrl(url: string): { clientUrl: string; redacted: string; keyPrefix
  * An {@link OnlineStore} on Redis ≥ 6.2 (ioredis): one hash per entity at
  * `<prefix><namespace>:<entityKey>` (namespace percent-encoded), one hash field per
  * record field holding JSON `{t, e?, v}`. Writes run a Lua script per entity, pipelined,
- * so the event-time comparison is atomic; reads are one pipelined `HGETALL`/`HMGET`
- * per entity. Hashes whose fields all expire get `PEXPIREAT`; expired fields are also
+ * so the event-time comparison is atomic; a read is one `HMGET`/`HGETALL` for one entity and
+ * one read script call (the same commands, run by the server) for a batch. Hashes whose fields all expire get `PEXPIREAT`; expired fields are also
  * filtered at read time (Redis 7.0 has no per-field expiry). Expiry is judged by this
  * process's clock. A server that is down fails operations fast with `UNAVAILABLE`.
  *
@@ -124,6 +126,7 @@ export class RedisOnlineStore extends OnlineStoreBase {
       this.#lastConnectionError = undefined
     })
     this.#client.defineCommand(WRITE_COMMAND, { numberOfKeys: 1, lua: REDIS_WRITE_SCRIPT })
+    this.#client.defineCommand(READ_COMMAND, { lua: REDIS_READ_SCRIPT })
   }
 
   protected async writeFields(
@@ -186,20 +189,17 @@ export class RedisOnlineStore extends OnlineStoreBase {
     now: number,
   ): Promise<OnlineRecords> {
     const unique = [...new Set(entityKeys)]
-    const pipeline = this.#client.pipeline()
-    for (const entityKey of unique) {
-      const key = this.#key(namespace, entityKey)
-      if (fields === undefined) pipeline.hgetall(key)
-      else pipeline.hmget(key, ...fields)
-    }
-    const replies = await this.#exec(pipeline, 'read')
+    const replies = await this.#readHashes(
+      unique.map((entityKey) => this.#key(namespace, entityKey)),
+      fields,
+    )
     const payloads = new Map<string, [field: string, payload: string][]>()
     unique.forEach((entityKey, i) => {
       const reply = replies[i]
       const pairs: [string, string][] = []
       if (fields === undefined) {
-        for (const [field, payload] of Object.entries(reply as Record<string, string>))
-          pairs.push([field, payload])
+        const flat = reply as string[]
+        for (let j = 0; j + 1 < flat.length; j += 2) pairs.push([flat[j]!, flat[j + 1]!])
       } else {
         ;(reply as (string | null)[]).forEach((payload, j) => {
           if (payload !== null) pairs.push([fields[j]!, payload])
@@ -218,6 +218,32 @@ export class RedisOnlineStore extends OnlineStoreBase {
       }
       return record
     })
+  }
+
+  /**
+   * Each hash's `HMGET` reply for `fields`, or its flat `HGETALL` reply when `fields` is
+   * undefined, in key order: one `HMGET` for one key and some fields, else the read script per
+   * {@link REDIS_READ_SCRIPT_KEYS} keys.
+   */
+  async #readHashes(keys: readonly string[], fields: readonly string[] | undefined): Promise<unknown[]> {
+    const fieldArgs = fields ?? []
+    try {
+      if (keys.length === 1 && fields !== undefined) {
+        return [await this.#client.hmget(keys[0] as string, ...fields)]
+      }
+      const script = this.#client as unknown as Record<
+        typeof READ_COMMAND,
+        (numberOfKeys: number, ...args: string[]) => Promise<unknown[]>
+      >
+      const calls: Promise<unknown[]>[] = []
+      for (let start = 0; start < keys.length; start += REDIS_READ_SCRIPT_KEYS) {
+        const chunk = keys.slice(start, start + REDIS_READ_SCRIPT_KEYS)
+        calls.push(script[READ_COMMAND](chunk.length, ...chunk, ...fieldArgs))
+      }
+      return (await Promise.all(calls)).flat(1)
+    } catch (err) {
+      throw this.#translate(err, 'read')
+    }
   }
 
   protected async deleteFields(namespace: string): Promise<void> {

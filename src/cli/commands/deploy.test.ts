@@ -66,7 +66,7 @@ it('strata deploy: create, status, history, pause, resume, promote, rollback, ab
   expect(status.stdout).toContain(
     'canary of version 2: progressing, step 1 of 4 (5 → 25 → 50 → 100 %), candidate share 5 %',
   )
-  expect(status.stdout).toContain('guards: error_rate<=0.02@200, latency_p99_ratio<=1.5@200; interval 30s')
+  expect(status.stdout).toContain('guards: error_rate<=0.02@200, latency_p99_ratio<=1.5@200; interval 30.0 s')
   expect((await project.cli('deploy', 'pause', 'flight-delay', '--json')).json()).toMatchObject({
     policy: { status: 'paused' },
   })
@@ -93,6 +93,9 @@ it('strata deploy: create, status, history, pause, resume, promote, rollback, ab
   ])
   const text = await project.cli('deploy', 'history', 'flight-delay')
   expect(text.stdout).toContain('retrained on May')
+  // times as every command shows them (UTC, to the second); ISO only in --json
+  expect(text.stdout).toMatch(/ at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d /)
+  expect(`${text.stdout}${status.stdout}`).not.toMatch(/\d{4}-\d\d-\d\dT\d\d/)
   const list = await project.cli('deploy', 'status', '--json')
   expect(list.json<unknown[]>()).toHaveLength(1)
   {

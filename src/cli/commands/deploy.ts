@@ -4,13 +4,15 @@ import {
   type CreateDeploymentInput,
   type DeploymentDecision,
   type DeploymentView,
+  describeLabelTest,
+  formatGuard,
   GUARD_METRICS,
   STRATEGIES,
   type Strategy,
 } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { formatTable } from '../output.js'
+import { formatSeconds, formatTable, formatTime } from '../output.js'
 
 interface CreateOptions {
   model?: string
@@ -106,10 +108,11 @@ function createInput(o: CreateOptions): CreateDeploymentInput {
   return input
 }
 
-function describeStatus(d: DeploymentView): string {
+/** The text `strata deploy status <name>` prints: revision, policy, share and the last decision with its evidence. */
+export function describeStatus(d: DeploymentView): string {
   const p = d.policy
   const lines = [
-    `deployment ${d.name} — revision ${d.revision} (${d.action} by ${d.actor} at ${new Date(d.createdAt).toISOString()}${d.reason === null ? '' : `: ${d.reason}`})`,
+    `deployment ${d.name} — revision ${d.revision} (${d.action} by ${d.actor} at ${formatTime(d.createdAt)}${d.reason === null ? '' : `: ${d.reason}`})`,
     `  model ${p.model}: champion version ${p.champion}${p.previous === null ? '' : ` (previous ${p.previous} kept warm)`}`,
   ]
   if (p.candidate !== null) {
@@ -121,9 +124,9 @@ function describeStatus(d: DeploymentView): string {
           : `, sticky by ${'header' in p.sticky ? `header ${p.sticky.header}` : `input ${p.sticky.input}`}`),
     )
     lines.push(
-      `  guards: ${p.guards.map((g) => `${g.metric}<=${g.max}@${g.minSamples}`).join(', ')}; interval ${p.intervalMs / 1000}s`,
+      `  guards: ${p.guards.map(formatGuard).join(', ')}; interval ${formatSeconds(p.intervalMs / 1000)}`,
     )
-    if (d.evaluateAt !== null) lines.push(`  next evaluation at ${new Date(d.evaluateAt).toISOString()}`)
+    if (d.evaluateAt !== null) lines.push(`  next evaluation at ${formatTime(d.evaluateAt)}`)
   } else {
     lines.push(`  status ${p.status}`)
   }
@@ -132,7 +135,7 @@ function describeStatus(d: DeploymentView): string {
 }
 
 function describeDecision(d: DeploymentDecision): string {
-  const head = `${d.action} at ${new Date(d.at).toISOString()} by ${d.actor} (revision ${d.revision}): ${d.reason}`
+  const head = `${d.action} at ${formatTime(d.at)} by ${d.actor} (revision ${d.revision}): ${d.reason}`
   if (d.evidence === null) return head
   const table = formatTable(
     ['guard', 'value', 'max', 'samples', 'min', 'champion', 'outcome'],
@@ -146,10 +149,24 @@ function describeDecision(d: DeploymentDecision): string {
       g.outcome,
     ]),
   )
-  return `${head}\n${table
+  // label-based guards: both values, the difference with its interval, n, p (or why they wait)
+  const tests = d.evidence.guards.flatMap((g) =>
+    g.test === undefined
+      ? []
+      : [
+          `${g.metric}: ${g.test.candidate === null ? (g.test.note ?? 'no labelled predictions') : `${describeLabelTest(g.metric, g.test)}, p(worse by more than ${g.max}) = ${pValue(g.test.pValue)} (${g.test.test})${g.test.note === undefined ? '' : `; ${g.test.note}`}`}`,
+        ],
+  )
+  return `${head}\n${[table, ...tests]
+    .join('\n')
     .split('\n')
     .map((l) => `    ${l}`)
     .join('\n')}`
+}
+
+function pValue(p: number | null): string {
+  if (p === null) return 'n/a'
+  return p < 1e-4 ? p.toExponential(1) : String(Number(p.toPrecision(2)))
 }
 
 /** `strata deploy create|status|history|promote|rollback|pause|resume|abort` (see docs/delivery.md). */
@@ -182,7 +199,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
     .option('--interval <duration>', 'how long each step runs before its guards decide (e.g. 60s, 5m)', '60s')
     .option(
       '--guard <spec...>',
-      `metric<=max[@minSamples]; metrics: ${GUARD_METRICS.join(', ')} (default error_rate<=0.01@100)`,
+      `metric<=max[@minSamples][,confidence=c][,output=name]; metrics: ${GUARD_METRICS.join(', ')} (default error_rate<=0.01@100; label-based ones, e.g. auc_drop<=0.02@300, need ingested labels: see docs/delivery.md)`,
     )
     .option('--auto-promote', 'promote when the last step passes (default, except ab and shadow)')
     .option('--no-auto-promote', 'hold at the last step until "strata deploy promote"')
@@ -268,7 +285,7 @@ export function registerDeploy(program: Command, ctx: CliContext): void {
                 r.revision,
                 r.action,
                 r.actor,
-                new Date(r.createdAt).toISOString(),
+                formatTime(r.createdAt),
                 r.policy.champion,
                 r.policy.candidate ?? '',
                 r.policy.candidate === null ? 0 : (r.policy.steps[r.policy.step] ?? 0),

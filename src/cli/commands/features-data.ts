@@ -5,7 +5,7 @@ import { parseTimeOption } from '../../core/time.js'
 import type { MaterializeOptions, TrainingSetOptions } from '../../features/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { formatTable, formatTime } from '../output.js'
+import { counted, formatTable, formatTime } from '../output.js'
 
 function time(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined
@@ -165,7 +165,7 @@ export function addTrainingSet(
             }
             out.result(result, () => {
               const lines = [
-                `training set: ${ts.rowCount} rows × ${ts.columns.length} columns (${ts.features.length} features)`,
+                `training set: ${counted(ts.rowCount, 'row')} × ${counted(ts.columns.length, 'column')} (${counted(ts.features.length, 'feature')})`,
                 ...ts.inputs.map(
                   (i) => `  ${i.view} v${i.version}${i.dataCommit ? ` @ ${i.dataCommit.slice(0, 12)}` : ''}`,
                 ),

@@ -66,7 +66,7 @@ describe('strata features list', () => {
     const human = await project.cli('features', 'list')
     expect(human.stdout).toMatch(/^kind\s+name\s+version\s+pending\s+online\s+summary$/m)
     expect(human.stdout).toMatch(
-      /^feature-view\s+driver_stats\s+v1\s+2 rows at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+1 features \(trips\), keys driver_id, ttl 1d$/m,
+      /^feature-view\s+driver_stats\s+v1\s+2 rows at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+1 feature \(trips\), keys driver_id, ttl 1d$/m,
     )
 
     // A changed view is pending an update; its live version is still the materialized one.

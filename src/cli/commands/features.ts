@@ -5,11 +5,12 @@ import type { DefinitionKind } from '../definition-kind.js'
 import { examples } from '../help-examples.js'
 import { formatTable, formatTime } from '../output.js'
 import { addMaterialize, addTrainingSet } from './features-data.js'
+import { addPush } from './features-push.js'
 
 type ApplyResult = Awaited<ReturnType<FeatureStore['apply']>>
 
 /**
- * `strata features list|plan|apply|materialize|training-set`. The top-level spellings `strata plan`,
+ * `strata features list|plan|apply|materialize|push|training-set`. The top-level spellings `strata plan`,
  * `strata materialize` and `strata training-set` still work, as hidden aliases that print a
  * one-line hint on stderr (never with `--json`); `strata apply` is the entry that applies every
  * kind of definition (see `apply.ts`).
@@ -17,11 +18,14 @@ type ApplyResult = Awaited<ReturnType<FeatureStore['apply']>>
 export function registerFeatures(program: Command, ctx: CliContext): void {
   const features = program
     .command('features')
-    .description('feature definitions: plan, apply, materialize to the online store, build training sets')
+    .description(
+      'feature definitions: plan, apply, materialize or push to the online store, build training sets',
+    )
   addList(features, ctx)
   addPlan(features, ctx, ctx.action)
   addApply(features, ctx, ctx.action)
   addMaterialize(features, ctx, ctx.action)
+  addPush(features, ctx, ctx.action)
   addTrainingSet(features, ctx, ctx.action)
 
   const hidden = { hidden: true }

@@ -29,7 +29,15 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
       requestId: null,
       entityKey: i >= 30 ? { flight: `F${i}` } : null,
       inputs: { fare: i },
-      outputs: { p: i % 2 === 0 ? 0.9 : 0.1 },
+      // the model's own output `label` (a predicted class, always 0 here) must not hide the truth
+      outputs: {
+        label: 0,
+        probabilities: {
+          datatype: 'FP32',
+          shape: [1, 2],
+          data: [i % 2 === 0 ? 0.1 : 0.9, i % 2 === 0 ? 0.9 : 0.1],
+        },
+      },
       latencyMs: 1,
       status: 'ok',
       error: null,
@@ -45,10 +53,41 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
         checks: {
           drift: false,
           quality: false,
-          performance: { task: 'classification', prediction: 'p', label: 'label', min: { accuracy: 0.9 } },
+          performance: {
+            task: 'classification',
+            prediction: 'probabilities[1]',
+            label: '@label',
+            min: { accuracy: 0.9 },
+          },
+        },
+      }),
+      monitor({
+        name: 'late',
+        model: 'delay',
+        reference: 1,
+        window: { every: '1h', source: { kind: 'payload-log', endpoint: 'delay' } },
+        checks: {
+          drift: false,
+          quality: false,
+          performance: {
+            task: 'classification',
+            prediction: 'probabilities[1]',
+            label: '@label',
+            labelDelay: '1h',
+            min: { accuracy: 0.99 },
+          },
         },
       }),
     ])
+    // `label` on a payload-log window would be the model's output, not the truth: refused
+    expect(() =>
+      monitor({
+        name: 'ambiguous',
+        model: 'delay',
+        window: { every: '1h', source: { kind: 'payload-log' } },
+        checks: { performance: { task: 'classification', prediction: 'probabilities[1]', label: 'label' } },
+      }),
+    ).toThrow(/performance.label "label" is ambiguous on a payload-log window.*joined as "@label"/)
   }
   // Labels for the first 30 predictions; the model is right on all but the last two of them.
   const lines = ids
@@ -63,7 +102,7 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
   const bad = await project.cli('monitor', 'labels', 'bad.jsonl')
   expect(bad.code).toBe(1)
   expect(bad.stderr).toMatch(
-    /1 label\(s\) name predictions that are not in the payload log, e.g. "nope"; nothing was ingested/,
+    /1 label names a prediction that is not in the payload log, e.g. "nope"; nothing was ingested/,
   )
 
   // Five more by entity key + time (the latest prediction for the flight at or before ts).
@@ -88,7 +127,7 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
   const early = await project.cli('monitor', 'labels', 'late.csv', '--entity', 'flight', '--time', 'ts')
   expect(early.code).toBe(1)
   expect(early.stderr).toMatch(
-    /match no prediction .* entity \{"flight":"F35"\} at 1970-01-01T00:00:01\.000Z/,
+    /matches no prediction .* entity \{"flight":"F35"\} at 1970-01-01T00:00:01\.000Z/,
   )
 
   const run = await project.cli('monitor', 'run', 'live', '--window-end', '3600000', '--json')
@@ -97,4 +136,17 @@ it('delayed labels ingested by prediction id join the payload log: a payload-log
   expect(report.result).toMatchObject({ rows: 40, status: 'ok' })
   expect(report.performance).toMatchObject({ labeled: 35, unlabeled: 5, violations: [] })
   expect(report.performance?.metrics.accuracy).toBeCloseTo(33 / 35, 12)
+
+  expect(report.performance?.byVersion).toMatchObject({ '1': { labeled: 35, unlabeled: 5 } })
+
+  // labelDelay 1h: the run of [1h, 2h) — no predictions of its own — scores [0, 1h) on its labels
+  const late = await project.cli('monitor', 'run', 'late', '--window-end', '7200000', '--json')
+  expect(late.code, late.stderr).toBe(0)
+  const delayed = late.json<MonitorReport>()
+  expect(delayed.result).toMatchObject({ rows: 0, status: 'alert', windowStart: 3_600_000 })
+  expect(delayed.performance).toMatchObject({
+    window: { start: 0, end: 3_600_000 },
+    labeled: 35,
+    violations: [expect.stringMatching(/^accuracy 0\.94\d+ < 0\.99$/)],
+  })
 })

@@ -205,6 +205,10 @@ export const retrain = pipeline({ name: 'retrain', params: { until: '' }, steps:
     expect(h.results.map((r) => r.status)).toEqual(['no-data', 'ok', 'alert', 'alert', 'ok'])
     expect(h.incidents).toHaveLength(1)
     expect(h.incidents[0]).toMatchObject({ windows: 2, closedAt: expect.any(Number) })
+    // times as every command shows them (UTC, to the second); ISO only in --json
+    const human = (await project.cli('monitor', 'history', 'delay-drift')).stdout
+    expect(human).toMatch(/incident \S+: opened \d{4}-\d\d-\d\d \d\d:\d\d:\d\d/)
+    expect(human).not.toMatch(/\d{4}-\d\d-\d\dT\d\d/)
 
     const html = join(project.dir, 'report.html')
     const report = await project.cli(
@@ -218,6 +222,8 @@ export const retrain = pipeline({ name: 'retrain', params: { until: '' }, steps:
     )
     expect(report.code, report.stderr).toBe(0)
     expect(report.stdout).toMatch(/ALERT/)
+    // the performance checks are in the human report too, not only in --json
+    expect(report.stdout).toMatch(/^performance \(\d+ labeled, \d+ unlabeled\): auc \d\.\d{3}, logLoss /m)
     const page = await readFile(html, 'utf8')
     expect(page).toMatch(/<svg/)
     expect(page).toMatch(/wasserstein/)

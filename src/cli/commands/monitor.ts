@@ -7,9 +7,7 @@ import type { CliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
-import { formatTable } from '../output.js'
-
-const iso = (ms: number) => new Date(ms).toISOString()
+import { counted, formatTable, formatTime } from '../output.js'
 
 /** An ISO time or epoch milliseconds; fails naming the value. */
 function parseTime(text: string, option: string): number {
@@ -27,7 +25,7 @@ function parseTime(text: string, option: string): number {
 function loopLines(loop: RetrainLoop): string[] {
   return [
     `loop ${loop.id} (incident ${loop.incidentId}) on deployment ${loop.deployment}: ${loop.state}${loop.version === null ? '' : `, version ${loop.version}`}${loop.revision === null ? '' : `, revision ${loop.revision}`}`,
-    ...loop.events.map((e) => `  ${iso(e.at)}  ${e.state.padEnd(11)}  ${e.detail}`),
+    ...loop.events.map((e) => `  ${formatTime(e.at)}  ${e.state.padEnd(11)}  ${e.detail}`),
   ]
 }
 
@@ -55,7 +53,7 @@ function parseDatasetFile(text: string): { dataset: string; ref: string; path: s
 function summary(report: MonitorReport): string {
   const r = report.result
   const lines = [
-    `${r.monitor} ${iso(r.windowStart)} – ${iso(r.windowEnd)}: ${r.status.toUpperCase()} (${r.rows} rows, reference ${r.model} v${r.referenceVersion})`,
+    `${r.monitor} ${formatTime(r.windowStart)} – ${formatTime(r.windowEnd)}: ${r.status.toUpperCase()} (${r.rows} rows, reference ${r.model} v${r.referenceVersion})`,
   ]
   if (report.drift !== null) {
     lines.push(
@@ -87,6 +85,13 @@ function summary(report: MonitorReport): string {
       `quality: ${failed.map((q) => `${q.column}.${q.check} ${(q.value * 100).toFixed(1)}% > ${(q.threshold * 100).toFixed(1)}%`).join(', ')}`,
     )
   else if (report.quality.length > 0) lines.push(`quality: ${report.quality.length} checks passed`)
+  const perf = report.performance
+  if (perf !== undefined) {
+    const metrics = Object.entries(perf.metrics).map(([k, v]) => `${k} ${v === null ? 'n/a' : v.toFixed(3)}`)
+    lines.push(
+      `performance (${perf.labeled} labeled, ${perf.unlabeled} unlabeled): ${metrics.join(', ')}${perf.violations.length > 0 ? `; broken: ${perf.violations.join(', ')}` : ''}`,
+    )
+  }
   for (const a of report.actions)
     lines.push(
       `action ${a.kind} ${a.target}: ${a.ok ? 'ok' : 'FAILED'} (${a.detail}, ${a.attempts} attempt${a.attempts === 1 ? '' : 's'})`,
@@ -263,7 +268,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
               },
         )
         const result = await (await strata.monitoring()).ingestLabels(labels)
-        out.result(result, () => `${result.ingested} label(s) ingested`)
+        out.result(result, () => `${counted(result.ingested, 'label')} ingested`)
       }),
     )
 
@@ -375,8 +380,8 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
             formatTable(
               ['window start', 'window end', 'status', 'rows', 'drifted', 'quality failed', 'incident'],
               results.map((r) => [
-                iso(r.windowStart),
-                iso(r.windowEnd),
+                formatTime(r.windowStart),
+                formatTime(r.windowEnd),
                 r.status,
                 r.rows,
                 `${r.drifted}/${r.tested}`,
@@ -386,7 +391,7 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
             ),
             ...incidents.map(
               (i) =>
-                `incident ${i.id}: opened ${iso(i.openedAt)}, ${i.closedAt === null ? 'open' : `closed ${iso(i.closedAt)}`}, ${i.windows} window(s); actions: ${i.actions.map((a) => `${a.kind} ${a.ok ? 'ok' : 'failed'}`).join(', ') || (i.notifiedAt === null ? 'pending' : 'none')}`,
+                `incident ${i.id}: opened ${formatTime(i.openedAt)}, ${i.closedAt === null ? 'open' : `closed ${formatTime(i.closedAt)}`}, ${counted(i.windows, 'window')}; actions: ${i.actions.map((a) => `${a.kind} ${a.ok ? 'ok' : 'failed'}`).join(', ') || (i.notifiedAt === null ? 'pending' : 'none')}`,
             ),
             ...loops.flatMap(loopLines),
           ].join('\n'),

@@ -81,7 +81,7 @@ describe('strata pipelines', { timeout: 600_000 }, () => {
     )
     expect(again.code).toBe(0)
     expect(again.stderr).toContain('✓ numbers succeeded (cached)')
-    expect(again.stdout).toMatch(/total\s+succeeded\s+\S*\s+yes/)
+    expect(again.stdout).toMatch(/total\s+succeeded\s+[\d.]+ s\s+yes/)
 
     const runs = await project.cli('--json', 'pipelines', 'runs', 'sums')
     expect(runs.json<{ runs: unknown[] }>().runs).toHaveLength(2)
@@ -155,6 +155,11 @@ describe('strata pipelines', { timeout: 600_000 }, () => {
     const again = await project.cli('--json', 'scheduler', '--once')
     expect(again.json()).toEqual({ runs: [] })
     const listed = await project.cli('pipelines', 'triggers')
-    expect(listed.stdout).toMatch(new RegExp(`on-notes\\s+commit:notes@main\\s+\\S+\\s+${runs[0]?.fireKey}`))
+    // times as every command shows them (UTC, to the second); ISO only in --json
+    expect(listed.stdout).toMatch(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/)
+    expect(listed.stdout).not.toMatch(/\d{4}-\d\d-\d\dT\d\d/)
+    expect(listed.stdout).toMatch(
+      new RegExp(`on-notes\\s+commit:notes@main\\s+\\S+ \\S+\\s+${runs[0]?.fireKey}`),
+    )
   })
 })

@@ -4,7 +4,7 @@ import type { PipelineEngine, PipelineRunDetails, StepEvent, StepRun } from '../
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
-import { formatTable, type Output } from '../output.js'
+import { formatSeconds, formatTable, formatTime, type Output } from '../output.js'
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 
@@ -23,7 +23,7 @@ function parseParams(given: readonly string[] = [], option = '--param'): Record<
   return params
 }
 
-const seconds = (ms: number | null | undefined) => (ms == null ? '' : `${(ms / 1000).toFixed(2)}s`)
+const seconds = (ms: number | null | undefined) => (ms == null ? '' : formatSeconds(ms / 1000))
 const duration = (s: { startedAt: number | null; endedAt: number | null }) =>
   s.startedAt !== null && s.endedAt !== null ? seconds(s.endedAt - s.startedAt) : ''
 
@@ -216,7 +216,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
                     r.runId,
                     r.pipeline,
                     r.status,
-                    new Date(r.createdAt).toISOString(),
+                    formatTime(r.createdAt),
                     r.endedAt === null ? '' : seconds(r.endedAt - (r.startedAt ?? r.createdAt)),
                     Object.entries(r.tags)
                       .map(([k, v]) => `${k}=${v}`)
@@ -321,7 +321,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
                 rows.map((r) => [
                   r.pipeline,
                   r.trigger,
-                  r.lastFire === null ? 'never' : new Date(r.lastFire.firedAt).toISOString(),
+                  r.lastFire === null ? 'never' : formatTime(r.lastFire.firedAt),
                   r.lastFire?.fireKey ?? '',
                   r.lastFire?.runId ?? '',
                 ]),

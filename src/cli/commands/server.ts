@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
+import type { RunningGrpcServer } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
@@ -29,6 +30,8 @@ interface ServerOptions {
   maxQueue: string
   features?: string
   monitorPollSeconds: string
+  monitorLeaseSeconds: string
+  grpcPort?: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -82,8 +85,23 @@ export function registerServer(program: Command, ctx: CliContext): void {
       .option('--max-queue-delay-us <micros>', 'dynamic batching: longest wait for a batch to fill', '500')
       .option('--max-queue <requests>', 'dynamic batching: most waiting requests before UNAVAILABLE', '1024')
       .option(
+        '--grpc-port <port>',
+        'also serve the Open Inference Protocol v2 over gRPC on this port, same host (0 picks a free one; default: config grpc.port, else off)',
+      )
+      .option(
         '--features <service>',
         "feature service the served models read for POST /v1/predict (default each version's feature_service tag)",
+      )
+      // `strata serve` runs the monitors too: it is `strata server --model …`
+      .option(
+        '--monitor-poll-seconds <n>',
+        'how often scheduled monitors and retrain loops in flight are checked (with monitors in strata.config.ts)',
+        '5',
+      )
+      .option(
+        '--monitor-lease-seconds <n>',
+        'how long a scheduled monitor run stays claimed without renewal; a server killed mid-run loses it after this and another server takes the run over',
+        '60',
       )
   options(
     program
@@ -100,11 +118,6 @@ export function registerServer(program: Command, ctx: CliContext): void {
         'serve the REST API, the MLflow-compatible API, online features, model inference (Open Inference Protocol v2) and the web UI over HTTP',
       ),
   )
-    .option(
-      '--monitor-poll-seconds <n>',
-      'how often scheduled monitors and retrain loops in flight are checked (with monitors in strata.config.ts)',
-      '5',
-    )
     .option(
       '--model <ref...>',
       'deploy these registry models for inference at /v2/models/<name> (name@alias, name/<version> or name)',
@@ -153,6 +166,14 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
         }
   const webRoot = opts.web ?? bundledWebUi()
   const strata = await ctx.openStrata()
+  let grpcPort: number | undefined
+  if (opts.grpcPort !== undefined) {
+    grpcPort = Number(opts.grpcPort)
+    if (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535) {
+      await strata.close()
+      throw new StrataError('INVALID_ARGUMENT', `--grpc-port "${opts.grpcPort}" is invalid; expected 0–65535`)
+    }
+  } else grpcPort = strata.config.grpc.port
   const models: { name: string; version: number; ref: string }[] = []
   const deployments: string[] = []
   const stops: (() => Promise<void>)[] = []
@@ -198,12 +219,26 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
           `--monitor-poll-seconds "${opts.monitorPollSeconds}" is invalid; expected a number > 0`,
         )
       }
+      const lease = Number(opts.monitorLeaseSeconds)
+      if (!(lease > 0)) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `--monitor-lease-seconds "${opts.monitorLeaseSeconds}" is invalid; expected a number > 0`,
+        )
+      }
       const { MonitorScheduler } = await import('../../monitoring/index.js')
       const monitors = new MonitorScheduler(
         await strata.monitoring(),
         { now: () => Date.now() },
         {
           pollMs: poll * 1000,
+          leaseMs: lease * 1000,
+          onRun: (run) => {
+            if (run.attempt > 1)
+              out.warn(
+                `monitoring: took over the run of ${run.monitor} at ${run.fireKey} (attempt ${run.attempt}): ${run.status}`,
+              )
+          },
           onError: (err) => out.warn(`monitoring: ${err.message}`),
         },
       )
@@ -214,7 +249,9 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     await strata.close()
     throw err
   }
-  const { createServerApp, listen, tokenPrincipal } = await import('../../api/index.js')
+  const { createServerApp, GRPC_MAX_MESSAGE_BYTES, listen, startGrpcServer, tokenPrincipal } = await import(
+    '../../api/index.js'
+  )
   const app = await createServerApp(strata, {
     ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
     version: strataVersion(),
@@ -223,10 +260,41 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     logger: { level: opts.logLevel, stream: process.stderr },
     ...(webRoot === undefined ? {} : { webRoot }),
   })
-  const server = await listen(app, { host: opts.host, port })
+  // gRPC listens first: once the REST port answers, so does the gRPC one (clients and scripts
+  // wait for the REST port)
+  let grpc: RunningGrpcServer | undefined
+  if (grpcPort !== undefined) {
+    try {
+      grpc = await startGrpcServer({
+        server: () => strata.serving(),
+        version: strataVersion(),
+        host: opts.host,
+        port: grpcPort,
+        maxMessageBytes: strata.config.grpc.maxMessageBytes ?? GRPC_MAX_MESSAGE_BYTES,
+        ...(tokensOn ? { tokens: strata } : {}),
+        onError: (err, method) => app.log.error({ err }, `gRPC ${method} failed`),
+      })
+    } catch (err) {
+      for (const stop of stops) await stop()
+      await app.close()
+      await strata.close()
+      throw err
+    }
+  }
+  let server: Awaited<ReturnType<typeof listen>>
+  try {
+    server = await listen(app, { host: opts.host, port })
+  } catch (err) {
+    for (const stop of stops) await stop()
+    await grpc?.close()
+    await app.close()
+    await strata.close()
+    throw err
+  }
   out.result(
     {
       url: server.url,
+      grpc: grpc?.address ?? null,
       project: strata.config.project,
       root: strata.config.root,
       tokens: tokensOn,
@@ -236,6 +304,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     () =>
       `strata server listening on ${server.url} (project ${strata.config.project}; ` +
       `${tokensOn ? 'API tokens required' : 'no tokens: local mode'}); Ctrl-C to stop` +
+      (grpc === undefined ? '' : `\n  gRPC (Open Inference Protocol v2) on ${grpc.address}`) +
       models
         .map(
           (m) => `\n  serving ${m.name} version ${m.version} (${m.ref}) at ${server.url}/v2/models/${m.name}`,
@@ -249,6 +318,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     process.once('SIGTERM', stop)
   })
   for (const stop of stops) await stop()
+  await grpc?.close()
   await server.close()
   await strata.close()
 }

@@ -1,7 +1,30 @@
 import { z } from 'zod'
 import { defineRoute } from './rest-route.js'
 
-const guardSchema = z.object({ metric: z.string(), max: z.number(), minSamples: z.number() })
+const guardSchema = z.object({
+  metric: z.string(),
+  max: z.number(),
+  minSamples: z.number(),
+  confidence: z.number().optional().describe('label-based guards: the level of the interval that decides'),
+  output: z.string().optional().describe('label-based guards: the model output holding the score or class'),
+})
+
+/** A label-based guard's statistical test: both values, the difference, its interval, n and p. */
+const labelTestSchema = z.object({
+  test: z.string().describe('delong, delong-paired, welch-t, paired-t, two-proportion-z or mcnemar-z'),
+  paired: z.boolean(),
+  output: z.string().nullable(),
+  candidate: z.number().nullable(),
+  champion: z.number().nullable(),
+  nCandidate: z.number(),
+  nChampion: z.number(),
+  difference: z.number().nullable().describe('candidate − champion'),
+  interval: z.tuple([z.number(), z.number()]).nullable(),
+  confidence: z.number(),
+  pValue: z.number().nullable().describe('one-sided p of "worse by more than the margin"'),
+  pNotWorse: z.number().nullable().describe('one-sided p of "not worse by more than the margin"'),
+  note: z.string().optional().describe('why the guard could not decide (e.g. waiting for labels (n/min))'),
+})
 
 /** The traffic policy of one deployment revision. */
 export const deploymentPolicySchema = z
@@ -34,6 +57,7 @@ const guardResultSchema = z.object({
   minSamples: z.number(),
   champion: z.number().nullable(),
   outcome: z.enum(['pass', 'fail', 'inconclusive']),
+  test: labelTestSchema.optional(),
 })
 
 const sideSchema = z.object({
@@ -99,11 +123,17 @@ export const createDeploymentSchema = z
       .array(
         z.union([
           z.string(),
-          z.object({ metric: z.string(), max: z.number(), minSamples: z.number().optional() }),
+          z.object({
+            metric: z.string(),
+            max: z.number(),
+            minSamples: z.number().optional(),
+            confidence: z.number().optional(),
+            output: z.string().optional(),
+          }),
         ]),
       )
       .optional()
-      .describe('`metric<=max[@minSamples]` strings or objects'),
+      .describe('`metric<=max[@minSamples][,confidence=c][,output=name]` strings or objects'),
     autoPromote: z.boolean().optional(),
     candidateTimeoutMs: z.number().optional(),
     compareRate: z.number().optional(),

@@ -98,6 +98,63 @@ export const feastMaterializeResponseSchema = z
   })
   .meta({ id: 'FeastMaterializeResponse' })
 
+const pushTarget = z
+  .enum(['online', 'offline', 'online_and_offline'])
+  .optional()
+  .describe('where the rows go (default online); offline pushes are not supported yet (UNSUPPORTED)')
+const pushDf = z
+  .record(z.string(), column)
+  .describe(
+    'column → one value per row: join keys, the event timestamp (ISO-8601, naive = UTC; the view column or event_timestamp), every feature',
+  )
+const pushOptions = {
+  to: pushTarget,
+  allow_registry_cache: z
+    .boolean()
+    .optional()
+    .describe("accepted for Feast's clients; Strata always reads the registry"),
+  transform_on_write: z
+    .boolean()
+    .optional()
+    .describe("accepted for Feast's clients; pushed rows are not transformed"),
+}
+
+/**
+ * Feast's `POST /push` body (`PushFeaturesRequest`): rows for every view declaring the push
+ * source. Strata's `POST /features/push` also takes `feature_view_name` instead, for one view.
+ */
+export const featurePushRequestSchema = z
+  .object({
+    push_source_name: z.string().min(1).optional(),
+    feature_view_name: z.string().min(1).optional(),
+    df: pushDf,
+    ...pushOptions,
+  })
+  .meta({ id: 'FeaturePushRequest' })
+
+/** Feast's `POST /write-to-online-store` body (`WriteToFeatureStoreRequest`): rows for one view. */
+export const feastWriteToOnlineStoreSchema = z
+  .object({ feature_view_name: z.string().min(1), df: pushDf, ...pushOptions })
+  .omit({ to: true })
+  .meta({ id: 'FeastWriteToOnlineStoreRequest' })
+
+/** What a push did, per view (Feast's server answers an empty body). */
+export const featurePushResponseSchema = z
+  .object({
+    to: z.enum(['online', 'offline', 'online_and_offline']),
+    views: z.array(
+      z.object({
+        view: z.string(),
+        version: z.number().describe('the registered version written to'),
+        rows: z.number().describe('rows given'),
+        entities: z.number().describe('entities written to (the latest row per entity is kept)'),
+        written: z.number(),
+        skipped: z.number().describe('values the online store already held at a newer event time'),
+      }),
+    ),
+  })
+  .meta({ id: 'FeaturePushResponse' })
+
 /** The feature server's routes. */
 export const featureApi = {
   online: defineRoute({
@@ -131,6 +188,32 @@ export const featureApi = {
     summary: "Online feature values at feast serve's path (for Feast's SDK and remote online store)",
     body: feastOnlineRequestSchema,
     response: feastOnlineResponseSchema,
+  }),
+  push: defineRoute({
+    method: 'POST',
+    path: '/features/push',
+    tag: 'features',
+    summary:
+      "Write rows straight to the online store: a push source's views (push_source_name) or one view (feature_view_name)",
+    body: featurePushRequestSchema,
+    response: featurePushResponseSchema,
+  }),
+  feastPush: defineRoute({
+    method: 'POST',
+    path: '/push',
+    tag: 'features',
+    summary: "Push rows to every view of a push source (feast serve's request)",
+    body: featurePushRequestSchema,
+    response: featurePushResponseSchema,
+  }),
+  feastWriteToOnlineStore: defineRoute({
+    method: 'POST',
+    path: '/write-to-online-store',
+    tag: 'features',
+    summary:
+      "Write rows of one view to the online store (feast serve's request; Feast's remote online store posts here)",
+    body: feastWriteToOnlineStoreSchema,
+    response: featurePushResponseSchema,
   }),
   feastMaterialize: defineRoute({
     method: 'POST',

@@ -38,8 +38,11 @@ export { experimentApi, experimentSchema, lifecycleStageSchema } from './experim
 export {
   feastOnlineRequestSchema,
   feastOnlineResponseSchema,
+  feastWriteToOnlineStoreSchema,
   featureApi,
   featureInventoryItemSchema,
+  featurePushRequestSchema,
+  featurePushResponseSchema,
   featureVersionSchema,
   fieldStatusSchema,
 } from './feature-api.js'

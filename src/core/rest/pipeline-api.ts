@@ -41,12 +41,26 @@ export const pipelineRunSchema = z
   })
   .meta({ id: 'PipelineRun' })
 
+const stepStatusSchema = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'])
+
+const elementCountsSchema = z
+  .object({
+    total: z.number(),
+    pending: z.number().optional(),
+    running: z.number().optional(),
+    succeeded: z.number().optional(),
+    failed: z.number().optional(),
+    skipped: z.number().optional(),
+    cancelled: z.number().optional(),
+  })
+  .meta({ id: 'ElementCounts' })
+
 /** A step of a pipeline run. */
 export const stepRunSchema = z
   .object({
     runId: z.string(),
     step: z.string(),
-    status: z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']),
+    status: stepStatusSchema,
     attempt: z.number(),
     cacheKey: z.string().nullable(),
     outputHash: z.string().nullable(),
@@ -54,8 +68,36 @@ export const stepRunSchema = z
     startedAt: z.number().nullable(),
     endedAt: z.number().nullable(),
     error: z.string().nullable(),
+    outputCommit: z
+      .string()
+      .nullable()
+      .describe(
+        'for a step mapped over datums with a dataset output: the commit its outputs were written as',
+      ),
+    elements: elementCountsSchema
+      .optional()
+      .describe('for a mapped step: its elements (each its own step run) per state'),
   })
   .meta({ id: 'StepRun' })
+
+/** One element of a mapped step: its own step run. */
+export const mapElementSchema = z
+  .object({
+    index: z.number(),
+    key: z.string().describe('the index, or the datum path'),
+    address: z
+      .string()
+      .describe('the content address its cache key covers (`datum:<hash>`, `value:<sha256>`)'),
+    status: stepStatusSchema,
+    attempt: z.number(),
+    cacheKey: z.string().nullable(),
+    outputHash: z.string().nullable(),
+    cached: z.boolean(),
+    startedAt: z.number().nullable(),
+    endedAt: z.number().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'MapElement' })
 
 const runParams = z.object({ id: z.string() })
 
@@ -107,5 +149,19 @@ export const pipelineApi = {
     response: z.object({
       logs: z.array(z.object({ step: z.string(), attempt: z.number(), lines: z.array(z.string()) })),
     }),
+  }),
+  elements: defineRoute({
+    method: 'GET',
+    path: '/api/pipeline-runs/:id/steps/:step/elements',
+    tag: 'pipelines',
+    summary:
+      'The elements of a mapped step of a run (each its own step run), by index, paged, optionally in one state',
+    params: z.object({ id: z.string(), step: z.string() }),
+    query: z.object({
+      status: stepStatusSchema.optional(),
+      offset: z.coerce.number().int().min(0).optional(),
+      limit: z.coerce.number().int().min(1).max(1000).optional(),
+    }),
+    response: z.object({ elements: z.array(mapElementSchema) }),
   }),
 }

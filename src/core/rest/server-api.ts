@@ -52,7 +52,7 @@ const lineageRoute = (direction: 'upstream' | 'downstream') =>
     response: lineageGraphSchema,
   })
 
-/** Routes every server has: health, lineage, live events and the API's own description. */
+/** Routes every server has: health, who am I, lineage, live events and the API's own description. */
 export const serverApi = {
   health: defineRoute({
     method: 'GET',
@@ -60,6 +60,20 @@ export const serverApi = {
     tag: 'server',
     summary: 'Liveness, with the project and server version',
     response: z.object({ status: z.literal('ok'), project: z.string(), version: z.string() }),
+  }),
+  session: defineRoute({
+    method: 'GET',
+    path: '/api/session',
+    tag: 'server',
+    summary:
+      "Who the request acts as: the principal and, when a token authenticated it, the token's name (the web UI checks a token with it)",
+    response: z.object({
+      principal: z.string().describe('the acting principal'),
+      token: z
+        .string()
+        .nullable()
+        .describe('the name of the token that authenticated the request; null without tokens'),
+    }),
   }),
   upstream: lineageRoute('upstream'),
   downstream: lineageRoute('downstream'),

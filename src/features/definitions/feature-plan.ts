@@ -177,8 +177,10 @@ function summary(def: DefinitionSpec): string {
   switch (def.kind) {
     case 'entity':
       return `join keys ${show(s.joinKeys)}`
-    case 'feature-view':
-      return `${Object.keys((s.features ?? {}) as object).length} features from ${showSource(s.source)}, ttl ${showTtl(s.ttlMs)}`
+    case 'feature-view': {
+      const n = Object.keys((s.features ?? {}) as object).length
+      return `${n} ${n === 1 ? 'feature' : 'features'} from ${showSource(s.source)}, ttl ${showTtl(s.ttlMs)}`
+    }
     case 'on-demand-feature':
       return `type ${String(s.type)}`
     case 'feature-service': {

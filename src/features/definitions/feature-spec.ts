@@ -44,6 +44,8 @@ export function specOf(def: FeatureDefinition): DefinitionSpec {
         online: def.online,
         description: def.description ?? null,
         tags: def.tags,
+        // Only when set, so views without one keep their registered spec hash.
+        ...(def.pushSource === undefined ? {} : { pushSource: def.pushSource }),
       }
       break
     case 'on-demand-feature':

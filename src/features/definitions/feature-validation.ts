@@ -114,7 +114,18 @@ export function typeViolation(input: {
  * `\` and `|` inside values escaped, so distinct keys never collide.
  */
 export function entityKey(values: readonly unknown[]): string {
-  return values.map((v) => String(v).replaceAll('\\', '\\\\').replaceAll('|', '\\|')).join('|')
+  if (values.length === 1) return entityKeyPart(values[0])
+  let key = ''
+  for (let i = 0; i < values.length; i++)
+    key += i === 0 ? entityKeyPart(values[i]) : `|${entityKeyPart(values[i])}`
+  return key
+}
+
+/** One value of an entity key, `\` and `|` escaped (numbers, and most strings, have neither). */
+function entityKeyPart(value: unknown): string {
+  const text = String(value)
+  if (typeof value === 'number' || (!text.includes('\\') && !text.includes('|'))) return text
+  return text.replaceAll('\\', '\\\\').replaceAll('|', '\\|')
 }
 
 /**

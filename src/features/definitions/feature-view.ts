@@ -40,6 +40,12 @@ export interface FeatureView<N extends string = string, F extends FeatureSchema 
   readonly tags: Readonly<Record<string, string>>
   /** Whether `materialize` writes this view to the online store (default true). */
   readonly online: boolean
+  /**
+   * The push source feeding this view, if any: rows pushed under this name
+   * (`FeatureStore.push({ pushSource })`, Feast's `POST /push` `push_source_name`) are written
+   * to every view that names it.
+   */
+  readonly pushSource: string | undefined
   /** A subset of this view's features, e.g. for a feature service. */
   select<const K extends keyof F & string>(...names: K[]): FeatureSelection<N, Pick<F, K>>
   /** The reference `view:feature` of one feature. */
@@ -72,6 +78,8 @@ export interface FeatureViewDefinition<N extends string, F extends FeatureSchema
   description?: string
   tags?: Record<string, string>
   online?: boolean
+  /** The name of a push source whose pushed rows this view takes (Feast's `PushSource` name). */
+  pushSource?: string
 }
 
 /**
@@ -134,6 +142,7 @@ export function featureView<const N extends string, const F extends FeatureSchem
     throw new StrataError('INVALID_ARGUMENT', `${where}: transform must be a function (row) => row | null`)
   }
   adapter.checkView?.(def, where)
+  if (def.pushSource !== undefined) assertName(`${where} push source`, def.pushSource)
   const names = Object.keys(def.features ?? {})
   if (names.length === 0) {
     throw new StrataError(
@@ -172,6 +181,7 @@ export function featureView<const N extends string, const F extends FeatureSchem
     description: def.description,
     tags: Object.freeze({ ...(def.tags ?? {}) }),
     online: def.online ?? true,
+    pushSource: def.pushSource,
     select: (...selected) => {
       const schema = {} as Record<string, unknown>
       for (const name of selected) {

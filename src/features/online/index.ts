@@ -23,4 +23,14 @@ export {
   planOnline,
   readOnlineFeatures,
 } from './online-retrieval.js'
+export {
+  PUSH_TARGETS,
+  type PushDeps,
+  type PushOptions,
+  type PushReport,
+  type PushTarget,
+  type PushViewReport,
+  pushRows,
+} from './push.js'
+export { FEAST_EVENT_TIMESTAMP, type PushRows } from './push-rows.js'
 export { MaterializedCheck } from './unmaterialized.js'

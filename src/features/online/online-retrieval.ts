@@ -5,6 +5,7 @@ import type { OnlineField, OnlineStore } from '../../ports/index.js'
 import type { FeatureType, FeatureView, RetrievalPlan } from '../definitions/index.js'
 import {
   compileOnDemand,
+  entityKey,
   fromStoredValue,
   isInvalid,
   normalizeKey,
@@ -12,7 +13,7 @@ import {
   showValue,
   toStoredValue,
 } from '../definitions/index.js'
-import { layoutEntityKey, onlineLayout } from './online-layout.js'
+import { onlineLayout } from './online-layout.js'
 
 /** Per-value status of an online lookup (Feast's `FieldStatus` names). */
 export type FieldStatus = 'PRESENT' | 'NULL_VALUE' | 'NOT_FOUND' | 'OUTSIDE_MAX_AGE'
@@ -194,7 +195,7 @@ export async function readOnlineFeatures(
 }
 
 function keyOf(read: PlannedRead, row: Readonly<Record<string, unknown>>, index: number): string {
-  const values: Record<string, unknown> = {}
+  const values: unknown[] = []
   for (const k of read.keys) {
     const raw = row[k]
     if (raw === undefined || raw === null) {
@@ -210,9 +211,10 @@ function keyOf(read: PlannedRead, row: Readonly<Record<string, unknown>>, index:
         `entity row ${index} has ${k} = ${showValue(raw)}; it must be ${read.keyTypes[k] === 'int' ? 'an integer' : 'a string'}`,
       )
     }
-    values[k] = key
+    values.push(key)
   }
-  return layoutEntityKey({ namespace: read.namespace, keys: read.keys, field: '' }, values)
+  // The layout's key order (`read.keys` is `onlineLayout`'s sorted join keys).
+  return entityKey(values)
 }
 
 function requestValue(field: string, type: FeatureType, raw: unknown): unknown {

@@ -1,8 +1,9 @@
+import { chi2Sf, normalCdf } from '../../core/stats/special-functions.js'
 import { fillZeroShares, histogramSorted, sturgesEdges } from '../stats/binning.js'
 import { jensenShannon, psi, wasserstein1 } from '../stats/distances.js'
 import { ksTwoSample } from '../stats/ks-test.js'
 import { populationStd } from '../stats/sorted-values.js'
-import { chi2Sf, normalCdf } from '../stats/special-functions.js'
+import { cachedStd, wasserstein1Indexed } from '../stats/wasserstein-indexed.js'
 import type { ColumnSample, NumericSample } from './column-sample.js'
 
 /** The drift tests Strata implements, by Evidently's names. */
@@ -169,7 +170,12 @@ const wasserstein: StatTest = {
   drifted: (score, threshold) => score >= threshold,
   score: (r, c) => {
     const rv = numeric(r, 'wasserstein').values
-    return wasserstein1(rv, numeric(c, 'wasserstein').values) / Math.max(populationStd(rv), 0.001)
+    const cv = numeric(c, 'wasserstein').values
+    // A large reference (a stored one, compared with window after window) is indexed once:
+    // its prefix sums and standard deviation are cached with its values.
+    const large = rv.length >= 4 * cv.length
+    const distance = large ? wasserstein1Indexed(rv, cv) : wasserstein1(rv, cv)
+    return distance / Math.max(large ? cachedStd(rv, populationStd) : populationStd(rv), 0.001)
   },
 }
 

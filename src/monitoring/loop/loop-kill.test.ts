@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runKillChild } from '../../../test/support/kill-child.js'
 import { layOutLoopProject } from '../../../test/support/loop-project.js'
 import { type TempProject, tempProject } from '../../../test/support/temp-project.js'
+import { openMetadataDatabase } from '../../db/index.js'
 import { openStrata } from '../../platform/index.js'
+import { withSearchPath } from '../../testing/metadata-fixture.js'
+import { describeWithService } from '../../testing/services.js'
 import type { RetrainLoop } from '../index.js'
 
 const CHILD = fileURLToPath(new URL('../../../test/support/loop-project.ts', import.meta.url))
@@ -56,11 +61,16 @@ async function serverUntil(
   expect(exit.killed, exit.stderr).toBe(true)
 }
 
-describe('the closed loop under SIGKILL of strata server [sqlite+fs]', () => {
+/**
+ * The kill scenario on one metadata backend: `metadata()` gives the project's metadata URL
+ * (undefined: the project's SQLite file).
+ */
+function loopKillSuite(metadata: () => Promise<string | undefined>): void {
   let project: TempProject
   beforeAll(async () => {
     project = await tempProject('strata-loop-kill-')
-    await layOutLoopProject(project)
+    const url = await metadata()
+    await layOutLoopProject(project, url === undefined ? {} : { metadata: url })
   }, 120_000)
   afterAll(async () => {
     await project?.[Symbol.asyncDispose]()
@@ -129,5 +139,27 @@ describe('the closed loop under SIGKILL of strata server [sqlite+fs]', () => {
       const path = await lineage.path(`monitor-incident:${loop.incidentId}`, 'deployment:linear/3')
       expect(path?.map((e) => e.activity)).toEqual(['retrain', 'register', 'deploy'])
     }
-  }, 180_000)
+  }, 300_000)
+}
+
+describe('the closed loop under SIGKILL of strata server [sqlite+fs]', () => {
+  loopKillSuite(async () => undefined)
+})
+
+describeWithService('postgres', 'the closed loop under SIGKILL of strata server [postgres]', (url) => {
+  const schemas: string[] = []
+  afterAll(async () => {
+    if (schemas.length === 0) return
+    const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
+    for (const s of schemas) await sql.raw(`drop schema if exists "${s}" cascade`).execute(admin.db)
+    await admin.close()
+  })
+  loopKillSuite(async () => {
+    const schema = `loop_${randomBytes(6).toString('hex')}`
+    const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
+    await sql.raw(`create schema "${schema}"`).execute(admin.db)
+    await admin.close()
+    schemas.push(schema)
+    return withSearchPath(url, schema)
+  })
 })

@@ -7,7 +7,11 @@ import type { Migration } from '../../db/index.js'
  * once it ended, and is unique, so two loops are never in flight on one deployment — across
  * every process sharing the database. `monitoring_schedule_fires`: one row per monitor and
  * scheduled minute, inserted before the run, so a scheduled window runs once across servers
- * (the pipeline scheduler's firing key, for monitors). Times are epoch-ms `bigint`; JSON is text.
+ * (the pipeline scheduler's firing key, for monitors); since `monitoring/004-fire-leases` the row
+ * is a lease: `owner` holds it until `lease_until` (renewed while the run lasts), `done_at` is set
+ * when the run ended (`outcome` ok, error or abandoned), and a lease that expired with the run
+ * unfinished (its server was killed) is taken over by another server (`attempts` counts the
+ * claims). Times are epoch-ms `bigint`; JSON is text.
  */
 export type LoopTables = {
   monitoring_loops: {
@@ -32,7 +36,16 @@ export type LoopTables = {
     updated_at: number
     ended_at: number | null
   }
-  monitoring_schedule_fires: { monitor: string; fire_key: string; fired_at: number }
+  monitoring_schedule_fires: {
+    monitor: string
+    fire_key: string
+    fired_at: number
+    owner: string | null
+    lease_until: number | null
+    attempts: number
+    done_at: number | null
+    outcome: string | null
+  }
 }
 
 /** The loop's migration (appended to the monitoring migrations). */
@@ -79,6 +92,36 @@ export const loopMigrations: Migration[] = [
         .addColumn('fire_key', 'varchar(64)', (c) => c.notNull())
         .addColumn('fired_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('monitoring_schedule_fires_pk', ['monitor', 'fire_key'] as never)
+        .execute()
+    },
+  },
+  {
+    id: 'monitoring/004-fire-leases',
+    up: async (db) => {
+      for (const [name, type] of [
+        ['owner', 'varchar(64)'],
+        ['lease_until', 'bigint'],
+        ['done_at', 'bigint'],
+        ['outcome', 'varchar(16)'],
+      ] as const) {
+        await db.schema.alterTable('monitoring_schedule_fires').addColumn(name, type).execute()
+      }
+      await db.schema
+        .alterTable('monitoring_schedule_fires')
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute()
+      // Minutes fired before leases existed: their runs are over (or were cut off for good).
+      await db
+        .withTables<{
+          monitoring_schedule_fires: { fired_at: number; done_at: number | null; outcome: string | null }
+        }>()
+        .updateTable('monitoring_schedule_fires')
+        .set((eb) => ({ done_at: eb.ref('fired_at'), outcome: 'ok' }))
+        .execute()
+      await db.schema
+        .createIndex('monitoring_schedule_fires_open')
+        .on('monitoring_schedule_fires')
+        .columns(['done_at', 'lease_until'])
         .execute()
     },
   },

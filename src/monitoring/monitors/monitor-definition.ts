@@ -1,4 +1,5 @@
 import { StrataError } from '../../core/errors.js'
+import { GROUND_TRUTH } from '../../serving/index.js'
 import type { DriftOptions } from '../drift/dataset-drift.js'
 import type { RetrainAction } from '../loop/loop-types.js'
 import { checkRetrainAction } from '../loop/retrain-action.js'
@@ -116,20 +117,8 @@ export function monitor(spec: MonitorSpec): MonitorDefinition {
       `${where}: schedule "${spec.schedule}" is not a 5-field cron expression (e.g. "0 * * * *")`,
     )
   }
-  const perf = spec.checks?.performance
-  if (perf !== undefined) {
-    if (perf.task !== 'classification' && perf.task !== 'regression') {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `${where}: performance.task ${JSON.stringify(perf.task)} is unknown; use "classification" or "regression"`,
-      )
-    }
-    if (typeof perf.prediction !== 'string' || typeof perf.label !== 'string')
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `${where}: performance needs the prediction and label column names`,
-      )
-  }
+  if (spec.checks?.performance !== undefined)
+    checkPerformanceSpec(where, spec.checks.performance, source.kind)
   for (const a of spec.actions ?? []) {
     if (a?.kind === 'webhook') {
       let url: URL | undefined
@@ -165,4 +154,47 @@ export function isMonitor(value: unknown): value is MonitorDefinition {
     (value as { kind?: unknown }).kind === 'monitor' &&
     typeof (value as { name?: unknown }).name === 'string'
   )
+}
+
+/**
+ * Checks a performance declaration against the window's source: which output is compared with
+ * which truth, with no room for a guess. A payload-log window's truth is the ingested labels,
+ * `@label` (a model output named `label` is an output, not ground truth); a dataset window's
+ * truth is a column of its table. Throws `INVALID_ARGUMENT` naming the value otherwise.
+ */
+export function checkPerformanceSpec(
+  where: string,
+  perf: PerformanceSpec,
+  source: WindowSourceSpec['kind'],
+): void {
+  if (perf.task !== 'classification' && perf.task !== 'regression') {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${where}: performance.task ${JSON.stringify(perf.task)} is unknown; use "classification" or "regression"`,
+    )
+  }
+  if (typeof perf.prediction !== 'string' || perf.prediction === '' || typeof perf.label !== 'string')
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${where}: performance needs prediction (the model output compared) and label (the ground truth: "${GROUND_TRUTH}" for ingested labels, or a table column)`,
+    )
+  if (perf.prediction === GROUND_TRUTH || perf.prediction === perf.label) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${where}: performance.prediction ${JSON.stringify(perf.prediction)} names the ground truth; it must name the model output compared with it (e.g. "probabilities[1]")`,
+    )
+  }
+  if (source === 'payload-log' && perf.label !== GROUND_TRUTH) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${where}: performance.label ${JSON.stringify(perf.label)} is ambiguous on a payload-log window: it would name a logged input or output of the model, not ground truth; delayed labels ingested by prediction id or entity are joined as "${GROUND_TRUTH}" (label: "${GROUND_TRUTH}")`,
+    )
+  }
+  if (source === 'dataset' && perf.label === GROUND_TRUTH) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `${where}: performance.label "${GROUND_TRUTH}" names labels ingested against the payload log, which a dataset window does not read; name the table column that holds the truth`,
+    )
+  }
+  if (perf.labelDelay !== undefined) parseDuration(perf.labelDelay, `${where}: performance.labelDelay`)
 }

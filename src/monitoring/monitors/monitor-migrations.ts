@@ -38,8 +38,6 @@ export type MonitoringTables = {
     notified_at: number | null
     actions: string
   }
-  /** Delayed labels by prediction id (the payload log's), JSON values; the latest ingest wins. */
-  monitoring_labels: { prediction_id: string; label: string; arrived_at: number }
 }
 
 /** Migrations owned by monitoring. */
@@ -89,17 +87,6 @@ export const monitoringMigrations: Migration[] = [
         .createIndex('monitoring_incidents_open')
         .on('monitoring_incidents')
         .columns(['monitor', 'closed_at'])
-        .execute()
-    },
-  },
-  {
-    id: 'monitoring/002-labels',
-    up: async (db) => {
-      await db.schema
-        .createTable('monitoring_labels')
-        .addColumn('prediction_id', 'varchar(64)', (c) => c.primaryKey())
-        .addColumn('label', 'text', (c) => c.notNull())
-        .addColumn('arrived_at', 'bigint', (c) => c.notNull())
         .execute()
     },
   },

@@ -6,7 +6,7 @@ import { profileValues, type RawColumn } from '../profile/profile-values.js'
 import { checkQuality } from '../quality/quality-checks.js'
 import { type ReferenceProfiles, referenceBinnings } from '../reference/reference-store.js'
 import { type AlertPayload, runActions, type StartLoop, type StartPipeline } from './actions.js'
-import type { MonitorDefinition } from './monitor-definition.js'
+import { checkPerformanceSpec, type MonitorDefinition, parseDuration } from './monitor-definition.js'
 import type { Incident, MonitorStore } from './monitor-store.js'
 import type { MonitorReport } from './monitor-types.js'
 import type { WindowSource } from './window-source.js'
@@ -75,8 +75,34 @@ export async function runMonitor(
     }
   }
   const perf = def.checks?.performance
-  const wanted = perf === undefined ? columns : [...new Set([...columns, perf.prediction, perf.label])]
-  const window = await deps.windowSource(def).read({ start, end, model: def.model, columns: wanted })
+  if (perf !== undefined) checkPerformanceSpec(`monitor "${def.name}"`, perf, def.window.source.kind)
+  const delay =
+    perf?.labelDelay === undefined
+      ? 0
+      : parseDuration(perf.labelDelay, `monitor "${def.name}": performance.labelDelay`)
+  const source = deps.windowSource(def)
+  const wanted =
+    perf === undefined || delay > 0 ? columns : [...new Set([...columns, perf.prediction, perf.label])]
+  const window = await source.read({ start, end, model: def.model, columns: wanted })
+  // with a label delay the performance is the earlier window's, whose labels have had time to arrive
+  const scored =
+    perf === undefined
+      ? undefined
+      : delay === 0
+        ? window
+        : await source.read({
+            start: start - delay,
+            end: end - delay,
+            model: def.model,
+            columns: [perf.prediction, perf.label],
+          })
+  const performance =
+    perf === undefined || scored === undefined || scored.rows === 0
+      ? undefined
+      : {
+          ...scorePerformance(perf, scored.columns, scored.versions),
+          window: { start: start - delay, end: end - delay },
+        }
   const base = {
     monitor: def.name,
     windowStart: start,
@@ -85,19 +111,18 @@ export async function runMonitor(
     referenceVersion: version,
     rows: window.rows,
   }
-  if (window.rows === 0) {
-    const recorded = await deps.store.record(
-      { ...base, status: 'no-data', tested: 0, drifted: 0, datasetDrift: false, qualityFailed: 0 },
-      { drift: null, quality: [], window: null, actions: [] },
-    )
-    return {
-      result: recorded.result,
+  if (window.rows === 0 && (performance?.violations.length ?? 0) === 0) {
+    const details = {
       drift: null,
       quality: [],
-      reference: stored.profile,
       window: null,
-      actions: [],
+      ...(performance === undefined ? {} : { performance }),
     }
+    const recorded = await deps.store.record(
+      { ...base, status: 'no-data', tested: 0, drifted: 0, datasetDrift: false, qualityFailed: 0 },
+      { ...details, actions: [] },
+    )
+    return { result: recorded.result, ...details, reference: stored.profile, actions: [] }
   }
   const raw: Record<string, RawColumn> = Object.fromEntries(
     columns.map((c) => [
@@ -114,15 +139,14 @@ export async function runMonitor(
   })
   profiled.profile.rows = window.rows
   const drift =
-    def.checks?.drift === false
+    def.checks?.drift === false || window.rows === 0
       ? null
       : computeDrift(referenceSamples, profiled.samples, def.checks?.drift ?? {})
   const quality =
-    def.checks?.quality === false
+    def.checks?.quality === false || window.rows === 0
       ? []
       : checkQuality(referenceProfile, profiled.profile, def.checks?.quality ?? {})
   const qualityFailed = quality.filter((q) => !q.passed).length
-  const performance = perf === undefined ? undefined : scorePerformance(perf, window.columns)
   const status =
     drift?.datasetDrift === true || qualityFailed > 0 || (performance?.violations.length ?? 0) > 0
       ? 'alert'

@@ -21,7 +21,7 @@ describeMetadata('MonitorScheduler', (openFresh) => {
       const store = new MonitorStore(testServiceContext(md, { now: () => clock.t }))
       const service: ScheduledMonitoring = {
         list: () => store.list(),
-        claimScheduledRun: (m, key) => store.claimFire(m, key),
+        scheduleFires: store,
         run: async (name, options) => {
           runs.push({ server: n, monitor: name, windowEnd: options.windowEnd })
           return { result: { status: 'ok' } } as MonitorReport
@@ -52,12 +52,83 @@ describeMetadata('MonitorScheduler', (openFresh) => {
     const late = new MonitorScheduler(
       {
         list: () => servers[0]?.store.list() ?? Promise.resolve([]),
-        claimScheduledRun: () => Promise.resolve(true),
+        scheduleFires: servers[0]?.store as MonitorStore,
         run: async () => ({ result: { status: 'ok' } }) as MonitorReport,
         advanceLoops: async () => ({ loops: [], errors: [] }),
       },
       { now: () => clock.t },
     )
     expect((await late.runDue()).map((r) => r.monitor)).toEqual(['minutely'])
+  })
+  it('takes over a run whose server died (its lease expired) on the same window, and gives up after maxAttempts', async () => {
+    const md = await openFresh()
+    await runMigrations(md, monitoringMigrations)
+    const clock = { t: Date.UTC(2024, 3, 1, 10, 0, 30) }
+    const store = new MonitorStore(testServiceContext(md, { now: () => clock.t }))
+    await store.apply([
+      monitor({ name: 'hourly', model: 'm', schedule: '0 * * * *', window: { every: '1h', source } }),
+    ])
+    const runs: { server: string; windowEnd: number | undefined }[] = []
+    const scheduler = (name: string, hang: boolean) =>
+      new MonitorScheduler(
+        {
+          list: () => store.list(),
+          scheduleFires: store,
+          run: (_monitor, options) => {
+            runs.push({ server: name, windowEnd: options.windowEnd })
+            // a server killed mid-run: the run never ends, the lease is never renewed or ended
+            return hang
+              ? new Promise<MonitorReport>(() => {})
+              : Promise.resolve({ result: { status: 'ok' } } as MonitorReport)
+          },
+          advanceLoops: async () => ({ loops: [], errors: [] }),
+        },
+        { now: () => clock.t },
+        { leaseMs: 600_000 },
+      )
+    const fireKey = new Date(Date.UTC(2024, 3, 1, 10)).toISOString()
+    void scheduler('a', true).runDue()
+    await expect.poll(() => runs.length).toBe(1)
+    // While the lease is live nobody else runs the minute.
+    expect(await scheduler('b', false).runDue()).toEqual([])
+    expect(await store.fire('hourly', fireKey)).toMatchObject({ attempts: 1, doneAt: null })
+    // The lease expires (past the cron grace too): b takes the run over, on the same window.
+    clock.t += 601_000
+    const [taken] = await scheduler('b', false).runDue()
+    expect(taken).toMatchObject({
+      monitor: 'hourly',
+      fireKey,
+      attempt: 2,
+      windowEnd: Date.UTC(2024, 3, 1, 10),
+    })
+    expect(runs.map((r) => r.server)).toEqual(['a', 'b'])
+    expect(await store.fire('hourly', fireKey)).toMatchObject({ attempts: 2, outcome: 'ok' })
+    expect(await scheduler('c', false).runDue()).toEqual([])
+
+    // A run that keeps dying is given up after maxAttempts claims (3), reported.
+    clock.t = Date.UTC(2024, 3, 1, 11, 0, 10)
+    const hourKey = new Date(Date.UTC(2024, 3, 1, 11)).toISOString()
+    void scheduler('d', true).runDue()
+    await expect.poll(() => runs.length).toBe(3)
+    for (const server of ['e', 'f']) {
+      clock.t += 601_000
+      void scheduler(server, true).runDue()
+      await expect.poll(() => runs.at(-1)?.server).toBe(server)
+    }
+    clock.t += 601_000
+    const errors: string[] = []
+    const last = new MonitorScheduler(
+      {
+        list: () => store.list(),
+        scheduleFires: store,
+        run: () => Promise.reject(new Error('not run')),
+        advanceLoops: async () => ({ loops: [], errors: [] }),
+      },
+      { now: () => clock.t },
+      { leaseMs: 600_000, onError: (e) => errors.push(e.message) },
+    )
+    expect(await last.runDue()).toEqual([])
+    expect(await store.fire('hourly', hourKey)).toMatchObject({ attempts: 3, outcome: 'abandoned' })
+    expect(errors).toEqual([expect.stringMatching(/cut off 3 times; given up/)])
   })
 })

@@ -4,12 +4,14 @@ import { parseCron } from '../../pipelines/index.js'
 import type { RetrainLoop } from '../loop/loop-types.js'
 import type { MonitorDefinition } from './monitor-definition.js'
 import type { RunMonitorOptions } from './monitor-runner.js'
+import type { FireLeases } from './monitor-store.js'
 import type { MonitorReport } from './monitor-types.js'
 
 /** What the scheduler drives (the monitoring service). */
 export interface ScheduledMonitoring {
   list(): Promise<MonitorDefinition[]>
-  claimScheduledRun(monitor: string, fireKey: string): Promise<boolean>
+  /** The leases of scheduled runs (`MonitoringService.scheduleFires`). */
+  readonly scheduleFires: FireLeases
   run(name: string, options: RunMonitorOptions & { advanceLoops?: boolean }): Promise<MonitorReport>
   advanceLoops(): Promise<{ loops: RetrainLoop[]; errors: { id: string; error: string }[] }>
 }
@@ -21,6 +23,8 @@ export interface ScheduledRun {
   fireKey: string
   status: string
   windowEnd: number
+  /** 1 for a fresh claim; more when this process took over a run a killed server left. */
+  attempt: number
 }
 
 /** Options of {@link MonitorScheduler}. */
@@ -33,6 +37,14 @@ export interface MonitorSchedulerOptions {
   onError?: (err: Error) => void
   /** Reports each scheduled run made here. */
   onRun?: (run: ScheduledRun) => void
+  /**
+   * How long a claimed run is held without a renewal (default 60 000 ms; renewed every third of
+   * it while the run lasts). A server killed mid-run stops renewing; once its lease expired,
+   * another server takes the run over.
+   */
+  leaseMs?: number
+  /** Claims of one scheduled run (the first and the takeovers) before it is given up (default 3). */
+  maxAttempts?: number
 }
 
 /**
@@ -42,8 +54,10 @@ export interface MonitorSchedulerOptions {
  * scheduler's firing key, for monitors), and the window is derived from the minute, not from
  * the clock of whichever server won. Loop steps are compare-and-set, so several servers advance
  * loops without doing a step twice. Monitor runs and loop advances run on two independent
- * rounds, so a long retrain does not hold up the schedules. A claimed minute whose run a crash
- * cut off is not run again (the next minute's window follows); re-run it with `strata monitor run`.
+ * rounds, so a long retrain does not hold up the schedules. A claimed minute is a lease, renewed
+ * while its run lasts: when a server is killed mid-run its lease expires and another server (or
+ * the restarted one) takes the run over — the same minute, the same window — up to `maxAttempts`
+ * claims; a run that fails with an error is reported and not retried.
  */
 export class MonitorScheduler {
   private timer: NodeJS.Timeout | undefined
@@ -56,28 +70,94 @@ export class MonitorScheduler {
     private readonly options: MonitorSchedulerOptions = {},
   ) {}
 
-  /** Runs every monitor whose schedule is due now (claimed here); the runs made. */
+  /**
+   * Takes over the scheduled runs killed servers left (their lease expired), then runs every
+   * monitor whose schedule is due now (claimed here); the runs made.
+   */
   async runDue(): Promise<ScheduledRun[]> {
     const now = this.clock.now()
     const grace = this.options.cronGraceMs ?? 120_000
+    const leaseMs = this.options.leaseMs ?? 60_000
+    const fires = this.service.scheduleFires
     const out: ScheduledRun[] = []
-    for (const def of await this.service.list()) {
+    const defs = new Map((await this.service.list()).map((d) => [d.name, d]))
+    for (const fire of await fires.expiredFires()) {
+      const def = defs.get(fire.monitor)
+      try {
+        const owner = await fires.takeOverFire(fire, leaseMs, this.options.maxAttempts ?? 3)
+        if (owner === null) {
+          if (fire.attempts >= (this.options.maxAttempts ?? 3))
+            this.options.onError?.(
+              new Error(
+                `monitor "${fire.monitor}": the run of ${fire.fireKey} was cut off ${fire.attempts} times; given up (re-run it with "strata monitor run ${fire.monitor}")`,
+              ),
+            )
+          continue
+        }
+        if (def === undefined) {
+          await fires.finishFire(fire.monitor, fire.fireKey, owner, 'error')
+          continue
+        }
+        const run = await this.runClaimed(def, fire.fireKey, owner, fire.attempts + 1)
+        if (run !== undefined) out.push(run)
+      } catch (err) {
+        this.options.onError?.(new Error(`monitor "${fire.monitor}": ${errorMessage(err)}`, { cause: err }))
+      }
+    }
+    for (const def of defs.values()) {
       if (def.schedule === undefined) continue
       try {
         const minute = parseCron(def.schedule).latestAtOrBefore(now, Math.ceil(grace / 60_000))
         if (minute === undefined || now - minute > grace) continue
         const fireKey = new Date(minute).toISOString()
-        if (!(await this.service.claimScheduledRun(def.name, fireKey))) continue
-        const windowEnd = Math.floor(minute / def.windowMs) * def.windowMs
-        const report = await this.service.run(def.name, { windowEnd, advanceLoops: false })
-        const run = { monitor: def.name, fireKey, status: report.result.status, windowEnd }
-        out.push(run)
-        this.options.onRun?.(run)
+        const owner = await fires.claimFire(def.name, fireKey, leaseMs)
+        if (owner === null) continue
+        const run = await this.runClaimed(def, fireKey, owner, 1)
+        if (run !== undefined) out.push(run)
       } catch (err) {
         this.options.onError?.(new Error(`monitor "${def.name}": ${errorMessage(err)}`, { cause: err }))
       }
     }
     return out
+  }
+
+  /**
+   * Runs a claimed minute on its window, renewing the lease while the run lasts, and ends the
+   * lease (`error` when the run failed: reported, not retried).
+   */
+  private async runClaimed(
+    def: MonitorDefinition,
+    fireKey: string,
+    owner: string,
+    attempt: number,
+  ): Promise<ScheduledRun | undefined> {
+    const fires = this.service.scheduleFires
+    const leaseMs = this.options.leaseMs ?? 60_000
+    const windowEnd = Math.floor(Date.parse(fireKey) / def.windowMs) * def.windowMs
+    let renewing: Promise<unknown> = Promise.resolve()
+    const renew = setInterval(
+      () => {
+        renewing = renewing.then(() =>
+          fires.renewFire(def.name, fireKey, owner, leaseMs).catch((err) => this.options.onError?.(err)),
+        )
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    )
+    renew.unref()
+    try {
+      const report = await this.service.run(def.name, { windowEnd, advanceLoops: false })
+      clearInterval(renew)
+      await renewing
+      await fires.finishFire(def.name, fireKey, owner, 'ok')
+      const run = { monitor: def.name, fireKey, status: report.result.status, windowEnd, attempt }
+      this.options.onRun?.(run)
+      return run
+    } catch (err) {
+      clearInterval(renew)
+      await renewing
+      await fires.finishFire(def.name, fireKey, owner, 'error')
+      throw err
+    }
   }
 
   /** Advances every loop in flight once. */

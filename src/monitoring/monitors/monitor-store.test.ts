@@ -54,8 +54,9 @@ describeMetadata('MonitorStore', (openFresh) => {
     await store.record(window(3, 'ok'), details)
     const c = await store.record(window(4, 'alert'), details)
     expect(c.opened).toBe(true)
-    // Re-running a window replaces its result.
-    await store.record(window(4, 'alert'), details)
+    // Re-running a window replaces its result, and is not a second window of its incident.
+    const again = await store.record(window(4, 'alert'), details)
+    expect(again).toMatchObject({ opened: false, incident: { id: c.incident?.id, windows: 1 } })
 
     const history = await store.history('m1')
     expect(history.map((r) => [r.windowStart / H, r.status])).toEqual([
@@ -68,7 +69,7 @@ describeMetadata('MonitorStore', (openFresh) => {
     expect(typeof history[0]?.windowStart).toBe('number')
     const incidents = await store.incidents('m1')
     expect(incidents.map((i) => [i.windows, i.closedAt === null, i.actions.length])).toEqual([
-      [2, true, 0],
+      [1, true, 0],
       [2, false, 1],
     ])
     expect((await store.report('m1', 0)).actions).toEqual([

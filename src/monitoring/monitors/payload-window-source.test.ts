@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 import { testServiceContext } from '../../../test/support/service-context.js'
 import { lineageMigrations } from '../../data/lineage/index.js'
 import { runMigrations } from '../../db/index.js'
-import { PayloadStore, type PredictionEntry, servingMigrations } from '../../serving/index.js'
+import { GROUND_TRUTH, PayloadStore, type PredictionEntry, servingMigrations } from '../../serving/index.js'
 import { describeMetadata } from '../../testing/metadata-fixture.js'
 import { PayloadWindowSource } from './payload-window-source.js'
 
@@ -97,5 +97,80 @@ describeMetadata('PayloadWindowSource', (openFresh) => {
     expect(window.columns.distance).toEqual([10, 20, 30, null])
     expect(window.rows).toBe(4)
     expect(asked.sort()).toEqual(['delay/1', 'delay/2', 'delay/3'])
+  })
+
+  it('joins ingested labels as @label beside a model output named label, picks probabilities[1], and refuses a logged @label', async () => {
+    const md = await openFresh()
+    await runMigrations(md, [...lineageMigrations, ...servingMigrations])
+    const store = new PayloadStore(testServiceContext(md))
+    const classifier = (i: number, over: Partial<PredictionEntry> = {}) =>
+      entry(i, {
+        modelVersion: 1 + (i % 2),
+        // the model's own output `label` (its predicted class) is the opposite of the truth below
+        outputs: {
+          label: { datatype: 'INT64', shape: [1], data: [i % 3 === 0 ? 0 : 1] },
+          probabilities: { datatype: 'FP32', shape: [1, 2], data: [1 - i / 10, i / 10] },
+        },
+        ...over,
+      })
+    await store.write([
+      ...Array.from({ length: 4 }, (_, i) => classifier(i)),
+      classifier(4, {
+        outputs: { probabilities: { datatype: 'FP32', shape: [2, 2], data: [0.9, 0.1, 0.2, 0.8] } },
+      }),
+    ])
+    const truth = new Map<string, unknown>([
+      ['p0000', 1],
+      ['p0001', 0],
+      ['p0003', 1],
+      ['p0004', [0, 1]],
+    ])
+    const lookups: string[][] = []
+    const source = new PayloadWindowSource(
+      { kind: 'payload-log' },
+      (q) => store.query(q),
+      async (ids) => {
+        lookups.push([...ids])
+        return new Map([...truth].filter(([id]) => ids.includes(id)))
+      },
+    )
+    const window = await source.read({
+      start: 1000,
+      end: 1100,
+      model: 'delay',
+      columns: ['label', 'probabilities[1]', GROUND_TRUTH],
+    })
+    expect(window.rows).toBe(6)
+    expect(window.columns.label).toEqual([0, 1, 1, 0, null, null])
+    expect(window.columns[GROUND_TRUTH]).toEqual([1, 0, null, 1, 0, 1])
+    expect(window.columns['probabilities[1]']?.map((v) => Number((v as number).toFixed(3)))).toEqual([
+      0, 0.1, 0.2, 0.3, 0.1, 0.8,
+    ])
+    expect(window.versions).toEqual([1, 2, 1, 2, 1, 1])
+    expect(lookups).toHaveLength(1)
+
+    // one version only; without @label asked for, no lookup at all
+    const v2 = await source.read({
+      start: 1000,
+      end: 1100,
+      model: 'delay',
+      columns: ['label'],
+      modelVersion: 2,
+    })
+    expect(v2.columns.label).toEqual([1, 0])
+    expect(lookups).toHaveLength(1)
+
+    await store.write([classifier(50, { id: 'bad', outputs: { [GROUND_TRUTH]: 1 } })])
+    await expect(
+      source.read({ start: 1000, end: 1100, model: 'delay', columns: [GROUND_TRUTH] }),
+    ).rejects.toThrow(
+      /prediction bad .* logged a value named "@label", the name reserved for ingested ground truth/,
+    )
+    await store.write([
+      classifier(60, { id: 'amb', outputs: { 'probabilities[1]': 1, probabilities: [0, 1] } }),
+    ])
+    await expect(
+      source.read({ start: 1055, end: 1100, model: 'delay', columns: ['probabilities[1]'] }),
+    ).rejects.toThrow(/column "probabilities\[1\]" is ambiguous for model delay v1/)
   })
 })

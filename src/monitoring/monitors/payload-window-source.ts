@@ -1,4 +1,12 @@
-import type { PredictionPage, PredictionQuery, PredictionRecord } from '../../serving/index.js'
+import { StrataError } from '../../core/errors.js'
+import {
+  GROUND_TRUTH,
+  joinLabels,
+  type LabelLookup,
+  type PredictionPage,
+  type PredictionQuery,
+  type PredictionRecord,
+} from '../../serving/index.js'
 import type { WindowSourceSpec } from './monitor-definition.js'
 import type { WindowRows, WindowSource } from './window-source.js'
 
@@ -34,25 +42,63 @@ function tensorData(v: { datatype: string; data: unknown[] }): unknown[] {
   return v.data.map((x) => (typeof x === 'string' && Object.hasOwn(NON_FINITE, x) ? NON_FINITE[x] : x))
 }
 
-/** Rows of one logged value: a tensor of shape [n] or [n, 1] gives n rows, a list n rows, a scalar one. */
+/**
+ * Rows of one logged value: a tensor of shape [n] or [n, 1] gives n rows, one of shape [n, k]
+ * n rows of k values each, a list n rows, a scalar one.
+ */
 function rowsOf(v: unknown): unknown[] {
-  if (isTensor(v)) return v.shape.length <= 2 && (v.shape[1] ?? 1) === 1 ? tensorData(v) : [v.data]
+  if (isTensor(v)) {
+    if (v.shape.length <= 2 && (v.shape[1] ?? 1) === 1) return tensorData(v)
+    if (v.shape.length === 2) {
+      const [n = 0, k = 0] = v.shape
+      const data = tensorData(v)
+      return Array.from({ length: n }, (_, i) => data.slice(i * k, i * k + k))
+    }
+    return [v.data]
+  }
   if (Array.isArray(v)) return v
   return [v]
+}
+
+/** A column reference `name[k]`: element k of each row of a vector value (e.g. `probabilities[1]`). */
+const ELEMENT = /^(.+)\[(\d+)\]$/
+
+/** The rows of column `name` among a record's values: by its name, or `name[k]` as element k of a vector value. */
+function columnRows(
+  values: Record<string, unknown>,
+  name: string,
+  record: PredictionRecord,
+): unknown[] | undefined {
+  const element = ELEMENT.exec(name)
+  const base = element?.[1]
+  if (Object.hasOwn(values, name)) {
+    if (base !== undefined && Object.hasOwn(values, base)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `column "${name}" is ambiguous for model ${record.modelName} v${record.modelVersion}: it logged both a value named "${name}" and a value "${base}" whose element ${element?.[2]} it could mean`,
+      )
+    }
+    return rowsOf(values[name])
+  }
+  if (base === undefined || !Object.hasOwn(values, base)) return undefined
+  const k = Number(element?.[2])
+  return rowsOf(values[base]).map((row) => (Array.isArray(row) ? (row[k] ?? null) : null))
 }
 
 /**
  * Windows of the serving payload log: the successful predictions of the monitor's model (and
  * endpoint, when given) logged in [start, end), read page by page. Each input and output by name
- * is a column; a batched record (tensors of shape [n] or [n, 1]) gives n rows. Labels ingested
- * later by prediction id are the column `label` (null while a prediction has none).
+ * is a column (`name[k]` picks element k of a vector value, e.g. `probabilities[1]`); a batched
+ * record (tensors of shape [n] or [n, k]) gives n rows. Labels ingested later by prediction id
+ * are joined by {@link joinLabels} as the column `@label` ({@link GROUND_TRUTH}; null while a
+ * prediction has none) when it is asked for — never under a model input's or output's name.
  */
 export class PayloadWindowSource implements WindowSource {
   constructor(
     private readonly spec: Extract<WindowSourceSpec, { kind: 'payload-log' }>,
     private readonly query: QueryPredictions,
-    /** Delayed labels by prediction id, exposed as the column `label` (absent: no label column). */
-    private readonly labels?: (ids: readonly string[]) => Promise<Map<string, unknown>>,
+    /** Delayed labels by prediction id, joined as the column `@label` (absent: every label null). */
+    private readonly labels?: LabelLookup,
     /** Names of a version's matrix input columns: a logged `[n, k]` tensor becomes k named columns. */
     private readonly matrixColumns?: MatrixColumns,
   ) {}
@@ -75,8 +121,13 @@ export class PayloadWindowSource implements WindowSource {
     end: number
     model: string
     columns: readonly string[]
+    /** Only the predictions of this model version. */
+    modelVersion?: number
   }): Promise<WindowRows> {
     const columns: Record<string, unknown[]> = Object.fromEntries(window.columns.map((c) => [c, []]))
+    const versions: number[] = []
+    const wantsTruth = window.columns.includes(GROUND_TRUTH)
+    const lookup: LabelLookup = this.labels ?? (async () => new Map())
     let rows = 0
     let records = 0
     let pageToken: string | undefined
@@ -87,19 +138,25 @@ export class PayloadWindowSource implements WindowSource {
         modelName: window.model,
         status: 'ok',
         limit: PAGE,
+        ...(window.modelVersion === undefined ? {} : { modelVersion: window.modelVersion }),
         ...(this.spec.endpoint === undefined ? {} : { endpoint: this.spec.endpoint }),
         ...(pageToken === undefined ? {} : { pageToken }),
       })
-      const labels = this.labels === undefined ? undefined : await this.labels(page.records.map((r) => r.id))
-      for (const record of page.records) {
+      const joined = wantsTruth
+        ? await joinLabels(page.records, lookup)
+        : page.records.map((record) => ({ record, label: null }))
+      for (const { record, label } of joined) {
         records++
-        rows += this.append(record, columns, window.columns, labels, await this.namesOf(record))
+        const n = this.append(record, columns, window.columns, label, await this.namesOf(record))
+        for (let i = 0; i < n; i++) versions.push(record.modelVersion)
+        rows += n
       }
       pageToken = page.nextPageToken
     } while (pageToken !== undefined)
     return {
       rows,
       columns,
+      versions,
       source: {
         kind: 'payload-log',
         model: window.model,
@@ -113,16 +170,17 @@ export class PayloadWindowSource implements WindowSource {
     record: PredictionRecord,
     columns: Record<string, unknown[]>,
     names: readonly string[],
-    labels: Map<string, unknown> | undefined,
+    label: unknown,
     matrixNames: readonly string[] | undefined,
   ): number {
     const values: Record<string, unknown> = { ...record.inputs, ...(record.outputs ?? {}) }
     if (matrixNames !== undefined) Object.assign(values, splitMatrix(record.inputs, matrixNames, values))
-    if (labels !== undefined && !Object.hasOwn(values, 'label')) values.label = labels.get(record.id) ?? null
-    const perColumn = names.map((n) => (Object.hasOwn(values, n) ? rowsOf(values[n]) : undefined))
+    const perColumn = names.map((n) => (n === GROUND_TRUTH ? undefined : columnRows(values, n, record)))
     const n = Math.max(1, ...perColumn.map((v) => v?.length ?? 0))
+    // a batched prediction's label is the list of its rows' labels
+    const truth = Array.isArray(label) ? label : [label]
     names.forEach((name, k) => {
-      const v = perColumn[k]
+      const v = name === GROUND_TRUTH ? truth : perColumn[k]
       const target = columns[name] as unknown[]
       for (let i = 0; i < n; i++) target.push(v === undefined ? null : (v[i] ?? null))
     })

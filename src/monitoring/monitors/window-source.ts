@@ -8,6 +8,8 @@ import type { WindowSourceSpec } from './monitor-definition.js'
 export interface WindowRows {
   rows: number
   columns: Record<string, unknown[]>
+  /** The model version of each row, when the source knows it (the payload log). */
+  versions?: number[]
   /** Where the rows came from (for the report). */
   source: Record<string, unknown>
 }
@@ -17,7 +19,14 @@ export interface WindowRows {
  * a time column ({@link DatasetWindowSource}); the serving payload log plugs in here.
  */
 export interface WindowSource {
-  read(window: { start: number; end: number; model: string; columns: readonly string[] }): Promise<WindowRows>
+  read(window: {
+    start: number
+    end: number
+    model: string
+    columns: readonly string[]
+    /** Only rows of this model version (sources that know versions). */
+    modelVersion?: number
+  }): Promise<WindowRows>
 }
 
 function ident(name: string): string {

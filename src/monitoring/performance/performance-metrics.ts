@@ -4,10 +4,23 @@ import { StrataError } from '../../core/errors.js'
 export interface PerformanceSpec {
   /** `classification`: binary, the prediction a probability of the positive class (label 0/1 or true/false); `regression`: numbers. */
   task: 'classification' | 'regression'
-  /** The window column holding the prediction. */
+  /**
+   * The model output compared with the truth: a column of the window — a logged output (or
+   * input) of a payload-log window, a table column of a dataset window. `name[k]` takes element
+   * k of a vector output, e.g. `probabilities[1]` for a `[n, 2]` probability output.
+   */
   prediction: string
-  /** The window column holding the label (null while the label has not arrived). */
+  /**
+   * The ground truth: `@label` for the labels ingested later (payload-log windows; the label
+   * join's own name, never a model output's), or the table column holding it (dataset windows).
+   * Null while a label has not arrived.
+   */
   label: string
+  /**
+   * How long labels take to arrive (`7d`, `12h`; default 0): a run scores the window that ended
+   * this long before the run's window, so its labels have had time to arrive.
+   */
+  labelDelay?: string
   /** Classification: probability at or above which the predicted class is positive (default 0.5). */
   cutoff?: number
   /** Alert when a metric falls below its bound (e.g. `{ auc: 0.7, accuracy: 0.8 }`). */
@@ -27,6 +40,10 @@ export interface PerformanceResult {
   metrics: Record<string, number | null>
   /** Bounds broken (`auc < 0.7`). */
   violations: string[]
+  /** The window scored (with a `labelDelay`, earlier than the drift window). */
+  window?: { start: number; end: number }
+  /** Per model version (payload-log windows): labeled and unlabeled rows and the same metrics. */
+  byVersion?: Record<string, { labeled: number; unlabeled: number; metrics: Record<string, number | null> }>
 }
 
 const toLabel = (v: unknown): number | null => {
@@ -70,11 +87,13 @@ export function rocAuc(scores: readonly number[], labels: readonly number[]): nu
  * Scores a window's predictions against the labels that have arrived: AUC, log loss,
  * accuracy, precision and recall for a binary classifier; MAE and RMSE for a regressor. Rows
  * without a label are counted as unlabeled, not scored; a label that is not a number (or 0/1
- * for a classifier) is an error naming it.
+ * for a classifier) is an error naming it. With `versions` (each row's model version) the
+ * metrics are also given per version.
  */
 export function scorePerformance(
   spec: PerformanceSpec,
   columns: Record<string, readonly unknown[]>,
+  versions?: readonly number[],
 ): PerformanceResult {
   for (const c of [spec.prediction, spec.label]) {
     if (columns[c] === undefined)
@@ -87,12 +106,18 @@ export function scorePerformance(
   const labs = columns[spec.label] as readonly unknown[]
   const p: number[] = []
   const y: number[] = []
+  const v: number[] = []
   let unlabeled = 0
+  const unlabeledBy = new Map<number, number>()
   for (let i = 0; i < labs.length; i++) {
     const label = toLabel(labs[i])
     const pred = toLabel(preds[i])
     if (label === null || pred === null) {
       unlabeled++
+      if (versions !== undefined) {
+        const ver = versions[i] as number
+        unlabeledBy.set(ver, (unlabeledBy.get(ver) ?? 0) + 1)
+      }
       continue
     }
     if (spec.task === 'classification' && label !== 0 && label !== 1) {
@@ -103,7 +128,46 @@ export function scorePerformance(
     }
     p.push(pred)
     y.push(label)
+    if (versions !== undefined) v.push(versions[i] as number)
   }
+  const metrics = metricsOf(spec, p, y)
+  const violations: string[] = []
+  for (const [name, bound] of Object.entries(spec.min ?? {})) {
+    const value = metrics[name]
+    if (value !== undefined && value !== null && bound !== undefined && value < bound)
+      violations.push(`${name} ${value.toFixed(4)} < ${bound}`)
+  }
+  for (const [name, bound] of Object.entries(spec.max ?? {})) {
+    const value = metrics[name]
+    if (value !== undefined && value !== null && bound !== undefined && value > bound)
+      violations.push(`${name} ${value.toFixed(4)} > ${bound}`)
+  }
+  const result: PerformanceResult = { task: spec.task, labeled: p.length, unlabeled, metrics, violations }
+  if (versions !== undefined) {
+    const byVersion: NonNullable<PerformanceResult['byVersion']> = {}
+    for (const ver of [...new Set([...v, ...unlabeledBy.keys()])].sort((a, b) => a - b)) {
+      const idx = v.flatMap((x, i) => (x === ver ? [i] : []))
+      byVersion[String(ver)] = {
+        labeled: idx.length,
+        unlabeled: unlabeledBy.get(ver) ?? 0,
+        metrics: metricsOf(
+          spec,
+          idx.map((i) => p[i] as number),
+          idx.map((i) => y[i] as number),
+        ),
+      }
+    }
+    result.byVersion = byVersion
+  }
+  return result
+}
+
+/** The task's metrics over scored pairs (`null` where undefined, e.g. no rows). */
+function metricsOf(
+  spec: PerformanceSpec,
+  p: readonly number[],
+  y: readonly number[],
+): Record<string, number | null> {
   const n = p.length
   const metrics: Record<string, number | null> = {}
   if (spec.task === 'classification') {
@@ -139,16 +203,5 @@ export function scorePerformance(
     metrics.mae = n === 0 ? null : abs / n
     metrics.rmse = n === 0 ? null : Math.sqrt(sq / n)
   }
-  const violations: string[] = []
-  for (const [name, bound] of Object.entries(spec.min ?? {})) {
-    const v = metrics[name]
-    if (v !== undefined && v !== null && bound !== undefined && v < bound)
-      violations.push(`${name} ${v.toFixed(4)} < ${bound}`)
-  }
-  for (const [name, bound] of Object.entries(spec.max ?? {})) {
-    const v = metrics[name]
-    if (v !== undefined && v !== null && bound !== undefined && v > bound)
-      violations.push(`${name} ${v.toFixed(4)} > ${bound}`)
-  }
-  return { task: spec.task, labeled: n, unlabeled, metrics, violations }
+  return metrics
 }

@@ -1,4 +1,5 @@
 import type { CategoricalSample, ColumnSample, NumericSample } from '../drift/column-sample.js'
+import { sortFinite } from '../stats/bucket-sort.js'
 import { binningFor, histogramOf, quantilesOfSorted } from './histogram.js'
 import {
   type Binning,
@@ -70,29 +71,47 @@ function numericValues(values: readonly unknown[]): { sample: NumericSample; vio
   let n = 0
   let missing = 0
   let violations = 0
+  let min = Number.POSITIVE_INFINITY
+  let max = Number.NEGATIVE_INFINITY
   for (const v of values) {
+    let x: number
     if (typeof v === 'number') {
-      if (Number.isFinite(v)) out[n++] = v
-      else missing++
-    } else if (typeof v === 'bigint') out[n++] = Number(v)
-    else if (v === null || v === undefined) missing++
-    else violations++
+      if (!Number.isFinite(v)) {
+        missing++
+        continue
+      }
+      x = v
+    } else if (typeof v === 'bigint') x = Number(v)
+    else {
+      if (v === null || v === undefined) missing++
+      else violations++
+      continue
+    }
+    out[n++] = x
+    if (x < min) min = x
+    if (x > max) max = x
   }
-  return { sample: { kind: 'numeric', values: out.subarray(0, n).sort(), missing }, violations }
+  const sorted = sortFinite(out.subarray(0, n), min, max)
+  return { sample: { kind: 'numeric', values: sorted, missing }, violations }
 }
 
 function categoricalValues(values: readonly unknown[]): { sample: CategoricalSample; violations: number } {
-  const counts = new Map<string, number>()
+  // One map lookup a value: the map holds mutable counters, turned into counts at the end.
+  const counters = new Map<string, { n: number }>()
   let missing = 0
   let violations = 0
   for (const v of values) {
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) missing++
     else if (typeof v === 'object') violations++
     else {
-      const key = String(v)
-      counts.set(key, (counts.get(key) ?? 0) + 1)
+      const key = typeof v === 'string' ? v : String(v)
+      const counter = counters.get(key)
+      if (counter === undefined) counters.set(key, { n: 1 })
+      else counter.n++
     }
   }
+  const counts = new Map<string, number>()
+  for (const [key, counter] of counters) counts.set(key, counter.n)
   return { sample: { kind: 'categorical', counts, missing }, violations }
 }
 

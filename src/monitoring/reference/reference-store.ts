@@ -44,6 +44,9 @@ async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts)
 }
 
+/** Numeric reference values kept in memory across monitor runs (256 MB: 32M values). */
+export const SAMPLE_CACHE_BYTES = 256 * 1024 * 1024
+
 /**
  * Reference profiles of model versions: computed once from a dataset commit (a training set is
  * one) or any table the engine reads, stored in the blob store next to the model's lineage, and
@@ -53,6 +56,14 @@ async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
  * stored frequencies alone.
  */
 export class ReferenceProfiles {
+  /**
+   * Samples of recently used references, newest last, so a monitor's next window does not
+   * re-read its reference (and the drift tests' per-reference indexes, cached with the arrays,
+   * are built once). Keyed by prefix and creation time: a recomputed reference is a new entry.
+   * Bounded by {@link SAMPLE_CACHE_BYTES} of numeric values.
+   */
+  private readonly sampleCache = new Map<string, { samples: Record<string, ColumnSample>; bytes: number }>()
+
   constructor(
     private readonly ctx: ServiceContext,
     private readonly deps: {
@@ -131,15 +142,28 @@ export class ReferenceProfiles {
     ) as StoredReference
   }
 
-  /** The exact samples of a stored reference: numeric values read from their blobs, categories from the profile. */
+  /**
+   * The exact samples of a stored reference: numeric values read from their blobs, categories
+   * from the profile. Recently used references are kept in memory (read-only: do not modify the
+   * returned samples), so the next window of a monitor costs only its own rows.
+   */
   async samples(stored: StoredReference): Promise<Record<string, ColumnSample>> {
+    const key = `${stored.prefix}@${stored.createdAt}`
+    const cached = this.sampleCache.get(key)
+    if (cached !== undefined) {
+      this.sampleCache.delete(key)
+      this.sampleCache.set(key, cached)
+      return cached.samples
+    }
     const out: Record<string, ColumnSample> = {}
+    let bytes = 0
     for (const [name, col] of Object.entries(stored.profile.columns)) {
       if (col.kind === 'numeric') {
-        const key = stored.values[name]
-        const bytes = key === undefined ? Buffer.alloc(0) : await readAll(await this.ctx.blobs.get(key))
-        const copy = new Uint8Array(bytes.byteLength)
-        copy.set(bytes)
+        const blob = stored.values[name]
+        const read = blob === undefined ? Buffer.alloc(0) : await readAll(await this.ctx.blobs.get(blob))
+        const copy = new Uint8Array(read.byteLength)
+        copy.set(read)
+        bytes += copy.byteLength
         out[name] = { kind: 'numeric', values: new Float64Array(copy.buffer), missing: col.missing }
       } else {
         out[name] = {
@@ -148,6 +172,14 @@ export class ReferenceProfiles {
           missing: col.missing,
         }
       }
+    }
+    this.sampleCache.set(key, { samples: out, bytes })
+    let total = 0
+    for (const entry of this.sampleCache.values()) total += entry.bytes
+    for (const [k, entry] of this.sampleCache) {
+      if (total <= SAMPLE_CACHE_BYTES || k === key) break
+      this.sampleCache.delete(k)
+      total -= entry.bytes
     }
     return out
   }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { ModelServer } from '../model-server.js'
 import type { DeliveryService } from './delivery-service.js'
-import { candidateWeight } from './deployment-policy.js'
+import { candidateWeight, isLabelMetric } from './deployment-policy.js'
 import type { Deployment } from './deployment-store.js'
 import { EndpointRouter, type RoutedPrediction } from './endpoint-router.js'
-import { type DecisionEvidence, evaluateGuards, verdict } from './guards.js'
+import { type DecisionEvidence, evaluateGuards, type GuardResult, verdict } from './guards.js'
+import { describeLabelTest, type LabelledStep } from './label-guards.js'
 import { emptyStats, latencyQuantile, mergeStats } from './version-stats.js'
 
 /** Options of {@link DeliveryController}. */
@@ -19,6 +20,11 @@ export interface DeliveryControllerOptions {
   random?: () => number
   /** Reports a deployment that could not be synced or evaluated, or a failed tick (default: ignored). */
   onError?: (err: unknown) => void
+  /**
+   * How often label-based guards re-read the step's labelled predictions between decisions
+   * (default 5 000 ms); at the end of a step's interval they always read afresh.
+   */
+  labelRefreshMs?: number
 }
 
 /**
@@ -39,6 +45,11 @@ export class DeliveryController {
   private closed = false
   /** Revisions whose alias move this process has checked (once each). */
   private readonly reconciled = new Set<string>()
+  /** The last labelled step read per endpoint (label-based guards), with when it was read. */
+  private readonly labelled = new Map<
+    string,
+    { revision: number; readAt: number; step: LabelledStep | undefined }
+  >()
 
   constructor(
     private readonly delivery: DeliveryService,
@@ -165,7 +176,11 @@ export class DeliveryController {
       if (next.revision !== d.revision) await this.enforce(next)
       return next
     }
-    const guards = evaluateGuards(p.guards, candidate, champion)
+    const due = d.evaluateAt !== null && now >= d.evaluateAt
+    const labelled = p.guards.some((g) => isLabelMetric(g.metric))
+      ? await this.labelledStep(d, due)
+      : undefined
+    const guards = evaluateGuards(p.guards, candidate, champion, labelled)
     const evidence: DecisionEvidence = {
       guards,
       candidate: {
@@ -187,13 +202,13 @@ export class DeliveryController {
     let next: Deployment | null = null
     if (outcome === 'fail') {
       const failed = guards.filter((g) => g.outcome === 'fail')
-      const reason = `guard ${failed.map((g) => `${g.metric} = ${fmt(g.value)} > ${g.max} (${g.samples} samples)`).join('; ')} failed at ${candidateWeight(p)} %`
+      const reason = `guard ${failed.map(describeFailure).join('; ')} failed at ${candidateWeight(p)} %`
       next = await this.delivery.rollbackFrom(d, actor, reason, evidence, true)
-    } else if (d.evaluateAt !== null && now >= d.evaluateAt) {
+    } else if (due) {
       const last = p.step >= p.steps.length - 1
       if (outcome === 'inconclusive') {
         const short = guards.filter((g) => g.outcome === 'inconclusive')
-        const reason = `holding at ${candidateWeight(p)} %: ${short.map((g) => `${g.metric} has ${g.samples} of ${g.minSamples} samples`).join('; ')}`
+        const reason = `holding at ${candidateWeight(p)} %: ${short.map(describeShort).join('; ')}`
         await this.delivery.hold(d, actor, reason, evidence, now + p.intervalMs)
       } else if (!last) {
         next = await this.delivery.advanceFrom(
@@ -227,6 +242,23 @@ export class DeliveryController {
     return d
   }
 
+  /** The step's labelled predictions, re-read at most every `labelRefreshMs` unless `fresh`. */
+  private async labelledStep(d: Deployment, fresh: boolean): Promise<LabelledStep | undefined> {
+    const cached = this.labelled.get(d.name)
+    const at = performance.now()
+    if (
+      !fresh &&
+      cached !== undefined &&
+      cached.revision === d.revision &&
+      at - cached.readAt < (this.options.labelRefreshMs ?? 5000)
+    ) {
+      return cached.step
+    }
+    const step = await this.delivery.labelledStep(d)
+    this.labelled.set(d.name, { revision: d.revision, readAt: at, step })
+    return step
+  }
+
   /** Stops ticking and routing; the routers' versions are closed after their requests finish. */
   async close(): Promise<void> {
     this.closed = true
@@ -236,6 +268,24 @@ export class DeliveryController {
     this.routers.clear()
     await Promise.all(all.map((name) => this.server.unroute(name)?.close()))
   }
+}
+
+function describeFailure(g: GuardResult): string {
+  const t = g.test
+  if (t === undefined) return `${g.metric} = ${fmt(g.value)} > ${g.max} (${g.samples} samples)`
+  return `${g.metric}: ${describeLabelTest(g.metric, t)} is worse by more than the margin ${g.max} (p = ${fmtP(t.pValue)}, ${t.test})`
+}
+
+function describeShort(g: GuardResult): string {
+  if (g.test?.note !== undefined) return `${g.metric}: ${g.test.note}`
+  if (g.test === undefined && isLabelMetric(g.metric))
+    return `${g.metric}: no payload log to read labels from`
+  return `${g.metric} has ${g.samples} of ${g.minSamples} samples`
+}
+
+function fmtP(p: number | null): string {
+  if (p === null) return 'n/a'
+  return p < 1e-4 ? p.toExponential(1) : Number(p.toPrecision(2)).toString()
 }
 
 function fmt(v: number | null): string {

@@ -1,6 +1,7 @@
 import { StrataError } from '../../core/errors.js'
 import type { ServiceContext } from '../../data/index.js'
 import { type ModelRegistry, type ModelVersion, modelVersionNodeId } from '../../registry/index.js'
+import { LabelStore, type PayloadStore } from '../payload-log/index.js'
 import type { DeliveryTables } from './delivery-migrations.js'
 import { buildPolicy, type CreateDeploymentInput, checkSameInputs } from './deployment-input.js'
 import { type DeploymentPolicy, isActive } from './deployment-policy.js'
@@ -12,6 +13,7 @@ import {
   type Transition,
 } from './deployment-store.js'
 import type { DecisionEvidence } from './guards.js'
+import { type LabelledStep, readLabelledStep, rolloutRevisions } from './label-guards.js'
 import { sendWebhooks } from './webhooks.js'
 
 /** A deployment's state with its latest decision. */
@@ -42,12 +44,23 @@ export class DeliveryService {
   /** The endpoint, revision, decision and sample tables. */
   readonly store: DeploymentStore
   private readonly listeners = new Set<DecisionListener>()
+  private readonly labels: LabelStore
 
   constructor(
     private readonly context: ServiceContext,
     private readonly registry: ModelRegistry,
+    /** The payload log, opened on first use (label-based guards read the step's predictions). */
+    private readonly payloads?: () => Promise<Pick<PayloadStore, 'query'>>,
   ) {
     this.store = new DeploymentStore(context.metadata.db.withTables<DeliveryTables>())
+    this.labels = new LabelStore(context)
+  }
+
+  /** What label-based guards judge in `d`'s rollout (see {@link readLabelledStep}); undefined without a payload log. */
+  async labelledStep(d: Deployment): Promise<LabelledStep | undefined> {
+    if (this.payloads === undefined || d.policy.candidate === null) return undefined
+    const revisions = rolloutRevisions(await this.store.revisions(d.name), d)
+    return readLabelledStep(d, revisions, await this.payloads(), this.labels)
   }
 
   /** The time now, from the context's clock. */

@@ -127,7 +127,21 @@ describe('progressive delivery on the embedded backends', () => {
         'INVALID_ARGUMENT',
         /guard metric "throughput" does not exist; expected one of error_rate/,
       ],
-      [{ candidate: versions.good, guards: ['auc<=0.1'] }, 'UNSUPPORTED', /label-based/],
+      [
+        { candidate: versions.good, guards: ['auc<=0.1'] },
+        'INVALID_ARGUMENT',
+        /guard metric "auc" does not exist; label-based guards .* use auc_drop/,
+      ],
+      [
+        { candidate: versions.good, guards: ['auc_drop<=0.02@100,confidence=1.5'] },
+        'INVALID_ARGUMENT',
+        /confidence "1.5" is invalid; expected a level from 0.5 to below 1/,
+      ],
+      [
+        { candidate: versions.good, guards: ['error_rate<=0.02,confidence=0.9'] },
+        'INVALID_ARGUMENT',
+        /guard error_rate takes no confidence; only label-based guards/,
+      ],
       [{ candidate: versions.good, steps: [50, 10] }, 'INVALID_ARGUMENT', /decrease at 10/],
       [
         { candidate: versions.good, strategy: 'ab', split: { [versions.champion]: 90, [versions.good]: 10 } },

@@ -39,8 +39,14 @@ export interface CreateDeploymentInput {
   sticky?: { header: string } | { input: string }
   /** Step length in ms (default 60 000). */
   intervalMs?: number
-  /** Guards (`error_rate<=0.02@200` or objects); default `error_rate<=0.01@100`. */
-  guards?: (string | { metric: string; max: number; minSamples?: number })[]
+  /**
+   * Guards (`error_rate<=0.02@200`, `auc_drop<=0.02@300,confidence=0.95` or objects); default
+   * `error_rate<=0.01@100`.
+   */
+  guards?: (
+    | string
+    | { metric: string; max: number; minSamples?: number; confidence?: number; output?: string }
+  )[]
   /** Promote when the last step passes (default true, false for `ab` and `shadow`). */
   autoPromote?: boolean
   /** Candidate calls slower than this fall back to the champion (default 2 000 ms). */

@@ -8,16 +8,37 @@ export type Strategy = (typeof STRATEGIES)[number]
 /** Where an endpoint's rollout stands. */
 export type DeploymentStatus = 'serving' | 'progressing' | 'paused' | 'promoted' | 'rolled-back' | 'aborted'
 
-/** Metrics a guard can watch (serving-path metrics; label-based ones need the payload log's labels). */
-export const GUARD_METRICS = [
+/** Serving-path metrics a guard can watch (measured by every replica's router). */
+export const SERVING_GUARD_METRICS = [
   'error_rate',
   'latency_p99_ms',
   'latency_p99_ratio',
   'disagreement',
   'output_psi',
 ] as const
+
+/**
+ * Label-based metrics a guard can watch: how much worse the candidate is than the champion on
+ * the predictions whose delayed labels joined the payload log, with a statistical test.
+ */
+export const LABEL_GUARD_METRICS = [
+  'auc_drop',
+  'log_loss_increase',
+  'brier_increase',
+  'accuracy_drop',
+] as const
+/** One of {@link LABEL_GUARD_METRICS}. */
+export type LabelGuardMetric = (typeof LABEL_GUARD_METRICS)[number]
+
+/** Metrics a guard can watch. */
+export const GUARD_METRICS = [...SERVING_GUARD_METRICS, ...LABEL_GUARD_METRICS] as const
 /** One of {@link GUARD_METRICS}. */
 export type GuardMetric = (typeof GUARD_METRICS)[number]
+
+/** True for a label-based metric. */
+export function isLabelMetric(metric: string): metric is LabelGuardMetric {
+  return (LABEL_GUARD_METRICS as readonly string[]).includes(metric)
+}
 
 /** What each guard metric means (shown in errors and docs). */
 export const GUARD_METRIC_HELP: Record<GuardMetric, string> = {
@@ -27,13 +48,28 @@ export const GUARD_METRIC_HELP: Record<GuardMetric, string> = {
   disagreement:
     'share of compared rows where the candidate and the champion differ by more than the tolerance',
   output_psi: "population stability index of the candidate's first output against the champion's",
+  auc_drop: "champion's ROC AUC minus the candidate's on labelled predictions (DeLong's test)",
+  log_loss_increase: "candidate's mean log loss minus the champion's on labelled predictions (t-test)",
+  brier_increase: "candidate's mean Brier score minus the champion's on labelled predictions (t-test)",
+  accuracy_drop:
+    "champion's accuracy minus the candidate's on labelled predictions (two-proportion or McNemar z-test)",
 }
 
-/** One guard: the metric must stay at or below `max`, judged on at least `minSamples` observations. */
+/**
+ * One guard: the metric must stay at or below `max`, judged on at least `minSamples`
+ * observations (for a label-based metric: labelled predictions per version). A label-based
+ * guard fails when the candidate is significantly worse than the champion by more than `max`
+ * and passes when it is significantly not (the two-sided `confidence` interval of the difference
+ * lies beyond, or within, the margin), reading scores or classes from the model output `output`.
+ */
 export interface GuardSpec {
   metric: GuardMetric
   max: number
   minSamples: number
+  /** Label-based guards: the confidence level of the interval that decides (default 0.95). */
+  confidence?: number
+  /** Label-based guards: the model output holding the score or class (default: see docs/delivery.md). */
+  output?: string
 }
 
 /** The traffic policy of one immutable deployment revision. */
@@ -90,37 +126,78 @@ export function versionsOf(p: DeploymentPolicy): number[] {
   return [...new Set(all)]
 }
 
-const GUARD = /^\s*([a-z0-9_]+)\s*(<=|<)\s*([0-9.eE+-]+)\s*(?:@\s*(\d+))?\s*$/
+const GUARD =
+  /^\s*([a-z0-9_]+)\s*(<=|<)\s*([0-9.eE+-]+)\s*(?:@\s*(\d+))?\s*((?:,\s*[a-z]+\s*=\s*[^,\s]+\s*)*)$/
+const OPTION = /,\s*([a-z]+)\s*=\s*([^,\s]+)\s*/g
 
 /**
- * Parses a guard written `metric<=max[@minSamples]` (`error_rate<=0.02@200`). Label-based
- * metrics (auc, log_loss, accuracy) are refused: they need labels joined to the payload log.
+ * Parses a guard written `metric<=max[@minSamples][,confidence=c][,output=name]`
+ * (`error_rate<=0.02@200`, `auc_drop<=0.01@300,confidence=0.9,output=probabilities`).
  */
 export function parseGuard(text: string, defaultMinSamples = 100): GuardSpec {
   const m = GUARD.exec(text)
   if (m === null) {
     throw new StrataError(
       'INVALID_ARGUMENT',
-      `guard "${text}" is invalid; expected metric<=max[@minSamples], e.g. error_rate<=0.02@200`,
+      `guard "${text}" is invalid; expected metric<=max[@minSamples][,confidence=c][,output=name], e.g. error_rate<=0.02@200 or auc_drop<=0.02@300,confidence=0.95`,
     )
   }
-  const [, metric, , max, min] = m as unknown as [string, string, string, string, string | undefined]
-  return guardSpec({
+  const [, metric, , max, min, options = ''] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+  ]
+  const spec: { metric: string; max: number; minSamples: number; confidence?: number; output?: string } = {
     metric,
     max: Number(max),
     minSamples: min === undefined ? defaultMinSamples : Number(min),
-  })
+  }
+  for (const [, key, value] of options.matchAll(OPTION)) {
+    if (key === 'confidence') spec.confidence = Number(value)
+    else if (key === 'output') spec.output = value as string
+    else {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `guard "${text}" has an unknown option "${key}"; expected confidence=<level> or output=<model output>`,
+      )
+    }
+  }
+  return guardSpec(spec)
+}
+
+/** A guard as `parseGuard` reads it: `auc_drop<=0.02@300,confidence=0.95`. */
+export function formatGuard(g: GuardSpec): string {
+  return (
+    `${g.metric}<=${g.max}@${g.minSamples}` +
+    (g.confidence === undefined ? '' : `,confidence=${g.confidence}`) +
+    (g.output === undefined ? '' : `,output=${g.output}`)
+  )
 }
 
 /** Checks one guard given as data; errors name the offending value and the valid ones. */
-export function guardSpec(g: { metric: string; max: number; minSamples?: number }): GuardSpec {
+export function guardSpec(g: {
+  metric: string
+  max: number
+  minSamples?: number
+  confidence?: number
+  output?: string
+}): GuardSpec {
   if (!(GUARD_METRICS as readonly string[]).includes(g.metric)) {
-    const labels = ['auc', 'log_loss', 'accuracy', 'precision', 'recall']
+    const renamed: Record<string, string> = {
+      auc: 'auc_drop',
+      log_loss: 'log_loss_increase',
+      brier: 'brier_increase',
+      accuracy: 'accuracy_drop',
+    }
+    const hint = renamed[g.metric]
     throw new StrataError(
-      labels.includes(g.metric) ? 'UNSUPPORTED' : 'INVALID_ARGUMENT',
-      labels.includes(g.metric)
-        ? `guard metric "${g.metric}" is label-based; label guards need delayed labels joined to the payload log, which is not available yet (use ${GUARD_METRICS.join(', ')})`
-        : `guard metric "${g.metric}" does not exist; expected one of ${GUARD_METRICS.join(', ')}`,
+      'INVALID_ARGUMENT',
+      hint === undefined
+        ? `guard metric "${g.metric}" does not exist; expected one of ${GUARD_METRICS.join(', ')}`
+        : `guard metric "${g.metric}" does not exist; label-based guards bound how much worse the candidate may be than the champion: use ${hint} (e.g. ${hint}<=0.01@200)`,
       { details: { metric: g.metric, expected: GUARD_METRICS } },
     )
   }
@@ -137,7 +214,41 @@ export function guardSpec(g: { metric: string; max: number; minSamples?: number 
       `guard ${g.metric} minimum sample size "${minSamples}" is invalid; expected an integer ≥ 1`,
     )
   }
-  return { metric: g.metric as GuardMetric, max: g.max, minSamples }
+  const spec: GuardSpec = { metric: g.metric as GuardMetric, max: g.max, minSamples }
+  if (!isLabelMetric(g.metric)) {
+    if (g.confidence !== undefined || g.output !== undefined) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `guard ${g.metric} takes no ${g.confidence !== undefined ? 'confidence' : 'output'}; only label-based guards (${LABEL_GUARD_METRICS.join(', ')}) do`,
+      )
+    }
+    return spec
+  }
+  if (g.confidence !== undefined) {
+    if (typeof g.confidence !== 'number' || !(g.confidence >= 0.5 && g.confidence < 1)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `guard ${g.metric} confidence "${g.confidence}" is invalid; expected a level from 0.5 to below 1, e.g. 0.95`,
+      )
+    }
+    spec.confidence = g.confidence
+  }
+  if (g.output !== undefined) {
+    if (typeof g.output !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(g.output)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `guard ${g.metric} output "${g.output}" is invalid; expected a model output name`,
+      )
+    }
+    spec.output = g.output
+  }
+  if ((g.metric === 'accuracy_drop' || g.metric === 'auc_drop') && g.max > 1) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `guard ${g.metric} threshold "${g.max}" is invalid; expected a difference of shares from 0 to 1`,
+    )
+  }
+  return spec
 }
 
 /**

@@ -138,6 +138,13 @@ export class EndpointRouter implements RoutedEndpoint {
     await Promise.allSettled(stale.map(([, w]) => w.close()))
   }
 
+  /** Every version loaded for the revision in force, the champion first. */
+  versions(): ServedModel[] {
+    const s = this.live()
+    const champion = this.warmOf(s, s.policy.champion)
+    return [champion, ...[...s.versions.values()].filter((w) => w !== champion)].map((w) => w.served)
+  }
+
   model(version?: string): ServedModel {
     const s = this.live()
     if (version === undefined) return this.warmOf(s, s.policy.champion).served
@@ -444,8 +451,9 @@ function stickyKey(
     return Array.isArray(v) ? v[0] : v
   }
   const input = request.inputs.find((i) => i.name === sticky.input)
-  const first = input?.values[0]
-  return first === undefined ? undefined : String(first)
+  // an entity-row prediction's key (say user_id) is a request value, not a model input
+  const first = input === undefined ? context.values?.[sticky.input] : input.values[0]
+  return first === undefined || first === null ? undefined : String(first)
 }
 
 /** A client's own mistake: the champion would refuse it too, so it is no candidate failure. */

@@ -1,4 +1,5 @@
-import type { GuardSpec } from './deployment-policy.js'
+import { type GuardSpec, isLabelMetric } from './deployment-policy.js'
+import { evaluateLabelGuard, type LabelledStep, type LabelTestEvidence } from './label-guards.js'
 import { latencyCount, latencyQuantile, outputCount, outputPsi, type VersionStats } from './version-stats.js'
 
 /** How one guard came out: `inconclusive` when it lacks the minimum sample size. */
@@ -15,6 +16,8 @@ export interface GuardResult {
   /** The champion's value of the same metric, where it has one. */
   champion: number | null
   outcome: GuardOutcome
+  /** Label-based guards: both versions' values, sizes, the difference, its interval and the p-value. */
+  test?: LabelTestEvidence
 }
 
 /** Evidence behind a decision: every guard's result and the statistics of both sides. */
@@ -26,13 +29,25 @@ export interface DecisionEvidence {
   windowMs: number
 }
 
-/** Evaluates every guard on the window's statistics of the candidate and the champion. */
+/**
+ * Evaluates every guard on the window's statistics of the candidate and the champion; label-based
+ * guards on `labelled` (the step's logged predictions with their labels; absent: inconclusive).
+ */
 export function evaluateGuards(
   guards: readonly GuardSpec[],
   candidate: VersionStats,
   champion: VersionStats,
+  labelled?: LabelledStep,
 ): GuardResult[] {
   return guards.map((g) => {
+    if (isLabelMetric(g.metric)) {
+      const base = { metric: g.metric, max: g.max, minSamples: g.minSamples, champion: null }
+      if (labelled === undefined) {
+        return { ...base, value: null, samples: 0, outcome: 'inconclusive' as const }
+      }
+      const r = evaluateLabelGuard(g, labelled)
+      return { ...base, value: r.value, samples: r.samples, outcome: r.outcome, test: r.test }
+    }
     const { value, samples, champ } = measure(g, candidate, champion)
     const outcome: GuardOutcome =
       samples < g.minSamples || value === null ? 'inconclusive' : value <= g.max ? 'pass' : 'fail'
@@ -75,6 +90,8 @@ function measure(
       return { value: c.compared === 0 ? null : c.disagreed / c.compared, samples: c.compared, champ: 0 }
     case 'output_psi':
       return { value: outputPsi(h, c), samples: Math.min(outputCount(c), outputCount(h)), champ: 0 }
+    default:
+      return { value: null, samples: 0, champ: null }
   }
 }
 

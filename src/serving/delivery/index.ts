@@ -6,10 +6,13 @@ export {
   candidateWeight,
   type DeploymentPolicy,
   type DeploymentStatus,
+  formatGuard,
   GUARD_METRIC_HELP,
   GUARD_METRICS,
   type GuardMetric,
   type GuardSpec,
+  isLabelMetric,
+  LABEL_GUARD_METRICS,
   parseGuard,
   STRATEGIES,
   type Strategy,
@@ -28,6 +31,13 @@ export {
   type StatsRow,
 } from './endpoint-router.js'
 export type { DecisionEvidence, GuardOutcome, GuardResult } from './guards.js'
+export {
+  describeLabelTest,
+  evaluateLabelGuard,
+  type LabelGuardOutcome,
+  type LabelledStep,
+  type LabelTestEvidence,
+} from './label-guards.js'
 export { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
 export type { VersionStats } from './version-stats.js'
 export { type DecisionNotice, sendWebhooks } from './webhooks.js'

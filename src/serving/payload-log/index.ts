@@ -1,6 +1,14 @@
+export {
+  ENTITY_LABEL_LOOKBACK_MS,
+  type EntityLabelInput,
+  isEntityLabel,
+  resolveEntityLabels,
+} from './entity-labels.js'
+export { GROUND_TRUTH, joinLabels, type LabeledRecord, type LabelLookup } from './label-join.js'
+export { type LabelInput, LabelStore } from './label-store.js'
 export { canonicalKey } from './payload-encoding.js'
 export { PayloadLog, type PayloadLogOptions, type PayloadLogStats, type PayloadSink } from './payload-log.js'
-export { type PayloadTables, servingMigrations } from './payload-migrations.js'
+export { type LabelTables, type PayloadTables, servingMigrations } from './payload-migrations.js'
 export { PayloadStore, type WriteOptions } from './payload-store.js'
 export type {
   FeatureViewUse,

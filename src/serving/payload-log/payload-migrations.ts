@@ -21,7 +21,16 @@ export type PayloadTables = {
   }
 }
 
-/** Migrations owned by serving: the payload log and its indexes for window queries. */
+/**
+ * Delayed labels by prediction id (the payload log's ground truth), JSON values; the latest
+ * ingest wins. The table and its migration id keep their first owner's name (`monitoring/…`),
+ * so databases that applied it do not apply it again.
+ */
+export type LabelTables = {
+  monitoring_labels: { prediction_id: string; label: string; arrived_at: number }
+}
+
+/** Migrations owned by serving: the payload log and its indexes for window queries, and the delayed labels joined to it. */
 export const servingMigrations: Migration[] = [
   {
     id: 'serving/001-payload-log',
@@ -69,6 +78,17 @@ export const servingMigrations: Migration[] = [
         .createIndex('serving_predictions_entity')
         .on('serving_predictions')
         .columns(['entity_key', 'at'])
+        .execute()
+    },
+  },
+  {
+    id: 'monitoring/002-labels',
+    up: async (db) => {
+      await db.schema
+        .createTable('monitoring_labels')
+        .addColumn('prediction_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('arrived_at', 'bigint', (c) => c.notNull())
         .execute()
     },
   },

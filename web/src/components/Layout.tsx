@@ -1,5 +1,8 @@
-import type { ReactNode } from 'react'
-import { useConnection } from '../lib/connection.js'
+import { type ReactNode, useEffect } from 'react'
+import { client, useApi } from '../lib/api.js'
+import { stopLiveUpdates, useConnection } from '../lib/connection.js'
+import { signOut, storedToken, useSession } from '../lib/session.js'
+import { SignIn } from './SignIn.js'
 
 const NAV: readonly { href: string; label: string; section: string }[] = [
   { href: '#/', label: 'Overview', section: '' },
@@ -21,9 +24,36 @@ function sectionOf(first: string | undefined): string {
   return first ?? ''
 }
 
-/** The frame of every page: skip link, navigation, the connection banner and the page itself. */
+/** Who the stored token signs in as, and the sign-out button (nothing without a token). */
+function SessionBadge() {
+  const session = useApi('session', (signal) => client.call('server', 'session', {}, { signal }))
+  return (
+    <span className="session">
+      {session.status === 'ok' ? (
+        <span>
+          {session.data.principal}
+          {session.data.token ? <span className="muted"> (token {session.data.token})</span> : null}
+        </span>
+      ) : null}{' '}
+      <button type="button" onClick={signOut}>
+        Sign out
+      </button>
+    </span>
+  )
+}
+
+/**
+ * The frame of every page: skip link, navigation, the connection banner and the page itself —
+ * or, when the server asks for a token, the sign-in form instead of the page.
+ */
 export function Layout({ first, children }: { first: string | undefined; children: ReactNode }) {
   const { state } = useConnection()
+  const session = useSession()
+  const signedOut = session.status === 'signed-out'
+  // signed out (or the token was refused): the live stream closes; signing in opens it again
+  useEffect(() => {
+    if (signedOut) stopLiveUpdates()
+  }, [signedOut])
   const current = sectionOf(first)
   return (
     <>
@@ -46,16 +76,23 @@ export function Layout({ first, children }: { first: string | undefined; childre
           </ul>
         </nav>
         <span className={`conn conn-${state}`} role="status" aria-live="polite">
-          {state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+          {signedOut
+            ? 'Signed out'
+            : state === 'live'
+              ? 'Live'
+              : state === 'connecting'
+                ? 'Connecting…'
+                : 'Reconnecting…'}
         </span>
+        {!signedOut && storedToken() !== null ? <SessionBadge /> : null}
       </header>
-      {state === 'reconnecting' ? (
+      {!signedOut && state === 'reconnecting' ? (
         <div className="banner" role="alert">
           The Strata server is not answering. Reconnecting — the page refreshes itself when it is back.
         </div>
       ) : null}
       <main id="main" tabIndex={-1}>
-        {children}
+        {signedOut ? <SignIn refused={session.refused} /> : children}
       </main>
     </>
   )

@@ -1,4 +1,4 @@
-import { Handle, type Node, type NodeProps, Position } from '@xyflow/react'
+import type { Node, NodeProps } from '@xyflow/react'
 import { memo } from 'react'
 import { shortId } from '../lib/format.js'
 import type { Direction } from '../lib/lineage-state.js'
@@ -16,7 +16,11 @@ export type LineageNodeData = {
   onToggle: (id: string, direction: Direction) => void
 }
 
-/** A lineage node: kind, label (a link to its page), and expand/collapse buttons each way. */
+/**
+ * A lineage node: kind, label (a link to its page), and expand/collapse buttons each way. No
+ * per-node state and no handles (the edges are one path: `LineageEdges`); zoomed far out,
+ * CSS hides all but the label (`.lineage.far`).
+ */
 export const LineageNodeCard = memo(function LineageNodeCard({ data }: NodeProps<Node<LineageNodeData>>) {
   const page = nodePage(data.id)
   const bare = data.id.slice(data.id.indexOf(':') + 1)
@@ -26,7 +30,6 @@ export const LineageNodeCard = memo(function LineageNodeCard({ data }: NodeProps
       className={`lineage-node${data.root ? ' root' : ''}${data.match ? ' match' : ''}`}
       data-node-id={data.id}
     >
-      <Handle type="target" position={Position.Left} isConnectable={false} />
       <span className="kind">{data.kind}</span>
       {page ? (
         <a className="label nodrag" href={page} title={data.id}>
@@ -56,7 +59,6 @@ export const LineageNodeCard = memo(function LineageNodeCard({ data }: NodeProps
           focus<span className="visually-hidden"> the graph on {data.id}</span>
         </a>
       </span>
-      <Handle type="source" position={Position.Right} isConnectable={false} />
     </div>
   )
 })

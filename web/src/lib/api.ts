@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react'
 import { ApiError, ConnectionError, StrataClient } from '../../../src/client/index.js'
 import { type ChangeEvent, onChange, reportUnreachable, useConnection } from './connection.js'
+import { reportUnauthenticated, storedToken } from './session.js'
 
-/** The UI's one client: same origin, so the server's Host/Origin guards accept it. */
-export const client = new StrataClient({ token: () => sessionStorage.getItem('strata.token') })
+/** The UI's one client: same origin, so the server's Host/Origin guards accept it; the session's token, if any. */
+export const client = new StrataClient({ token: storedToken })
 
 /** The state of one request: loading, failed (with the error) or done (with the data). */
 export type Loaded<T> = (
@@ -66,6 +67,7 @@ export function useApi<T>(
       (error: unknown) => {
         if (controller.signal.aborted) return
         if (error instanceof ConnectionError) reportUnreachable()
+        if (error instanceof ApiError && error.status === 401) reportUnauthenticated(error.message)
         shownKey.current = key
         setState({ status: 'error', error: error instanceof Error ? error : new Error(String(error)) })
       },

@@ -54,9 +54,9 @@ describe('source adapters', () => {
     )
     const created = buildPlan(new Map(), views).changes.map((c) => c.changes[0])
     expect(created).toEqual([
-      '1 features from dataset flights@main:f.parquet, ttl none',
-      '1 features from file x.parquet, ttl none',
-      '1 features from postgres trips, ttl none',
+      '1 feature from dataset flights@main:f.parquet, ttl none',
+      '1 feature from file x.parquet, ttl none',
+      '1 feature from postgres trips, ttl none',
     ])
     const [v0, v1] = views as [(typeof views)[0], (typeof views)[0]]
     const registered = new Map([

@@ -1,6 +1,6 @@
 import { StrataError } from '../../core/errors.js'
-import type { PredictionPage, PredictionQuery } from '../../serving/index.js'
 import type { LabelInput } from './label-store.js'
+import type { PredictionPage, PredictionQuery } from './payload-types.js'
 
 /** A delayed label keyed by entity and time instead of prediction id. */
 export interface EntityLabelInput {
@@ -72,7 +72,7 @@ export async function resolveEntityLabels(
   if (unmatched.length > 0) {
     throw new StrataError(
       'NOT_FOUND',
-      `${unmatched.length} label(s) match no prediction in the payload log (the latest for the entity within ${lookbackMs / 3_600_000} h before the label's time), e.g. entity ${unmatched[0]}; nothing was ingested`,
+      `${unmatched.length === 1 ? '1 label matches' : `${unmatched.length} labels match`} no prediction in the payload log (the latest for the entity within ${lookbackMs / 3_600_000} h before the label's time), e.g. entity ${unmatched[0]}; nothing was ingested`,
       { details: { unmatched: unmatched.slice(0, 20) } },
     )
   }

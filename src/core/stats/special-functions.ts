@@ -1,7 +1,9 @@
 /**
- * Special functions the drift tests need, written to double precision so the p-values match
- * SciPy's (cephes) to far better than 0.000001: the normal distribution function and the
- * chi-square survival function (the regularized upper incomplete gamma function).
+ * Special functions the statistical tests need (drift tests in monitoring, label guards in
+ * delivery), written to double precision so the p-values match SciPy's (cephes) to far better
+ * than 0.000001: the normal distribution function and quantile, the chi-square survival function
+ * (the regularized upper incomplete gamma function), and Student's t survival function and
+ * quantile (the regularized incomplete beta function).
  */
 
 const LOG_SQRT_2PI = 0.9189385332046728
@@ -138,4 +140,79 @@ export function erf(x: number): number {
 /** The standard normal distribution function Φ(x) (SciPy `norm.cdf`). */
 export function normalCdf(x: number): number {
   return 0.5 * erfc(-x / Math.SQRT2)
+}
+
+/** Continued fraction of the regularized incomplete beta function (modified Lentz). */
+function betaFraction(a: number, b: number, x: number): number {
+  const tiny = 1e-300
+  let c = 1
+  let d = 1 - ((a + b) * x) / (a + 1)
+  if (Math.abs(d) < tiny) d = tiny
+  d = 1 / d
+  let h = d
+  for (let m = 1; m < 10_000; m++) {
+    const m2 = 2 * m
+    let aa = (m * (b - m) * x) / ((a + m2 - 1) * (a + m2))
+    d = 1 + aa * d
+    if (Math.abs(d) < tiny) d = tiny
+    c = 1 + aa / c
+    if (Math.abs(c) < tiny) c = tiny
+    d = 1 / d
+    h *= d * c
+    aa = (-(a + m) * (a + b + m) * x) / ((a + m2) * (a + m2 + 1))
+    d = 1 + aa * d
+    if (Math.abs(d) < tiny) d = tiny
+    c = 1 + aa / c
+    if (Math.abs(c) < tiny) c = tiny
+    d = 1 / d
+    const delta = d * c
+    h *= delta
+    if (Math.abs(delta - 1) < 1e-16) break
+  }
+  return h
+}
+
+/** I_x(a, b), the regularized incomplete beta function (SciPy `betainc`), for a, b > 0 and 0 ≤ x ≤ 1. */
+export function betainc(a: number, b: number, x: number): number {
+  if (Number.isNaN(a) || Number.isNaN(b) || Number.isNaN(x) || a <= 0 || b <= 0) return Number.NaN
+  if (x <= 0) return 0
+  if (x >= 1) return 1
+  const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x))
+  return x < (a + 1) / (a + b + 2)
+    ? (front * betaFraction(a, b, x)) / a
+    : 1 - (front * betaFraction(b, a, 1 - x)) / b
+}
+
+/** P(T > t) for Student's t with `dof` degrees of freedom (SciPy `t.sf`); the normal's for infinite `dof`. */
+export function studentTSf(t: number, dof: number): number {
+  if (Number.isNaN(t) || Number.isNaN(dof) || dof <= 0) return Number.NaN
+  if (dof === Number.POSITIVE_INFINITY) return normalCdf(-t)
+  const tail = 0.5 * betainc(dof / 2, 0.5, dof / (dof + t * t))
+  return t > 0 ? tail : 1 - tail
+}
+
+/** The x where a continuous, increasing `cdf` reaches `p` (bisection to double precision). */
+function quantileOf(cdf: (x: number) => number, p: number): number {
+  if (!(p > 0 && p < 1))
+    return p === 0 ? Number.NEGATIVE_INFINITY : p === 1 ? Number.POSITIVE_INFINITY : Number.NaN
+  let lo = -1
+  let hi = 1
+  while (cdf(lo) > p) lo *= 2
+  while (cdf(hi) < p) hi *= 2
+  for (let i = 0; i < 200 && hi - lo > 1e-15 * Math.max(1, Math.abs(lo), Math.abs(hi)); i++) {
+    const mid = (lo + hi) / 2
+    if (cdf(mid) < p) lo = mid
+    else hi = mid
+  }
+  return (lo + hi) / 2
+}
+
+/** The standard normal quantile Φ⁻¹(p) (SciPy `norm.ppf`). */
+export function normalQuantile(p: number): number {
+  return quantileOf(normalCdf, p)
+}
+
+/** Student's t quantile with `dof` degrees of freedom (SciPy `t.ppf`). */
+export function studentTQuantile(p: number, dof: number): number {
+  return quantileOf((x) => 1 - studentTSf(x, dof), p)
 }

@@ -3,14 +3,12 @@ import { testServiceContext } from '../../../test/support/service-context.js'
 import { strataRejection } from '../../../test/support/strata-error.js'
 import { lineageMigrations } from '../../data/lineage/index.js'
 import { runMigrations } from '../../db/index.js'
-import {
-  newPredictionId,
-  PayloadStore,
-  type PredictionEntry,
-  servingMigrations,
-} from '../../serving/index.js'
 import { describeMetadata } from '../../testing/metadata-fixture.js'
 import { resolveEntityLabels } from './entity-labels.js'
+import { servingMigrations } from './payload-migrations.js'
+import { PayloadStore } from './payload-store.js'
+import type { PredictionEntry } from './payload-types.js'
+import { newPredictionId } from './prediction-id.js'
 
 const T0 = Date.UTC(2024, 3, 1)
 const HOUR = 3_600_000
@@ -76,7 +74,7 @@ describeMetadata('labels keyed by entity + time', (openFresh) => {
     )
     expect(err.code).toBe('NOT_FOUND')
     expect(err.message).toMatch(
-      /1 label\(s\) match no prediction .* e\.g\. entity \{"flight":"BB2"\} at 2024-04-01T00:59:59\.999Z; nothing was ingested/,
+      /1 label matches no prediction .* e\.g\. entity \{"flight":"BB2"\} at 2024-04-01T00:59:59\.999Z; nothing was ingested/,
     )
     // Older than the lookback: no match.
     expect(

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { StrataError } from '../../core/errors.js'
 import type { ServiceContext } from '../../data/index.js'
 import { writeTransaction } from '../../db/index.js'
-import type { MonitoringTables } from './monitor-migrations.js'
+import type { LabelTables } from './payload-migrations.js'
 
 /** One delayed label. */
 export interface LabelInput {
@@ -18,10 +18,10 @@ const CHUNK = 500
  * (`known`): a label for an unknown prediction is an error naming it, and nothing is stored.
  */
 export class LabelStore {
-  private readonly db: Kysely<MonitoringTables>
+  private readonly db: Kysely<LabelTables>
 
   constructor(private readonly ctx: ServiceContext) {
-    this.db = ctx.metadata.db as unknown as Kysely<MonitoringTables>
+    this.db = ctx.metadata.db.withTables<LabelTables>()
   }
 
   /** Stores labels (replacing earlier ones for the same predictions); resolves how many. */
@@ -47,7 +47,7 @@ export class LabelStore {
     if (unknown.length > 0) {
       throw new StrataError(
         'NOT_FOUND',
-        `${unknown.length} label(s) name predictions that are not in the payload log, e.g. "${unknown[0]}"; nothing was ingested`,
+        `${unknown.length === 1 ? '1 label names a prediction that is' : `${unknown.length} labels name predictions that are`} not in the payload log, e.g. "${unknown[0]}"; nothing was ingested`,
         { details: { unknown: unknown.slice(0, 20) } },
       )
     }

@@ -1,0 +1,71 @@
+import { expect, it } from 'vitest'
+import { sortFinite } from './bucket-sort.js'
+import { wasserstein1 } from './distances.js'
+import { wasserstein1Indexed } from './wasserstein-indexed.js'
+
+/** A seeded generator (Park–Miller) and a normal deviate from it. */
+function random(seed: number): { uniform(): number; normal(): number } {
+  let s = seed
+  const uniform = () => {
+    s = (s * 16807) % 2147483647
+    return s / 2147483647
+  }
+  return { uniform, normal: () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()) }
+}
+
+const sorted = (n: number, f: () => number) => Float64Array.from({ length: n }, f).sort()
+
+it('the indexed Wasserstein distance equals the merge walk: shifts both ways, ties, offsets, one-value sides', () => {
+  const r = random(11)
+  const cases: [Float64Array, Float64Array][] = [
+    [sorted(200_000, () => r.normal() * 10), sorted(20_000, () => r.normal() * 10 + 2)],
+    [sorted(200_000, () => r.normal() * 10), sorted(20_000, () => r.normal() * 3 - 4)],
+    [sorted(100_000, () => Math.round(r.normal() * 3)), sorted(10_000, () => Math.round(r.normal() * 5 + 1))],
+    [sorted(100_000, () => 1.7e12 + r.normal() * 1e9), sorted(10_000, () => 1.7e12 + r.normal() * 2e9)],
+    [sorted(7, () => r.uniform()), Float64Array.of(0.5)],
+    [Float64Array.of(1, 1, 1, 1), Float64Array.of(2)],
+  ]
+  for (let t = 0; t < 300; t++) {
+    const dup = t % 2 === 0
+    const shift = r.uniform() * 4 - 2
+    const scale = 0.3 + r.uniform() * 3
+    cases.push([
+      sorted(50 + Math.floor(r.uniform() * 3000), () => (dup ? Math.round(r.normal() * 4) : r.normal())),
+      sorted(1 + Math.floor(r.uniform() * 300), () =>
+        dup ? Math.round(r.normal() * 4 * scale + shift) : r.normal() * scale + shift,
+      ),
+    ])
+  }
+  for (const [u, v] of cases) {
+    const walk = wasserstein1(u, v)
+    expect(Math.abs(wasserstein1Indexed(u, v) - walk)).toBeLessThanOrEqual(1e-12 * Math.max(1, walk))
+    // cached index: the same answer again
+    expect(wasserstein1Indexed(u, v)).toBe(wasserstein1Indexed(u, v))
+  }
+})
+
+it('the bucket sort gives exactly the built-in order: negatives, −0/+0, subnormals, ties, one value', () => {
+  const r = random(5)
+  const inputs = [
+    Float64Array.from({ length: 100_000 }, () => r.normal() * 1000),
+    Float64Array.from({ length: 50_000 }, () => Math.round(r.normal() * 3)),
+    Float64Array.from({ length: 20_000 }, (_, i) =>
+      i % 3 === 0 ? -0 : i % 3 === 1 ? 0 : r.normal() * 1e-310,
+    ),
+    Float64Array.from({ length: 30_000 }, () => (r.uniform() < 0.01 ? 1e300 : r.uniform())),
+    new Float64Array(5_000).fill(4.5),
+    Float64Array.of(3, -1, 2),
+  ]
+  for (const values of inputs) {
+    let min = Number.POSITIVE_INFINITY
+    let max = Number.NEGATIVE_INFINITY
+    for (const x of values) {
+      min = Math.min(min, x)
+      max = Math.max(max, x)
+    }
+    const expected = values.slice().sort()
+    const actual = sortFinite(values, min, max)
+    expect(actual.length).toBe(expected.length)
+    expect(actual.every((x, i) => Object.is(x, expected[i]))).toBe(true)
+  }
+})

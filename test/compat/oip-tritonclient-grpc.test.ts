@@ -1,0 +1,194 @@
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import protobuf from 'protobufjs'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { INFERENCE_PROTO_PATH } from '../../src/api/index.js'
+import { openStrata } from '../../src/platform/index.js'
+import { CHALLENGERS } from '../support/delivery-models.js'
+import {
+  BYTES_PREDICTOR_TS,
+  BYTES_SIGNATURE,
+  INT64_PREDICTOR_TS,
+  INT64_SIGNATURE,
+  linearOnnx,
+  linearSignature,
+} from '../support/serving-models.js'
+import { type TempProject, tempProject } from '../support/temp-project.js'
+import { pythonClient } from './python-client.js'
+import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
+
+/**
+ * The stock `tritonclient[grpc]` Python client against a real `strata server --grpc-port 0`, and
+ * Strata's `proto/inference.proto` checked field by field against the client's own compiled
+ * `grpc_service.proto`. The venv comes from `scripts/python-env.sh --serving`
+ * (STRATA_TEST_PYTHON_SERVING); without it the suite is skipped locally and fails in CI.
+ */
+const client = pythonClient('STRATA_TEST_PYTHON_SERVING', '--serving')
+const python = client.python
+const scripts = new URL('./python/', import.meta.url).pathname
+
+const STEPS = [
+  'server live, ready and metadata',
+  'model ready and metadata, versioned and not',
+  "infer FP32 with raw contents (the client's default)",
+  'infer INT64 with raw contents, exact beyond 2^53, requested output, request id, pinned version',
+  'infer FP32 and INT64 with typed contents',
+  'infer BYTES with raw and typed contents (UTF-8, empty and multi-byte strings)',
+  'concurrent async_infer calls each get their own rows',
+  'client mistakes: exact status codes and messages',
+  'a canary deployment answers over gRPC naming the version that answered, as REST does',
+]
+
+function run(interpreter: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string; last: string }>((resolve) => {
+    execFile(
+      interpreter,
+      args,
+      {
+        timeout: 300_000,
+        maxBuffer: 16 * 1024 * 1024,
+        env: { ...process.env, PYTHONUNBUFFERED: '1', ...env },
+      },
+      (error, stdout, stderr) =>
+        resolve({
+          code: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
+          stdout,
+          stderr,
+          last: stdout.trim().split('\n').at(-1) ?? '',
+        }),
+    )
+  })
+}
+
+client.describe(
+  'Open Inference Protocol v2 over gRPC: the stock tritonclient[grpc] against strata server',
+  () => {
+    let project: TempProject
+    let server: StrataServerProcess
+    const canaryVersions: number[] = []
+
+    beforeAll(async () => {
+      project = await tempProject('strata-oip-grpc-compat-')
+      expect((await project.cli('init', '--bare')).code).toBe(0)
+      const strata = await openStrata({ cwd: project.dir, env: {} })
+      const registry = await strata.registry()
+      await registry.registerVersion('linear', { onnx: linearOnnx() })
+      await registry.setAlias('linear', 'champion', 1)
+      const candidate = await registry.registerVersion('linear', {
+        files: [{ path: 'predictor.ts', bytes: new TextEncoder().encode(CHALLENGERS.good) }],
+        signature: await linearSignature(),
+      })
+      canaryVersions.push(1, candidate.version)
+      await registry.registerVersion('sums', {
+        files: [{ path: 'predictor.ts', bytes: new TextEncoder().encode(INT64_PREDICTOR_TS) }],
+        signature: INT64_SIGNATURE,
+      })
+      await registry.registerVersion('echo', {
+        files: [{ path: 'predictor.ts', bytes: new TextEncoder().encode(BYTES_PREDICTOR_TS) }],
+        signature: BYTES_SIGNATURE,
+      })
+      await (await strata.delivery()).create('linear-canary', {
+        model: 'linear',
+        candidate: candidate.version,
+        strategy: 'canary',
+        steps: [50],
+        sticky: { header: 'x-user-id' },
+        intervalMs: 3_600_000,
+      })
+      await strata.close()
+      server = await startStrataServer(project.dir, {}, [
+        '--model',
+        'models:/linear@champion',
+        '--model',
+        'sums',
+        '--model',
+        'echo',
+        '--grpc-port',
+        '0',
+      ])
+    }, 120_000)
+    afterAll(async () => {
+      await server?.stop()
+      await project?.[Symbol.asyncDispose]()
+    })
+
+    it('passes every step of compat_triton_grpc.py', async () => {
+      expect(server.grpc).toMatch(/^127\.0\.0\.1:\d+$/)
+      const result = await run(python as string, [join(scripts, 'compat_triton_grpc.py')], {
+        STRATA_OIP_GRPC: server.grpc as string,
+        STRATA_OIP_URL: server.url.replace(/^http:\/\//, ''),
+        STRATA_OIP_MODEL: 'linear',
+        STRATA_OIP_INT64_MODEL: 'sums',
+        STRATA_OIP_BYTES_MODEL: 'echo',
+        STRATA_OIP_DEPLOYMENT: 'linear-canary',
+        STRATA_OIP_CANARY_VERSIONS: canaryVersions.join(','),
+      })
+      const context = `script stderr:\n${result.stderr.slice(-6000)}\nserver stderr:\n${server.stderr().slice(-2000)}`
+      let summary: { ok?: boolean; steps?: string[]; failed?: string } | undefined
+      try {
+        summary = JSON.parse(result.last)
+      } catch {
+        summary = undefined
+      }
+      expect(summary, context).toBeDefined()
+      expect(summary?.failed, context).toBeUndefined()
+      expect(summary?.steps, context).toEqual(STEPS)
+      expect(result.code, context).toBe(0)
+    })
+
+    it("declares every message of proto/inference.proto with the client's field numbers and types", async () => {
+      const ours = protobuf
+        .parse(readFileSync(INFERENCE_PROTO_PATH, 'utf8'), { keepCase: true })
+        .root.lookup('inference') as protobuf.Namespace
+      const messages: Record<string, Record<string, [number, string, string]>> = {}
+      const walk = (ns: protobuf.NamespaceBase, prefix: string) => {
+        for (const nested of ns.nestedArray) {
+          if (nested instanceof protobuf.Type) {
+            const name = `${prefix}${nested.name}`
+            messages[name] = Object.fromEntries(
+              nested.fieldsArray.map((f) => [
+                f.name,
+                [
+                  f.id,
+                  f instanceof protobuf.MapField ? `map<${f.keyType},${f.type}>` : f.type,
+                  f.repeated ? 'repeated' : '',
+                ],
+              ]),
+            )
+            walk(nested, `${name}.`)
+          }
+        }
+      }
+      walk(ours, '')
+      // the same view of the client's compiled descriptor (tritonclient/grpc/service_pb2)
+      const script = `
+import json, sys
+from tritonclient.grpc import service_pb2
+from google.protobuf.descriptor import FieldDescriptor as F
+names = json.loads(sys.argv[1])
+types = {v: k[5:].lower() for k, v in vars(F).items() if k.startswith("TYPE_")}
+out = {}
+for name in names:
+    d = service_pb2.DESCRIPTOR.message_types_by_name[name.split(".")[0]]
+    for part in name.split(".")[1:]:
+        d = d.nested_types_by_name[part]
+    fields = {}
+    for f in d.fields:
+        if f.message_type is not None and f.message_type.GetOptions().map_entry:
+            k, v = f.message_type.fields
+            fields[f.name] = [f.number, "map<%s,%s>" % (types[k.type], v.message_type.name if v.message_type else types[v.type]), ""]
+        else:
+            t = f.message_type.name if f.message_type else types[f.type]
+            fields[f.name] = [f.number, t, "repeated" if f.label == F.LABEL_REPEATED else ""]
+    out[name] = fields
+print(json.dumps(out))
+`
+      const result = await run(python as string, ['-c', script, JSON.stringify(Object.keys(messages))], {})
+      expect(result.code, result.stderr).toBe(0)
+      const theirs = JSON.parse(result.last) as typeof messages
+      expect(Object.keys(messages).length).toBeGreaterThanOrEqual(17)
+      expect(messages).toEqual(theirs)
+    })
+  },
+)
