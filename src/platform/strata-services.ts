@@ -178,7 +178,9 @@ export function scope(shared: SharedParts, principal: Principal): StrataServices
     delivery: () =>
       service('delivery', async (ctx) => {
         const { DeliveryService } = await import('../serving/index.js')
-        return new DeliveryService(ctx, await self.registry(), () => self.payloads())
+        const { enabled, sampleRate } = shared.config.payloadLog
+        const logging = enabled !== false && sampleRate !== 0
+        return new DeliveryService(ctx, await self.registry(), logging ? () => self.payloads() : undefined)
       }),
     tokens: () =>
       service('tokens', async (ctx) => {

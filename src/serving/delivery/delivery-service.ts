@@ -4,7 +4,7 @@ import { type ModelRegistry, type ModelVersion, modelVersionNodeId } from '../..
 import { LabelStore, type PayloadStore } from '../payload-log/index.js'
 import type { DeliveryTables } from './delivery-migrations.js'
 import { buildPolicy, type CreateDeploymentInput, checkSameInputs } from './deployment-input.js'
-import { type DeploymentPolicy, isActive } from './deployment-policy.js'
+import { type DeploymentPolicy, isActive, isLabelMetric } from './deployment-policy.js'
 import {
   type Deployment,
   type DeploymentDecision,
@@ -49,7 +49,7 @@ export class DeliveryService {
   constructor(
     private readonly context: ServiceContext,
     private readonly registry: ModelRegistry,
-    /** The payload log, opened on first use (label-based guards read the step's predictions). */
+    /** The payload log, opened on first use (label-based guards read the step's predictions); absent when it is off. */
     private readonly payloads?: () => Promise<Pick<PayloadStore, 'query'>>,
   ) {
     this.store = new DeploymentStore(context.metadata.db.withTables<DeliveryTables>())
@@ -127,6 +127,14 @@ export class DeliveryService {
       input,
       current?.policy,
     )
+    const labelGuard = policy.guards.find((g) => isLabelMetric(g.metric))
+    if (labelGuard !== undefined && this.payloads === undefined) {
+      throw new StrataError(
+        'FAILED_PRECONDITION',
+        `guard ${labelGuard.metric} judges logged predictions, but the payload log is off (payloadLog.enabled: false or sampleRate: 0 in strata.config.ts); turn it on or use serving guards only`,
+        { details: { guard: labelGuard.metric } },
+      )
+    }
     const at = this.now()
     const d = await this.write(name, {
       from: current?.revision ?? 0,

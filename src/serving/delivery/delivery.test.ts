@@ -441,3 +441,28 @@ describe('progressive delivery on the embedded backends', () => {
     })
   })
 })
+
+describe('label-based guards without a payload log', () => {
+  it('refuses them before anything changes, and still takes serving guards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-delivery-nolog-'))
+    const strata = await openStrata({
+      cwd: dir,
+      config: { project: 'delivery-nolog', payloadLog: { enabled: false } },
+    })
+    try {
+      const versions = await registerChallengers(await strata.registry())
+      const delivery = await strata.delivery()
+      const err = await strataRejection(
+        delivery.create('linear', { candidate: versions.good, guards: ['auc_drop<=0.02@100'] }),
+      )
+      expect(err.code).toBe('FAILED_PRECONDITION')
+      expect(err.message).toMatch(/guard auc_drop judges logged predictions, but the payload log is off/)
+      expect(await delivery.list()).toEqual([])
+      const d = await delivery.create('linear', { candidate: versions.good, guards: ['error_rate<=0.02@20'] })
+      expect(d.policy.guards.map((g) => g.metric)).toEqual(['error_rate'])
+    } finally {
+      await strata.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
