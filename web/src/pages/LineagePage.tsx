@@ -41,6 +41,8 @@ function LineageGraphPage({
   const toReplay = useRef(open)
   const current = useRef(view)
   current.current = view
+  // expansions asked for whose answer has not arrived yet: a refetch in between replays them too
+  const pending = useRef(new Map<string, Expansion>())
   const [replaying, setReplaying] = useState(open.length > 0)
   const [search, setSearch] = useState('')
   const [focus, setFocus] = useState<string | null>(null)
@@ -62,7 +64,11 @@ function LineageGraphPage({
       first.data.down,
     )
     // the view's expansions first, then what is left of the URL's (a refetch during the replay)
-    const replay = [...parseExpansions(expansionParams(current.current)), ...toReplay.current]
+    const replay = [
+      ...parseExpansions(expansionParams(current.current)),
+      ...toReplay.current,
+      ...pending.current.values(),
+    ]
     setView(v)
     setReplaying(replay.length > 0)
     let cancelled = false
@@ -72,7 +78,8 @@ function LineageGraphPage({
         const graph = await client.call('server', direction, { params: { node: id }, query: { depth: 1 } })
         if (cancelled) return
         v = expand(v, id, direction, graph)
-        setView(v)
+        // on the latest view: an expansion the user made meanwhile stays
+        setView((latest) => expand(latest, id, direction, graph))
       }
       toReplay.current = []
       setReplaying(false)
@@ -105,13 +112,17 @@ function LineageGraphPage({
         setView((v) => collapse(v, id, direction))
         return
       }
-      setBusy(`${id} ${direction}`)
+      const key = `${id} ${direction}`
+      setBusy(key)
+      pending.current.set(key, { id, direction })
       client.call('server', direction, { params: { node: id }, query: { depth: 1 } }).then(
         (graph) => {
+          pending.current.delete(key)
           setBusy(null)
           setView((v) => expand(v, id, direction, graph))
         },
         (error: Error) => {
+          pending.current.delete(key)
           setBusy(null)
           if (error instanceof ConnectionError) reportUnreachable()
           setActionError(error)
