@@ -32,7 +32,7 @@ describe.skipIf(!chromiumAvailable())('web UI sign-in on a server that requires 
     app = await createServerApp(strata, { version: 'test', webRoot, principal: tokenPrincipal(strata) })
     url = await app.listen({ host: '127.0.0.1', port: 0 })
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' })
     problems = collectProblems(page)
   })
   afterAll(async () => {

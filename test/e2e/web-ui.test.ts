@@ -37,7 +37,7 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
       throw new Error(`no built UI at ${webRoot}: run npm run build first`)
     project = await openWebProject({ webRoot })
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' })
     problems = collectProblems(page)
   })
   afterAll(async () => {

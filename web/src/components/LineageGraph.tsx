@@ -75,14 +75,16 @@ function Graph({ view, matches, onToggle, focus }: LineageGraphProps) {
     [view, positions, matches, onToggle],
   )
   const edges = useMemo(() => [...view.edges.values()], [view])
-  // refit after an expansion or collapse, so new nodes are on screen (the search's focus wins)
+  // refit after an expansion or collapse, so new nodes are on screen (the search's focus wins);
+  // animated unless the user asks for reduced motion
   useEffect(() => {
-    if (focus === null && positions.size > 0) void flow.fitView({ maxZoom: 1.2, duration: 200 })
+    if (focus === null && positions.size > 0) void flow.fitView({ maxZoom: 1.2, duration: motionMs(200) })
   }, [positions, flow, focus])
   useEffect(() => {
     if (focus === null) return
     const p = positions.get(focus)
-    if (p) void flow.setCenter(p.x + NODE_WIDTH / 2, p.y + NODE_HEIGHT / 2, { zoom: 1, duration: 300 })
+    if (p)
+      void flow.setCenter(p.x + NODE_WIDTH / 2, p.y + NODE_HEIGHT / 2, { zoom: 1, duration: motionMs(300) })
   }, [focus, positions, flow])
   return (
     <div className={far ? 'lineage far' : 'lineage'} data-nodes={nodes.length} data-edges={edges.length}>
@@ -104,6 +106,11 @@ function Graph({ view, matches, onToggle, focus }: LineageGraphProps) {
       </ReactFlow>
     </div>
   )
+}
+
+/** `ms`, or 0 when the user prefers reduced motion (`prefers-reduced-motion: reduce`). */
+function motionMs(ms: number): number {
+  return window.matchMedia?.('(prefers-reduced-motion: reduce)').matches ? 0 : ms
 }
 
 /** The lineage graph of a view, with its own React Flow state. */
