@@ -137,9 +137,12 @@ export class BullMqExecutor implements Executor {
     // A lost connection shows as a failed execute; ioredis reconnects by itself.
     this.queue.on('error', () => {})
     this.events.on('error', () => {})
-    this.events.on('completed', ({ jobId, returnvalue }) =>
-      this.waiting.get(jobId)?.(returnvalue as unknown as StepJobResult),
-    )
+    // An event without a readable result (seen after Redis restarts mid-job) settles nothing:
+    // the job's check reads the result stored with the job instead.
+    this.events.on('completed', ({ jobId, returnvalue }) => {
+      const result = stepResult(returnvalue)
+      if (result !== undefined) this.waiting.get(jobId)?.(result)
+    })
     this.events.on('failed', ({ jobId, failedReason }) => {
       const settle = this.waiting.get(jobId)
       if (settle !== undefined) settle(unavailableResult(jobId, `failed in the queue: ${failedReason}`))
@@ -190,6 +193,7 @@ export class BullMqExecutor implements Executor {
     const every = this.config.checkIntervalMs ?? 5000
     await this.bounded(this.ready, job)
     await this.bounded(this.queue.add('step', job, { jobId: job.id }), job)
+    let unreadable = 0
     while (!done()) {
       await new Promise((r) => setTimeout(r, every).unref())
       if (done()) return undefined
@@ -201,7 +205,17 @@ export class BullMqExecutor implements Executor {
         )
       }
       const state = await this.bounded(queued.getState(), job)
-      if (state === 'completed') return queued.returnvalue as StepJobResult
+      if (state === 'completed') {
+        const result = stepResult(queued.returnvalue)
+        if (result !== undefined) return result
+        unreadable += 1
+        if (unreadable >= 3) {
+          return unavailable(
+            job,
+            `completed in the queue without a readable result (${this.address()}); the attempt's output is unknown`,
+          )
+        }
+      }
       if (state === 'failed') return unavailable(job, `failed in the queue: ${queued.failedReason}`)
     }
     return undefined
@@ -355,4 +369,19 @@ export async function startBullMqWorker(config: BullMqWorkerConfig): Promise<Bul
       subscriber.disconnect()
     },
   }
+}
+
+/** A step job's result as a worker stored it, or undefined when what Redis gave back is not one. */
+function stepResult(value: unknown): StepJobResult | undefined {
+  let v = value
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v)
+    } catch {
+      return undefined
+    }
+  }
+  if (v === null || typeof v !== 'object') return undefined
+  const r = v as { ok?: unknown; log?: unknown }
+  return typeof r.ok === 'boolean' && Array.isArray(r.log) ? (v as StepJobResult) : undefined
 }
