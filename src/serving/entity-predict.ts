@@ -8,7 +8,12 @@ import {
   planEnrichment,
   serviceNameOf,
 } from './enrichment/index.js'
-import { type FeatureViewUse, newPredictionId, type PayloadLog } from './payload-log/index.js'
+import {
+  type FeatureViewUse,
+  newPredictionId,
+  type PayloadLog,
+  type PredictionEntry,
+} from './payload-log/index.js'
 import { rowValue } from './row-slice.js'
 import type { ServedModel } from './served-model.js'
 import type { InferTensor } from './tensor.js'
@@ -51,15 +56,10 @@ export interface PredictResult {
 }
 
 /** The payload-log fields of a prediction that failed before it reached a model. */
-export interface FailedPredictionBase {
-  id: string
-  at: number
-  endpoint: string
-  modelName: string
-  modelVersion: number
-  deploymentRevision: string | null
-  requestId: string | null
-}
+export type FailedPredictionBase = Pick<
+  PredictionEntry,
+  'id' | 'at' | 'endpoint' | 'modelName' | 'modelVersion' | 'deploymentRevision' | 'requestId'
+>
 
 /**
  * What an entity-row prediction runs on: one deployed version, or a delivery router choosing

@@ -38,28 +38,15 @@ export function describeMetadata(title: string, body: (openFresh: OpenFreshMetad
     })
   })
   describeWithService('postgres', `${title} [postgres]`, (url) => {
-    const schemas: string[] = []
     const open: MetadataDatabase[] = []
     afterAll(async () => {
       for (const md of open) await md.close().catch(() => {})
-      if (schemas.length === 0) return
-      const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
-      const { sql } = await import('kysely')
-      for (const schema of schemas)
-        await sql.raw(`drop schema if exists "${schema}" cascade`).execute(admin.db)
-      await admin.close()
     })
+    const freshSchema = freshSchemaUrls(url, 't')
     body(async () => {
-      const schema = `t_${randomBytes(6).toString('hex')}`
-      const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
-      const { sql } = await import('kysely')
-      await sql.raw(`create schema "${schema}"`).execute(admin.db)
-      await admin.close()
-      schemas.push(schema)
-      const location = withSearchPath(url, schema)
       const md = await openMetadataDatabase({
         dialect: 'postgres',
-        location,
+        location: await freshSchema(),
         url: 'postgres:test',
         poolSize: 4,
       })
@@ -67,6 +54,34 @@ export function describeMetadata(title: string, body: (openFresh: OpenFreshMetad
       return md
     })
   })
+}
+
+/**
+ * Inside a `describe` on Postgres: a function that creates a new, empty schema named
+ * `<prefix>_<random>` on `url` and returns `url` with it as the search path. Every schema it
+ * created is dropped after the suite (registered with `afterAll`).
+ *
+ * @example
+ * const freshSchema = freshSchemaUrls(url, 'loop'); suite(() => freshSchema())
+ */
+export function freshSchemaUrls(url: string, prefix: string): () => Promise<string> {
+  const schemas: string[] = []
+  afterAll(async () => {
+    if (schemas.length === 0) return
+    const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
+    const { sql } = await import('kysely')
+    for (const schema of schemas) await sql.raw(`drop schema if exists "${schema}" cascade`).execute(admin.db)
+    await admin.close()
+  })
+  return async () => {
+    const schema = `${prefix}_${randomBytes(6).toString('hex')}`
+    const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
+    const { sql } = await import('kysely')
+    await sql.raw(`create schema "${schema}"`).execute(admin.db)
+    await admin.close()
+    schemas.push(schema)
+    return withSearchPath(url, schema)
+  }
 }
 
 /** A Postgres URL whose sessions use `schema` as their search path. */

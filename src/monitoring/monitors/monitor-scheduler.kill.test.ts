@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runKillChild } from '../../../test/support/kill-child.js'
 import { layOutLoopProject } from '../../../test/support/loop-project.js'
 import { type TempProject, tempProject } from '../../../test/support/temp-project.js'
-import { openMetadataDatabase } from '../../db/index.js'
 import { openStrata } from '../../platform/index.js'
-import { withSearchPath } from '../../testing/metadata-fixture.js'
+import { freshSchemaUrls } from '../../testing/metadata-fixture.js'
 import { describeWithService } from '../../testing/services.js'
 import type { AlertPayload } from './actions.js'
 import type { ScheduleFire } from './monitor-store.js'
@@ -119,19 +116,6 @@ describe('scheduled monitor runs under SIGKILL of strata server [sqlite+fs]', ()
 })
 
 describeWithService('postgres', 'scheduled monitor runs under SIGKILL of strata server [postgres]', (url) => {
-  const schemas: string[] = []
-  afterAll(async () => {
-    if (schemas.length === 0) return
-    const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
-    for (const s of schemas) await sql.raw(`drop schema if exists "${s}" cascade`).execute(admin.db)
-    await admin.close()
-  })
-  leaseKillSuite(async () => {
-    const schema = `lease_${randomBytes(6).toString('hex')}`
-    const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
-    await sql.raw(`create schema "${schema}"`).execute(admin.db)
-    await admin.close()
-    schemas.push(schema)
-    return withSearchPath(url, schema)
-  })
+  const freshSchema = freshSchemaUrls(url, 'lease')
+  leaseKillSuite(freshSchema)
 })

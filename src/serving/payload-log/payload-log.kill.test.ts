@@ -1,15 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { sql } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runKillChild } from '../../../test/support/kill-child.js'
 import { linearOnnx, linearPrediction } from '../../../test/support/serving-models.js'
-import { openMetadataDatabase } from '../../db/index.js'
 import { openStrata } from '../../platform/index.js'
-import { withSearchPath } from '../../testing/metadata-fixture.js'
+import { freshSchemaUrls } from '../../testing/metadata-fixture.js'
 import { describeWithService } from '../../testing/services.js'
 
 const CHILD = fileURLToPath(new URL('../../../test/support/payload-log-kill-child.ts', import.meta.url))
@@ -101,19 +98,6 @@ describe('payload log crash safety [sqlite]', { timeout: 180_000 }, () => {
 })
 
 describeWithService('postgres', 'payload log crash safety [postgres]', (url) => {
-  const schemas: string[] = []
-  afterAll(async () => {
-    if (schemas.length === 0) return
-    const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
-    for (const s of schemas) await sql.raw(`drop schema if exists "${s}" cascade`).execute(admin.db)
-    await admin.close()
-  })
-  killSuite('postgres', async () => {
-    const schema = `t_${randomBytes(6).toString('hex')}`
-    const admin = await openMetadataDatabase({ dialect: 'postgres', location: url, url: 'postgres:test' })
-    await sql.raw(`create schema "${schema}"`).execute(admin.db)
-    await admin.close()
-    schemas.push(schema)
-    return withSearchPath(url, schema)
-  })
+  const freshSchema = freshSchemaUrls(url, 't')
+  killSuite('postgres', freshSchema)
 })
