@@ -316,6 +316,7 @@ export type {
 } from './registry/index.js'
 // --- serving --------------------------------------------------------------------------------------
 export type {
+  CompareOp,
   CreateDeploymentInput,
   DecisionEvidence,
   DeliveryController,
@@ -330,9 +331,13 @@ export type {
   DeploymentView,
   EntityRows,
   FeatureViewUse,
+  GraphEndpoint,
+  GraphNode,
+  GraphSpec,
   GuardMetric,
   GuardResult,
   GuardSpec,
+  InferenceGraph,
   InferRequest,
   InferResult,
   InferTensor,
@@ -367,14 +372,18 @@ export type {
   RoutedPrediction,
   RuntimeKind,
   RuntimeSource,
+  SequenceStep,
   ServedModel,
   StoredTensor,
   Strategy,
+  SwitchCase,
+  SwitchCondition,
   TensorValues,
   WarmVersion,
 } from './serving/index.js'
 /** The name ingested ground truth has next to a prediction's logged values (`@label`). */
-export { GROUND_TRUTH } from './serving/index.js'
+/** Declares an inference graph (sequence, ensemble, switch) served under one name. */
+export { GROUND_TRUTH, inferenceGraph } from './serving/index.js'
 // --- experiment tracking --------------------------------------------------------------------------
 export type {
   ArtifactEntry,

@@ -41,6 +41,8 @@ export const strataConfigSchema = z
     pipelines: z.string().min(1).optional(),
     /** Monitors module, relative to the project root (for `strata apply` and `strata monitor …`). */
     monitors: z.string().min(1).optional(),
+    /** Inference graphs module, relative to the project root (`strata server` serves every graph it exports). */
+    graphs: z.string().min(1).optional(),
     /** Where pipeline steps run: `local` (in the coordinating process) or `bullmq+redis://host:port/db?queue=name`. */
     executor: uri.optional(),
     /**
@@ -105,6 +107,8 @@ export interface ResolvedConfig {
   features: string | undefined
   pipelines: string | undefined
   monitors: string | undefined
+  /** The inference graphs module (`inferenceGraph(...)` exports), served by `strata server`. */
+  graphs: string | undefined
   /** The pipeline executor URI (`local` by default; `STRATA_EXECUTOR_URL` overrides it). */
   executor: string
   /** Worker threads for TypeScript steps (`undefined`: one per CPU; `0`: none, steps run on the engine's thread). */
@@ -176,6 +180,7 @@ export function resolveConfig(
     features: config.features,
     pipelines: config.pipelines,
     monitors: config.monitors,
+    graphs: config.graphs,
     executor: nonEmpty(env.STRATA_EXECUTOR_URL) ?? config.executor ?? 'local',
     stepThreads: stepThreads(nonEmpty(env.STRATA_STEP_THREADS)) ?? config.stepThreads,
     payloadLog: config.payloadLog ?? {},

@@ -9,6 +9,8 @@ import { runMigrations } from '../db/index.js'
 import type {
   DeliveryController,
   DeliveryControllerOptions,
+  GraphEndpoint,
+  GraphSpec,
   ModelServer,
   Predictor,
   PredictorOptions,
@@ -70,6 +72,16 @@ export interface Strata extends StrataServices, AsyncDisposable {
    * const { outputs, predictionId } = await p.predict({ origin: 'ORD', route: 'ORD-LGA', dep_hour: 17 })
    */
   predictor<O = Record<string, unknown>>(ref: string, options?: PredictorOptions): Promise<Predictor<O>>
+  /**
+   * Serves an inference graph (sequence, ensemble or switch of registry models) on
+   * {@link serving} under its name, after checking it against the registry; serving it again
+   * replaces it once its running requests finish.
+   *
+   * @example
+   * await strata.serveGraph(inferenceGraph({ name: 'delay-avg', kind: 'ensemble', combine: 'average',
+   *   members: [{ name: 'v1', model: 'delay/1' }, { name: 'v2', model: 'delay/2' }] }))
+   */
+  serveGraph(graph: GraphSpec): Promise<GraphEndpoint>
   close(): Promise<void>
 }
 
@@ -232,6 +244,11 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
     predictor: async <O = Record<string, unknown>>(ref: string, options?: PredictorOptions) => {
       const { openPredictor } = await import('../serving/index.js')
       return openPredictor<O>(await strata.serving(), ref, options)
+    },
+    serveGraph: async (graph) => {
+      const { serveGraph } = await import('../serving/index.js')
+      const registry = await root.registry()
+      return serveGraph(await strata.serving(), graph, (ref) => registry.resolve(ref))
     },
     close: async () => {
       // the model server first: its payload log flushes into the metadata database

@@ -20,6 +20,7 @@ export {
   inputLayout,
 } from './enrichment/index.js'
 export type { DeploymentAnswer, EntityRows, PredictResult } from './entity-predict.js'
+export * from './graphs/index.js'
 export { ModelCache, type ReadModelFile } from './model-cache.js'
 export type { ModelRuntime, PredictorTensor, RuntimeKind, RuntimeSource } from './model-runtime.js'
 export {

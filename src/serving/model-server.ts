@@ -69,6 +69,8 @@ export interface InferRequest {
    * its own prediction, with its entity key and features, and gets its own prediction id.
    */
   entityRows?: EntityRows
+  /** The prediction ids to log under (one, or one per entity row; default new ones): graph nodes. */
+  predictionIds?: readonly string[]
 }
 
 /** The answer to an {@link InferRequest}. */
@@ -392,7 +394,8 @@ export class ModelServer {
     const perRow = request.entityRows
     const at = perRow?.at ?? this.now()
     const predictionIds =
-      perRow === undefined ? [newPredictionId(at)] : perRow.rows.map(() => newPredictionId(at))
+      request.predictionIds?.slice() ??
+      (perRow === undefined ? [newPredictionId(at)] : perRow.rows.map(() => newPredictionId(at)))
     // an enriched request's latency includes reading its features
     const start = perRow?.start ?? performance.now()
     let outputs: InferTensor[] | undefined

@@ -202,6 +202,16 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       progress.finish(`version ${served.version} ready`)
       models.push({ name: served.name, version: served.version, ref })
     }
+    // Inference graphs declared in the project (graphs in strata.config.ts), checked before serving
+    if (strata.config.graphs !== undefined) {
+      const { loadGraphs } = await import('../../serving/index.js')
+      for (const graph of await loadGraphs(strata.config.root, strata.config.graphs)) {
+        const progress = out.progress(`loading inference graph ${graph.name}`)
+        const served = (await strata.serveGraph(graph)).model()
+        progress.finish(`${graph.kind} ready`)
+        models.push({ name: graph.name, version: served.version, ref: `graph:${graph.name}` })
+      }
+    }
     // Deployments (progressive delivery): served as their current revisions, kept in sync
     // with the metadata database and driven by the rollout engine on every tick.
     const controller = await strata.deliveryController({

@@ -3,6 +3,7 @@ import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely'
 import { StrataError } from '../../core/errors.js'
 import type { LineageGraph, ServiceContext } from '../../data/index.js'
 import { writeTransaction } from '../../db/index.js'
+import { graphPredictionLineage } from './graph-lineage.js'
 import { canonicalKey, entryRow } from './payload-encoding.js'
 import type { PayloadTables } from './payload-migrations.js'
 import type {
@@ -157,6 +158,13 @@ export class PayloadStore {
    * feature views → dataset commits), `depth` steps deep.
    */
   async lineage(id: string, depth = 64): Promise<LineageGraph> {
+    const nodes = isPredictionId(id) && !id.includes('/') ? await this.graphNodes(id) : []
+    if (nodes.length > 0) {
+      const ups = await Promise.all(
+        nodes.map((n) => this.ctx.lineage.upstream(`prediction-batch:${n.batch}`, Math.max(0, depth - 2))),
+      )
+      return graphPredictionLineage(id, nodes, ups)
+    }
     const record = await this.get(id)
     const batchNode = `prediction-batch:${record.batch}`
     const up = await this.ctx.lineage.upstream(batchNode, Math.max(0, depth - 1))
@@ -176,7 +184,26 @@ export class PayloadStore {
       edges: [{ from: batchNode, to: root, activity: 'predict', at: record.at }, ...up.edges],
     }
   }
+  /**
+   * The node predictions `<id>/<node>` an inference graph logged for its prediction `id` (none
+   * for a plain prediction): the ids start with the request's time, so the scan is a time range.
+   */
+  async graphNodes(id: string): Promise<PredictionRecord[]> {
+    const at = Number.parseInt(id.slice(0, 12), 16)
+    const rows = await this.db
+      .selectFrom('serving_predictions')
+      .selectAll()
+      .where('at', '>=', at)
+      .where('at', '<=', at + GRAPH_REQUEST_SPAN_MS)
+      .where('id', 'like', `${id}/%`)
+      .orderBy('id')
+      .execute()
+    return rows.map(toRecord)
+  }
 }
+
+/** The longest an inference graph's request may run for its nodes' predictions to be found by its id. */
+const GRAPH_REQUEST_SPAN_MS = 3_600_000
 
 /** The conditions of a query's filter fields. */
 function conditions(eb: ExpressionBuilder<PayloadTables, 'serving_predictions'>, query: PredictionQuery) {

@@ -8,9 +8,12 @@ export function newPredictionId(now: number): string {
   return `${Math.max(0, Math.floor(now)).toString(16).padStart(12, '0')}-${randomBytes(8).toString('hex')}`
 }
 
-const PREDICTION_ID = /^[0-9a-f]{12}-[0-9a-f]{16}$/
+const PREDICTION_ID = /^[0-9a-f]{12}-[0-9a-f]{16}(\/[a-z0-9][a-z0-9_-]{0,31})?$/
 
-/** Whether `id` has the form of a prediction id. */
+/**
+ * Whether `id` has the form of a prediction id: an id, or an inference graph node's prediction
+ * `<id>/<node>` (logged under the graph request's id).
+ */
 export function isPredictionId(id: string): boolean {
   return PREDICTION_ID.test(id)
 }
