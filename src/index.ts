@@ -333,6 +333,7 @@ export type {
   FeatureViewUse,
   GraphEndpoint,
   GraphNode,
+  GraphSignature,
   GraphSpec,
   GuardMetric,
   GuardResult,

@@ -214,6 +214,7 @@ describe('runnable docs', () => {
         '5000': port,
         '8081': String(await freePort()),
         '8082': String(await freePort()),
+        '8084': String(await freePort()),
       }
       const after = directives.after.map((d) => join(dirname(doc), d))
       const cwd = after.length === 0 ? freshProject(doc) : await setUp(after)
@@ -228,7 +229,7 @@ describe('runnable docs', () => {
               /^npm install strata-ml$/,
               `printf '{"dependencies":{"strata-ml":"^0.1.0"}}\\n' > package.json`,
             )
-            .replace(/\b(8080|8081|8082|5000)\b/g, (p) => ports[p] ?? p)
+            .replace(/\b(8080|8081|8082|8084|5000)\b/g, (p) => ports[p] ?? p)
             // a doc run "from a clone at ~/strata" runs from this clone
             .replace(/~\/strata\//g, `${repo}`)
             .replace(docPostgres, database ?? docPostgres),
