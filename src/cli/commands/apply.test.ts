@@ -103,7 +103,7 @@ describe('strata apply', () => {
     const res = await cli('apply')
     expect(res.code).toBe(1)
     expect(res.stderr).toBe(
-      "error: nothing to apply: the project configures no definitions; set features: 'features.ts' or monitors: 'monitors.ts' in strata.config.ts\n",
+      "error: nothing to apply: the project configures no definitions; set features: 'features.ts' or monitors: 'monitors.ts' or graphs: 'graphs.ts' in strata.config.ts\n",
     )
     expect(JSON.parse((await cli('--json', 'apply')).stdout)).toMatchObject({
       error: { code: 'FAILED_PRECONDITION' },

@@ -4,10 +4,15 @@ import type { CliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
 import { examples } from '../help-examples.js'
 import { featureDefinitions } from './features.js'
+import { graphDefinitions } from './graphs.js'
 import { monitorDefinitions } from './monitor.js'
 
 /** Every kind of definition `strata apply` applies, in order; a new kind adds itself here. */
-export const DEFINITION_KINDS: readonly DefinitionKind[] = [featureDefinitions, monitorDefinitions]
+export const DEFINITION_KINDS: readonly DefinitionKind[] = [
+  featureDefinitions,
+  monitorDefinitions,
+  graphDefinitions,
+]
 
 /**
  * `strata apply`: the one entry that applies every kind of definition the project configures.
