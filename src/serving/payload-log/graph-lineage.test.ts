@@ -59,6 +59,13 @@ describeMetadata('inference graph predictions in the payload log', (openFresh) =
         { from: `prediction:${id}/predict`, to: `prediction:${id}`, activity: 'graph', at: at + 5 },
       ]),
     )
+    const err = await store.get(id).then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(err?.message).toBe(
+      `prediction "${id}" is an inference graph's: its nodes are logged as ${id}/predict, ${id}/scale`,
+    )
     // a plain prediction has no nodes: its lineage is its own
     expect(await store.graphNodes(newPredictionId(at))).toHaveLength(0)
   })

@@ -95,9 +95,13 @@ export class PayloadStore {
       .where('id', '=', id)
       .executeTakeFirst()
     if (row === undefined) {
+      // an inference graph's prediction is logged as its nodes' (`<id>/<node>`)
+      const nodes = id.includes('/') ? [] : await this.graphNodes(id)
       throw new StrataError(
         'NOT_FOUND',
-        `prediction "${id}" is not in the payload log (it may not be flushed yet, or was sampled out or dropped)`,
+        nodes.length > 0
+          ? `prediction "${id}" is an inference graph's: its nodes are logged as ${nodes.map((n) => n.id).join(', ')}`
+          : `prediction "${id}" is not in the payload log (it may not be flushed yet, or was sampled out or dropped)`,
       )
     }
     return toRecord(row)
