@@ -45,13 +45,20 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await project?.[Symbol.asyncDispose]()
   })
 
-  /** Opens a hash route and waits until the page's heading is there. */
+  /**
+   * Opens a hash route and waits until the page's heading is there and none of its data is
+   * still loading. (Waiting for the network to go idle would not do: going from one hash route
+   * to another is a same-document navigation, for which Playwright's load states have long been
+   * reached, so `waitForLoadState('networkidle')` returned at once while the page's requests
+   * were in flight, and a check that reads without waiting — `count()`, `allTextContents()` —
+   * read the page half loaded when the machine was busy.)
+   */
   async function open(route: string, heading?: string | RegExp): Promise<void> {
     await page.goto(`${project.url}/${route}`)
     await page.locator('main h1').first().waitFor()
     if (heading !== undefined)
       await poll(() => page.locator('main h1').first().textContent()).toMatch(heading)
-    await page.waitForLoadState('networkidle')
+    await poll(() => page.locator('main .loading').count()).toBe(0)
   }
 
   const pages = () => {
@@ -263,7 +270,7 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
   it('shows a canary: traffic split, current step, guards, decisions and revisions, and follows a promotion live', async () => {
     await open('#/deployments', 'Deployments')
     const row = page.locator('tr', { hasText: 'delay-api' })
-    expect(await row.locator('td').allTextContents()).toEqual(
+    await poll(() => row.locator('td').allTextContents()).toEqual(
       expect.arrayContaining(['canary', 'progressing', 'v1', 'v2', '10 %']),
     )
     await row.getByRole('link', { name: 'delay-api' }).click()
@@ -271,8 +278,9 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await page.getByRole('img', { name: 'v1 answers 90 %, v2 answers 10 %' }).waitFor()
     expect(await page.locator('ol.steps li[aria-current="step"]').textContent()).toBe('10 %')
     expect(await page.locator('main').textContent()).toContain('error_rate ≤ 0.05')
+    // the history (decisions and revisions) is its own request: it may answer after the status
     const revisions = page.locator('table.revisions tbody tr')
-    expect(await revisions.count()).toBe(2)
+    await poll(() => revisions.count()).toBe(2)
     // a revision links to its lineage node, which reaches both model versions
     await revisions.first().getByRole('link', { name: 'lineage of revision 2' }).click()
     await page.locator('[data-node-id="model-version:delay/2"]').waitFor()
