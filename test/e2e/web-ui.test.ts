@@ -112,7 +112,16 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     ]
   }
 
-  it('loads every page without console errors, with 0 serious or critical axe violations, and saves a screenshot of each', async () => {
+  /**
+   * The two tests that walk every page (about 30) wait for each page's data, run axe-core and
+   * take a full-page screenshot: on a machine shared by many processes that is minutes, not
+   * the 60 s default of a test.
+   */
+  const EVERY_PAGE_TIMEOUT = 300_000
+
+  it('loads every page without console errors, with 0 serious or critical axe violations, and saves a screenshot of each', {
+    timeout: EVERY_PAGE_TIMEOUT,
+  }, async () => {
     const violations: string[] = []
     for (const p of pages()) {
       const before = problems.length
@@ -132,7 +141,9 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     expect(violations).toEqual([])
   })
 
-  it('renders user strings as text: <img onerror> values in names, params, tags, files and labels never run', async () => {
+  it('renders user strings as text: <img onerror> values in names, params, tags, files and labels never run', {
+    timeout: EVERY_PAGE_TIMEOUT,
+  }, async () => {
     for (const p of pages()) await open(p.route, p.heading)
     problems.splice(0, problems.length, ...problems.filter((m) => !m.includes('404')))
     await open(`#/experiments/${project.experimentId}/runs/${project.runIds[1]}`)
