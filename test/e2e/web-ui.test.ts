@@ -200,6 +200,8 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await loss.locator('canvas').waitFor()
     // one legend entry per run
     expect(await loss.locator('.u-legend .u-series').count()).toBe(3)
+    // step histories come first; auc, logged once per run, is charted last
+    expect(await page.locator('figure.chart').last().textContent()).toMatch(/^auc/)
     const diff = page.locator('tr.diff', { hasText: 'model' })
     expect(await diff.locator('td').allTextContents()).toEqual(['logreg', 'gbdt'])
     await page.getByLabel('Only show differences').check()
