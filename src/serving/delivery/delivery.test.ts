@@ -212,6 +212,29 @@ describe('progressive delivery on the embedded backends', () => {
     await (await strata.registry()).setAlias('linear', 'champion', versions.champion)
   })
 
+  it("judges latency_p99_ratio at a 100 % step on the champion's comparison re-runs, so it promotes", async () => {
+    await delivery.create('ratio', {
+      model: 'linear',
+      candidate: versions.good,
+      steps: [50, 100],
+      intervalMs: INTERVAL,
+      // loose: this proves the 100 % step has a champion latency to divide by, not a speed
+      guards: ['error_rate<=0.02@30', 'latency_p99_ratio<=50@30'],
+    })
+    await controller.sync()
+    const { status } = await rollout('ratio', 200, 4)
+    const { decisions } = await delivery.history('ratio')
+    expect(status, JSON.stringify(decisions.at(-1))).toBe('promoted')
+    // at 100 % the champion answers no client: its latency comes from re-running requests to compare
+    const promote = decisions.at(-1)
+    expect(promote?.reason).toMatch(/at the last step \(100 %\)/)
+    const ratio = promote?.evidence?.guards.find((g) => g.metric === 'latency_p99_ratio')
+    expect(ratio?.outcome).toBe('pass')
+    expect(ratio?.samples).toBeGreaterThanOrEqual(30)
+    expect(promote?.evidence?.champion.calls).toBe(0)
+    await (await strata.registry()).setAlias('linear', 'champion', versions.champion)
+  })
+
   for (const [bad, guards] of [
     ['errors10', ['error_rate<=0.02@50']],
     ['slow', ['latency_p99_ms<=8@50']],

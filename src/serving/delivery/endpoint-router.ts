@@ -11,7 +11,14 @@ import type { ServedModel } from '../served-model.js'
 import type { InferTensor } from '../tensor.js'
 import { candidateWeight, type DeploymentPolicy, isActive, versionsOf } from './deployment-policy.js'
 import { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
-import { emptyStats, isEmptyStats, recordCall, recordOutputs, type VersionStats } from './version-stats.js'
+import {
+  emptyStats,
+  isEmptyStats,
+  recordCall,
+  recordLatency,
+  recordOutputs,
+  type VersionStats,
+} from './version-stats.js'
 
 /** One prediction a router made or mirrored, for a payload log (all of one request share `requestId`). */
 export interface RoutedPrediction {
@@ -275,11 +282,13 @@ export class EndpointRouter implements RoutedEndpoint {
     const start = performance.now()
     try {
       const result = await champion.infer(request, `${s.revision}/compare`)
+      const ms = performance.now() - start
       this.compareOutputs(s, candidate, result.outputs, answered)
-      // the champion's output distribution, also when it serves no traffic (100 % steps)
+      // the champion's latency and output distribution, also when it serves no traffic (100 % steps)
+      const row = this.row(s.revision, champion.served.version, 'champion')
+      recordLatency(row, ms)
       const values = result.outputs[0]?.values as ArrayLike<unknown> | undefined
-      if (values !== undefined)
-        recordOutputs(this.row(s.revision, champion.served.version, 'champion'), values)
+      if (values !== undefined) recordOutputs(row, values)
       this.emit({
         requestId,
         endpoint: this.name,
@@ -287,7 +296,7 @@ export class EndpointRouter implements RoutedEndpoint {
         version: champion.served.version,
         role: 'compare',
         ok: true,
-        ms: performance.now() - start,
+        ms,
         outputs: result.outputs,
       })
     } catch {
