@@ -45,7 +45,7 @@ interface History {
  * The flights model rolled out on canary through a real `strata server` process, from a fresh
  * project on the embedded backends: the example's feature definitions over a slice of the real
  * departures (vega-datasets flights-3m), a champion trained on two days, then (a) a challenger
- * retrained on five days, advanced step by step and promoted by the rollout engine, and (b) a
+ * retrained on four days, advanced step by step and promoted by the rollout engine, and (b) a
  * challenger trained on shuffled labels, rolled back by it. The traffic is real departures with
  * their point-in-time features, one per `POST /v2/models/flight-delay/infer`; their real delay
  * outcome arrives as delayed labels through `POST /api/monitoring/labels`. Both rollouts are
@@ -241,7 +241,7 @@ describe('flights canary through strata server: a good challenger promoted, a ba
       '--guard',
       ...GUARDS,
       '--reason',
-      'retrained on five days',
+      'retrained on four days',
     )
     expect(created.stdout).toMatch(/canary of version 2: progressing, step 1 of 3/)
     const run = await drive()
