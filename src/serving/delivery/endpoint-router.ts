@@ -304,6 +304,11 @@ export class EndpointRouter implements RoutedEndpoint {
     }
   }
 
+  /**
+   * Counts the rows of the first output where the candidate's answer differs from the champion's:
+   * a row (of a `[N, k]` output, e.g. a classifier's probabilities) differs when any of its k
+   * values does, so `disagreement` is a share of rows and its samples are rows.
+   */
   private compareOutputs(
     s: RouterState,
     candidate: number,
@@ -315,14 +320,19 @@ export class EndpointRouter implements RoutedEndpoint {
     if (a === undefined || b === undefined) return
     const st = this.row(s.revision, candidate, 'candidate')
     const n = Math.min(a.length, b.length)
-    for (let i = 0; i < n; i++) {
+    const rows = champion[0]?.shape[0] ?? n
+    const width = rows > 0 && n % rows === 0 ? n / rows : 1
+    for (let r = 0; r < n / width; r++) {
+      let differ = false
+      for (let i = r * width; i < (r + 1) * width && !differ; i++) {
+        const x = a[i]
+        const y = b[i]
+        differ =
+          typeof x === 'number' && typeof y === 'number'
+            ? !(Math.abs(x - y) <= s.policy.tolerance * Math.max(1, Math.abs(x), Math.abs(y)))
+            : String(x) !== String(y)
+      }
       st.compared++
-      const x = a[i]
-      const y = b[i]
-      const differ =
-        typeof x === 'number' && typeof y === 'number'
-          ? !(Math.abs(x - y) <= s.policy.tolerance * Math.max(1, Math.abs(x), Math.abs(y)))
-          : String(x) !== String(y)
       if (differ) st.disagreed++
     }
   }
