@@ -25,6 +25,9 @@
 #             integration tests against both servers (scripts/mlflow-own-tests.sh).
 #   --pipelines-bench prefect 3 + dagster: the peers of the pipeline engine benchmark
 #             (bench/pipeline-peers.bench.py); benchmark only, never CI.
+#   --mlserver-bench / --kserve-bench  MLServer / KServe's model server with onnxruntime: the
+#             peers of bench/serving-peers.bench.ts (their pins conflict, hence two venvs);
+#             benchmark only, never CI.
 #
 # The venv lives under ${STRATA_PYTHON_ENV_DIR:-$HOME/.cache/strata} keyed by a hash of the
 # pins, so a re-run with the same pins reuses it, and a change of pins builds a new one.
@@ -41,6 +44,7 @@ ONNX_VERSION=1.23.2
 ONNXRUNTIME_VERSION=1.23.2
 TRITONCLIENT_VERSION=2.73.0
 KSERVE_VERSION=0.21.0
+MLSERVER_VERSION=1.7.1
 GRPCIO_VERSION=1.85.1
 FEAST_VERSION=0.67.0
 EVIDENTLY_VERSION=0.7.21
@@ -59,12 +63,14 @@ for arg in "$@"; do
     --monitoring) profile=monitoring ;;
     --mlflow-tests) profile=mlflow-tests ;;
     --pipelines-bench) profile=pipelines-bench ;;
+    --mlserver-bench) profile=mlserver-bench ;;
+    --kserve-bench) profile=kserve-bench ;;
     -h | --help)
-      sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring, --mlflow-tests, --pipelines-bench or nothing)" >&2
+      echo "python-env.sh: unknown argument '$arg' (expected --full, --v2, --serving, --feast, --monitoring, --mlflow-tests, --pipelines-bench, --mlserver-bench, --kserve-bench or nothing)" >&2
       exit 2
       ;;
   esac
@@ -82,6 +88,9 @@ case "$profile" in
   monitoring) pins=("evidently==$EVIDENTLY_VERSION" "scipy==$SCIPY_VERSION" "pandas==$PANDAS_VERSION" "numpy==$NUMPY_VERSION") ;;
   mlflow-tests) pins=("mlflow==$MLFLOW_VERSION" "pytest==$PYTEST_VERSION" "${common[@]}") ;;
   pipelines-bench) pins=("prefect==$PREFECT_VERSION" "dagster==$DAGSTER_VERSION") ;;
+  # uvloop 0.22 breaks MLServer 1.7.1's inference workers (SeldonIO/MLServer#2286); MLflow pins it too.
+  mlserver-bench) pins=("mlserver==$MLSERVER_VERSION" "uvloop==0.21.0" "onnxruntime==$ONNXRUNTIME_VERSION" "numpy==$NUMPY_VERSION") ;;
+  kserve-bench) pins=("kserve==$KSERVE_VERSION" "onnxruntime==$ONNXRUNTIME_VERSION" "numpy==$NUMPY_VERSION") ;;
 esac
 
 python=${PYTHON:-python3}
@@ -109,6 +118,8 @@ else
     feast) "$venv/bin/python" -c 'import feast, pandas' >&2 ;;
     monitoring) "$venv/bin/python" -c 'import evidently, scipy, pandas; from evidently.presets import DataDriftPreset' >&2 ;;
     pipelines-bench) "$venv/bin/python" -c 'import prefect, dagster' >&2 ;;
+    mlserver-bench) "$venv/bin/python" -c 'import mlserver, onnxruntime' >&2 ;;
+    kserve-bench) "$venv/bin/python" -c 'import kserve, onnxruntime' >&2 ;;
     *) "$venv/bin/python" -c 'import mlflow, mlflow.sklearn, mlflow.pyfunc, sklearn, pandas' >&2 ;;
   esac
   touch "$venv/.complete"
