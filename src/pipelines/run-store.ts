@@ -299,12 +299,14 @@ export class RunStore {
 
   /**
    * Publishes a step's output once: the step row turns `succeeded` only from `running` at the
-   * same attempt, and the cache entry is inserted unless the key already has one. Returns false
-   * when another attempt already published (the output is then not recorded twice).
+   * same attempt, and the cache entry is inserted unless the key already has one; `within` writes
+   * the rest of the publication (the inline output, lineage) in the same transaction. Returns
+   * false when another attempt already published (the output is then not recorded twice).
    */
   async succeedStep(
     s: { runId: string; step: string; attempt: number; cached: boolean; at: number; outputHash: string },
     cache: PipelineTables['pipeline_cache'] | undefined,
+    within?: (trx: Db) => Promise<void>,
   ): Promise<boolean> {
     return writeTransaction(this.db, async (trx) => {
       const updated = await trx
@@ -323,20 +325,22 @@ export class RunStore {
           .onConflict((oc) => oc.column('cache_key').doNothing())
           .execute()
       }
+      await within?.(trx)
       return true
     })
   }
 
-  /** Records a cache hit: the step is `succeeded` without running, with the cached output. */
+  /** Records a cache hit: the step is `succeeded` without running, with the cached output (and `within`, e.g. its lineage). */
   async cacheHit(
     runId: string,
     step: string,
     cacheKey: string,
     outputHash: string,
     at: number,
+    within?: (trx: Db) => Promise<void>,
   ): Promise<void> {
-    await writeTransaction(this.db, (trx) =>
-      trx
+    await writeTransaction(this.db, async (trx) => {
+      await trx
         .updateTable('pipeline_step_runs')
         .set({
           status: 'succeeded',
@@ -348,8 +352,9 @@ export class RunStore {
         })
         .where('run_id', '=', runId)
         .where('step', '=', step)
-        .execute(),
-    )
+        .execute()
+      await within?.(trx)
+    })
   }
 
   /** Ends a step as `failed` or `skipped` (its inputs failed). */
