@@ -14,6 +14,7 @@ import { OutputStore } from './output-store.js'
 import { mergeParams } from './params.js'
 import type { Pipeline } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
+import { ReadySteps } from './ready-steps.js'
 import { startHeartbeat } from './run-heartbeat.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
@@ -414,24 +415,31 @@ export class PipelineEngine {
       }
       const limit = this.options.concurrency ?? 8
       const inFlight = new Map<string, Promise<void>>()
-      const pending = p.steps.filter((s) => !done.has(s.name))
-      while (pending.length > 0 || inFlight.size > 0) {
-        for (let i = 0; i < pending.length && inFlight.size < limit && !controller.signal.aborted; ) {
-          const s = pending[i] as Step<string, unknown>
-          const deps = p.upstream.get(s.name) ?? []
-          if (deps.some((d) => failed.has(d))) {
-            pending.splice(i, 1)
-            failed.add(s.name)
-            await this.store.endStep(runId, s.name, 'skipped', this.ctx.clock.now(), 'an input step failed')
-            options.onEvent?.({ runId, step: s.name, status: 'skipped', attempt: 0, cached: false })
-            continue
+      const ready = new ReadySteps(
+        p.steps.map((s) => s.name),
+        p.upstream,
+        done,
+      )
+      const justFailed: string[] = []
+      const steps = new Map(p.steps.map((s) => [s.name, s as Step<string, unknown>]))
+      for (;;) {
+        // A cancelled run's steps stay `cancelled`: nothing is skipped or started after the abort.
+        for (
+          let f = justFailed.shift();
+          f !== undefined && !controller.signal.aborted;
+          f = justFailed.shift()
+        ) {
+          for (const name of ready.failed(f)) {
+            failed.add(name)
+            await this.store.endStep(runId, name, 'skipped', this.ctx.clock.now(), 'an input step failed')
+            options.onEvent?.({ runId, step: name, status: 'skipped', attempt: 0, cached: false })
           }
-          if (!deps.every((d) => done.has(d))) {
-            i++
-            continue
-          }
-          pending.splice(i, 1)
-          const attempts = rows.get(s.name)?.attempt ?? 0
+        }
+        while (inFlight.size < limit && !controller.signal.aborted) {
+          const name = ready.next()
+          if (name === undefined) break
+          const s = steps.get(name) as Step<string, unknown>
+          const attempts = rows.get(name)?.attempt ?? 0
           const task = (
             s.map === undefined
               ? runStepAttempts(
@@ -441,27 +449,32 @@ export class PipelineEngine {
                   s,
                   attempts,
                   done,
-                  (e) => options.onEvent?.({ runId, step: s.name, ...e }),
+                  (e) => options.onEvent?.({ runId, step: name, ...e }),
                   controller.signal,
                 )
               : this.runMapped(run, p, s, attempts, done, options.onEvent, controller.signal)
           ).then(
             (out) => {
-              if (out === undefined) failed.add(s.name)
-              else done.set(s.name, out)
+              if (out === undefined) {
+                failed.add(name)
+                justFailed.push(name)
+              } else {
+                done.set(name, out)
+                ready.succeeded(name)
+              }
             },
             (err: unknown) => {
-              failed.add(s.name)
+              failed.add(name)
               throw err
             },
           )
           inFlight.set(
-            s.name,
-            task.finally(() => inFlight.delete(s.name)),
+            name,
+            task.finally(() => inFlight.delete(name)),
           )
         }
-        if (inFlight.size === 0) break
-        await Promise.race(inFlight.values())
+        if (inFlight.size === 0 && (justFailed.length === 0 || controller.signal.aborted)) break
+        if (inFlight.size > 0) await Promise.race(inFlight.values())
       }
       const status = failed.size === 0 ? 'succeeded' : 'failed'
       const error = failed.size === 0 ? null : `steps failed: ${[...failed].join(', ')}`

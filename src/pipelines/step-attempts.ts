@@ -66,7 +66,8 @@ export async function runStepAttempts(
   for (let tries = 0; ; tries++) {
     attempt++
     const at = ctx.clock.now()
-    await store.startStep(run.runId, s.name, attempt, key.key, at)
+    const mark = markStart(parts, run.runId, s.name, attempt, key.key, at)
+    await mark.eager
     onEvent({ status: 'running', attempt, cached: false })
     const free = await parts.limits.acquire(`${p.name}/${s.name}`, s.concurrency)
     const result: StepJobResult = await parts.executor
@@ -83,12 +84,22 @@ export async function runStepAttempts(
         { signal },
       )
       .finally(free)
+    const started = await mark.settle()
+    const unrecorded = started ? undefined : { attempt, at, cacheKey: key.key }
     await putStepLog(ctx.blobs, run.runId, s.name, attempt, result.log)
     if (result.ok) {
       const output = await outputs.prepare(result.output)
       const end = ctx.clock.now()
       await store.succeedStep(
-        { runId: run.runId, step: s.name, attempt, cached: false, at: end, outputHash: output.hash },
+        {
+          runId: run.runId,
+          step: s.name,
+          attempt,
+          cached: false,
+          at: end,
+          outputHash: output.hash,
+          ...(started ? {} : { started: { at, cacheKey: key.key } }),
+        },
         s.cache ? cacheEntry(p.name, s.name, key, output.hash, run.runId, end) : undefined,
         async (trx) => {
           await outputs.insert(trx, output, end)
@@ -108,7 +119,7 @@ export async function runStepAttempts(
     }
     if (signal.aborted) {
       // The run was cancelled: its row (and this step's) already say so.
-      await store.endStep(run.runId, s.name, 'cancelled', ctx.clock.now(), result.error.message)
+      await store.endStep(run.runId, s.name, 'cancelled', ctx.clock.now(), result.error.message, unrecorded)
       onEvent({ status: 'cancelled', attempt, cached: false })
       return undefined
     }
@@ -121,7 +132,7 @@ export async function runStepAttempts(
       await sleep(s.retryDelayMs * 2 ** tries, signal)
       continue
     }
-    await store.endStep(run.runId, s.name, 'failed', ctx.clock.now(), message)
+    await store.endStep(run.runId, s.name, 'failed', ctx.clock.now(), message, unrecorded)
     onEvent({
       status: 'failed',
       attempt,
@@ -130,5 +141,49 @@ export async function runStepAttempts(
       error: result.error.message,
     })
     return undefined
+  }
+}
+
+/**
+ * How long an attempt on an executor that keeps no job ids runs before its `running` state is
+ * written; one that ends sooner is recorded once, when it is published.
+ */
+export const RUNNING_MARK_MS = 50
+
+/**
+ * Records the start of an attempt. With an executor that keeps job ids (`capabilities.dedupe`,
+ * BullMQ), before the job is submitted: the attempt number must never be reused, even after a
+ * crash. With one that keeps none (the local executor: its jobs end with this process), only
+ * when the attempt is still running after {@link RUNNING_MARK_MS} — so other processes see
+ * long steps as `running` — and otherwise not at all: the publishing (or failing) transaction
+ * records the attempt, its start and cache key. A crash before then leaves the step `pending` at
+ * its previous attempt count, to be run again on resume; nothing of the attempt was published.
+ */
+function markStart(
+  parts: StepAttemptParts,
+  runId: string,
+  step: string,
+  attempt: number,
+  cacheKey: string,
+  at: number,
+): { eager: Promise<void> | undefined; settle(): Promise<boolean> } {
+  const write = () => parts.store.startStep(runId, step, attempt, cacheKey, at)
+  if (parts.executor.capabilities.dedupe) {
+    const eager = write()
+    return { eager, settle: async () => true }
+  }
+  let marking: Promise<boolean> | undefined
+  const timer = setTimeout(() => {
+    marking = write().then(
+      () => true,
+      () => false,
+    )
+  }, RUNNING_MARK_MS)
+  return {
+    eager: undefined,
+    settle: async () => {
+      clearTimeout(timer)
+      return (await marking) ?? false
+    },
   }
 }

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { ServiceContext } from '../data/index.js'
+import type { RecordInput, ServiceContext } from '../data/index.js'
 import type { PipelineRun } from './run-store.js'
 import { outputNode } from './step-outputs.js'
 
@@ -31,24 +31,15 @@ export async function recordStepLineage(
   // In slices: one record binds a few parameters per input, and a fan-in may read thousands
   // (SQLite's limit is 32,766 parameters per statement). Recording is idempotent.
   const all = [runNode(run.runId), ...inputs]
+  const records: RecordInput[] = []
   for (let i = 0; i < all.length; i += LINEAGE_SLICE) {
-    await ctx.lineage.record(
-      {
-        inputs: all.slice(i, i + LINEAGE_SLICE),
-        output: stepNode,
-        activity,
-        at,
-      },
-      trx,
-    )
+    records.push({ inputs: all.slice(i, i + LINEAGE_SLICE), output: stepNode, activity, at })
   }
-  await ctx.lineage.record(
-    {
-      inputs: [stepNode.id],
-      output: { id: outputNode(hash), label: `${run.pipeline}.${step} output` },
-      activity: activity === 'cached' ? 'reuse' : 'produce',
-      at,
-    },
-    trx,
-  )
+  records.push({
+    inputs: [stepNode.id],
+    output: { id: outputNode(hash), label: `${run.pipeline}.${step} output` },
+    activity: activity === 'cached' ? 'reuse' : 'produce',
+    at,
+  })
+  await ctx.lineage.recordAll(records, trx)
 }
