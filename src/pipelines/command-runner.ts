@@ -13,6 +13,8 @@ export interface CommandRunOptions {
   timeoutMs?: number | undefined
   /** Aborted when the run is cancelled: the command's process group is stopped. */
   signal?: AbortSignal | undefined
+  /** Called with each log line as it is written (a live log, e.g. for `logs --follow`). */
+  onLine?: ((line: string) => void) | undefined
 }
 
 const LOG_LINES = 10_000
@@ -75,10 +77,15 @@ export async function runCommandStep(
       STRATA_ATTEMPT: String(job.attempt),
     },
     log,
+    onLine: options.onLine,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
   })
-  const kept = () => log.push(`[strata] step directory kept for inspection: ${dir}`)
+  const kept = () => {
+    const line = `[strata] step directory kept for inspection: ${dir}`
+    log.push(line)
+    options.onLine?.(line)
+  }
   if (exit.kind === 'not-found') {
     kept()
     return fail({
@@ -170,6 +177,7 @@ function spawnCaptured(
     cwd: string
     env: NodeJS.ProcessEnv
     log: string[]
+    onLine: ((line: string) => void) | undefined
     timeoutMs: number | undefined
     signal: AbortSignal | undefined
   },
@@ -186,6 +194,7 @@ function spawnCaptured(
     let stderrTail = ''
     const push = (line: string) => {
       o.log.push(line)
+      o.onLine?.(line)
       if (o.log.length > LOG_LINES) o.log.splice(0, o.log.length - LOG_LINES)
     }
     const lines = (prefix: string, onText?: (t: string) => void) => {
