@@ -9,6 +9,7 @@ export { type CacheKey, type CacheKeyParts, cacheKey, canonicalJson, codeHash } 
 export type { CommandSpec, Contract, ContractField, ContractType, ContractValue } from './command-spec.js'
 export { type CommandStepOptions, commandStep } from './command-step.js'
 export { type CronSchedule, parseCron } from './cron.js'
+export { type FileOutput, type FileRef, file, fileKey, fileNode, json } from './file-outputs.js'
 export { type BlobLiveLogOptions, blobLiveLog, type LiveLogFactory, type StepLogSink } from './live-log.js'
 export { catalogOf, loadPipelines } from './load-pipelines.js'
 export { type FollowedLogLine, type FollowLogsOptions, followStepLogs } from './log-follow.js'

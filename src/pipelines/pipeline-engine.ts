@@ -8,6 +8,7 @@ export type { ElementCounts, MapElement } from './map-store.js'
 export { runNode } from './step-lineage.js'
 
 import { cacheEntry, cacheKey } from './cache-key.js'
+import { fileRefs } from './file-outputs.js'
 import { type FollowedLogLine, type FollowLogsOptions, followStepLogs } from './log-follow.js'
 import { datumsKey, type PipelineData } from './map-items.js'
 import { runMappedStep } from './map-runner.js'
@@ -583,7 +584,16 @@ export class PipelineEngine {
           { runId: run.runId, step: s.name, attempt, cached: false, at: end, outputHash: hash },
           s.cache ? cacheEntry(p.name, s.name, key, hash, run.runId, end) : undefined,
         )
-        if (published) await recordStepLineage(this.ctx, run, s.name, lineageInputs, hash, 'run-step')
+        if (published)
+          await recordStepLineage(
+            this.ctx,
+            run,
+            s.name,
+            lineageInputs,
+            hash,
+            'run-step',
+            fileRefs(result.output),
+          )
         onEvent?.({
           runId: run.runId,
           step: s.name,

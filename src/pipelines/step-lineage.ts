@@ -1,4 +1,5 @@
 import type { ServiceContext } from '../data/index.js'
+import { type FileRef, fileNode } from './file-outputs.js'
 import type { PipelineRun } from './run-store.js'
 import { outputNode } from './step-outputs.js'
 
@@ -17,6 +18,8 @@ export async function recordStepLineage(
   inputs: string[],
   hash: string,
   activity: 'run-step' | 'cached',
+  /** The output files the step stored (each a node produced by the step run). */
+  files: readonly FileRef[] = [],
 ): Promise<void> {
   const at = ctx.clock.now()
   const stepNode = {
@@ -40,4 +43,12 @@ export async function recordStepLineage(
     activity: activity === 'cached' ? 'reuse' : 'produce',
     at,
   })
+  for (const f of files) {
+    await ctx.lineage.record({
+      inputs: [stepNode.id],
+      output: { id: fileNode(f.sha256), label: `${run.pipeline}.${step} ${f.file}` },
+      activity: 'produce',
+      at,
+    })
+  }
 }

@@ -1,6 +1,7 @@
 import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
-import type { StepJob, StepJobHandler, StepJobResult } from '../ports/index.js'
+import type { BlobStore, StepJob, StepJobHandler, StepJobResult } from '../ports/index.js'
 import { runCommandStep } from './command-runner.js'
+import { fileCacheDir, fileRefs, materializeFiles } from './file-outputs.js'
 import type { LiveLogFactory } from './live-log.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
 import type { PipelineParams, StepContext } from './step.js'
@@ -37,6 +38,11 @@ export interface StepHandlerOptions {
    * returns, so a result's lines are stored before the engine records the result.
    */
   liveLog?: LiveLogFactory
+  /**
+   * The blob store of output files ({@link file}): command steps store the files they declare
+   * there, and steps reading such files get local copies of them.
+   */
+  blobs?: BlobStore
 }
 
 /**
@@ -100,7 +106,30 @@ function runJob(
       }
     }
     if (s.command !== undefined)
-      return runCommandStep(job, s.command, { root: pipelineRoot(found), ...bounds, onLine })
+      return runCommandStep(job, s.command, {
+        root: pipelineRoot(found),
+        ...bounds,
+        onLine,
+        blobs: options.blobs,
+      })
+    if (Object.values(job.inputs).some((v) => fileRefs(v).length > 0)) {
+      if (options.blobs === undefined) {
+        return {
+          ok: false,
+          log,
+          error: {
+            code: 'FAILED_PRECONDITION',
+            message: `step "${job.step}" reads output files, but this step handler has no blob store (give createStepHandler its blobs)`,
+            retryable: false,
+          },
+        }
+      }
+      // a TypeScript step gets each file it reads as a local path (one copy per content)
+      const inputs: Record<string, unknown> = {}
+      for (const [name, v] of Object.entries(job.inputs))
+        inputs[name] = await materializeFiles(options.blobs, v, (_f, ref) => fileCacheDir(ref))
+      job = { ...job, inputs }
+    }
     if (options.threads !== undefined && s.isolate && found.module !== undefined) {
       return options.threads.run(found.module, job, { ...bounds, onLine })
     }

@@ -180,13 +180,13 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
       ])
       // Lines of running steps go to the blob store as they are written (`logs --follow`).
       const liveLog = blobLiveLog(blobs)
-      if (config.stepThreads === 0) return createStepHandler(catalog.get, { liveLog })
+      if (config.stepThreads === 0) return createStepHandler(catalog.get, { liveLog, blobs })
       const threads = await once(
         'step-threads',
         async () =>
           new StepThreadPool(config.stepThreads === undefined ? {} : { threads: config.stepThreads }),
       )
-      return createStepHandler(catalog.get, { threads, liveLog })
+      return createStepHandler(catalog.get, { threads, liveLog, blobs })
     },
     executor: () =>
       once('executor', async () => {
