@@ -112,7 +112,8 @@ function runJob(
         onLine,
         blobs: options.blobs,
       })
-    if (Object.values(job.inputs).some((v) => fileRefs(v).length > 0)) {
+    // (a job sent on to a step thread arrives with its files already local: `path` set)
+    if (Object.values(job.inputs).some((v) => fileRefs(v).some((f) => f.path === undefined))) {
       if (options.blobs === undefined) {
         return {
           ok: false,
