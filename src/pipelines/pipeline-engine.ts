@@ -7,6 +7,7 @@ import type { Executor } from '../ports/index.js'
 export type { ElementCounts, MapElement } from './map-store.js'
 export { runNode } from './step-lineage.js'
 
+import { type FollowedLogLine, type FollowLogsOptions, followStepLogs } from './log-follow.js'
 import { datumsKey, type PipelineData } from './map-items.js'
 import { runMappedStep } from './map-runner.js'
 import { type MapElement, MapStore } from './map-store.js'
@@ -366,6 +367,19 @@ export class PipelineEngine {
       )
     }
     return readStepLogs(this.ctx.blobs, step === undefined ? steps : steps.filter((s) => s.step === step))
+  }
+
+  /**
+   * The log lines of a run's step attempts as they are written, from any process (a step run by
+   * this process, another coordinator or a `strata worker` stores live chunks in the blob store);
+   * the iteration ends once the run has ended (see {@link followStepLogs}).
+   */
+  async followLogs(runId: string, options: FollowLogsOptions = {}): Promise<AsyncGenerator<FollowedLogLine>> {
+    if (options.step !== undefined)
+      await this.logs(runId, options.step) // NOT_FOUND naming the steps
+    else await this.store.run(runId)
+    const ended = async () => (await this.store.run(runId)).status !== 'running'
+    return followStepLogs(this.ctx.blobs, runId, ended, options)
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { ServiceContext } from '../data/index.js'
 import type { Executor, StepJobResult } from '../ports/index.js'
 import { cacheEntry, cacheKey } from './cache-key.js'
+import { fileRefs } from './file-outputs.js'
 import type { OutputStore } from './output-store.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
 import type { PipelineRun, RunStore } from './run-store.js'
@@ -56,7 +57,9 @@ export async function runStepAttempts(
     if (hit !== undefined) {
       const value = await outputs.get(hit.output_hash)
       await store.cacheHit(run.runId, s.name, key.key, hit.output_hash, started, (trx) =>
-        recordStepLineage(ctx, run, s.name, lineageInputs, hit.output_hash, 'cached', trx as Kysely<object>),
+        recordStepLineage(ctx, run, s.name, lineageInputs, hit.output_hash, 'cached', {
+          trx: trx as Kysely<object>,
+        }),
       )
       onEvent({ status: 'succeeded', attempt: 0, cached: true, durationMs: 0 })
       return { hash: hit.output_hash, value }
@@ -103,15 +106,10 @@ export async function runStepAttempts(
         s.cache ? cacheEntry(p.name, s.name, key, output.hash, run.runId, end) : undefined,
         async (trx) => {
           await outputs.insert(trx, output, end)
-          await recordStepLineage(
-            ctx,
-            run,
-            s.name,
-            lineageInputs,
-            output.hash,
-            'run-step',
-            trx as Kysely<object>,
-          )
+          await recordStepLineage(ctx, run, s.name, lineageInputs, output.hash, 'run-step', {
+            files: fileRefs(result.output),
+            trx: trx as Kysely<object>,
+          })
         },
       )
       onEvent({ status: 'succeeded', attempt, cached: false, durationMs: end - at })

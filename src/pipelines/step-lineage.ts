@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { RecordInput, ServiceContext } from '../data/index.js'
+import { type FileRef, fileNode } from './file-outputs.js'
 import type { PipelineRun } from './run-store.js'
 import { outputNode } from './step-outputs.js'
 
@@ -11,8 +12,9 @@ export function runNode(runId: string): string {
 }
 
 /**
- * Records a step's lineage: pipeline run → step run ← its inputs; step run → its output. Inside
- * `trx` when given (the transaction publishing the step), else in transactions of its own.
+ * Records a step's lineage: pipeline run → step run ← its inputs; step run → its output and each
+ * output file it stored. Inside `trx` when given (the transaction publishing the step), else in
+ * transactions of its own.
  */
 export async function recordStepLineage(
   ctx: ServiceContext,
@@ -21,7 +23,7 @@ export async function recordStepLineage(
   inputs: string[],
   hash: string,
   activity: 'run-step' | 'cached',
-  trx?: Kysely<object>,
+  options: { files?: readonly FileRef[]; trx?: Kysely<object> } = {},
 ): Promise<void> {
   const at = ctx.clock.now()
   const stepNode = {
@@ -41,5 +43,13 @@ export async function recordStepLineage(
     activity: activity === 'cached' ? 'reuse' : 'produce',
     at,
   })
-  await ctx.lineage.recordAll(records, trx)
+  for (const f of options.files ?? []) {
+    records.push({
+      inputs: [stepNode.id],
+      output: { id: fileNode(f.sha256), label: `${run.pipeline}.${step} ${f.file}` },
+      activity: 'produce',
+      at,
+    })
+  }
+  await ctx.lineage.recordAll(records, options.trx)
 }
