@@ -34,8 +34,8 @@ export interface CommitPredictionsOptions {
   target: PredictionsTarget
   /** The local Parquet file of predictions. */
   file: string
-  /** The batch's lineage node (`prediction-batch:<id>`), stored as the commit. */
-  node: string
+  /** The lineage node stored as the commit (`prediction-batch:<id>`), if any. */
+  node?: string
   message: string
   metadata: Record<string, string>
 }
@@ -95,10 +95,11 @@ export async function commitPredictions(options: CommitPredictionsOptions): Prom
     metadata: options.metadata,
     allowEmpty: true,
   })
-  await options.lineage.record({
-    inputs: [options.node],
-    output: `dataset-commit:${commit.id}`,
-    activity: 'store',
-  })
+  if (options.node !== undefined)
+    await options.lineage.record({
+      inputs: [options.node],
+      output: `dataset-commit:${commit.id}`,
+      activity: 'store',
+    })
   return commit
 }
