@@ -203,7 +203,7 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
         'serving',
         async () => {
           const { ModelCache, ModelServer, PayloadLog } = await import('../serving/index.js')
-          const { enabled, ...logOptions } = config.payloadLog
+          const { enabled, retainDays: _retain, archive: _archive, ...logOptions } = config.payloadLog
           const payloadLog =
             enabled === false
               ? undefined
