@@ -1,13 +1,13 @@
 /**
  * Sorting the finite numbers of a window column fast: a bucket sort over the column's range
- * (about 8 values a bucket: one counting pass, one scatter, then an insertion sort of each small
+ * (about 4 values a bucket: one counting pass, one scatter, then an insertion sort of each small
  * bucket in place — a bucket of more than {@link INSERTION_MAX} values, skewed data, is
  * bucket-sorted again over its own range). The result is exactly what `Float64Array.prototype.sort` gives
  * (ascending, −0 before +0) in about a fifth of its time for 100k values — sorting is most of
  * what profiling a numeric window column costs. NaN must not be present.
  */
 
-const PER_BUCKET = 8
+const PER_BUCKET = 4
 
 /** Largest bucket sorted by insertion (quadratic); larger ones use the built-in sort. */
 const INSERTION_MAX = 64
@@ -51,10 +51,8 @@ export function sortFinite(values: Float64Array, min: number, max: number): Floa
   // too few values, one value, or a range so narrow (subnormal) or wide that the scale is not finite
   if (buckets < 16 || !(max > min) || !Number.isFinite(scale) || !Number.isFinite(max - min) || scale === 0)
     return values.slice().sort()
-  const bucketOf = (x: number) => {
-    const k = Math.floor((x - min) * scale)
-    return Math.min(buckets, Math.max(0, k))
-  }
+  // x in [min, max] gives (x − min) · scale in [0, buckets] (rounding stays below buckets + 1)
+  const bucketOf = (x: number) => ((x - min) * scale) | 0
   const ends = new Uint32Array(buckets + 1)
   for (let i = 0; i < n; i++) {
     const k = bucketOf(values[i] as number)
