@@ -75,36 +75,18 @@ function leaseKillSuite(metadata: () => Promise<string | undefined>): void {
     expect(cut).toMatchObject({ attempts: 1, doneAt: null, outcome: null })
     const first = alerts[0] as AlertPayload
 
-    // B: once A's lease (2 s) expired, takes that minute over — attempt 2, the same window.
-    // Polled through one open project (opening one per poll costs ~35 ms of CPU, taken from B).
-    let polling: NodeJS.Timeout | undefined
-    const b = await (async () => {
-      await using strata = await openStrata({ cwd: dir })
-      const fires = (await strata.monitoring()).scheduleFires
-      let busy = false
-      const exit = await runKillChild({
-        module: CHILD,
-        run: 'runLoopServer',
-        env,
-        onLine: (_line, kill) => {
-          polling ??= setInterval(() => {
-            if (busy) return
-            busy = true
-            fires
-              .fires('linear-drift')
-              .then((all) => {
-                if (all.find((f) => f.fireKey === cut?.fireKey)?.doneAt !== null) kill()
-              })
-              .catch(() => {})
-              .finally(() => {
-                busy = false
-              })
-          }, 100)
-        },
-      })
-      clearInterval(polling)
-      return exit
-    })()
+    // B: once A's lease (2 s) expired, takes that minute over — attempt 2, the same window —
+    // and is killed once it reports the run finished (printed after the fire is marked done).
+    const tookOver = `took over the run of linear-drift at ${cut?.fireKey} (attempt 2)`
+    const b = await runKillChild({
+      module: CHILD,
+      run: 'runLoopServer',
+      env,
+      onLine: () => {},
+      onStderrLine: (line, kill) => {
+        if (line.includes(tookOver)) kill()
+      },
+    })
     expect(b.killed, b.stderr).toBe(true)
     expect(b.stderr).toContain(`took over the run of linear-drift at ${cut?.fireKey} (attempt 2): alert`)
     const taken = (await firesOf(dir)).find((f) => f.fireKey === cut?.fireKey)
