@@ -377,7 +377,7 @@ export class ModelServer {
     const live = d.current
     return {
       versions: [{ served: live.served, features: d.options.features }],
-      failed: (at, requestId) => this.logBase(d, live, at, requestId),
+      failed: (at, requestId) => ({ id: newPredictionId(at), ...this.logBase(d, live, at, requestId) }),
       run: (request) => this.run(d, live, request),
     }
   }
@@ -464,9 +464,9 @@ export class ModelServer {
     }
   }
 
+  /** The fields every payload-log entry of `live` shares; each entry brings its own id. */
   private logBase(d: Deployment, live: Live, at: number, requestId: string | undefined) {
     return {
-      id: newPredictionId(at),
       at,
       endpoint: d.name,
       modelName: live.served.name,

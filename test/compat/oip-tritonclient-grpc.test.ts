@@ -19,7 +19,8 @@ import { pythonClient } from './python-client.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
 /**
- * The stock `tritonclient[grpc]` Python client against a real `strata server --grpc-port 0`, and
+ * The stock `tritonclient[grpc]` Python client and KServe's own `InferenceRESTClient` (v2) and
+ * `InferenceGRPCClient` against a real `strata server --grpc-port 0`, and
  * Strata's `proto/inference.proto` checked field by field against the client's own compiled
  * `grpc_service.proto`. The venv comes from `scripts/python-env.sh --serving`
  * (STRATA_TEST_PYTHON_SERVING); without it the suite is skipped locally and fails in CI.
@@ -38,6 +39,20 @@ const STEPS = [
   'concurrent async_infer calls each get their own rows',
   'client mistakes: exact status codes and messages',
   'a canary deployment answers over gRPC naming the version that answered, as REST does',
+]
+
+const KSERVE_STEPS = [
+  'REST: server live and ready, model ready (known, unknown)',
+  'REST: infer FP32 as JSON, request id echoed, prediction id in the parameters',
+  'REST: infer with binary tensor data in and out',
+  'REST: INT64 beyond 2^53 as binary data (refused as JSON), BYTES (UTF-8, empty, multi-byte) as JSON',
+  'REST: concurrent calls each get their own rows',
+  "REST: client mistakes are 400 with the server's message, unknown models 404",
+  'gRPC: server live and ready, model ready (known, unknown)',
+  'gRPC: infer FP32 (typed contents), pinned version, requested output, request id',
+  'gRPC: INT64 beyond 2^53 and BYTES',
+  'gRPC: concurrent calls each get their own rows',
+  "gRPC: client mistakes are INVALID_ARGUMENT with the server's message, unknown models NOT_FOUND",
 ]
 
 function run(interpreter: string, args: string[], env: Record<string, string>) {
@@ -62,7 +77,7 @@ function run(interpreter: string, args: string[], env: Record<string, string>) {
 }
 
 client.describe(
-  'Open Inference Protocol v2 over gRPC: the stock tritonclient[grpc] against strata server',
+  'Open Inference Protocol v2 over gRPC: the stock tritonclient[grpc] and KServe clients against strata server',
   () => {
     let project: TempProject
     let server: StrataServerProcess
@@ -134,6 +149,27 @@ client.describe(
       expect(summary, context).toBeDefined()
       expect(summary?.failed, context).toBeUndefined()
       expect(summary?.steps, context).toEqual(STEPS)
+      expect(result.code, context).toBe(0)
+    })
+
+    it("passes every step of compat_kserve.py with KServe's own REST (v2) and gRPC clients", async () => {
+      const result = await run(python as string, [join(scripts, 'compat_kserve.py')], {
+        STRATA_OIP_GRPC: server.grpc as string,
+        STRATA_OIP_URL: server.url,
+        STRATA_OIP_MODEL: 'linear',
+        STRATA_OIP_INT64_MODEL: 'sums',
+        STRATA_OIP_BYTES_MODEL: 'echo',
+      })
+      const context = `script stderr:\n${result.stderr.slice(-6000)}\nserver stderr:\n${server.stderr().slice(-2000)}`
+      let summary: { ok?: boolean; steps?: string[]; failed?: string } | undefined
+      try {
+        summary = JSON.parse(result.last)
+      } catch {
+        summary = undefined
+      }
+      expect(summary, context).toBeDefined()
+      expect(summary?.failed, context).toBeUndefined()
+      expect(summary?.steps, context).toEqual(KSERVE_STEPS)
       expect(result.code, context).toBe(0)
     })
 

@@ -7,6 +7,8 @@ const built = new URL('../../dist/cli/main.js', import.meta.url).pathname
 /** A `strata server` child process on a free loopback port. */
 export interface StrataServerProcess extends AsyncDisposable {
   url: string
+  /** The server's process id (benches read its CPU time from /proc). */
+  pid: number
   /** `host:port` of the gRPC server (with `--grpc-port`), else undefined. */
   grpc: string | undefined
   /** Everything the server wrote to stderr so far (for failure messages). */
@@ -54,7 +56,7 @@ export async function startStrataServer(
     child.once('error', reject)
   })
   const stop = () => stopChild(child)
-  return { url, grpc, stderr: () => err, stop, [Symbol.asyncDispose]: stop }
+  return { url, grpc, pid: child.pid as number, stderr: () => err, stop, [Symbol.asyncDispose]: stop }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
