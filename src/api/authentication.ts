@@ -27,17 +27,15 @@ declare module 'fastify' {
  * on `onRequest`, before the body is read, so a refused request never uploads.
  */
 export function useAuthentication(app: FastifyInstance, strata: Strata, resolve?: RequestPrincipal): void {
-  app.decorateRequest('principal', null as unknown as Principal)
-  app.decorateRequest('services', null as unknown as StrataServices)
   if (resolve === undefined) {
-    // The common case without authentication: no promise per request.
-    app.addHook('onRequest', (request, _reply, done) => {
-      request.principal = strata.principal
-      request.services = strata
-      done()
-    })
+    // The common case without authentication: every request acts as the project's own
+    // principal, so there is nothing to resolve per request — no hook at all, two getters.
+    app.decorateRequest('principal', { getter: () => strata.principal })
+    app.decorateRequest('services', { getter: () => strata })
     return
   }
+  app.decorateRequest('principal', null as unknown as Principal)
+  app.decorateRequest('services', null as unknown as StrataServices)
   app.addHook('onRequest', async (request, reply) => {
     const principal = await Promise.resolve()
       .then(() => resolve(request))

@@ -60,4 +60,30 @@ describe('the typed client', () => {
     })
     await expect(client.call('server', 'health', {})).rejects.toMatchObject({ name: 'ConnectionError' })
   })
+
+  it('reads a file route unparsed with the token in the Authorization header, never in the URL', async () => {
+    const seen: { url: string; headers: Record<string, string> }[] = []
+    const client = new StrataClient({
+      token: () => 'strata_secret',
+      fetch: async (input, init) => {
+        seen.push({ url: String(input), headers: init?.headers as Record<string, string> })
+        return new Response('{"a":1}', { status: 206, headers: { 'content-type': 'application/json' } })
+      },
+    })
+    const res = await client.request(
+      'runs',
+      'getArtifact',
+      { params: { id: 'r1', '*': 'out/a.json' } },
+      { headers: { range: 'bytes=0-9' } },
+    )
+    // a JSON artifact stays a Response: its bytes are the file, not an answer to parse
+    expect(res.status).toBe(206)
+    expect(await res.text()).toBe('{"a":1}')
+    expect(seen).toEqual([
+      {
+        url: '/api/runs/r1/artifacts/out/a.json',
+        headers: { range: 'bytes=0-9', authorization: 'Bearer strata_secret' },
+      },
+    ])
+  })
 })

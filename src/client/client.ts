@@ -64,10 +64,29 @@ export class StrataClient {
     input: CallInput<Route<G, K>>,
     init: { signal?: AbortSignal } = {},
   ): Promise<CallOutput<Route<G, K>>> {
-    const route = (ROUTES[group] as Record<string, { method: string }>)[name as string]!
     const { body } = input as { body?: unknown }
     const headers: Record<string, string> = { accept: 'application/json' }
     if (body !== undefined) headers['content-type'] = 'application/json'
+    const res = await this.request(group, name, input, { ...init, headers })
+    const type = res.headers.get('content-type') ?? ''
+    if (!type.includes('json')) return res as CallOutput<Route<G, K>>
+    return (await res.json()) as CallOutput<Route<G, K>>
+  }
+
+  /**
+   * Calls a route and returns its `Response` unread, whatever its content type (a file route's
+   * bytes: an artifact, a model file), sending the token as `Authorization: Bearer` — so a
+   * download or preview never carries the token in its URL. Errors reject as {@link call}'s do.
+   */
+  async request<G extends ClientGroup, K extends ClientRouteName<G>>(
+    group: G,
+    name: K,
+    input: CallInput<Route<G, K>>,
+    init: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const route = (ROUTES[group] as Record<string, { method: string }>)[name as string]!
+    const { body } = input as { body?: unknown }
+    const headers: Record<string, string> = { ...init.headers }
     const token = this.#token()
     if (token) headers.authorization = `Bearer ${token}`
     let res: Response
@@ -91,9 +110,7 @@ export class StrataClient {
       }
       throw await readApiError(res)
     }
-    const type = res.headers.get('content-type') ?? ''
-    if (!type.includes('json')) return res as CallOutput<Route<G, K>>
-    return (await res.json()) as CallOutput<Route<G, K>>
+    return res
   }
 }
 

@@ -137,10 +137,17 @@ export async function upsertBuckets(
   const rows = bucketRows(metrics)
   for (let i = 0; i < rows.length; i += 1000) {
     const part = rows.slice(i, i + 1000)
-    const params =
-      dialect === 'postgres'
-        ? BUCKET_COLUMNS.map((c) => part.map((r) => r[c]))
-        : part.flatMap((r) => BUCKET_COLUMNS.map((c) => r[c]))
+    const params = dialect === 'postgres' ? BUCKET_COLUMNS.map((c) => part.map((r) => r[c])) : rowMajor(part)
     await trx.executeQuery(CompiledQuery.raw(upsertText(dialect, part.length), params))
   }
+}
+
+/** The parameters of SQLite's multi-row upsert, row by row in {@link BUCKET_COLUMNS} order. */
+function rowMajor(rows: readonly BucketRow[]): unknown[] {
+  const out: unknown[] = new Array(rows.length * BUCKET_COLUMNS.length)
+  let i = 0
+  for (const r of rows) {
+    for (const c of BUCKET_COLUMNS) out[i++] = r[c]
+  }
+  return out
 }

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
@@ -57,7 +57,12 @@ export async function requireRunRow(
   runId: string,
 ): Promise<Selectable<TrackingTables['tracking_runs']>> {
   validateRunId(runId)
-  const row = await db.selectFrom('tracking_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()
+  // Raw SQL: every write of a run (one per log_metric call) reads this row, and the query
+  // builder's tree and compilation cost more than SQLite's lookup itself.
+  const { rows } = await sql<
+    Selectable<TrackingTables['tracking_runs']>
+  >`select * from tracking_runs where run_id = ${runId}`.execute(db)
+  const row = rows[0]
   if (!row) {
     throw new StrataError('NOT_FOUND', `run "${runId}" does not exist`, { details: { entity: 'run', runId } })
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -6,9 +6,18 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServerApp, tokenPrincipal } from '../../src/api/index.js'
 import { initProject, openStrata, type Strata } from '../../src/platform/index.js'
+import { linearRegressorToOnnx } from '../../src/registry/index.js'
 import { chromiumAvailable, collectProblems, launchChromium, seriousViolations } from '../support/browser.js'
 
 const webRoot = join(import.meta.dirname, '..', '..', 'web', 'dist')
+
+/** A 1×1 PNG. */
+const PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+)
+/** Bytes that are not text (every byte value), for a download compared byte for byte. */
+const WEIGHTS = Uint8Array.from({ length: 1024 }, (_, i) => (i * 37) % 256)
 
 /** A `strata server` with tokens required (`tokenPrincipal`), its UI in Chromium. */
 describe.skipIf(!chromiumAvailable())('web UI sign-in on a server that requires tokens', () => {
@@ -20,6 +29,8 @@ describe.skipIf(!chromiumAvailable())('web UI sign-in on a server that requires 
   let page: Page
   let problems: string[]
   let token: string
+  let runId: string
+  let onnx: Uint8Array
 
   beforeAll(async () => {
     if (!existsSync(join(webRoot, 'index.html')))
@@ -27,7 +38,17 @@ describe.skipIf(!chromiumAvailable())('web UI sign-in on a server that requires 
     dir = mkdtempSync(join(tmpdir(), 'strata-web-sign-in-'))
     initProject(dir, { name: 'sign-in-test' })
     strata = await openStrata({ cwd: dir, env: {} })
-    await (await strata.tracking()).experiments.create('guarded')
+    const tracking = await strata.tracking()
+    await tracking.experiments.create('guarded')
+    // a run with a text, an image and a binary artifact, and a model version: files the API serves
+    const run = await tracking.startRun({ experiment: 'guarded', name: 'with-files' })
+    await run.logArtifact(new TextEncoder().encode('the notes of this run\n'), 'notes.txt')
+    await run.logArtifact(PIXEL, 'plots/pixel.png')
+    await run.logArtifact(WEIGHTS, 'weights.bin')
+    await run.end('FINISHED')
+    runId = run.runId
+    onnx = linearRegressorToOnnx({ coefficients: [[1, 2]], intercepts: [0.5] })
+    await (await strata.registry()).registerVersion('guarded-model', { onnx, runId, createModel: true })
     token = (await (await strata.tokens()).create({ name: 'viewer', scopes: 'read', principal: 'ana' })).token
     app = await createServerApp(strata, { version: 'test', webRoot, principal: tokenPrincipal(strata) })
     url = await app.listen({ host: '127.0.0.1', port: 0 })
@@ -93,5 +114,56 @@ describe.skipIf(!chromiumAvailable())('web UI sign-in on a server that requires 
     await page.getByRole('alert').filter({ hasText: 'refused the token' }).waitFor()
     expect(await storedToken()).toBeNull()
     expect(otherProblems()).toEqual([])
+  })
+
+  it('downloads and previews artifacts and model files signed in, the token never in a URL', async () => {
+    const reader = (
+      await (await strata.tokens()).create({ name: 'reader', scopes: 'read', principal: 'ana' })
+    ).token
+    const requested: string[] = []
+    page.on('request', (r) => requested.push(r.url()))
+    await page.goto(`${url}/#/runs/${runId}`)
+    await page.locator('main h1', { hasText: 'Sign in' }).waitFor()
+    await page.getByLabel('API token').fill(reader)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.locator('main h1', { hasText: 'with-files' }).waitFor()
+    const signedIn = problems.length
+
+    // a text preview, read with the token
+    await page.getByRole('button', { name: 'notes.txt' }).click()
+    await page.locator('pre.preview', { hasText: 'the notes of this run' }).waitFor()
+    // an image preview: the bytes read with the token, shown from an object URL
+    await page.getByRole('button', { name: 'plots/' }).click()
+    await page.getByRole('button', { name: 'pixel.png' }).click()
+    const img = page.getByRole('img', { name: 'Artifact plots/pixel.png' })
+    await img.waitFor()
+    expect(await img.getAttribute('src')).toMatch(/^blob:/)
+    // …and decoded by the browser
+    await page.waitForFunction(`document.querySelector('img.preview')?.complete === true &&
+      document.querySelector('img.preview').naturalWidth === 1`)
+
+    // a download: saved by the browser with the artifact's bytes
+    await page.getByRole('button', { name: '..' }).click()
+    const [weights] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Download weights.bin' }).click(),
+    ])
+    expect(weights.suggestedFilename()).toBe('weights.bin')
+    expect(weights.url()).toMatch(/^blob:/)
+    expect(new Uint8Array(readFileSync(await weights.path()))).toEqual(WEIGHTS)
+
+    // a model version's file
+    await page.goto(`${url}/#/models/guarded-model/versions/1`)
+    await page.locator('main h1', { hasText: 'guarded-model v1' }).waitFor()
+    const [model] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /\.onnx$/ }).click(),
+    ])
+    expect(new Uint8Array(readFileSync(await model.path()))).toEqual(new Uint8Array(onnx))
+
+    // every request went without the token in its URL, and none was refused
+    expect(requested.filter((u) => u.includes(reader))).toEqual([])
+    expect(requested.some((u) => u.includes(`/api/runs/${runId}/artifacts/weights.bin`))).toBe(true)
+    expect(problems.slice(signedIn)).toEqual([])
   })
 })

@@ -45,13 +45,20 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await project?.[Symbol.asyncDispose]()
   })
 
-  /** Opens a hash route and waits until the page's heading is there. */
+  /**
+   * Opens a hash route and waits until the page's heading is there and none of its data is
+   * still loading. (Waiting for the network to go idle would not do: going from one hash route
+   * to another is a same-document navigation, for which Playwright's load states have long been
+   * reached, so `waitForLoadState('networkidle')` returned at once while the page's requests
+   * were in flight, and a check that reads without waiting — `count()`, `allTextContents()` —
+   * read the page half loaded when the machine was busy.)
+   */
   async function open(route: string, heading?: string | RegExp): Promise<void> {
     await page.goto(`${project.url}/${route}`)
     await page.locator('main h1').first().waitFor()
     if (heading !== undefined)
       await poll(() => page.locator('main h1').first().textContent()).toMatch(heading)
-    await page.waitForLoadState('networkidle')
+    await poll(() => page.locator('main .loading').count()).toBe(0)
   }
 
   const pages = () => {
@@ -105,7 +112,16 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     ]
   }
 
-  it('loads every page without console errors, with 0 serious or critical axe violations, and saves a screenshot of each', async () => {
+  /**
+   * The two tests that walk every page (about 30) wait for each page's data, run axe-core and
+   * take a full-page screenshot: on a machine shared by many processes that is minutes, not
+   * the 60 s default of a test.
+   */
+  const EVERY_PAGE_TIMEOUT = 300_000
+
+  it('loads every page without console errors, with 0 serious or critical axe violations, and saves a screenshot of each', {
+    timeout: EVERY_PAGE_TIMEOUT,
+  }, async () => {
     const violations: string[] = []
     for (const p of pages()) {
       const before = problems.length
@@ -125,7 +141,9 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     expect(violations).toEqual([])
   })
 
-  it('renders user strings as text: <img onerror> values in names, params, tags, files and labels never run', async () => {
+  it('renders user strings as text: <img onerror> values in names, params, tags, files and labels never run', {
+    timeout: EVERY_PAGE_TIMEOUT,
+  }, async () => {
     for (const p of pages()) await open(p.route, p.heading)
     problems.splice(0, problems.length, ...problems.filter((m) => !m.includes('404')))
     await open(`#/experiments/${project.experimentId}/runs/${project.runIds[1]}`)
@@ -182,6 +200,8 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await loss.locator('canvas').waitFor()
     // one legend entry per run
     expect(await loss.locator('.u-legend .u-series').count()).toBe(3)
+    // step histories come first; auc, logged once per run, is charted last
+    expect(await page.locator('figure.chart').last().textContent()).toMatch(/^auc/)
     const diff = page.locator('tr.diff', { hasText: 'model' })
     expect(await diff.locator('td').allTextContents()).toEqual(['logreg', 'gbdt'])
     await page.getByLabel('Only show differences').check()
@@ -263,7 +283,7 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
   it('shows a canary: traffic split, current step, guards, decisions and revisions, and follows a promotion live', async () => {
     await open('#/deployments', 'Deployments')
     const row = page.locator('tr', { hasText: 'delay-api' })
-    expect(await row.locator('td').allTextContents()).toEqual(
+    await poll(() => row.locator('td').allTextContents()).toEqual(
       expect.arrayContaining(['canary', 'progressing', 'v1', 'v2', '10 %']),
     )
     await row.getByRole('link', { name: 'delay-api' }).click()
@@ -271,8 +291,9 @@ describe.skipIf(!available)('web UI in Chromium (strata server, seeded project)'
     await page.getByRole('img', { name: 'v1 answers 90 %, v2 answers 10 %' }).waitFor()
     expect(await page.locator('ol.steps li[aria-current="step"]').textContent()).toBe('10 %')
     expect(await page.locator('main').textContent()).toContain('error_rate ≤ 0.05')
+    // the history (decisions and revisions) is its own request: it may answer after the status
     const revisions = page.locator('table.revisions tbody tr')
-    expect(await revisions.count()).toBe(2)
+    await poll(() => revisions.count()).toBe(2)
     // a revision links to its lineage node, which reaches both model versions
     await revisions.first().getByRole('link', { name: 'lineage of revision 2' }).click()
     await page.locator('[data-node-id="model-version:delay/2"]').waitFor()

@@ -56,7 +56,9 @@ export interface AxeViolation {
 
 /** Runs axe-core (WCAG 2 A/AA rules) in the page; returns the serious and critical violations. */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.addScriptTag({ content: axeSource })
+  // a hash navigation keeps the document, and axe with it: inject it once per document
+  if (!(await page.evaluate(`typeof globalThis.axe !== 'undefined'`)))
+    await page.addScriptTag({ content: axeSource })
   const violations = await page.evaluate(async () => {
     const win = globalThis as unknown as {
       document: unknown

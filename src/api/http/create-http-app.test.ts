@@ -147,6 +147,9 @@ describe('HTTP app (in-process with inject, no sockets)', () => {
   it('answers every request with a request id, the caller’s when it is a plain token', async () => {
     const fresh = await call('/api/items/1')
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const next = await call('/api/items/1')
+    expect(next.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    expect(next.headers.get('x-request-id')).not.toBe(fresh.headers.get('x-request-id'))
     const given = await call('/api/nope', { headers: { 'x-request-id': 'trace-42' } })
     expect(given.headers.get('x-request-id')).toBe('trace-42')
     const hostile = await call('/api/items/1', { headers: { 'x-request-id': 'a b\tc' } })

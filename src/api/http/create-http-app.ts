@@ -9,13 +9,15 @@ import Fastify, {
 } from 'fastify'
 import type { z } from 'zod'
 import { StrataError } from '../../core/errors.js'
-import { allowedHostNames, useHostCheck } from './host-check.js'
+import { allowedHostNames } from './host-check.js'
 import { classifyError, errorBodyText } from './http-errors.js'
 import { useJsonBodies } from './json-body.js'
 import { openApi } from './openapi.js'
-import { corsOriginSet, useOriginCheck } from './origin-check.js'
-import { requestId, useRequestIdHeader } from './request-id.js'
-import { DEFAULT_TIMEOUTS, type RequestTimeouts, useRequestTimeouts } from './request-timeouts.js'
+import { corsOriginSet } from './origin-check.js'
+import { useRequestGuards } from './request-guards.js'
+import { requestId } from './request-id.js'
+import { lazyRequestLogger } from './request-logger.js'
+import { DEFAULT_TIMEOUTS, type RequestTimeouts } from './request-timeouts.js'
 import { type RouteMiss, setRouteMissHandler } from './route-miss.js'
 import { useRouteTable } from './route-table.js'
 import { wireJson } from './wire-json.js'
@@ -75,9 +77,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     // One line per request, from the onResponse hook below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestId,
+    // request.log makes its pino child only when a request logs (see request-logger.ts).
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     keepAliveTimeout: 65_000,
-    // Node's total request timeout cannot exempt streaming uploads: off, see useRequestTimeouts.
+    // Node's total request timeout cannot exempt streaming uploads: off, see requestTimeouts.
     requestTimeout: 0,
     http: {
       headersTimeout: timeouts.headers,
@@ -93,11 +97,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setSerializerCompiler(() => wireJson)
   app.setReplySerializer(wireJson)
   useJsonBodies(app)
-  useRequestIdHeader(app)
   useRouteTable(app)
-  useHostCheck(app, allowedHostNames(options.allowedHosts))
-  useOriginCheck(app, corsOrigins)
-  useRequestTimeouts(app, timeouts)
+  useRequestGuards(app, { allowedHosts: allowedHostNames(options.allowedHosts), corsOrigins, timeouts })
   await app.register(compress, { threshold: COMPRESS_THRESHOLD, encodings: ['gzip', 'deflate'] })
   app.setErrorHandler((err, request, reply) => sendError(err, request, reply))
   setRouteMissHandler(app, (miss, request, reply) => {

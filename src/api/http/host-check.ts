@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import { StrataError } from '../../core/errors.js'
 
 /**
@@ -6,6 +5,9 @@ import { StrataError } from '../../core/errors.js'
  * characters: no `/`, `?`, `#`, `@` or spaces), or a bracketed IPv6 literal, with an optional port.
  */
 const VALID_HOST = /^(?:[A-Za-z0-9\-._~%!$&'()*+,;=]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/
+
+/** How many accepted `Host` values {@link hostCheck} remembers. */
+const ACCEPTED_HOSTS = 64
 
 /** The host names every server answers to: the loopback names a local browser uses. */
 export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]']
@@ -40,35 +42,36 @@ export function allowedHostNames(configured: readonly string[] = []): ReadonlySe
  * that builds URLs from it (logs, redirects, links) from being steered by it. The allow-list
  * defeats DNS rebinding: a page on `evil.example` whose name now resolves to 127.0.0.1 sends
  * `Host: evil.example`, which no local server answers.
+ *
+ * A function of the `Host` header: the error to answer with, or `undefined` when the host is
+ * served here (or no `Host` was sent). The layer runs it from its one request hook
+ * (`useRequestGuards`).
  */
-export function useHostCheck(app: FastifyInstance, allowed: ReadonlySet<string> = allowedHostNames()): void {
+export function hostCheck(
+  allowed: ReadonlySet<string> = allowedHostNames(),
+): (host: string | undefined) => StrataError | undefined {
   const any = allowed.has('*')
-  app.addHook('onRequest', (request, _reply, done) => {
-    const host = request.headers.host
-    if (host === undefined) {
-      done()
-      return
-    }
+  // Hosts already accepted (clients send the same one on every request): one lookup instead of
+  // the pattern, lower-casing and slicing. Bounded; only accepted values are kept.
+  const accepted = new Set<string>()
+  return (host) => {
+    if (host === undefined || accepted.has(host)) return undefined
     if (!VALID_HOST.test(host)) {
-      done(
-        new StrataError(
-          'INVALID_ARGUMENT',
-          `Host header "${host.slice(0, 100)}" is malformed; expected host[:port]`,
-        ),
+      return new StrataError(
+        'INVALID_ARGUMENT',
+        `Host header "${host.slice(0, 100)}" is malformed; expected host[:port]`,
       )
-      return
     }
     if (!any && !allowed.has(hostName(host))) {
-      done(
-        new StrataError(
-          'PERMISSION_DENIED',
-          `Host "${host.slice(0, 100)}" is not served here; allowed: ${[...allowed].join(', ')} ` +
-            '(add a name with "strata server --allowed-host <name>")',
-          { details: { host, allowed: [...allowed] } },
-        ),
+      return new StrataError(
+        'PERMISSION_DENIED',
+        `Host "${host.slice(0, 100)}" is not served here; allowed: ${[...allowed].join(', ')} ` +
+          '(add a name with "strata server --allowed-host <name>")',
+        { details: { host, allowed: [...allowed] } },
       )
-      return
     }
-    done()
-  })
+    if (accepted.size >= ACCEPTED_HOSTS) accepted.clear()
+    accepted.add(host)
+    return undefined
+  }
 }

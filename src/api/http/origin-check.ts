@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { StrataError } from '../../core/errors.js'
 
 /** The methods and request headers a CORS preflight may ask for. */
@@ -34,6 +34,9 @@ export function corsOriginSet(origins: readonly string[] = []): ReadonlySet<stri
   return set
 }
 
+/** What {@link originCheck} returns when it answered the request itself (a CORS preflight). */
+export const ANSWERED = Symbol('answered')
+
 /**
  * Refuses cross-site requests: a request whose `Origin` is neither this server's own (same
  * host as the request's `Host`) nor one of `corsOrigins` is 403 `PERMISSION_DENIED`, whatever
@@ -42,37 +45,36 @@ export function corsOriginSet(origins: readonly string[] = []): ReadonlySet<stri
  * header is ever sent; with them, their preflights are answered (204) and their requests carry
  * `Access-Control-Allow-Origin`. Credentials are never allowed: tokens travel in
  * `Authorization`, which a page only sends when its script holds the token.
+ *
+ * Returns `undefined` when the request may go on (CORS headers set where they belong), the
+ * error to answer with, or {@link ANSWERED} when it answered a preflight. The layer runs it
+ * from its one request hook (`useRequestGuards`).
  */
-export function useOriginCheck(app: FastifyInstance, corsOrigins: ReadonlySet<string> = new Set()): void {
-  // Callback style: the common request (no Origin header) costs no promise.
-  app.addHook('onRequest', (request, reply, done) => {
+export function originCheck(
+  corsOrigins: ReadonlySet<string> = new Set(),
+): (request: FastifyRequest, reply: FastifyReply) => StrataError | typeof ANSWERED | undefined {
+  return (request, reply) => {
     const origin = request.headers.origin
-    if (origin === undefined || sameOrigin(origin, request)) {
-      done()
-      return
-    }
+    if (origin === undefined || sameOrigin(origin, request)) return undefined
     if (corsOrigins.has(origin)) {
       reply.header('access-control-allow-origin', origin)
       reply.header('vary', 'Origin')
       if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
         preflight(reply)
-        return
+        return ANSWERED
       }
       reply.header('access-control-expose-headers', 'x-request-id')
-      done()
-      return
+      return undefined
     }
-    done(
-      new StrataError(
-        'PERMISSION_DENIED',
-        `cross-origin request from "${origin.slice(0, 100)}" refused; ` +
-          (corsOrigins.size === 0
-            ? 'no CORS origins are configured (strata server --cors-origin <origin>)'
-            : `allowed origins: ${[...corsOrigins].join(', ')}`),
-        { details: { origin } },
-      ),
+    return new StrataError(
+      'PERMISSION_DENIED',
+      `cross-origin request from "${origin.slice(0, 100)}" refused; ` +
+        (corsOrigins.size === 0
+          ? 'no CORS origins are configured (strata server --cors-origin <origin>)'
+          : `allowed origins: ${[...corsOrigins].join(', ')}`),
+      { details: { origin } },
     )
-  })
+  }
 }
 
 function preflight(reply: FastifyReply): FastifyReply {

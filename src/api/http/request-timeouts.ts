@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { StrataError } from '../../core/errors.js'
 import { errorBodyText } from './http-errors.js'
 
@@ -27,7 +27,7 @@ declare module 'fastify' {
   }
 }
 
-/** A request whose body is still arriving, as the sweep of {@link useRequestTimeouts} sees it. */
+/** A request whose body is still arriving, as the sweep of {@link requestTimeouts} sees it. */
 interface Receiving {
   reply: FastifyReply
   /** When the request arrived (ms). */
@@ -40,7 +40,9 @@ interface Receiving {
 }
 
 /**
- * Enforces {@link RequestTimeouts} per request. Node's own `requestTimeout` counts the whole
+ * Enforces {@link RequestTimeouts} per request: returns what to call for each request as it
+ * arrives (the layer calls it from its one request hook, `useRequestGuards`), or `undefined`
+ * when both limits are off. Node's own `requestTimeout` counts the whole
  * request on every route and cannot exempt one, so the server runs with it off (Fastify's
  * default) and this hook keeps its protection where it belongs: a total body limit on routes
  * that read the body whole, and an idle limit on every request while its body is arriving. No
@@ -49,9 +51,12 @@ interface Receiving {
  * one that runs out of time is answered 408 and its connection closed (at most a quarter of the
  * shorter limit late). Idle means the socket's byte count did not grow between sweeps.
  */
-export function useRequestTimeouts(app: FastifyInstance, timeouts: RequestTimeouts): void {
+export function requestTimeouts(
+  app: FastifyInstance,
+  timeouts: RequestTimeouts,
+): ((request: FastifyRequest, reply: FastifyReply) => void) | undefined {
   const limits = [timeouts.body, timeouts.idle].filter((ms) => ms > 0)
-  if (limits.length === 0) return
+  if (limits.length === 0) return undefined
   const period = Math.min(1000, Math.max(25, Math.floor(Math.min(...limits) / 4)))
   const receiving = new Set<Receiving>()
   let sweeper: NodeJS.Timeout | undefined
@@ -82,7 +87,12 @@ export function useRequestTimeouts(app: FastifyInstance, timeouts: RequestTimeou
       sweeper = undefined
     }
   }
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onClose', (_app, done) => {
+    clearInterval(sweeper)
+    receiving.clear()
+    done()
+  })
+  return (request, reply) => {
     const raw = request.raw
     if (hasBody(raw) && !raw.complete) {
       const now = Date.now()
@@ -92,13 +102,7 @@ export function useRequestTimeouts(app: FastifyInstance, timeouts: RequestTimeou
         sweeper.unref()
       }
     }
-    done()
-  })
-  app.addHook('onClose', (_app, done) => {
-    clearInterval(sweeper)
-    receiving.clear()
-    done()
-  })
+  }
 }
 
 function hasBody(raw: IncomingMessage): boolean {

@@ -142,14 +142,16 @@ export function mlflowErrorHandler(err: unknown, request: FastifyRequest, reply:
  * (JSON is UTF-8 by definition; Flask sends the bare type).
  */
 export function useMlflowHeaders(scope: FastifyInstance): void {
-  scope.addHook('onRequest', async (_request, reply) => {
+  // Callback style: no promise per request for two header writes.
+  scope.addHook('onRequest', (_request, reply, done) => {
     reply.header('x-content-type-options', 'nosniff')
+    done()
   })
-  scope.addHook('onSend', async (_request, reply, payload) => {
+  scope.addHook('onSend', (_request, reply, payload, done) => {
     if (reply.getHeader('content-type') === 'application/json; charset=utf-8') {
       reply.header('content-type', 'application/json')
     }
-    return payload
+    done(null, payload)
   })
 }
 

@@ -212,6 +212,77 @@ describe('progressive delivery on the embedded backends', () => {
     await (await strata.registry()).setAlias('linear', 'champion', versions.champion)
   })
 
+  it("judges latency_p99_ratio at a 100 % step on the champion's comparison re-runs, so it promotes", async () => {
+    await delivery.create('ratio', {
+      model: 'linear',
+      candidate: versions.good,
+      steps: [50, 100],
+      intervalMs: INTERVAL,
+      // loose: this proves the 100 % step has a champion latency to divide by, not a speed
+      guards: ['error_rate<=0.02@30', 'latency_p99_ratio<=50@30'],
+    })
+    await controller.sync()
+    const { status } = await rollout('ratio', 200, 4)
+    const { decisions } = await delivery.history('ratio')
+    expect(status, JSON.stringify(decisions.at(-1))).toBe('promoted')
+    // at 100 % the champion answers no client: its latency comes from re-running requests to compare
+    const promote = decisions.at(-1)
+    expect(promote?.reason).toMatch(/at the last step \(100 %\)/)
+    const ratio = promote?.evidence?.guards.find((g) => g.metric === 'latency_p99_ratio')
+    expect(ratio?.outcome).toBe('pass')
+    expect(ratio?.samples).toBeGreaterThanOrEqual(30)
+    expect(promote?.evidence?.champion.calls).toBe(0)
+    await (await strata.registry()).setAlias('linear', 'champion', versions.champion)
+  })
+
+  it('measures disagreement in rows of a [N, 2] output (a row differs when any column does)', async () => {
+    const registry = await strata.registry()
+    const pair = (second: string) => `
+export function predict(inputs: Record<string, { dims: number[]; data: Float32Array }>) {
+  const x = inputs.features, n = x.dims[0], out = new Float32Array(n * 2)
+  for (let i = 0; i < n; i++) { out[i * 2] = 0.25; out[i * 2 + 1] = ${second} }
+  return { probabilities: { dims: [n, 2], data: out } }
+}`
+    const signature = {
+      inputs: [{ name: 'features', type: 'float32', shape: ['N', 3] }],
+      outputs: [{ name: 'probabilities', type: 'float32', shape: ['N', 2] }],
+    }
+    const files = (code: string) => [{ path: 'predictor.ts', bytes: new TextEncoder().encode(code) }]
+    // the candidate differs from the champion in column 1 of the rows whose first feature is above 1
+    await registry.registerVersion('pair', { files: files(pair('0.75')), signature })
+    await registry.registerVersion('pair', {
+      files: files(pair('x.data[i * 3] > 1 ? 0.5 : 0.75')),
+      signature,
+    })
+    await registry.setAlias('pair', 'champion', 1)
+    await delivery.create('pair', {
+      candidate: 2,
+      steps: [100],
+      intervalMs: INTERVAL,
+      guards: ['disagreement<=1@10'],
+    })
+    await controller.sync()
+    for (let i = 0; i < 10; i++) {
+      await server.infer('pair', undefined, {
+        inputs: [
+          features([
+            [i < 4 ? 2 : 0, 0, 0],
+            [0, 0, 0],
+          ]),
+        ],
+      })
+    }
+    await controller.router('pair')?.settled()
+    await controller.flush()
+    const { revision } = await delivery.status('pair')
+    const samples = await delivery.store.samples('pair', revision)
+    const stats = samples.find((r) => r.role === 'candidate')?.stats
+    // 10 requests of 2 rows each: 20 rows compared (not 40 values), 4 of them differing
+    expect(stats?.compared).toBe(20)
+    expect(stats?.disagreed).toBe(4)
+    await delivery.abort('pair')
+  })
+
   for (const [bad, guards] of [
     ['errors10', ['error_rate<=0.02@50']],
     ['slow', ['latency_p99_ms<=8@50']],

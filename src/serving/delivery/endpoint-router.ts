@@ -11,7 +11,14 @@ import type { ServedModel } from '../served-model.js'
 import type { InferTensor } from '../tensor.js'
 import { candidateWeight, type DeploymentPolicy, isActive, versionsOf } from './deployment-policy.js'
 import { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
-import { emptyStats, isEmptyStats, recordCall, recordOutputs, type VersionStats } from './version-stats.js'
+import {
+  emptyStats,
+  isEmptyStats,
+  recordCall,
+  recordLatency,
+  recordOutputs,
+  type VersionStats,
+} from './version-stats.js'
 
 /** One prediction a router made or mirrored, for a payload log (all of one request share `requestId`). */
 export interface RoutedPrediction {
@@ -275,11 +282,13 @@ export class EndpointRouter implements RoutedEndpoint {
     const start = performance.now()
     try {
       const result = await champion.infer(request, `${s.revision}/compare`)
+      const ms = performance.now() - start
       this.compareOutputs(s, candidate, result.outputs, answered)
-      // the champion's output distribution, also when it serves no traffic (100 % steps)
+      // the champion's latency and output distribution, also when it serves no traffic (100 % steps)
+      const row = this.row(s.revision, champion.served.version, 'champion')
+      recordLatency(row, ms)
       const values = result.outputs[0]?.values as ArrayLike<unknown> | undefined
-      if (values !== undefined)
-        recordOutputs(this.row(s.revision, champion.served.version, 'champion'), values)
+      if (values !== undefined) recordOutputs(row, values)
       this.emit({
         requestId,
         endpoint: this.name,
@@ -287,7 +296,7 @@ export class EndpointRouter implements RoutedEndpoint {
         version: champion.served.version,
         role: 'compare',
         ok: true,
-        ms: performance.now() - start,
+        ms,
         outputs: result.outputs,
       })
     } catch {
@@ -295,6 +304,11 @@ export class EndpointRouter implements RoutedEndpoint {
     }
   }
 
+  /**
+   * Counts the rows of the first output where the candidate's answer differs from the champion's:
+   * a row (of a `[N, k]` output, e.g. a classifier's probabilities) differs when any of its k
+   * values does, so `disagreement` is a share of rows and its samples are rows.
+   */
   private compareOutputs(
     s: RouterState,
     candidate: number,
@@ -306,14 +320,19 @@ export class EndpointRouter implements RoutedEndpoint {
     if (a === undefined || b === undefined) return
     const st = this.row(s.revision, candidate, 'candidate')
     const n = Math.min(a.length, b.length)
-    for (let i = 0; i < n; i++) {
+    const rows = champion[0]?.shape[0] ?? n
+    const width = rows > 0 && n % rows === 0 ? n / rows : 1
+    for (let r = 0; r < n / width; r++) {
+      let differ = false
+      for (let i = r * width; i < (r + 1) * width && !differ; i++) {
+        const x = a[i]
+        const y = b[i]
+        differ =
+          typeof x === 'number' && typeof y === 'number'
+            ? !(Math.abs(x - y) <= s.policy.tolerance * Math.max(1, Math.abs(x), Math.abs(y)))
+            : String(x) !== String(y)
+      }
       st.compared++
-      const x = a[i]
-      const y = b[i]
-      const differ =
-        typeof x === 'number' && typeof y === 'number'
-          ? !(Math.abs(x - y) <= s.policy.tolerance * Math.max(1, Math.abs(x), Math.abs(y)))
-          : String(x) !== String(y)
       if (differ) st.disagreed++
     }
   }

@@ -24,7 +24,12 @@ export function emptyStats(): VersionStats {
 
 /** True when nothing was recorded. */
 export function isEmptyStats(s: VersionStats): boolean {
-  return s.calls === 0 && s.compared === 0 && Object.keys(s.outputs).length === 0
+  return (
+    s.calls === 0 &&
+    s.compared === 0 &&
+    Object.keys(s.outputs).length === 0 &&
+    Object.keys(s.latency).length === 0
+  )
 }
 
 function add(map: Record<string, number>, key: string, n = 1): void {
@@ -38,8 +43,17 @@ export function recordCall(s: VersionStats, ok: boolean, ms: number, values?: Ar
     s.errors++
     return
   }
-  add(s.latency, String(Math.max(0, Math.ceil(Math.log(Math.max(ms, 0.001)) / LOG_BASE))))
+  recordLatency(s, ms)
   if (values !== undefined) recordOutputs(s, values)
+}
+
+/**
+ * Records one answer's latency (ms) without counting a call: the champion's re-runs of
+ * candidate-served requests (comparisons), so a step where it serves no client (100 %) still
+ * has a champion p99 for `latency_p99_ratio`.
+ */
+export function recordLatency(s: VersionStats, ms: number): void {
+  add(s.latency, String(Math.max(0, Math.ceil(Math.log(Math.max(ms, 0.001)) / LOG_BASE))))
 }
 
 /** Records output values (numbers and booleans binned to 3 significant digits; strings as they are). */

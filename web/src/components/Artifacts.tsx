@@ -1,6 +1,8 @@
 import { useState } from 'react'
 import { client, useApi } from '../lib/api.js'
+import { type ApiFile, artifactFile, useObjectUrl } from '../lib/files.js'
 import { formatBytes } from '../lib/format.js'
+import { DownloadLink } from './DownloadLink.js'
 import { ErrorView, Loading } from './states.js'
 
 const TEXT =
@@ -9,15 +11,21 @@ const IMAGE = /\.(png|jpe?g|gif|bmp|webp|svg)$/i
 const PREVIEW_BYTES = 256 * 1024
 
 /** A text artifact's first 256 KiB, shown as text (never as HTML, whatever its extension). */
-function TextPreview({ url }: { url: string }) {
-  const text = useApi(`text:${url}`, async (signal) => {
-    const res = await fetch(url, { signal, headers: { range: `bytes=0-${PREVIEW_BYTES - 1}` } })
-    if (!res.ok && res.status !== 206) throw new Error(`HTTP ${res.status}: ${await res.text()}`)
-    return res.text()
-  })
+function TextPreview({ file }: { file: ApiFile }) {
+  const text = useApi(`text:${file.url}`, async (signal) =>
+    (await file.read({ signal, headers: { range: `bytes=0-${PREVIEW_BYTES - 1}` } })).text(),
+  )
   if (text.status === 'loading') return <Loading what="the preview" />
   if (text.status === 'error') return <ErrorView error={text.error} what="the preview" />
   return <pre className="preview">{text.data}</pre>
+}
+
+/** An image artifact, read with the session's token (so no token in the `src`). */
+function ImagePreview({ file, path }: { file: ApiFile; path: string }) {
+  const src = useObjectUrl(file)
+  if (src.status === 'loading') return <Loading what="the preview" />
+  if (src.status === 'error') return <ErrorView error={src.error} what="the preview" />
+  return <img className="preview" src={src.data} alt={`Artifact ${path}`} />
 }
 
 /** A run's artifact tree: folders open in place, files download, text and images preview. */
@@ -27,7 +35,7 @@ export function Artifacts({ runId }: { runId: string }) {
   const listing = useApi(`artifacts:${runId}:${path}`, (signal) =>
     client.call('runs', 'listArtifacts', { params: { id: runId }, query: { path } }, { signal }),
   )
-  const fileUrl = (p: string) => client.url('runs', 'getArtifact', { params: { id: runId, '*': p } })
+  const file = (p: string) => artifactFile(runId, p)
   const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : ''
   return (
     <div className="split">
@@ -65,9 +73,9 @@ export function Artifacts({ runId }: { runId: string }) {
                         {name}
                       </button>{' '}
                       <span className="muted">{formatBytes(entry.fileSize)}</span>{' '}
-                      <a href={fileUrl(entry.path)} download={name} aria-label={`Download ${name}`}>
+                      <DownloadLink file={file(entry.path)} name={name} label={`Download ${name}`}>
                         download
-                      </a>
+                      </DownloadLink>
                     </>
                   )}
                 </li>
@@ -80,12 +88,15 @@ export function Artifacts({ runId }: { runId: string }) {
         {preview === null ? (
           <p className="muted">Choose a file to preview it.</p>
         ) : IMAGE.test(preview) ? (
-          <img className="preview" src={fileUrl(preview)} alt={`Artifact ${preview}`} />
+          <ImagePreview key={preview} file={file(preview)} path={preview} />
         ) : TEXT.test(preview) ? (
-          <TextPreview url={fileUrl(preview)} />
+          <TextPreview file={file(preview)} />
         ) : (
           <p>
-            No preview for this file type. <a href={fileUrl(preview)}>Download {preview}</a>
+            No preview for this file type.{' '}
+            <DownloadLink file={file(preview)} name={preview.slice(preview.lastIndexOf('/') + 1)}>
+              Download {preview}
+            </DownloadLink>
           </p>
         )}
       </div>

@@ -7,7 +7,7 @@ import { ErrorView, Loading } from './states.js'
 const MAX_POINTS = 1000
 
 /**
- * One chart per metric key, each overlaying the given runs' histories (sampled by the server
+ * One chart per metric key (step histories first, then metrics logged once), each overlaying the given runs' histories (sampled by the server
  * to at most 1,000 points per run, keeping spikes and dips). With `live`, refetches as runs log.
  */
 export function RunCharts({
@@ -43,10 +43,14 @@ export function RunCharts({
   if (keys.length === 0) return <p className="muted">No metrics logged.</p>
   if (histories.status === 'loading') return <Loading what="metric histories" />
   if (histories.status === 'error') return <ErrorView error={histories.error} what="metric histories" />
+  // step histories first: a metric logged once per run (a final score) is a single dot per run
+  const data = histories.data
+  const isHistory = (key: string) => (data[key] ?? []).some((series) => series.points.length > 1)
+  const ordered = [...keys.filter(isHistory), ...keys.filter((k) => !isHistory(k))]
   return (
     <div className="charts">
-      {keys.map((key) => (
-        <MetricChart key={key} title={key} series={histories.data[key] ?? []} />
+      {ordered.map((key) => (
+        <MetricChart key={key} title={key} series={data[key] ?? []} />
       ))}
     </div>
   )

@@ -4,7 +4,7 @@ import { ApiError, ConnectionError } from '../lib/api.js'
 /** A loading placeholder (announced to screen readers). */
 export function Loading({ what }: { what: string }) {
   return (
-    <p className="muted" role="status" aria-live="polite">
+    <p className="muted loading" role="status" aria-live="polite">
       Loading {what}…
     </p>
   )

@@ -1,6 +1,8 @@
+import { DownloadLink } from '../components/DownloadLink.js'
 import { KeyValues } from '../components/KeyValues.js'
 import { ErrorView, Loading, NotFound } from '../components/states.js'
 import { client, isNotFound, useApi } from '../lib/api.js'
+import { modelFile } from '../lib/files.js'
 import { formatBytes, formatNumber, formatTime } from '../lib/format.js'
 import { lineageLink, nodePage, runLink } from '../lib/links.js'
 import { href } from '../lib/router.js'
@@ -159,14 +161,12 @@ export default function ModelVersionPage({ name, version }: { name: string; vers
             {mv.files.map((f) => (
               <tr key={f.path}>
                 <td>
-                  <a
-                    href={client.url('models', 'getFile', {
-                      params: { name: mv.name, version: String(mv.version), '*': f.path },
-                    })}
-                    download
+                  <DownloadLink
+                    file={modelFile(mv.name, mv.version, f.path)}
+                    name={f.path.slice(f.path.lastIndexOf('/') + 1)}
                   >
                     {f.path}
-                  </a>
+                  </DownloadLink>
                 </td>
                 <td className="num">{formatBytes(f.size)}</td>
                 <td className="mono">{f.sha256.slice(0, 16)}…</td>
