@@ -149,8 +149,11 @@ async function main() {
     })
     const measure = async (label: string, steps: number, fn: () => Promise<unknown>) => {
       const t = performance.now()
+      const cpu = process.cpuUsage()
       await fn()
       const ms = performance.now() - t
+      const used = process.cpuUsage(cpu)
+      const cpuMs = (used.user + used.system) / 1000
       const rss = process.resourceUsage().maxRSS / 1024
       console.log(
         JSON.stringify({
@@ -158,6 +161,8 @@ async function main() {
           steps,
           wallMs: Math.round(ms),
           perStepMs: +(ms / steps).toFixed(3),
+          // CPU of this process (all its threads) per step: tolerant of a busy machine.
+          cpuPerStepMs: +(cpuMs / steps).toFixed(3),
           peakRssMiB: Math.round(rss),
         }),
       )

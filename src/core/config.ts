@@ -65,6 +65,10 @@ export const strataConfigSchema = z
         sampleRate: z.number().min(0).max(1).optional(),
         /** Input, output and feature names stored as "[redacted]". */
         redact: z.array(z.string().min(1)).optional(),
+        /** Days of predictions `strata predictions prune` keeps by default (no default: prune needs --older-than). */
+        retainDays: z.number().positive().optional(),
+        /** Dataset pruned predictions are archived to as Parquet segments (default "payload-log"; false: delete only). */
+        archive: z.union([z.string().min(1), z.literal(false)]).optional(),
       })
       .strict()
       .optional(),

@@ -87,6 +87,7 @@ export type {
   ResultStatus,
   StoredDetails,
 } from './monitors/monitor-types.js'
+export { payloadHolds } from './monitors/payload-holds.js'
 export { PayloadWindowSource, type QueryPredictions } from './monitors/payload-window-source.js'
 export { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
 export {

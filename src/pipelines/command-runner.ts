@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import type { StepJob, StepJobError, StepJobResult } from '../ports/index.js'
+import { dirname, join } from 'node:path'
+import { StrataError } from '../core/errors.js'
+import type { BlobStore, StepJob, StepJobError, StepJobResult } from '../ports/index.js'
 import { commandCwd } from './command-hash.js'
 import { type CommandSpec, contractProblem, substitute } from './command-spec.js'
+import { fileRefs, isFile, isFileOutput, isFileRef, materializeFiles, storeFile } from './file-outputs.js'
 
 /** How a command attempt is bounded. */
 export interface CommandRunOptions {
@@ -13,6 +15,13 @@ export interface CommandRunOptions {
   timeoutMs?: number | undefined
   /** Aborted when the run is cancelled: the command's process group is stopped. */
   signal?: AbortSignal | undefined
+  /** Called with each log line as it is written (a live log, e.g. for `logs --follow`). */
+  onLine?: ((line: string) => void) | undefined
+  /**
+   * Where output files are stored and input files read from (content-addressed); without it a
+   * step that declares or reads files fails naming what is missing.
+   */
+  blobs?: BlobStore | undefined
 }
 
 const LOG_LINES = 10_000
@@ -46,20 +55,58 @@ export async function runCommandStep(
   const inputsDir = join(dir, 'inputs')
   await mkdir(inputsDir)
   const inputPaths: Record<string, string> = {}
+  const inputFiles: Record<string, string> = {}
+  const noBlobs = (why: string) =>
+    fail({
+      code: 'FAILED_PRECONDITION',
+      message: `${what} ${why}, but this step handler has no blob store (give createStepHandler its blobs)`,
+      retryable: false,
+    })
   for (const [name, value] of Object.entries(job.inputs)) {
     inputPaths[name] = join(inputsDir, `${name}.json`)
-    await writeFile(inputPaths[name], JSON.stringify(value))
+    let local = value
+    if (fileRefs(value).length > 0) {
+      if (options.blobs === undefined) return noBlobs(`reads the files of input "${name}"`)
+      // each file of the input in the step directory: inputs/<input>/<field>/<name>
+      local = await materializeFiles(options.blobs, value, (field) => join(inputsDir, name, field))
+      for (const [field, v] of Object.entries(local as Record<string, unknown>))
+        if (isFileRef(v) && v.path !== undefined) inputFiles[`${name}.${field}`] = v.path
+    }
+    await writeFile(inputPaths[name], JSON.stringify(local))
   }
+  const files = Object.entries(spec.outputs).flatMap(([field, t]) =>
+    isFileOutput(t) ? [{ field, path: t.path }] : [],
+  )
+  if (files.length > 0 && options.blobs === undefined) return noBlobs(`declares output files`)
   await writeFile(join(dir, 'params.json'), JSON.stringify(params))
   await writeFile(join(dir, 'contract.json'), JSON.stringify({ params: spec.params, outputs: spec.outputs }))
-  const argv = spec.argv.map((arg) =>
-    substitute(arg, (ref) => {
-      if (ref === 'outputs') return outputs
-      if (ref === 'dir') return dir
-      const [kind, name] = ref.split('.', 2) as [string, string]
-      return kind === 'params' ? paramText(params[name]) : (inputPaths[name] ?? '')
-    }),
-  )
+  let argv: string[]
+  try {
+    argv = spec.argv.map((arg) =>
+      substitute(arg, (ref) => {
+        if (ref === 'outputs') return outputs
+        if (ref === 'dir') return dir
+        const [kind, name, field] = ref.split('.', 3) as [string, string, string | undefined]
+        if (kind === 'params') return paramText(params[name])
+        if (kind === 'outputs') return join(dir, files.find((f) => f.field === name)?.path ?? name)
+        if (field === undefined) return inputPaths[name] ?? ''
+        const path = inputFiles[`${name}.${field}`]
+        if (path !== undefined) return path
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `${what}: command argument "${arg}" uses {${ref}}, but input "${name}" has no output file "${field}"; its files are ${
+            Object.keys(inputFiles)
+              .filter((k) => k.startsWith(`${name}.`))
+              .map((k) => k.slice(name.length + 1))
+              .join(', ') || '(none)'
+          }`,
+        )
+      }),
+    )
+  } catch (err) {
+    return fail({ code: 'INVALID_ARGUMENT', message: (err as Error).message, retryable: false })
+  }
+  for (const f of files) await mkdir(dirname(join(dir, f.path)), { recursive: true })
   const [program, ...args] = argv as [string, ...string[]]
   const exit = await spawnCaptured(program, args, {
     cwd: commandCwd(spec, options.root),
@@ -75,10 +122,15 @@ export async function runCommandStep(
       STRATA_ATTEMPT: String(job.attempt),
     },
     log,
+    onLine: options.onLine,
     timeoutMs: options.timeoutMs,
     signal: options.signal,
   })
-  const kept = () => log.push(`[strata] step directory kept for inspection: ${dir}`)
+  const kept = () => {
+    const line = `[strata] step directory kept for inspection: ${dir}`
+    log.push(line)
+    options.onLine?.(line)
+  }
   if (exit.kind === 'not-found') {
     kept()
     return fail({
@@ -116,16 +168,22 @@ export async function runCommandStep(
       retryable: true,
     })
   }
+  const jsonFields = Object.entries(spec.outputs)
+    .filter(([, t]) => !isFileOutput(t))
+    .map(([f]) => f)
   let text: string
   try {
     text = await readFile(outputs, 'utf8')
   } catch {
-    kept()
-    return fail({
-      code: 'USER_CODE',
-      message: `${what}: command "${program}" exited 0 but wrote no outputs.json (expected at {outputs} / $STRATA_OUTPUTS, fields ${Object.keys(spec.outputs).join(', ')})`,
-      retryable: false,
-    })
+    if (jsonFields.length === 0) text = '{}'
+    else {
+      kept()
+      return fail({
+        code: 'USER_CODE',
+        message: `${what}: command "${program}" exited 0 but wrote no outputs.json (expected at {outputs} / $STRATA_OUTPUTS, fields ${jsonFields.join(', ')})`,
+        retryable: false,
+      })
+    }
   }
   let value: unknown
   try {
@@ -142,6 +200,27 @@ export async function runCommandStep(
   if (problem !== undefined) {
     kept()
     return fail({ code: 'USER_CODE', message: `${what}: ${problem}`, retryable: false })
+  }
+  const record = value as Record<string, unknown>
+  for (const f of files) {
+    if (f.field in record) {
+      kept()
+      return fail({
+        code: 'USER_CODE',
+        message: `${what}: output field "${f.field}" is a file; write it to {outputs.${f.field}} ($STRATA_STEP_DIR/${f.path}), not to outputs.json`,
+        retryable: false,
+      })
+    }
+    const path = join(dir, f.path)
+    if (!(await isFile(path))) {
+      kept()
+      return fail({
+        code: 'USER_CODE',
+        message: `${what}: output file "${f.path}" (field "${f.field}") was not written; write it to {outputs.${f.field}} ($STRATA_STEP_DIR/${f.path})`,
+        retryable: false,
+      })
+    }
+    record[f.field] = await storeFile(options.blobs as BlobStore, path)
   }
   await rm(dir, { recursive: true, force: true })
   return { ok: true, output: value, log }
@@ -170,6 +249,7 @@ function spawnCaptured(
     cwd: string
     env: NodeJS.ProcessEnv
     log: string[]
+    onLine: ((line: string) => void) | undefined
     timeoutMs: number | undefined
     signal: AbortSignal | undefined
   },
@@ -186,6 +266,7 @@ function spawnCaptured(
     let stderrTail = ''
     const push = (line: string) => {
       o.log.push(line)
+      o.onLine?.(line)
       if (o.log.length > LOG_LINES) o.log.splice(0, o.log.length - LOG_LINES)
     }
     const lines = (prefix: string, onText?: (t: string) => void) => {

@@ -1,4 +1,5 @@
 import { StrataError } from '../core/errors.js'
+import { type FileOutput, type FileRef, isFileOutput } from './file-outputs.js'
 
 /** A type in a command step's JSON contract; `?` at the end makes an output field optional. */
 export type ContractType =
@@ -11,8 +12,8 @@ export type ContractType =
   | 'number[]'
   | 'boolean[]'
 
-/** A contract field: a type, optional when it ends with `?`. */
-export type ContractField = ContractType | `${ContractType}?`
+/** A contract field: a type, optional when it ends with `?`; or an output file ({@link file}). */
+export type ContractField = ContractType | `${ContractType}?` | FileOutput
 
 /** Fields and their types: the params a command reads, or the outputs it must write. */
 export type Contract = Readonly<Record<string, ContractField>>
@@ -36,7 +37,7 @@ type OptionalKeys<C extends Contract> = Exclude<keyof C, RequiredKeys<C>>
 
 /** The value a contract describes: `{ accuracy: 'number', note: 'string?' }` → `{ accuracy: number; note?: string }`. */
 export type ContractValue<C extends Contract> = {
-  [K in RequiredKeys<C>]: C[K] extends ContractType ? TypeOf<C[K]> : never
+  [K in RequiredKeys<C>]: C[K] extends FileOutput ? FileRef : C[K] extends ContractType ? TypeOf<C[K]> : never
 } & {
   [K in OptionalKeys<C>]?: C[K] extends `${infer T extends ContractType}?` ? TypeOf<T> : never
 }
@@ -76,6 +77,13 @@ const PLACEHOLDER = /\{([^{}]*)\}/g
 /** Checks a contract's types at declaration, naming the step and the field. */
 export function checkContract(step: string, what: 'params' | 'outputs', contract: Contract): void {
   for (const [field, type] of Object.entries(contract)) {
+    if (isFileOutput(type) && what === 'outputs') continue
+    if (typeof type !== 'string') {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `step "${step}": ${what} field "${field}" is not a type; valid types are ${[...TYPES].join(', ')}${what === 'outputs' ? ", or file('<path>') for an output file" : ''}`,
+      )
+    }
     const base = type.endsWith('?') ? type.slice(0, -1) : type
     if (!TYPES.has(base) || (what === 'params' && base !== type)) {
       throw new StrataError(
@@ -88,14 +96,16 @@ export function checkContract(step: string, what: 'params' | 'outputs', contract
 
 /**
  * Checks a command's placeholders at declaration: `{params.x}` must name a declared param,
- * `{inputs.x}` a declared input; `{outputs}` and `{dir}` are the output file and the step
- * directory.
+ * `{inputs.x}` a declared input (`{inputs.x.f}`: the local path of its output file `f`),
+ * `{outputs.f}` a declared output file; `{outputs}` and `{dir}` are the output file and the
+ * step directory.
  */
 export function checkPlaceholders(
   step: string,
   argv: readonly string[],
   params: readonly string[],
   inputs: readonly string[],
+  outputFiles: readonly string[] = [],
 ): void {
   if (argv.length === 0 || argv[0] === '') {
     throw new StrataError(
@@ -111,13 +121,15 @@ export function checkPlaceholders(
         ref === 'outputs' ||
         ref === 'dir' ||
         (kind === 'params' && name !== undefined && params.includes(name)) ||
-        (kind === 'inputs' && name !== undefined && inputs.includes(name))
+        (kind === 'inputs' && name !== undefined && inputs.includes(name)) ||
+        (kind === 'outputs' && name !== undefined && outputFiles.includes(name))
       if (!ok) {
         throw new StrataError(
           'INVALID_ARGUMENT',
           `step "${step}": command argument "${arg}" uses {${ref}}; valid placeholders are ${[
             ...params.map((p) => `{params.${p}}`),
             ...inputs.map((i) => `{inputs.${i}}`),
+            ...outputFiles.map((f) => `{outputs.${f}}`),
             '{outputs}',
             '{dir}',
           ].join(', ')}`,
@@ -143,6 +155,7 @@ export function contractProblem(contract: Contract, value: unknown, what: string
   }
   const record = value as Record<string, unknown>
   for (const [field, type] of Object.entries(contract)) {
+    if (typeof type !== 'string') continue // an output file: collected from the step directory
     const optional = type.endsWith('?')
     const base = (optional ? type.slice(0, -1) : type) as ContractType
     const v = record[field]

@@ -6,6 +6,7 @@ import {
   checkContract,
   checkPlaceholders,
 } from './command-spec.js'
+import { isFileOutput } from './file-outputs.js'
 import { checkConcurrency, checkTimeout, type Step, type StepInput } from './step.js'
 
 /** What {@link commandStep} takes. */
@@ -27,7 +28,11 @@ export interface CommandStepOptions<
   command: readonly string[]
   /** The params it reads with their types (`{ lr: 'number' }`): checked before it starts, part of its cache key. */
   params?: Contract
-  /** The outputs it must write to `outputs.json` (`{ accuracy: 'number', note: 'string?' }`): checked when it ends. */
+  /**
+   * The outputs it must write to `outputs.json` (`{ accuracy: 'number', note: 'string?' }`),
+   * checked when it ends, and the files it must write to its step directory
+   * (`{ model: file('model.onnx') }`), stored content-addressed and passed on as files.
+   */
   outputs: C
   /** Further files whose content is part of the cache key (relative to `cwd`). */
   files?: readonly string[]
@@ -70,7 +75,10 @@ export function commandStep<
   checkContract(options.name, 'params', params)
   checkContract(options.name, 'outputs', options.outputs)
   const inputs = options.inputs ?? ({} as In)
-  checkPlaceholders(options.name, options.command, Object.keys(params), Object.keys(inputs))
+  const outputFiles = Object.entries(options.outputs)
+    .filter(([, t]) => isFileOutput(t))
+    .map(([f]) => f)
+  checkPlaceholders(options.name, options.command, Object.keys(params), Object.keys(inputs), outputFiles)
   const command: CommandSpec = {
     argv: [...options.command],
     params,

@@ -9,7 +9,10 @@ export { type CacheKey, type CacheKeyParts, cacheKey, canonicalJson, codeHash } 
 export type { CommandSpec, Contract, ContractField, ContractType, ContractValue } from './command-spec.js'
 export { type CommandStepOptions, commandStep } from './command-step.js'
 export { type CronSchedule, parseCron } from './cron.js'
+export { type FileOutput, type FileRef, file, fileKey, fileNode, json } from './file-outputs.js'
+export { type BlobLiveLogOptions, blobLiveLog, type LiveLogFactory, type StepLogSink } from './live-log.js'
 export { catalogOf, loadPipelines } from './load-pipelines.js'
+export { type FollowedLogLine, type FollowLogsOptions, followStepLogs } from './log-follow.js'
 export { datumsKey, type MapItem, type PipelineData } from './map-items.js'
 export { INPUT_COMMIT_KEY, outputPath } from './map-output.js'
 export {
@@ -83,4 +86,5 @@ export {
   type StepThreadRunOptions,
   type StepThreads,
 } from './step-thread-pool.js'
+export { type TriggeredRun, TriggerLoop, type TriggerLoopOptions } from './trigger-loop.js'
 export { type CommitTrigger, type CronTrigger, onCommit, onCron, type PipelineTrigger } from './triggers.js'

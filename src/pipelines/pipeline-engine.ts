@@ -2,28 +2,29 @@ import { randomBytes } from 'node:crypto'
 import { StrataError } from '../core/errors.js'
 import type { ServiceContext } from '../data/index.js'
 import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
-import type { Executor, StepJobResult } from '../ports/index.js'
+import type { Executor } from '../ports/index.js'
 
 export type { ElementCounts, MapElement } from './map-store.js'
 export { runNode } from './step-lineage.js'
 
-import { cacheEntry, cacheKey } from './cache-key.js'
+import { type FollowedLogLine, type FollowLogsOptions, followStepLogs } from './log-follow.js'
 import { datumsKey, type PipelineData } from './map-items.js'
 import { runMappedStep } from './map-runner.js'
 import { type MapElement, MapStore } from './map-store.js'
+import { OutputStore } from './output-store.js'
 import { mergeParams } from './params.js'
-import { type Pipeline, pipelineRoot } from './pipeline.js'
+import type { Pipeline } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
+import { ReadySteps } from './ready-steps.js'
 import { startHeartbeat } from './run-heartbeat.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
-import { sleep } from './sleep.js'
 import type { JsonValue, Step } from './step.js'
-import { type Done, stepInputs } from './step-inputs.js'
+import { runStepAttempts, type StepAttemptParts } from './step-attempts.js'
+import type { Done } from './step-inputs.js'
 import { StepLimits } from './step-limits.js'
-import { recordStepLineage, runNode } from './step-lineage.js'
-import { putStepLog, readStepLogs, type StepLog } from './step-logs.js'
-import { getOutput, putOutput } from './step-outputs.js'
+import { runNode } from './step-lineage.js'
+import { readStepLogs, type StepLog } from './step-logs.js'
 
 /** The pipelines a project defines, by name. */
 export interface PipelineCatalog {
@@ -100,6 +101,7 @@ export interface PipelineRunResult extends PipelineRunDetails {
 export class PipelineEngine {
   private readonly store: RunStore
   private readonly maps: MapStore
+  private readonly outputs: OutputStore
   /** Runs this process drives, to stop their steps on cancel. */
   private readonly driving = new Map<string, AbortController>()
   private readonly limits = new StepLimits()
@@ -109,6 +111,12 @@ export class PipelineEngine {
   ) {
     this.store = new RunStore(ctx.metadata)
     this.maps = new MapStore(this.store.db)
+    this.outputs = new OutputStore(this.store.db, ctx.blobs)
+  }
+
+  private parts(): StepAttemptParts {
+    const { ctx, store, outputs, limits } = this
+    return { ctx, store, outputs, executor: this.options.executor, limits }
   }
 
   /** The project's pipelines. */
@@ -134,7 +142,7 @@ export class PipelineEngine {
     const resolved = await this.resolveInputs(p)
     return planRun(this.store, p, params, resolved, options.noCache === true, {
       maps: this.maps,
-      readOutput: (hash) => getOutput(this.ctx.blobs, hash),
+      readOutput: (hash) => this.outputs.get(hash),
       data: this.options.data,
     })
   }
@@ -319,7 +327,7 @@ export class PipelineEngine {
       if (row?.outputHash == null || row.index !== Number(element[2])) {
         throw new StrataError('NOT_FOUND', `element ${step} of run "${runId}" has no output`)
       }
-      return getOutput(this.ctx.blobs, row.outputHash)
+      return this.outputs.get(row.outputHash)
     }
     const steps = await this.store.steps(runId)
     const s = steps.find((x) => x.step === step)
@@ -334,7 +342,7 @@ export class PipelineEngine {
         }`,
       )
     }
-    return getOutput(this.ctx.blobs, s.outputHash)
+    return this.outputs.get(s.outputHash)
   }
 
   /** The logs of a run's step attempts (`ctx.log` lines, a command's stdout and stderr), optionally of one step. */
@@ -359,6 +367,19 @@ export class PipelineEngine {
       )
     }
     return readStepLogs(this.ctx.blobs, step === undefined ? steps : steps.filter((s) => s.step === step))
+  }
+
+  /**
+   * The log lines of a run's step attempts as they are written, from any process (a step run by
+   * this process, another coordinator or a `strata worker` stores live chunks in the blob store);
+   * the iteration ends once the run has ended (see {@link followStepLogs}).
+   */
+  async followLogs(runId: string, options: FollowLogsOptions = {}): Promise<AsyncGenerator<FollowedLogLine>> {
+    if (options.step !== undefined)
+      await this.logs(runId, options.step) // NOT_FOUND naming the steps
+    else await this.store.run(runId)
+    const ended = async () => (await this.store.run(runId)).status !== 'running'
+    return followStepLogs(this.ctx.blobs, runId, ended, options)
   }
 
   /**
@@ -400,52 +421,74 @@ export class PipelineEngine {
     const done = new Map<string, Done>()
     const failed = new Set<string>()
     try {
-      for (const [name, row] of rows) {
-        if (row.status === 'succeeded' && row.outputHash !== null) {
-          done.set(name, { hash: row.outputHash, value: await getOutput(this.ctx.blobs, row.outputHash) })
-        }
+      const succeeded = [...rows.values()].filter((r) => r.status === 'succeeded' && r.outputHash !== null)
+      const values = await this.outputs.getMany(succeeded.map((r) => r.outputHash as string))
+      for (const r of succeeded) {
+        const hash = r.outputHash as string
+        done.set(r.step, { hash, value: values.get(hash) as JsonValue })
       }
       const limit = this.options.concurrency ?? 8
       const inFlight = new Map<string, Promise<void>>()
-      const pending = p.steps.filter((s) => !done.has(s.name))
-      while (pending.length > 0 || inFlight.size > 0) {
-        for (let i = 0; i < pending.length && inFlight.size < limit && !controller.signal.aborted; ) {
-          const s = pending[i] as Step<string, unknown>
-          const deps = p.upstream.get(s.name) ?? []
-          if (deps.some((d) => failed.has(d))) {
-            pending.splice(i, 1)
-            failed.add(s.name)
-            await this.store.endStep(runId, s.name, 'skipped', this.ctx.clock.now(), 'an input step failed')
-            options.onEvent?.({ runId, step: s.name, status: 'skipped', attempt: 0, cached: false })
-            continue
+      const ready = new ReadySteps(
+        p.steps.map((s) => s.name),
+        p.upstream,
+        done,
+      )
+      const justFailed: string[] = []
+      const steps = new Map(p.steps.map((s) => [s.name, s as Step<string, unknown>]))
+      for (;;) {
+        // A cancelled run's steps stay `cancelled`: nothing is skipped or started after the abort.
+        for (
+          let f = justFailed.shift();
+          f !== undefined && !controller.signal.aborted;
+          f = justFailed.shift()
+        ) {
+          for (const name of ready.failed(f)) {
+            failed.add(name)
+            await this.store.endStep(runId, name, 'skipped', this.ctx.clock.now(), 'an input step failed')
+            options.onEvent?.({ runId, step: name, status: 'skipped', attempt: 0, cached: false })
           }
-          if (!deps.every((d) => done.has(d))) {
-            i++
-            continue
-          }
-          pending.splice(i, 1)
-          const attempts = rows.get(s.name)?.attempt ?? 0
+        }
+        while (inFlight.size < limit && !controller.signal.aborted) {
+          const name = ready.next()
+          if (name === undefined) break
+          const s = steps.get(name) as Step<string, unknown>
+          const attempts = rows.get(name)?.attempt ?? 0
           const task = (
             s.map === undefined
-              ? this.runStep(run, p, s, attempts, done, options.onEvent, controller.signal)
+              ? runStepAttempts(
+                  this.parts(),
+                  run,
+                  p,
+                  s,
+                  attempts,
+                  done,
+                  (e) => options.onEvent?.({ runId, step: name, ...e }),
+                  controller.signal,
+                )
               : this.runMapped(run, p, s, attempts, done, options.onEvent, controller.signal)
           ).then(
             (out) => {
-              if (out === undefined) failed.add(s.name)
-              else done.set(s.name, out)
+              if (out === undefined) {
+                failed.add(name)
+                justFailed.push(name)
+              } else {
+                done.set(name, out)
+                ready.succeeded(name)
+              }
             },
             (err: unknown) => {
-              failed.add(s.name)
+              failed.add(name)
               throw err
             },
           )
           inFlight.set(
-            s.name,
-            task.finally(() => inFlight.delete(s.name)),
+            name,
+            task.finally(() => inFlight.delete(name)),
           )
         }
-        if (inFlight.size === 0) break
-        await Promise.race(inFlight.values())
+        if (inFlight.size === 0 && (justFailed.length === 0 || controller.signal.aborted)) break
+        if (inFlight.size > 0) await Promise.race(inFlight.values())
       }
       const status = failed.size === 0 ? 'succeeded' : 'failed'
       const error = failed.size === 0 ? null : `steps failed: ${[...failed].join(', ')}`
@@ -454,15 +497,25 @@ export class PipelineEngine {
       stopBeat()
       this.driving.delete(runId)
     }
-    return this.result(runId)
+    return this.result(runId, done)
   }
 
-  private async result(runId: string): Promise<PipelineRunResult> {
+  /** The run, its steps and their outputs (those in `held` are not read again). */
+  private async result(
+    runId: string,
+    held: ReadonlyMap<string, Done> = new Map(),
+  ): Promise<PipelineRunResult> {
     const details = await this.show(runId)
+    const succeeded = details.steps.filter((s) => s.status === 'succeeded' && s.outputHash !== null)
+    const read = await this.outputs.getMany(
+      succeeded.filter((s) => held.get(s.step)?.hash !== s.outputHash).map((s) => s.outputHash as string),
+    )
     const outputs: Record<string, JsonValue> = {}
-    for (const s of details.steps) {
-      if (s.status === 'succeeded' && s.outputHash !== null)
-        outputs[s.step] = await getOutput(this.ctx.blobs, s.outputHash)
+    for (const s of succeeded) {
+      const mine = held.get(s.step)
+      outputs[s.step] = (
+        mine?.hash === s.outputHash ? mine.value : read.get(s.outputHash as string)
+      ) as JsonValue
     }
     return { ...details, outputs }
   }
@@ -509,111 +562,6 @@ export class PipelineEngine {
         }),
       signal,
     )
-  }
-
-  /** One step: a cache hit, or attempts through the executor. Resolves undefined when it failed. */
-  private async runStep(
-    run: PipelineRun,
-    p: Pipeline,
-    s: Step<string, unknown>,
-    previousAttempts: number,
-    done: ReadonlyMap<string, Done>,
-    onEvent: ((e: StepEvent) => void) | undefined,
-    signal: AbortSignal,
-  ): Promise<Done | undefined> {
-    const { values, addresses, lineageInputs } = stepInputs(run, s, done)
-    const key = cacheKey(s, run.params, addresses, p.sourceHash, pipelineRoot(p))
-    const started = this.ctx.clock.now()
-    if (s.cache && !run.noCache) {
-      const hit = await this.store.cached(key.key)
-      if (hit !== undefined) {
-        await this.store.cacheHit(run.runId, s.name, key.key, hit.output_hash, started)
-        await recordStepLineage(this.ctx, run, s.name, lineageInputs, hit.output_hash, 'cached')
-        onEvent?.({
-          runId: run.runId,
-          step: s.name,
-          status: 'succeeded',
-          attempt: 0,
-          cached: true,
-          durationMs: 0,
-        })
-        return { hash: hit.output_hash, value: await getOutput(this.ctx.blobs, hit.output_hash) }
-      }
-    }
-    let attempt = previousAttempts
-    for (let tries = 0; ; tries++) {
-      attempt++
-      const at = this.ctx.clock.now()
-      await this.store.startStep(run.runId, s.name, attempt, key.key, at)
-      onEvent?.({ runId: run.runId, step: s.name, status: 'running', attempt, cached: false })
-      const free = await this.limits.acquire(`${p.name}/${s.name}`, s.concurrency)
-      const result: StepJobResult = await this.options.executor
-        .execute(
-          {
-            id: `${run.runId}/${s.name}/${attempt}`,
-            runId: run.runId,
-            pipeline: p.name,
-            step: s.name,
-            attempt,
-            params: run.params,
-            inputs: values,
-          },
-          { signal },
-        )
-        .finally(free)
-      await putStepLog(this.ctx.blobs, run.runId, s.name, attempt, result.log)
-      if (result.ok) {
-        const hash = await putOutput(this.ctx.blobs, result.output)
-        const end = this.ctx.clock.now()
-        const published = await this.store.succeedStep(
-          { runId: run.runId, step: s.name, attempt, cached: false, at: end, outputHash: hash },
-          s.cache ? cacheEntry(p.name, s.name, key, hash, run.runId, end) : undefined,
-        )
-        if (published) await recordStepLineage(this.ctx, run, s.name, lineageInputs, hash, 'run-step')
-        onEvent?.({
-          runId: run.runId,
-          step: s.name,
-          status: 'succeeded',
-          attempt,
-          cached: false,
-          durationMs: end - at,
-        })
-        return { hash, value: result.output as JsonValue }
-      }
-      if (signal.aborted) {
-        // The run was cancelled: its row (and this step's) already say so.
-        await this.store.endStep(run.runId, s.name, 'cancelled', this.ctx.clock.now(), result.error.message)
-        onEvent?.({ runId: run.runId, step: s.name, status: 'cancelled', attempt, cached: false })
-        return undefined
-      }
-      const message =
-        result.error.stack === undefined
-          ? result.error.message
-          : `${result.error.message}\n${result.error.stack}`
-      if (result.error.retryable && tries < s.retries) {
-        onEvent?.({
-          runId: run.runId,
-          step: s.name,
-          status: 'retrying',
-          attempt,
-          cached: false,
-          error: result.error.message,
-        })
-        await sleep(s.retryDelayMs * 2 ** tries, signal)
-        continue
-      }
-      await this.store.endStep(run.runId, s.name, 'failed', this.ctx.clock.now(), message)
-      onEvent?.({
-        runId: run.runId,
-        step: s.name,
-        status: 'failed',
-        attempt,
-        cached: false,
-        durationMs: this.ctx.clock.now() - at,
-        error: result.error.message,
-      })
-      return undefined
-    }
   }
 
   /** Resolves each dataset input of the pipeline to a commit id, keyed `"<step>.<input>"`. */

@@ -41,7 +41,7 @@ export type PipelineTables = {
     status: string
     attempt: number
     cache_key: string | null
-    /** sha256 of the step's output JSON (its blob is `pipelines/outputs/<hash>.json`). */
+    /** sha256 of the step's output JSON (in `pipeline_outputs`, or the blob `pipelines/outputs/<hash>.json`). */
     output_hash: string | null
     cached: number
     started_at: number | null
@@ -81,6 +81,15 @@ export type PipelineTables = {
     inputs_hash: string
     output_hash: string
     run_id: string
+    created_at: number
+  }
+  /**
+   * Small step outputs (canonical JSON up to `INLINE_OUTPUT_BYTES`), by content hash: written in
+   * the transaction that publishes the step, instead of a blob. Larger outputs are blobs.
+   */
+  pipeline_outputs: {
+    output_hash: string
+    value: string
     created_at: number
   }
 }
@@ -207,6 +216,17 @@ export const pipelineMigrations: Migration[] = [
         .addColumn('ended_at', 'bigint')
         .addColumn('error', 'text')
         .addPrimaryKeyConstraint('pipeline_map_elements_pk', ['run_id', 'step', 'idx'] as never)
+        .execute()
+    },
+  },
+  {
+    id: 'pipelines/005-inline-outputs',
+    up: async (db) => {
+      await db.schema
+        .createTable('pipeline_outputs')
+        .addColumn('output_hash', HASH, (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute()
     },
   },

@@ -213,15 +213,25 @@ export class RunStore {
     }))
   }
 
-  /** Records that the run is driven now (`running`, heartbeat now, no end). */
+  /**
+   * Records that the run is driven now (`running`, heartbeat now, no end), and turns its steps
+   * that did not succeed back to `pending` (keeping their attempt counts): each can then start
+   * and publish once in this drive, and a cancel turns them `cancelled` again.
+   */
   async markRunning(runId: string, at: number): Promise<void> {
-    await writeTransaction(this.db, (trx) =>
-      trx
+    await writeTransaction(this.db, async (trx) => {
+      await trx
         .updateTable('pipeline_runs')
         .set({ status: 'running', heartbeat_at: at, ended_at: null, error: null })
         .where('run_id', '=', runId)
-        .execute(),
-    )
+        .execute()
+      await trx
+        .updateTable('pipeline_step_runs')
+        .set({ status: 'pending' })
+        .where('run_id', '=', runId)
+        .where('status', 'in', ['failed', 'skipped', 'cancelled'])
+        .execute()
+    })
   }
 
   /** The coordinator's sign of life. */
@@ -285,7 +295,10 @@ export class RunStore {
     )
   }
 
-  /** Starts attempt `attempt` of a step (its cache key known). */
+  /**
+   * Starts attempt `attempt` of a step (its cache key known): a `pending` or `running` step turns
+   * `running` (a step cancelled meanwhile stays `cancelled`).
+   */
   async startStep(runId: string, step: string, attempt: number, cacheKey: string, at: number): Promise<void> {
     await writeTransaction(this.db, (trx) =>
       trx
@@ -293,27 +306,48 @@ export class RunStore {
         .set({ status: 'running', attempt, cache_key: cacheKey, started_at: at, ended_at: null, error: null })
         .where('run_id', '=', runId)
         .where('step', '=', step)
+        .where('status', 'in', ['pending', 'running'])
         .execute(),
     )
   }
 
   /**
-   * Publishes a step's output once: the step row turns `succeeded` only from `running` at the
-   * same attempt, and the cache entry is inserted unless the key already has one. Returns false
-   * when another attempt already published (the output is then not recorded twice).
+   * Publishes a step's output once: the step row turns `succeeded` only from `pending` or
+   * `running`, and only when no later attempt was started (one whose start was not recorded
+   * publishes from `pending`), and the cache entry is inserted unless the key already has one; `within` writes
+   * the rest of the publication (the inline output, lineage) in the same transaction. Returns
+   * false when another attempt already published (the output is then not recorded twice).
    */
   async succeedStep(
-    s: { runId: string; step: string; attempt: number; cached: boolean; at: number; outputHash: string },
+    s: {
+      runId: string
+      step: string
+      attempt: number
+      cached: boolean
+      at: number
+      outputHash: string
+      /** When the attempt's start was not recorded by {@link startStep}: its start and cache key. */
+      started?: { at: number; cacheKey: string }
+    },
     cache: PipelineTables['pipeline_cache'] | undefined,
+    within?: (trx: Db) => Promise<void>,
   ): Promise<boolean> {
     return writeTransaction(this.db, async (trx) => {
       const updated = await trx
         .updateTable('pipeline_step_runs')
-        .set({ status: 'succeeded', output_hash: s.outputHash, cached: s.cached ? 1 : 0, ended_at: s.at })
+        .set({
+          status: 'succeeded',
+          attempt: s.attempt,
+          output_hash: s.outputHash,
+          cached: s.cached ? 1 : 0,
+          ended_at: s.at,
+          error: null,
+          ...(s.started === undefined ? {} : { started_at: s.started.at, cache_key: s.started.cacheKey }),
+        })
         .where('run_id', '=', s.runId)
         .where('step', '=', s.step)
         .where('status', 'in', ['pending', 'running'])
-        .where('attempt', '=', s.attempt)
+        .where('attempt', '<=', s.attempt)
         .executeTakeFirst()
       if (Number(updated.numUpdatedRows) !== 1) return false
       if (cache !== undefined) {
@@ -323,20 +357,22 @@ export class RunStore {
           .onConflict((oc) => oc.column('cache_key').doNothing())
           .execute()
       }
+      await within?.(trx)
       return true
     })
   }
 
-  /** Records a cache hit: the step is `succeeded` without running, with the cached output. */
+  /** Records a cache hit: the step is `succeeded` without running, with the cached output (and `within`, e.g. its lineage). */
   async cacheHit(
     runId: string,
     step: string,
     cacheKey: string,
     outputHash: string,
     at: number,
+    within?: (trx: Db) => Promise<void>,
   ): Promise<void> {
-    await writeTransaction(this.db, (trx) =>
-      trx
+    await writeTransaction(this.db, async (trx) => {
+      await trx
         .updateTable('pipeline_step_runs')
         .set({
           status: 'succeeded',
@@ -348,22 +384,31 @@ export class RunStore {
         })
         .where('run_id', '=', runId)
         .where('step', '=', step)
-        .execute(),
-    )
+        .execute()
+      await within?.(trx)
+    })
   }
 
-  /** Ends a step as `failed` or `skipped` (its inputs failed). */
+  /** Ends a step as `failed` or `skipped` (its inputs failed); `started`: its last attempt, when its start was not recorded. */
   async endStep(
     runId: string,
     step: string,
     status: 'failed' | 'skipped' | 'pending' | 'cancelled',
     at: number,
     error: string | null,
+    started?: { attempt: number; at: number; cacheKey: string },
   ) {
     await writeTransaction(this.db, (trx) =>
       trx
         .updateTable('pipeline_step_runs')
-        .set({ status, ended_at: status === 'pending' ? null : at, error })
+        .set({
+          status,
+          ended_at: status === 'pending' ? null : at,
+          error,
+          ...(started === undefined
+            ? {}
+            : { attempt: started.attempt, started_at: started.at, cache_key: started.cacheKey }),
+        })
         .where('run_id', '=', runId)
         .where('step', '=', step)
         .execute(),

@@ -1,3 +1,4 @@
+import { fileNode, fileRefs } from './file-outputs.js'
 import type { PipelineRun } from './run-store.js'
 import type { JsonValue, Step } from './step.js'
 import { outputNode } from './step-outputs.js'
@@ -18,7 +19,7 @@ export function stepInputs(run: PipelineRun, s: Step<string, unknown>, done: Rea
       const out = done.get(input.name) as Done
       values[name] = out.value
       addresses[name] = `output:${out.hash}`
-      lineageInputs.push(outputNode(out.hash))
+      lineageInputs.push(outputNode(out.hash), ...fileRefs(out.value).map((f) => fileNode(f.sha256)))
     } else {
       const commit = run.resolved[`${s.name}.${name}`] as string
       values[name] = { dataset: input.dataset, ref: input.ref, commit }

@@ -1,4 +1,5 @@
 import type { BlobStore } from '../ports/index.js'
+import { liveLogPrefix } from './live-log.js'
 import type { StepRun } from './run-store.js'
 
 /** The log of one attempt of a step. */
@@ -15,7 +16,8 @@ export function logKey(runId: string, step: string, attempt: number): string {
 
 /**
  * Stores the log of one attempt (what the step passed to `ctx.log`, or a command's stdout and
- * stderr) in the blob store; an empty log is not stored.
+ * stderr) in the blob store; an empty log is not stored. The attempt's live chunks (see
+ * `blobLiveLog`) are then deleted: the stored log holds their lines.
  */
 export async function putStepLog(
   blobs: BlobStore,
@@ -26,6 +28,9 @@ export async function putStepLog(
 ): Promise<void> {
   if (lines.length === 0) return
   await blobs.put(logKey(runId, step, attempt), new TextEncoder().encode(`${lines.join('\n')}\n`))
+  const live: string[] = []
+  for await (const b of blobs.list(liveLogPrefix(runId, step, attempt))) live.push(b.key)
+  for (const key of live) await blobs.delete(key)
 }
 
 /** The stored logs of a run's steps (every attempt, in step order), optionally of one step. */

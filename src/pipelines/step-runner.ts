@@ -1,6 +1,8 @@
 import { errorMessage, isStrataError, StrataError } from '../core/errors.js'
-import type { StepJob, StepJobHandler, StepJobResult } from '../ports/index.js'
+import type { BlobStore, StepJob, StepJobHandler, StepJobResult } from '../ports/index.js'
 import { runCommandStep } from './command-runner.js'
+import { fileCacheDir, fileRefs, materializeFiles } from './file-outputs.js'
+import type { LiveLogFactory } from './live-log.js'
 import { type Pipeline, pipelineRoot } from './pipeline.js'
 import type { PipelineParams, StepContext } from './step.js'
 import type { StepThreads } from './step-thread-pool.js'
@@ -30,6 +32,17 @@ export interface StepHandlerOptions {
    * `isolate: false`, or a pipeline not loaded from a module) steps run in this thread.
    */
   threads?: StepThreads
+  /**
+   * Where each job's log lines go while it runs ({@link blobLiveLog}: the blob store, read by
+   * `strata pipelines logs --follow` from any process). The handler closes the sink before it
+   * returns, so a result's lines are stored before the engine records the result.
+   */
+  liveLog?: LiveLogFactory
+  /**
+   * The blob store of output files ({@link file}): command steps store the files they declare
+   * there, and steps reading such files get local copies of them.
+   */
+  blobs?: BlobStore
 }
 
 /**
@@ -40,7 +53,28 @@ export interface StepHandlerOptions {
  * `USER_CODE` failure carrying the step, the attempt and the user's stack.
  */
 export function createStepHandler(lookup: PipelineLookup, options: StepHandlerOptions = {}): StepJobHandler {
-  return async (job: StepJob, signal?: AbortSignal): Promise<StepJobResult> => {
+  const handle = runJob(lookup, options)
+  if (options.liveLog === undefined) return (job, signal) => handle(job, signal, undefined)
+  const liveLog = options.liveLog
+  return async (job, signal) => {
+    const sink = liveLog(job)
+    try {
+      return await handle(job, signal, (line) => sink.line(line))
+    } finally {
+      await sink.close()
+    }
+  }
+}
+
+function runJob(
+  lookup: PipelineLookup,
+  options: StepHandlerOptions,
+): (
+  job: StepJob,
+  signal: AbortSignal | undefined,
+  onLine: ((line: string) => void) | undefined,
+) => Promise<StepJobResult> {
+  return async (job, signal, onLine) => {
     const log: string[] = []
     const found = await lookup(job.pipeline)
     const s = found?.steps.find((x) => x.name === job.step)
@@ -72,9 +106,33 @@ export function createStepHandler(lookup: PipelineLookup, options: StepHandlerOp
       }
     }
     if (s.command !== undefined)
-      return runCommandStep(job, s.command, { root: pipelineRoot(found), ...bounds })
+      return runCommandStep(job, s.command, {
+        root: pipelineRoot(found),
+        ...bounds,
+        onLine,
+        blobs: options.blobs,
+      })
+    // (a job sent on to a step thread arrives with its files already local: `path` set)
+    if (Object.values(job.inputs).some((v) => fileRefs(v).some((f) => f.path === undefined))) {
+      if (options.blobs === undefined) {
+        return {
+          ok: false,
+          log,
+          error: {
+            code: 'FAILED_PRECONDITION',
+            message: `step "${job.step}" reads output files, but this step handler has no blob store (give createStepHandler its blobs)`,
+            retryable: false,
+          },
+        }
+      }
+      // a TypeScript step gets each file it reads as a local path (one copy per content)
+      const inputs: Record<string, unknown> = {}
+      for (const [name, v] of Object.entries(job.inputs))
+        inputs[name] = await materializeFiles(options.blobs, v, (_f, ref) => fileCacheDir(ref))
+      job = { ...job, inputs }
+    }
     if (options.threads !== undefined && s.isolate && found.module !== undefined) {
-      return options.threads.run(found.module, job, bounds)
+      return options.threads.run(found.module, job, { ...bounds, onLine })
     }
     const ctx: StepContext = {
       runId: job.runId,
@@ -83,6 +141,7 @@ export function createStepHandler(lookup: PipelineLookup, options: StepHandlerOp
       params: job.params as PipelineParams,
       log: (line) => {
         log.push(line)
+        onLine?.(line)
       },
       ...(job.element === undefined ? {} : { element: { index: job.element.index, key: job.element.key } }),
     }

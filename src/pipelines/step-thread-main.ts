@@ -16,6 +16,8 @@ export type StepThreadMessage =
   | { ready: true }
   | { loadError: string }
   | { id: number; result: import('../ports/index.js').StepJobResult }
+  /** A `ctx.log` line of the job under way, as it is written (for live logs). */
+  | { job: string; line: string }
 
 /**
  * The body of a step thread (started by `StepThreadPool`): loads the pipelines module named in
@@ -30,7 +32,12 @@ export async function serveStepThread(): Promise<void> {
   let handler: ReturnType<typeof createStepHandler>
   try {
     const catalog = await loadPipelines(dirname(module), module)
-    handler = createStepHandler(catalog.get)
+    handler = createStepHandler(catalog.get, {
+      liveLog: (job) => ({
+        line: (line) => port.postMessage({ job: job.id, line } satisfies StepThreadMessage),
+        close: async () => {},
+      }),
+    })
   } catch (err) {
     port.postMessage({ loadError: errorMessage(err) } satisfies StepThreadMessage)
     return

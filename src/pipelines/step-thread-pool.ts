@@ -12,6 +12,8 @@ import type { StepThreadMessage, StepThreadRequest } from './step-thread-main.js
 export interface StepThreadRunOptions {
   timeoutMs?: number | undefined
   signal?: AbortSignal | undefined
+  /** Called with each `ctx.log` line of the step as the thread writes it. */
+  onLine?: ((line: string) => void) | undefined
 }
 
 /** Runs step jobs on worker threads that load a pipelines module (see {@link StepThreadPool}). */
@@ -117,7 +119,9 @@ export class StepThreadPool implements StepThreads {
         this.discard(slot)
       }
       const onMessage = (m: StepThreadMessage) => {
-        if ('id' in m && m.id === id) finish(m.result)
+        if ('line' in m) {
+          if (m.job === job.id) options.onLine?.(m.line)
+        } else if ('id' in m && m.id === id) finish(m.result)
       }
       const onAbort = () => stop(cancelled(what))
       slot.settle = finish

@@ -185,17 +185,20 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
         false,
       ),
     stepHandler: async () => {
-      const [{ createStepHandler, StepThreadPool }, catalog] = await Promise.all([
+      const [{ blobLiveLog, createStepHandler, StepThreadPool }, catalog, blobs] = await Promise.all([
         import('../pipelines/index.js'),
         shared.pipelineCatalog(),
+        backend('blobs'),
       ])
-      if (config.stepThreads === 0) return createStepHandler(catalog.get)
+      // Lines of running steps go to the blob store as they are written (`logs --follow`).
+      const liveLog = blobLiveLog(blobs)
+      if (config.stepThreads === 0) return createStepHandler(catalog.get, { liveLog, blobs })
       const threads = await once(
         'step-threads',
         async () =>
           new StepThreadPool(config.stepThreads === undefined ? {} : { threads: config.stepThreads }),
       )
-      return createStepHandler(catalog.get, { threads })
+      return createStepHandler(catalog.get, { threads, liveLog, blobs })
     },
     executor: () =>
       once('executor', async () => {
@@ -212,7 +215,7 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
         'serving',
         async () => {
           const { ModelCache, ModelServer, PayloadLog } = await import('../serving/index.js')
-          const { enabled, ...logOptions } = config.payloadLog
+          const { enabled, retainDays: _retain, archive: _archive, ...logOptions } = config.payloadLog
           const payloadLog =
             enabled === false
               ? undefined

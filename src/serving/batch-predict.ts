@@ -16,8 +16,11 @@ export interface BatchPredictOptions {
   lineage: LineageGraphStore
   /** The deployment in `server` to predict with. */
   deployment: string
-  /** A local Parquet or CSV file (a dataset file is materialized locally first). */
-  input: string
+  /**
+   * A local Parquet or CSV file, or several of one format (read in order, columns matched by
+   * name); a dataset file is materialized locally first ({@link resolveBatchInput}).
+   */
+  input: string | readonly string[]
   /** The input's format (default from its extension: `.parquet`, `.csv`, `.tsv`). */
   format?: 'parquet' | 'csv'
   /** The Parquet file to write: the input's columns plus one column per model output. */
@@ -26,6 +29,8 @@ export interface BatchPredictOptions {
   inputNodes?: readonly string[]
   /** Rows per model call (default 4096). */
   chunkRows?: number
+  /** Model calls in flight at once, spread over the deployment's worker threads (default 1). */
+  parallel?: number
   /** Called after each chunk with the rows done and the total. */
   onProgress?: (done: number, total: number) => void
 }
@@ -34,6 +39,7 @@ export interface BatchPredictOptions {
 export interface BatchPredictResult {
   /** Lineage node of the run's output: `prediction-batch:<id>`. */
   node: string
+  /** The Parquet file written. */
   output: string
   rows: number
   modelName: string
@@ -60,20 +66,32 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
   const chunk = options.chunkRows ?? 4096
   if (!Number.isInteger(chunk) || chunk < 1)
     throw new StrataError('INVALID_ARGUMENT', `chunkRows ${chunk} is invalid; expected a whole number ≥ 1`)
+  const parallel = options.parallel ?? 1
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new StrataError('INVALID_ARGUMENT', `parallel ${parallel} is invalid; expected a whole number ≥ 1`)
   const { engine } = options
   const work = await mkdtemp(join(tmpdir(), 'strata-predict-'))
   try {
     // one Parquet file with a stable row number: the order of the output is the input's
-    const ext = options.format === undefined ? extname(options.input).toLowerCase() : `.${options.format}`
-    let parquet = options.input
+    const files = typeof options.input === 'string' ? [options.input] : [...options.input]
+    const first = files[0]
+    if (first === undefined)
+      throw new StrataError('INVALID_ARGUMENT', 'batch inference needs at least one input file')
+    const label = files.length === 1 ? first : `${first} (+${files.length - 1} files)`
+    const ext = options.format === undefined ? extname(first).toLowerCase() : `.${options.format}`
+    const list = `[${files.map(sqlString).join(', ')}]`
+    let parquet = first
     if (ext === '.csv' || ext === '.tsv') {
       parquet = join(work, 'input.parquet')
-      await engine.writeParquet(`SELECT * FROM read_csv(${sqlString(options.input)})`, parquet)
+      await engine.writeParquet(`SELECT * FROM read_csv(${list}, union_by_name = true)`, parquet)
     } else if (ext !== '.parquet') {
       throw new StrataError(
         'INVALID_ARGUMENT',
-        `input "${options.input}" is not a Parquet or CSV file; expected a .parquet, .csv or .tsv path`,
+        `input "${label}" is not a Parquet or CSV file; expected a .parquet, .csv or .tsv path`,
       )
+    } else if (files.length > 1) {
+      parquet = join(work, 'input.parquet')
+      await engine.writeParquet(`SELECT * FROM read_parquet(${list}, union_by_name = true)`, parquet)
     }
     const source = `read_parquet(${sqlString(parquet)}, file_row_number = true)`
     const countRow = (await engine.query(`SELECT count(*) AS n FROM ${source}`)).rows[0]
@@ -84,7 +102,7 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
     if (absent.length > 0) {
       throw new StrataError(
         'INVALID_ARGUMENT',
-        `input "${options.input}" has no column ${absent.map((n) => `"${n}"`).join(', ')}; model "${served.name}" version ${served.version} needs ${needed.join(', ')}`,
+        `input "${label}" has no column ${absent.map((n) => `"${n}"`).join(', ')}; model "${served.name}" version ${served.version} needs ${needed.join(', ')}`,
         { details: { missing: absent } },
       )
     }
@@ -92,31 +110,49 @@ export async function batchPredict(options: BatchPredictOptions): Promise<BatchP
     const out = await open(outFile, 'w')
     const outputNames = new Set<string>()
     let done = 0
+    // chunks run `parallel` at a time; lines are keyed by row number, so they may land in any order
+    const inFlight = new Set<Promise<void>>()
+    let failure: unknown
+    let writing = Promise.resolve()
+    const runChunk = async (part: readonly Record<string, unknown>[]) => {
+      const empty = { features: [], rows: [], statuses: [], eventTimes: [] }
+      const inputs = assembleInputs(layout, part, empty, { nullIsMissing: true })
+      const result = await options.server.infer(options.deployment, String(served.version), {
+        inputs,
+        log: false,
+      })
+      const lines: string[] = []
+      for (let r = 0; r < part.length; r++) {
+        const line: Record<string, unknown> = { __row: Number(part[r]?.file_row_number) }
+        for (const t of result.outputs) {
+          outputNames.add(t.name)
+          line[t.name] = rowValue(t, r)
+        }
+        lines.push(JSON.stringify(line))
+      }
+      writing = writing.then(() => out.write(`${lines.join('\n')}\n`).then(() => undefined))
+      await writing
+      done += part.length
+      options.onProgress?.(done, total)
+    }
     try {
       for await (const rows of engine.streamRows(`SELECT * FROM ${source} ORDER BY file_row_number`)) {
         for (let i = 0; i < rows.length; i += chunk) {
-          const part = rows.slice(i, i + chunk)
-          const empty = { features: [], rows: [], statuses: [], eventTimes: [] }
-          const inputs = assembleInputs(layout, part, empty, { nullIsMissing: true })
-          const result = await options.server.infer(options.deployment, String(served.version), {
-            inputs,
-            log: false,
-          })
-          const lines: string[] = []
-          for (let r = 0; r < part.length; r++) {
-            const line: Record<string, unknown> = { __row: Number(part[r]?.file_row_number) }
-            for (const t of result.outputs) {
-              outputNames.add(t.name)
-              line[t.name] = rowValue(t, r)
-            }
-            lines.push(JSON.stringify(line))
-          }
-          await out.write(`${lines.join('\n')}\n`)
-          done += part.length
-          options.onProgress?.(done, total)
+          // the first failure stops new chunks and is thrown once the running ones settle
+          while (inFlight.size >= parallel) await Promise.race(inFlight)
+          if (failure !== undefined) throw failure
+          const task: Promise<void> = runChunk(rows.slice(i, i + chunk))
+            .catch((err: unknown) => {
+              failure ??= err
+            })
+            .finally(() => inFlight.delete(task))
+          inFlight.add(task)
         }
       }
+      await Promise.all(inFlight)
+      if (failure !== undefined) throw failure
     } finally {
+      await Promise.all(inFlight)
       await out.close()
     }
     const outputs = [...outputNames]

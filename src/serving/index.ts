@@ -1,3 +1,10 @@
+export { type BatchInput, resolveBatchInput } from './batch-input.js'
+export {
+  type CommitPredictionsOptions,
+  commitPredictions,
+  type PredictionsTarget,
+  parsePredictionsTarget,
+} from './batch-output.js'
 export { type BatchPredictOptions, type BatchPredictResult, batchPredict } from './batch-predict.js'
 export {
   allocateValues,

@@ -52,6 +52,8 @@ export interface DeployOptions {
   revision?: string
   /** The feature service `predict` reads (default the version's `feature_service` tag). */
   features?: string
+  /** Worker threads of this deployment (default the server's `threads`). */
+  threads?: number
 }
 
 /** One inference request in protocol terms. */
@@ -186,7 +188,7 @@ export class ModelServer {
    * deployment of that name. Resolves when the new version answers.
    */
   async deploy(ref: string, options: DeployOptions = {}): Promise<ServedModel> {
-    const live = await this.load(ref, options.as, options.batching)
+    const live = await this.load(ref, options.as, options.batching, options.threads)
     const name = options.as ?? live.served.name
     const old = this.deployments.get(name)
     this.deployments.set(name, { name, ref, options, current: live })
@@ -242,6 +244,7 @@ export class ModelServer {
     ref: string,
     as: string | undefined,
     batchingOption: BatchingOptions | false | undefined,
+    threads?: number,
   ): Promise<Live> {
     if (this.closed) throw new StrataError('UNAVAILABLE', 'the model server is closed')
     const source = await this.options.source()
@@ -249,7 +252,7 @@ export class ModelServer {
     const served = await loadServedModel(version, {
       cache: this.options.cache,
       read: (n, v, p) => source.readFile(n, v, p),
-      threads: this.options.threads ?? 1,
+      threads: threads ?? this.options.threads ?? 1,
     })
     const name = as ?? version.name
     const label = String(served.version)

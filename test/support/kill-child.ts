@@ -10,6 +10,8 @@ export interface KillChildOptions {
   env?: Record<string, string>
   /** Called with each whole line the child prints on stdout; `kill()` SIGKILLs it. */
   onLine(line: string, kill: () => void): void
+  /** Called with each whole line the child prints on stderr (warnings of `strata server`). */
+  onStderrLine?(line: string, kill: () => void): void
 }
 
 /** How a {@link runKillChild} child ended. */
@@ -37,8 +39,14 @@ export function runKillChild(options: KillChildOptions): Promise<KillChildExit> 
   let stderr = ''
   let buffer = ''
   const kill = () => child.kill('SIGKILL')
+  let errBuffer = ''
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString()
+    if (options.onStderrLine === undefined) return
+    errBuffer += d.toString()
+    const lines = errBuffer.split('\n')
+    errBuffer = lines.pop() ?? ''
+    for (const line of lines) options.onStderrLine(line, kill)
   })
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {

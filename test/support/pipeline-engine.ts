@@ -43,9 +43,11 @@ export async function openTestPipelineEngine(
   options: TestPipelineEngineOptions = {},
 ): Promise<{ engine: PipelineEngine; ctx: ServiceContext; executor: Executor }> {
   await runMigrations(metadata, [...lineageMigrations, ...pipelineMigrations])
-  const ctx = testServiceContext(metadata, { blobs: options.blobs ?? new MemoryBlobStore() })
+  const blobs = options.blobs ?? new MemoryBlobStore()
+  const ctx = testServiceContext(metadata, { blobs })
   const catalog = catalogOf(pipelines)
-  const executor = options.executor ?? new LocalExecutor({ handler: createStepHandler(catalog.get) })
+  const executor =
+    options.executor ?? new LocalExecutor({ handler: createStepHandler(catalog.get, { blobs }) })
   const commits = options.commits ?? {}
   const engine = new PipelineEngine(ctx, {
     catalog,

@@ -1,6 +1,12 @@
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
-import type { PipelineEngine, PipelineRunDetails, StepEvent, StepRun } from '../../pipelines/index.js'
+import type {
+  PipelineEngine,
+  PipelineRunDetails,
+  StepEvent,
+  StepRun,
+  TriggeredRun,
+} from '../../pipelines/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
@@ -275,14 +281,47 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
 
   cmd
     .command('logs')
-    .addHelpText('after', examples('strata pipelines logs 3f2a9c1b --step train'))
+    .addHelpText(
+      'after',
+      examples(
+        'strata pipelines logs 3f2a9c1b --step train',
+        'strata pipelines logs 3f2a9c1b --follow --json',
+      ),
+    )
     .description("print a run's step logs (ctx.log lines; a command step's stdout and stderr), per attempt")
     .argument('<run>', 'run id')
     .option('--step <name>', 'only this step')
+    .option(
+      '-f, --follow',
+      'stream the lines as steps write them until the run ends; exit code 0 when it succeeded, 1 when it failed, 2 when it was cancelled',
+    )
+    .option('--poll-ms <n>', 'with --follow: milliseconds between two looks at the store', '500')
     .action(
-      ctx.action(async (out, runId: string, opts: { step?: string }) => {
+      ctx.action(async (out, runId: string, opts: { step?: string; follow?: boolean; pollMs: string }) => {
         await using strata = await ctx.openStrata()
         const engine = await strata.pipelines()
+        if (opts.follow === true) {
+          const pollMs = wholeNumber('--poll-ms', opts.pollMs, 1)
+          let last = ''
+          const lines = await engine.followLogs(runId, {
+            pollMs,
+            ...(opts.step === undefined ? {} : { step: opts.step }),
+          })
+          for await (const l of lines) {
+            if (out.json) out.streams.stdout(`${JSON.stringify(l)}\n`)
+            else {
+              const head = `${l.step} (attempt ${l.attempt})`
+              if (head !== last) out.streams.stdout(`== ${head}\n`)
+              last = head
+              out.streams.stdout(`${l.line}\n`)
+            }
+          }
+          const { run } = await engine.show(runId)
+          if (out.json) out.streams.stdout(`${JSON.stringify({ run: run.runId, status: run.status })}\n`)
+          else out.streams.stderr(`run ${run.runId} of ${run.pipeline}: ${run.status}\n`)
+          if (run.status !== 'succeeded') ctx.setExitCode(run.status === 'cancelled' ? 2 : 1)
+          return
+        }
         const logs = await engine.logs(runId, opts.step)
         out.result({ logs }, () =>
           logs.length === 0
@@ -347,81 +386,42 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
             `--poll-seconds "${opts.pollSeconds}" is invalid; expected a number > 0`,
           )
         }
-        const { PipelineScheduler } = await import('../../pipelines/index.js')
+        const { TriggerLoop } = await import('../../pipelines/index.js')
         await using strata = await ctx.openStrata()
         const engine = await strata.pipelines()
-        const scheduler = new PipelineScheduler(engine, { now: () => Date.now() })
-        const driving = new Map<string, Promise<unknown>>()
-        const results: {
-          runId: string
-          pipeline: string
-          trigger: string
-          fireKey: string
-          status: string
-        }[] = []
-        const drive = (
-          runId: string,
-          how: () => Promise<{ run: { status: string } }>,
-          info: { pipeline: string; trigger: string; fireKey: string },
-        ) => {
-          if (driving.has(runId)) return
-          const p = how().then(
-            (r) => {
-              results.push({ runId, ...info, status: r.run.status })
+        const results: TriggeredRun[] = []
+        const loop = new TriggerLoop(
+          engine,
+          { now: () => Date.now() },
+          {
+            pollMs: poll * 1000,
+            onRun: (r) => {
+              results.push(r)
               if (!out.json)
                 out.streams.stderr(
-                  `${info.pipeline} run ${runId} (${info.trigger} ${info.fireKey}): ${r.run.status}\n`,
+                  `${r.pipeline} run ${r.runId} (${r.trigger} ${r.fireKey}): ${r.error ?? r.status}\n`,
                 )
             },
-            (err: unknown) => {
-              if (!out.json)
-                out.streams.stderr(
-                  `${info.pipeline} run ${runId}: ${err instanceof Error ? err.message : String(err)}\n`,
-                )
+            onProblem: (message) => {
+              if (!out.json) out.streams.stderr(`scheduler: ${message}\n`)
             },
-          )
-          driving.set(
-            runId,
-            p.finally(() => driving.delete(runId)),
-          )
-        }
-        const check = async () => {
-          const { fired, problems } = await scheduler.tick()
-          for (const f of fired) drive(f.run.runId, () => engine.drive(f.run.runId), f)
-          for (const p of problems)
-            if (!out.json) out.streams.stderr(`${p.pipeline} ${p.trigger}: ${p.error}\n`)
-          for (const r of await engine.staleRuns()) {
-            drive(r.runId, () => engine.resume(r.runId), {
-              pipeline: r.pipeline,
-              trigger: 'resume',
-              fireKey: r.runId,
-            })
-          }
-        }
+          },
+        )
         if (opts.once === true) {
-          await check()
-          await Promise.all(driving.values())
-          out.result({ runs: results }, () => (results.length === 0 ? 'no trigger fired' : ''))
-          if (results.some((r) => r.status !== 'succeeded')) ctx.setExitCode(1)
+          await loop.check()
+          await loop.idle()
+          const runs = results.map(({ error: _error, ...r }) => r)
+          out.result({ runs }, () => (runs.length === 0 ? 'no trigger fired' : ''))
+          if (runs.some((r) => r.status !== 'succeeded')) ctx.setExitCode(1)
           return
         }
         if (!out.json) out.streams.stderr(`scheduler ${process.pid}: checking triggers every ${poll}s\n`)
-        let stop = false
-        const stopped = new Promise<void>((resolve) => {
-          const end = () => {
-            stop = true
-            resolve()
-          }
-          process.once('SIGINT', end)
-          process.once('SIGTERM', end)
+        loop.start()
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve)
+          process.once('SIGTERM', resolve)
         })
-        while (!stop) {
-          await check().catch((err: unknown) =>
-            out.streams.stderr(`scheduler: ${err instanceof Error ? err.message : String(err)}\n`),
-          )
-          await Promise.race([stopped, new Promise((r) => setTimeout(r, poll * 1000).unref())])
-        }
-        await Promise.all(driving.values())
+        await loop.close()
       }),
     )
 

@@ -1,15 +1,32 @@
-import { existsSync } from 'node:fs'
-import { extname } from 'node:path'
-import type { Command } from 'commander'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Command, Option } from 'commander'
 import { StrataError } from '../../core/errors.js'
-import { batchPredict } from '../../serving/index.js'
+import {
+  type BatchPredictResult,
+  batchPredict,
+  commitPredictions,
+  parsePredictionsTarget,
+  resolveBatchInput,
+} from '../../serving/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { formatSeconds } from '../output.js'
-import { parseDataRef } from './data-format.js'
 
-/** `strata predict <model> --input <file | dataset@ref:path> --out <file.parquet>`: batch inference. */
+/** What `strata predict --json` prints: the run, and the commit when the output is a dataset. */
+export interface PredictCommandResult extends BatchPredictResult {
+  /** The input as resolved: `dataset-commit:<id>` / `training-set:<id>` nodes. */
+  inputs: string[]
+  /** The output commit, when `--output` named a dataset. */
+  commit?: { dataset: string; branch: string; id: string; path: string }
+}
+
+/**
+ * `strata predict <model> --input <file | dataset[@ref][:path] | training-set> --output
+ * <file.parquet | dataset[@branch][:path]>`: batch inference.
+ */
 export function registerPredict(program: Command, ctx: CliContext): void {
   program
     .command('predict')
@@ -17,89 +34,123 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       'after',
       examples(
         'strata predict driver-churn@champion -i data/drivers.csv -o predictions.parquet',
-        'strata predict driver-churn@champion -i drivers@main:drivers.csv -o out.parquet --json',
+        'strata predict driver-churn@champion -i drivers@main --output scored@main --json',
+        'strata predict driver-churn@champion -i training-set:churn/1 --output scored:churn-v1.parquet',
       ),
     )
     .description(
-      'batch inference: run a registry model over a Parquet/CSV file or dataset file, writing predictions to Parquet',
+      'batch inference: run a registry model over a file, a dataset commit or a saved training set, writing the predictions to Parquet or as a commit of a dataset',
     )
     .argument('<model>', 'registry model: name@alias, name/<version> or name')
     .requiredOption(
       '-i, --input <input>',
-      'a local .parquet/.csv file, or a dataset file as dataset[@ref]:path (e.g. flights@main:march.parquet)',
+      'a local .parquet/.csv file, a dataset commit dataset[@ref][:path] (a file or directory; default every Parquet file) or a saved training set (training-set:name/version)',
     )
-    .requiredOption(
-      '-o, --out <file>',
-      'the Parquet file to write: the input rows plus one column per model output',
+    .option(
+      '-o, --output <output>',
+      'a .parquet file, or a dataset to commit to: dataset[@branch][:path.parquet] (default path predictions.parquet)',
     )
+    .addOption(new Option('--out <file>', 'the same as --output').hideHelp())
     .option('--chunk-rows <n>', 'rows per model call', '4096')
+    .option('--parallel <n>', 'model calls at once, each on its own worker thread (default: CPUs, at most 4)')
+    .option('-m, --message <text>', 'commit message of a dataset output')
     .action(
-      ctx.action(async (out, model: string, opts: { input: string; out: string; chunkRows: string }) => {
-        const chunkRows = wholeNumber('--chunk-rows', opts.chunkRows, 1)
-        if (!opts.out.toLowerCase().endsWith('.parquet'))
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--out "${opts.out}" is invalid; expected a .parquet path`,
-          )
-        await using strata = await ctx.openStrata()
-        let input = ctx.resolvePath(opts.input)
-        const inputNodes: string[] = []
-        let format: 'parquet' | 'csv' | undefined
-        if (!existsSync(input)) {
-          if (!opts.input.includes(':') && !opts.input.includes('@'))
-            throw new StrataError(
-              'NOT_FOUND',
-              `--input "${opts.input}" is neither a local file nor a dataset file reference (dataset[@ref]:path)`,
-            )
-          const ref = parseDataRef(opts.input)
-          if (ref.path === undefined)
-            throw new StrataError(
-              'INVALID_ARGUMENT',
-              `--input "${opts.input}" names no file; expected dataset[@ref]:path, e.g. ${ref.dataset}@main:data.parquet`,
-            )
-          const repo = await strata.data()
-          const commitRef = ref.ref ?? (await repo.getDataset(ref.dataset)).defaultBranch
-          const commit = await repo.resolve(ref.dataset, commitRef)
-          input = await repo.localFile(ref.dataset, commit.id, ref.path)
-          inputNodes.push(`dataset-commit:${commit.id}`)
-          // the local copy is content-addressed: its format comes from the dataset path
-          const ext = extname(ref.path).toLowerCase()
-          format = ext === '.csv' || ext === '.tsv' ? 'csv' : ext === '.parquet' ? 'parquet' : undefined
-          if (format === undefined)
-            throw new StrataError(
-              'INVALID_ARGUMENT',
-              `--input "${opts.input}" is not a Parquet or CSV file; expected a path ending in .parquet, .csv or .tsv`,
-            )
-        }
-        const server = await strata.serving()
-        const loading = out.progress(`loading ${model}`)
-        const served = await server.deploy(model, { as: `batch:${model}`, batching: false })
-        loading.finish(`version ${served.version} ready`)
-        const progress = out.progress(`predicting with ${served.name}/${served.version}`)
-        let counted = 0
-        const result = await batchPredict({
-          server,
-          engine: await strata.offline(),
-          lineage: await strata.lineage(),
-          deployment: `batch:${model}`,
-          input,
-          output: ctx.resolvePath(opts.out),
-          inputNodes,
-          ...(format === undefined ? {} : { format }),
-          chunkRows,
-          onProgress: (done, total) => {
-            progress.tick(done - counted, total)
-            counted = done
+      ctx.action(
+        async (
+          out,
+          model: string,
+          opts: {
+            input: string
+            output?: string
+            out?: string
+            chunkRows: string
+            parallel?: string
+            message?: string
           },
-        })
-        progress.finish(`${result.rows} rows`)
-        out.result(result, () =>
-          [
-            `${result.rows} predictions by ${result.modelName}/${result.modelVersion} → ${opts.out} (${formatSeconds(result.seconds)})`,
-            `  outputs  ${result.outputs.join(', ')}`,
-            `  lineage  strata lineage ${result.node}`,
-          ].join('\n'),
-        )
-      }),
+        ) => {
+          const chunkRows = wholeNumber('--chunk-rows', opts.chunkRows, 1)
+          const parallel =
+            opts.parallel === undefined
+              ? Math.max(1, Math.min(4, availableParallelism()))
+              : wholeNumber('--parallel', opts.parallel, 1)
+          const output = opts.output ?? opts.out
+          if (output === undefined)
+            throw new StrataError(
+              'INVALID_ARGUMENT',
+              '--output is required: a .parquet file or a dataset (dataset[@branch][:path.parquet])',
+            )
+          const toFile =
+            output.toLowerCase().endsWith('.parquet') && !output.includes(':') && !output.includes('@')
+          const target = toFile ? undefined : parsePredictionsTarget(output)
+          await using strata = await ctx.openStrata()
+          const input = await resolveBatchInput(opts.input, ctx.resolvePath(opts.input), () => strata.data())
+          const server = await strata.serving()
+          const loading = out.progress(`loading ${model}`)
+          const deployment = `batch:${model}`
+          const served = await server.deploy(model, { as: deployment, batching: false, threads: parallel })
+          loading.finish(`version ${served.version} ready`)
+          const work = target === undefined ? undefined : await mkdtemp(join(tmpdir(), 'strata-predict-out-'))
+          try {
+            const file = work === undefined ? ctx.resolvePath(output) : join(work, 'predictions.parquet')
+            const progress = out.progress(`predicting with ${served.name}/${served.version}`)
+            let counted = 0
+            const result = await batchPredict({
+              server,
+              engine: await strata.offline(),
+              lineage: await strata.lineage(),
+              deployment,
+              input: input.files,
+              format: input.format,
+              output: file,
+              inputNodes: input.nodes,
+              chunkRows,
+              parallel,
+              onProgress: (done, total) => {
+                progress.tick(done - counted, total)
+                counted = done
+              },
+            })
+            progress.finish(`${result.rows} rows`)
+            const report: PredictCommandResult = { ...result, inputs: input.nodes }
+            if (target !== undefined) {
+              const committing = out.progress(`committing to ${output}`)
+              const path = target.path ?? 'predictions.parquet'
+              const commit = await commitPredictions({
+                repo: await strata.data(),
+                engine: await strata.offline(),
+                lineage: await strata.lineage(),
+                target,
+                file,
+                node: result.node,
+                message:
+                  opts.message ??
+                  `${result.rows} predictions by ${result.modelName}/${result.modelVersion} on ${input.label}`,
+                metadata: {
+                  model: `${result.modelName}/${result.modelVersion}`,
+                  input: input.label,
+                  ...(input.nodes[0] === undefined ? {} : { inputNode: input.nodes[0] }),
+                  predictionBatch: result.node,
+                  rows: String(result.rows),
+                },
+              })
+              committing.finish(commit.id.slice(0, 12))
+              const branch =
+                target.branch ?? (await (await strata.data()).getDataset(target.dataset)).defaultBranch
+              report.commit = { dataset: target.dataset, branch, id: commit.id, path }
+              report.output = `${target.dataset}@${commit.id.slice(0, 12)}:${path}`
+            }
+            out.result(report, () =>
+              [
+                `${result.rows} predictions by ${result.modelName}/${result.modelVersion} → ${report.output} (${formatSeconds(result.seconds)})`,
+                `  outputs  ${result.outputs.join(', ')}`,
+                `  lineage  strata lineage ${report.commit === undefined ? result.node : `dataset-commit:${report.commit.id}`}`,
+              ].join('\n'),
+            )
+          } finally {
+            await server.undeploy(deployment)
+            if (work !== undefined) await rm(work, { recursive: true, force: true })
+          }
+        },
+      ),
     )
 }

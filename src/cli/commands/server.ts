@@ -32,6 +32,8 @@ interface ServerOptions {
   monitorPollSeconds: string
   monitorLeaseSeconds: string
   grpcPort?: string
+  pipelineTriggers: boolean
+  triggerPollSeconds: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -102,6 +104,15 @@ export function registerServer(program: Command, ctx: CliContext): void {
         '--monitor-lease-seconds <n>',
         'how long a scheduled monitor run stays claimed without renewal; a server killed mid-run loses it after this and another server takes the run over',
         '60',
+      )
+      .option(
+        '--no-pipeline-triggers',
+        'do not fire pipeline triggers nor drive their runs here (with pipelines in strata.config.ts; e.g. when strata scheduler does)',
+      )
+      .option(
+        '--trigger-poll-seconds <n>',
+        'how often pipeline triggers are checked and abandoned runs resumed (once per commit or cron minute across servers)',
+        '10',
       )
   options(
     program
@@ -177,6 +188,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
   const models: { name: string; version: number; ref: string }[] = []
   const deployments: string[] = []
   const stops: (() => Promise<void>)[] = []
+  let pipelineTriggers = false
   let tokensOn: boolean
   try {
     await strata.metadata()
@@ -255,7 +267,37 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       monitors.start()
       stops.push(() => monitors.close())
     }
+    // Pipeline triggers (new commits, cron) and runs whose coordinator died: once across servers
+    // and schedulers sharing the metadata database.
+    if (strata.config.pipelines !== undefined && opts.pipelineTriggers) {
+      const poll = Number(opts.triggerPollSeconds)
+      if (!(poll > 0)) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `--trigger-poll-seconds "${opts.triggerPollSeconds}" is invalid; expected a number > 0`,
+        )
+      }
+      const { TriggerLoop } = await import('../../pipelines/index.js')
+      const loop = new TriggerLoop(
+        await strata.pipelines(),
+        { now: () => Date.now() },
+        {
+          pollMs: poll * 1000,
+          onRun: (r) => {
+            if (r.status !== 'succeeded')
+              out.warn(
+                `pipelines: ${r.pipeline} run ${r.runId} (${r.trigger} ${r.fireKey}): ${r.error ?? r.status}`,
+              )
+          },
+          onProblem: (message) => out.warn(`pipelines: ${message}`),
+        },
+      )
+      loop.start()
+      stops.push(() => loop.close())
+      pipelineTriggers = true
+    }
   } catch (err) {
+    for (const stop of stops) await stop()
     await strata.close()
     throw err
   }
@@ -310,6 +352,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       tokens: tokensOn,
       models,
       deployments,
+      pipelineTriggers,
     },
     () =>
       `strata server listening on ${server.url} (project ${strata.config.project}; ` +
@@ -320,7 +363,8 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
           (m) => `\n  serving ${m.name} version ${m.version} (${m.ref}) at ${server.url}/v2/models/${m.name}`,
         )
         .join('') +
-      deployments.map((d) => `\n  deployment ${d} at ${server.url}/v2/models/${d}`).join(''),
+      deployments.map((d) => `\n  deployment ${d} at ${server.url}/v2/models/${d}`).join('') +
+      (pipelineTriggers ? `\n  pipeline triggers checked every ${opts.triggerPollSeconds}s` : ''),
   )
   await new Promise<void>((resolve) => {
     const stop = () => resolve()

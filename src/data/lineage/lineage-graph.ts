@@ -22,6 +22,8 @@ const DEFAULT_DEPTH = 64
  * `in ($1, …)` list.
  */
 const CHUNK = { sqlite: 1000, postgres: 10_000 } as const
+/** Edges or nodes per insert: four parameters each, within SQLite's 32,766 per statement. */
+const EDGE_CHUNK = 5000
 
 /** Splits and validates a node id (`kind:id`), failing with `INVALID_ARGUMENT` otherwise. */
 export function parseNodeId(id: string): { kind: string; key: string } {
@@ -68,27 +70,49 @@ export class LineageGraphStore {
    * needed. Re-recording the same step is a no-op. Runs in one transaction (or inside `trx`).
    */
   async record(input: RecordInput, trx?: Kysely<object>): Promise<void> {
-    if (!ACTIVITY.test(input.activity)) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `lineage activity "${input.activity}" is invalid; expected a lower-case word such as "commit" or "train"`,
-      )
+    await this.recordAll([input], trx)
+  }
+
+  /**
+   * Records several {@link record} inputs at once: their nodes in at most two statements and
+   * their edges in one (per chunk), in one transaction (or inside `trx`). Nodes are created with
+   * the first record's time.
+   */
+  async recordAll(records: readonly RecordInput[], trx?: Kysely<object>): Promise<void> {
+    if (records.length === 0) return
+    const nodes: NodeInput[] = []
+    const edges: { src: string; dst: string; activity: string; at: number }[] = []
+    for (const input of records) {
+      if (!ACTIVITY.test(input.activity)) {
+        throw new StrataError(
+          'INVALID_ARGUMENT',
+          `lineage activity "${input.activity}" is invalid; expected a lower-case word such as "commit" or "train"`,
+        )
+      }
+      const at = input.at ?? this.clock.now()
+      const output = typeof input.output === 'string' ? { id: input.output } : input.output
+      for (const n of input.inputs) {
+        const node = typeof n === 'string' ? { id: n } : n
+        if (node.id === output.id)
+          throw new StrataError(
+            'INVALID_ARGUMENT',
+            `lineage node "${node.id}" cannot be produced from itself`,
+          )
+        nodes.push(node)
+        edges.push({ src: node.id, dst: output.id, activity: input.activity, at })
+      }
+      nodes.push(output)
     }
-    const at = input.at ?? this.clock.now()
-    const output = typeof input.output === 'string' ? { id: input.output } : input.output
-    const inputs = input.inputs.map((n) => (typeof n === 'string' ? { id: n } : n))
-    for (const n of inputs) {
-      if (n.id === output.id)
-        throw new StrataError('INVALID_ARGUMENT', `lineage node "${n.id}" cannot be produced from itself`)
-    }
+    const at = records[0]?.at ?? this.clock.now()
     const write = async (db: Kysely<LineageTables>) => {
-      await this.upsertNodes(db, [...inputs, output], at)
-      if (inputs.length === 0) return
-      await db
-        .insertInto('lineage_edges')
-        .values(inputs.map((n) => ({ src: n.id, dst: output.id, activity: input.activity, at })))
-        .onConflict((oc) => oc.columns(['dst', 'src', 'activity']).doNothing())
-        .execute()
+      await this.upsertNodes(db, nodes, at)
+      for (let i = 0; i < edges.length; i += EDGE_CHUNK) {
+        await db
+          .insertInto('lineage_edges')
+          .values(edges.slice(i, i + EDGE_CHUNK))
+          .onConflict((oc) => oc.columns(['dst', 'src', 'activity']).doNothing())
+          .execute()
+      }
     }
     if (trx) await write(trx.withTables<LineageTables>())
     else await writeTransaction(this.db, write)
@@ -257,7 +281,7 @@ export class LineageGraphStore {
     return { root: id, nodes, edges }
   }
 
-  /** Inserts missing nodes and sets given labels: at most two statements, whatever the count. */
+  /** Inserts missing nodes and sets given labels: two statements per 5,000 nodes at most. */
   private async upsertNodes(db: Kysely<LineageTables>, nodes: NodeInput[], at: number): Promise<void> {
     const unique = new Map<string, NodeInput>()
     for (const n of nodes) {
@@ -273,17 +297,17 @@ export class LineageGraphStore {
     }))
     const plain = rows.filter((r) => r.label === null)
     const labelled = rows.filter((r) => r.label !== null)
-    if (plain.length > 0) {
+    for (let i = 0; i < plain.length; i += EDGE_CHUNK) {
       await db
         .insertInto('lineage_nodes')
-        .values(plain)
+        .values(plain.slice(i, i + EDGE_CHUNK))
         .onConflict((oc) => oc.column('id').doNothing())
         .execute()
     }
-    if (labelled.length > 0) {
+    for (let i = 0; i < labelled.length; i += EDGE_CHUNK) {
       await db
         .insertInto('lineage_nodes')
-        .values(labelled)
+        .values(labelled.slice(i, i + EDGE_CHUNK))
         .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ label: eb.ref('excluded.label') })))
         .execute()
     }

@@ -75,21 +75,18 @@ function leaseKillSuite(metadata: () => Promise<string | undefined>): void {
     expect(cut).toMatchObject({ attempts: 1, doneAt: null, outcome: null })
     const first = alerts[0] as AlertPayload
 
-    // B: once A's lease (2 s) expired, takes that minute over — attempt 2, the same window.
-    let polling: NodeJS.Timeout | undefined
+    // B: once A's lease (2 s) expired, takes that minute over — attempt 2, the same window —
+    // and is killed once it reports the run finished (printed after the fire is marked done).
+    const tookOver = `took over the run of linear-drift at ${cut?.fireKey} (attempt 2)`
     const b = await runKillChild({
       module: CHILD,
       run: 'runLoopServer',
       env,
-      onLine: (_line, kill) => {
-        polling ??= setInterval(() => {
-          void firesOf(dir).then((fires) => {
-            if (fires.find((f) => f.fireKey === cut?.fireKey)?.doneAt !== null) kill()
-          })
-        }, 250)
+      onLine: () => {},
+      onStderrLine: (line, kill) => {
+        if (line.includes(tookOver)) kill()
       },
     })
-    clearInterval(polling)
     expect(b.killed, b.stderr).toBe(true)
     expect(b.stderr).toContain(`took over the run of linear-drift at ${cut?.fireKey} (attempt 2): alert`)
     const taken = (await firesOf(dir)).find((f) => f.fireKey === cut?.fireKey)

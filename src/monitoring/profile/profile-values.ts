@@ -1,6 +1,6 @@
 import type { CategoricalSample, ColumnSample, NumericSample } from '../drift/column-sample.js'
 import { sortFinite } from '../stats/bucket-sort.js'
-import { binningFor, histogramOf, quantilesOfSorted } from './histogram.js'
+import { binningFor, histogramOfSorted, quantilesOfSorted } from './histogram.js'
 import {
   type Binning,
   CATEGORY_CAP,
@@ -142,7 +142,7 @@ export function numericProfile(
       m2: 0,
       quantiles: {},
       quantileSource: 'exact',
-      histogram: binning === undefined ? null : histogramOf(v, binning),
+      histogram: binning === undefined ? null : histogramOfSorted(v, binning),
       distinct: {},
     }
   }
@@ -164,7 +164,7 @@ export function numericProfile(
     m2,
     quantiles: quantilesOfSorted(v),
     quantileSource: 'exact',
-    histogram: histogramOf(v, binning ?? binningFor(min, max, bins)),
+    histogram: histogramOfSorted(v, binning ?? binningFor(min, max, bins)),
     distinct: distinctOfSorted(v),
   }
 }

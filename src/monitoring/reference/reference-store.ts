@@ -6,6 +6,7 @@ import { type ModelRegistry, modelVersionNodeId } from '../../registry/index.js'
 import type { ColumnSample } from '../drift/column-sample.js'
 import { profileTable } from '../profile/profile-table.js'
 import type { Binning, DatasetProfile } from '../profile/profile-types.js'
+import { readFloat64 } from './reference-values.js'
 
 /** The version tag that points a model version at its reference profile. */
 export const REFERENCE_TAG = 'strata.monitoring.reference'
@@ -160,11 +161,9 @@ export class ReferenceProfiles {
     for (const [name, col] of Object.entries(stored.profile.columns)) {
       if (col.kind === 'numeric') {
         const blob = stored.values[name]
-        const read = blob === undefined ? Buffer.alloc(0) : await readAll(await this.ctx.blobs.get(blob))
-        const copy = new Uint8Array(read.byteLength)
-        copy.set(read)
-        bytes += copy.byteLength
-        out[name] = { kind: 'numeric', values: new Float64Array(copy.buffer), missing: col.missing }
+        const values = blob === undefined ? new Float64Array(0) : await readFloat64(this.ctx.blobs, blob)
+        bytes += values.byteLength
+        out[name] = { kind: 'numeric', values, missing: col.missing }
       } else {
         out[name] = {
           kind: 'categorical',

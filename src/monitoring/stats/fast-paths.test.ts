@@ -1,4 +1,6 @@
 import { expect, it } from 'vitest'
+import { histogramOf, histogramOfSorted } from '../profile/histogram.js'
+import type { Binning } from '../profile/profile-types.js'
 import { sortFinite } from './bucket-sort.js'
 import { wasserstein1 } from './distances.js'
 import { wasserstein1Indexed } from './wasserstein-indexed.js'
@@ -44,7 +46,7 @@ it('the indexed Wasserstein distance equals the merge walk: shifts both ways, ti
   }
 })
 
-it('the bucket sort gives exactly the built-in order: negatives, −0/+0, subnormals, ties, one value', () => {
+it('the bucket sort gives exactly the built-in order: negatives, −0/+0, subnormals, ties, skew, one value', () => {
   const r = random(5)
   const inputs = [
     Float64Array.from({ length: 100_000 }, () => r.normal() * 1000),
@@ -54,6 +56,10 @@ it('the bucket sort gives exactly the built-in order: negatives, −0/+0, subnor
     ),
     Float64Array.from({ length: 30_000 }, () => (r.uniform() < 0.01 ? 1e300 : r.uniform())),
     new Float64Array(5_000).fill(4.5),
+    // skewed: most values in a few buckets of the column's range, bucket-sorted again
+    Float64Array.from({ length: 100_000 }, () => Math.exp(3 * r.normal())),
+    // −0 and +0 among spread values (insertion-sorted buckets)
+    Float64Array.from({ length: 40_000 }, (_, i) => (i % 7 === 0 ? -0 : i % 7 === 1 ? 0 : r.normal())),
     Float64Array.of(3, -1, 2),
   ]
   for (const values of inputs) {
@@ -68,4 +74,18 @@ it('the bucket sort gives exactly the built-in order: negatives, −0/+0, subnor
     expect(actual.length).toBe(expected.length)
     expect(actual.every((x, i) => Object.is(x, expected[i]))).toBe(true)
   }
+})
+
+it('the histogram of sorted values equals the value-by-value one: outside the bins, ties, edges, one bin', () => {
+  const r = random(23)
+  const cases: [Float64Array, Binning][] = [
+    [sorted(100_000, () => r.normal() * 3 + 50), { lo: 45, hi: 52, bins: 1000 }],
+    [sorted(50_000, () => Math.round(r.normal() * 3)), { lo: -2, hi: 2, bins: 1000 }],
+    [sorted(10_000, () => Math.floor(r.uniform() * 11) / 10), { lo: 0, hi: 1, bins: 10 }],
+    [sorted(1_000, () => r.uniform()), { lo: 0.2, hi: 0.3, bins: 1 }],
+    [Float64Array.of(5), { lo: 4.5, hi: 5.5, bins: 1000 }],
+    [new Float64Array(0), { lo: 0, hi: 1, bins: 4 }],
+  ]
+  for (const [values, binning] of cases)
+    expect(histogramOfSorted(values, binning)).toEqual(histogramOf(values, binning))
 })

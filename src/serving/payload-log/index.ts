@@ -7,8 +7,17 @@ export {
 export { GROUND_TRUTH, joinLabels, type LabeledRecord, type LabelLookup } from './label-join.js'
 export { type LabelInput, LabelStore } from './label-store.js'
 export { canonicalKey } from './payload-encoding.js'
+export { type ExportOptions, type ExportResult, exportPayloadLog } from './payload-export.js'
 export { PayloadLog, type PayloadLogOptions, type PayloadLogStats, type PayloadSink } from './payload-log.js'
 export { type LabelTables, type PayloadTables, servingMigrations } from './payload-migrations.js'
+export { PAYLOAD_PARQUET_COLUMNS } from './payload-parquet.js'
+export {
+  PAYLOAD_ARCHIVE,
+  type PayloadHold,
+  type PruneOptions,
+  type PruneResult,
+  prunePayloadLog,
+} from './payload-retention.js'
 export { PayloadStore, type WriteOptions } from './payload-store.js'
 export type {
   FeatureViewUse,

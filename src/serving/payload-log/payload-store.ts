@@ -4,6 +4,7 @@ import { StrataError } from '../../core/errors.js'
 import type { LineageGraph, ServiceContext } from '../../data/index.js'
 import { writeTransaction } from '../../db/index.js'
 import { graphPredictionLineage } from './graph-lineage.js'
+import { LabelStore } from './label-store.js'
 import { canonicalKey, entryRow } from './payload-encoding.js'
 import type { PayloadTables } from './payload-migrations.js'
 import type {
@@ -44,10 +45,34 @@ export interface WriteOptions {
  */
 export class PayloadStore {
   private readonly db: Kysely<PayloadTables>
+  private readonly labels: LabelStore
 
   /** Built by `platform/` only (`strata.payloads()`); tests use `testServiceContext`. */
   constructor(private readonly ctx: ServiceContext) {
     this.db = ctx.metadata.db.withTables<PayloadTables>()
+    this.labels = new LabelStore(ctx)
+  }
+
+  /** The ground truth ingested for each of `ids` that has one (the label join's lookup). */
+  labelsOf(ids: readonly string[]): Promise<Map<string, unknown>> {
+    return this.labels.labelsOf(ids)
+  }
+
+  /**
+   * Deletes, in one transaction, the predictions before `before` (epoch ms) — only those at or
+   * before `through` (time, then id) when given — and returns how many. Retention
+   * (`prunePayloadLog`) calls it after archiving them.
+   */
+  async deleteBefore(before: number, through?: { at: number; id: string }): Promise<number> {
+    return writeTransaction(this.db, async (trx) => {
+      let q = trx.deleteFrom('serving_predictions').where('at', '<', time('before', before) ?? before)
+      if (through !== undefined)
+        q = q.where((eb) =>
+          eb.or([eb('at', '<', through.at), eb.and([eb('at', '=', through.at), eb('id', '<=', through.id)])]),
+        )
+      const result = await q.executeTakeFirst()
+      return Number(result.numDeletedRows)
+    })
   }
 
   /**
