@@ -11,24 +11,13 @@
  */
 import { encodeOnnxModel, ONNX_DATA_TYPE, ONNX_DEFAULT_OPSET } from '../src/registry/onnx/index.js'
 import { trainGradientBoostedTrees } from '../src/training/index.js'
+import { seeded } from '../test/support/delivery-models.js'
 
 /** A model of the bench: its ONNX bytes and the width of its `features` input. */
 export interface BenchModel {
   name: 'gbdt' | 'mlp'
   onnx: Uint8Array
   features: number
-}
-
-/** A deterministic generator (mulberry32), so every run builds the same models and rows. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** The demo-shaped GBDT: 80 trees of depth 6 over 11 features. */

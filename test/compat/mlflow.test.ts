@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -10,6 +9,7 @@ import { linearRegressorToOnnx } from '../../src/registry/index.js'
 import { withSearchPath } from '../../src/testing/metadata-fixture.js'
 import { testServiceUrl } from '../../src/testing/services.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
+import { type CompatScriptResult, expectScriptPassed, runCompatScript } from './compat-script.js'
 import { pythonClient } from './python-client.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
@@ -22,12 +22,6 @@ const client = pythonClient('STRATA_TEST_PYTHON')
 const python = client.python
 const scripts = new URL('./python/', import.meta.url).pathname
 
-interface ScriptResult {
-  code: number | null
-  stderr: string
-  summary: { ok: boolean; steps: string[]; failed?: string; error?: string } | undefined
-}
-
 /** Runs one compat script against `url`; retries are off so a 5xx fails at once instead of hanging. */
 function runScript(
   interpreter: string,
@@ -35,47 +29,16 @@ function runScript(
   url: string,
   tmp: string,
   extraEnv: Record<string, string> = {},
-): Promise<ScriptResult> {
-  return new Promise((resolve) => {
-    execFile(
-      interpreter,
-      [join(scripts, file)],
-      {
-        cwd: tmp,
-        timeout: 300_000,
-        maxBuffer: 64 * 1024 * 1024,
-        env: {
-          ...process.env,
-          MLFLOW_TRACKING_URI: url,
-          MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0',
-          MLFLOW_HTTP_REQUEST_TIMEOUT: '60',
-          TMPDIR: tmp,
-          GIT_PYTHON_REFRESH: 'quiet',
-          PYTHONUNBUFFERED: '1',
-          ...extraEnv,
-        },
-      },
-      (error, stdout, stderr) => {
-        const last = stdout.trim().split('\n').at(-1) ?? ''
-        let summary: ScriptResult['summary']
-        try {
-          summary = JSON.parse(last) as ScriptResult['summary']
-        } catch {
-          summary = undefined
-        }
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null
-        resolve({ code, stderr, summary })
-      },
-    )
-  })
-}
-
-function expectPassed(result: ScriptResult, steps: string[], server: StrataServerProcess): void {
-  const context = `script stderr:\n${result.stderr.slice(-6000)}\nserver stderr:\n${server.stderr().slice(-2000)}`
-  expect(result.summary, context).toBeDefined()
-  expect(result.summary?.failed, context).toBeUndefined()
-  expect(result.summary?.steps, context).toEqual(steps)
-  expect(result.code, context).toBe(0)
+): Promise<CompatScriptResult> {
+  const env = {
+    MLFLOW_TRACKING_URI: url,
+    MLFLOW_HTTP_REQUEST_MAX_RETRIES: '0',
+    MLFLOW_HTTP_REQUEST_TIMEOUT: '60',
+    TMPDIR: tmp,
+    GIT_PYTHON_REFRESH: 'quiet',
+    ...extraEnv,
+  }
+  return runCompatScript(interpreter, [join(scripts, file)], env, tmp)
 }
 
 const TRACKING_STEPS = [
@@ -155,7 +118,7 @@ function compatSuite(label: string, interpreter: () => string) {
 
     it(`${label} tracking: experiments, runs, params, metrics, tags, artifacts, search, history, delete/restore`, async () => {
       const result = await runScript(interpreter(), 'compat_tracking.py', server.url, tmp)
-      expectPassed(result, TRACKING_STEPS, server)
+      expectScriptPassed(result, TRACKING_STEPS, server)
     }, 300_000)
 
     it(`${label} models: sklearn.log_model with registration, aliases, pyfunc.load_model by alias and predict`, async () => {
@@ -171,12 +134,12 @@ function compatSuite(label: string, interpreter: () => string) {
               : s,
           )
         : MODEL_STEPS
-      expectPassed(result, steps, server)
+      expectScriptPassed(result, steps, server)
     }, 300_000)
 
     it(`${label} behaviours: stage transitions, get_latest_versions, rename, request validation, truncation`, async () => {
       const result = await runScript(interpreter(), 'compat_behaviours.py', server.url, tmp)
-      expectPassed(result, BEHAVIOUR_STEPS, server)
+      expectScriptPassed(result, BEHAVIOUR_STEPS, server)
     }, 300_000)
   }
 }
@@ -236,7 +199,7 @@ client.describe('MLflow compatibility: mlflow 3.x client with API tokens (MLFLOW
       COMPAT_WRITE_TOKEN: tokens.trainer as string,
       COMPAT_READ_TOKEN: tokens.viewer as string,
     })
-    expectPassed(result, AUTH_STEPS, server)
+    expectScriptPassed(result, AUTH_STEPS, server)
   }, 300_000)
 })
 
@@ -300,6 +263,6 @@ client.describe('MLflow compatibility: mlflow 3.x tracking on Postgres metadata 
 
   it('mlflow 3.x tracking against Postgres + S3: the same steps pass', async () => {
     const result = await runScript(python as string, 'compat_tracking.py', server.url, tmp)
-    expectPassed(result, TRACKING_STEPS, server)
+    expectScriptPassed(result, TRACKING_STEPS, server)
   }, 300_000)
 })

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import protobuf from 'protobufjs'
@@ -15,6 +14,7 @@ import {
   linearSignature,
 } from '../support/serving-models.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
+import { expectScriptPassed, runCompatScript } from './compat-script.js'
 import { pythonClient } from './python-client.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
@@ -54,27 +54,6 @@ const KSERVE_STEPS = [
   'gRPC: concurrent calls each get their own rows',
   "gRPC: client mistakes are INVALID_ARGUMENT with the server's message, unknown models NOT_FOUND",
 ]
-
-function run(interpreter: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string; last: string }>((resolve) => {
-    execFile(
-      interpreter,
-      args,
-      {
-        timeout: 300_000,
-        maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, PYTHONUNBUFFERED: '1', ...env },
-      },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
-          stdout,
-          stderr,
-          last: stdout.trim().split('\n').at(-1) ?? '',
-        }),
-    )
-  })
-}
 
 client.describe(
   'Open Inference Protocol v2 over gRPC: the stock tritonclient[grpc] and KServe clients against strata server',
@@ -130,7 +109,7 @@ client.describe(
 
     it('passes every step of compat_triton_grpc.py', async () => {
       expect(server.grpc).toMatch(/^127\.0\.0\.1:\d+$/)
-      const result = await run(python as string, [join(scripts, 'compat_triton_grpc.py')], {
+      const result = await runCompatScript(python as string, [join(scripts, 'compat_triton_grpc.py')], {
         STRATA_OIP_GRPC: server.grpc as string,
         STRATA_OIP_URL: server.url.replace(/^http:\/\//, ''),
         STRATA_OIP_MODEL: 'linear',
@@ -139,38 +118,18 @@ client.describe(
         STRATA_OIP_DEPLOYMENT: 'linear-canary',
         STRATA_OIP_CANARY_VERSIONS: canaryVersions.join(','),
       })
-      const context = `script stderr:\n${result.stderr.slice(-6000)}\nserver stderr:\n${server.stderr().slice(-2000)}`
-      let summary: { ok?: boolean; steps?: string[]; failed?: string } | undefined
-      try {
-        summary = JSON.parse(result.last)
-      } catch {
-        summary = undefined
-      }
-      expect(summary, context).toBeDefined()
-      expect(summary?.failed, context).toBeUndefined()
-      expect(summary?.steps, context).toEqual(STEPS)
-      expect(result.code, context).toBe(0)
+      expectScriptPassed(result, STEPS, server)
     })
 
     it("passes every step of compat_kserve.py with KServe's own REST (v2) and gRPC clients", async () => {
-      const result = await run(python as string, [join(scripts, 'compat_kserve.py')], {
+      const result = await runCompatScript(python as string, [join(scripts, 'compat_kserve.py')], {
         STRATA_OIP_GRPC: server.grpc as string,
         STRATA_OIP_URL: server.url,
         STRATA_OIP_MODEL: 'linear',
         STRATA_OIP_INT64_MODEL: 'sums',
         STRATA_OIP_BYTES_MODEL: 'echo',
       })
-      const context = `script stderr:\n${result.stderr.slice(-6000)}\nserver stderr:\n${server.stderr().slice(-2000)}`
-      let summary: { ok?: boolean; steps?: string[]; failed?: string } | undefined
-      try {
-        summary = JSON.parse(result.last)
-      } catch {
-        summary = undefined
-      }
-      expect(summary, context).toBeDefined()
-      expect(summary?.failed, context).toBeUndefined()
-      expect(summary?.steps, context).toEqual(KSERVE_STEPS)
-      expect(result.code, context).toBe(0)
+      expectScriptPassed(result, KSERVE_STEPS, server)
     })
 
     it("declares every message of proto/inference.proto with the client's field numbers and types", async () => {
@@ -220,9 +179,13 @@ for name in names:
     out[name] = fields
 print(json.dumps(out))
 `
-      const result = await run(python as string, ['-c', script, JSON.stringify(Object.keys(messages))], {})
+      const result = await runCompatScript(
+        python as string,
+        ['-c', script, JSON.stringify(Object.keys(messages))],
+        {},
+      )
       expect(result.code, result.stderr).toBe(0)
-      const theirs = JSON.parse(result.last) as typeof messages
+      const theirs = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as typeof messages
       expect(Object.keys(messages).length).toBeGreaterThanOrEqual(17)
       expect(messages).toEqual(theirs)
     })

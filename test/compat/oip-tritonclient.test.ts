@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openStrata } from '../../src/platform/index.js'
 import { linearOnnx } from '../support/serving-models.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
+import { expectScriptPassed, runCompatScript } from './compat-script.js'
 import { pythonClient } from './python-client.js'
 import { type StrataServerProcess, startStrataServer } from './strata-server-process.js'
 
@@ -26,26 +26,6 @@ const STEPS = [
   "client mistakes are 400 with the server's message; unknown models 404",
 ]
 
-function runScript(interpreter: string, file: string, env: Record<string, string>) {
-  return new Promise<{ code: number | null; stderr: string; last: string }>((resolve) => {
-    execFile(
-      interpreter,
-      [join(scripts, file)],
-      {
-        timeout: 300_000,
-        maxBuffer: 16 * 1024 * 1024,
-        env: { ...process.env, PYTHONUNBUFFERED: '1', ...env },
-      },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
-          stderr,
-          last: stdout.trim().split('\n').at(-1) ?? '',
-        }),
-    )
-  })
-}
-
 client.describe('Open Inference Protocol v2: the stock tritonclient[http] against strata server', () => {
   let project: TempProject
   let server: StrataServerProcess
@@ -66,20 +46,10 @@ client.describe('Open Inference Protocol v2: the stock tritonclient[http] agains
   })
 
   it('passes every step of compat_triton.py', async () => {
-    const result = await runScript(python as string, 'compat_triton.py', {
+    const result = await runCompatScript(python as string, [join(scripts, 'compat_triton.py')], {
       STRATA_OIP_URL: server.url.replace(/^http:\/\//, ''),
       STRATA_OIP_MODEL: 'linear',
     })
-    const context = `script stderr:\n${result.stderr.slice(-6000)}\nserver stderr:\n${server.stderr().slice(-2000)}`
-    let summary: { ok?: boolean; steps?: string[]; failed?: string } | undefined
-    try {
-      summary = JSON.parse(result.last)
-    } catch {
-      summary = undefined
-    }
-    expect(summary, context).toBeDefined()
-    expect(summary?.failed, context).toBeUndefined()
-    expect(summary?.steps, context).toEqual(STEPS)
-    expect(result.code, context).toBe(0)
+    expectScriptPassed(result, STEPS, server)
   })
 })
