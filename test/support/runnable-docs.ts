@@ -235,7 +235,7 @@ async function runBlock(original: DocBlock, index: number, session: Session): Pr
       return runFile(session, `.docs-block-${index}.ts`, block.code, runTs)
     case 'python':
       if (python === undefined) throw new Error('a python block needs a Python interpreter (none given)')
-      return runFile(session, `.docs-block-${index}.py`, block.code, [python])
+      return runFile(session, `.docs-block-${index}.py`, block.code, [python]).catch(arrowExitAbort)
     default:
       throw new Error(`a \`${block.lang} test\` block cannot run (sh, ts and python blocks can)`)
   }
@@ -320,6 +320,23 @@ function shell(session: Session, script: string): Promise<string> {
       else reject(new Error(`exit ${code}:\n${out}`))
     })
   })
+}
+
+/**
+ * pyarrow can abort the interpreter at exit, after a script has done all its work, when one of
+ * its native threads is still being torn down (`terminate called without an active exception`,
+ * SIGABRT: apache/arrow#34314, open upstream; seen about once in a few CI runs of docs/python.md).
+ * That one abort, and only after the script's last line, counts as the output printed before it
+ * (which the doc's output block still checks), with a warning; any other failure stays a failure.
+ */
+function arrowExitAbort(err: Error): string {
+  const abort =
+    /^exit 134:\n([\s\S]*?)terminate called without an active exception\n[^\n]*Aborted[^\n]*\n?$/.exec(
+      err.message,
+    )
+  if (abort === null) throw err
+  console.warn('python block: pyarrow aborted at interpreter exit after the block ran (apache/arrow#34314)')
+  return abort[1] ?? ''
 }
 
 function waitForPort(port: number, server: ChildProcess, log: () => string): Promise<void> {

@@ -28,7 +28,7 @@ function node(id: string, at: number, model: string, version: number): Predictio
 }
 
 describeMetadata('inference graph predictions in the payload log', (openFresh) => {
-  it('finds the nodes of a graph prediction by its id, in separate batches, and walks each to its model version', async () => {
+  it('finds the nodes of a graph prediction by its id, in separate batches, and walks each to its own model version only', async () => {
     const metadata = await openFresh()
     await runMigrations(metadata, [...lineageMigrations, ...servingMigrations])
     const store = new PayloadStore(testServiceContext(metadata))
@@ -52,8 +52,12 @@ describeMetadata('inference graph predictions in the payload log', (openFresh) =
         'model-version:delay/3',
       ]),
     )
-    // (a batch is produced from every model version written in it, so scaler/2 shows too: the
-    // payload log's lineage is per write batch)
+    // scaler/2 shared the first write batch (another request's node) but made none of these
+    expect(ids).not.toContain('model-version:scaler/2')
+    // nor does a plain prediction's lineage show the other versions of its batch
+    const plain = await store.lineage(`${other}/scale`)
+    expect(plain.nodes.map((n) => n.id)).toContain('model-version:scaler/2')
+    expect(plain.nodes.map((n) => n.id)).not.toContain('model-version:scaler/1')
     expect(lineage.edges).toEqual(
       expect.arrayContaining([
         { from: `prediction:${id}/predict`, to: `prediction:${id}`, activity: 'graph', at: at + 5 },

@@ -3,7 +3,7 @@ import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely'
 import { StrataError } from '../../core/errors.js'
 import type { LineageGraph, ServiceContext } from '../../data/index.js'
 import { writeTransaction } from '../../db/index.js'
-import { graphPredictionLineage } from './graph-lineage.js'
+import { graphPredictionLineage, recordUpstream } from './graph-lineage.js'
 import { LabelStore } from './label-store.js'
 import { canonicalKey, entryRow } from './payload-encoding.js'
 import type { PayloadTables } from './payload-migrations.js'
@@ -183,8 +183,9 @@ export class PayloadStore {
 
   /**
    * The provenance of prediction `id`: the node `prediction:<id>`, produced (activity `predict`)
-   * by its write batch, and everything upstream of that (model version → run → training set →
-   * feature views → dataset commits), `depth` steps deep.
+   * by its write batch, and everything upstream of the model version that made it (model version
+   * → run → training set → feature views → dataset commits), `depth` steps deep; other versions
+   * whose predictions shared the batch are left out.
    */
   async lineage(id: string, depth = 64): Promise<LineageGraph> {
     const nodes = isPredictionId(id) && !id.includes('/') ? await this.graphNodes(id) : []
@@ -196,7 +197,7 @@ export class PayloadStore {
     }
     const record = await this.get(id)
     const batchNode = `prediction-batch:${record.batch}`
-    const up = await this.ctx.lineage.upstream(batchNode, Math.max(0, depth - 1))
+    const up = recordUpstream(await this.ctx.lineage.upstream(batchNode, Math.max(0, depth - 1)), record)
     const root = `prediction:${id}`
     return {
       root,
