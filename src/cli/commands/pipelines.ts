@@ -292,7 +292,7 @@ export function registerPipelines(program: Command, ctx: CliContext): void {
     .argument('<run>', 'run id')
     .option('--step <name>', 'only this step')
     .option(
-      '-f, --follow',
+      '--follow',
       'stream the lines as steps write them until the run ends; exit code 0 when it succeeded, 1 when it failed, 2 when it was cancelled',
     )
     .option('--poll-ms <n>', 'with --follow: milliseconds between two looks at the store', '500')

@@ -47,10 +47,10 @@ export function registerPredict(program: Command, ctx: CliContext): void {
       'a local .parquet/.csv file, a dataset commit dataset[@ref][:path] (a file or directory; default every Parquet file) or a saved training set (training-set:name/version)',
     )
     .option(
-      '-o, --output <output>',
-      'a .parquet file, or a dataset to commit to: dataset[@branch][:path.parquet] (default path predictions.parquet)',
+      '--output <output>',
+      'a .parquet file, or a dataset to commit to: dataset[@branch][:path.parquet] (default path predictions.parquet); -o is short for it',
     )
-    .addOption(new Option('--out <file>', 'the same as --output').hideHelp())
+    .addOption(new Option('-o, --out <file>', 'the same as --output').hideHelp())
     .option('--chunk-rows <n>', 'rows per model call', '4096')
     .option('--parallel <n>', 'model calls at once, each on its own worker thread (default: CPUs, at most 4)')
     .option('-m, --message <text>', 'commit message of a dataset output')
