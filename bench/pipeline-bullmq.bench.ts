@@ -10,7 +10,6 @@
  *   npm run build   # the workers run bin/strata.js (dist/)
  *   STRATA_BENCH_REDIS_URL=redis://127.0.0.1:6379/0 node --import jiti/register bench/pipeline-bullmq.bench.ts [--steps 200] [--sleep-ms 50] [--workers 1,2,4]
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -20,6 +19,7 @@ import { BullMqExecutor } from '../src/backends/executor/bullmq-executor.js'
 import { openMetadataDatabase } from '../src/db/index.js'
 import { loadPipelines } from '../src/pipelines/index.js'
 import { openTestPipelineEngine } from '../test/support/pipeline-engine.js'
+import { startStrataWorker } from '../test/support/strata-worker.js'
 
 const BIN = new URL('../bin/strata.js', import.meta.url).pathname
 
@@ -43,20 +43,8 @@ export const sleeps = sleepy('sleeps', ${n})
 `
 }
 
-function startWorker(dir: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, '-C', dir, 'worker', '--concurrency', '1'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString()
-      if (stderr.includes(' on queue ')) resolve(child)
-    })
-    child.on('exit', (code, signal) => reject(new Error(`worker exited (${code}/${signal}): ${stderr}`)))
-  })
-}
+const startWorker = (dir: string, env: NodeJS.ProcessEnv) =>
+  startStrataWorker(dir, env, ['--concurrency', '1'])
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number

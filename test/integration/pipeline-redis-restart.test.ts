@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { openStrata } from '../../src/platform/index.js'
 import { freePort } from '../support/free-port.js'
+import { startStrataWorker } from '../support/strata-worker.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
 
 const BIN = new URL('../../bin/strata.js', import.meta.url).pathname
@@ -77,23 +78,8 @@ async function kill(child: ChildProcess): Promise<void> {
   await exited
 }
 
-/** Starts `strata worker` in the project; resolves once it says it is pulling steps. */
-function startWorker(dir: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, '-C', dir, 'worker', '--concurrency', '3'], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString()
-      if (stderr.includes(' on queue ')) resolve(child)
-    })
-    child.on('exit', (code, signal) =>
-      reject(new Error(`worker exited (${code}/${signal}) before it was ready: ${stderr}`)),
-    )
-  })
-}
+const startWorker = (dir: string, env: NodeJS.ProcessEnv) =>
+  startStrataWorker(dir, env, ['--concurrency', '3'])
 
 const byStep = <T extends { step: string }>(steps: readonly T[]) =>
   [...steps].sort((a, b) => (a.step < b.step ? -1 : 1))

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { openStrata } from '../../src/platform/index.js'
 import { describeWithService } from '../../src/testing/services.js'
+import { startStrataWorker } from '../support/strata-worker.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
 
 const BIN = new URL('../../bin/strata.js', import.meta.url).pathname
@@ -29,27 +30,8 @@ const after = step({ name: 'after', inputs: { slow }, cache: false, run: (_ctx, 
 export const killme = pipeline({ name: 'killme', steps: [slow, after] })
 `
 
-/** Starts `strata worker` in the project; resolves once it says it is pulling steps. */
-function startWorker(dir: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [BIN, '-C', dir, 'worker', '--lock-seconds', '1', '--concurrency', '2'],
-    {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
-  let stderr = ''
-  return new Promise((resolve, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString()
-      if (stderr.includes(' on queue ')) resolve(child)
-    })
-    child.on('exit', (code, signal) =>
-      reject(new Error(`worker exited (${code}/${signal}) before it was ready: ${stderr}`)),
-    )
-  })
-}
+const startWorker = (dir: string, env: NodeJS.ProcessEnv) =>
+  startStrataWorker(dir, env, ['--lock-seconds', '1', '--concurrency', '2'])
 
 describeWithService('redis', 'pipelines on BullMQ workers', (redisUrl) => {
   const workers: ChildProcess[] = []
