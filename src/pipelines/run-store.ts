@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { MetadataDatabase } from '../db/index.js'
-import { isUniqueViolation, writeTransaction } from '../db/index.js'
+import { isUniqueViolation, preparedQuery, writeTransaction } from '../db/index.js'
 import type { ElementCounts } from './map-store.js'
 import type { PipelineTables } from './pipeline-migrations.js'
 import type { PipelineParams } from './step.js'
@@ -54,6 +54,115 @@ export interface StepRun {
 }
 
 type Db = Kysely<PipelineTables>
+
+/** What {@link RunStore.succeedStep} writes to the step row. */
+interface Success {
+  runId: string
+  step: string
+  attempt: number
+  cached: boolean
+  at: number
+  outputHash: string
+  started?: { at: number; cacheKey: string }
+}
+
+// The statements of a step's publication, compiled once (see `preparedQuery`): they run for
+// every step, and building them with Kysely each time cost more than running them.
+const succeedQuery = (withStart: boolean) =>
+  preparedQuery<Success>((db: Db, arg) =>
+    db
+      .updateTable('pipeline_step_runs')
+      .set({
+        status: 'succeeded',
+        attempt: arg((s) => s.attempt),
+        output_hash: arg((s) => s.outputHash),
+        cached: arg((s) => (s.cached ? 1 : 0)),
+        ended_at: arg((s) => s.at),
+        error: null,
+        ...(withStart
+          ? {
+              started_at: arg((s) => s.started?.at ?? null),
+              cache_key: arg((s) => s.started?.cacheKey ?? null),
+            }
+          : {}),
+      })
+      .where(
+        'run_id',
+        '=',
+        arg((s) => s.runId),
+      )
+      .where(
+        'step',
+        '=',
+        arg((s) => s.step),
+      )
+      .where('status', 'in', ['pending', 'running'])
+      .where(
+        'attempt',
+        '<=',
+        arg((s) => s.attempt),
+      ),
+  )
+const SUCCEED = succeedQuery(false)
+const SUCCEED_STARTED = succeedQuery(true)
+
+type CacheRow = PipelineTables['pipeline_cache']
+const INSERT_CACHE = preparedQuery<CacheRow>((db: Db, arg) =>
+  db
+    .insertInto('pipeline_cache')
+    .values({
+      cache_key: arg((c) => c.cache_key),
+      pipeline: arg((c) => c.pipeline),
+      step: arg((c) => c.step),
+      code_hash: arg((c) => c.code_hash),
+      params_hash: arg((c) => c.params_hash),
+      inputs_hash: arg((c) => c.inputs_hash),
+      output_hash: arg((c) => c.output_hash),
+      run_id: arg((c) => c.run_id),
+      created_at: arg((c) => c.created_at),
+    })
+    .onConflict((oc) => oc.column('cache_key').doNothing()),
+)
+
+const CACHED = preparedQuery<string, CacheRow>((db: Db, arg) =>
+  db
+    .selectFrom('pipeline_cache')
+    .selectAll()
+    .where(
+      'cache_key',
+      '=',
+      arg((key) => key),
+    ),
+)
+
+const CACHE_HIT = preparedQuery<{
+  runId: string
+  step: string
+  cacheKey: string
+  outputHash: string
+  at: number
+}>((db: Db, arg) =>
+  db
+    .updateTable('pipeline_step_runs')
+    .set({
+      status: 'succeeded',
+      cached: 1,
+      cache_key: arg((h) => h.cacheKey),
+      output_hash: arg((h) => h.outputHash),
+      started_at: arg((h) => h.at),
+      ended_at: arg((h) => h.at),
+    })
+    .where(
+      'run_id',
+      '=',
+      arg((h) => h.runId),
+    )
+    .where(
+      'step',
+      '=',
+      arg((h) => h.step),
+    ),
+)
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v))
 
 /** The rows of runs and step runs; every write goes through `writeTransaction`. */
@@ -333,30 +442,9 @@ export class RunStore {
     within?: (trx: Db) => Promise<void>,
   ): Promise<boolean> {
     return writeTransaction(this.db, async (trx) => {
-      const updated = await trx
-        .updateTable('pipeline_step_runs')
-        .set({
-          status: 'succeeded',
-          attempt: s.attempt,
-          output_hash: s.outputHash,
-          cached: s.cached ? 1 : 0,
-          ended_at: s.at,
-          error: null,
-          ...(s.started === undefined ? {} : { started_at: s.started.at, cache_key: s.started.cacheKey }),
-        })
-        .where('run_id', '=', s.runId)
-        .where('step', '=', s.step)
-        .where('status', 'in', ['pending', 'running'])
-        .where('attempt', '<=', s.attempt)
-        .executeTakeFirst()
-      if (Number(updated.numUpdatedRows) !== 1) return false
-      if (cache !== undefined) {
-        await trx
-          .insertInto('pipeline_cache')
-          .values(cache)
-          .onConflict((oc) => oc.column('cache_key').doNothing())
-          .execute()
-      }
+      const updated = await (s.started === undefined ? SUCCEED : SUCCEED_STARTED).execute(trx, s)
+      if (Number(updated.numAffectedRows) !== 1) return false
+      if (cache !== undefined) await INSERT_CACHE.execute(trx, cache)
       await within?.(trx)
       return true
     })
@@ -372,19 +460,7 @@ export class RunStore {
     within?: (trx: Db) => Promise<void>,
   ): Promise<void> {
     await writeTransaction(this.db, async (trx) => {
-      await trx
-        .updateTable('pipeline_step_runs')
-        .set({
-          status: 'succeeded',
-          cached: 1,
-          cache_key: cacheKey,
-          output_hash: outputHash,
-          started_at: at,
-          ended_at: at,
-        })
-        .where('run_id', '=', runId)
-        .where('step', '=', step)
-        .execute()
+      await CACHE_HIT.execute(trx, { runId, step, cacheKey, outputHash, at })
       await within?.(trx)
     })
   }
@@ -445,11 +521,7 @@ export class RunStore {
 
   /** The cache entry of a key, if any. */
   async cached(cacheKey: string): Promise<PipelineTables['pipeline_cache'] | undefined> {
-    return this.db
-      .selectFrom('pipeline_cache')
-      .selectAll()
-      .where('cache_key', '=', cacheKey)
-      .executeTakeFirst()
+    return (await CACHED.execute(this.db, cacheKey)).rows[0]
   }
 
   /** The newest cache entry of a step, to say which part of its key changed. */
