@@ -17,8 +17,8 @@ export interface QueryRunner {
 interface Compiled {
   sql: string
   query: CompiledQuery['query']
-  /** Per parameter position: an argument getter, or a constant of the query. */
-  slots: readonly unknown[]
+  /** Per parameter position: the argument getter, or one returning a constant of the query. */
+  slots: readonly ((args: never) => unknown)[]
 }
 
 /**
@@ -53,7 +53,8 @@ export function preparedQuery<A, R = unknown>(
       db as Kysely<never>,
       ((get: (args: A) => unknown) => new Arg(get as (a: never) => unknown)) as ArgOf<A>,
     ).compile()
-    return { sql: compiled.sql, query: compiled.query, slots: compiled.parameters }
+    const slots = compiled.parameters.map((p) => (p instanceof Arg ? p.get : () => p))
+    return { sql: compiled.sql, query: compiled.query, slots }
   }
   return {
     execute(db, args) {
@@ -63,7 +64,9 @@ export function preparedQuery<A, R = unknown>(
         c = compile(db)
         byAdapter.set(adapter, c)
       }
-      const parameters = c.slots.map((s) => (s instanceof Arg ? (s.get as (a: A) => unknown)(args) : s))
+      const slots = c.slots as readonly ((args: A) => unknown)[]
+      const parameters = new Array<unknown>(slots.length)
+      for (let i = 0; i < slots.length; i++) parameters[i] = (slots[i] as (args: A) => unknown)(args)
       return db.executeQuery<R>({ sql: c.sql, query: c.query, parameters, queryId: QUERY_ID })
     },
   }

@@ -103,66 +103,86 @@ const succeedQuery = (withStart: boolean) =>
         arg((s) => s.attempt),
       ),
   )
-const SUCCEED = succeedQuery(false)
-const SUCCEED_STARTED = succeedQuery(true)
 
 type CacheRow = PipelineTables['pipeline_cache']
-const INSERT_CACHE = preparedQuery<CacheRow>((db: Db, arg) =>
-  db
-    .insertInto('pipeline_cache')
-    .values({
-      cache_key: arg((c) => c.cache_key),
-      pipeline: arg((c) => c.pipeline),
-      step: arg((c) => c.step),
-      code_hash: arg((c) => c.code_hash),
-      params_hash: arg((c) => c.params_hash),
-      inputs_hash: arg((c) => c.inputs_hash),
-      output_hash: arg((c) => c.output_hash),
-      run_id: arg((c) => c.run_id),
-      created_at: arg((c) => c.created_at),
-    })
-    .onConflict((oc) => oc.column('cache_key').doNothing()),
-)
+const insertCache = () =>
+  preparedQuery<CacheRow>((db: Db, arg) =>
+    db
+      .insertInto('pipeline_cache')
+      .values({
+        cache_key: arg((c) => c.cache_key),
+        pipeline: arg((c) => c.pipeline),
+        step: arg((c) => c.step),
+        code_hash: arg((c) => c.code_hash),
+        params_hash: arg((c) => c.params_hash),
+        inputs_hash: arg((c) => c.inputs_hash),
+        output_hash: arg((c) => c.output_hash),
+        run_id: arg((c) => c.run_id),
+        created_at: arg((c) => c.created_at),
+      })
+      .onConflict((oc) => oc.column('cache_key').doNothing()),
+  )
 
-const CACHED = preparedQuery<string, CacheRow>((db: Db, arg) =>
-  db
-    .selectFrom('pipeline_cache')
-    .selectAll()
-    .where(
-      'cache_key',
-      '=',
-      arg((key) => key),
-    ),
-)
+const cachedQuery = () =>
+  preparedQuery<string, CacheRow>((db: Db, arg) =>
+    db
+      .selectFrom('pipeline_cache')
+      .selectAll()
+      .where(
+        'cache_key',
+        '=',
+        arg((key) => key),
+      ),
+  )
 
-const CACHE_HIT = preparedQuery<{
-  runId: string
-  step: string
-  cacheKey: string
-  outputHash: string
-  at: number
-}>((db: Db, arg) =>
-  db
-    .updateTable('pipeline_step_runs')
-    .set({
-      status: 'succeeded',
-      cached: 1,
-      cache_key: arg((h) => h.cacheKey),
-      output_hash: arg((h) => h.outputHash),
-      started_at: arg((h) => h.at),
-      ended_at: arg((h) => h.at),
-    })
-    .where(
-      'run_id',
-      '=',
-      arg((h) => h.runId),
-    )
-    .where(
-      'step',
-      '=',
-      arg((h) => h.step),
-    ),
-)
+const cacheHitQuery = () =>
+  preparedQuery<{
+    runId: string
+    step: string
+    cacheKey: string
+    outputHash: string
+    at: number
+  }>((db: Db, arg) =>
+    db
+      .updateTable('pipeline_step_runs')
+      .set({
+        status: 'succeeded',
+        cached: 1,
+        cache_key: arg((h) => h.cacheKey),
+        output_hash: arg((h) => h.outputHash),
+        started_at: arg((h) => h.at),
+        ended_at: arg((h) => h.at),
+      })
+      .where(
+        'run_id',
+        '=',
+        arg((h) => h.runId),
+      )
+      .where(
+        'step',
+        '=',
+        arg((h) => h.step),
+      ),
+  )
+let prepared:
+  | {
+      succeed: ReturnType<typeof succeedQuery>
+      succeedStarted: ReturnType<typeof succeedQuery>
+      insertCache: ReturnType<typeof insertCache>
+      cached: ReturnType<typeof cachedQuery>
+      cacheHit: ReturnType<typeof cacheHitQuery>
+    }
+  | undefined
+/** The prepared statements, made on first use (not while modules load, when an import cycle may leave `preparedQuery` unset). */
+const q = () =>
+  (prepared ??= {
+    succeed: succeedQuery(false),
+    succeedStarted: succeedQuery(true),
+    insertCache: insertCache(),
+    cached: cachedQuery(),
+    cacheHit: cacheHitQuery(),
+  })
+
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v))
 
 /** The rows of runs and step runs; every write goes through `writeTransaction`. */
@@ -442,9 +462,9 @@ export class RunStore {
     within?: (trx: Db) => Promise<void>,
   ): Promise<boolean> {
     return writeTransaction(this.db, async (trx) => {
-      const updated = await (s.started === undefined ? SUCCEED : SUCCEED_STARTED).execute(trx, s)
+      const updated = await (s.started === undefined ? q().succeed : q().succeedStarted).execute(trx, s)
       if (Number(updated.numAffectedRows) !== 1) return false
-      if (cache !== undefined) await INSERT_CACHE.execute(trx, cache)
+      if (cache !== undefined) await q().insertCache.execute(trx, cache)
       await within?.(trx)
       return true
     })
@@ -460,7 +480,7 @@ export class RunStore {
     within?: (trx: Db) => Promise<void>,
   ): Promise<void> {
     await writeTransaction(this.db, async (trx) => {
-      await CACHE_HIT.execute(trx, { runId, step, cacheKey, outputHash, at })
+      await q().cacheHit.execute(trx, { runId, step, cacheKey, outputHash, at })
       await within?.(trx)
     })
   }
@@ -521,7 +541,7 @@ export class RunStore {
 
   /** The cache entry of a key, if any. */
   async cached(cacheKey: string): Promise<PipelineTables['pipeline_cache'] | undefined> {
-    return (await CACHED.execute(this.db, cacheKey)).rows[0]
+    return (await q().cached.execute(this.db, cacheKey)).rows[0]
   }
 
   /** The newest cache entry of a step, to say which part of its key changed. */

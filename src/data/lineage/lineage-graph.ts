@@ -44,37 +44,42 @@ const nodeValues = (n: number, arg: ArgOf<readonly NodeRow[]>) =>
     label: get((r) => r.label),
     created_at: get((r) => r.created_at),
   })) as NodeRow[]
-const insertNodes = preparedByShape((n: number) =>
-  preparedQuery<readonly NodeRow[]>((db: Kysely<LineageTables>, arg) =>
-    db
-      .insertInto('lineage_nodes')
-      .values(nodeValues(n, arg))
-      .onConflict((oc) => oc.column('id').doNothing()),
+const prepareShapes = () => ({
+  insertNodes: preparedByShape((n: number) =>
+    preparedQuery<readonly NodeRow[]>((db: Kysely<LineageTables>, arg) =>
+      db
+        .insertInto('lineage_nodes')
+        .values(nodeValues(n, arg))
+        .onConflict((oc) => oc.column('id').doNothing()),
+    ),
   ),
-)
-const upsertLabelledNodes = preparedByShape((n: number) =>
-  preparedQuery<readonly NodeRow[]>((db: Kysely<LineageTables>, arg) =>
-    db
-      .insertInto('lineage_nodes')
-      .values(nodeValues(n, arg))
-      .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ label: eb.ref('excluded.label') }))),
+  upsertLabelledNodes: preparedByShape((n: number) =>
+    preparedQuery<readonly NodeRow[]>((db: Kysely<LineageTables>, arg) =>
+      db
+        .insertInto('lineage_nodes')
+        .values(nodeValues(n, arg))
+        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ label: eb.ref('excluded.label') }))),
+    ),
   ),
-)
-const insertEdges = preparedByShape((n: number) =>
-  preparedQuery<readonly EdgeRow[]>((db: Kysely<LineageTables>, arg) =>
-    db
-      .insertInto('lineage_edges')
-      .values(
-        rowsOf<EdgeRow>(n, arg, (get) => ({
-          src: get((r) => r.src),
-          dst: get((r) => r.dst),
-          activity: get((r) => r.activity),
-          at: get((r) => r.at),
-        })) as EdgeRow[],
-      )
-      .onConflict((oc) => oc.columns(['dst', 'src', 'activity']).doNothing()),
+  insertEdges: preparedByShape((n: number) =>
+    preparedQuery<readonly EdgeRow[]>((db: Kysely<LineageTables>, arg) =>
+      db
+        .insertInto('lineage_edges')
+        .values(
+          rowsOf<EdgeRow>(n, arg, (get) => ({
+            src: get((r) => r.src),
+            dst: get((r) => r.dst),
+            activity: get((r) => r.activity),
+            at: get((r) => r.at),
+          })) as EdgeRow[],
+        )
+        .onConflict((oc) => oc.columns(['dst', 'src', 'activity']).doNothing()),
+    ),
   ),
-)
+})
+let shapes: ReturnType<typeof prepareShapes> | undefined
+/** The prepared inserts, made on first use (not while modules load, when an import cycle may leave `preparedQuery` unset). */
+const prepared = () => (shapes ??= prepareShapes())
 
 /** Splits and validates a node id (`kind:id`), failing with `INVALID_ARGUMENT` otherwise. */
 export function parseNodeId(id: string): { kind: string; key: string } {
@@ -159,7 +164,7 @@ export class LineageGraphStore {
       await this.upsertNodes(db, nodes, at)
       for (let i = 0; i < edges.length; i += EDGE_CHUNK) {
         const chunk = edges.slice(i, i + EDGE_CHUNK)
-        await insertEdges(chunk.length).execute(db, chunk)
+        await prepared().insertEdges(chunk.length).execute(db, chunk)
       }
     }
     if (trx) await write(trx.withTables<LineageTables>())
@@ -347,11 +352,11 @@ export class LineageGraphStore {
     const labelled = rows.filter((r) => r.label !== null)
     for (let i = 0; i < plain.length; i += EDGE_CHUNK) {
       const chunk = plain.slice(i, i + EDGE_CHUNK)
-      await insertNodes(chunk.length).execute(db, chunk)
+      await prepared().insertNodes(chunk.length).execute(db, chunk)
     }
     for (let i = 0; i < labelled.length; i += EDGE_CHUNK) {
       const chunk = labelled.slice(i, i + EDGE_CHUNK)
-      await upsertLabelledNodes(chunk.length).execute(db, chunk)
+      await prepared().upsertLabelledNodes(chunk.length).execute(db, chunk)
     }
   }
 }
