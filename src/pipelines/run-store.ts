@@ -1,189 +1,21 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { MetadataDatabase } from '../db/index.js'
-import { isUniqueViolation, preparedQuery, writeTransaction } from '../db/index.js'
-import type { ElementCounts } from './map-store.js'
+import { isUniqueViolation, writeTransaction } from '../db/index.js'
 import type { PipelineTables } from './pipeline-migrations.js'
-import type { PipelineParams } from './step.js'
+import {
+  num,
+  type PipelineRun,
+  type PipelineRunStatus,
+  type StepRun,
+  type StepRunStatus,
+  toRun,
+} from './run-types.js'
+import { stepStatements } from './step-statements.js'
 
-/** A run's state. `running` with a stale heartbeat means its coordinator died: resume it. */
-export type PipelineRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled'
-
-/** A step's state within a run. */
-export type StepRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'
-
-/** A pipeline run as stored. */
-export interface PipelineRun {
-  runId: string
-  pipeline: string
-  /** A label for people (default `<pipeline>-<run id>`). */
-  name: string
-  /** Free key/values (e.g. what triggered the run), searchable as `tags.<key>`. */
-  tags: Record<string, string>
-  status: PipelineRunStatus
-  params: PipelineParams
-  /** Dataset inputs resolved when planned: `"<step>.<input>"` → commit id. */
-  resolved: Record<string, string>
-  noCache: boolean
-  userId: string
-  createdAt: number
-  startedAt: number | null
-  endedAt: number | null
-  heartbeatAt: number | null
-  error: string | null
-}
-
-/** A step of a run as stored. */
-export interface StepRun {
-  runId: string
-  step: string
-  status: StepRunStatus
-  /** Attempts started so far (0 before the first). */
-  attempt: number
-  cacheKey: string | null
-  outputHash: string | null
-  /** True when the output was reused from the cache instead of running the step. */
-  cached: boolean
-  startedAt: number | null
-  endedAt: number | null
-  error: string | null
-  /** For a step mapped over datums with a dataset output: the commit its outputs were written as. */
-  outputCommit: string | null
-  /** For a mapped step (when shown): its elements per state. */
-  elements?: ElementCounts
-}
+export type { PipelineRun, PipelineRunStatus, StepRun, StepRunStatus } from './run-types.js'
 
 type Db = Kysely<PipelineTables>
-
-/** What {@link RunStore.succeedStep} writes to the step row. */
-interface Success {
-  runId: string
-  step: string
-  attempt: number
-  cached: boolean
-  at: number
-  outputHash: string
-  started?: { at: number; cacheKey: string }
-}
-
-// The statements of a step's publication, compiled once (see `preparedQuery`): they run for
-// every step, and building them with Kysely each time cost more than running them.
-const succeedQuery = (withStart: boolean) =>
-  preparedQuery<Success>((db: Db, arg) =>
-    db
-      .updateTable('pipeline_step_runs')
-      .set({
-        status: 'succeeded',
-        attempt: arg((s) => s.attempt),
-        output_hash: arg((s) => s.outputHash),
-        cached: arg((s) => (s.cached ? 1 : 0)),
-        ended_at: arg((s) => s.at),
-        error: null,
-        ...(withStart
-          ? {
-              started_at: arg((s) => s.started?.at ?? null),
-              cache_key: arg((s) => s.started?.cacheKey ?? null),
-            }
-          : {}),
-      })
-      .where(
-        'run_id',
-        '=',
-        arg((s) => s.runId),
-      )
-      .where(
-        'step',
-        '=',
-        arg((s) => s.step),
-      )
-      .where('status', 'in', ['pending', 'running'])
-      .where(
-        'attempt',
-        '<=',
-        arg((s) => s.attempt),
-      ),
-  )
-
-type CacheRow = PipelineTables['pipeline_cache']
-const insertCache = () =>
-  preparedQuery<CacheRow>((db: Db, arg) =>
-    db
-      .insertInto('pipeline_cache')
-      .values({
-        cache_key: arg((c) => c.cache_key),
-        pipeline: arg((c) => c.pipeline),
-        step: arg((c) => c.step),
-        code_hash: arg((c) => c.code_hash),
-        params_hash: arg((c) => c.params_hash),
-        inputs_hash: arg((c) => c.inputs_hash),
-        output_hash: arg((c) => c.output_hash),
-        run_id: arg((c) => c.run_id),
-        created_at: arg((c) => c.created_at),
-      })
-      .onConflict((oc) => oc.column('cache_key').doNothing()),
-  )
-
-const cachedQuery = () =>
-  preparedQuery<string, CacheRow>((db: Db, arg) =>
-    db
-      .selectFrom('pipeline_cache')
-      .selectAll()
-      .where(
-        'cache_key',
-        '=',
-        arg((key) => key),
-      ),
-  )
-
-const cacheHitQuery = () =>
-  preparedQuery<{
-    runId: string
-    step: string
-    cacheKey: string
-    outputHash: string
-    at: number
-  }>((db: Db, arg) =>
-    db
-      .updateTable('pipeline_step_runs')
-      .set({
-        status: 'succeeded',
-        cached: 1,
-        cache_key: arg((h) => h.cacheKey),
-        output_hash: arg((h) => h.outputHash),
-        started_at: arg((h) => h.at),
-        ended_at: arg((h) => h.at),
-      })
-      .where(
-        'run_id',
-        '=',
-        arg((h) => h.runId),
-      )
-      .where(
-        'step',
-        '=',
-        arg((h) => h.step),
-      ),
-  )
-let prepared:
-  | {
-      succeed: ReturnType<typeof succeedQuery>
-      succeedStarted: ReturnType<typeof succeedQuery>
-      insertCache: ReturnType<typeof insertCache>
-      cached: ReturnType<typeof cachedQuery>
-      cacheHit: ReturnType<typeof cacheHitQuery>
-    }
-  | undefined
-/** The prepared statements, made on first use (not while modules load, when an import cycle may leave `preparedQuery` unset). */
-const q = () =>
-  (prepared ??= {
-    succeed: succeedQuery(false),
-    succeedStarted: succeedQuery(true),
-    insertCache: insertCache(),
-    cached: cachedQuery(),
-    cacheHit: cacheHitQuery(),
-  })
-
-const num = (v: number | string | null): number | null => (v === null ? null : Number(v))
 
 /** The rows of runs and step runs; every write goes through `writeTransaction`. */
 export class RunStore {
@@ -462,9 +294,12 @@ export class RunStore {
     within?: (trx: Db) => Promise<void>,
   ): Promise<boolean> {
     return writeTransaction(this.db, async (trx) => {
-      const updated = await (s.started === undefined ? q().succeed : q().succeedStarted).execute(trx, s)
+      const updated = await (s.started === undefined
+        ? stepStatements().succeed
+        : stepStatements().succeedStarted
+      ).execute(trx, s)
       if (Number(updated.numAffectedRows) !== 1) return false
-      if (cache !== undefined) await q().insertCache.execute(trx, cache)
+      if (cache !== undefined) await stepStatements().insertCache.execute(trx, cache)
       await within?.(trx)
       return true
     })
@@ -480,7 +315,7 @@ export class RunStore {
     within?: (trx: Db) => Promise<void>,
   ): Promise<void> {
     await writeTransaction(this.db, async (trx) => {
-      await q().cacheHit.execute(trx, { runId, step, cacheKey, outputHash, at })
+      await stepStatements().cacheHit.execute(trx, { runId, step, cacheKey, outputHash, at })
       await within?.(trx)
     })
   }
@@ -541,7 +376,7 @@ export class RunStore {
 
   /** The cache entry of a key, if any. */
   async cached(cacheKey: string): Promise<PipelineTables['pipeline_cache'] | undefined> {
-    return (await q().cached.execute(this.db, cacheKey)).rows[0]
+    return (await stepStatements().cached.execute(this.db, cacheKey)).rows[0]
   }
 
   /** The newest cache entry of a step, to say which part of its key changed. */
@@ -554,24 +389,5 @@ export class RunStore {
       .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirst()
-  }
-}
-
-function toRun(row: PipelineTables['pipeline_runs'], tags: Record<string, string>): PipelineRun {
-  return {
-    runId: row.run_id,
-    pipeline: row.pipeline,
-    name: row.run_name,
-    tags,
-    status: row.status as PipelineRunStatus,
-    params: JSON.parse(row.params) as PipelineParams,
-    resolved: JSON.parse(row.resolved) as Record<string, string>,
-    noCache: Number(row.no_cache) === 1,
-    userId: row.user_id,
-    createdAt: Number(row.created_at),
-    startedAt: num(row.started_at),
-    endedAt: num(row.ended_at),
-    heartbeatAt: num(row.heartbeat_at),
-    error: row.error,
   }
 }
