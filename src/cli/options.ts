@@ -17,3 +17,12 @@ export function wholeNumber(option: string, value: string, min: number): number 
   }
   return n
 }
+
+/**
+ * Commander's argument parser for a repeatable option (`-P a=1 -P b=2`): each value appended to
+ * the ones before.
+ *
+ * @example
+ * cmd.option('-t, --tag <key=value>', 'a tag (repeatable)', collect)
+ */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
