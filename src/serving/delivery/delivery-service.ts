@@ -25,7 +25,7 @@ import {
 } from './deployment-transitions.js'
 import { type DeploymentView, deploymentView } from './deployment-view.js'
 import type { DecisionEvidence } from './guards.js'
-import { type LabelledStep, readLabelledStep, rolloutRevisions } from './label-guards.js'
+import { type LabelledStep, readLabelledStep, rolloutRevisions } from './labelled-step.js'
 import { sendWebhooks } from './webhooks.js'
 
 export type { DeploymentView } from './deployment-view.js'

@@ -35,9 +35,9 @@ export {
   describeLabelTest,
   evaluateLabelGuard,
   type LabelGuardOutcome,
-  type LabelledStep,
   type LabelTestEvidence,
 } from './label-guards.js'
+export type { LabelledStep } from './labelled-step.js'
 export { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
 export type { VersionStats } from './version-stats.js'
 export { type DecisionNotice, sendWebhooks } from './webhooks.js'
