@@ -1,10 +1,9 @@
+/** The metadata-database rows of registered models and their tags, written by {@link ModelRegistry}. */
 import type { Kysely } from 'kysely'
 import { writeTransaction } from '../db/index.js'
 import type { RegistryTables } from './registry-migrations.js'
 import { touchModel } from './touch-model.js'
 import { modelNotFound } from './version-registration.js'
-
-/** The metadata-database rows of registered models and their tags, written by {@link ModelRegistry}. */
 
 type Db = Kysely<RegistryTables>
 

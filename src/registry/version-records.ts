@@ -1,3 +1,4 @@
+/** The metadata-database rows of model versions and their tags, and the files they name. */
 import type { Kysely, Selectable } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import { writeTransaction } from '../db/index.js'
@@ -6,8 +7,6 @@ import type { AliasBook } from './alias-book.js'
 import type { RegistryTables } from './registry-migrations.js'
 import type { ModelFile, ModelVersion } from './registry-types.js'
 import { touchModel } from './touch-model.js'
-
-/** The metadata-database rows of model versions and their tags, and the files they name. */
 
 type Db = Kysely<RegistryTables>
 type VersionRow = Selectable<RegistryTables['registry_versions']>

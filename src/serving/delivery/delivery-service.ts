@@ -28,8 +28,6 @@ import type { DecisionEvidence } from './guards.js'
 import { type LabelledStep, readLabelledStep, rolloutRevisions } from './labelled-step.js'
 import { sendWebhooks } from './webhooks.js'
 
-export type { DeploymentView } from './deployment-view.js'
-
 /** Called with each recorded decision. */
 export type DecisionListener = (d: Deployment, decision: DeploymentDecision) => void
 

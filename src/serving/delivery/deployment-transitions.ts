@@ -1,14 +1,13 @@
+/**
+ * The revisions a deployment moves through, as pure functions of its head `d`: each returns the
+ * {@link Transition} that {@link DeliveryService} writes (compare-and-set on `d.revision`).
+ */
 import { StrataError } from '../../core/errors.js'
 import type { ServiceContext } from '../../data/index.js'
 import { modelVersionNodeId } from '../../registry/index.js'
 import { type DeploymentPolicy, isActive } from './deployment-policy.js'
 import type { Deployment, Transition } from './deployment-store.js'
 import type { DecisionEvidence } from './guards.js'
-
-/**
- * The revisions a deployment moves through, as pure functions of its head `d`: each returns the
- * {@link Transition} that {@link DeliveryService} writes (compare-and-set on `d.revision`).
- */
 
 /** Who made a change, why, on what evidence and when. */
 export interface TransitionBy {
