@@ -16,12 +16,12 @@ import {
 import {
   advanceTransition,
   deploymentLineage,
-  manualTransition,
   movesChampion,
   promoteTransition,
   requireActive,
   revertPromotionTransition,
   rollbackTransition,
+  transitionTo,
 } from './deployment-transitions.js'
 import { type DeploymentView, deploymentView } from './deployment-view.js'
 import type { DecisionEvidence } from './guards.js'
@@ -340,7 +340,7 @@ export class DeliveryService {
     evaluateAt: number | null,
   ): Promise<Deployment> {
     const by = { actor: this.actor, reason, evidence: null, at: this.now() }
-    return this.write(d.name, manualTransition(d, policy, action, evaluateAt, by))
+    return this.write(d.name, transitionTo(d, policy, action, evaluateAt, by))
   }
 
   private async activeOf(name: string, what: string): Promise<Deployment> {

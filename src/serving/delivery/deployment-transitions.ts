@@ -17,66 +17,8 @@ export interface TransitionBy {
   at: number
 }
 
-/** The candidate becomes the champion; the old champion is kept as `previous` (warm, for a rollback). */
-export function promoteTransition(d: Deployment, by: TransitionBy): Transition {
-  const p = d.policy
-  return {
-    from: d.revision,
-    policy: {
-      ...p,
-      champion: p.candidate as number,
-      candidate: null,
-      previous: p.champion,
-      status: 'promoted',
-    },
-    action: 'promote',
-    evaluateAt: null,
-    ...by,
-  }
-}
-
-/** A running rollout's traffic returns to the champion. */
-export function rollbackTransition(d: Deployment, by: TransitionBy): Transition {
-  return {
-    from: d.revision,
-    policy: { ...d.policy, status: 'rolled-back' },
-    action: 'rollback',
-    evaluateAt: null,
-    ...by,
-  }
-}
-
-/** After a promotion: the previous champion (`previous`, not null) serves again. */
-export function revertPromotionTransition(d: Deployment, by: TransitionBy): Transition {
-  const p = d.policy
-  return {
-    from: d.revision,
-    policy: {
-      ...p,
-      champion: p.previous as number,
-      candidate: p.champion,
-      previous: null,
-      status: 'rolled-back',
-    },
-    action: 'rollback',
-    evaluateAt: null,
-    ...by,
-  }
-}
-
-/** A running rollout moves to its next step, judged again a full interval later. */
-export function advanceTransition(d: Deployment, by: TransitionBy): Transition {
-  return {
-    from: d.revision,
-    policy: { ...d.policy, step: d.policy.step + 1 },
-    action: 'advance',
-    evaluateAt: by.at + d.policy.intervalMs,
-    ...by,
-  }
-}
-
-/** A change by hand (`pause`, `resume`, `abort`) to `policy`, next judged at `evaluateAt`. */
-export function manualTransition(
+/** The revision after `d` that puts `policy` in force by `action`, next judged at `evaluateAt`. */
+export function transitionTo(
   d: Deployment,
   policy: DeploymentPolicy,
   action: string,
@@ -84,6 +26,42 @@ export function manualTransition(
   by: TransitionBy,
 ): Transition {
   return { from: d.revision, policy, action, evaluateAt, ...by }
+}
+
+/** The candidate becomes the champion; the old champion is kept as `previous` (warm, for a rollback). */
+export function promoteTransition(d: Deployment, by: TransitionBy): Transition {
+  const p = d.policy
+  const policy: DeploymentPolicy = {
+    ...p,
+    champion: p.candidate as number,
+    candidate: null,
+    previous: p.champion,
+    status: 'promoted',
+  }
+  return transitionTo(d, policy, 'promote', null, by)
+}
+
+/** A running rollout's traffic returns to the champion. */
+export function rollbackTransition(d: Deployment, by: TransitionBy): Transition {
+  return transitionTo(d, { ...d.policy, status: 'rolled-back' }, 'rollback', null, by)
+}
+
+/** After a promotion: the previous champion (`previous`, not null) serves again. */
+export function revertPromotionTransition(d: Deployment, by: TransitionBy): Transition {
+  const p = d.policy
+  const policy: DeploymentPolicy = {
+    ...p,
+    champion: p.previous as number,
+    candidate: p.champion,
+    previous: null,
+    status: 'rolled-back',
+  }
+  return transitionTo(d, policy, 'rollback', null, by)
+}
+
+/** A running rollout moves to its next step, judged again a full interval later. */
+export function advanceTransition(d: Deployment, by: TransitionBy): Transition {
+  return transitionTo(d, { ...d.policy, step: d.policy.step + 1 }, 'advance', by.at + d.policy.intervalMs, by)
 }
 
 /** Whether `d`'s revision moved the champion, so the model's `champion` alias must follow it. */
