@@ -1,9 +1,16 @@
 import type { Command } from 'commander'
-import { StrataError } from '../../core/errors.js'
 import type { TriggeredRun } from '../../pipelines/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { wholeNumber } from '../options.js'
+import { positiveNumber, wholeNumber } from '../options.js'
+
+/** Resolves when the process is asked to stop (SIGINT or SIGTERM). */
+function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+}
 
 /** `strata scheduler` (fires pipeline triggers) and `strata worker` (runs queued steps): processes that run until stopped. */
 export function registerPipelineDaemons(program: Command, ctx: CliContext): void {
@@ -17,13 +24,7 @@ export function registerPipelineDaemons(program: Command, ctx: CliContext): void
     .option('--poll-seconds <n>', 'seconds between two checks', '10')
     .action(
       ctx.action(async (out, opts: { once?: boolean; pollSeconds: string }) => {
-        const poll = Number(opts.pollSeconds)
-        if (!Number.isFinite(poll) || poll <= 0) {
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--poll-seconds "${opts.pollSeconds}" is invalid; expected a number > 0`,
-          )
-        }
+        const poll = positiveNumber('--poll-seconds', opts.pollSeconds)
         const { TriggerLoop } = await import('../../pipelines/index.js')
         await using strata = await ctx.openStrata()
         const engine = await strata.pipelines()
@@ -55,10 +56,7 @@ export function registerPipelineDaemons(program: Command, ctx: CliContext): void
         }
         if (!out.json) out.streams.stderr(`scheduler ${process.pid}: checking triggers every ${poll}s\n`)
         loop.start()
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve)
-          process.once('SIGTERM', resolve)
-        })
+        await untilStopped()
         await loop.close()
       }),
     )
@@ -75,13 +73,7 @@ export function registerPipelineDaemons(program: Command, ctx: CliContext): void
     .action(
       ctx.action(async (out, opts: { concurrency: string; queue?: string; lockSeconds: string }) => {
         const concurrency = wholeNumber('--concurrency', opts.concurrency, 1)
-        const lockSeconds = Number(opts.lockSeconds)
-        if (!Number.isFinite(lockSeconds) || lockSeconds <= 0) {
-          throw new StrataError(
-            'INVALID_ARGUMENT',
-            `--lock-seconds "${opts.lockSeconds}" is invalid; expected a number > 0`,
-          )
-        }
+        const lockSeconds = positiveNumber('--lock-seconds', opts.lockSeconds)
         const { startExecutorWorker } = await import('../../platform/index.js')
         await using strata = await ctx.openStrata()
         const catalog = await strata.pipelineCatalog()
@@ -99,10 +91,7 @@ export function registerPipelineDaemons(program: Command, ctx: CliContext): void
           out.streams.stderr(
             `worker ${process.pid} on queue ${worker.queue} (concurrency ${concurrency}): ${names.join(', ')}\n`,
           )
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', resolve)
-          process.once('SIGTERM', resolve)
-        })
+        await untilStopped()
         await worker.close()
       }),
     )
