@@ -66,8 +66,14 @@ export function profileValues(
   return { profile, samples }
 }
 
+/** The largest gather buffer kept between columns (8 MB): a window's columns reuse one buffer. */
+const KEEP_GATHER = 1 << 20
+let gatherBuffer = new Float64Array(0)
+
 function numericValues(values: readonly unknown[]): { sample: NumericSample; violations: number } {
-  const out = new Float64Array(values.length)
+  // the finite values gathered into a reused buffer: the sort copies them into the sample's own array
+  const out = gatherBuffer.length >= values.length ? gatherBuffer : new Float64Array(values.length)
+  if (out.length <= KEEP_GATHER) gatherBuffer = out
   let n = 0
   let missing = 0
   let violations = 0

@@ -52,7 +52,7 @@ function sortLarge(a: Float64Array, s: number, e: number): void {
   a.set(hi - lo > 0 && e - s < a.length ? sortFinite(part, lo, hi) : part.slice().sort(), s)
 }
 
-/** Returns `values` (finite numbers in `[min, max]`) sorted ascending, in a new array. */
+/** Returns `values` (finite numbers in `[min, max]`) sorted ascending, in a new array (never `values` itself). */
 export function sortFinite(values: Float64Array, min: number, max: number): Float64Array {
   const n = values.length
   const buckets = Math.floor(n / PER_BUCKET)
