@@ -79,7 +79,7 @@ export {
   type ScheduledMonitoring,
   type ScheduledRun,
 } from './monitors/monitor-scheduler.js'
-export type { FireLeases, Incident, ScheduleFire } from './monitors/monitor-store.js'
+export type { Incident } from './monitors/monitor-store.js'
 export type {
   ActionOutcome,
   MonitorReport,
@@ -89,6 +89,7 @@ export type {
 } from './monitors/monitor-types.js'
 export { payloadHolds } from './monitors/payload-holds.js'
 export { PayloadWindowSource, type QueryPredictions } from './monitors/payload-window-source.js'
+export type { FireLeases, ScheduleFire } from './monitors/schedule-fires.js'
 export { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
 export {
   type PerformanceResult,

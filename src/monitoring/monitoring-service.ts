@@ -21,9 +21,10 @@ import {
   type WindowSourceSpec,
 } from './monitors/monitor-definition.js'
 import { type RunMonitorOptions, runMonitor } from './monitors/monitor-runner.js'
-import { type FireLeases, type Incident, MonitorStore } from './monitors/monitor-store.js'
+import { type Incident, MonitorStore } from './monitors/monitor-store.js'
 import type { MonitorReport, MonitorResult } from './monitors/monitor-types.js'
 import { PayloadWindowSource } from './monitors/payload-window-source.js'
+import { type FireLeases, ScheduleFireStore } from './monitors/schedule-fires.js'
 import { DatasetWindowSource, type WindowRows, type WindowSource } from './monitors/window-source.js'
 import {
   type PerformanceResult,
@@ -74,6 +75,7 @@ export class MonitoringService {
   /** Reference profiles of model versions. */
   readonly references: ReferenceProfiles
   private readonly store: MonitorStore
+  private readonly fires: ScheduleFireStore
   private readonly labels: LabelStore
   private readonly loopStore: LoopStore
   private readonly loopEngine: LoopEngine
@@ -84,6 +86,7 @@ export class MonitoringService {
   ) {
     this.references = new ReferenceProfiles(ctx, deps)
     this.store = new MonitorStore(ctx)
+    this.fires = new ScheduleFireStore(ctx)
     this.labels = new LabelStore(ctx)
     this.loopStore = new LoopStore(ctx)
     const delivery = deps.delivery
@@ -182,7 +185,7 @@ export class MonitoringService {
    * scheduler of `strata server` claims, renews, takes over after a crash and ends.
    */
   get scheduleFires(): FireLeases {
-    return this.store
+    return this.fires
   }
 
   /** Advances every loop in flight once (what `strata server` does on every tick). */

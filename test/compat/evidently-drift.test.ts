@@ -9,6 +9,7 @@ import {
   computeDrift,
   type DatasetDrift,
   numericSample,
+  profileValues,
   STAT_TESTS,
   type StatTestName,
 } from '../../src/monitoring/index.js'
@@ -32,6 +33,8 @@ interface Case {
   categorical: Record<string, [ColumnGenerator, ColumnGenerator]>
   methods?: Record<string, StatTestName>
   thresholds?: Record<string, number>
+  /** The current side profiled as a monitor's window is (`profileValues`), not by `numericSample`. */
+  window?: boolean
 }
 
 const pick =
@@ -103,6 +106,29 @@ const CASES: Case[] = [
     methods: { psi_x: 'psi', js_x: 'jensenshannon', ks_x: 'ks', small_ints: 'psi', psi_cat: 'psi' },
     thresholds: { psi_x: 0.05, x: 0.05 },
   },
+  {
+    // A stored reference against a window (≥ 4× as many reference values, an uneven ratio): the
+    // window is profiled as a monitor does (bucket sort) and normed Wasserstein takes its
+    // indexed path over the reference.
+    name: 'stored reference ≫ window: indexed normed Wasserstein on a profiled window (ties, nulls, skew)',
+    referenceRows: 23_000,
+    currentRows: 1_700,
+    numerical: {
+      x: [normal(0, 1), normal(0.15, 1)],
+      same: [normal(50, 4), normal(50, 4)],
+      x_nulls: [normal(5, 2, 0.02), normal(5.5, 2, 0.2)],
+      rounded: [(_i, r) => Math.round(r.normal(0, 3)), (_i, r) => Math.round(r.normal(1, 3))],
+      skewed: [(_i, r) => Math.exp(2 * r.normal(0, 1)), (_i, r) => Math.exp(2 * r.normal(0.1, 1))],
+      narrow: [normal(0, 1), normal(3, 0.2)],
+    },
+    categorical: {
+      airline: [
+        pick(['AA', 'DL', 'UA', 'WN', 'B6'], [5, 4, 3, 2, 1]),
+        pick(['AA', 'DL', 'UA', 'WN', 'B6'], [3, 4, 3, 3, 1]),
+      ],
+    },
+    window: true,
+  },
 ]
 
 interface EvidentlyColumn {
@@ -170,7 +196,23 @@ client.describe('drift statistics against the real evidently package (DataDriftP
           },
         ]),
       )
-      ours.push(computeDrift(samples(reference), samples(current), { columns }))
+      const currentSamples = c.window
+        ? profileValues({
+            ...Object.fromEntries(
+              Object.keys(c.numerical).map((n) => [
+                n,
+                { kind: 'numeric' as const, values: column(current, n) },
+              ]),
+            ),
+            ...Object.fromEntries(
+              Object.keys(c.categorical).map((n) => [
+                n,
+                { kind: 'categorical' as const, values: column(current, n) },
+              ]),
+            ),
+          }).samples
+        : samples(current)
+      ours.push(computeDrift(samples(reference), currentSamples, { columns }))
     }
     const specFile = join(dir, 'cases.json')
     await writeFile(specFile, JSON.stringify(specs))

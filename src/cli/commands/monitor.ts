@@ -2,102 +2,13 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
-import type { MonitorReport, RetrainLoop } from '../../monitoring/index.js'
 import type { CliContext } from '../context.js'
 import type { DefinitionKind } from '../definition-kind.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { counted, formatTable, formatTime } from '../output.js'
-
-/** An ISO time or epoch milliseconds; fails naming the value. */
-function parseTime(text: string, option: string): number {
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text)
-  if (!Number.isFinite(ms))
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `${option} "${text}" is not a time; use an ISO time (2024-04-01T00:00:00Z) or epoch milliseconds`,
-    )
-  return ms
-}
-
-/** `model@version` → parts; fails naming the value. */
-/** A loop and its timeline, for `history` and `loops`. */
-function loopLines(loop: RetrainLoop): string[] {
-  return [
-    `loop ${loop.id} (incident ${loop.incidentId}) on deployment ${loop.deployment}: ${loop.state}${loop.version === null ? '' : `, version ${loop.version}`}${loop.revision === null ? '' : `, revision ${loop.revision}`}`,
-    ...loop.events.map((e) => `  ${formatTime(e.at)}  ${e.state.padEnd(11)}  ${e.detail}`),
-  ]
-}
-
-function parseModelVersion(text: string): { model: string; version: number } {
-  const m = /^(.+)@(\d+)$/.exec(text)
-  if (m === null)
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `"${text}" is not a model version; use <model>@<version>, e.g. flight-delay@3`,
-    )
-  return { model: m[1] as string, version: Number(m[2]) }
-}
-
-/** `name[@ref]:path` → parts. */
-function parseDatasetFile(text: string): { dataset: string; ref: string; path: string } {
-  const m = /^([^@:]+)(?:@([^:]+))?:(.+)$/.exec(text)
-  if (m === null)
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `--dataset "${text}" is invalid; use <dataset>[@<ref>]:<path>, e.g. flights-train@main:train.parquet`,
-    )
-  return { dataset: m[1] as string, ref: m[2] ?? 'main', path: m[3] as string }
-}
-
-function summary(report: MonitorReport): string {
-  const r = report.result
-  const lines = [
-    `${r.monitor} ${formatTime(r.windowStart)} – ${formatTime(r.windowEnd)}: ${r.status.toUpperCase()} (${r.rows} rows, reference ${r.model} v${r.referenceVersion})`,
-  ]
-  if (report.drift !== null) {
-    lines.push(
-      `drift: ${r.drifted}/${r.tested} columns drifted (share ${report.drift.share.toFixed(3)}; dataset drift at ≥ ${report.drift.driftShare}: ${report.drift.datasetDrift ? 'yes' : 'no'})`,
-    )
-    lines.push(
-      formatTable(
-        ['column', 'test', 'score', 'threshold', 'drift', 'missing', 'note'],
-        report.drift.columns.map((c) => [
-          c.column,
-          c.test,
-          c.score === null ? '' : c.score.toPrecision(4),
-          c.threshold,
-          c.drifted ? 'DRIFT' : '',
-          c.currentMissing,
-          [
-            c.status === 'tested' ? '' : c.status,
-            c.newCategories.length > 0 ? `new: ${c.newCategories.slice(0, 5).join(', ')}` : '',
-          ]
-            .filter(Boolean)
-            .join('; '),
-        ]),
-      ),
-    )
-  }
-  const failed = report.quality.filter((q) => !q.passed)
-  if (failed.length > 0)
-    lines.push(
-      `quality: ${failed.map((q) => `${q.column}.${q.check} ${(q.value * 100).toFixed(1)}% > ${(q.threshold * 100).toFixed(1)}%`).join(', ')}`,
-    )
-  else if (report.quality.length > 0) lines.push(`quality: ${report.quality.length} checks passed`)
-  const perf = report.performance
-  if (perf !== undefined) {
-    const metrics = Object.entries(perf.metrics).map(([k, v]) => `${k} ${v === null ? 'n/a' : v.toFixed(3)}`)
-    lines.push(
-      `performance (${perf.labeled} labeled, ${perf.unlabeled} unlabeled): ${metrics.join(', ')}${perf.violations.length > 0 ? `; broken: ${perf.violations.join(', ')}` : ''}`,
-    )
-  }
-  for (const a of report.actions)
-    lines.push(
-      `action ${a.kind} ${a.target}: ${a.ok ? 'ok' : 'FAILED'} (${a.detail}, ${a.attempts} attempt${a.attempts === 1 ? '' : 's'})`,
-    )
-  return lines.join('\n')
-}
+import { parseDatasetFile, parseModelVersion, parseTime } from './monitor-args.js'
+import { loopLines, summary } from './monitor-output.js'
 
 /** Monitors for `strata apply`: the `monitor(...)` exports of the module named by `monitors`. */
 export const monitorDefinitions: DefinitionKind = {

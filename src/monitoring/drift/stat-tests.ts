@@ -173,7 +173,8 @@ const wasserstein: StatTest = {
     const cv = numeric(c, 'wasserstein').values
     // A large reference (a stored one, compared with window after window) is indexed once:
     // its prefix sums and standard deviation are cached with its values.
-    const large = rv.length >= 4 * cv.length
+    // (its grid of |ref|·|window| ticks must be exact in a double: always, short of 10¹⁶)
+    const large = rv.length >= 4 * cv.length && rv.length * cv.length <= Number.MAX_SAFE_INTEGER
     const distance = large ? wasserstein1Indexed(rv, cv) : wasserstein1(rv, cv)
     return distance / Math.max(large ? cachedStd(rv, populationStd) : populationStd(rv), 0.001)
   },

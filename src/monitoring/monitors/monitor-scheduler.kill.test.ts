@@ -9,7 +9,7 @@ import { openStrata } from '../../platform/index.js'
 import { freshSchemaUrls } from '../../testing/metadata-fixture.js'
 import { describeWithService } from '../../testing/services.js'
 import type { AlertPayload } from './actions.js'
-import type { ScheduleFire } from './monitor-store.js'
+import type { ScheduleFire } from './schedule-fires.js'
 
 const CHILD = fileURLToPath(new URL('../../../test/support/loop-project.ts', import.meta.url))
 

@@ -7,6 +7,7 @@ import { monitoringMigrations } from './monitor-migrations.js'
 import { MonitorScheduler, type ScheduledMonitoring } from './monitor-scheduler.js'
 import { MonitorStore } from './monitor-store.js'
 import type { MonitorReport } from './monitor-types.js'
+import { ScheduleFireStore } from './schedule-fires.js'
 
 const HOUR = 3_600_000
 const source = { kind: 'payload-log' as const }
@@ -18,17 +19,19 @@ describeMetadata('MonitorScheduler', (openFresh) => {
     const clock = { t: Date.UTC(2024, 3, 1, 10, 0, 30) }
     const runs: { server: number; monitor: string; windowEnd: number | undefined }[] = []
     const server = (n: number) => {
-      const store = new MonitorStore(testServiceContext(md, { now: () => clock.t }))
+      const ctx = testServiceContext(md, { now: () => clock.t })
+      const store = new MonitorStore(ctx)
+      const fires = new ScheduleFireStore(ctx)
       const service: ScheduledMonitoring = {
         list: () => store.list(),
-        scheduleFires: store,
+        scheduleFires: fires,
         run: async (name, options) => {
           runs.push({ server: n, monitor: name, windowEnd: options.windowEnd })
           return { result: { status: 'ok' } } as MonitorReport
         },
         advanceLoops: async () => ({ loops: [], errors: [] }),
       }
-      return { store, scheduler: new MonitorScheduler(service, { now: () => clock.t }) }
+      return { store, fires, scheduler: new MonitorScheduler(service, { now: () => clock.t }) }
     }
     const servers = [server(1), server(2), server(3)]
     await servers[0]?.store.apply([
@@ -52,7 +55,7 @@ describeMetadata('MonitorScheduler', (openFresh) => {
     const late = new MonitorScheduler(
       {
         list: () => servers[0]?.store.list() ?? Promise.resolve([]),
-        scheduleFires: servers[0]?.store as MonitorStore,
+        scheduleFires: servers[0]?.fires as ScheduleFireStore,
         run: async () => ({ result: { status: 'ok' } }) as MonitorReport,
         advanceLoops: async () => ({ loops: [], errors: [] }),
       },
@@ -64,7 +67,9 @@ describeMetadata('MonitorScheduler', (openFresh) => {
     const md = await openFresh()
     await runMigrations(md, monitoringMigrations)
     const clock = { t: Date.UTC(2024, 3, 1, 10, 0, 30) }
-    const store = new MonitorStore(testServiceContext(md, { now: () => clock.t }))
+    const ctx = testServiceContext(md, { now: () => clock.t })
+    const store = new MonitorStore(ctx)
+    const fires = new ScheduleFireStore(ctx)
     await store.apply([
       monitor({ name: 'hourly', model: 'm', schedule: '0 * * * *', window: { every: '1h', source } }),
     ])
@@ -73,7 +78,7 @@ describeMetadata('MonitorScheduler', (openFresh) => {
       new MonitorScheduler(
         {
           list: () => store.list(),
-          scheduleFires: store,
+          scheduleFires: fires,
           run: (_monitor, options) => {
             runs.push({ server: name, windowEnd: options.windowEnd })
             // a server killed mid-run: the run never ends, the lease is never renewed or ended
@@ -91,7 +96,7 @@ describeMetadata('MonitorScheduler', (openFresh) => {
     await expect.poll(() => runs.length).toBe(1)
     // While the lease is live nobody else runs the minute.
     expect(await scheduler('b', false).runDue()).toEqual([])
-    expect(await store.fire('hourly', fireKey)).toMatchObject({ attempts: 1, doneAt: null })
+    expect(await fires.fire('hourly', fireKey)).toMatchObject({ attempts: 1, doneAt: null })
     // The lease expires (past the cron grace too): b takes the run over, on the same window.
     clock.t += 601_000
     const [taken] = await scheduler('b', false).runDue()
@@ -102,7 +107,7 @@ describeMetadata('MonitorScheduler', (openFresh) => {
       windowEnd: Date.UTC(2024, 3, 1, 10),
     })
     expect(runs.map((r) => r.server)).toEqual(['a', 'b'])
-    expect(await store.fire('hourly', fireKey)).toMatchObject({ attempts: 2, outcome: 'ok' })
+    expect(await fires.fire('hourly', fireKey)).toMatchObject({ attempts: 2, outcome: 'ok' })
     expect(await scheduler('c', false).runDue()).toEqual([])
 
     // A run that keeps dying is given up after maxAttempts claims (3), reported.
@@ -120,7 +125,7 @@ describeMetadata('MonitorScheduler', (openFresh) => {
     const last = new MonitorScheduler(
       {
         list: () => store.list(),
-        scheduleFires: store,
+        scheduleFires: fires,
         run: () => Promise.reject(new Error('not run')),
         advanceLoops: async () => ({ loops: [], errors: [] }),
       },
@@ -128,7 +133,7 @@ describeMetadata('MonitorScheduler', (openFresh) => {
       { leaseMs: 600_000, onError: (e) => errors.push(e.message) },
     )
     expect(await last.runDue()).toEqual([])
-    expect(await store.fire('hourly', hourKey)).toMatchObject({ attempts: 3, outcome: 'abandoned' })
+    expect(await fires.fire('hourly', hourKey)).toMatchObject({ attempts: 3, outcome: 'abandoned' })
     expect(errors).toEqual([expect.stringMatching(/cut off 3 times; given up/)])
   })
 })

@@ -4,8 +4,8 @@ import { parseCron } from '../../pipelines/index.js'
 import type { RetrainLoop } from '../loop/loop-types.js'
 import type { MonitorDefinition } from './monitor-definition.js'
 import type { RunMonitorOptions } from './monitor-runner.js'
-import type { FireLeases } from './monitor-store.js'
 import type { MonitorReport } from './monitor-types.js'
+import type { FireLeases } from './schedule-fires.js'
 
 /** What the scheduler drives (the monitoring service). */
 export interface ScheduledMonitoring {

@@ -1,12 +1,14 @@
 /**
  * The first Wasserstein distance of a small sorted sample against a large sorted one (a
- * window against a stored reference) without walking the large one: between two consecutive
- * distinct window values the window's ECDF is a constant c, and the integral of |F_ref − c|
- * over that gap comes from prefix sums of the reference values (cached per reference array) and
- * the one reference value where F_ref crosses c; reference positions are found by galloping
- * search from the previous one. O(m·log(n/m)) instead of O(n + m) per window; equal to the
- * merge walk ({@link wasserstein1}) up to floating-point rounding (the prefix sums are taken
- * about the median, so offsets do not cost precision).
+ * window against a stored reference) without walking the large one, in the quantile form
+ * W₁ = ∫₀¹ |Q_u(t) − Q_v(t)| dt. On an integer grid of nu·nv ticks, reference value i covers
+ * ticks [i·nv, (i + 1)·nv) and a run of equal window values j..j′ covers [j·nu, j′·nu); over
+ * one run the window's quantile is a constant x, so the run adds Σ overlap·|u_i − x| over the
+ * reference values it covers: the whole ones through prefix sums of the reference (cached per
+ * reference array) split where u crosses x, the partly covered one at each end directly. Work
+ * per distinct window value, not per reference value; equal to the merge walk
+ * ({@link wasserstein1}) up to floating-point rounding (the prefix sums are taken about the
+ * median, so offsets do not cost precision).
  */
 
 /** A sorted reference's prefix sums about its median: `prefix[k]` = Σ_{i<k} (u_i − shift). */
@@ -33,67 +35,58 @@ function indexOf(u: Float64Array): ReferenceIndex {
   return index
 }
 
-/** #{u_i ≤ x}, searching up from `from` (a count already known to be ≤ the answer). */
-function countAtMost(u: Float64Array, x: number, from: number): number {
-  const n = u.length
-  if (from >= n || (u[from] as number) > x) return from
-  let lo = from + 1
-  let step = 1
-  let hi = lo + step
-  while (hi <= n && (u[hi - 1] as number) <= x) {
-    lo = hi
-    step *= 2
-    hi = lo + step
-  }
-  let b = Math.min(hi - 1, n)
-  let a = lo
-  while (a < b) {
-    const mid = (a + b + 1) >>> 1
-    if ((u[mid - 1] as number) <= x) a = mid
-    else b = mid - 1
-  }
-  return a
-}
-
 /**
  * The first Wasserstein distance between sorted `u` (the large side, indexed once and cached)
- * and sorted `v`; both non-empty.
+ * and sorted `v`; both non-empty, with `u.length · v.length` at most `Number.MAX_SAFE_INTEGER`
+ * (the grid's ticks are exact integers).
  */
 export function wasserstein1Indexed(u: Float64Array, v: Float64Array): number {
   const nu = u.length
   const nv = v.length
   const { shift, prefix } = indexOf(u)
-  /** ∫_a^b F_u(x) dx · nu, given ka = K(a), kb = K(b). */
-  const integral = (a: number, b: number, ka: number, kb: number) =>
-    ka * (b - a) + (kb - ka) * (b - shift) - ((prefix[kb] as number) - (prefix[ka] as number))
-  let total = 0
-  const first = v[0] as number
-  let ka = countAtMost(u, first, 0)
-  // Below the window's first value its ECDF is 0: ∫ F_u from u_0 up to it.
-  if ((u[0] as number) < first) total += integral(u[0] as number, first, 0, ka) / nu
+  let total = 0 // Σ overlap (in ticks) · |u_i − x|
   let j = 0
   while (j < nv) {
-    const a = v[j] as number
-    while (j < nv && v[j] === a) j++
-    if (j === nv) {
-      // Above the window's last value its ECDF is 1: ∫ (1 − F_u) up to u's last value.
-      const last = u[nu - 1] as number
-      if (last > a) total += last - a - integral(a, last, ka, nu) / nu
-      break
+    const x = v[j] as number
+    const start = j
+    while (j < nv && v[j] === x) j++
+    const a = start * nu // the run's ticks [a, b)
+    const b = j * nu
+    const f0 = Math.ceil(a / nv) // whole reference values f0 .. f1 − 1
+    const f1 = Math.floor(b / nv)
+    if (f0 > f1) {
+      // the run lies inside one reference value
+      total += (b - a) * Math.abs((u[f1] as number) - x)
+      continue
     }
-    const b = v[j] as number
-    // c = j / nv; F_u ≥ c exactly from u[s − 1] on, s = ⌈j·nu / nv⌉ (integer arithmetic).
-    const s = Math.floor((j * nu + nv - 1) / nv)
-    const cross = s === 0 ? a : (u[s - 1] as number)
-    // m: where F_u reaches c within [a, b] (a when already there, b when not before b).
-    const m = Math.min(Math.max(cross, a), b)
-    const km = cross <= a ? ka : cross > b ? countAtMost(u, b, ka) : countAtMost(u, m, Math.max(ka, s))
-    const kb = countAtMost(u, b, km)
-    const c = j / nv
-    total += c * (m - a) - integral(a, m, ka, km) / nu + integral(m, b, km, kb) / nu - c * (b - m)
-    ka = kb
+    if (a < f0 * nv) total += (f0 * nv - a) * Math.abs((u[f0 - 1] as number) - x)
+    if (f1 * nv < b) total += (b - f1 * nv) * Math.abs((u[f1] as number) - x)
+    if (f0 === f1) continue
+    // p: the first of f0 .. f1 − 1 above x (u ascending)
+    let p: number
+    if ((u[f0] as number) > x) p = f0
+    else if ((u[f1 - 1] as number) <= x) p = f1
+    else {
+      let lo = f0 + 1 // u[lo − 1] ≤ x
+      let hi = f1 - 1 // u[hi] > x
+      if (hi - lo < 16) {
+        // a short span (the usual one: about nu / nv values): a scan predicts better than halving
+        while ((u[lo] as number) <= x) lo++
+        hi = lo
+      }
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if ((u[mid] as number) <= x) lo = mid + 1
+        else hi = mid
+      }
+      p = lo
+    }
+    const xs = x - shift
+    const pp = prefix[p] as number
+    total +=
+      nv * (xs * (p - f0) - (pp - (prefix[f0] as number)) + ((prefix[f1] as number) - pp) - xs * (f1 - p))
   }
-  return total
+  return total / nu / nv
 }
 
 /** Population standard deviations of reference arrays, cached (a stored reference is immutable). */
