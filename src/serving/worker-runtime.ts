@@ -23,7 +23,8 @@ export interface WorkerRuntimeOptions {
   label?: string
   /**
    * Hand small requests to the workers through shared memory (tensor-channel.ts) instead of
-   * `postMessage` (default true; large or string tensors are posted either way).
+   * `postMessage` (large or string tensors are posted either way). Default false: measured in
+   * bench/RESULTS.md, it did not lower the end-to-end overhead on a loaded machine.
    */
   sharedChannel?: boolean
 }
@@ -80,7 +81,7 @@ export async function startWorkerRuntime(
     source,
     Math.max(1, options.threads ?? 1),
     options.label ?? source.path,
-    options.sharedChannel ?? true,
+    options.sharedChannel ?? false,
   )
   await runtime.start()
   return runtime
