@@ -163,6 +163,8 @@ async function main() {
           perStepMs: +(ms / steps).toFixed(3),
           // CPU of this process (all its threads) per step: tolerant of a busy machine.
           cpuPerStepMs: +(cpuMs / steps).toFixed(3),
+          // of which in the kernel (SQLite's WAL writes and checkpoints, blob files)
+          sysCpuPerStepMs: +(used.system / 1000 / steps).toFixed(3),
           peakRssMiB: Math.round(rss),
         }),
       )

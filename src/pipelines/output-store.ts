@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
+import { preparedQuery } from '../db/index.js'
 import type { BlobStore } from '../ports/index.js'
 import { canonicalJson, sha256 } from './cache-key.js'
 import type { PipelineTables } from './pipeline-migrations.js'
@@ -21,6 +22,15 @@ export interface PreparedOutput {
 
 type Db = Kysely<PipelineTables>
 const IN_CHUNK = 500
+
+let insertOutput: ReturnType<typeof prepareInsert> | undefined
+const prepareInsert = () =>
+  preparedQuery<{ hash: string; value: string; at: number }>((db: Db, arg) =>
+    db
+      .insertInto('pipeline_outputs')
+      .values({ output_hash: arg((o) => o.hash), value: arg((o) => o.value), created_at: arg((o) => o.at) })
+      .onConflict((oc) => oc.column('output_hash').doNothing()),
+  )
 
 /**
  * Step outputs, content-addressed (the id is the sha256 of the canonical JSON, wherever the
@@ -51,11 +61,8 @@ export class OutputStore {
   /** Inserts an inline output within `trx` (nothing when the hash is already stored). */
   async insert(trx: Db, output: PreparedOutput, at: number): Promise<void> {
     if (output.inline === undefined) return
-    await trx
-      .insertInto('pipeline_outputs')
-      .values({ output_hash: output.hash, value: output.inline, created_at: at })
-      .onConflict((oc) => oc.column('output_hash').doNothing())
-      .execute()
+    insertOutput ??= prepareInsert() // on first use, not while modules load (see run-store)
+    await insertOutput.execute(trx, { hash: output.hash, value: output.inline, at })
   }
 
   /** One output by hash; `INTERNAL` when it is recorded nowhere. */

@@ -4,89 +4,43 @@ import type { ServiceContext } from '../data/index.js'
 import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
 import type { Executor } from '../ports/index.js'
 
+export type {
+  DatasetResolver,
+  PipelineCatalog,
+  PipelineEngineOptions,
+  PipelineRunDetails,
+  PipelineRunOptions,
+  PipelineRunResult,
+  StepEvent,
+} from './engine-types.js'
 export type { ElementCounts, MapElement } from './map-store.js'
 export { runNode } from './step-lineage.js'
 
+import type {
+  PipelineEngineOptions,
+  PipelineRunDetails,
+  PipelineRunOptions,
+  PipelineRunResult,
+  StepEvent,
+} from './engine-types.js'
 import { type FollowedLogLine, type FollowLogsOptions, followStepLogs } from './log-follow.js'
-import { datumsKey, type PipelineData } from './map-items.js'
-import { runMappedStep } from './map-runner.js'
+import { datumsKey } from './map-items.js'
 import { type MapElement, MapStore } from './map-store.js'
 import { OutputStore } from './output-store.js'
 import { mergeParams } from './params.js'
 import type { Pipeline } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
-import { ReadySteps } from './ready-steps.js'
+import { driveSteps } from './run-driver.js'
 import { startHeartbeat } from './run-heartbeat.js'
+import { type RunReadParts, readLogs, readOutput } from './run-reads.js'
 import { PIPELINE_RUN_SEARCH_SCHEMA } from './run-search-schema.js'
 import { type PipelineRun, RunStore, type StepRun } from './run-store.js'
-import type { JsonValue, Step } from './step.js'
-import { runStepAttempts, type StepAttemptParts } from './step-attempts.js'
+import type { JsonValue } from './step.js'
+import type { StepAttemptParts } from './step-attempts.js'
 import type { Done } from './step-inputs.js'
 import { StepLimits } from './step-limits.js'
 import { runNode } from './step-lineage.js'
-import { readStepLogs, type StepLog } from './step-logs.js'
-
-/** The pipelines a project defines, by name. */
-export interface PipelineCatalog {
-  get(name: string): Promise<Pipeline | undefined>
-  list(): Promise<Pipeline[]>
-}
-
-/** Resolves a dataset ref to its commit id (`NOT_FOUND` when it does not exist). */
-export type DatasetResolver = (dataset: string, ref: string) => Promise<string>
-
-/** What a {@link PipelineEngine} is built with (by `platform/`). */
-export interface PipelineEngineOptions {
-  catalog: PipelineCatalog
-  executor: Executor
-  resolveDataset: DatasetResolver
-  /** Steps of one run under way at once (default 8). */
-  concurrency?: number
-  /** How often a driving coordinator records a heartbeat (default 2,000 ms). */
-  heartbeatMs?: number
-  /**
-   * The data repository, for steps mapped over datums and their dataset outputs (opened on
-   * first use). Without it such a step fails naming what is missing.
-   */
-  data?: () => Promise<PipelineData>
-}
-
-/** A change of a step's state, for progress displays. */
-export interface StepEvent {
-  runId: string
-  step: string
-  status: 'running' | 'succeeded' | 'failed' | 'skipped' | 'retrying' | 'cancelled'
-  attempt: number
-  cached: boolean
-  /** Set when the step ended. */
-  durationMs?: number
-  error?: string
-  /** For a mapped step that ended: its elements that ran, hit the cache and failed. */
-  elements?: { ran: number; cached: number; failed: number; total: number }
-}
-
-/** Options of {@link PipelineEngine.run}. */
-export interface PipelineRunOptions {
-  params?: Record<string, unknown>
-  /** Run every step, reusing no cached output. */
-  noCache?: boolean
-  /** A label for the run (default `<pipeline>-<run id>`). */
-  name?: string
-  /** Key/values recorded with the run (searchable as `tags.<key>`). */
-  tags?: Record<string, string>
-  onEvent?: (event: StepEvent) => void
-}
-
-/** A run with its steps. */
-export interface PipelineRunDetails {
-  run: PipelineRun
-  steps: StepRun[]
-}
-
-/** A finished run: its rows and the outputs of its succeeded steps. */
-export interface PipelineRunResult extends PipelineRunDetails {
-  outputs: Record<string, JsonValue>
-}
+import type { StepLog } from './step-logs.js'
 
 /**
  * The pipeline engine: plans runs (with content-addressed cache keys and why each step will
@@ -316,57 +270,18 @@ export class PipelineEngine {
     return this.maps.page(runId, step, options)
   }
 
-  /** The output of one step of a run (`NOT_FOUND` when it has none). */
-  async output(runId: string, step: string): Promise<JsonValue> {
-    const element = /^(.+)\[(\d+)\]$/.exec(step)
-    if (element !== null) {
-      const [row] = await this.maps.page(runId, element[1] as string, {
-        offset: Number(element[2]),
-        limit: 1,
-      })
-      if (row?.outputHash == null || row.index !== Number(element[2])) {
-        throw new StrataError('NOT_FOUND', `element ${step} of run "${runId}" has no output`)
-      }
-      return this.outputs.get(row.outputHash)
-    }
-    const steps = await this.store.steps(runId)
-    const s = steps.find((x) => x.step === step)
-    if (s?.outputHash == null) {
-      throw new StrataError(
-        'NOT_FOUND',
-        `step "${step}" of run "${runId}" has no output; steps with outputs are ${
-          steps
-            .filter((x) => x.outputHash !== null)
-            .map((x) => x.step)
-            .join(', ') || '(none)'
-        }`,
-      )
-    }
-    return this.outputs.get(s.outputHash)
+  /** The output of one step of a run, or of one element (`step[3]`); `NOT_FOUND` when it has none. */
+  output(runId: string, step: string): Promise<JsonValue> {
+    return readOutput(this.reads(), runId, step)
   }
 
   /** The logs of a run's step attempts (`ctx.log` lines, a command's stdout and stderr), optionally of one step. */
-  async logs(runId: string, step?: string): Promise<StepLog[]> {
-    const element = step === undefined ? null : /^(.+)\[(\d+)\]$/.exec(step)
-    if (element !== null && step !== undefined) {
-      const [row] = await this.maps.page(runId, element[1] as string, {
-        offset: Number(element[2]),
-        limit: 1,
-      })
-      if (row === undefined) throw new StrataError('NOT_FOUND', `run "${runId}" has no element ${step}`)
-      const base = { runId, step, status: row.status, cacheKey: null, outputHash: null, cached: false }
-      return readStepLogs(this.ctx.blobs, [
-        { ...base, attempt: row.attempt, startedAt: null, endedAt: null, error: null, outputCommit: null },
-      ])
-    }
-    const steps = await this.store.steps(runId)
-    if (step !== undefined && !steps.some((s) => s.step === step)) {
-      throw new StrataError(
-        'NOT_FOUND',
-        `run "${runId}" has no step "${step}"; its steps are ${steps.map((s) => s.step).join(', ')}`,
-      )
-    }
-    return readStepLogs(this.ctx.blobs, step === undefined ? steps : steps.filter((s) => s.step === step))
+  logs(runId: string, step?: string): Promise<StepLog[]> {
+    return readLogs(this.reads(), runId, step)
+  }
+
+  private reads(): RunReadParts {
+    return { store: this.store, maps: this.maps, outputs: this.outputs, blobs: this.ctx.blobs }
   }
 
   /**
@@ -427,69 +342,20 @@ export class PipelineEngine {
         const hash = r.outputHash as string
         done.set(r.step, { hash, value: values.get(hash) as JsonValue })
       }
-      const limit = this.options.concurrency ?? 8
-      const inFlight = new Map<string, Promise<void>>()
-      const ready = new ReadySteps(
-        p.steps.map((s) => s.name),
-        p.upstream,
-        done,
+      await driveSteps(
+        {
+          ...this.parts(),
+          maps: this.maps,
+          data: this.options.data,
+          concurrency: this.options.concurrency ?? 8,
+        },
+        run,
+        p,
+        rows,
+        { done, failed },
+        controller.signal,
+        options.onEvent,
       )
-      const justFailed: string[] = []
-      const steps = new Map(p.steps.map((s) => [s.name, s as Step<string, unknown>]))
-      for (;;) {
-        // A cancelled run's steps stay `cancelled`: nothing is skipped or started after the abort.
-        for (
-          let f = justFailed.shift();
-          f !== undefined && !controller.signal.aborted;
-          f = justFailed.shift()
-        ) {
-          for (const name of ready.failed(f)) {
-            failed.add(name)
-            await this.store.endStep(runId, name, 'skipped', this.ctx.clock.now(), 'an input step failed')
-            options.onEvent?.({ runId, step: name, status: 'skipped', attempt: 0, cached: false })
-          }
-        }
-        while (inFlight.size < limit && !controller.signal.aborted) {
-          const name = ready.next()
-          if (name === undefined) break
-          const s = steps.get(name) as Step<string, unknown>
-          const attempts = rows.get(name)?.attempt ?? 0
-          const task = (
-            s.map === undefined
-              ? runStepAttempts(
-                  this.parts(),
-                  run,
-                  p,
-                  s,
-                  attempts,
-                  done,
-                  (e) => options.onEvent?.({ runId, step: name, ...e }),
-                  controller.signal,
-                )
-              : this.runMapped(run, p, s, attempts, done, options.onEvent, controller.signal)
-          ).then(
-            (out) => {
-              if (out === undefined) {
-                failed.add(name)
-                justFailed.push(name)
-              } else {
-                done.set(name, out)
-                ready.succeeded(name)
-              }
-            },
-            (err: unknown) => {
-              failed.add(name)
-              throw err
-            },
-          )
-          inFlight.set(
-            name,
-            task.finally(() => inFlight.delete(name)),
-          )
-        }
-        if (inFlight.size === 0 && (justFailed.length === 0 || controller.signal.aborted)) break
-        if (inFlight.size > 0) await Promise.race(inFlight.values())
-      }
       const status = failed.size === 0 ? 'succeeded' : 'failed'
       const error = failed.size === 0 ? null : `steps failed: ${[...failed].join(', ')}`
       await this.store.finishRun(runId, status, this.ctx.clock.now(), error)
@@ -518,50 +384,6 @@ export class PipelineEngine {
       ) as JsonValue
     }
     return { ...details, outputs }
-  }
-
-  /** A mapped step: its elements (see {@link runMappedStep}), reported as one step's events. */
-  private async runMapped(
-    run: PipelineRun,
-    p: Pipeline,
-    s: Step<string, unknown>,
-    previousAttempts: number,
-    done: ReadonlyMap<string, Done>,
-    onEvent: ((e: StepEvent) => void) | undefined,
-    signal: AbortSignal,
-  ): Promise<Done | undefined> {
-    const data =
-      s.map?.source.kind === 'datums' && this.options.data !== undefined
-        ? await this.options.data()
-        : undefined
-    return runMappedStep(
-      {
-        ctx: this.ctx,
-        store: this.store,
-        maps: this.maps,
-        executor: this.options.executor,
-        limits: this.limits,
-        data,
-        concurrency: this.options.concurrency ?? 8,
-      },
-      run,
-      p,
-      s,
-      previousAttempts,
-      done,
-      (e) =>
-        onEvent?.({
-          runId: run.runId,
-          step: s.name,
-          status: e.status,
-          attempt: previousAttempts + 1,
-          cached: e.cached,
-          ...(e.durationMs === undefined ? {} : { durationMs: e.durationMs }),
-          ...(e.error === undefined ? {} : { error: e.error }),
-          ...(e.counts === undefined ? {} : { elements: e.counts }),
-        }),
-      signal,
-    )
   }
 
   /** Resolves each dataset input of the pipeline to a commit id, keyed `"<step>.<input>"`. */

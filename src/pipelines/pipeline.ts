@@ -42,6 +42,18 @@ export interface Pipeline<P extends PipelineParams = PipelineParams> {
   readonly module?: string
 }
 
+/** A step of a pipeline by name (looked up through an index kept per pipeline), or undefined. */
+export function stepOf(p: Pipeline, name: string): Step<string, unknown> | undefined {
+  let byName = stepIndexes.get(p)
+  if (byName === undefined) {
+    byName = new Map(p.steps.map((s) => [s.name, s]))
+    stepIndexes.set(p, byName)
+  }
+  return byName.get(name)
+}
+
+const stepIndexes = new WeakMap<Pipeline, ReadonlyMap<string, Step<string, unknown>>>()
+
 /** The directory a pipeline's command steps resolve relative paths against: its module's, else the working directory. */
 export function pipelineRoot(p: Pipeline): string {
   return p.module === undefined ? process.cwd() : dirname(p.module)

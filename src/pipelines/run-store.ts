@@ -2,59 +2,20 @@ import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { MetadataDatabase } from '../db/index.js'
 import { isUniqueViolation, writeTransaction } from '../db/index.js'
-import type { ElementCounts } from './map-store.js'
 import type { PipelineTables } from './pipeline-migrations.js'
-import type { PipelineParams } from './step.js'
+import {
+  num,
+  type PipelineRun,
+  type PipelineRunStatus,
+  type StepRun,
+  type StepRunStatus,
+  toRun,
+} from './run-types.js'
+import { stepStatements } from './step-statements.js'
 
-/** A run's state. `running` with a stale heartbeat means its coordinator died: resume it. */
-export type PipelineRunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled'
-
-/** A step's state within a run. */
-export type StepRunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled'
-
-/** A pipeline run as stored. */
-export interface PipelineRun {
-  runId: string
-  pipeline: string
-  /** A label for people (default `<pipeline>-<run id>`). */
-  name: string
-  /** Free key/values (e.g. what triggered the run), searchable as `tags.<key>`. */
-  tags: Record<string, string>
-  status: PipelineRunStatus
-  params: PipelineParams
-  /** Dataset inputs resolved when planned: `"<step>.<input>"` → commit id. */
-  resolved: Record<string, string>
-  noCache: boolean
-  userId: string
-  createdAt: number
-  startedAt: number | null
-  endedAt: number | null
-  heartbeatAt: number | null
-  error: string | null
-}
-
-/** A step of a run as stored. */
-export interface StepRun {
-  runId: string
-  step: string
-  status: StepRunStatus
-  /** Attempts started so far (0 before the first). */
-  attempt: number
-  cacheKey: string | null
-  outputHash: string | null
-  /** True when the output was reused from the cache instead of running the step. */
-  cached: boolean
-  startedAt: number | null
-  endedAt: number | null
-  error: string | null
-  /** For a step mapped over datums with a dataset output: the commit its outputs were written as. */
-  outputCommit: string | null
-  /** For a mapped step (when shown): its elements per state. */
-  elements?: ElementCounts
-}
+export type { PipelineRun, PipelineRunStatus, StepRun, StepRunStatus } from './run-types.js'
 
 type Db = Kysely<PipelineTables>
-const num = (v: number | string | null): number | null => (v === null ? null : Number(v))
 
 /** The rows of runs and step runs; every write goes through `writeTransaction`. */
 export class RunStore {
@@ -333,30 +294,12 @@ export class RunStore {
     within?: (trx: Db) => Promise<void>,
   ): Promise<boolean> {
     return writeTransaction(this.db, async (trx) => {
-      const updated = await trx
-        .updateTable('pipeline_step_runs')
-        .set({
-          status: 'succeeded',
-          attempt: s.attempt,
-          output_hash: s.outputHash,
-          cached: s.cached ? 1 : 0,
-          ended_at: s.at,
-          error: null,
-          ...(s.started === undefined ? {} : { started_at: s.started.at, cache_key: s.started.cacheKey }),
-        })
-        .where('run_id', '=', s.runId)
-        .where('step', '=', s.step)
-        .where('status', 'in', ['pending', 'running'])
-        .where('attempt', '<=', s.attempt)
-        .executeTakeFirst()
-      if (Number(updated.numUpdatedRows) !== 1) return false
-      if (cache !== undefined) {
-        await trx
-          .insertInto('pipeline_cache')
-          .values(cache)
-          .onConflict((oc) => oc.column('cache_key').doNothing())
-          .execute()
-      }
+      const updated = await (s.started === undefined
+        ? stepStatements().succeed
+        : stepStatements().succeedStarted
+      ).execute(trx, s)
+      if (Number(updated.numAffectedRows) !== 1) return false
+      if (cache !== undefined) await stepStatements().insertCache.execute(trx, cache)
       await within?.(trx)
       return true
     })
@@ -372,19 +315,7 @@ export class RunStore {
     within?: (trx: Db) => Promise<void>,
   ): Promise<void> {
     await writeTransaction(this.db, async (trx) => {
-      await trx
-        .updateTable('pipeline_step_runs')
-        .set({
-          status: 'succeeded',
-          cached: 1,
-          cache_key: cacheKey,
-          output_hash: outputHash,
-          started_at: at,
-          ended_at: at,
-        })
-        .where('run_id', '=', runId)
-        .where('step', '=', step)
-        .execute()
+      await stepStatements().cacheHit.execute(trx, { runId, step, cacheKey, outputHash, at })
       await within?.(trx)
     })
   }
@@ -445,11 +376,7 @@ export class RunStore {
 
   /** The cache entry of a key, if any. */
   async cached(cacheKey: string): Promise<PipelineTables['pipeline_cache'] | undefined> {
-    return this.db
-      .selectFrom('pipeline_cache')
-      .selectAll()
-      .where('cache_key', '=', cacheKey)
-      .executeTakeFirst()
+    return (await stepStatements().cached.execute(this.db, cacheKey)).rows[0]
   }
 
   /** The newest cache entry of a step, to say which part of its key changed. */
@@ -462,24 +389,5 @@ export class RunStore {
       .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirst()
-  }
-}
-
-function toRun(row: PipelineTables['pipeline_runs'], tags: Record<string, string>): PipelineRun {
-  return {
-    runId: row.run_id,
-    pipeline: row.pipeline,
-    name: row.run_name,
-    tags,
-    status: row.status as PipelineRunStatus,
-    params: JSON.parse(row.params) as PipelineParams,
-    resolved: JSON.parse(row.resolved) as Record<string, string>,
-    noCache: Number(row.no_cache) === 1,
-    userId: row.user_id,
-    createdAt: Number(row.created_at),
-    startedAt: num(row.started_at),
-    endedAt: num(row.ended_at),
-    heartbeatAt: num(row.heartbeat_at),
-    error: row.error,
   }
 }

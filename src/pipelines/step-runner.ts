@@ -3,7 +3,7 @@ import type { BlobStore, StepJob, StepJobHandler, StepJobResult } from '../ports
 import { runCommandStep } from './command-runner.js'
 import { fileCacheDir, fileRefs, materializeFiles } from './file-outputs.js'
 import type { LiveLogFactory } from './live-log.js'
-import { type Pipeline, pipelineRoot } from './pipeline.js'
+import { type Pipeline, pipelineRoot, stepOf } from './pipeline.js'
 import type { PipelineParams, StepContext } from './step.js'
 import type { StepThreads } from './step-thread-pool.js'
 
@@ -77,7 +77,7 @@ function runJob(
   return async (job, signal, onLine) => {
     const log: string[] = []
     const found = await lookup(job.pipeline)
-    const s = found?.steps.find((x) => x.name === job.step)
+    const s = found === undefined ? undefined : stepOf(found, job.step)
     if (found === undefined || s === undefined) {
       const what =
         found === undefined

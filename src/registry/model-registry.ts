@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { ServiceContext } from '../data/index.js'
-import { writeTransaction } from '../db/index.js'
 import { AliasBook } from './alias-book.js'
+import { deleteModelRows, insertModel, removeModelTag, upsertModelTag } from './model-records.js'
 import { latestPerStage, parseStage, renameModel, transitionStage } from './model-stages.js'
 import { inspectOnnxModel, type OnnxModelInfo } from './onnx/index.js'
 import type { RegistryTables } from './registry-migrations.js'
@@ -19,6 +19,16 @@ import type {
   RegistryPage,
 } from './registry-types.js'
 import { touchModel } from './touch-model.js'
+import {
+  deleteStoredFiles,
+  deleteVersionRows,
+  findVersionRow,
+  removeVersionTag,
+  storedFile,
+  updateVersionDescription,
+  upsertVersionTag,
+  versionRows,
+} from './version-records.js'
 import {
   modelNotFound,
   type RegistrationContext,
@@ -93,29 +103,15 @@ export class ModelRegistry {
   ): Promise<RegisteredModel> {
     assertModelName(name)
     assertTags(options.tags ?? {})
-    const now = this.now()
     // MLflow's wording of a taken name ("Registered Model (name=…) already exists"), which the
     // MLflow client's users match on.
     await this.run(`Registered Model (name=${name})`, () =>
-      writeTransaction(this.db, async (trx) => {
-        await trx
-          .insertInto('registry_models')
-          .values({
-            name,
-            description: options.description ?? '',
-            created_at: now,
-            updated_at: now,
-            created_by: this.actor(options.actor),
-            last_version: 0,
-          })
-          .execute()
-        const tags = Object.entries(options.tags ?? {})
-        if (tags.length > 0) {
-          await trx
-            .insertInto('registry_model_tags')
-            .values(tags.map(([key, value]) => ({ model: name, key, value })))
-            .execute()
-        }
+      insertModel(this.db, {
+        name,
+        description: options.description ?? '',
+        createdBy: this.actor(options.actor),
+        at: this.now(),
+        tags: options.tags ?? {},
       }),
     )
     return this.getModel(name)
@@ -140,49 +136,21 @@ export class ModelRegistry {
 
   /** Deletes a model with its versions, tags, aliases and alias history, then its files. */
   async deleteModel(name: string): Promise<void> {
-    const prefixes = await this.run(`registered model "${name}"`, () =>
-      writeTransaction(this.db, async (trx) => {
-        const rows = await trx
-          .selectFrom('registry_versions')
-          .select(['storage_prefix', 'files'])
-          .where('model', '=', name)
-          .execute()
-        await trx.deleteFrom('registry_alias_events').where('model', '=', name).execute()
-        await trx.deleteFrom('registry_aliases').where('model', '=', name).execute()
-        await trx.deleteFrom('registry_version_tags').where('model', '=', name).execute()
-        await trx.deleteFrom('registry_versions').where('model', '=', name).execute()
-        await trx.deleteFrom('registry_model_tags').where('model', '=', name).execute()
-        const deleted = await trx.deleteFrom('registry_models').where('name', '=', name).executeTakeFirst()
-        if (Number(deleted.numDeletedRows) === 0) throw modelNotFound(name)
-        return rows
-      }),
-    )
-    for (const r of prefixes) await this.deleteFiles(r.storage_prefix, r.files)
+    const prefixes = await this.run(`registered model "${name}"`, () => deleteModelRows(this.db, name))
+    for (const r of prefixes) await deleteStoredFiles(this.context.blobs, r.storage_prefix, r.files)
   }
 
   /** Sets (or replaces) a tag on a model. */
   async setModelTag(name: string, key: string, value: string): Promise<void> {
     assertTag(key, value)
     await this.run(`tag "${key}" of model "${name}"`, () =>
-      writeTransaction(this.db, async (trx) => {
-        await touchModel(trx, name, this.now())
-        await trx
-          .insertInto('registry_model_tags')
-          .values({ model: name, key, value })
-          .onConflict((oc) => oc.columns(['model', 'key']).doUpdateSet({ value }))
-          .execute()
-      }),
+      upsertModelTag(this.db, name, key, value, this.now()),
     )
   }
 
   /** Removes a tag from a model (a missing tag is fine; a missing model is `NOT_FOUND`). */
   async deleteModelTag(name: string, key: string): Promise<void> {
-    await this.run(`tag "${key}" of model "${name}"`, () =>
-      writeTransaction(this.db, async (trx) => {
-        await touchModel(trx, name, this.now())
-        await trx.deleteFrom('registry_model_tags').where('model', '=', name).where('key', '=', key).execute()
-      }),
-    )
+    await this.run(`tag "${key}" of model "${name}"`, () => removeModelTag(this.db, name, key, this.now()))
   }
 
   /** Registered models matching a search (default: all, by name in byte order). */
@@ -207,14 +175,7 @@ export class ModelRegistry {
   /** One version, or `NOT_FOUND` naming the model or the version. */
   async getVersion(name: string, version: number): Promise<ModelVersion> {
     assertVersion(version)
-    const row = await this.run('model version', () =>
-      this.db
-        .selectFrom('registry_versions')
-        .selectAll()
-        .where('model', '=', name)
-        .where('version', '=', version)
-        .executeTakeFirst(),
-    )
+    const row = await this.run('model version', () => findVersionRow(this.db, name, version))
     if (row === undefined) {
       await this.getModel(name)
       throw new StrataError('NOT_FOUND', `model "${name}" has no version ${version}`, {
@@ -258,12 +219,7 @@ export class ModelRegistry {
     if (changes.description !== undefined) {
       const description = changes.description
       await this.run('model version', () =>
-        this.db
-          .updateTable('registry_versions')
-          .set({ description, updated_at: this.now() })
-          .where('model', '=', name)
-          .where('version', '=', version)
-          .execute(),
+        updateVersionDescription(this.db, name, version, description, this.now()),
       )
     }
     return this.getVersion(name, version)
@@ -273,22 +229,9 @@ export class ModelRegistry {
   async deleteVersion(name: string, version: number, options: { actor?: string } = {}): Promise<void> {
     const existing = await this.getVersion(name, version)
     await this.run(`model "${name}" version ${version}`, () =>
-      writeTransaction(this.db, async (trx) => {
-        await touchModel(trx, name, this.now())
-        await this.aliases.dropVersion(trx, name, version, this.actor(options.actor))
-        await trx
-          .deleteFrom('registry_version_tags')
-          .where('model', '=', name)
-          .where('version', '=', version)
-          .execute()
-        await trx
-          .deleteFrom('registry_versions')
-          .where('model', '=', name)
-          .where('version', '=', version)
-          .execute()
-      }),
+      deleteVersionRows(this.db, this.aliases, name, version, this.actor(options.actor), this.now()),
     )
-    await this.deleteFiles(existing.storagePrefix, JSON.stringify(existing.files))
+    await deleteStoredFiles(this.context.blobs, existing.storagePrefix, JSON.stringify(existing.files))
   }
 
   /**
@@ -333,25 +276,14 @@ export class ModelRegistry {
     assertTag(key, value)
     await this.getVersion(name, version)
     await this.run(`tag "${key}" of model "${name}" version ${version}`, () =>
-      this.db
-        .insertInto('registry_version_tags')
-        .values({ model: name, version, key, value })
-        .onConflict((oc) => oc.columns(['model', 'version', 'key']).doUpdateSet({ value }))
-        .execute(),
+      upsertVersionTag(this.db, name, version, key, value),
     )
   }
 
   /** Removes a tag from a version (a missing tag is fine). */
   async deleteVersionTag(name: string, version: number, key: string): Promise<void> {
     await this.getVersion(name, version)
-    await this.run('model version tag', () =>
-      this.db
-        .deleteFrom('registry_version_tags')
-        .where('model', '=', name)
-        .where('version', '=', version)
-        .where('key', '=', key)
-        .execute(),
-    )
+    await this.run('model version tag', () => removeVersionTag(this.db, name, version, key))
   }
 
   /** Versions matching a search (default: all, by name then newest first). */
@@ -362,14 +294,7 @@ export class ModelRegistry {
   /** Every version of one model, newest first. */
   async listVersions(name: string): Promise<ModelVersion[]> {
     await this.getModel(name)
-    const rows = await this.run('model versions', () =>
-      this.db
-        .selectFrom('registry_versions')
-        .selectAll()
-        .where('model', '=', name)
-        .orderBy('version', 'desc')
-        .execute(),
-    )
+    const rows = await this.run('model versions', () => versionRows(this.db, name))
     return loadVersions(this.db, rows)
   }
 
@@ -389,22 +314,8 @@ export class ModelRegistry {
     version: number,
     path?: string,
   ): Promise<{ file: ModelFile; body: AsyncIterable<Uint8Array> }> {
-    const v = await this.getVersion(name, version)
-    const file = path === undefined ? v.files[0] : v.files.find((f) => f.path === path)
-    if (file === undefined || v.storagePrefix === null) {
-      const have = v.files.map((f) => f.path).join(', ') || 'none'
-      throw new StrataError(
-        'NOT_FOUND',
-        `model "${name}" version ${version} has no file ${path === undefined ? '' : `"${path}" `}(files: ${have})`,
-      )
-    }
-    if (v.status !== 'READY') {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `model "${name}" version ${version} is ${v.status}, not READY${v.statusMessage ? `: ${v.statusMessage}` : ''}`,
-      )
-    }
-    return { file, body: await this.context.blobs.get(`${v.storagePrefix}/${file.path}`) }
+    const { file, key } = storedFile(await this.getVersion(name, version), name, version, path)
+    return { file, body: await this.context.blobs.get(key) }
   }
 
   // ── Aliases ──────────────────────────────────────────────────────────────────────────────────
@@ -439,13 +350,5 @@ export class ModelRegistry {
   /** Every recorded alias move of a model (optionally one alias), oldest first. */
   aliasHistory(name: string, options: { alias?: string } = {}): Promise<AliasEvent[]> {
     return this.aliases.history(name, options.alias, () => this.getModel(name))
-  }
-
-  // ── Helpers ──────────────────────────────────────────────────────────────────────────────────
-
-  private async deleteFiles(prefix: string | null, filesJson: string): Promise<void> {
-    if (prefix === null) return
-    for (const f of JSON.parse(filesJson) as { path: string }[])
-      await this.context.blobs.delete(`${prefix}/${f.path}`)
   }
 }

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type ErrorCode, isStrataError } from '../core/errors.js'
-import type { OnlineStore, OnlineStoreCapabilities, OnlineValue, OnlineWrite } from '../ports/index.js'
+import type { OnlineStore, OnlineStoreCapabilities } from '../ports/index.js'
+import { type OnlineStoreCase, onlineWrite } from './online-store-case.js'
+import { expiryCases } from './online-store-expiry-cases.js'
+import { inputCases } from './online-store-input-cases.js'
 import {
-  FAR_FUTURE,
   MODEL_FIELDS,
   MODEL_KEYS,
   MODEL_NAMESPACES,
   modelOps,
   OnlineStoreModel,
-  PAST,
   toOnlineWrites,
 } from './online-store-model.js'
 
@@ -29,35 +29,6 @@ export interface OnlineStoreSuiteOptions {
   createWithClock?: (now: () => number) => OnlineStore | Promise<OnlineStore>
   /** Runs of the randomized model-based test; default 60. */
   modelRuns?: number
-}
-
-/** Awaits `promise` and returns the Strata error code it rejected with, failing if it resolved. */
-async function rejectionCode(promise: Promise<unknown>): Promise<ErrorCode | string> {
-  try {
-    await promise
-  } catch (err) {
-    return isStrataError(err) ? err.code : `not a StrataError: ${String(err)}`
-  }
-  throw new Error('expected the operation to reject, but it resolved')
-}
-
-const JSON_VALUES: Record<string, OnlineValue> = {
-  null: null,
-  true: true,
-  false: false,
-  zero: 0,
-  negative: -1.5,
-  huge: 1e300,
-  tiny: 5e-324,
-  maxSafe: Number.MAX_SAFE_INTEGER,
-  minSafe: Number.MIN_SAFE_INTEGER,
-  pi: Math.PI,
-  empty: '',
-  unicode: 'naïve 日本語 🎉 \u0000 "quoted" \\ back\nslash\u2028',
-  emptyArray: [],
-  emptyObject: {},
-  array: [1, 'two', null, true, [3.25, [{}]], { k: [] }],
-  nested: { a: { b: { c: [1, { d: 'e', f: null }] } }, 'key:with:colons': 1, '': 'empty key', ключ: -0.125 },
 }
 
 /**
@@ -92,17 +63,8 @@ export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
       used.add(namespace)
       return namespace
     }
-    const w = (
-      entityKey: string,
-      field: string,
-      value: OnlineValue,
-      eventTime: number,
-      expiresAt?: number,
-    ) => {
-      const write: OnlineWrite = { entityKey, field, value, eventTime }
-      if (expiresAt !== undefined) write.expiresAt = expiresAt
-      return write
-    }
+    const w = onlineWrite
+    const cases: OnlineStoreCase = { name, store: () => store, ns, w }
 
     beforeEach(async () => {
       store = await create()
@@ -289,63 +251,7 @@ export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
       expect(await store.read(n, ['hot'])).toEqual([{ f: { value: { t: 23 }, eventTime: 23 } }])
     })
 
-    ttlIt(`${name}: reads a field past its expiresAt as missing${ttlNote}`, async () => {
-      const n = ns()
-      await store.write(n, [
-        w('gone', 'f', 'old', 1, PAST),
-        w('mixed', 'dead', 'x', 1, PAST),
-        w('mixed', 'live', 'y', 1, FAR_FUTURE),
-        w('mixed', 'plain', 'z', 1),
-      ])
-      expect(await store.read(n, ['gone', 'mixed'])).toEqual([
-        undefined,
-        { live: { value: 'y', eventTime: 1 }, plain: { value: 'z', eventTime: 1 } },
-      ])
-      expect(await store.read(n, ['mixed'], ['dead'])).toEqual([undefined])
-    })
-
-    ttlIt(`${name}: treats an expired field as absent when writing${ttlNote}`, async () => {
-      const n = ns()
-      await store.write(n, [w('a', 'f', 'expired', 100, PAST)])
-      expect(await store.write(n, [w('a', 'f', 'older but live', 50)])).toEqual({ written: 1, skipped: 0 })
-      expect(await store.read(n, ['a'])).toEqual([{ f: { value: 'older but live', eventTime: 50 } }])
-      await store.write(n, [w('a', 'f', 'expiring', 60, FAR_FUTURE)])
-      expect(await store.write(n, [w('a', 'f', 'older', 55)])).toEqual({ written: 0, skipped: 1 })
-      expect(await store.write(n, [w('a', 'f', 'forever', 70)])).toEqual({ written: 1, skipped: 0 })
-      expect(await store.read(n, ['a'])).toEqual([{ f: { value: 'forever', eventTime: 70 } }])
-    })
-
-    clockIt(`${name}: reads a field as missing once the clock passes its expiresAt${clockNote}`, async () => {
-      let now = Date.now()
-      const hour = 3_600_000
-      const timed = await createWithClock!(() => now)
-      try {
-        const n = ns()
-        await timed.write(n, [
-          w('a', 'f', 'expiring', 1, now + hour),
-          w('a', 'g', 'forever', 1),
-          w('b', 'f', 'only', 1, now + hour),
-        ])
-        expect(await timed.read(n, ['a', 'b'])).toEqual([
-          { f: { value: 'expiring', eventTime: 1 }, g: { value: 'forever', eventTime: 1 } },
-          { f: { value: 'only', eventTime: 1 } },
-        ])
-        now += 2 * hour
-        expect(await timed.read(n, ['a', 'b'])).toEqual([
-          { g: { value: 'forever', eventTime: 1 } },
-          undefined,
-        ])
-        expect(await timed.read(n, ['a'], ['f'])).toEqual([undefined])
-        expect(await timed.write(n, [w('a', 'f', 'older', 0)])).toEqual({ written: 1, skipped: 0 })
-        expect(await timed.read(n, ['a', 'b'])).toEqual([
-          { f: { value: 'older', eventTime: 0 }, g: { value: 'forever', eventTime: 1 } },
-          undefined,
-        ])
-        await timed.deleteNamespace(n)
-      } finally {
-        await timed.close()
-      }
-    })
+    expiryCases(cases, { ttlIt, ttlNote, clockIt, clockNote, createWithClock })
 
     it(`${name}: deletes one namespace only, idempotently`, async () => {
       const base = ns('iso')
@@ -367,59 +273,7 @@ export function describeOnlineStore(options: OnlineStoreSuiteOptions): void {
       expect(await store.write(base, [w('x:k', 'f', 'again', 0)])).toEqual({ written: 1, skipped: 0 })
     })
 
-    it(`${name}: rejects empty or non-string namespaces and entity keys with INVALID_ARGUMENT`, async () => {
-      const n = ns()
-      const bad = ['', 42, undefined, null] as unknown as string[]
-      for (const namespace of bad) {
-        expect(await rejectionCode(store.write(namespace, [w('a', 'f', 1, 1)]))).toBe('INVALID_ARGUMENT')
-        expect(await rejectionCode(store.read(namespace, ['a']))).toBe('INVALID_ARGUMENT')
-        expect(await rejectionCode(store.deleteNamespace(namespace))).toBe('INVALID_ARGUMENT')
-      }
-      for (const entityKey of bad) {
-        expect(await rejectionCode(store.write(n, [w(entityKey, 'f', 1, 1)]))).toBe('INVALID_ARGUMENT')
-        expect(await rejectionCode(store.read(n, ['ok', entityKey]))).toBe('INVALID_ARGUMENT')
-      }
-      expect(await rejectionCode(store.write(n, [w('a', 'f', 1, Number.NaN)]))).toBe('INVALID_ARGUMENT')
-      expect(await rejectionCode(store.write(n, [w('a', '', 1, 1)]))).toBe('INVALID_ARGUMENT')
-      // A batch with one bad write stores nothing.
-      expect(await rejectionCode(store.write(n, [w('good', 'f', 1, 1), w('', 'f', 1, 1)]))).toBe(
-        'INVALID_ARGUMENT',
-      )
-      expect(await store.read(n, ['good'])).toEqual([undefined])
-    })
-
-    it(`${name}: round-trips every kind of JSON value exactly`, async () => {
-      const n = ns()
-      const writes = Object.entries(JSON_VALUES).map(([field, value]) => w('json', field, value, 7))
-      expect(await store.write(n, writes)).toEqual({ written: writes.length, skipped: 0 })
-      const [record] = await store.read(n, ['json'])
-      for (const [field, value] of Object.entries(JSON_VALUES)) {
-        expect(record?.[field]).toEqual({ value, eventTime: 7 })
-        expect(JSON.stringify(record?.[field]?.value)).toBe(JSON.stringify(value))
-      }
-      expect(Object.keys(record ?? {}).sort()).toEqual(Object.keys(JSON_VALUES).sort())
-    })
-
-    it(`${name}: handles unusual entity keys and field names`, async () => {
-      const n = ns()
-      const keys = ['a:b', 'a', 'b', '%3A', '*', '[x]', '{tag}', 'ключ 🎉', 'k'.repeat(1000)]
-      const fields = ['__proto__', 'constructor', 'x:y', '*', '🎉']
-      await store.write(
-        n,
-        keys.flatMap((key) => fields.map((field) => w(key, field, `${key}/${field}`, 1))),
-      )
-      const rows = await store.read(n, keys)
-      rows.forEach((row, i) => {
-        expect(Object.getPrototypeOf(row)).toBe(Object.prototype)
-        expect(Object.keys(row ?? {}).sort()).toEqual([...fields].sort())
-        for (const field of fields) {
-          expect(Object.getOwnPropertyDescriptor(row, field)?.value).toEqual({
-            value: `${keys[i]}/${field}`,
-            eventTime: 1,
-          })
-        }
-      })
-    })
+    inputCases(cases)
 
     it(`${name}: reads exactly like the reference model over random operation sequences`, async () => {
       let run = 0

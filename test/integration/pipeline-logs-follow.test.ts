@@ -3,6 +3,8 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openStrata } from '../../src/platform/index.js'
+import { testServiceUrl } from '../../src/testing/services.js'
+import { startStrataWorker } from '../support/strata-worker.js'
 import { type TempProject, tempProject } from '../support/temp-project.js'
 
 const BIN = new URL('../../bin/strata.js', import.meta.url).pathname
@@ -87,14 +89,20 @@ describe('strata pipelines logs --follow (real processes)', { timeout: 600_000 }
     await project?.[Symbol.asyncDispose]()
   })
 
-  const followRun = async (fail: boolean) => {
+  /** `executor`: a BullMQ executor URL, to have a `strata worker` process execute the steps. */
+  const followRun = async (fail: boolean, executor?: string) => {
     project ??= await tempProject('strata-logs-follow-')
     const dir = project.dir
     writeFileSync(join(dir, 'strata.config.ts'), `export default { pipelines: 'pipelines.ts' }\n`)
     writeFileSync(join(dir, 'pipelines.ts'), PIPELINES)
     writeFileSync(join(dir, 'shout.mjs'), SHOUT)
     for (const g of ['gate-ts', 'gate-cmd']) rmSync(join(dir, g), { force: true })
-    const env = { ...process.env, FOLLOW_DIR: dir }
+    const env = {
+      ...process.env,
+      FOLLOW_DIR: dir,
+      ...(executor === undefined ? {} : { STRATA_EXECUTOR_URL: executor }),
+    }
+    if (executor !== undefined) children.push(await startStrataWorker(dir, env, []))
 
     await using local = await openStrata({ cwd: dir, env })
     const engine = await local.pipelines()
@@ -155,4 +163,27 @@ describe('strata pipelines logs --follow (real processes)', { timeout: 600_000 }
     expect(lines.some((l) => l.step === 'shout' && l.line === 'cmd after the gate')).toBe(true)
     expect(lines.at(-1)).toMatchObject({ status: 'failed' })
   })
+
+  // The steps run in a `strata worker` process (BullMQ), neither in the coordinator nor in the follower.
+  it.skipIf(testServiceUrl('redis') === undefined)(
+    'follows the lines of steps a BullMQ strata worker executes (TS step on its thread, command step)',
+    async () => {
+      const queue = `follow-${process.pid}-${Date.now().toString(36)}`
+      const { code, lines } = await followRun(false, `bullmq+${testServiceUrl('redis')}?queue=${queue}`)
+      expect(code).toBe(0)
+      const logged = lines.filter((l) => l.line !== undefined)
+      expect(logged.slice(0, 2)).toEqual([
+        { step: 'talk', attempt: 1, line: 'ts before the gate' },
+        { step: 'talk', attempt: 1, line: 'ts after the gate' },
+      ])
+      expect(logged.slice(2)).toEqual(
+        expect.arrayContaining([
+          { step: 'shout', attempt: 1, line: 'cmd before the gate' },
+          { step: 'shout', attempt: 1, line: '[stderr] cmd on stderr' },
+          { step: 'shout', attempt: 1, line: 'cmd after the gate' },
+        ]),
+      )
+      expect(lines.at(-1)).toMatchObject({ status: 'succeeded' })
+    },
+  )
 })

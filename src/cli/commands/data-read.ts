@@ -2,10 +2,10 @@ import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
+import { collect } from '../options.js'
 import { counted, formatBytes, processStreams } from '../output.js'
 import { diffLines, parseDataRef, progressBars } from './data-format.js'
 
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** `cat --json` embeds content up to this size; larger files should be exported. */
 const CAT_JSON_LIMIT = 16 * 1024 * 1024
 

@@ -5,13 +5,11 @@ import { StrataError } from '../../core/errors.js'
 import type { FileChange } from '../../data/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { wholeNumber } from '../options.js'
+import { collect, wholeNumber } from '../options.js'
 import { formatTable } from '../output.js'
 import { registerDataAdmin } from './data-admin.js'
 import { commitDetails, commitLine, fileLines, parseDataRef, progressBars } from './data-format.js'
 import { registerDataRead } from './data-read.js'
-
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /**
  * `strata data create|list|commit|log|show|diff|export|cat|branch|tag|merge|revert|fsck|gc`:

@@ -12,9 +12,8 @@ import {
 } from '../../registry/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
+import { collect } from '../options.js'
 import { formatTable, formatTime } from '../output.js'
-
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 function pairs(entries: string[] | undefined, what: string): Record<string, string> {
   const out: Record<string, string> = {}

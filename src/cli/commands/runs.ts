@@ -3,12 +3,10 @@ import { parseFilterFor, parseOrderByFor } from '../../db/index.js'
 import { PARENT_RUN_ID_TAG, parseViewType, RUN_SEARCH_SCHEMA, type Run } from '../../tracking/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
-import { wholeNumber } from '../options.js'
+import { collect, wholeNumber } from '../options.js'
 import { formatBytes, formatSeconds, formatTable, formatTime } from '../output.js'
 import { resolveExperiments } from './experiment-refs.js'
 import { registerRunAdmin } from './runs-admin.js'
-
-const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** `strata runs list|show|compare`: search, inspect and compare tracked runs. */
 export function registerRuns(program: Command, ctx: CliContext): void {

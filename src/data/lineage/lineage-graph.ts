@@ -1,7 +1,13 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely'
 import type { Clock } from '../../core/clock.js'
 import { StrataError } from '../../core/errors.js'
-import { type MetadataDatabase, writeTransaction } from '../../db/index.js'
+import {
+  type ArgOf,
+  type MetadataDatabase,
+  preparedByShape,
+  preparedQuery,
+  writeTransaction,
+} from '../../db/index.js'
 import type { LineageTables } from './lineage-migrations.js'
 import type {
   LineageEdge,
@@ -24,6 +30,56 @@ const DEFAULT_DEPTH = 64
 const CHUNK = { sqlite: 1000, postgres: 10_000 } as const
 /** Edges or nodes per insert: four parameters each, within SQLite's 32,766 per statement. */
 const EDGE_CHUNK = 5000
+
+type NodeRow = { id: string; kind: string; label: string | null; created_at: number }
+type EdgeRow = { src: string; dst: string; activity: string; at: number }
+const rowsOf = <R>(n: number, arg: ArgOf<readonly R[]>, row: (get: <T>(f: (r: R) => T) => T) => object) =>
+  Array.from({ length: n }, (_, i) => row((f) => arg((rows) => f(rows[i] as R))))
+
+// Recording runs for every pipeline step: its inserts are compiled once per row count.
+const nodeValues = (n: number, arg: ArgOf<readonly NodeRow[]>) =>
+  rowsOf<NodeRow>(n, arg, (get) => ({
+    id: get((r) => r.id),
+    kind: get((r) => r.kind),
+    label: get((r) => r.label),
+    created_at: get((r) => r.created_at),
+  })) as NodeRow[]
+const prepareShapes = () => ({
+  insertNodes: preparedByShape((n: number) =>
+    preparedQuery<readonly NodeRow[]>((db: Kysely<LineageTables>, arg) =>
+      db
+        .insertInto('lineage_nodes')
+        .values(nodeValues(n, arg))
+        .onConflict((oc) => oc.column('id').doNothing()),
+    ),
+  ),
+  upsertLabelledNodes: preparedByShape((n: number) =>
+    preparedQuery<readonly NodeRow[]>((db: Kysely<LineageTables>, arg) =>
+      db
+        .insertInto('lineage_nodes')
+        .values(nodeValues(n, arg))
+        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ label: eb.ref('excluded.label') }))),
+    ),
+  ),
+  insertEdges: preparedByShape((n: number) =>
+    preparedQuery<readonly EdgeRow[]>((db: Kysely<LineageTables>, arg) =>
+      db
+        .insertInto('lineage_edges')
+        .values(
+          rowsOf<EdgeRow>(n, arg, (get) => ({
+            src: get((r) => r.src),
+            dst: get((r) => r.dst),
+            activity: get((r) => r.activity),
+            at: get((r) => r.at),
+          })) as EdgeRow[],
+        )
+        .onConflict((oc) => oc.columns(['dst', 'src', 'activity']).doNothing()),
+    ),
+  ),
+})
+let shapes: ReturnType<typeof prepareShapes> | undefined
+/** The prepared inserts, made on first use (not while modules load, when an import cycle may leave `preparedQuery` unset). */
+const prepared = () => (shapes ??= prepareShapes())
 
 /** Splits and validates a node id (`kind:id`), failing with `INVALID_ARGUMENT` otherwise. */
 export function parseNodeId(id: string): { kind: string; key: string } {
@@ -107,11 +163,8 @@ export class LineageGraphStore {
     const write = async (db: Kysely<LineageTables>) => {
       await this.upsertNodes(db, nodes, at)
       for (let i = 0; i < edges.length; i += EDGE_CHUNK) {
-        await db
-          .insertInto('lineage_edges')
-          .values(edges.slice(i, i + EDGE_CHUNK))
-          .onConflict((oc) => oc.columns(['dst', 'src', 'activity']).doNothing())
-          .execute()
+        const chunk = edges.slice(i, i + EDGE_CHUNK)
+        await prepared().insertEdges(chunk.length).execute(db, chunk)
       }
     }
     if (trx) await write(trx.withTables<LineageTables>())
@@ -298,18 +351,12 @@ export class LineageGraphStore {
     const plain = rows.filter((r) => r.label === null)
     const labelled = rows.filter((r) => r.label !== null)
     for (let i = 0; i < plain.length; i += EDGE_CHUNK) {
-      await db
-        .insertInto('lineage_nodes')
-        .values(plain.slice(i, i + EDGE_CHUNK))
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute()
+      const chunk = plain.slice(i, i + EDGE_CHUNK)
+      await prepared().insertNodes(chunk.length).execute(db, chunk)
     }
     for (let i = 0; i < labelled.length; i += EDGE_CHUNK) {
-      await db
-        .insertInto('lineage_nodes')
-        .values(labelled.slice(i, i + EDGE_CHUNK))
-        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ label: eb.ref('excluded.label') })))
-        .execute()
+      const chunk = labelled.slice(i, i + EDGE_CHUNK)
+      await prepared().upsertLabelledNodes(chunk.length).execute(db, chunk)
     }
   }
 }

@@ -5,7 +5,8 @@ import { candidateWeight, isLabelMetric } from './deployment-policy.js'
 import type { Deployment } from './deployment-store.js'
 import { EndpointRouter, type RoutedPrediction } from './endpoint-router.js'
 import { type DecisionEvidence, evaluateGuards, type GuardResult, verdict } from './guards.js'
-import { describeLabelTest, type LabelledStep } from './label-guards.js'
+import { describeLabelTest } from './label-guards.js'
+import type { LabelledStep } from './labelled-step.js'
 import { emptyStats, latencyQuantile, mergeStats } from './version-stats.js'
 
 /** Options of {@link DeliveryController}. */

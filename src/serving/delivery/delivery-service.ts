@@ -1,10 +1,11 @@
 import { StrataError } from '../../core/errors.js'
 import type { ServiceContext } from '../../data/index.js'
-import { type ModelRegistry, type ModelVersion, modelVersionNodeId } from '../../registry/index.js'
+import type { ModelRegistry } from '../../registry/index.js'
 import { LabelStore, type PayloadStore } from '../payload-log/index.js'
 import type { DeliveryTables } from './delivery-migrations.js'
-import { buildPolicy, type CreateDeploymentInput, checkSameInputs } from './deployment-input.js'
-import { type DeploymentPolicy, isActive, isLabelMetric } from './deployment-policy.js'
+import { checkEndpointName, planCreate } from './deployment-create.js'
+import type { CreateDeploymentInput } from './deployment-input.js'
+import { type DeploymentPolicy, isActive } from './deployment-policy.js'
 import {
   type Deployment,
   type DeploymentDecision,
@@ -12,21 +13,23 @@ import {
   DeploymentStore,
   type Transition,
 } from './deployment-store.js'
+import {
+  advanceTransition,
+  deploymentLineage,
+  movesChampion,
+  promoteTransition,
+  requireActive,
+  revertPromotionTransition,
+  rollbackTransition,
+  transitionTo,
+} from './deployment-transitions.js'
+import { type DeploymentView, deploymentView } from './deployment-view.js'
 import type { DecisionEvidence } from './guards.js'
-import { type LabelledStep, readLabelledStep, rolloutRevisions } from './label-guards.js'
+import { type LabelledStep, readLabelledStep, rolloutRevisions } from './labelled-step.js'
 import { sendWebhooks } from './webhooks.js'
-
-/** A deployment's state with its latest decision. */
-export interface DeploymentView extends Deployment {
-  /** The candidate's current traffic share (%). */
-  weight: number
-  lastDecision: DeploymentDecision | null
-}
 
 /** Called with each recorded decision. */
 export type DecisionListener = (d: Deployment, decision: DeploymentDecision) => void
-
-const ENDPOINT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 
 /**
  * Progressive delivery's control plane: named endpoints whose traffic policy over a registered
@@ -86,71 +89,26 @@ export class DeliveryService {
    * champion's, a guard's metric does not exist, or a rollout is already running on `name`.
    */
   async create(name: string, input: CreateDeploymentInput = {}): Promise<Deployment> {
-    if (!ENDPOINT_NAME.test(name)) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `deployment name "${name}" is invalid; expected letters, digits, ".", "_" or "-" (at most 128, not starting with a symbol)`,
-      )
-    }
+    checkEndpointName(name)
     const current = await this.store.find(name)
-    if (current !== undefined && isActive(current.policy)) {
-      const p = current.policy
-      throw new StrataError(
-        'CONFLICT',
-        `deployment "${name}" already has a rollout ${p.status} (revision ${current.revision}: version ${p.candidate} against champion ${p.champion}); promote, roll back or abort it first`,
-        { details: { deployment: name, revision: current.revision, status: p.status } },
-      )
-    }
-    const model = input.model ?? current?.policy.model ?? name
-    if (current !== undefined && current.policy.model !== model) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `deployment "${name}" serves model "${current.policy.model}", not "${model}"`,
-      )
-    }
-    const championVersion = await this.championOf(model, input.champion ?? current?.policy.champion)
-    const candidateVersion =
-      input.candidate === undefined ? undefined : await this.version(model, input.candidate, 'candidate')
-    if (candidateVersion !== undefined) {
-      if (candidateVersion.version === championVersion.version) {
-        throw new StrataError(
-          'INVALID_ARGUMENT',
-          `candidate version ${candidateVersion.version} is the champion; roll out another version`,
-        )
-      }
-      checkSameInputs(championVersion, candidateVersion)
-    }
-    const policy = buildPolicy(
-      model,
-      championVersion.version,
-      candidateVersion?.version ?? null,
+    const { policy, defaultReason } = await planCreate(
+      this.registry,
+      name,
+      current,
       input,
-      current?.policy,
+      this.payloads !== undefined,
     )
-    const labelGuard = policy.guards.find((g) => isLabelMetric(g.metric))
-    if (labelGuard !== undefined && this.payloads === undefined) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `guard ${labelGuard.metric} judges logged predictions, but the payload log is off (payloadLog.enabled: false or sampleRate: 0 in strata.config.ts); turn it on or use serving guards only`,
-        { details: { guard: labelGuard.metric } },
-      )
-    }
     const at = this.now()
-    const d = await this.write(name, {
+    return this.write(name, {
       from: current?.revision ?? 0,
       policy,
       action: 'create',
       actor: this.actor,
-      reason:
-        input.reason ??
-        (candidateVersion === undefined
-          ? `serve version ${policy.champion}`
-          : `${policy.strategy} rollout of version ${policy.candidate}`),
+      reason: input.reason ?? defaultReason,
       evidence: null,
       evaluateAt: isActive(policy) ? at + policy.intervalMs : null,
       at,
     })
-    return d
   }
 
   /**
@@ -170,23 +128,10 @@ export class DeliveryService {
 
   /** Like {@link write}, but null when another change came first (the rollout engine's race). */
   async tryWrite(name: string, t: Transition): Promise<Deployment | null> {
-    const { policy } = t
     const d = await this.store.transition(name, {
       ...t,
       also: async (trx, revision) => {
-        const inputs = [
-          policy.champion,
-          ...(policy.candidate === null || !isActive(policy) ? [] : [policy.candidate]),
-        ]
-        await this.context.lineage.record(
-          {
-            inputs: inputs.map((v) => modelVersionNodeId(policy.model, v)),
-            output: { id: `deployment:${name}/${revision}`, label: `${name} r${revision} (${t.action})` },
-            activity: 'deploy',
-            at: t.at,
-          },
-          trx,
-        )
+        await this.context.lineage.record(deploymentLineage(name, revision, t), trx)
       },
     })
     if (d !== null) await this.announce(d)
@@ -226,13 +171,7 @@ export class DeliveryService {
   /** The endpoint `name`: its revision, policy, the candidate's share and the last decision. */
   async status(name: string): Promise<DeploymentView> {
     const d = await this.store.get(name)
-    const decisions = await this.store.decisions(name)
-    const p = d.policy
-    return {
-      ...d,
-      weight: p.candidate === null || !isActive(p) ? 0 : (p.steps[p.step] ?? 0),
-      lastDecision: decisions.at(-1) ?? null,
-    }
+    return deploymentView(d, await this.store.decisions(name))
   }
 
   /** Every endpoint's status. */
@@ -275,20 +214,10 @@ export class DeliveryService {
     race: boolean,
   ): Promise<Deployment> {
     const p = d.policy
-    const candidate = p.candidate as number
-    const t: Transition = {
-      from: d.revision,
-      policy: { ...p, champion: candidate, candidate: null, previous: p.champion, status: 'promoted' },
-      action: 'promote',
-      actor,
-      reason,
-      evidence,
-      evaluateAt: null,
-      at: this.now(),
-    }
+    const t = promoteTransition(d, { actor, reason, evidence, at: this.now() })
     const next = race ? await this.tryWrite(d.name, t) : await this.write(d.name, t)
     if (next === null) return d
-    await this.registry.setAlias(p.model, 'champion', candidate, {
+    await this.registry.setAlias(p.model, 'champion', p.candidate as number, {
       actor,
       reason: `deployment ${d.name} r${next.revision}: ${reason}`,
     })
@@ -302,13 +231,7 @@ export class DeliveryService {
    */
   async reconcileAlias(d: Deployment): Promise<boolean> {
     const p = d.policy
-    if (
-      !(
-        (d.action === 'promote' && p.status === 'promoted') ||
-        (d.action === 'rollback' && p.previous === null && p.status === 'rolled-back')
-      )
-    )
-      return false
+    if (!movesChampion(d)) return false
     const history = await this.registry.aliasHistory(p.model, { alias: 'champion' })
     const last = history.at(-1)
     if (last?.toVersion === p.champion) return false
@@ -330,16 +253,8 @@ export class DeliveryService {
     const reason = options.reason ?? 'rolled back by hand'
     if (isActive(p)) return this.rollbackFrom(d, this.actor, reason, null, false)
     if (p.status === 'promoted' && p.previous !== null) {
-      const next = await this.write(name, {
-        from: d.revision,
-        policy: { ...p, champion: p.previous, candidate: p.champion, previous: null, status: 'rolled-back' },
-        action: 'rollback',
-        actor: this.actor,
-        reason,
-        evidence: null,
-        evaluateAt: null,
-        at: this.now(),
-      })
+      const by = { actor: this.actor, reason, evidence: null, at: this.now() }
+      const next = await this.write(name, revertPromotionTransition(d, by))
       await this.registry.setAlias(p.model, 'champion', p.previous, {
         actor: this.actor,
         reason: `deployment ${name} r${next.revision}: ${reason}`,
@@ -360,16 +275,7 @@ export class DeliveryService {
     evidence: DecisionEvidence | null,
     race: boolean,
   ): Promise<Deployment> {
-    const t: Transition = {
-      from: d.revision,
-      policy: { ...d.policy, status: 'rolled-back' },
-      action: 'rollback',
-      actor,
-      reason,
-      evidence,
-      evaluateAt: null,
-      at: this.now(),
-    }
+    const t = rollbackTransition(d, { actor, reason, evidence, at: this.now() })
     return (race ? await this.tryWrite(d.name, t) : await this.write(d.name, t)) ?? d
   }
 
@@ -423,17 +329,7 @@ export class DeliveryService {
     reason: string,
     evidence: DecisionEvidence,
   ): Promise<Deployment | null> {
-    const at = this.now()
-    return this.tryWrite(d.name, {
-      from: d.revision,
-      policy: { ...d.policy, step: d.policy.step + 1 },
-      action: 'advance',
-      actor,
-      reason,
-      evidence,
-      evaluateAt: at + d.policy.intervalMs,
-      at,
-    })
+    return this.tryWrite(d.name, advanceTransition(d, { actor, reason, evidence, at: this.now() }))
   }
 
   private manual(
@@ -443,82 +339,11 @@ export class DeliveryService {
     reason: string,
     evaluateAt: number | null,
   ): Promise<Deployment> {
-    return this.write(d.name, {
-      from: d.revision,
-      policy,
-      action,
-      actor: this.actor,
-      reason,
-      evidence: null,
-      evaluateAt,
-      at: this.now(),
-    })
+    const by = { actor: this.actor, reason, evidence: null, at: this.now() }
+    return this.write(d.name, transitionTo(d, policy, action, evaluateAt, by))
   }
 
   private async activeOf(name: string, what: string): Promise<Deployment> {
-    const d = await this.store.get(name)
-    if (!isActive(d.policy)) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `deployment "${name}" has no rollout to ${what} (status ${d.policy.status}); start one with "strata deploy create ${name} --candidate <version>"`,
-        { details: { deployment: name, status: d.policy.status } },
-      )
-    }
-    return d
-  }
-
-  private async championOf(model: string, given: number | undefined): Promise<ModelVersion> {
-    if (given !== undefined) return this.version(model, given, 'champion')
-    try {
-      return await this.registry.getVersionByAlias(model, 'champion')
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'NOT_FOUND') throw err
-      await this.registry.getModel(model)
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `model "${model}" has no "champion" alias; pass the champion version (--champion <version>) or set the alias with "strata models alias ${model} champion <version>"`,
-      )
-    }
-  }
-
-  private async version(model: string, version: number, role: string): Promise<ModelVersion> {
-    if (!Number.isInteger(version) || version < 1) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `${role} version "${version}" is invalid; expected a version number ≥ 1`,
-      )
-    }
-    let v: ModelVersion
-    try {
-      v = await this.registry.getVersion(model, version)
-    } catch (err) {
-      if ((err as { code?: string }).code !== 'NOT_FOUND') throw err
-      const known = await this.registry.listVersions(model).catch(() => [])
-      throw new StrataError(
-        'NOT_FOUND',
-        `${role} version ${version} of model "${model}" does not exist${
-          known.length > 0
-            ? ` (versions: ${known
-                .map((k) => k.version)
-                .sort((a, b) => a - b)
-                .join(', ')})`
-            : ''
-        }`,
-        { details: { model, version, known: known.map((k) => k.version) } },
-      )
-    }
-    if (v.status !== 'READY') {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `${role} version ${version} of model "${model}" is ${v.status}, not READY`,
-      )
-    }
-    if (v.signature === null) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `${role} version ${version} of model "${model}" has no signature; it cannot be served`,
-      )
-    }
-    return v
+    return requireActive(await this.store.get(name), what)
   }
 }

@@ -1,5 +1,6 @@
 import { type GuardSpec, isLabelMetric } from './deployment-policy.js'
-import { evaluateLabelGuard, type LabelledStep, type LabelTestEvidence } from './label-guards.js'
+import { evaluateLabelGuard, type LabelTestEvidence } from './label-guards.js'
+import type { LabelledStep } from './labelled-step.js'
 import { latencyCount, latencyQuantile, outputCount, outputPsi, type VersionStats } from './version-stats.js'
 
 /** How one guard came out: `inconclusive` when it lacks the minimum sample size. */

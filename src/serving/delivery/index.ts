@@ -1,6 +1,6 @@
 export { DeliveryController, type DeliveryControllerOptions } from './delivery-controller.js'
 export { type DeliveryTables, deliveryMigrations } from './delivery-migrations.js'
-export { type DecisionListener, DeliveryService, type DeploymentView } from './delivery-service.js'
+export { type DecisionListener, DeliveryService } from './delivery-service.js'
 export type { CreateDeploymentInput } from './deployment-input.js'
 export {
   candidateWeight,
@@ -24,6 +24,7 @@ export {
   DeploymentStore,
   type Transition,
 } from './deployment-store.js'
+export type { DeploymentView } from './deployment-view.js'
 export {
   EndpointRouter,
   type EndpointRouterOptions,
@@ -35,9 +36,9 @@ export {
   describeLabelTest,
   evaluateLabelGuard,
   type LabelGuardOutcome,
-  type LabelledStep,
   type LabelTestEvidence,
 } from './label-guards.js'
+export type { LabelledStep } from './labelled-step.js'
 export { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
 export type { VersionStats } from './version-stats.js'
 export { type DecisionNotice, sendWebhooks } from './webhooks.js'

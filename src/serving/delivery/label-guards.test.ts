@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { seeded } from '../../../test/support/delivery-models.js'
 import type { LabeledRecord, PredictionRecord } from '../payload-log/index.js'
 import { parseGuard } from './deployment-policy.js'
-import { evaluateLabelGuard, type LabelledStep, rolloutRevisions } from './label-guards.js'
+import { evaluateLabelGuard } from './label-guards.js'
+import { type LabelledStep, rolloutRevisions } from './labelled-step.js'
 
 const CHAMPION = 1
 const CANDIDATE = 2

@@ -11,14 +11,6 @@
  * by more than it); otherwise, and while either version has fewer than `minSamples` labelled
  * predictions, it waits for labels (inconclusive: the step holds).
  */
-import {
-  joinLabels,
-  type LabeledRecord,
-  type LabelLookup,
-  type PayloadStore,
-  type PredictionRecord,
-  type StoredTensor,
-} from '../payload-log/index.js'
 import type { GuardSpec, LabelGuardMetric } from './deployment-policy.js'
 import {
   brier,
@@ -32,6 +24,8 @@ import {
   welch,
   worseByMoreThan,
 } from './label-statistics.js'
+import { binary, classOf, labelledRows, type LabelledRow as Row, score } from './labelled-rows.js'
+import type { LabelledStep } from './labelled-step.js'
 
 /** The statistical test behind a label-based guard, as recorded in the decision's evidence. */
 export interface LabelTestEvidence {
@@ -65,88 +59,6 @@ export interface LabelGuardOutcome {
   samples: number
   outcome: 'pass' | 'fail' | 'inconclusive'
   test: LabelTestEvidence
-}
-
-/** One labelled row of one version's answer. */
-interface Row {
-  key: string
-  version: number
-  score: number | null
-  predicted: string | null
-  label: unknown
-}
-
-/** What a label-based guard reads: the step's logged predictions with their labels. */
-export interface LabelledStep {
-  /** Records of the rollout's primary answers (`<revision>`) and mirrored calls (`<revision>/shadow`). */
-  records: readonly LabeledRecord[]
-  /** The rollout's revisions the records come from. */
-  revisions: readonly number[]
-  champion: number
-  candidate: number
-}
-
-/**
- * The revisions of the rollout running in revision `current`: walking back from it while the
- * champion and candidate stay the same, up to the revision that started it (`create`). Pauses,
- * resumes and steps are revisions of the same rollout.
- */
-export function rolloutRevisions(
-  history: readonly {
-    revision: number
-    action: string
-    policy: { champion: number; candidate: number | null }
-  }[],
-  current: { revision: number; policy: { champion: number; candidate: number | null } },
-): number[] {
-  const out = [current.revision]
-  const older = history.filter((r) => r.revision < current.revision).sort((a, b) => b.revision - a.revision)
-  const start = history.find((r) => r.revision === current.revision)
-  if (start?.action === 'create') return out
-  for (const r of older) {
-    if (r.policy.champion !== current.policy.champion || r.policy.candidate !== current.policy.candidate)
-      break
-    out.push(r.revision)
-    if (r.action === 'create') break
-  }
-  return out.sort((a, b) => a - b)
-}
-
-/**
- * Reads what label-based guards judge: the logged primary answers (`<revision>`) and mirrored
- * calls (`<revision>/shadow`) of every revision of the running rollout (all its steps so far,
- * so the champion's arm of earlier steps still counts at a 100 % step), with their delayed
- * labels through the payload log's label join. Undefined when no rollout runs.
- */
-export async function readLabelledStep(
-  d: { name: string; policy: { champion: number; candidate: number | null } },
-  revisions: readonly number[],
-  payloads: Pick<PayloadStore, 'query'>,
-  labels: { labelsOf: LabelLookup },
-): Promise<LabelledStep | undefined> {
-  const { champion, candidate } = d.policy
-  if (candidate === null) return undefined
-  const records: PredictionRecord[] = []
-  for (const revision of revisions.flatMap((r) => [String(r), `${r}/shadow`])) {
-    let pageToken: string | undefined
-    do {
-      const page = await payloads.query({
-        endpoint: d.name,
-        deploymentRevision: revision,
-        status: 'ok',
-        limit: 10_000,
-        ...(pageToken === undefined ? {} : { pageToken }),
-      })
-      records.push(...page.records)
-      pageToken = page.nextPageToken
-    } while (pageToken !== undefined)
-  }
-  return {
-    records: await joinLabels(records, (ids) => labels.labelsOf(ids)),
-    revisions: [...revisions],
-    champion,
-    candidate,
-  }
 }
 
 const HIGHER_IS_BETTER: Record<LabelGuardMetric, boolean> = {
@@ -320,113 +232,4 @@ function estimate(metric: LabelGuardMetric, paired: boolean, a: Row[], b: Row[])
   const la = sa.map((s, i) => loss(ya[i] as number, s))
   const lb = sb.map((s, i) => loss(yb[i] as number, s))
   return paired ? pairedT(la, lb) : welch(la, lb)
-}
-
-function score(r: Row): number {
-  if (r.score === null || !Number.isFinite(r.score)) {
-    throw new Error(`version ${r.version} gave no numeric score (${r.score}) to compare with the label`)
-  }
-  return r.score
-}
-
-/** A 0/1 label from 0/1, true/false or their strings; anything else is an error naming it. */
-function binary(label: unknown): number {
-  const c = classOf(label)
-  if (c === '1' || c === '0') return Number(c)
-  throw new Error(
-    `label ${JSON.stringify(label)} is not binary (0/1 or true/false); AUC, log loss and Brier need binary labels`,
-  )
-}
-
-/** A class as a comparable string: booleans as 1/0, numbers (and numeric strings) canonical. */
-function classOf(v: unknown): string {
-  if (typeof v === 'boolean') return v ? '1' : '0'
-  if (typeof v === 'number' || typeof v === 'bigint') return String(Number(v))
-  if (typeof v === 'string') {
-    if (v === 'true') return '1'
-    if (v === 'false') return '0'
-    return v.trim() !== '' && Number.isFinite(Number(v)) ? String(Number(v)) : v
-  }
-  return JSON.stringify(v)
-}
-
-function isTensor(v: unknown): v is StoredTensor {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    Array.isArray((v as StoredTensor).data) &&
-    Array.isArray((v as StoredTensor).shape)
-  )
-}
-
-/**
- * The output a guard reads: the one it names, else for accuracy the first output, and for the
- * score metrics the first floating-point output (e.g. `probabilities` before an int `label`).
- */
-function pickOutput(outputs: Record<string, unknown>, g: GuardSpec): string | null {
-  if (g.output !== undefined) return Object.hasOwn(outputs, g.output) ? g.output : null
-  const names = Object.keys(outputs)
-  if (g.metric === 'accuracy_drop') return names[0] ?? null
-  return (
-    names.find((n) => {
-      const v = outputs[n]
-      return isTensor(v) ? v.datatype.startsWith('FP') : typeof v === 'number'
-    }) ??
-    names[0] ??
-    null
-  )
-}
-
-/** Each row of a record's output: its score (probability of class 1) and its predicted class. */
-function rowsOfOutput(v: unknown): { score: number | null; predicted: string | null }[] {
-  if (!isTensor(v)) {
-    const values = Array.isArray(v) ? v : [v]
-    return values.map((x) => ({ score: typeof x === 'number' ? x : null, predicted: classOf(x) }))
-  }
-  const float = v.datatype.startsWith('FP')
-  const [n = 1, k = 1] = v.shape.length === 0 ? [1, 1] : v.shape
-  const data = v.data.map((x) => (typeof x === 'string' && float ? Number(x) : x))
-  return Array.from({ length: n }, (_, i) => {
-    if (k === 1 || v.shape.length < 2) {
-      const x = data[i]
-      const score = typeof x === 'number' ? x : null
-      return { score, predicted: float && score !== null ? (score >= 0.5 ? '1' : '0') : classOf(x) }
-    }
-    const row = data.slice(i * k, i * k + k).map(Number)
-    const best = row.indexOf(Math.max(...row))
-    return { score: k === 2 ? (row[1] as number) : null, predicted: float ? String(best) : null }
-  })
-}
-
-/** The labelled rows of a step: primaries keyed `p:<request>#<row>`, mirrored calls `s:<request>#<row>`. */
-function labelledRows(step: LabelledStep, g: GuardSpec): { rows: Row[]; output: string | null } {
-  const rows: Row[] = []
-  let output: string | null = null
-  for (const { record, label } of step.records) {
-    const outputs = record.outputs ?? {}
-    const name = pickOutput(outputs, g)
-    if (name === null) continue
-    output ??= name
-    const kind = record.deploymentRevision?.endsWith('/shadow') === true ? 's' : 'p'
-    const request = record.requestId ?? record.id
-    const values = rowsOfOutput(outputs[name])
-    const labels =
-      label === null
-        ? []
-        : Array.isArray(label)
-          ? values.length === 1 && label.length !== 1
-            ? [label]
-            : label
-          : [label]
-    values.forEach((v, i) => {
-      rows.push({
-        key: `${kind}:${request}#${i}`,
-        version: record.modelVersion,
-        score: v.score,
-        predicted: v.predicted,
-        label: labels[i] ?? null,
-      })
-    })
-  }
-  return { rows, output }
 }

@@ -1,30 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type DriverEtaProject,
+  driverRows,
+  etaOnnx,
+  ETA_NOW as NOW,
+  openDriverEtaProject,
+} from '../../../test/support/driver-eta-project.js'
 import { strataRejection } from '../../../test/support/strata-error.js'
-import { createServerApp } from '../../api/server-app.js'
-import { openStrata, type Strata } from '../../platform/index.js'
-import { linearRegressorToOnnx } from '../../registry/index.js'
+import type { Strata } from '../../platform/index.js'
 import type { DeliveryController } from './delivery-controller.js'
 import type { DeliveryService } from './delivery-service.js'
-
-const NOW = Date.parse('2024-01-10T00:00:00Z')
-
-/** One view keyed by driver (7-day ttl) and a service over it. */
-const FEATURES = `
-import { entity, featureService, featureView, fileSource } from 'strata-ml'
-export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
-export const stats = featureView({
-  name: 'driver_stats',
-  entities: [driver],
-  source: fileSource({ path: 'trips.parquet', timestamp: 'ts' }),
-  ttl: '7d',
-  features: { trips: 'int', rating: 'float' },
-})
-export const dispatch = featureService({ name: 'dispatch', features: [stats] })
-`
 
 const DRIVERS = Array.from({ length: 16 }, (_, i) => i + 1)
 /** Driver d made d trips with rating 1 + d/10. */
@@ -40,12 +26,6 @@ function expectClose(got: number[], want: number[]) {
   for (const [i, w] of want.entries()) expect(got[i]).toBeCloseTo(w, 3)
 }
 
-const model = (intercept: number, last = 'hour') =>
-  linearRegressorToOnnx(
-    { coefficients: [[1, 2, 3]], intercepts: [intercept] },
-    { featureNames: ['trips', 'rating', last] },
-  )
-
 /**
  * `POST /v1/predict/{deployment}` on a deployment under progressive delivery: the router picks
  * the version by the policy (canary split sticky on a header, A/B sticky on an entity key,
@@ -53,74 +33,59 @@ const model = (intercept: number, last = 'hour') =>
  * version and revision.
  */
 describe('routed entity-row predictions: /v1/predict/{deployment} through the delivery router', () => {
-  let dir: string
+  let project: DriverEtaProject
   let strata: Strata
   let app: FastifyInstance
   let delivery: DeliveryService
   let controller: DeliveryController
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-routed-predict-'))
-    writeFileSync(join(dir, 'features.ts'), FEATURES)
-    strata = await openStrata({
-      cwd: dir,
-      config: { project: 'routed-predict', features: 'features.ts' },
-      clock: { now: () => NOW },
+    // driver d made trips(d) trips with rating(d)
+    project = await openDriverEtaProject('routed-predict', driverRows(DRIVERS), async (s) => {
+      strata = s
+      const registry = await strata.registry()
+      const tags = { feature_service: 'dispatch' }
+      await registry.registerVersion('eta', { onnx: etaOnnx(INTERCEPT[1] as number), tags })
+      await registry.registerVersion('eta', { onnx: etaOnnx(INTERCEPT[2] as number), tags })
+      // same tensors, but its last column is "minute": it cannot answer the rows the others read
+      await registry.registerVersion('eta', { onnx: etaOnnx(INTERCEPT[3] as number, 'minute'), tags })
+      await registry.setAlias('eta', 'champion', 1)
+      delivery = await strata.delivery()
+      await delivery.create('eta-canary', {
+        model: 'eta',
+        candidate: 2,
+        strategy: 'canary',
+        steps: [50],
+        sticky: { header: 'x-user-id' },
+        intervalMs: 3_600_000,
+      })
+      await delivery.create('eta-ab', {
+        model: 'eta',
+        candidate: 2,
+        strategy: 'ab',
+        split: { 1: 50, 2: 50 },
+        sticky: { input: 'driver_id' },
+        intervalMs: 3_600_000,
+      })
+      await delivery.create('eta-shadow', {
+        model: 'eta',
+        candidate: 2,
+        strategy: 'shadow',
+        intervalMs: 3_600_000,
+      })
+      await delivery.create('eta-mixed', {
+        model: 'eta',
+        candidate: 3,
+        strategy: 'canary',
+        steps: [50],
+        intervalMs: 3_600_000,
+      })
+      controller = await strata.deliveryController()
+      await controller.sync()
     })
-    const values = DRIVERS.map((d) => `(${d}, TIMESTAMP '2024-01-09 10:00:00', ${trips(d)}, ${1 + d / 10})`)
-    await (await strata.offline()).writeParquet(
-      `SELECT * FROM (VALUES ${values.join(', ')}) t(driver_id, ts, trips, rating)`,
-      join(dir, 'trips.parquet'),
-    )
-    const features = await strata.features()
-    await features.apply()
-    await features.materialize()
-    const registry = await strata.registry()
-    const tags = { feature_service: 'dispatch' }
-    await registry.registerVersion('eta', { onnx: model(INTERCEPT[1] as number), tags })
-    await registry.registerVersion('eta', { onnx: model(INTERCEPT[2] as number), tags })
-    // same tensors, but its last column is "minute": it cannot answer the rows the others read
-    await registry.registerVersion('eta', { onnx: model(INTERCEPT[3] as number, 'minute'), tags })
-    await registry.setAlias('eta', 'champion', 1)
-    delivery = await strata.delivery()
-    await delivery.create('eta-canary', {
-      model: 'eta',
-      candidate: 2,
-      strategy: 'canary',
-      steps: [50],
-      sticky: { header: 'x-user-id' },
-      intervalMs: 3_600_000,
-    })
-    await delivery.create('eta-ab', {
-      model: 'eta',
-      candidate: 2,
-      strategy: 'ab',
-      split: { 1: 50, 2: 50 },
-      sticky: { input: 'driver_id' },
-      intervalMs: 3_600_000,
-    })
-    await delivery.create('eta-shadow', {
-      model: 'eta',
-      candidate: 2,
-      strategy: 'shadow',
-      intervalMs: 3_600_000,
-    })
-    await delivery.create('eta-mixed', {
-      model: 'eta',
-      candidate: 3,
-      strategy: 'canary',
-      steps: [50],
-      intervalMs: 3_600_000,
-    })
-    controller = await strata.deliveryController()
-    await controller.sync()
-    app = await createServerApp(strata, { version: 'test' })
+    app = project.app
   }, 120_000)
-  afterAll(async () => {
-    await app?.close()
-    await strata?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => project?.close())
 
   const predict = (deployment: string, entities: Record<string, unknown>[], headers = {}) =>
     app.inject({ method: 'POST', url: `/v1/predict/${deployment}`, payload: { entities }, headers })

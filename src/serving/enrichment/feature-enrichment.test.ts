@@ -1,72 +1,37 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type DriverEtaProject,
+  etaOnnx,
+  openDriverEtaProject,
+} from '../../../test/support/driver-eta-project.js'
 import { strataRejection } from '../../../test/support/strata-error.js'
-import { createServerApp } from '../../api/server-app.js'
-import { openStrata, type Strata } from '../../platform/index.js'
-import { linearRegressorToOnnx } from '../../registry/index.js'
-
-const NOW = Date.parse('2024-01-10T00:00:00Z')
-
-/** Features of a project: one view (7-day ttl) keyed by driver, a service over it. */
-const FEATURES = `
-import { entity, featureService, featureView, fileSource } from 'strata-ml'
-export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
-export const stats = featureView({
-  name: 'driver_stats',
-  entities: [driver],
-  source: fileSource({ path: 'trips.parquet', timestamp: 'ts' }),
-  ttl: '7d',
-  features: { trips: 'int', rating: 'float' },
-})
-export const dispatch = featureService({ name: 'dispatch', features: [stats] })
-`
+import type { Strata } from '../../platform/index.js'
 
 /** prediction = 0.5 + trips + 2·rating + 3·hour, with columns named for the service and the request. */
-const model = () =>
-  linearRegressorToOnnx(
-    { coefficients: [[1, 2, 3]], intercepts: [0.5] },
-    { featureNames: ['trips', 'rating', 'hour'] },
-  )
+const model = () => etaOnnx(0.5)
 
 describe('feature enrichment: strata.predictor and POST /v1/predict/:deployment', () => {
-  let dir: string
+  let project: DriverEtaProject
   let strata: Strata
   let app: FastifyInstance
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-enrich-'))
-    writeFileSync(join(dir, 'features.ts'), FEATURES)
-    strata = await openStrata({
-      cwd: dir,
-      config: { project: 'enrich', features: 'features.ts' },
-      clock: { now: () => NOW },
+    const rows = [
+      "(1, TIMESTAMP '2024-01-09 10:00:00', 7, 4.5)",
+      "(2, TIMESTAMP '2024-01-09 10:00:00', 3, NULL)",
+      "(3, TIMESTAMP '2023-12-01 10:00:00', 1, 1.0)",
+    ]
+    project = await openDriverEtaProject('enrich', rows, async (s) => {
+      strata = s
+      const registry = await strata.registry()
+      await registry.registerVersion('eta', { onnx: model(), tags: { feature_service: 'dispatch' } })
+      await registry.setAlias('eta', 'champion', 1)
+      await registry.registerVersion('unbound', { onnx: model() })
     })
-    const engine = await strata.offline()
-    await engine.writeParquet(
-      `SELECT * FROM (VALUES
-         (1, TIMESTAMP '2024-01-09 10:00:00', 7, 4.5),
-         (2, TIMESTAMP '2024-01-09 10:00:00', 3, NULL),
-         (3, TIMESTAMP '2023-12-01 10:00:00', 1, 1.0)
-       ) t(driver_id, ts, trips, rating)`,
-      join(dir, 'trips.parquet'),
-    )
-    const features = await strata.features()
-    await features.apply()
-    await features.materialize()
-    const registry = await strata.registry()
-    await registry.registerVersion('eta', { onnx: model(), tags: { feature_service: 'dispatch' } })
-    await registry.setAlias('eta', 'champion', 1)
-    await registry.registerVersion('unbound', { onnx: model() })
-    app = await createServerApp(strata, { version: 'test' })
+    app = project.app
   })
-  afterAll(async () => {
-    await app?.close()
-    await strata?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => project?.close())
 
   it('reads online features for the entity keys, assembles the inputs by the model’s feature names, and logs which views it read', async () => {
     const p = await strata.predictor('eta@champion')

@@ -1,27 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createServerApp } from '../../api/server-app.js'
-import { openStrata, type Strata } from '../../platform/index.js'
-import { linearRegressorToOnnx } from '../../registry/index.js'
+import {
+  type DriverEtaProject,
+  driverRows,
+  etaOnnx,
+  openDriverEtaProject,
+} from '../../../test/support/driver-eta-project.js'
+import type { Strata } from '../../platform/index.js'
 import { inferenceGraph } from './graph-definition.js'
-
-const NOW = Date.parse('2024-01-10T00:00:00Z')
-
-const FEATURES = `
-import { entity, featureService, featureView, fileSource } from 'strata-ml'
-export const driver = entity({ name: 'driver', joinKeys: ['driver_id'], valueType: 'int' })
-export const stats = featureView({
-  name: 'driver_stats',
-  entities: [driver],
-  source: fileSource({ path: 'trips.parquet', timestamp: 'ts' }),
-  ttl: '7d',
-  features: { trips: 'int', rating: 'float' },
-})
-export const dispatch = featureService({ name: 'dispatch', features: [stats] })
-`
 
 /** Version v: INTERCEPT[v] + trips + 2·rating + 3·hour (hour is a request-time value). */
 const INTERCEPT: Record<number, number> = { 1: 0.5, 2: 100.5 }
@@ -34,52 +20,33 @@ const expected = (v: number, d: number, hour: number) =>
  * with the row's entity key.
  */
 describe('entity-row predictions through an inference graph', () => {
-  let dir: string
+  let project: DriverEtaProject
   let strata: Strata
   let app: FastifyInstance
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strata-graph-predict-'))
-    writeFileSync(join(dir, 'features.ts'), FEATURES)
-    strata = await openStrata({
-      cwd: dir,
-      config: { project: 'graph-predict', features: 'features.ts' },
-      clock: { now: () => NOW },
-    })
-    const values = [1, 2, 3].map((d) => `(${d}, TIMESTAMP '2024-01-09 10:00:00', ${d}, ${1 + d / 10})`)
-    await (await strata.offline()).writeParquet(
-      `SELECT * FROM (VALUES ${values.join(', ')}) t(driver_id, ts, trips, rating)`,
-      join(dir, 'trips.parquet'),
-    )
-    const features = await strata.features()
-    await features.apply()
-    await features.materialize()
-    const registry = await strata.registry()
-    for (const v of [1, 2]) {
-      const onnx = linearRegressorToOnnx(
-        { coefficients: [[1, 2, 3]], intercepts: [INTERCEPT[v] as number] },
-        { featureNames: ['trips', 'rating', 'hour'] },
+    project = await openDriverEtaProject('graph-predict', driverRows([1, 2, 3]), async (s) => {
+      strata = s
+      const registry = await strata.registry()
+      for (const v of [1, 2]) {
+        const onnx = etaOnnx(INTERCEPT[v] as number)
+        await registry.registerVersion('eta', { onnx, tags: { feature_service: 'dispatch' } })
+      }
+      await strata.serveGraph(
+        inferenceGraph({
+          name: 'eta-avg',
+          kind: 'ensemble',
+          combine: 'average',
+          members: [
+            { name: 'v1', model: 'eta/1' },
+            { name: 'v2', model: 'eta/2' },
+          ],
+        }),
       )
-      await registry.registerVersion('eta', { onnx, tags: { feature_service: 'dispatch' } })
-    }
-    await strata.serveGraph(
-      inferenceGraph({
-        name: 'eta-avg',
-        kind: 'ensemble',
-        combine: 'average',
-        members: [
-          { name: 'v1', model: 'eta/1' },
-          { name: 'v2', model: 'eta/2' },
-        ],
-      }),
-    )
-    app = await createServerApp(strata, { version: 'test' })
+    })
+    app = project.app
   }, 120_000)
-  afterAll(async () => {
-    await app?.close()
-    await strata?.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => project?.close())
 
   it('answers each entity row with the members combined, and logs every node per row', async () => {
     const res = await app.inject({
