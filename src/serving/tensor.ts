@@ -45,6 +45,8 @@ export function tensorFromJson(
   shape: number[],
   data: unknown,
 ): InferTensor {
+  const fast = flatNumbers(datatype, shape, data)
+  if (fast !== undefined) return { name, datatype, shape, values: fast }
   const flat: unknown[] = []
   flatten(data, flat)
   const n = elementCount(shape)
@@ -85,6 +87,28 @@ export function tensorFromJson(
     }
   }
   return { name, datatype, shape, values }
+}
+
+/**
+ * The common case without an intermediate list: flat `data` of plain numbers filling the shape,
+ * for a float or (in range, integral) 8–32-bit integer datatype, straight into its typed array.
+ * Anything else (nested arrays, another datatype, a bad element) returns undefined and takes
+ * the checked path, which names the offending element.
+ */
+function flatNumbers(datatype: OipDatatype, shape: number[], data: unknown): TensorValues | undefined {
+  if (!Array.isArray(data) || datatype === 'FP16' || datatype === 'BOOL' || datatype === 'BYTES') return
+  if (datatype === 'INT64' || datatype === 'UINT64') return
+  const n = elementCount(shape)
+  if (data.length !== n) return
+  const values = allocateValues(datatype, n) as Float64Array
+  const range = INT_RANGE[datatype]
+  for (let i = 0; i < n; i++) {
+    const v = data[i]
+    if (typeof v !== 'number') return
+    if (range !== undefined && (!Number.isInteger(v) || v < range[0] || v > range[1])) return
+    values[i] = v
+  }
+  return values
 }
 
 function toBigInt(v: unknown): bigint | undefined {

@@ -181,4 +181,54 @@ describeMetadata('PayloadStore', (openFresh) => {
     expect(sizes.slice(1)).toEqual([2, 2, 1])
     expect(await store.count({ from: 40_000 })).toBe(5)
   })
+
+  it('writes only full batches while requests fill them; the rest waits for the timer or flush', async () => {
+    const { store } = await open()
+    const sizes: number[] = []
+    let release: (() => void) | undefined
+    const sink: PayloadSink = {
+      write: async (entries, options) => {
+        sizes.push(entries.length)
+        // the first write is slow: requests keep appending meanwhile
+        if (sizes.length === 1) await new Promise<void>((r) => (release = r))
+        return store.write(entries, options)
+      },
+    }
+    const log = new PayloadLog(sink, { maxBatch: 10, flushIntervalMs: 60_000 })
+    for (let i = 0; i < 13; i++) log.append(entry(50_000 + i))
+    while (release === undefined) await new Promise((r) => setImmediate(r))
+    release()
+    while (log.stats().written < 10) await new Promise((r) => setImmediate(r))
+    for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r))
+    // the 3 that came during the write are not written on their own
+    expect(sizes).toEqual([10])
+    expect(log.stats()).toMatchObject({ queued: 3, written: 10, dropped: 0 })
+    for (let i = 13; i < 20; i++) log.append(entry(50_000 + i))
+    while (log.stats().written < 20) await new Promise((r) => setImmediate(r))
+    expect(sizes).toEqual([10, 10])
+    for (let i = 20; i < 24; i++) log.append(entry(50_000 + i))
+    await log.close()
+    expect(sizes).toEqual([10, 10, 4])
+    expect(await store.count({ from: 50_000 })).toBe(24)
+  })
+
+  it('a write started by a full batch that fails keeps the entries queued, reported through onError', async () => {
+    const { store } = await open()
+    let failing = true
+    const errors: unknown[] = []
+    const sink: PayloadSink = {
+      write: async (entries, options) => {
+        if (failing) throw new Error('database down')
+        return store.write(entries, options)
+      },
+    }
+    const log = new PayloadLog(sink, { maxBatch: 2, flushIntervalMs: 60_000, onError: (e) => errors.push(e) })
+    log.append(entry(60_000))
+    log.append(entry(60_001))
+    while (errors.length === 0) await new Promise((r) => setImmediate(r))
+    expect(log.stats()).toMatchObject({ queued: 2, written: 0, failedWrites: 1 })
+    failing = false
+    await log.close()
+    expect(await store.count({ from: 60_000 })).toBe(2)
+  })
 })
