@@ -1,19 +1,11 @@
 import { createRequire } from 'node:module'
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads'
+import { Worker } from 'node:worker_threads'
 import { StrataError } from '../core/errors.js'
 import { ortTypeOf } from './datatypes.js'
 import type { ModelRuntime, RuntimeKind, RuntimeSource } from './model-runtime.js'
 import { outputTensor, type WorkerOutput } from './runtime-output.js'
 import { RUNTIME_WORKER_SOURCE } from './runtime-worker-source.js'
 import type { InferTensor } from './tensor.js'
-import {
-  CONTROL,
-  CONTROL_BYTES,
-  REGION_BYTES,
-  RESPONSE,
-  readChannelTensors,
-  writeChannelTensors,
-} from './tensor-channel.js'
 
 /** Options of {@link startWorkerRuntime}. */
 export interface WorkerRuntimeOptions {
@@ -21,12 +13,6 @@ export interface WorkerRuntimeOptions {
   threads?: number
   /** Names the model in errors (default the file path). */
   label?: string
-  /**
-   * Hand small requests to the workers through shared memory (tensor-channel.ts) instead of
-   * `postMessage` (large or string tensors are posted either way). Default false: measured in
-   * bench/RESULTS.md, it did not lower the end-to-end overhead on a loaded machine.
-   */
-  sharedChannel?: boolean
 }
 
 interface Pending {
@@ -34,22 +20,11 @@ interface Pending {
   reject: (err: Error) => void
 }
 
-/** A worker's shared-memory channel: its buffer, control words and requests port. */
-interface Channel {
-  buffer: SharedArrayBuffer
-  control: Int32Array
-  /** Requests that do not go through the region are posted here. */
-  port: MessagePort
-  /** A request is in the region (the next one is posted). */
-  busy: boolean
-}
-
 interface Slot {
   worker: Worker
   ready: Promise<void>
   isReady: boolean
   pending: Map<number, Pending>
-  channel: Channel | undefined
 }
 
 type Reply =
@@ -77,12 +52,7 @@ export async function startWorkerRuntime(
   source: RuntimeSource,
   options: WorkerRuntimeOptions = {},
 ): Promise<ModelRuntime> {
-  const runtime = new WorkerRuntime(
-    source,
-    Math.max(1, options.threads ?? 1),
-    options.label ?? source.path,
-    options.sharedChannel ?? false,
-  )
+  const runtime = new WorkerRuntime(source, Math.max(1, options.threads ?? 1), options.label ?? source.path)
   await runtime.start()
   return runtime
 }
@@ -97,7 +67,6 @@ class WorkerRuntime implements ModelRuntime {
     private readonly source: RuntimeSource,
     private readonly threads: number,
     private readonly label: string,
-    private readonly shared: boolean,
   ) {
     this.kind = source.kind
   }
@@ -117,56 +86,20 @@ class WorkerRuntime implements ModelRuntime {
     const slot = this.pick()
     await slot.ready
     const id = this.nextId++
-    const tensors = inputs.map((t) => ({
-      name: t.name,
-      type: ortTypeOf(t.datatype),
-      dims: t.shape,
-      data: t.values,
-    }))
-    const names = outputs === undefined || outputs.length === 0 ? undefined : [...outputs]
     const raw = await new Promise<WorkerOutput[]>((resolve, reject) => {
       slot.pending.set(id, { resolve, reject })
-      const channel = slot.channel
-      if (channel === undefined) {
-        slot.worker.postMessage({ id, inputs: tensors, outputs: names })
-        return
-      }
-      if (
-        !channel.busy &&
-        writeChannelTensors(channel.buffer, CONTROL_BYTES, CONTROL_BYTES + REGION_BYTES, id, tensors, names)
-      ) {
-        channel.busy = true
-        Atomics.store(channel.control, CONTROL.request, 1)
-        this.awaitRegionAnswer(slot, channel)
-      } else channel.port.postMessage({ id, inputs: tensors, outputs: names })
-      Atomics.add(channel.control, CONTROL.signal, 1)
-      Atomics.notify(channel.control, CONTROL.signal)
+      slot.worker.postMessage({
+        id,
+        inputs: inputs.map((t) => ({
+          name: t.name,
+          type: ortTypeOf(t.datatype),
+          dims: t.shape,
+          data: t.values,
+        })),
+        outputs: outputs === undefined || outputs.length === 0 ? undefined : [...outputs],
+      })
     })
     return raw.map((o) => outputTensor(this.label, this.source.signature, o))
-  }
-
-  /** Waits (without blocking the event loop) for the answer to the request in `channel`'s region. */
-  private awaitRegionAnswer(slot: Slot, channel: Channel): void {
-    const settle = (): void => {
-      const state = Atomics.load(channel.control, CONTROL.response)
-      if (state === RESPONSE.none) {
-        this.awaitRegionAnswer(slot, channel)
-        return
-      }
-      if (state === RESPONSE.dead) return
-      if (state === RESPONSE.inRegion) {
-        const answer = readChannelTensors(channel.buffer, CONTROL_BYTES + REGION_BYTES)
-        const p = slot.pending.get(answer.id)
-        slot.pending.delete(answer.id)
-        p?.resolve(answer.tensors as WorkerOutput[])
-      }
-      // RESPONSE.posted: the answer (outputs that do not fit, or an error) comes as a message
-      Atomics.store(channel.control, CONTROL.response, RESPONSE.none)
-      channel.busy = false
-    }
-    const wait = waitAsync(channel.control, CONTROL.response, RESPONSE.none)
-    if (wait.async) void wait.value.then(settle)
-    else settle()
   }
 
   async close(): Promise<void> {
@@ -190,25 +123,18 @@ class WorkerRuntime implements ModelRuntime {
   }
 
   private spawn(): Slot {
-    const { channel, workerPort } = this.shared ? newChannel() : { channel: undefined, workerPort: undefined }
     const worker = new Worker(RUNTIME_WORKER_SOURCE, {
       eval: true,
       // the source is CommonJS: a process started with --input-type=module would make it ESM
       execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
-      workerData: {
-        kind: this.source.kind,
-        path: this.source.path,
-        ...resolveModules(),
-        ...(channel === undefined ? {} : { channel: channel.buffer, requests: workerPort }),
-      },
-      transferList: workerPort === undefined ? [] : [workerPort],
+      workerData: { kind: this.source.kind, path: this.source.path, ...resolveModules() },
     })
     let settle: { resolve: () => void; reject: (err: Error) => void } | undefined
     const ready = new Promise<void>((resolve, reject) => {
       settle = { resolve, reject }
     })
     ready.catch(() => {})
-    const slot: Slot = { worker, ready, isReady: false, pending: new Map(), channel }
+    const slot: Slot = { worker, ready, isReady: false, pending: new Map() }
     worker.on('message', (m: Reply) => {
       if ('ready' in m) {
         slot.isReady = true
@@ -241,12 +167,6 @@ class WorkerRuntime implements ModelRuntime {
       settle?.reject(err)
       for (const p of slot.pending.values()) p.reject(err)
       slot.pending.clear()
-      if (channel !== undefined) {
-        // releases a wait for an answer in the region that will never come
-        Atomics.store(channel.control, CONTROL.response, RESPONSE.dead)
-        Atomics.notify(channel.control, CONTROL.response)
-        channel.port.close()
-      }
       const i = this.slots.indexOf(slot)
       if (i < 0) return
       if (this.closed) {
@@ -261,28 +181,4 @@ class WorkerRuntime implements ModelRuntime {
     worker.on('exit', (code) => crashed(`exited with code ${code}`))
     return slot
   }
-}
-
-/** `Atomics.waitAsync` (Node ≥ 16; not in TypeScript's ES2023 lib). */
-const waitAsync = (
-  Atomics as unknown as {
-    waitAsync(
-      array: Int32Array,
-      index: number,
-      value: number,
-    ): { async: false; value: string } | { async: true; value: Promise<string> }
-  }
-).waitAsync
-
-/** A worker's channel, and the end of its requests port that goes to the worker. */
-function newChannel(): { channel: Channel; workerPort: MessagePort } {
-  const buffer = new SharedArrayBuffer(CONTROL_BYTES + 2 * REGION_BYTES)
-  const ports = new MessageChannel()
-  const channel = {
-    buffer,
-    control: new Int32Array(buffer, 0, CONTROL_BYTES / 4),
-    port: ports.port1,
-    busy: false,
-  }
-  return { channel, workerPort: ports.port2 }
 }
