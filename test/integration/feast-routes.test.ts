@@ -106,7 +106,13 @@ describe("feast serve's routes", { timeout: 300_000 }, () => {
   it('serves the online routes as JSON text, checks their bodies by hand and names the bad value', async () => {
     for (const path of ['/features/online', '/get-online-features']) {
       const send = (body: string | undefined, headers: Record<string, string>) =>
-        app.fetch(new Request(`http://local${path}`, { method: 'POST', headers, body }))
+        app.fetch(
+          new Request(`http://local${path}`, {
+            method: 'POST',
+            headers,
+            ...(body === undefined ? {} : { body }),
+          }),
+        )
       const body = JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001, 1002] } })
       const ok = await send(body, { 'content-type': 'application/json', 'accept-encoding': 'gzip' })
       expect(ok.status).toBe(200)
