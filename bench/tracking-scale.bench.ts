@@ -19,11 +19,15 @@
  *   node --import jiti/register bench/tracking-scale.bench.ts --mlflow "$python" \
  *     [--postgres postgres://postgres@127.0.0.1:54330/postgres] [--runs 100000] [--reps 7] [--dir /tmp/strata-scale]
  *
+ * `--reuse` keeps the data a previous run with the same `--dir`, `--runs` and backends left
+ * behind (its servers are restarted on it), so the requests can be timed again — e.g. on a quiet
+ * machine — without the many minutes of writing it.
+ *
  * `mlflow server` runs on SQLite only: its Postgres backend needs psycopg2, which the full venv
  * does not hold.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdirSync, openSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -47,6 +51,7 @@ const { values: args } = parseArgs({
     postgres: { type: 'string' },
     mlflow: { type: 'string' },
     'history-points': { type: 'string', default: '1000000' },
+    reuse: { type: 'boolean', default: false },
   },
 })
 const shape: ScaleShape = {
@@ -154,6 +159,33 @@ async function createExperiments(url: string): Promise<string[]> {
   return ids
 }
 
+/** The experiments of a previous run's data, by name ({@link experimentNames}). */
+async function findExperiments(url: string): Promise<string[]> {
+  const ids = []
+  for (const name of experimentNames(shape)) {
+    const r = await api(url, `/api/2.0/mlflow/experiments/get-by-name?experiment_name=${name}`)
+    ids.push(String((r.experiment as { experiment_id: string }).experiment_id))
+  }
+  return ids
+}
+
+/** Writes the data unless `--reuse` finds it written by an earlier run (a marker file per target). */
+async function loadData(
+  url: string,
+  marker: string,
+  write: (experiments: string[]) => Promise<void>,
+): Promise<string[]> {
+  if (reusable(marker)) return findExperiments(url)
+  const experiments = await createExperiments(url)
+  await write(experiments)
+  writeFileSync(marker, JSON.stringify(shape))
+  return experiments
+}
+
+/** Whether `--reuse` is on and `marker` says the data of this shape was written. */
+const reusable = (marker: string) =>
+  args.reuse && existsSync(marker) && readFileSync(marker, 'utf8') === JSON.stringify(shape)
+
 async function startStrata(label: string, project: string, metadataUrl?: string): Promise<string> {
   const env = metadataUrl === undefined ? {} : { STRATA_METADATA_URL: metadataUrl }
   const cli = join(ROOT, 'bin', 'strata.js')
@@ -174,7 +206,7 @@ const progress = (label: string) => (what: string) => {
 
 async function main() {
   const dir = args.dir as string
-  rmSync(dir, { recursive: true, force: true })
+  if (!args.reuse) rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
   const targets: Target[] = []
   const t0 = performance.now()
@@ -183,27 +215,33 @@ async function main() {
   {
     const project = join(dir, 'strata-sqlite')
     const url = await startStrata('strata server (SQLite)', project)
-    const experiments = await createExperiments(url)
-    const sink = sqliteSink(join(project, '.strata', 'meta.db'))
-    await writeScaleData(sink, 'strata', shape, experiments, progress('strata sqlite'))
-    sink.close()
+    const experiments = await loadData(url, `${project}.data`, async (ids) => {
+      const sink = sqliteSink(join(project, '.strata', 'meta.db'))
+      await writeScaleData(sink, 'strata', shape, ids, progress('strata sqlite'))
+      sink.close()
+    })
     targets.push({ label: 'strata, SQLite', url, experiments })
   }
   // Strata on Postgres, in its own database.
   if (args.postgres !== undefined) {
-    const admin = new pg.Client(args.postgres)
-    await admin.connect()
-    await admin.query('drop database if exists strata_scale_bench')
-    await admin.query('create database strata_scale_bench')
-    await admin.end()
+    const project = join(dir, 'strata-pg')
+    const marker = `${project}.data`
+    if (!reusable(marker)) {
+      const admin = new pg.Client(args.postgres)
+      await admin.connect()
+      await admin.query('drop database if exists strata_scale_bench')
+      await admin.query('create database strata_scale_bench')
+      await admin.end()
+    }
     const dbUrl = `${args.postgres.replace(/\/[^/]*$/, '')}/strata_scale_bench`
-    const url = await startStrata('strata server (Postgres)', join(dir, 'strata-pg'), dbUrl)
-    const experiments = await createExperiments(url)
-    const client = new pg.Client(dbUrl)
-    await client.connect()
-    await writeScaleData(postgresSink(client), 'strata', shape, experiments, progress('strata postgres'))
-    await client.query('analyze') // what autovacuum does after a bulk load
-    await client.end()
+    const url = await startStrata('strata server (Postgres)', project, dbUrl)
+    const experiments = await loadData(url, marker, async (ids) => {
+      const client = new pg.Client(dbUrl)
+      await client.connect()
+      await writeScaleData(postgresSink(client), 'strata', shape, ids, progress('strata postgres'))
+      await client.query('analyze') // what autovacuum does after a bulk load
+      await client.end()
+    })
     targets.push({ label: 'strata, Postgres', url, experiments })
   }
   // MLflow on SQLite.
@@ -225,10 +263,11 @@ async function main() {
       {},
       join(dir, 'mlflow.log'),
     )
-    const experiments = await createExperiments(url)
-    const sink = sqliteSink(db)
-    await writeScaleData(sink, 'mlflow', shape, experiments, progress('mlflow sqlite'))
-    sink.close()
+    const experiments = await loadData(url, `${db}.data`, async (ids) => {
+      const sink = sqliteSink(db)
+      await writeScaleData(sink, 'mlflow', shape, ids, progress('mlflow sqlite'))
+      sink.close()
+    })
     targets.push({ label: 'mlflow, SQLite', url, experiments })
   }
   process.stderr.write(`data written in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`)

@@ -3,27 +3,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { StrataError } from '../../core/errors.js'
-import { payloadHolds } from '../../monitoring/index.js'
-import type { Strata } from '../../platform/index.js'
 import {
   commitPredictions,
   exportPayloadLog,
-  PAYLOAD_ARCHIVE,
   type PredictionQuery,
   parsePredictionsTarget,
-  prunePayloadLog,
 } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { formatTime } from '../output.js'
+import { payloadArchiveOf, prunePayloadLogOf } from './payload-pruning.js'
 import { parseTimeOption } from './time-option.js'
-
-/** The archive dataset of the config (`payloadLog.archive`), or null when archiving is off. */
-function archiveOf(strata: Strata, off: boolean): string | null {
-  const configured = strata.config.payloadLog.archive
-  return off || configured === false ? null : (configured ?? PAYLOAD_ARCHIVE)
-}
 
 /** `strata predictions export|prune`: the payload log as Parquet, and its retention. */
 export function registerPredictionsRetention(predictions: Command, ctx: CliContext): void {
@@ -67,7 +58,7 @@ export function registerPredictionsRetention(predictions: Command, ctx: CliConte
           output.toLowerCase().endsWith('.parquet') && !output.includes(':') && !output.includes('@')
         const target = toFile ? undefined : parsePredictionsTarget(output)
         await using strata = await ctx.openStrata()
-        const archive = archiveOf(strata, opts.liveOnly === true)
+        const archive = payloadArchiveOf(strata, opts.liveOnly === true)
         const work = target === undefined ? undefined : await mkdtemp(join(tmpdir(), 'strata-export-'))
         try {
           const file = work === undefined ? ctx.resolvePath(output) : join(work, 'predictions.parquet')
@@ -146,15 +137,10 @@ export function registerPredictionsRetention(predictions: Command, ctx: CliConte
             opts.olderThan === undefined
               ? now - (days ?? 0) * 86_400_000
               : parseTimeOption('--older-than', opts.olderThan, now)
-          const monitors = await (await strata.monitoring()).list()
-          const archive = archiveOf(strata, !opts.archive)
           const progress = out.progress('pruning the payload log')
-          const result = await prunePayloadLog({
-            store: await strata.payloads(),
-            engine: await strata.offline(),
+          const result = await prunePayloadLogOf(strata, {
             before,
-            holds: payloadHolds(monitors, now),
-            archive: archive === null ? null : { repo: await strata.data(), dataset: archive },
+            noArchive: !opts.archive,
             segmentRows: wholeNumber('--segment-rows', opts.segmentRows, 1),
             ...(opts.dryRun === true ? { dryRun: true } : {}),
             onStep: (s) => progress.tick(s.kind === 'deleted' ? s.rows : 0),

@@ -7,6 +7,7 @@ import { strataVersion } from '../../core/version.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
 import type { Output } from '../output.js'
+import { startPayloadRetention } from './server-retention.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -34,6 +35,7 @@ interface ServerOptions {
   grpcPort?: string
   pipelineTriggers: boolean
   triggerPollSeconds: string
+  retentionPollSeconds: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -113,6 +115,11 @@ export function registerServer(program: Command, ctx: CliContext): void {
         '--trigger-poll-seconds <n>',
         'how often pipeline triggers are checked and abandoned runs resumed (once per commit or cron minute across servers)',
         '10',
+      )
+      .option(
+        '--retention-poll-seconds <n>',
+        'how often the payload log is pruned to payloadLog.retainDays (when the config sets it), as strata predictions prune does',
+        '3600',
       )
   options(
     program
@@ -296,6 +303,18 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       stops.push(() => loop.close())
       pipelineTriggers = true
     }
+    const retention = Number(opts.retentionPollSeconds)
+    if (!(retention > 0)) {
+      throw new StrataError(
+        'INVALID_ARGUMENT',
+        `--retention-poll-seconds "${opts.retentionPollSeconds}" is invalid; expected a number > 0`,
+      )
+    }
+    const stopRetention = startPayloadRetention(strata, {
+      everyMs: retention * 1000,
+      onError: (err) => out.warn(`payload log retention: ${err.message}`),
+    })
+    if (stopRetention !== undefined) stops.push(stopRetention)
   } catch (err) {
     for (const stop of stops) await stop()
     await strata.close()

@@ -36,6 +36,8 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
     )
   }
   const baseHead = ref.commit
+  if (input.expectedHead !== undefined && input.expectedHead !== baseHead)
+    throw headMoved(dataset, branch, input.expectedHead, baseHead)
   const baseTree = baseHead === null ? null : ((await ctx.db.commit(baseHead))?.tree ?? null)
   const lease = await ctx.leases.acquireCommit()
   try {
@@ -97,6 +99,14 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
         input.onProgress?.({ phase: 'commit', done: 1, total: 1, bytes: writer.stats.bytesIn })
         return commit
       }
+      if (input.expectedHead !== undefined) {
+        throw headMoved(
+          dataset,
+          branch,
+          input.expectedHead,
+          (await ctx.db.ref(dataset.name, branch))?.commit ?? null,
+        )
+      }
       if (attempt >= MAX_REBASES) {
         throw new StrataError(
           'UNAVAILABLE',
@@ -109,6 +119,21 @@ export async function commitChanges(ctx: RepoContext, dataset: Dataset, input: C
   } finally {
     await lease.release().catch(() => {})
   }
+}
+
+/** `CONFLICT`: the branch is not at the head a commit with `expectedHead` was made for. */
+function headMoved(
+  dataset: Dataset,
+  branch: string,
+  expected: string | null,
+  head: string | null,
+): StrataError {
+  const name = (id: string | null) => (id === null ? '(no commit)' : shortId(id))
+  return new StrataError(
+    'CONFLICT',
+    `${dataset.name}@${branch} is at ${name(head)}, not at the expected head ${name(expected)}; nothing was committed`,
+    { details: { dataset: dataset.name, branch, expectedHead: expected, head } },
+  )
 }
 
 /** Re-applies `base → mine` onto the branch's new head, or fails `CONFLICT` listing the paths both touched. */

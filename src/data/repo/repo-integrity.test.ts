@@ -179,6 +179,40 @@ describeDataRepo('DataRepository integrity', (open, backend) => {
     expect((await t.repo.log('many')).length).toBe(6)
   })
 
+  it(`${backend}: a commit with expectedHead lands only on that head; of concurrent ones, one wins`, async () => {
+    const t = await open({ objects })
+    await t.repo.createDataset('cas')
+    await expect(
+      t.repo.commit('cas', {
+        message: 'on a commit',
+        expectedHead: 'f'.repeat(64),
+        changes: [put('x', 'x')],
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('(no commit)') })
+    const first = await t.repo.commit('cas', {
+      message: 'first',
+      expectedHead: null,
+      changes: [put('a', 'a')],
+    })
+    await expect(
+      t.repo.commit('cas', { message: 'stale', expectedHead: null, changes: [put('b', 'b')] }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { expectedHead: null, head: first.id } })
+    // Disjoint paths would rebase without expectedHead; with it, exactly one writer lands.
+    const writers = Array.from({ length: 4 }, () => t.another())
+    const results = await Promise.allSettled(
+      writers.map((w, i) =>
+        w.commit('cas', { message: `w${i}`, expectedHead: first.id, changes: [put(`w${i}`, `${i}`)] }),
+      ),
+    )
+    const won = results.filter((r) => r.status === 'fulfilled')
+    expect(won).toHaveLength(1)
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect(isStrataError((r as PromiseRejectedResult).reason, 'CONFLICT')).toBe(true)
+    }
+    expect((await t.repo.log('cas')).length).toBe(2)
+    expect((await t.repo.files('cas', 'main')).length).toBe(2)
+  })
+
   it(`${backend}: fsck re-hashes everything and reports a corrupt object and a missing tree`, async () => {
     const t = await open({ objects })
     await t.repo.createDataset('f')

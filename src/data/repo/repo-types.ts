@@ -94,6 +94,13 @@ export interface CommitInput {
   onProgress?: (p: Progress) => void
   /** Allow a commit whose tree equals its parent's (default false: rejected as FAILED_PRECONDITION). */
   allowEmpty?: boolean
+  /**
+   * Commit only on this head of the branch (`null`: a branch without commits): when the branch
+   * is elsewhere — before the commit starts, or moved by another writer while it was written —
+   * it fails `CONFLICT` instead of re-applying itself onto the new head. For writers that must
+   * not both succeed from the same state (e.g. two servers archiving the same predictions).
+   */
+  expectedHead?: string | null
 }
 
 /** A file present in only one side of a diff, or on both with different content. */

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { isStrataError, StrataError } from '../../core/errors.js'
 import type { DataRepository } from '../../data/index.js'
 import type { TableEngine } from '../../ports/index.js'
 import { writePayloadJson, writePayloadParquet } from './payload-parquet.js'
@@ -93,6 +94,9 @@ export async function prunePayloadLog(options: PruneOptions): Promise<PruneResul
     await repo.createDataset(archive, { description: 'predictions pruned from the payload log' })
   const head = (await repo.log(archive, { limit: 1 }))[0]
   let through = parseThrough(head?.metadata[THROUGH])
+  // Every archive commit is made on the head this run read last: of two runs at once (two
+  // servers), one archives a segment and the other stops, so no prediction is archived twice.
+  let expectedHead = head?.id ?? null
   // rows already archived by a run killed before its delete
   if (through !== undefined) {
     const n = await store.deleteBefore(cutoff, through)
@@ -120,11 +124,22 @@ export async function prunePayloadLog(options: PruneOptions): Promise<PruneResul
       )
       const file = join(work, 'segment.parquet')
       await writePayloadParquet(options.engine, relation, file)
-      const commit = await repo.commit(archive, {
-        message: `archive ${segment.length} predictions from ${new Date(first.at).toISOString()} to ${new Date(last.at).toISOString()}`,
-        changes: [{ path: `segments/${first.id}_${last.id}.parquet`, source: file }],
-        metadata: { [THROUGH]: `${last.at}:${last.id}`, rows: String(segment.length) },
-      })
+      const commit = await repo
+        .commit(archive, {
+          message: `archive ${segment.length} predictions from ${new Date(first.at).toISOString()} to ${new Date(last.at).toISOString()}`,
+          changes: [{ path: `segments/${first.id}_${last.id}.parquet`, source: file }],
+          metadata: { [THROUGH]: `${last.at}:${last.id}`, rows: String(segment.length) },
+          expectedHead,
+        })
+        .catch((err: unknown) => {
+          if (!isStrataError(err, 'CONFLICT')) throw err
+          throw new StrataError(
+            'CONFLICT',
+            `the archive ${archive} moved while this prune ran (another prune, e.g. on another server, archived these predictions): this one stopped after ${result.archived} archived, nothing twice; run it again to continue`,
+            { details: { archive, archived: result.archived, deleted: result.deleted } },
+          )
+        })
+      expectedHead = commit.id
       result.commits.push(commit.id)
       result.archived += segment.length
       options.onStep?.({ kind: 'archived', rows: segment.length, commit: commit.id })
