@@ -17,3 +17,11 @@ export function wholeNumber(option: string, value: string, min: number): number 
   }
   return n
 }
+
+/** A number option that must be > 0 (e.g. seconds between checks). */
+export function positiveNumber(option: string, value: string): number {
+  const n = Number(value)
+  if (!(n > 0))
+    throw new StrataError('INVALID_ARGUMENT', `${option} "${value}" is invalid; expected a number > 0`)
+  return n
+}

@@ -4,8 +4,10 @@ import type { Command } from 'commander'
 import type { RunningGrpcServer } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
 import { strataVersion } from '../../core/version.js'
+import type { GraphEndpoint } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
 import { examples } from '../help-examples.js'
+import { positiveNumber, wholeNumber } from '../options.js'
 import type { Output } from '../output.js'
 import { startPayloadRetention } from './server-retention.js'
 
@@ -36,6 +38,7 @@ interface ServerOptions {
   pipelineTriggers: boolean
   triggerPollSeconds: string
   retentionPollSeconds: string
+  reloadPollSeconds: string
 }
 
 /** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
@@ -51,14 +54,6 @@ const WILDCARD_ADDRESSES = ['0.0.0.0', '::', '[::]']
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase()
   return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(h)
-}
-
-function integerOption(flag: string, value: string, min: number): number {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min) {
-    throw new StrataError('INVALID_ARGUMENT', `${flag} "${value}" is invalid; expected an integer ≥ ${min}`)
-  }
-  return n
 }
 
 /** `strata server` (and `strata serve <model…>`): serves the REST API and protocol routers until interrupted. */
@@ -114,6 +109,11 @@ export function registerServer(program: Command, ctx: CliContext): void {
       .option(
         '--trigger-poll-seconds <n>',
         'how often pipeline triggers are checked and abandoned runs resumed (once per commit or cron minute across servers)',
+        '10',
+      )
+      .option(
+        '--reload-poll-seconds <n>',
+        'how often the references of --model and of inference graphs are re-resolved: a moved alias hot-reloads what it serves',
         '10',
       )
       .option(
@@ -178,9 +178,9 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     opts.maxBatchSize === undefined
       ? false
       : {
-          maxBatchSize: integerOption('--max-batch-size', opts.maxBatchSize, 1),
-          maxQueueDelayMicros: integerOption('--max-queue-delay-us', opts.maxQueueDelayUs, 0),
-          maxQueue: integerOption('--max-queue', opts.maxQueue, 1),
+          maxBatchSize: wholeNumber('--max-batch-size', opts.maxBatchSize, 1),
+          maxQueueDelayMicros: wholeNumber('--max-queue-delay-us', opts.maxQueueDelayUs, 0),
+          maxQueue: wholeNumber('--max-queue', opts.maxQueue, 1),
         }
   const webRoot = opts.web ?? bundledWebUi()
   const strata = await ctx.openStrata()
@@ -195,6 +195,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
   const models: { name: string; version: number; ref: string }[] = []
   const deployments: string[] = []
   const stops: (() => Promise<void>)[] = []
+  const graphs: GraphEndpoint[] = []
   let pipelineTriggers = false
   let tokensOn: boolean
   try {
@@ -226,10 +227,22 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       const { loadGraphs } = await import('../../serving/index.js')
       for (const graph of await loadGraphs(strata.config.root, strata.config.graphs)) {
         const progress = out.progress(`loading inference graph ${graph.name}`)
-        const served = (await strata.serveGraph(graph)).model()
+        const endpoint = await strata.serveGraph(graph)
         progress.finish(`${graph.kind} ready`)
-        models.push({ name: graph.name, version: served.version, ref: `graph:${graph.name}` })
+        graphs.push(endpoint)
+        models.push({ name: graph.name, version: endpoint.model().version, ref: `graph:${graph.name}` })
       }
+    }
+    if (models.length > 0) {
+      const registry = await strata.registry()
+      const { followAliases } = await import('../../serving/index.js')
+      const stop = followAliases(await strata.serving(), (ref) => registry.resolve(ref), {
+        models: models.filter((m) => !m.ref.startsWith('graph:')).map((m) => m.name),
+        graphs,
+        everyMs: positiveNumber('--reload-poll-seconds', opts.reloadPollSeconds) * 1000,
+        onError: (err, name) => out.warn(`serving ${name}: ${err.message}`),
+      })
+      stops.push(stop)
     }
     // Deployments (progressive delivery): served as their current revisions, kept in sync
     // with the metadata database and driven by the rollout engine on every tick.
@@ -241,20 +254,8 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     for (const d of await (await strata.delivery()).list()) deployments.push(d.name)
     // Monitors on their schedule and the closed loops in flight: once across servers.
     if (strata.config.monitors !== undefined) {
-      const poll = Number(opts.monitorPollSeconds)
-      if (!(poll > 0)) {
-        throw new StrataError(
-          'INVALID_ARGUMENT',
-          `--monitor-poll-seconds "${opts.monitorPollSeconds}" is invalid; expected a number > 0`,
-        )
-      }
-      const lease = Number(opts.monitorLeaseSeconds)
-      if (!(lease > 0)) {
-        throw new StrataError(
-          'INVALID_ARGUMENT',
-          `--monitor-lease-seconds "${opts.monitorLeaseSeconds}" is invalid; expected a number > 0`,
-        )
-      }
+      const poll = positiveNumber('--monitor-poll-seconds', opts.monitorPollSeconds)
+      const lease = positiveNumber('--monitor-lease-seconds', opts.monitorLeaseSeconds)
       const { MonitorScheduler } = await import('../../monitoring/index.js')
       const monitors = new MonitorScheduler(
         await strata.monitoring(),
@@ -277,13 +278,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
     // Pipeline triggers (new commits, cron) and runs whose coordinator died: once across servers
     // and schedulers sharing the metadata database.
     if (strata.config.pipelines !== undefined && opts.pipelineTriggers) {
-      const poll = Number(opts.triggerPollSeconds)
-      if (!(poll > 0)) {
-        throw new StrataError(
-          'INVALID_ARGUMENT',
-          `--trigger-poll-seconds "${opts.triggerPollSeconds}" is invalid; expected a number > 0`,
-        )
-      }
+      const poll = positiveNumber('--trigger-poll-seconds', opts.triggerPollSeconds)
       const { TriggerLoop } = await import('../../pipelines/index.js')
       const loop = new TriggerLoop(
         await strata.pipelines(),
@@ -303,13 +298,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
       stops.push(() => loop.close())
       pipelineTriggers = true
     }
-    const retention = Number(opts.retentionPollSeconds)
-    if (!(retention > 0)) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `--retention-poll-seconds "${opts.retentionPollSeconds}" is invalid; expected a number > 0`,
-      )
-    }
+    const retention = positiveNumber('--retention-poll-seconds', opts.retentionPollSeconds)
     const stopRetention = startPayloadRetention(strata, {
       everyMs: retention * 1000,
       onError: (err) => out.warn(`payload log retention: ${err.message}`),

@@ -15,7 +15,7 @@ import { checkInputs, checkOutputNames } from '../signature-check.js'
 import type { InferTensor } from '../tensor.js'
 import type { GraphSignature } from './graph-check.js'
 import { combineOutputs, conditionHolds } from './graph-combine.js'
-import type { GraphNode, GraphSpec, SequenceStep } from './graph-definition.js'
+import { type GraphNode, type GraphSpec, graphNodes, type SequenceStep } from './graph-definition.js'
 
 /** The `platform` a graph reports in its model metadata. */
 export const GRAPH_PLATFORM = 'strata_graph'
@@ -111,6 +111,16 @@ export class GraphEndpoint implements RoutedEndpoint {
       )
     }
     return this.served
+  }
+
+  /** The model version each node serves, by node name. */
+  nodeVersions(): Map<string, { name: string; version: number }> {
+    return new Map(
+      graphNodes(this.graph).map((n) => {
+        const m = this.node(n).served.model
+        return [n.name, { name: m.name, version: m.version }]
+      }),
+    )
   }
 
   /** The nodes that take the request's inputs (for entity-row predictions: they must read the same features). */

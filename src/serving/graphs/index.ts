@@ -1,3 +1,4 @@
+export { type FollowAliasesOptions, followAliases } from './alias-follower.js'
 export { checkGraph, type GraphSignature } from './graph-check.js'
 export { combineOutputs, conditionHolds } from './graph-combine.js'
 export {
