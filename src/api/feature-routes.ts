@@ -2,8 +2,13 @@ import type { FastifyInstance } from 'fastify'
 import { StrataError } from '../core/errors.js'
 import { featureApi } from '../core/rest/index.js'
 import type { FeatureStore } from '../features/index.js'
-import { createFeastOnlineResolver, feastMaterialize, feastPush } from './feast/index.js'
-import { bindRoute } from './http/index.js'
+import {
+  checkFeastOnlineRequest,
+  createFeastOnlineTextResolver,
+  feastMaterialize,
+  feastPush,
+} from './feast/index.js'
+import { bindJsonTextRoute, bindRoute } from './http/index.js'
 
 /** Largest online request body (bytes): thousands of entity rows; more is a 413. */
 const ONLINE_BODY_LIMIT = 1024 * 1024
@@ -11,18 +16,18 @@ const ONLINE_BODY_LIMIT = 1024 * 1024
 /**
  * The feature server: `POST /features/online` takes Feast's `get-online-features` request and
  * returns its columnar response (values, statuses and event timestamps per feature). The hot
- * path of the server, served as an ordinary route: Fastify reads the body (1 MiB limit) and
- * validates it with the contract's schema once; the handler skips validating again, and the
- * response goes out with plain `JSON.stringify` (it holds no bigint and no non-finite number).
+ * path of the server, served by `bindJsonTextRoute`: the layer's guards and JSON parser (1 MiB
+ * limit) as for every route, the body checked by `checkFeastOnlineRequest` (what the contract's
+ * schema accepts, by hand), and the answer built directly as JSON text, not gzipped.
  * The project's feature store opens on the first request.
  */
 export function featureRoutes(features: () => Promise<FeatureStore>) {
   return async (app: FastifyInstance): Promise<void> => {
-    type Resolver = ReturnType<typeof createFeastOnlineResolver>
+    type Resolver = ReturnType<typeof createFeastOnlineTextResolver>
     let resolver: Promise<Resolver> | undefined
     let feastResolver: Promise<Resolver> | undefined
     const open = () => {
-      resolver ??= features().then((store) => createFeastOnlineResolver(store))
+      resolver ??= features().then((store) => createFeastOnlineTextResolver(store))
       resolver.catch(() => {
         resolver = undefined
       })
@@ -30,21 +35,19 @@ export function featureRoutes(features: () => Promise<FeatureStore>) {
     }
     // At feast serve's path, statuses as feast serve gives them (a stored null is PRESENT).
     const openFeast = () => {
-      feastResolver ??= features().then((store) => createFeastOnlineResolver(store, { feastStatuses: true }))
+      feastResolver ??= features().then((store) =>
+        createFeastOnlineTextResolver(store, { feastStatuses: true }),
+      )
       feastResolver.catch(() => {
         feastResolver = undefined
       })
       return feastResolver
     }
-    // This scope's answers go out with plain JSON.stringify, not the server's replacer.
-    app.setReplySerializer((payload) => JSON.stringify(payload))
-    bindRoute(app, featureApi.online, async ({ body }) => (await open())(body), {
-      bodyLimit: ONLINE_BODY_LIMIT,
-    })
+    // The hot path: the body checked by hand, the answer built as JSON text (see bindJsonTextRoute).
+    const online = { bodyLimit: ONLINE_BODY_LIMIT, checkBody: checkFeastOnlineRequest }
+    bindJsonTextRoute(app, featureApi.online, async ({ body }) => (await open())(body), online)
     // Feast's own clients (its SDK's remote online store, `feast serve` callers) use these paths.
-    bindRoute(app, featureApi.feastOnline, async ({ body }) => (await openFeast())(body), {
-      bodyLimit: ONLINE_BODY_LIMIT,
-    })
+    bindJsonTextRoute(app, featureApi.feastOnline, async ({ body }) => (await openFeast())(body), online)
     // Rows straight to the online store: Strata's path and feast serve's two.
     bindRoute(app, featureApi.push, async ({ body }) => feastPush(await features(), body))
     bindRoute(app, featureApi.feastPush, async ({ body }) => {

@@ -82,6 +82,23 @@ const earlier = (a: MetricValueRow, b: { step: number; ts: number }) =>
 
 /** The summary rows of a batch of metric values: one per run, key, width and bucket (NaN skipped). */
 export function bucketRows(rows: readonly MetricValueRow[]): BucketRow[] {
+  const only = rows.length === 1 ? rows[0] : undefined
+  if (only !== undefined) {
+    // One value (log_metric): one row per width, already in order — no map, no ids, no sort.
+    if (only.is_nan === 1) return []
+    return BUCKET_WIDTHS.map((width) => ({
+      run_id: only.run_id,
+      key: only.key,
+      width,
+      bucket: bucketOf(only.step, width),
+      min_step: only.step,
+      min_ts: only.ts,
+      min_value: only.value,
+      max_step: only.step,
+      max_ts: only.ts,
+      max_value: only.value,
+    }))
+  }
   const out = new Map<string, BucketRow>()
   for (const r of rows) {
     if (r.is_nan === 1) continue

@@ -103,6 +103,44 @@ describe("feast serve's routes", { timeout: 300_000 }, () => {
     })
   })
 
+  it('serves the online routes as JSON text, checks their bodies by hand and names the bad value', async () => {
+    for (const path of ['/features/online', '/get-online-features']) {
+      const send = (body: string | undefined, headers: Record<string, string>) =>
+        app.fetch(
+          new Request(`http://local${path}`, {
+            method: 'POST',
+            headers,
+            ...(body === undefined ? {} : { body }),
+          }),
+        )
+      const body = JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: [1001, 1002] } })
+      const ok = await send(body, { 'content-type': 'application/json', 'accept-encoding': 'gzip' })
+      expect(ok.status).toBe(200)
+      expect(ok.headers.get('content-type')).toBe('application/json; charset=utf-8')
+      expect(ok.headers.get('content-encoding')).toBeNull()
+      expect(((await ok.json()) as { metadata: unknown }).metadata).toEqual({
+        feature_names: ['driver_id', 'trips'],
+      })
+      const bad = await send(
+        JSON.stringify({ features: ['driver_stats:trips'], entities: { driver_id: 1001 } }),
+        {
+          'content-type': 'application/json',
+        },
+      )
+      expect(bad.status).toBe(400)
+      expect(((await bad.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringMatching(/"entities\.driver_id" is 1001, expected an array of values/),
+      })
+      const none = await send(undefined, { 'content-type': 'application/json' })
+      expect(none.status).toBe(400)
+      expect(((await none.json()) as { error: { message: string } }).error.message).toMatch(
+        /"entities" is missing/,
+      )
+      expect((await send(body, { 'content-type': 'text/plain' })).status).toBe(415)
+    }
+  })
+
   it('materializes incrementally up to end_ts, and refuses a time that is not one', async () => {
     const incremental = await post('/materialize-incremental', { end_ts: '2024-01-04T00:00:00Z' })
     expect(incremental.status).toBe(200)

@@ -12,6 +12,7 @@ export {
   createFeastOnlineHandler,
   createFeastOnlineJsonHandler,
   createFeastOnlineResolver,
+  createFeastOnlineTextResolver,
   type FeastOnlineBackend,
   type FeastOnlineOptions,
   type FeastOnlineRequest,
@@ -19,4 +20,5 @@ export {
   type FeastOnlineResult,
   type ValidFeastOnlineRequest,
 } from './feast-online-handler.js'
+export { checkFeastOnlineRequest } from './feast-online-request.js'
 export { type FeastPushBackend, type FeastPushRequest, feastPush } from './feast-push.js'

@@ -24,9 +24,11 @@ export { corsOriginSet } from './origin-check.js'
 export { DEFAULT_TIMEOUTS, type RequestTimeouts } from './request-timeouts.js'
 export {
   type BindOptions,
+  bindJsonTextRoute,
   bindRoute,
   type FileReply,
   type HandlerResult,
+  type JsonTextBindOptions,
   type RestHandler,
   type RestInput,
 } from './rest-binding.js'

@@ -33,8 +33,9 @@ export async function openApi(app: FastifyInstance, options: OpenApiOptions): Pr
       const route = document.route.config?.restRoute
       if (route === undefined) return { schema: { hide: true } as FastifySchema, url: document.url }
       // The zod transform reads one zod body schema; the bytes alternatives are added after it.
+      // (and a route that checks its body by hand, bindJsonTextRoute, has no body schema in Fastify).
       const schema =
-        route.bytes === 'buffered' && route.body !== undefined
+        route.body !== undefined && route.bytes !== 'stream' && document.schema.body !== route.body
           ? { ...document.schema, body: route.body }
           : document.schema
       const out = jsonSchemaTransform({ ...document, schema }) as {

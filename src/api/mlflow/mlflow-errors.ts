@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import { type ErrorCode, isStrataError } from '../../core/errors.js'
 import { classifyError, type RouteMiss, setRouteMissHandler } from '../http/index.js'
 
@@ -147,11 +147,19 @@ export function useMlflowHeaders(scope: FastifyInstance): void {
     reply.header('x-content-type-options', 'nosniff')
     done()
   })
-  scope.addHook('onSend', (_request, reply, payload, done) => {
+  const plainJson: onSendHookHandler = (_request, reply, payload, done) => {
     if (reply.getHeader('content-type') === 'application/json; charset=utf-8') {
       reply.header('content-type', 'application/json')
     }
     done(null, payload)
+  }
+  // On each route but the RPCs, which set MLflow's content type themselves (one hook less on
+  // every tracking call); errors and misses set it in their handlers.
+  scope.addHook('onRoute', (route) => {
+    if (route.config?.mlflowRpc === true) return
+    const existing = route.onSend
+    route.onSend =
+      existing === undefined ? [plainJson] : [...(Array.isArray(existing) ? existing : [existing]), plainJson]
   })
 }
 

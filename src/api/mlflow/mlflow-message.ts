@@ -42,7 +42,8 @@ export class MlflowMessage {
       throw invalid('the request body must be a JSON object')
     }
     // Some clients also put fields in the query string of a POST; the body wins.
-    return new MlflowMessage({ ...MlflowMessage.fromQuery(query).fields, ...(body as Json) })
+    if (query === undefined || !hasKeys(query)) return new MlflowMessage(body as Json)
+    return new MlflowMessage({ ...query, ...(body as Json) })
   }
 
   /** A message from a parsed query string; a repeated key is a list. */
@@ -212,4 +213,9 @@ function pyJson(v: unknown): string {
         : x
   const json = JSON.stringify(sorted(v)) ?? String(v)
   return json.length > 200 ? `${json.slice(0, 200)}…` : json
+}
+
+function hasKeys(record: object): boolean {
+  for (const _ in record) return true
+  return false
 }

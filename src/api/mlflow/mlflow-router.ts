@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest, HTTPMethods } from 'fastify'
 import type { ChangeFeed } from '../change-feed.js'
+import { wireJson } from '../http/index.js'
 import { MLFLOW_ARTIFACTS_PREFIX, mlflowArtifactRoutes } from './mlflow-artifacts-router.js'
 import { mlflowErrorHandler, useMlflowErrors, useMlflowHeaders } from './mlflow-errors.js'
 import { addLoggedModelRoutes } from './mlflow-logged-model-routes.js'
@@ -21,6 +22,27 @@ export type MlflowRpc = (
   path: string,
   handler: (message: MlflowMessage, request: FastifyRequest) => Promise<unknown>,
 ) => void
+
+/**
+ * The RPCs a logging client calls once per value, whose answer is `{}` or a few fields: they are
+ * never gzipped (an answer under the compression threshold is not anyway), so they skip the
+ * compression hook that every other route runs on each request.
+ */
+const SMALL_ANSWERS: ReadonlySet<string> = new Set([
+  '/runs/log-metric',
+  '/runs/log-batch',
+  '/runs/log-parameter',
+  '/runs/set-tag',
+  '/runs/delete-tag',
+  '/runs/update',
+])
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** An MLflow RPC route: it sends its JSON with MLflow's content type itself (see useMlflowHeaders). */
+    mlflowRpc?: boolean
+  }
+}
 
 /** Options of {@link mlflowRoutes}. */
 export interface MlflowRoutesOptions {
@@ -45,7 +67,18 @@ export function mlflowRoutes(options: MlflowRoutesOptions) {
           useMlflowErrors(api)
           options.changes?.watch(api)
           const rpc: MlflowRpc = (method, url, handler) =>
-            api.route({ method, url, handler: (request) => handler(MlflowMessage.read(request), request) })
+            api.route({
+              method,
+              url,
+              config: { mlflowRpc: true },
+              ...(SMALL_ANSWERS.has(url) ? { compress: false } : {}),
+              handler: async (request, reply) => {
+                const answer = await handler(MlflowMessage.read(request), request)
+                // Serialized here, with MLflow's content type: no serializer lookup, no onSend rewrite.
+                reply.header('content-type', 'application/json')
+                return wireJson(answer)
+              },
+            })
           addTrackingRoutes(rpc)
           addLoggedModelRoutes(rpc)
           addRegistryRoutes(rpc)
