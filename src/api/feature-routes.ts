@@ -4,7 +4,7 @@ import { featureApi } from '../core/rest/index.js'
 import type { FeatureStore } from '../features/index.js'
 import {
   checkFeastOnlineRequest,
-  createFeastOnlineTextResolver,
+  createFeastOnlineResolver,
   feastMaterialize,
   feastPush,
 } from './feast/index.js'
@@ -18,16 +18,16 @@ const ONLINE_BODY_LIMIT = 1024 * 1024
  * returns its columnar response (values, statuses and event timestamps per feature). The hot
  * path of the server, served by `bindJsonTextRoute`: the layer's guards and JSON parser (1 MiB
  * limit) as for every route, the body checked by `checkFeastOnlineRequest` (what the contract's
- * schema accepts, by hand), and the answer built directly as JSON text, not gzipped.
+ * schema accepts, by hand), and the answer's object serialized with `JSON.stringify` (no response schema), not gzipped.
  * The project's feature store opens on the first request.
  */
 export function featureRoutes(features: () => Promise<FeatureStore>) {
   return async (app: FastifyInstance): Promise<void> => {
-    type Resolver = ReturnType<typeof createFeastOnlineTextResolver>
+    type Resolver = ReturnType<typeof createFeastOnlineResolver>
     let resolver: Promise<Resolver> | undefined
     let feastResolver: Promise<Resolver> | undefined
     const open = () => {
-      resolver ??= features().then((store) => createFeastOnlineTextResolver(store))
+      resolver ??= features().then((store) => createFeastOnlineResolver(store))
       resolver.catch(() => {
         resolver = undefined
       })
@@ -35,19 +35,27 @@ export function featureRoutes(features: () => Promise<FeatureStore>) {
     }
     // At feast serve's path, statuses as feast serve gives them (a stored null is PRESENT).
     const openFeast = () => {
-      feastResolver ??= features().then((store) =>
-        createFeastOnlineTextResolver(store, { feastStatuses: true }),
-      )
+      feastResolver ??= features().then((store) => createFeastOnlineResolver(store, { feastStatuses: true }))
       feastResolver.catch(() => {
         feastResolver = undefined
       })
       return feastResolver
     }
-    // The hot path: the body checked by hand, the answer built as JSON text (see bindJsonTextRoute).
+    // The hot path: the body checked by hand, the answer sent as JSON text (see bindJsonTextRoute).
     const online = { bodyLimit: ONLINE_BODY_LIMIT, checkBody: checkFeastOnlineRequest }
-    bindJsonTextRoute(app, featureApi.online, async ({ body }) => (await open())(body), online)
+    bindJsonTextRoute(
+      app,
+      featureApi.online,
+      async ({ body }) => JSON.stringify(await (await open())(body)),
+      online,
+    )
     // Feast's own clients (its SDK's remote online store, `feast serve` callers) use these paths.
-    bindJsonTextRoute(app, featureApi.feastOnline, async ({ body }) => (await openFeast())(body), online)
+    bindJsonTextRoute(
+      app,
+      featureApi.feastOnline,
+      async ({ body }) => JSON.stringify(await (await openFeast())(body)),
+      online,
+    )
     // Rows straight to the online store: Strata's path and feast serve's two.
     bindRoute(app, featureApi.push, async ({ body }) => feastPush(await features(), body))
     bindRoute(app, featureApi.feastPush, async ({ body }) => {

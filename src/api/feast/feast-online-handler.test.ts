@@ -3,13 +3,7 @@ import {
   type DriverFeatureStore,
   openDriverFeatureStore,
 } from '../../../test/support/driver-feature-store.js'
-import {
-  createFeastOnlineHandler,
-  createFeastOnlineJsonHandler,
-  createFeastOnlineResolver,
-  createFeastOnlineTextResolver,
-  type ValidFeastOnlineRequest,
-} from './feast-online-handler.js'
+import { createFeastOnlineHandler, createFeastOnlineJsonHandler } from './feast-online-handler.js'
 
 async function rejection(p: Promise<unknown>): Promise<{ code?: string; message: string }> {
   try {
@@ -107,35 +101,5 @@ describe('POST /features/online handler (Feast get-online-features shape, sqlite
       handle({ feature_service: 'driver_activity', entities: { driver_id: [1, 2], val_to_add: [1] } }),
     )
     expect(ragged.message).toMatch(/different lengths/)
-  })
-
-  it('builds the same JSON text directly as JSON.stringify gives for the resolved object', async () => {
-    const { store, now } = fixture
-    const backend = {
-      catalog: store.catalog,
-      getOnlineFeatures: (request: Parameters<typeof store.getOnlineFeatures>[0]) =>
-        store.getOnlineFeatures({ ...request, now }),
-    }
-    const requests: ValidFeastOnlineRequest[] = [
-      {
-        features: ['driver_hourly_stats:conv_rate', 'driver_hourly_stats:last_seen'],
-        entities: { driver_id: [1001, 1002, 1003] },
-      },
-      { features: ['driver_hourly_stats:conv_rate'], entities: { driver_id: [] } },
-      {
-        features: ['driver_hourly_stats:conv_rate', 'driver_hourly_stats:last_seen'],
-        entities: { driver_id: [1001, 9999], note: ['say "hi"\n\u2028', { deep: [1, null] }] },
-        full_feature_names: true,
-      },
-    ]
-    for (const feastStatuses of [false, true]) {
-      const asObject = createFeastOnlineResolver(backend, { feastStatuses })
-      const asText = createFeastOnlineTextResolver(backend, { feastStatuses })
-      for (const request of requests) {
-        const text = await asText(request)
-        expect(text).toBe(JSON.stringify(await asObject(request)))
-        expect(JSON.parse(text)).toEqual(await asObject(request))
-      }
-    }
   })
 })

@@ -112,62 +112,6 @@ export function createFeastOnlineResolver(
 }
 
 /**
- * {@link createFeastOnlineResolver} answering with the response's JSON text, built directly from
- * the lookup — the same text `JSON.stringify` gives for the resolver's object (a test holds the
- * two together), without building that object first. The online routes send it as is.
- */
-export function createFeastOnlineTextResolver(
-  store: FeastOnlineBackend,
-  options: FeastOnlineOptions = {},
-): (request: ValidFeastOnlineRequest) => Promise<string> {
-  const lookup = onlineLookup(store, options)
-  return async (req) => {
-    const { keys, result, nullStatus } = await lookup(req)
-    const n = result.rows.length
-    let names = ''
-    let out = ''
-    for (const k of keys) {
-      names += `${names === '' ? '' : ','}${JSON.stringify(k)}`
-      const values = req.entities[k] ?? []
-      let text = ''
-      for (let r = 0; r < values.length; r++) text += `${r === 0 ? '' : ','}${jsonValue(values[r])}`
-      out += `${out === '' ? '' : ','}{"values":[${text}],"statuses":[${repeat('"PRESENT"', n)}],"event_timestamps":[${repeat(`"${EPOCH}"`, n)}]}`
-    }
-    const features = result.features
-    for (let i = 0; i < features.length; i++) {
-      const name = features[i] as string
-      names += `${names === '' ? '' : ','}${JSON.stringify(name)}`
-      let values = ''
-      let statuses = ''
-      let times = ''
-      for (let r = 0; r < n; r++) {
-        const sep = r === 0 ? '' : ','
-        const value = result.rows[r]?.[name] ?? null
-        values += sep + (value instanceof Date ? `"${isoSeconds(value.getTime())}"` : jsonValue(value))
-        const status = result.statuses[r]?.[i] ?? 'NOT_FOUND'
-        statuses += `${sep}"${status === 'NULL_VALUE' ? nullStatus : status}"`
-        const t = result.eventTimes[r]?.[i]
-        times += `${sep}"${t === null || t === undefined ? EPOCH : isoSeconds(t)}"`
-      }
-      out += `${out === '' ? '' : ','}{"values":[${values}],"statuses":[${statuses}],"event_timestamps":[${times}]}`
-    }
-    return `{"metadata":{"feature_names":[${names}]},"results":[${out}]}`
-  }
-}
-
-/** One value as `JSON.stringify` writes it inside an array (`undefined` → `null`). */
-function jsonValue(value: unknown): string {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null'
-  if (value === null || value === undefined) return 'null'
-  return JSON.stringify(value) ?? 'null'
-}
-
-/** `item` `n` times, comma-separated. */
-function repeat(item: string, n: number): string {
-  return n === 0 ? '' : `${item},`.repeat(n - 1) + item
-}
-
-/**
  * The shared part of the resolvers: checks the request's feature selection, looks the rows up,
  * and finds the join keys echoed first (per requested feature list, cached).
  */

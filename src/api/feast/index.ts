@@ -12,7 +12,6 @@ export {
   createFeastOnlineHandler,
   createFeastOnlineJsonHandler,
   createFeastOnlineResolver,
-  createFeastOnlineTextResolver,
   type FeastOnlineBackend,
   type FeastOnlineOptions,
   type FeastOnlineRequest,
