@@ -1,36 +1,17 @@
 import { expect, it } from 'vitest'
+import { archivedPredictionIds, predictionAt } from '../../../test/support/payload-entries.js'
 import { tempProject } from '../../../test/support/temp-project.js'
 import { openStrata } from '../../platform/index.js'
-import { newPredictionId, type PredictionEntry } from '../../serving/index.js'
 import { startPayloadRetention } from './server-retention.js'
 
 const DAY = 86_400_000
-
-function entry(at: number): PredictionEntry {
-  return {
-    id: newPredictionId(at),
-    at,
-    endpoint: 'delay',
-    modelName: 'delay-model',
-    modelVersion: 1,
-    deploymentRevision: null,
-    requestId: null,
-    entityKey: null,
-    inputs: { x: at },
-    outputs: { prediction: [1] },
-    latencyMs: 1,
-    status: 'ok',
-    error: null,
-    featureViews: null,
-  }
-}
 
 it('strata server prunes the payload log to payloadLog.retainDays on its schedule; two servers at once archive each prediction once', async () => {
   await using project = await tempProject('strata-server-retention-')
   expect((await project.cli('init', '--bare')).code).toBe(0)
   const now = Date.now()
-  const old = Array.from({ length: 40 }, (_, i) => entry(now - 40 * DAY + i * 1000))
-  const recent = Array.from({ length: 5 }, (_, i) => entry(now - DAY + i * 1000))
+  const old = Array.from({ length: 40 }, (_, i) => predictionAt(now - 40 * DAY + i * 1000))
+  const recent = Array.from({ length: 5 }, (_, i) => predictionAt(now - DAY + i * 1000))
   const config = { payloadLog: { retainDays: 30 } }
   await using a = await openStrata({ cwd: project.dir, config })
   await using b = await openStrata({ cwd: project.dir, config })
@@ -50,14 +31,7 @@ it('strata server prunes the payload log to payloadLog.retainDays on its schedul
   expect(errors).toEqual([])
   expect(await payloads.count()).toBe(recent.length)
 
-  const repo = await a.data()
-  const files = await repo.files('payload-log', 'main', { prefix: 'segments' })
-  const paths = await Promise.all(files.map((f) => repo.localFile('payload-log', 'main', f.path)))
-  const archived = (
-    await (
-      await a.offline()
-    ).query(`SELECT prediction_id FROM read_parquet([${paths.map((p) => `'${p}'`).join(', ')}])`)
-  ).rows.map((r) => String(r.prediction_id))
+  const archived = await archivedPredictionIds(a)
   expect(archived.sort()).toEqual(old.map((e) => e.id).sort())
 })
 

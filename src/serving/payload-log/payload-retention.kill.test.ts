@@ -4,31 +4,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runKillChild } from '../../../test/support/kill-child.js'
+import { archivedPredictionIds, predictionAt } from '../../../test/support/payload-entries.js'
 import { openStrata } from '../../platform/index.js'
-import type { PredictionEntry } from './payload-types.js'
-import { newPredictionId } from './prediction-id.js'
 
 const CHILD = fileURLToPath(new URL('../../../test/support/payload-prune-kill-child.ts', import.meta.url))
 const DAY = 86_400_000
-
-function entry(at: number): PredictionEntry {
-  return {
-    id: newPredictionId(at),
-    at,
-    endpoint: 'delay',
-    modelName: 'delay-model',
-    modelVersion: 1,
-    deploymentRevision: null,
-    requestId: null,
-    entityKey: null,
-    inputs: { x: at },
-    outputs: { prediction: [1] },
-    latencyMs: 1,
-    status: 'ok',
-    error: null,
-    featureViews: null,
-  }
-}
 
 describe('payload-log retention crash safety', { timeout: 300_000 }, () => {
   const dirs: string[] = []
@@ -40,8 +20,8 @@ describe('payload-log retention crash safety', { timeout: 300_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'strata-prune-kill-'))
     dirs.push(dir)
     const now = Date.now()
-    const old = Array.from({ length: 30 }, (_, i) => entry(now - 40 * DAY + i * 1000))
-    const recent = Array.from({ length: 5 }, (_, i) => entry(now - DAY + i * 1000))
+    const old = Array.from({ length: 30 }, (_, i) => predictionAt(now - 40 * DAY + i * 1000))
+    const recent = Array.from({ length: 5 }, (_, i) => predictionAt(now - DAY + i * 1000))
     const all = new Set([...old, ...recent].map((e) => e.id))
     {
       await using strata = await openStrata({ cwd: dir })
@@ -51,21 +31,8 @@ describe('payload-log retention crash safety', { timeout: 300_000 }, () => {
       await using strata = await openStrata({ cwd: dir })
       const live: string[] = []
       for await (const r of (await strata.payloads()).scan({ limit: 1000 })) live.push(r.id)
-      const repo = await strata.data()
-      let archived: string[] = []
-      if (
-        (await repo.listDatasets()).some((d) => d.name === 'payload-log') &&
-        (await repo.log('payload-log')).length > 0
-      ) {
-        const files = await repo.files('payload-log', 'main', { prefix: 'segments' })
-        const paths = await Promise.all(files.map((f) => repo.localFile('payload-log', 'main', f.path)))
-        archived = (
-          await (
-            await strata.offline()
-          ).query(`SELECT prediction_id FROM read_parquet([${paths.map((p) => `'${p}'`).join(', ')}])`)
-        ).rows.map((r) => String(r.prediction_id))
-        expect((await repo.fsck()).problems).toEqual([])
-      }
+      const archived = await archivedPredictionIds(strata)
+      if (archived.length > 0) expect((await (await strata.data()).fsck()).problems).toEqual([])
       // each archived once, every prediction somewhere, nothing invented
       expect(new Set(archived).size).toBe(archived.length)
       const union = new Set([...live, ...archived])

@@ -1,37 +1,17 @@
 import { expect, it } from 'vitest'
+import { archivedPredictionIds, predictionAt } from '../../../test/support/payload-entries.js'
 import { tempProject } from '../../../test/support/temp-project.js'
 import { openStrata } from '../../platform/index.js'
 import { prunePayloadLog } from './payload-retention.js'
-import type { PredictionEntry } from './payload-types.js'
-import { newPredictionId } from './prediction-id.js'
 
 const DAY = 86_400_000
-
-function entry(at: number): PredictionEntry {
-  return {
-    id: newPredictionId(at),
-    at,
-    endpoint: 'delay',
-    modelName: 'delay-model',
-    modelVersion: 1,
-    deploymentRevision: null,
-    requestId: null,
-    entityKey: null,
-    inputs: { x: at },
-    outputs: { prediction: [1] },
-    latencyMs: 1,
-    status: 'ok',
-    error: null,
-    featureViews: null,
-  }
-}
 
 it('of two prunes that read the same archive head, the one that commits second stops with CONFLICT and archives nothing twice', async () => {
   await using project = await tempProject('strata-prune-race-')
   expect((await project.cli('init', '--bare')).code).toBe(0)
   await using strata = await openStrata({ cwd: project.dir })
   const now = Date.now()
-  const old = Array.from({ length: 30 }, (_, i) => entry(now - 40 * DAY + i * 1000))
+  const old = Array.from({ length: 30 }, (_, i) => predictionAt(now - 40 * DAY + i * 1000))
   const payloads = await strata.payloads()
   await payloads.write(old)
   const common = {
@@ -71,13 +51,6 @@ it('of two prunes that read the same archive head, the one that commits second s
     message: expect.stringContaining('another prune'),
   })
 
-  const repo = await strata.data()
-  const files = await repo.files('payload-log', 'main', { prefix: 'segments' })
-  const paths = await Promise.all(files.map((f) => repo.localFile('payload-log', 'main', f.path)))
-  const archived = (
-    await (
-      await strata.offline()
-    ).query(`SELECT prediction_id FROM read_parquet([${paths.map((p) => `'${p}'`).join(', ')}])`)
-  ).rows.map((r) => String(r.prediction_id))
+  const archived = await archivedPredictionIds(strata)
   expect(archived.sort()).toEqual(old.map((e) => e.id).sort())
 })
