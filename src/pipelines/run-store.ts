@@ -11,7 +11,7 @@ import {
   type StepRunStatus,
   toRun,
 } from './run-types.js'
-import { stepStatements } from './step-statements.js'
+import { type Success, stepStatements } from './step-statements.js'
 
 export type { PipelineRun, PipelineRunStatus, StepRun, StepRunStatus } from './run-types.js'
 
@@ -280,16 +280,7 @@ export class RunStore {
    * false when another attempt already published (the output is then not recorded twice).
    */
   async succeedStep(
-    s: {
-      runId: string
-      step: string
-      attempt: number
-      cached: boolean
-      at: number
-      outputHash: string
-      /** When the attempt's start was not recorded by {@link startStep}: its start and cache key. */
-      started?: { at: number; cacheKey: string }
-    },
+    s: Success,
     cache: PipelineTables['pipeline_cache'] | undefined,
     within?: (trx: Db) => Promise<void>,
   ): Promise<boolean> {

@@ -16,6 +16,7 @@ export interface Success {
   cached: boolean
   at: number
   outputHash: string
+  /** When the attempt's start was not recorded by `RunStore.startStep`: its start and cache key. */
   started?: { at: number; cacheKey: string }
 }
 
