@@ -117,7 +117,7 @@ export interface JsonTextBindOptions<R extends RestRoute> extends BindOptions {
  * share of a ~0.2 ms request; see docs/http.md.
  *
  * @example
- * bindJsonTextRoute(app, featureApi.online, async ({ body }) => textResolver(body), { checkBody: checkFeastOnlineRequest })
+ * bindJsonTextRoute(app, featureApi.online, async ({ body }) => JSON.stringify(await resolve(body)), { checkBody: checkFeastOnlineRequest })
  */
 export function bindJsonTextRoute<R extends RestRoute>(
   app: FastifyInstance,
