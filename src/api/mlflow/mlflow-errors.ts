@@ -153,10 +153,9 @@ export function useMlflowHeaders(scope: FastifyInstance): void {
     }
     done(null, payload)
   }
-  // On each route but the RPCs, which set MLflow's content type themselves (one hook less on
-  // every tracking call); errors and misses set it in their handlers.
+  // On every route: Fastify adds `; charset=utf-8` to a JSON type when it sends a string, so
+  // the bare type can only be set after that, in `onSend`.
   scope.addHook('onRoute', (route) => {
-    if (route.config?.mlflowRpc === true) return
     const existing = route.onSend
     route.onSend =
       existing === undefined ? [plainJson] : [...(Array.isArray(existing) ? existing : [existing]), plainJson]

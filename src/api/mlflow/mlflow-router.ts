@@ -37,13 +37,6 @@ const SMALL_ANSWERS: ReadonlySet<string> = new Set([
   '/runs/update',
 ])
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** An MLflow RPC route: it sends its JSON with MLflow's content type itself (see useMlflowHeaders). */
-    mlflowRpc?: boolean
-  }
-}
-
 /** Options of {@link mlflowRoutes}. */
 export interface MlflowRoutesOptions {
   /** Reported by `GET /version`. */
@@ -70,11 +63,10 @@ export function mlflowRoutes(options: MlflowRoutesOptions) {
             api.route({
               method,
               url,
-              config: { mlflowRpc: true },
               ...(SMALL_ANSWERS.has(url) ? { compress: false } : {}),
               handler: async (request, reply) => {
                 const answer = await handler(MlflowMessage.read(request), request)
-                // Serialized here, with MLflow's content type: no serializer lookup, no onSend rewrite.
+                // Serialized here: no serializer lookup (the onSend hook sets MLflow's bare content type).
                 reply.header('content-type', 'application/json')
                 return wireJson(answer)
               },
