@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js'
 import { errorMessage } from '../core/errors.js'
+import { pollEvery } from '../core/poll-loop.js'
 import type { PipelineEngine } from './pipeline-engine.js'
 import { PipelineScheduler } from './scheduler.js'
 
@@ -35,9 +36,7 @@ export interface TriggerLoopOptions {
 export class TriggerLoop {
   private readonly scheduler: PipelineScheduler
   private readonly driving = new Map<string, Promise<void>>()
-  private timer: NodeJS.Timeout | undefined
-  private stopped = false
-  private checking: Promise<void> | undefined
+  private stopPolling: (() => Promise<void>) | undefined
 
   constructor(
     private readonly engine: PipelineEngine,
@@ -68,23 +67,14 @@ export class TriggerLoop {
 
   /** Checks now and every `pollMs` until {@link close}. */
   start(): void {
-    const tick = () => {
-      if (this.stopped) return
-      this.checking = this.check()
-        .catch((err: unknown) => this.options.onProblem?.(errorMessage(err)))
-        .finally(() => {
-          this.checking = undefined
-          if (!this.stopped) this.timer = setTimeout(tick, this.options.pollMs ?? 10_000)
-        })
-    }
-    tick()
+    this.stopPolling ??= pollEvery(this.options.pollMs ?? 10_000, () =>
+      this.check().catch((err: unknown) => this.options.onProblem?.(errorMessage(err))),
+    )
   }
 
   /** Stops checking and waits for the runs under way to end. */
   async close(): Promise<void> {
-    this.stopped = true
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    await this.checking
+    await this.stopPolling?.()
     await this.idle()
   }
 

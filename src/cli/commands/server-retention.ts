@@ -1,4 +1,5 @@
 import { isStrataError } from '../../core/errors.js'
+import { pollEvery } from '../../core/poll-loop.js'
 import type { Strata } from '../../platform/index.js'
 import { prunePayloadLogOf } from './payload-pruning.js'
 
@@ -23,27 +24,12 @@ export function startPayloadRetention(
 ): (() => Promise<void>) | undefined {
   const days = strata.config.payloadLog.retainDays
   if (days === undefined) return undefined
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  const tick = () => {
-    if (stopped) return
-    running = prunePayloadLogOf(strata, { before: Date.now() - days * 86_400_000 })
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          if (!isStrataError(err, 'CONFLICT')) options.onError?.(err as Error)
-        },
-      )
-      .finally(() => {
-        running = undefined
-        if (!stopped) timer = setTimeout(tick, options.everyMs)
-      })
-  }
-  tick()
-  return async () => {
-    stopped = true
-    if (timer !== undefined) clearTimeout(timer)
-    await running
-  }
+  return pollEvery(options.everyMs, () =>
+    prunePayloadLogOf(strata, { before: Date.now() - days * 86_400_000 }).then(
+      () => undefined,
+      (err: unknown) => {
+        if (!isStrataError(err, 'CONFLICT')) options.onError?.(err as Error)
+      },
+    ),
+  )
 }

@@ -1,3 +1,4 @@
+import { pollEvery } from '../../core/poll-loop.js'
 import type { ModelServer } from '../model-server.js'
 import { type GraphSpec, graphNodes } from './graph-definition.js'
 import type { GraphEndpoint } from './graph-endpoint.js'
@@ -73,19 +74,5 @@ export function followAliases(
       }
     }
   }
-  let stopped = false
-  let timer: NodeJS.Timeout | undefined
-  let running: Promise<void> | undefined
-  const tick = () => {
-    running = check().finally(() => {
-      running = undefined
-      if (!stopped) timer = setTimeout(tick, options.everyMs)
-    })
-  }
-  timer = setTimeout(tick, options.everyMs)
-  return async () => {
-    stopped = true
-    if (timer !== undefined) clearTimeout(timer)
-    await running
-  }
+  return pollEvery(options.everyMs, check, { immediate: false })
 }
