@@ -2,21 +2,24 @@
  * The first Wasserstein distance of a small sorted sample against a large sorted one (a
  * window against a stored reference) without walking the large one, in the quantile form
  * W₁ = ∫₀¹ |Q_u(t) − Q_v(t)| dt. On an integer grid of nu·nv ticks, reference value i covers
- * ticks [i·nv, (i + 1)·nv) and a run of equal window values j..j′ covers [j·nu, j′·nu); over
- * one run the window's quantile is a constant x. Where x is on one side of every reference
- * value the run covers (the usual case: the window's quantiles wander far more than the
- * reference's values are apart), |u − x| has one sign, so a stretch of such runs adds
- * ±(Σ x·ticks − Σ u over its ticks), the latter from prefix sums of the reference at the
- * stretch's two ends; which side x is on is decided, where it can be, from every 64th
- * reference value (a small array that stays in cache) rather than the reference itself. A run
- * that straddles x is summed directly (prefix sums split where u crosses x). Work per window
- * value, memory touched per stretch (not a pass over the 1M reference values per column);
- * equal to the merge walk ({@link wasserstein1}) up to floating-point rounding (values are
- * taken about the reference's median, so offsets do not cost precision).
+ * ticks [i·nv, (i + 1)·nv) and window value j covers [j·nu, (j + 1)·nu). Where a window value
+ * x is on one side of every reference value its ticks cover (the usual case: the window's
+ * quantiles wander far more than the reference's values are apart), |u − x| has one sign, so a
+ * stretch of such values adds ±(Σ x·ticks − Σ u over its ticks), the latter from prefix sums of
+ * the reference at the stretch's two ends. Which side is decided a block of 32 window values at
+ * a time from every 64th reference value (a small array that stays in cache): a block that is
+ * wholly on one side costs a plain sum of its values; otherwise run by run of equal values,
+ * reading the reference itself where the coarse values do not tell, and a run that straddles x
+ * is summed directly (prefix sums split where u crosses x). Equal to the merge walk
+ * ({@link wasserstein1}) up to floating-point rounding (values are taken about the reference's
+ * median, so offsets do not cost precision).
  */
 
 /** Every `1 << COARSE`-th reference value is kept in {@link ReferenceIndex.coarse}. */
 const COARSE = 6
+
+/** Window values tried together against the coarse values (one side for all, or one by one). */
+const BLOCK = 32
 
 /** A sorted reference's prefix sums about its median: `prefix[k]` = Σ_{i<k} (u_i − shift). */
 interface ReferenceIndex {
@@ -136,44 +139,80 @@ export function wasserstein1Indexed(u: Float64Array, v: Float64Array): number {
   let ra = 0
   let j = 0
   while (j < nv) {
-    const x = v[j] as number
-    const start = j
-    j++
-    while (j < nv && v[j] === x) j++
-    // the run's end tick b = j·nu = qb·nv + rb
-    let qb: number
-    let rb: number
-    if (j - start === 1) {
-      qb = qa + step
-      rb = ra + rest
-      if (rb >= nv) {
-        rb -= nv
-        qb++
+    // A block of BLOCK window values wholly on one side of the reference values it covers (told
+    // from the coarse values alone): its ticks add Σ (x − shift) · nu, no step per value.
+    const j1 = j + BLOCK
+    if (j1 <= nv) {
+      const b = j1 * nu
+      const qb = Math.floor(b / nv)
+      const rb = b - qb * nv
+      const last = rb > 0 ? qb : qb - 1
+      const side =
+        (v[j] as number) >= (coarse[(last >>> COARSE) + 1] as number)
+          ? 1
+          : (v[j1 - 1] as number) <= (coarse[qa >>> COARSE] as number)
+            ? -1
+            : 0
+      if (side !== 0) {
+        if (side !== sign) {
+          if (sign !== 0) total += sign * (stretchX - tickSum(u, index, nv, stretchA, stretchQ, a, qa))
+          sign = side
+          stretchA = a
+          stretchQ = qa
+          stretchX = 0
+        }
+        let sum = 0
+        for (let k = j; k < j1; k++) sum += (v[k] as number) - shift
+        stretchX += sum * nu
+        j = j1
+        a = b
+        qa = qb
+        ra = rb
+        continue
       }
-    } else {
-      const b = j * nu
-      qb = Math.floor(b / nv)
-      rb = b - qb * nv
     }
-    const b = qb * nv + rb
-    // reference values the run touches: qa .. last
-    const last = rb > 0 ? qb : qb - 1
-    let side: number
-    if (x >= (coarse[(last >>> COARSE) + 1] as number) || x >= (u[last] as number)) side = 1
-    else if (x <= (coarse[qa >>> COARSE] as number) || x <= (u[qa] as number)) side = -1
-    else side = 0
-    if (side !== sign) {
-      if (sign !== 0) total += sign * (stretchX - tickSum(u, index, nv, stretchA, stretchQ, a, qa))
-      sign = side
-      stretchA = a
-      stretchQ = qa
-      stretchX = 0
+    // otherwise run by run (a run of equal values may go on past the block: sums over ticks add up)
+    const stop = Math.min(j1, nv)
+    while (j < stop) {
+      const x = v[j] as number
+      const start = j
+      j++
+      while (j < nv && v[j] === x) j++
+      // the run's end tick b = j·nu = qb·nv + rb
+      let qb: number
+      let rb: number
+      if (j - start === 1) {
+        qb = qa + step
+        rb = ra + rest
+        if (rb >= nv) {
+          rb -= nv
+          qb++
+        }
+      } else {
+        const b = j * nu
+        qb = Math.floor(b / nv)
+        rb = b - qb * nv
+      }
+      const b = qb * nv + rb
+      // reference values the run touches: qa .. last
+      const last = rb > 0 ? qb : qb - 1
+      let side: number
+      if (x >= (coarse[(last >>> COARSE) + 1] as number) || x >= (u[last] as number)) side = 1
+      else if (x <= (coarse[qa >>> COARSE] as number) || x <= (u[qa] as number)) side = -1
+      else side = 0
+      if (side !== sign) {
+        if (sign !== 0) total += sign * (stretchX - tickSum(u, index, nv, stretchA, stretchQ, a, qa))
+        sign = side
+        stretchA = a
+        stretchQ = qa
+        stretchX = 0
+      }
+      if (side === 0) total += straddlingRun(u, index, nv, a, b, x)
+      else stretchX += (x - shift) * (b - a)
+      a = b
+      qa = qb
+      ra = rb
     }
-    if (side === 0) total += straddlingRun(u, index, nv, a, b, x)
-    else stretchX += (x - shift) * (b - a)
-    a = b
-    qa = qb
-    ra = rb
   }
   if (sign !== 0) total += sign * (stretchX - tickSum(u, index, nv, stretchA, stretchQ, a, qa))
   return total / nu / nv
