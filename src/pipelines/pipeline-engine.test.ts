@@ -212,4 +212,22 @@ describeMetadata('PipelineEngine', (openFresh) => {
     const done = await engine.resume(run.runId, { force: true })
     expect(done.run.status).toBe('succeeded')
   })
+
+  it('of two coordinators resuming the same abandoned run at once, only one drives it: every step runs once', async () => {
+    const counts = new Map<string, number>()
+    const { engine } = await openTestPipelineEngine(await openFresh(), [countingPipeline(counts)], {
+      commits: { 'flights@main': 'c1' },
+    })
+    const run = await engine.start('fti')
+    // both read the run as abandoned (staleAfterMs 0) before either claims it
+    const [a, b] = await Promise.allSettled([
+      engine.resume(run.runId, { staleAfterMs: 0 }),
+      engine.resume(run.runId, { staleAfterMs: 0 }),
+    ])
+    const outcomes = [a, b].map((o) => (o.status === 'fulfilled' ? o.value.run.status : o.reason.code)).sort()
+    // the loser is refused, or (when it read the run only after the winner finished) answers the result
+    expect([['CONFLICT', 'succeeded'].join(), ['succeeded', 'succeeded'].join()]).toContain(outcomes.join())
+    // every step ran exactly once
+    expect(Object.fromEntries(counts)).toEqual({ load: 1, train: 1, report: 1 })
+  })
 })

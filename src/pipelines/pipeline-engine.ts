@@ -204,7 +204,10 @@ export class PipelineEngine {
         `pipeline run "${runId}" is being driven (last heartbeat ${age} ms ago); resume it when its heartbeat is older than ${stale} ms, or with force if its coordinator is dead`,
       )
     }
-    return this.drive(runId, options.onEvent === undefined ? {} : { onEvent: options.onEvent })
+    return this.driveRun(runId, options.onEvent === undefined ? {} : { onEvent: options.onEvent }, {
+      status: run.status,
+      heartbeatAt: run.heartbeatAt,
+    })
   }
 
   /** Runs that are `running` with a heartbeat older than `staleAfterMs`: their coordinators died. */
@@ -320,10 +323,27 @@ export class PipelineEngine {
 
   /** Drives a created run: the DAG loop. */
   async drive(runId: string, options: Pick<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelineRunResult> {
+    return this.driveRun(runId, options, undefined)
+  }
+
+  /**
+   * The DAG loop; with `takeover` (the run's status and heartbeat as a resume read them) the run
+   * is claimed only if no other coordinator claimed it since: `CONFLICT` otherwise.
+   */
+  private async driveRun(
+    runId: string,
+    options: Pick<PipelineRunOptions, 'onEvent'>,
+    takeover: { status: PipelineRun['status']; heartbeatAt: number | null } | undefined,
+  ): Promise<PipelineRunResult> {
     const run = await this.store.run(runId)
     const p = await this.pipeline(run.pipeline)
     const rows = new Map((await this.store.steps(runId)).map((s) => [s.step, s]))
-    await this.store.markRunning(runId, this.ctx.clock.now())
+    if (!(await this.store.markRunning(runId, this.ctx.clock.now(), takeover))) {
+      throw new StrataError(
+        'CONFLICT',
+        `pipeline run "${runId}" was taken over by another coordinator while this one resumed it; it is driven there`,
+      )
+    }
     const controller = new AbortController()
     this.driving.set(runId, controller)
     const stopBeat = startHeartbeat(

@@ -178,20 +178,43 @@ export class RunStore {
    * Records that the run is driven now (`running`, heartbeat now, no end), and turns its steps
    * that did not succeed back to `pending` (keeping their attempt counts): each can then start
    * and publish once in this drive, and a cancel turns them `cancelled` again.
+   *
+   * With `expected` (a takeover: the status and heartbeat the caller read), the run is claimed
+   * only if its row still holds them, and its heartbeat moves past the one read, so of two
+   * coordinators resuming the same run at once exactly one claims it. False when another
+   * coordinator claimed it first (nothing is written then).
    */
-  async markRunning(runId: string, at: number): Promise<void> {
-    await writeTransaction(this.db, async (trx) => {
-      await trx
+  async markRunning(
+    runId: string,
+    at: number,
+    expected?: { status: PipelineRun['status']; heartbeatAt: number | null },
+  ): Promise<boolean> {
+    return await writeTransaction(this.db, async (trx) => {
+      let claim = trx
         .updateTable('pipeline_runs')
-        .set({ status: 'running', heartbeat_at: at, ended_at: null, error: null })
+        .set({
+          status: 'running',
+          heartbeat_at: expected === undefined ? at : Math.max(at, (expected.heartbeatAt ?? 0) + 1),
+          ended_at: null,
+          error: null,
+        })
         .where('run_id', '=', runId)
-        .execute()
+      if (expected !== undefined) {
+        claim = claim.where('status', '=', expected.status)
+        claim =
+          expected.heartbeatAt === null
+            ? claim.where('heartbeat_at', 'is', null)
+            : claim.where('heartbeat_at', '=', expected.heartbeatAt)
+      }
+      const { numUpdatedRows } = await claim.executeTakeFirstOrThrow()
+      if (Number(numUpdatedRows) !== 1) return false
       await trx
         .updateTable('pipeline_step_runs')
         .set({ status: 'pending' })
         .where('run_id', '=', runId)
         .where('status', 'in', ['failed', 'skipped', 'cancelled'])
         .execute()
+      return true
     })
   }
 
