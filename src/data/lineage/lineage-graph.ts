@@ -338,10 +338,10 @@ export class LineageGraphStore {
   private async upsertNodes(db: Kysely<LineageTables>, nodes: NodeInput[], at: number): Promise<void> {
     const unique = new Map<string, NodeInput>()
     for (const n of nodes) {
-      parseNodeId(n.id)
       const prev = unique.get(n.id)
       unique.set(n.id, prev?.label !== undefined && n.label === undefined ? prev : n)
     }
+    // Each distinct id is validated once (in first-seen order, as before), its kind kept.
     const rows = [...unique.values()].map((n) => ({
       id: n.id,
       kind: parseNodeId(n.id).kind,
