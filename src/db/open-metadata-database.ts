@@ -21,7 +21,7 @@ export interface OpenMetadataDatabaseOptions {
 
 /**
  * Opens the metadata database. SQLite runs with WAL, a 5 s busy timeout, `synchronous=NORMAL`,
- * a 1 GiB memory map and a 64 MiB page cache
+ * a 1 GiB memory map, a 64 MiB page cache, a checkpoint of the WAL every 8,000 pages (not 1,000)
  * and foreign keys on, keeps prepared statements (by SQL text, {@link cachingSqliteDatabase}),
  * and begins each {@link writeTransaction} with `BEGIN IMMEDIATE`. Postgres
  * `int8` values (counts, epoch-millisecond timestamps) are parsed to JavaScript numbers so both
@@ -30,6 +30,18 @@ export interface OpenMetadataDatabaseOptions {
 export async function openMetadataDatabase(options: OpenMetadataDatabaseOptions): Promise<MetadataDatabase> {
   return options.dialect === 'sqlite' ? openSqlite(options) : openPostgres(options)
 }
+
+/**
+ * WAL pages after which a commit checkpoints (SQLite's default is 1,000). Each checkpoint copies
+ * every page changed since the last one into the database file and syncs both files; a pipeline
+ * step commits ≈20 pages, so at 1,000 a checkpoint (with its two fsyncs) came every ≈45 steps.
+ * Fewer, larger checkpoints copy a page changed many times once. A process crash (kill -9) loses
+ * nothing either way: a commit is in the WAL when it returns. With `synchronous=NORMAL` the WAL is
+ * synced at checkpoints, so an OS crash or power loss may roll back the commits since the last
+ * one — a consistent suffix, as before, of up to 8,000 pages instead of 1,000. The WAL file
+ * normally grows to ≈33 MB before it is reused.
+ */
+const SQLITE_WAL_AUTOCHECKPOINT_PAGES = 8000
 
 /** How much of a SQLite metadata database is memory-mapped for reads. */
 const SQLITE_MMAP_BYTES = 1024 ** 3
@@ -93,6 +105,7 @@ function openWritable(Database: SqliteDatabase, location: string): import('bette
     // more of them cached than SQLite's default 2 MB.
     database.pragma(`mmap_size = ${SQLITE_MMAP_BYTES}`)
     database.pragma(`cache_size = -${SQLITE_CACHE_KIB}`)
+    database.pragma(`wal_autocheckpoint = ${SQLITE_WAL_AUTOCHECKPOINT_PAGES}`)
     return database
   } catch (err) {
     database.close()

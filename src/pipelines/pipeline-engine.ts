@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { StrataError } from '../core/errors.js'
 import type { ServiceContext } from '../data/index.js'
 import { parseSearch, type SearchRequest, searchPage } from '../db/index.js'
@@ -14,6 +13,7 @@ export type {
   StepEvent,
 } from './engine-types.js'
 export type { ElementCounts, MapElement } from './map-store.js'
+export { newPipelineRunId } from './run-create.js'
 export { runNode } from './step-lineage.js'
 
 import type {
@@ -24,12 +24,12 @@ import type {
   StepEvent,
 } from './engine-types.js'
 import { type FollowedLogLine, type FollowLogsOptions, followStepLogs } from './log-follow.js'
-import { datumsKey } from './map-items.js'
 import { type MapElement, MapStore } from './map-store.js'
 import { OutputStore } from './output-store.js'
 import { mergeParams } from './params.js'
 import type { Pipeline } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
+import { createRun, resolveRunInputs } from './run-create.js'
 import { driveSteps } from './run-driver.js'
 import { startHeartbeat } from './run-heartbeat.js'
 import { type RunReadParts, readLogs, readOutput } from './run-reads.js'
@@ -39,7 +39,6 @@ import type { JsonValue } from './step.js'
 import type { StepAttemptParts } from './step-attempts.js'
 import type { Done } from './step-inputs.js'
 import { StepLimits } from './step-limits.js'
-import { runNode } from './step-lineage.js'
 import type { StepLog } from './step-logs.js'
 
 /**
@@ -93,7 +92,7 @@ export class PipelineEngine {
   async plan(name: string, options: Omit<PipelineRunOptions, 'onEvent'> = {}): Promise<PipelinePlan> {
     const p = await this.pipeline(name)
     const params = mergeParams(p, options.params)
-    const resolved = await this.resolveInputs(p)
+    const resolved = await resolveRunInputs(p, this.options.resolveDataset)
     return planRun(this.store, p, params, resolved, options.noCache === true, {
       maps: this.maps,
       readOutput: (hash) => this.outputs.get(hash),
@@ -151,37 +150,7 @@ export class PipelineEngine {
     fire: { triggerId: string; fireKey: string } | undefined,
   ): Promise<PipelineRun | undefined> {
     const p = await this.pipeline(name)
-    const params = mergeParams(p, options.params)
-    const resolved = await this.resolveInputs(p)
-    const now = this.ctx.clock.now()
-    const runId = newPipelineRunId(now)
-    const run: PipelineRun = {
-      runId,
-      pipeline: p.name,
-      name: options.name ?? `${p.name}-${runId}`,
-      tags: options.tags ?? {},
-      status: 'running',
-      params,
-      resolved,
-      noCache: options.noCache === true,
-      userId: this.ctx.principal.id,
-      createdAt: now,
-      startedAt: now,
-      endedAt: null,
-      heartbeatAt: now,
-      error: null,
-    }
-    const created = await this.store.create(
-      run,
-      p.steps.map((s) => s.name),
-      fire,
-    )
-    if (!created) return undefined
-    await this.ctx.lineage.upsertNode(
-      { id: runNode(run.runId), label: `pipeline ${p.name} ${run.runId}` },
-      now,
-    )
-    return run
+    return createRun(this.ctx, this.store, this.options.resolveDataset, p, options, fire)
   }
 
   /**
@@ -405,24 +374,4 @@ export class PipelineEngine {
     }
     return { ...details, outputs }
   }
-
-  /** Resolves each dataset input of the pipeline to a commit id, keyed `"<step>.<input>"`. */
-  private async resolveInputs(p: Pipeline): Promise<Record<string, string>> {
-    const resolved: Record<string, string> = {}
-    for (const s of p.steps) {
-      for (const [name, input] of Object.entries(s.inputs)) {
-        if (input.kind === 'dataset')
-          resolved[`${s.name}.${name}`] = await this.options.resolveDataset(input.dataset, input.ref)
-      }
-      const source = s.map?.source
-      if (source?.kind === 'datums')
-        resolved[datumsKey(s.name)] = await this.options.resolveDataset(source.dataset, source.ref)
-    }
-    return resolved
-  }
-}
-
-/** A time-sortable run id. */
-export function newPipelineRunId(now: number): string {
-  return `${now.toString(36).padStart(9, '0')}${randomBytes(6).toString('hex')}`
 }

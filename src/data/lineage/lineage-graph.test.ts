@@ -122,6 +122,29 @@ describeMetadata('lineage graph', (openFresh) => {
     expect((await g.node('dataset-commit:c1')).label).toBe('flights@main')
   })
 
+  it('keeps a label when a node is recorded again without one, and takes a new one', async () => {
+    const g = await open()
+    await g.record({
+      inputs: [{ id: 'dataset-commit:c9', label: 'first' }],
+      output: 'run:r9',
+      activity: 'train',
+    })
+    await g.record({
+      inputs: ['dataset-commit:c9'],
+      output: { id: 'run:r9', label: 'run nine' },
+      activity: 'train',
+    })
+    expect((await g.node('dataset-commit:c9')).label).toBe('first')
+    expect((await g.node('run:r9')).label).toBe('run nine')
+    await g.record({
+      inputs: [{ id: 'dataset-commit:c9', label: 'second' }],
+      output: 'run:r9',
+      activity: 'train',
+    })
+    expect((await g.node('dataset-commit:c9')).label).toBe('second')
+    expect((await g.node('run:r9')).label).toBe('run nine')
+  })
+
   it('rejects malformed ids, self-loops and unknown nodes with clear codes', async () => {
     const g = await open()
     const bad = await g

@@ -45,20 +45,19 @@ const nodeValues = (n: number, arg: ArgOf<readonly NodeRow[]>) =>
     created_at: get((r) => r.created_at),
   })) as NodeRow[]
 const prepareShapes = () => ({
-  insertNodes: preparedByShape((n: number) =>
+  // One statement for every node: a new one is inserted; an existing one gets the label given
+  // (a node given without a label keeps its own, and its row is not written).
+  upsertNodes: preparedByShape((n: number) =>
     preparedQuery<readonly NodeRow[]>((db: Kysely<LineageTables>, arg) =>
       db
         .insertInto('lineage_nodes')
         .values(nodeValues(n, arg))
-        .onConflict((oc) => oc.column('id').doNothing()),
-    ),
-  ),
-  upsertLabelledNodes: preparedByShape((n: number) =>
-    preparedQuery<readonly NodeRow[]>((db: Kysely<LineageTables>, arg) =>
-      db
-        .insertInto('lineage_nodes')
-        .values(nodeValues(n, arg))
-        .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ label: eb.ref('excluded.label') }))),
+        .onConflict((oc) =>
+          oc
+            .column('id')
+            .doUpdateSet((eb) => ({ label: eb.ref('excluded.label') }))
+            .where('excluded.label', 'is not', null),
+        ),
     ),
   ),
   insertEdges: preparedByShape((n: number) =>
@@ -334,29 +333,23 @@ export class LineageGraphStore {
     return { root: id, nodes, edges }
   }
 
-  /** Inserts missing nodes and sets given labels: two statements per 5,000 nodes at most. */
+  /** Inserts missing nodes and sets given labels: one statement per 5,000 nodes. */
   private async upsertNodes(db: Kysely<LineageTables>, nodes: NodeInput[], at: number): Promise<void> {
     const unique = new Map<string, NodeInput>()
     for (const n of nodes) {
-      parseNodeId(n.id)
       const prev = unique.get(n.id)
       unique.set(n.id, prev?.label !== undefined && n.label === undefined ? prev : n)
     }
+    // Each distinct id is validated once (in first-seen order, as before), its kind kept.
     const rows = [...unique.values()].map((n) => ({
       id: n.id,
       kind: parseNodeId(n.id).kind,
       label: n.label ?? null,
       created_at: at,
     }))
-    const plain = rows.filter((r) => r.label === null)
-    const labelled = rows.filter((r) => r.label !== null)
-    for (let i = 0; i < plain.length; i += EDGE_CHUNK) {
-      const chunk = plain.slice(i, i + EDGE_CHUNK)
-      await prepared().insertNodes(chunk.length).execute(db, chunk)
-    }
-    for (let i = 0; i < labelled.length; i += EDGE_CHUNK) {
-      const chunk = labelled.slice(i, i + EDGE_CHUNK)
-      await prepared().upsertLabelledNodes(chunk.length).execute(db, chunk)
+    for (let i = 0; i < rows.length; i += EDGE_CHUNK) {
+      const chunk = rows.slice(i, i + EDGE_CHUNK)
+      await prepared().upsertNodes(chunk.length).execute(db, chunk)
     }
   }
 }
