@@ -2,9 +2,9 @@ import { type SqlBool, sql } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import { resolvePageSize } from '../db/index.js'
 import { BUCKET_WIDTHS, bucketOf } from './metric-buckets.js'
-import { loadedValue, type TrackingDb } from './tracking-context.js'
+import { loadedValue, requireRunRow, type TrackingDb } from './tracking-context.js'
 import type { Metric, Page } from './tracking-types.js'
-import { TRACKING_LIMITS } from './tracking-validation.js'
+import { TRACKING_LIMITS, validateKey } from './tracking-validation.js'
 
 type Point = { key: string; value: number; ts: number; step: number; is_nan: number }
 
@@ -200,4 +200,53 @@ export async function downsampledHistory(
   }
   put(toMetric(last))
   return [...out.values()].sort((a, b) => a.step - b.step || a.timestamp - b.timestamp || a.value - b.value)
+}
+
+/**
+ * The downsampled history ({@link downsampledHistory}) of one metric of each of 1 to 100 runs,
+ * after checking the arguments the way MLflow's `metrics/get-history-bulk-interval` does; every
+ * run must exist.
+ */
+export async function downsampledRunsHistory(
+  db: TrackingDb,
+  runIds: readonly string[],
+  key: string,
+  options: DownsampleOptions,
+): Promise<(Metric & { runId: string })[]> {
+  if (runIds.length === 0 || runIds.length > 100) {
+    throw new StrataError('INVALID_ARGUMENT', `give 1 to 100 run ids, got ${runIds.length}`, {
+      details: { runIds: runIds.length },
+    })
+  }
+  validateKey('metric', key)
+  const max = options.maxResults ?? DOWNSAMPLE_MAX_RESULTS
+  if (!Number.isSafeInteger(max) || max < 1 || max > DOWNSAMPLE_MAX_RESULTS) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `max_results must be between 1 and ${DOWNSAMPLE_MAX_RESULTS}, got ${max}`,
+      { details: { maxResults: max } },
+    )
+  }
+  const { startStep, endStep } = options
+  if ((startStep === undefined) !== (endStep === undefined)) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      // MLflow's wording (its UI and users match on it).
+      'If either start step or end step are specified, both must be specified.',
+      { details: startStep === undefined ? { endStep } : { startStep } },
+    )
+  }
+  if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
+    throw new StrataError(
+      'INVALID_ARGUMENT',
+      `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
+    )
+  }
+  const out: (Metric & { runId: string })[] = []
+  for (const runId of new Set(runIds)) {
+    await requireRunRow(db, runId)
+    const points = await downsampledHistory(db, runId, key, { ...options, maxResults: max })
+    for (const p of points) out.push({ ...p, runId })
+  }
+  return out
 }

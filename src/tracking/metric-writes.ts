@@ -23,21 +23,41 @@ const LATEST_CONFLICT = `on conflict (run_id, key) do update set value = exclude
 const sqliteText = new Map<string, string>()
 
 /**
+ * Gates an insert on the run being active: the run check folded into the write (one statement
+ * instead of two). The run id is the statement's last parameter.
+ */
+const ACTIVE_RUN = (param: string) =>
+  `where exists (select 1 from tracking_runs where run_id = ${param} and lifecycle_stage = 'active')`
+
+/**
  * The SQL of one multi-row insert of `count` metric rows. SQLite: `values (?, …), …` — the text
  * depends only on the row count, so the driver's statement cache prepares it once per size.
  * Postgres: one `unnest` of six array parameters — the same text and plan for every size.
+ * `gated`: the rows go in only when their run is active ({@link ACTIVE_RUN}).
  */
-function insertText(dialect: MetadataDialect, table: string, conflict: string, count: number): string {
+function insertText(
+  dialect: MetadataDialect,
+  table: string,
+  conflict: string,
+  count: number,
+  gated: boolean,
+): string {
   const columns = COLUMNS.join(', ')
   if (dialect === 'postgres') {
     const arrays = PG_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
-    return `insert into ${table} (${columns}) select * from unnest(${arrays}) ${conflict}`
+    const gate = gated ? ` ${ACTIVE_RUN(`$${PG_TYPES.length + 1}`)}` : ''
+    return `insert into ${table} (${columns}) select * from unnest(${arrays})${gate} ${conflict}`
   }
-  const cacheKey = `${table}/${count}`
+  const cacheKey = `${table}/${count}/${gated}`
   let text = sqliteText.get(cacheKey)
   if (text === undefined) {
     const row = `(${COLUMNS.map(() => '?').join(', ')})`
-    text = `insert into ${table} (${columns}) values ${Array.from({ length: count }, () => row).join(', ')} ${conflict}`
+    const values = `values ${Array.from({ length: count }, () => row).join(', ')}`
+    // A gated insert selects from its values, so the `where` can follow (`where` also keeps
+    // SQLite's parser from reading `on conflict` as a join constraint).
+    text = gated
+      ? `insert into ${table} (${columns}) select * from (${values}) ${ACTIVE_RUN('?')} ${conflict}`
+      : `insert into ${table} (${columns}) ${values} ${conflict}`
     if (sqliteText.size > 2000) sqliteText.clear()
     sqliteText.set(cacheKey, text)
   }
@@ -68,25 +88,34 @@ async function insertRows(
   table: string,
   conflict: string,
   rows: readonly MetricValueRow[],
-): Promise<void> {
+  activeRunId?: string,
+): Promise<number> {
+  let inserted = 0
   for (let i = 0; i < rows.length; i += MAX_ROWS) {
     const part = rows.slice(i, i + MAX_ROWS)
-    await trx.executeQuery(
-      CompiledQuery.raw(insertText(dialect, table, conflict, part.length), parameters(dialect, part)),
-    )
+    const params = parameters(dialect, part)
+    if (activeRunId !== undefined) params.push(activeRunId)
+    const text = insertText(dialect, table, conflict, part.length, activeRunId !== undefined)
+    const res = await trx.executeQuery(CompiledQuery.raw(text, params))
+    inserted += Number(res.numAffectedRows ?? 0)
   }
+  return inserted
 }
 
 /**
- * Appends metric values to `tracking_metrics` with one multi-row statement per 1,000 values;
- * an exact duplicate (same run, key, step, timestamp and value) is ignored, so retries are safe.
+ * Appends metric values of run `runId` to `tracking_metrics` with one multi-row statement per
+ * 1,000 values, only if the run is active (the run check folded into the insert); an exact
+ * duplicate (same run, key, step, timestamp and value) is ignored, so retries are safe.
+ * Resolves the number of rows inserted: fewer than given means duplicates or a run that is not
+ * active — the caller then checks the run (`requireActiveRunRow`) for the error.
  */
 export function insertMetricHistory(
   trx: TrackingDb,
   dialect: MetadataDialect,
+  runId: string,
   rows: readonly MetricValueRow[],
-): Promise<void> {
-  return insertRows(trx, dialect, 'tracking_metrics', HISTORY_CONFLICT, rows)
+): Promise<number> {
+  return insertRows(trx, dialect, 'tracking_metrics', HISTORY_CONFLICT, rows, runId)
 }
 
 /**
@@ -94,10 +123,10 @@ export function insertMetricHistory(
  * when the new one comes later (higher step, then timestamp, then value). `rows` must hold at
  * most one row per (run, key), sorted by key so concurrent writers lock rows in one order.
  */
-export function upsertLatestMetrics(
+export async function upsertLatestMetrics(
   trx: TrackingDb,
   dialect: MetadataDialect,
   rows: readonly MetricValueRow[],
 ): Promise<void> {
-  return insertRows(trx, dialect, 'tracking_latest_metrics', LATEST_CONFLICT, rows)
+  await insertRows(trx, dialect, 'tracking_latest_metrics', LATEST_CONFLICT, rows)
 }

@@ -2,6 +2,7 @@ import { StrataError } from '../core/errors.js'
 import { type MetadataDialect, writeTransaction } from '../db/index.js'
 import { upsertBuckets } from './metric-buckets.js'
 import { insertMetricHistory, type MetricValueRow, upsertLatestMetrics } from './metric-writes.js'
+import { insertParams, renameRun, storedParams, upsertTags } from './run-write-statements.js'
 import {
   chunks,
   dbCall,
@@ -12,7 +13,13 @@ import {
 } from './tracking-context.js'
 import type { MetricRow } from './tracking-migrations.js'
 import { type MetricInput, RUN_NAME_TAG } from './tracking-types.js'
-import { TRACKING_LIMITS, truncatedValue, validateKey, validateMetric } from './tracking-validation.js'
+import {
+  TRACKING_LIMITS,
+  truncatedValue,
+  validateKey,
+  validateMetric,
+  validateRunId,
+} from './tracking-validation.js'
 
 /** A key/value pair (params, tags). */
 export interface KeyValue {
@@ -109,39 +116,39 @@ export async function logBatch(ctx: TrackingContext, runId: string, batch: LogBa
       ...(m.datasetDigest === undefined ? {} : { datasetDigest: m.datasetDigest }),
     }
   })
+  validateRunId(runId)
   await dbCall(`run "${runId}" data`, () =>
     writeTransaction(ctx.db, async (trx) => {
-      await requireActiveRunRow(trx, runId)
+      // With metrics, the run check rides on their insert (see writeMetrics).
+      if (metrics.length > 0) await writeMetrics(trx, ctx.dialect, runId, metrics)
+      else await requireActiveRunRow(trx, runId)
       if (params.size > 0) await writeParams(trx, runId, params)
-      if (metrics.length > 0) await writeMetrics(trx, ctx.dialect, metrics)
       if (tags.size > 0) await writeTags(trx, runId, tags)
     }),
   )
 }
 
 async function writeParams(trx: TrackingDb, runId: string, params: Map<string, string>): Promise<void> {
-  const rows = [...params].sort(byKey).map(([key, value]) => ({ run_id: runId, key, value }))
-  await trx
-    .insertInto('tracking_params')
-    .values(rows)
-    .onConflict((oc) => oc.columns(['run_id', 'key']).doNothing())
-    .execute()
+  const input = { runId, rows: [...params].sort(byKey) }
+  await insertParams(input.rows.length).execute(trx, input)
   // Read back after inserting: a concurrent writer's value is visible here, so no race slips through.
-  const stored = await trx
-    .selectFrom('tracking_params')
-    .select(['key', 'value'])
-    .where('run_id', '=', runId)
-    .where('key', 'in', [...params.keys()])
-    .execute()
+  const { rows: stored } = await storedParams(input.rows.length).execute(trx, input)
   for (const row of stored) {
     const wanted = params.get(row.key)
     if (wanted !== undefined && wanted !== row.value) throw paramChanged(runId, row.key, row.value, wanted)
   }
 }
 
+/**
+ * Writes the metrics of an active run. The run check rides on the history insert (one
+ * statement less per log_metric): its rows land only when the run is active, and only when
+ * fewer than all landed (exact duplicates, or a run missing or deleted) is the run read, for
+ * its error.
+ */
 async function writeMetrics(
   trx: TrackingDb,
   dialect: MetadataDialect,
+  runId: string,
   metrics: NormalizedMetric[],
 ): Promise<void> {
   const plain: MetricValueRow[] = metrics.map(({ run_id, key, value, ts, step, is_nan }) => ({
@@ -152,7 +159,8 @@ async function writeMetrics(
     step,
     is_nan,
   }))
-  await insertMetricHistory(trx, dialect, plain)
+  if ((await insertMetricHistory(trx, dialect, runId, plain)) < plain.length)
+    await requireActiveRunRow(trx, runId)
   await upsertBuckets(trx, dialect, plain)
   const latest = new Map<string, MetricValueRow>()
   for (const m of plain) {
@@ -209,15 +217,8 @@ async function writeModelMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): 
 }
 
 async function writeTags(trx: TrackingDb, runId: string, tags: Map<string, string>): Promise<void> {
-  await trx
-    .insertInto('tracking_tags')
-    .values([...tags].sort(byKey).map(([key, value]) => ({ run_id: runId, key, value })))
-    .onConflict((oc) =>
-      oc.columns(['run_id', 'key']).doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })),
-    )
-    .execute()
+  const input = { runId, rows: [...tags].sort(byKey) }
+  await upsertTags(input.rows.length).execute(trx, input)
   const name = tags.get(RUN_NAME_TAG)
-  if (name !== undefined) {
-    await trx.updateTable('tracking_runs').set({ run_name: name }).where('run_id', '=', runId).execute()
-  }
+  if (name !== undefined) await renameRun().execute(trx, { runId, name })
 }

@@ -1,13 +1,7 @@
-import { sql } from 'kysely'
 import { StrataError } from '../core/errors.js'
-import { compareSql, writeTransaction } from '../db/index.js'
-import { type ArtifactStore, joinArtifactPath, proxiedArtifactPath } from './artifact-store.js'
-import {
-  DOWNSAMPLE_MAX_RESULTS,
-  type DownsampleOptions,
-  downsampledHistory,
-  metricHistoryPage,
-} from './metric-history.js'
+import type { ArtifactStore } from './artifact-store.js'
+import { type DownsampleOptions, downsampledRunsHistory, metricHistoryPage } from './metric-history.js'
+import { RunArtifacts } from './run-artifacts.js'
 import {
   type DatasetSummary,
   datasetSummaries,
@@ -16,131 +10,50 @@ import {
   logLineageInput,
   logOutputs,
 } from './run-inputs.js'
+import {
+  type CreateRunOptions,
+  createRun,
+  deleteRun,
+  recordLoggedModel,
+  resolveRunId,
+  restoreRun,
+  type UpdateRunOptions,
+  updateRun,
+} from './run-lifecycle.js'
 import { type KeyValue, type LogBatchInput, logBatch } from './run-logging.js'
 import { loadRuns } from './run-reader.js'
 import { searchRuns } from './run-search.js'
-import {
-  dbCall,
-  requireActiveRunRow,
-  requireExperimentRow,
-  requireRunRow,
-  type TrackingContext,
-  toRunInfo,
-} from './tracking-context.js'
-import { newRunId, randomRunName } from './tracking-ids.js'
-import {
-  type ArtifactEntry,
-  type DatasetInput,
-  DEFAULT_EXPERIMENT_ID,
-  LOGGED_MODELS_TAG,
-  type Metric,
-  type MetricInput,
-  type ModelIo,
-  type Page,
-  RUN_NAME_TAG,
-  type Run,
-  type RunInfo,
-  type RunStatus,
-  type SearchRunsOptions,
-  USER_TAG,
+import { requireActiveRunRow, requireRunRow, type TrackingContext } from './tracking-context.js'
+import type {
+  ArtifactEntry,
+  DatasetInput,
+  Metric,
+  MetricInput,
+  ModelIo,
+  Page,
+  Run,
+  RunInfo,
+  RunStatus,
+  SearchRunsOptions,
 } from './tracking-types.js'
-import {
-  TRACKING_LIMITS,
-  truncatedValue,
-  validateKey,
-  validateRunId,
-  validateRunStatus,
-  validateValue,
-} from './tracking-validation.js'
-
-/** Options of {@link RunStore.create} (MLflow `runs/create`). */
-export interface CreateRunOptions {
-  /** Default `"0"`. */
-  experimentId?: string
-  /** Default: the `mlflow.runName` tag, else a random name such as `bold-fox-417`. */
-  runName?: string
-  /**
-   * Default: the `mlflow.user` tag, else the acting principal of the service context (so a
-   * run created over the API without a user is the request's principal's, as MLflow's server
-   * records the authenticated user).
-   */
-  userId?: string
-  /** Epoch ms; default now. */
-  startTime?: number
-  tags?: Record<string, string>
-  status?: RunStatus
-}
-
-/** Changes of {@link RunStore.update} (MLflow `runs/update`). */
-export interface UpdateRunOptions {
-  status?: RunStatus
-  endTime?: number | null
-  runName?: string
-}
 
 /**
  * Runs: creation, status, params/metrics/tags, inputs and outputs, search and artifacts, with
  * MLflow's semantics. A deleted run refuses changes (`FAILED_PRECONDITION`) until restored.
  */
 export class RunStore {
+  private readonly artifacts: RunArtifacts
+
   constructor(
     private readonly ctx: TrackingContext,
-    private readonly artifactStore: ArtifactStore,
-  ) {}
+    artifactStore: ArtifactStore,
+  ) {
+    this.artifacts = new RunArtifacts(ctx.db, artifactStore)
+  }
 
   /** Creates a `RUNNING` run in an active experiment. */
   async create(options: CreateRunOptions = {}): Promise<Run> {
-    const experimentId = options.experimentId ?? DEFAULT_EXPERIMENT_ID
-    const tags = { ...(options.tags ?? {}) }
-    for (const [k, v] of Object.entries(tags)) {
-      validateKey('tag', k)
-      tags[k] = truncatedValue('tag', k, v, TRACKING_LIMITS.runTagValueLength)
-    }
-    const tagged = tags[RUN_NAME_TAG]
-    if (options.runName !== undefined && tagged !== undefined && tagged !== options.runName) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `run name "${options.runName}" differs from the ${RUN_NAME_TAG} tag "${tagged}"; give one name, or the same in both`,
-      )
-    }
-    const runName = options.runName || tagged || randomRunName()
-    validateValue('run', 'name', runName, TRACKING_LIMITS.runNameLength)
-    tags[RUN_NAME_TAG] = runName
-    if (options.status !== undefined) validateRunStatus(options.status)
-    const runId = newRunId()
-    await dbCall(`run "${runId}"`, () =>
-      writeTransaction(this.ctx.db, async (trx) => {
-        const exp = await requireExperimentRow(trx, experimentId)
-        if (exp.lifecycle_stage !== 'active') {
-          throw new StrataError(
-            'FAILED_PRECONDITION',
-            `The experiment ${experimentId} must be in the 'active' state. Current state is deleted.`,
-            { details: { experimentId } },
-          )
-        }
-        await trx
-          .insertInto('tracking_runs')
-          .values({
-            run_id: runId,
-            experiment_id: experimentId,
-            run_name: runName,
-            user_id: options.userId ?? tags[USER_TAG] ?? this.ctx.principal.id,
-            status: options.status ?? 'RUNNING',
-            start_time: options.startTime ?? this.ctx.now(),
-            end_time: null,
-            artifact_uri: `${exp.artifact_location.replace(/\/+$/, '')}/${runId}`,
-            lifecycle_stage: 'active',
-            deleted_time: null,
-            deleted_with_experiment: 0,
-          })
-          .execute()
-        await trx
-          .insertInto('tracking_tags')
-          .values(Object.entries(tags).map(([key, value]) => ({ run_id: runId, key, value })))
-          .execute()
-      }),
-    )
-    return this.get(runId)
+    return this.get(await createRun(this.ctx, options))
   }
 
   /** One run with all its data (deleted runs too), or `NOT_FOUND`. */
@@ -159,28 +72,8 @@ export class RunStore {
    * The full id of the run whose id is `idOrPrefix` or starts with it (at least 4 characters),
    * for people typing ids; `NOT_FOUND` when none matches, `INVALID_ARGUMENT` when several do.
    */
-  async resolveId(idOrPrefix: string): Promise<string> {
-    const prefix = idOrPrefix.trim().toLowerCase()
-    if (!/^[0-9a-f]{4,32}$/.test(prefix)) {
-      validateRunId(idOrPrefix)
-      return idOrPrefix
-    }
-    const rows = await this.ctx.db
-      .selectFrom('tracking_runs as r')
-      .select('r.run_id')
-      .where(compareSql(this.ctx.dialect, sql.ref('r.run_id'), 'LIKE', `${prefix}%`))
-      .orderBy('r.run_id')
-      .limit(5)
-      .execute()
-    const [first] = rows
-    if (!first) throw new StrataError('NOT_FOUND', `no run id starts with "${idOrPrefix}"`)
-    if (rows.length > 1) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `run id prefix "${idOrPrefix}" is ambiguous: it matches ${rows.map((r) => r.run_id).join(', ')}${rows.length === 5 ? ', …' : ''}; give more characters`,
-      )
-    }
-    return first.run_id
+  resolveId(idOrPrefix: string): Promise<string> {
+    return resolveRunId(this.ctx, idOrPrefix)
   }
 
   /** Several runs in the given order; unknown ids are skipped. */
@@ -189,31 +82,8 @@ export class RunStore {
   }
 
   /** Changes status, end time or name of an active run. */
-  async update(runId: string, changes: UpdateRunOptions): Promise<RunInfo> {
-    if (changes.status !== undefined) validateRunStatus(changes.status)
-    if (changes.runName !== undefined)
-      validateValue('run', 'name', changes.runName, TRACKING_LIMITS.runNameLength)
-    await dbCall(`run "${runId}"`, () =>
-      writeTransaction(this.ctx.db, async (trx) => {
-        await requireActiveRunRow(trx, runId)
-        const set = {
-          ...(changes.status === undefined ? {} : { status: changes.status }),
-          ...(changes.endTime === undefined ? {} : { end_time: changes.endTime }),
-          ...(changes.runName === undefined || changes.runName === '' ? {} : { run_name: changes.runName }),
-        }
-        if (Object.keys(set).length > 0) {
-          await trx.updateTable('tracking_runs').set(set).where('run_id', '=', runId).execute()
-        }
-        if (set.run_name !== undefined) {
-          await trx
-            .insertInto('tracking_tags')
-            .values({ run_id: runId, key: RUN_NAME_TAG, value: set.run_name })
-            .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value: set.run_name }))
-            .execute()
-        }
-      }),
-    )
-    return toRunInfo(await requireRunRow(this.ctx.db, runId))
+  update(runId: string, changes: UpdateRunOptions): Promise<RunInfo> {
+    return updateRun(this.ctx, runId, changes)
   }
 
   /** Ends a run: sets its status (default `FINISHED`) and end time (default now). */
@@ -222,24 +92,13 @@ export class RunStore {
   }
 
   /** Soft-deletes a run (idempotent). */
-  async delete(runId: string): Promise<void> {
-    await requireRunRow(this.ctx.db, runId)
-    await this.ctx.db
-      .updateTable('tracking_runs')
-      .set({ lifecycle_stage: 'deleted', deleted_time: this.ctx.now() })
-      .where('run_id', '=', runId)
-      .where('lifecycle_stage', '=', 'active')
-      .execute()
+  delete(runId: string): Promise<void> {
+    return deleteRun(this.ctx, runId)
   }
 
   /** Restores a deleted run (idempotent). */
-  async restore(runId: string): Promise<void> {
-    await requireRunRow(this.ctx.db, runId)
-    await this.ctx.db
-      .updateTable('tracking_runs')
-      .set({ lifecycle_stage: 'active', deleted_time: null, deleted_with_experiment: 0 })
-      .where('run_id', '=', runId)
-      .execute()
+  restore(runId: string): Promise<void> {
+    return restoreRun(this.ctx, runId)
   }
 
   /** Logs metrics, params and tags in one transaction (see {@link logBatch}). */
@@ -300,47 +159,12 @@ export class RunStore {
    * @example
    * const points = await tracking.runs.downsampledHistory([runId], 'loss', { maxResults: 1000 })
    */
-  async downsampledHistory(
+  downsampledHistory(
     runIds: readonly string[],
     key: string,
     options: DownsampleOptions = {},
   ): Promise<(Metric & { runId: string })[]> {
-    if (runIds.length === 0 || runIds.length > 100) {
-      throw new StrataError('INVALID_ARGUMENT', `give 1 to 100 run ids, got ${runIds.length}`, {
-        details: { runIds: runIds.length },
-      })
-    }
-    validateKey('metric', key)
-    const max = options.maxResults ?? DOWNSAMPLE_MAX_RESULTS
-    if (!Number.isSafeInteger(max) || max < 1 || max > DOWNSAMPLE_MAX_RESULTS) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `max_results must be between 1 and ${DOWNSAMPLE_MAX_RESULTS}, got ${max}`,
-        { details: { maxResults: max } },
-      )
-    }
-    const { startStep, endStep } = options
-    if ((startStep === undefined) !== (endStep === undefined)) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        // MLflow's wording (its UI and users match on it).
-        'If either start step or end step are specified, both must be specified.',
-        { details: startStep === undefined ? { endStep } : { startStep } },
-      )
-    }
-    if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
-      throw new StrataError(
-        'INVALID_ARGUMENT',
-        `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
-      )
-    }
-    const out: (Metric & { runId: string })[] = []
-    for (const runId of new Set(runIds)) {
-      await requireRunRow(this.ctx.db, runId)
-      const points = await downsampledHistory(this.ctx.db, runId, key, { ...options, maxResults: max })
-      for (const p of points) out.push({ ...p, runId })
-    }
-    return out
+    return downsampledRunsHistory(this.ctx.db, runIds, key, options)
   }
 
   /**
@@ -388,75 +212,34 @@ export class RunStore {
   }
 
   /** MLflow 2.x `runs/log-model`: appends the model's JSON document to the `mlflow.log-model.history` tag. */
-  async recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
-    await dbCall(`run "${runId}"`, () =>
-      writeTransaction(this.ctx.db, async (trx) => {
-        await requireActiveRunRow(trx, runId)
-        const prev = await trx
-          .selectFrom('tracking_tags')
-          .select('value')
-          .where('run_id', '=', runId)
-          .where('key', '=', LOGGED_MODELS_TAG)
-          .executeTakeFirst()
-        const list = prev ? (JSON.parse(prev.value) as unknown[]) : []
-        const value = JSON.stringify([...list, model])
-        await trx
-          .insertInto('tracking_tags')
-          .values({ run_id: runId, key: LOGGED_MODELS_TAG, value })
-          .onConflict((oc) => oc.columns(['run_id', 'key']).doUpdateSet({ value }))
-          .execute()
-      }),
-    )
+  recordLoggedModel(runId: string, model: Record<string, unknown>): Promise<void> {
+    return recordLoggedModel(this.ctx, runId, model)
   }
 
   /** The artifact-store path of a run's artifact root (`<experimentId>/<runId>` by default). */
-  async artifactRoot(runId: string): Promise<string> {
-    const row = await requireRunRow(this.ctx.db, runId)
-    const root = proxiedArtifactPath(row.artifact_uri)
-    if (root === undefined) {
-      throw new StrataError(
-        'FAILED_PRECONDITION',
-        `run "${runId}" keeps its artifacts at ${row.artifact_uri}, outside Strata's blob store; read them from there`,
-        { details: { runId, artifactUri: row.artifact_uri } },
-      )
-    }
-    return root
+  artifactRoot(runId: string): Promise<string> {
+    return this.artifacts.root(runId)
   }
 
   /** Stores one artifact file of an active run at `path` (relative to the run's artifact root). */
-  async logArtifact(
-    runId: string,
-    path: string,
-    body: Uint8Array | AsyncIterable<Uint8Array>,
-  ): Promise<void> {
-    await requireActiveRunRow(this.ctx.db, runId)
-    await this.artifactStore.put(joinArtifactPath(await this.artifactRoot(runId), this.relative(path)), body)
+  logArtifact(runId: string, path: string, body: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
+    return this.artifacts.put(runId, path, body)
   }
 
   /** The direct children of `dir` in a run's artifacts; paths are relative to the run's root. */
-  async listArtifacts(runId: string, dir = ''): Promise<ArtifactEntry[]> {
-    const root = await this.artifactRoot(runId)
-    const clean = this.relative(dir, true)
-    const entries = await this.artifactStore.list(joinArtifactPath(root, clean))
-    return entries.map((e) => ({ ...e, path: e.path.slice(root.length + 1) }))
+  listArtifacts(runId: string, dir = ''): Promise<ArtifactEntry[]> {
+    return this.artifacts.list(runId, dir)
   }
 
   /** Streams one artifact file of a run; `NOT_FOUND` when missing. */
-  async openArtifact(runId: string, path: string): Promise<AsyncIterable<Uint8Array>> {
-    return this.artifactStore.get(joinArtifactPath(await this.artifactRoot(runId), this.relative(path)))
+  openArtifact(runId: string, path: string): Promise<AsyncIterable<Uint8Array>> {
+    return this.artifacts.open(runId, path)
   }
 
   /** Deletes an artifact file or directory of a run; resolves the number of files removed. */
-  async deleteArtifacts(runId: string, path: string): Promise<number> {
-    return this.artifactStore.delete(joinArtifactPath(await this.artifactRoot(runId), this.relative(path)))
-  }
-
-  private relative(path: string, allowEmpty = false): string {
-    const clean = path.replace(/^\/+/, '').replace(/\/+$/, '')
-    if (clean === '' && allowEmpty) return ''
-    this.artifactStore.key(clean)
-    return clean
+  deleteArtifacts(runId: string, path: string): Promise<number> {
+    return this.artifacts.delete(runId, path)
   }
 }
 
-export type { KeyValue, LogBatchInput }
+export type { CreateRunOptions, KeyValue, LogBatchInput, UpdateRunOptions }

@@ -1,8 +1,8 @@
-import { type Kysely, type Selectable, sql } from 'kysely'
+import type { Kysely, Selectable } from 'kysely'
 import { StrataError } from '../core/errors.js'
 import type { Principal } from '../core/principal.js'
 import type { LineageGraphStore } from '../data/lineage/index.js'
-import { type MetadataDialect, translateDbError } from '../db/index.js'
+import { type MetadataDialect, type PreparedQuery, preparedQuery, translateDbError } from '../db/index.js'
 import type { BlobStore } from '../ports/index.js'
 import type { TrackingTables } from './tracking-migrations.js'
 import type { Experiment, LifecycleStage, RunInfo, RunStatus } from './tracking-types.js'
@@ -51,17 +51,33 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
   return out
 }
 
+type RunRow = Selectable<TrackingTables['tracking_runs']>
+
+let runRowStatement: PreparedQuery<string, RunRow> | undefined
+/**
+ * The run row by id, compiled once: every write of a run (one per log_metric call) reads it,
+ * and building the query each time cost more than SQLite's lookup (made on first use, not
+ * while modules load).
+ */
+const runRowQuery = () =>
+  (runRowStatement ??= preparedQuery<string, RunRow>((db: TrackingDb, arg) =>
+    db
+      .selectFrom('tracking_runs')
+      .selectAll()
+      .where(
+        'run_id',
+        '=',
+        arg((runId) => runId),
+      ),
+  ))
+
 /** The row of a run, or `NOT_FOUND`. */
 export async function requireRunRow(
   db: TrackingDb,
   runId: string,
 ): Promise<Selectable<TrackingTables['tracking_runs']>> {
   validateRunId(runId)
-  // Raw SQL: every write of a run (one per log_metric call) reads this row, and the query
-  // builder's tree and compilation cost more than SQLite's lookup itself.
-  const { rows } = await sql<
-    Selectable<TrackingTables['tracking_runs']>
-  >`select * from tracking_runs where run_id = ${runId}`.execute(db)
+  const { rows } = await runRowQuery().execute(db, runId)
   const row = rows[0]
   if (!row) {
     throw new StrataError('NOT_FOUND', `run "${runId}" does not exist`, { details: { entity: 'run', runId } })

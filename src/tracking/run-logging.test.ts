@@ -1,0 +1,89 @@
+import { expect, it } from 'vitest'
+import { testServiceContext } from '../../test/support/service-context.js'
+import { MemoryBlobStore } from '../backends/memory/memory-blob-store.js'
+import { isStrataError } from '../core/errors.js'
+import { lineageMigrations } from '../data/lineage/index.js'
+import { runMigrations } from '../db/index.js'
+import { describeMetadata, type OpenFreshMetadata } from '../testing/metadata-fixture.js'
+import { trackingMigrations } from './tracking-migrations.js'
+import { TrackingStore } from './tracking-store.js'
+
+async function openTracking(openFresh: OpenFreshMetadata) {
+  const metadata = await openFresh()
+  await runMigrations(metadata, [...lineageMigrations, ...trackingMigrations])
+  const ctx = testServiceContext(metadata, { blobs: new MemoryBlobStore(), now: () => 1_700_000_000_000 })
+  return new TrackingStore(ctx)
+}
+
+async function errorOf(p: Promise<unknown>): Promise<{ code: string; message: string } | undefined> {
+  try {
+    await p
+  } catch (err) {
+    if (!isStrataError(err)) throw err
+    return { code: err.code, message: err.message }
+  }
+  return undefined
+}
+
+describeMetadata('run logging: the run check folded into the metric insert', (openFresh) => {
+  it('refuses metrics of a deleted or missing run and stores none of them', async () => {
+    const tracking = await openTracking(openFresh)
+    const { info } = await tracking.runs.create({})
+    const runId = info.runId
+    await tracking.runs.logMetric(runId, { key: 'loss', value: 1, step: 0, timestamp: 1 })
+    await tracking.runs.delete(runId)
+
+    const deleted = await errorOf(
+      tracking.runs.logMetric(runId, { key: 'loss', value: 2, step: 1, timestamp: 2 }),
+    )
+    expect(deleted).toEqual({
+      code: 'FAILED_PRECONDITION',
+      message: `The run ${runId} must be in the 'active' state. Current state is deleted.`,
+    })
+    const batch = await errorOf(
+      tracking.runs.logBatch(runId, {
+        metrics: [
+          { key: 'loss', value: 3, step: 2, timestamp: 3 },
+          { key: 'acc', value: 0.5, step: 2, timestamp: 3 },
+        ],
+        params: [{ key: 'lr', value: '0.1' }],
+      }),
+    )
+    expect(batch?.code).toBe('FAILED_PRECONDITION')
+    await tracking.runs.restore(runId)
+    const run = await tracking.runs.get(runId)
+    expect(run.data.metrics).toEqual({ loss: expect.objectContaining({ value: 1, step: 0 }) })
+    expect(run.data.params).toEqual({})
+    expect((await tracking.runs.metricHistory(runId, 'loss')).items.map((m) => m.value)).toEqual([1])
+    expect((await tracking.runs.metricHistory(runId, 'acc')).items).toEqual([])
+
+    const missing = 'f'.repeat(32)
+    expect(await errorOf(tracking.runs.logMetric(missing, { key: 'loss', value: 1 }))).toEqual({
+      code: 'NOT_FOUND',
+      message: `run "${missing}" does not exist`,
+    })
+    expect((await errorOf(tracking.runs.logMetric('../etc', { key: 'loss', value: 1 })))?.code).toBe(
+      'INVALID_ARGUMENT',
+    )
+  })
+
+  it('accepts an exact retry of a batch (all values already stored) and keeps the latest value', async () => {
+    const tracking = await openTracking(openFresh)
+    const { info } = await tracking.runs.create({})
+    const metrics = [
+      { key: 'loss', value: 0.5, step: 1, timestamp: 10 },
+      { key: 'loss', value: 0.25, step: 2, timestamp: 20 },
+    ]
+    await tracking.runs.logBatch(info.runId, { metrics })
+    await tracking.runs.logBatch(info.runId, { metrics })
+    await tracking.runs.logBatch(info.runId, {
+      metrics: [...metrics, { key: 'loss', value: 0.125, step: 3, timestamp: 30 }],
+    })
+    expect((await tracking.runs.metricHistory(info.runId, 'loss')).items.map((m) => m.value)).toEqual([
+      0.5, 0.25, 0.125,
+    ])
+    expect((await tracking.runs.get(info.runId)).data.metrics).toEqual({
+      loss: expect.objectContaining({ value: 0.125, step: 3 }),
+    })
+  })
+})
