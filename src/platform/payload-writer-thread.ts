@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { systemClock } from '../core/clock.js'
 import type { Principal } from '../core/principal.js'
 import { silentTracing } from '../core/tracing.js'
-import { PayloadStore, type PredictionEntry } from '../serving/index.js'
+import { PayloadStore, type PredictionEntry } from '../serving/payload-log/index.js'
 import { openBackend } from './backend-registry.js'
 import { createServiceContext } from './service-context.js'
 

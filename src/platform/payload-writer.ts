@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { type ErrorCode, StrataError } from '../core/errors.js'
-import type { PayloadSink, PredictionEntry } from '../serving/index.js'
+import type { PayloadSink, PredictionEntry } from '../serving/payload-log/index.js'
 import type { PayloadWriterAnswer, PayloadWriterData, PayloadWriterRequest } from './payload-writer-thread.js'
 
 interface Pending {
@@ -56,6 +56,14 @@ export class PayloadWriterThread implements PayloadSink {
     } finally {
       if (this.pending.size === 0 && !thread.dead) thread.worker.unref()
     }
+  }
+
+  /**
+   * Starts the thread now (it opens its connection while the server warms up) rather than on
+   * the first write.
+   */
+  start(): void {
+    if (!this.closed) this.current()
   }
 
   /** Closes the thread's connection and ends it (after the write under way, if any). */

@@ -218,16 +218,16 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
     if (uri.scheme !== 'sqlite' || uriLocalPath(uri, config.root) === ':memory:' || clock !== systemClock)
       return root.payloads()
     await shared.metadata()
-    return once(
-      'payload-writer',
-      async () =>
-        new PayloadWriterThread({
-          metadata: config.metadata,
-          blobs: config.blobs,
-          root: config.root,
-          principal: base,
-        }),
-    )
+    return once('payload-writer', async () => {
+      const writer = new PayloadWriterThread({
+        metadata: config.metadata,
+        blobs: config.blobs,
+        root: config.root,
+        principal: base,
+      })
+      writer.start()
+      return writer
+    })
   }
   const strata: Strata = {
     ...root,
