@@ -62,9 +62,12 @@ describe('npm run demo (examples/flights/demo.ts)', () => {
       // The second half: traffic replayed through the model server, weekly monitor windows,
       // and one prediction traced back to the raw data.
       expect(stdout).toMatch(/week to 2001-04-07: [\d,]+ predictions/)
-      expect(stdout).toMatch(
-        /answered p=[\d.]+ at 2001-0[4-6]-\d\dT\d\d:\d\d; reaches dataset-commit:[0-9a-f]{12}/,
-      )
+      // The champion answers departures over HTTP through the JSON route, each with its id, and
+      // one of those predictions is traced back to the raw data.
+      const overHttp = [...stdout.matchAll(/p\(delay\) [\d.]+ from v\d+, prediction (\S+)/g)].map((m) => m[1])
+      expect(overHttp).toHaveLength(3)
+      expect(stdout).toContain(`Lineage of prediction ${overHttp[0]}, back to the raw data commit`)
+      expect(stdout).toMatch(/answered p=[\d.]+ at 2001-06-30T\d\d:\d\d; reaches dataset-commit:[0-9a-f]{12}/)
       const serve = await strata.payloads()
       expect(await serve.count({ endpoint: 'flight-delay', status: 'ok' })).toBeGreaterThan(1000)
       const windows = await (await strata.monitoring()).history('delay-drift')

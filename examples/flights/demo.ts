@@ -5,7 +5,9 @@
  *   raw flights (Jan–Mar) → dataset commit → feature pipeline (views recomputed, online store
  *   materialized) → training pipeline (training set → gradient-boosted trees in TypeScript →
  *   evaluation of the ONNX file → registered `champion`) → cache hits on a second look →
- *   the champion's lineage down to the pipeline run and the raw commit.
+ *   the champion's lineage down to the pipeline run and the raw commit → April–June replayed as
+ *   traffic with weekly monitoring and the closed loop → the champion answering over HTTP
+ *   (`POST /v1/predict/flight-delay`) → one of those predictions traced back to the raw commit.
  *
  * Every run starts from a fresh project directory (default `.demo/`, or the first argument),
  * so re-running is safe; the project is left behind for `strata -C .demo …` to explore.
@@ -17,6 +19,7 @@ import { initProject, openStrata } from 'strata-ml'
 import { DemoSteps } from './demo-steps.js'
 import { closeProject } from './fti/project.js'
 import { firstHalf } from './stages/first-half.js'
+import { predictOverHttp } from './stages/json-route.js'
 import { replay } from './stages/replay.js'
 import { tracePrediction } from './stages/trace.js'
 
@@ -24,7 +27,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const projectDir = resolve(process.argv[2] ?? '.demo')
 const rel = (file: string) => relative(projectDir, join(here, file)).replaceAll('\\', '/')
 
-const steps = new DemoSteps(12)
+const steps = new DemoSteps(13)
 console.log('Strata demo: predicting departures delayed by more than 15 minutes (US flights, 2001)')
 
 steps.begin(`Create a fresh project in ${relative(process.cwd(), projectDir) || '.'}`)
@@ -49,8 +52,8 @@ try {
   await using serve = await openStrata({ cwd: projectDir, clock: { now: () => sim.t } })
   const loop = await replay(strata, serve, sim, steps, projectDir)
   summarize(loop)
-  const last = loop.lastPrediction
-  if (last === undefined || !(await tracePrediction(serve, steps, last))) process.exitCode = 1
+  const [answered] = await predictOverHttp(serve, sim, steps)
+  if (answered === undefined || !(await tracePrediction(serve, steps, answered))) process.exitCode = 1
 
   const cd = relative(process.cwd(), projectDir) || '.'
   const model = first.champion.model
@@ -60,6 +63,7 @@ Done in ${steps.elapsed()}. Explore the project:
   npm run strata -- -C ${cd} runs list --experiment ${model}
   npm run strata -- -C ${cd} models show ${model}
   npm run strata -- -C ${cd} lineage model-version:${model}/${first.champion.version}
+  npm run strata -- -C ${cd} lineage prediction:${answered?.id}
   npm run strata -- -C ${cd} monitor history delay-drift
   npm run strata -- -C ${cd} deploy history ${model}
   FLIGHTS_PROJECT_DIR=${cd} npm run strata -- -C ${cd} pipelines plan training --param end=2001-05-01`)

@@ -54,6 +54,8 @@ const notRunnable: Record<string, string> = {
     'needs predictions made by entity key (POST /v1/predict on a feature-enriched model); labels by entity key and time are tested in src/cli/commands/monitor-labels.test.ts and src/monitoring/monitors/entity-labels.test.ts',
   "docs/monitoring.md: import { monitor } from 'strata-ml'":
     "the closed loop's monitor needs a training pipeline with a register step and a served deployment, and runs minutes of guarded rollout; the loop is tested end to end in src/monitoring/loop/loop-engine.test.ts and loop-kill.test.ts (the quick start's monitors.ts, with the same import, runs)",
+  "docs/serving.md: import { openStrata } from 'strata-ml'":
+    "needs the installed package: `strata run` maps only `strata-ml` and `strata-ml/training` onto the running CLI (loading the HTTP server for every project file would slow every command); startServer is tested in src/api/embedded-server.test.ts and the demo's last serving step uses it",
   'docs/data.md: strata lineage dataset-commit:<id> --to model-version:flight-delay/1   # just the production path':
     "the demo's model (`npm run demo`, a minute of training on 1.48M rows); the same commands run on the quickstart's model in docs/quickstart.md",
 }

@@ -29,7 +29,7 @@ const EVERY = 12
 const fmt = (n: number) => n.toLocaleString('en-US')
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
-/** What the replay leaves: the loop's outcome and one prediction to trace. */
+/** What the replay leaves: the loop's outcome. */
 export interface ReplayResult {
   predictions: number
   weeks: number
@@ -38,8 +38,6 @@ export interface ReplayResult {
   loop: LoopEnd | undefined
   /** Real seconds from the first alerting window's check to the loop's end (retraining included). */
   alertToDecisionSeconds: number | undefined
-  /** The last prediction answered (traced back to the raw data by the demo). */
-  lastPrediction: Served | undefined
 }
 
 export async function replay(
@@ -74,7 +72,6 @@ export async function replay(
     firstAlertWindow: undefined,
     loop: undefined,
     alertToDecisionSeconds: undefined,
-    lastPrediction: undefined,
   }
   const data = await strata.data()
   const features = await serve.features()
@@ -119,7 +116,6 @@ export async function replay(
     const answered = await sendTraffic(serve, days[i] ?? [], slot)
     week.push(...answered)
     result.predictions += answered.length
-    result.lastPrediction = answered.at(-1) ?? result.lastPrediction
     steps.progress(
       `${day(dayStart)} ${String(slotHour(i)).padStart(2, '0')}:00 — ${fmt(result.predictions)} predictions`,
     )

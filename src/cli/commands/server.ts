@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import type { RunningGrpcServer } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
+import { isLoopback, WILDCARD_ADDRESSES } from '../../core/loopback.js'
 import { strataVersion } from '../../core/version.js'
 import type { GraphEndpoint } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
@@ -46,14 +47,6 @@ function allowedHosts(opts: ServerOptions): string[] {
   const names = [...(opts.allowedHost ?? [])]
   if (!WILDCARD_ADDRESSES.includes(opts.host)) names.push(opts.host)
   return names
-}
-
-const WILDCARD_ADDRESSES = ['0.0.0.0', '::', '[::]']
-
-/** True for an address only this machine reaches (127.0.0.0/8, ::1, localhost). */
-export function isLoopback(host: string): boolean {
-  const h = host.toLowerCase()
-  return h === 'localhost' || h === '::1' || h === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(h)
 }
 
 /** `strata server` (and `strata serve <model…>`): serves the REST API and protocol routers until interrupted. */

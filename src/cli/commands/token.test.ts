@@ -2,7 +2,7 @@ import { expect, it } from 'vitest'
 
 // In-process CLI calls load the config through jiti: seconds each on a loaded machine.
 import { tempProject } from '../../../test/support/temp-project.js'
-import { isLoopback } from './server.js'
+import { isLoopback } from '../../core/loopback.js'
 
 it('creates, lists and revokes tokens; the secret is printed once and never listed', async () => {
   await using project = await tempProject('strata-token-cli-')
