@@ -5,7 +5,9 @@
  * against a stored reference profile; and 24 hourly window profiles merged into a day's.
  *
  * Run: `npx jiti bench/monitoring-drift.bench.ts [--reference-rows 1000000] [--window-rows 100000]
- *       [--trials 3] [--skip-evidently]` with `STRATA_TEST_PYTHON_MONITORING=$(scripts/python-env.sh --monitoring)`.
+ *       [--trials 3] [--skip-evidently] [--only window]` with `STRATA_TEST_PYTHON_MONITORING=$(scripts/python-env.sh --monitoring)`.
+ * `--only window` measures only the stored reference and the next window (no Evidently, no
+ * in-memory run of both sides, no profile merge): the quick run while working on the window.
  * The machine may be shared: the load average is printed with the figures.
  */
 import { execFileSync } from 'node:child_process'
@@ -34,6 +36,10 @@ const trials = Number(arg('trials', '3'))
 const dir = resolve(arg('dir', `/tmp/strata-monitoring-bench-${referenceRows}-${windowRows}`))
 const here = resolve(import.meta.dirname ?? '.')
 const python = process.env.STRATA_TEST_PYTHON_MONITORING
+const only = arg('only', 'all')
+if (only !== 'all' && only !== 'window')
+  throw new Error(`--only "${only}": use window (or leave it out for everything)`)
+const windowOnly = only === 'window'
 
 const NUMERIC = Array.from({ length: 12 }, (_, j) => `n${j}`)
 const CATEGORICAL = Array.from({ length: 8 }, (_, j) => `c${j}`)
@@ -129,7 +135,7 @@ async function main(): Promise<void> {
         columns: Record<string, { method: string; score: number }>
       }
     | undefined
-  if (python !== undefined && python !== '' && !process.argv.includes('--skip-evidently')) {
+  if (python !== undefined && python !== '' && !process.argv.includes('--skip-evidently') && !windowOnly) {
     const runs = []
     for (let t = 0; t < trials; t++) {
       const out = execFileSync(
@@ -169,7 +175,7 @@ async function main(): Promise<void> {
   const inMemory: number[] = []
   const inMemoryCpu: number[] = []
   let report = computeDrift({}, {})
-  for (let t = 0; t < trials; t++) {
+  for (let t = 0; t < (windowOnly ? 0 : trials); t++) {
     const { ms, cpuMs } = await time(() => {
       const ref = profileValues(raw(refColumns))
       const win = profileValues(raw(winColumns), { binnings: referenceBinnings(ref.profile) })
@@ -178,9 +184,10 @@ async function main(): Promise<void> {
     inMemory.push(ms)
     inMemoryCpu.push(cpuMs)
   }
-  console.log(
-    `strata, both sides in memory (profiles + drift): ${median(inMemory).toFixed(0)} ms wall, ${median(inMemoryCpu).toFixed(0)} ms CPU (median of ${trials})`,
-  )
+  if (!windowOnly)
+    console.log(
+      `strata, both sides in memory (profiles + drift): ${median(inMemory).toFixed(0)} ms wall, ${median(inMemoryCpu).toFixed(0)} ms CPU (median of ${trials})`,
+    )
 
   // Scores against Evidently's.
   if (evidently !== undefined) {
@@ -246,25 +253,27 @@ async function main(): Promise<void> {
     )
 
     // Profile merge: 24 hourly window profiles → the day's, vs profiling the day's rows.
-    const binnings = referenceBinnings(compute.value.profile)
-    const hour = winColumns.hour as unknown[]
-    const hourly = Array.from(
-      { length: 24 },
-      (_, h) =>
-        profileValues(
-          raw(winColumns, (i) => Number(hour[i]) === h),
-          { binnings },
-        ).profile,
-    )
-    const merges: number[] = []
-    const recomputes: number[] = []
-    for (let t = 0; t < trials; t++) {
-      merges.push((await time(() => mergeProfiles(hourly))).ms)
-      recomputes.push((await time(() => profileValues(raw(winColumns), { binnings }))).ms)
+    if (!windowOnly) {
+      const binnings = referenceBinnings(compute.value.profile)
+      const hour = winColumns.hour as unknown[]
+      const hourly = Array.from(
+        { length: 24 },
+        (_, h) =>
+          profileValues(
+            raw(winColumns, (i) => Number(hour[i]) === h),
+            { binnings },
+          ).profile,
+      )
+      const merges: number[] = []
+      const recomputes: number[] = []
+      for (let t = 0; t < trials; t++) {
+        merges.push((await time(() => mergeProfiles(hourly))).ms)
+        recomputes.push((await time(() => profileValues(raw(winColumns), { binnings }))).ms)
+      }
+      console.log(
+        `profile merge, 24 hourly → day (20 columns): ${median(merges).toFixed(1)} ms; recomputing the day from ${windowRows} rows: ${median(recomputes).toFixed(0)} ms`,
+      )
     }
-    console.log(
-      `profile merge, 24 hourly → day (20 columns): ${median(merges).toFixed(1)} ms; recomputing the day from ${windowRows} rows: ${median(recomputes).toFixed(0)} ms`,
-    )
   } finally {
     rmSync(project, { recursive: true, force: true })
   }

@@ -1,16 +1,5 @@
 import { StrataError } from '../../core/errors.js'
 
-/** An ISO time or epoch milliseconds; fails naming the value. */
-export function parseTime(text: string, option: string): number {
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text)
-  if (!Number.isFinite(ms))
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `${option} "${text}" is not a time; use an ISO time (2024-04-01T00:00:00Z) or epoch milliseconds`,
-    )
-  return ms
-}
-
 /** `model@version` → parts; fails naming the value. */
 export function parseModelVersion(text: string): { model: string; version: number } {
   const m = /^(.+)@(\d+)$/.exec(text)

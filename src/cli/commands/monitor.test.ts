@@ -235,7 +235,7 @@ export const retrain = pipeline({ name: 'retrain', params: { until: '' }, steps:
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toMatch(/monitor "nope" is not applied; applied monitors: delay-drift/)
     const bad = await project.cli('monitor', 'run', 'delay-drift', '--window-end', 'yesterday')
-    expect(bad.stderr).toMatch(/--window-end "yesterday" is not a time/)
+    expect(bad.stderr).toMatch(/--window-end "yesterday" is invalid; expected an ISO time/)
     const noRef = await project.cli('monitor', 'report', 'delay-drift', '--window', '2020-01-01T00:00:00Z')
     expect(noRef.stderr).toMatch(/no result for the window starting 2020-01-01/)
   })

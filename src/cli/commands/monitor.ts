@@ -7,8 +7,9 @@ import type { DefinitionKind } from '../definition-kind.js'
 import { examples } from '../help-examples.js'
 import { wholeNumber } from '../options.js'
 import { counted, formatTable, formatTime } from '../output.js'
-import { parseDatasetFile, parseModelVersion, parseTime } from './monitor-args.js'
+import { parseDatasetFile, parseModelVersion } from './monitor-args.js'
 import { loopLines, summary } from './monitor-output.js'
+import { parseTimeOption } from './time-option.js'
 
 /** Monitors for `strata apply`: the `monitor(...)` exports of the module named by `monitors`. */
 export const monitorDefinitions: DefinitionKind = {
@@ -219,14 +220,19 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
       ),
     )
     .description('run a monitor on one window (default: the last whole window) and record the result')
-    .option('--window-end <time>', 'end of the window (ISO time or epoch ms, exclusive)')
+    .option(
+      '--window-end <time>',
+      'end of the window (exclusive): ISO time, epoch ms or a span back from now (30m, 2h, 7d)',
+    )
     .action(
       ctx.action(async (out, name: string, opts: { windowEnd?: string }) => {
         await using strata = await ctx.openStrata()
         const progress = out.progress(`monitor ${name}`)
         const report = await (await strata.monitoring()).run(
           name,
-          opts.windowEnd === undefined ? {} : { windowEnd: parseTime(opts.windowEnd, '--window-end') },
+          opts.windowEnd === undefined
+            ? {}
+            : { windowEnd: parseTimeOption('--window-end', opts.windowEnd, Date.now()) },
         )
         progress.finish()
         out.result(report, () => summary(report))
@@ -245,14 +251,17 @@ export function registerMonitor(program: Command, ctx: CliContext): void {
     .description(
       "show a recorded window's report (default the latest); --html writes it with distribution plots",
     )
-    .option('--window <start>', 'the window starting at this time (ISO or epoch ms)')
+    .option(
+      '--window <start>',
+      'the window starting at this time: ISO time, epoch ms or a span back from now',
+    )
     .option('--html <file>', 'write a self-contained HTML report to this file')
     .action(
       ctx.action(async (out, name: string, opts: { window?: string; html?: string }) => {
         await using strata = await ctx.openStrata()
         const report = await (await strata.monitoring()).report(
           name,
-          opts.window === undefined ? undefined : parseTime(opts.window, '--window'),
+          opts.window === undefined ? undefined : parseTimeOption('--window', opts.window, Date.now()),
         )
         if (opts.html !== undefined) {
           const { renderHtmlReport } = await import('../../monitoring/index.js')

@@ -103,17 +103,43 @@ function numericValues(values: readonly unknown[]): { sample: NumericSample; vio
   return { sample: { kind: 'numeric', values: sorted, missing }, violations }
 }
 
+/** Slots of the direct-mapped cache in front of a categorical column's map (a power of two). */
+const CATEGORY_SLOTS = 256
+
 function categoricalValues(values: readonly unknown[]): { sample: CategoricalSample; violations: number } {
-  // One map lookup a value: the map holds mutable counters, turned into counts at the end.
+  // The map holds mutable counters, turned into counts at the end. In front of it, a
+  // direct-mapped cache of the last string seen per slot (slot from the length and two
+  // characters): a hit is one string comparison — usually the same string object, as the payload
+  // log and DuckDB repeat them — instead of a map lookup, about twice as fast on a window.
   const counters = new Map<string, { n: number }>()
+  const slotKeys = new Array<string | undefined>(CATEGORY_SLOTS).fill(undefined)
+  const slotCounters = new Array<{ n: number }>(CATEGORY_SLOTS)
   let missing = 0
   let violations = 0
   for (let i = 0; i < values.length; i++) {
     const v = values[i]
-    if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) missing++
+    if (typeof v === 'string') {
+      const len = v.length
+      const slot =
+        len === 0
+          ? 0
+          : (v.charCodeAt(len - 1) * 31 + v.charCodeAt(len >>> 1) * 7 + len) & (CATEGORY_SLOTS - 1)
+      if (slotKeys[slot] === v) {
+        ;(slotCounters[slot] as { n: number }).n++
+        continue
+      }
+      let counter = counters.get(v)
+      if (counter === undefined) {
+        counter = { n: 0 }
+        counters.set(v, counter)
+      }
+      counter.n++
+      slotKeys[slot] = v
+      slotCounters[slot] = counter
+    } else if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) missing++
     else if (typeof v === 'object') violations++
     else {
-      const key = typeof v === 'string' ? v : String(v)
+      const key = String(v)
       const counter = counters.get(key)
       if (counter === undefined) counters.set(key, { n: 1 })
       else counter.n++

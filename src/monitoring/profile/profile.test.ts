@@ -160,6 +160,31 @@ describe('profiles', () => {
     expect(profile.columns.empty).toMatchObject({ valid: 0, min: null, mean: null, histogram: null })
   })
 
+  it('counts categories exactly through the slot cache: colliding slots, equal strings of other objects, numbers as text', () => {
+    // many distinct values (slots shared and overwritten), interleaved so the cache misses often
+    const values: unknown[] = []
+    const expected = new Map<string, number>()
+    const add = (key: string, v: unknown) => {
+      values.push(v)
+      expected.set(key, (expected.get(key) ?? 0) + 1)
+    }
+    for (let i = 0; i < 20_000; i++) {
+      const k = (i * 7919) % 613
+      add(`v${k}`, `v${k}`)
+      // the same text built anew each time: a different string object, equal
+      if (i % 5 === 0) add(`v${k}`, ['v', String(k)].join(''))
+      if (i % 11 === 0) add('', '')
+      if (i % 13 === 0) add('5', 5) // a number counts as its text, with the string "5"
+      if (i % 17 === 0) add('5', '5')
+      if (i % 19 === 0) add('true', true)
+    }
+    const { profile, samples } = profileValues({ c: { kind: 'categorical', values } })
+    const sample = samples.c
+    if (sample?.kind !== 'categorical') throw new Error('expected a categorical sample')
+    expect(new Map([...sample.counts].sort())).toEqual(new Map([...expected].sort()))
+    expect(profile.columns.c).toMatchObject({ count: values.length, valid: values.length, missing: 0 })
+  })
+
   it('a text column profiled as numeric counts unparsable values as type violations', async () => {
     const path = join(dir, 'text.jsonl')
     await writeJsonLines(path, [{ v: '1.5' }, { v: 'abc' }, { v: null }, { v: '2.5' }])

@@ -26,6 +26,17 @@ it('the indexed Wasserstein distance equals the merge walk: shifts both ways, ti
     [sorted(100_000, () => 1.7e12 + r.normal() * 1e9), sorted(10_000, () => 1.7e12 + r.normal() * 2e9)],
     [sorted(7, () => r.uniform()), Float64Array.of(0.5)],
     [Float64Array.of(1, 1, 1, 1), Float64Array.of(2)],
+    // sizes that do not divide; a window drawn from the reference itself (runs straddling its values)
+    [sorted(123_457, () => r.normal()), sorted(9_999, () => r.normal())],
+    (() => {
+      const u = sorted(150_001, () => r.normal() * 2 + 5)
+      return [u, sorted(7_001, () => u[Math.floor(r.uniform() * u.length)] as number)]
+    })(),
+    // drift one way in the middle only: the sign of Q_u − Q_v changes several times
+    [
+      sorted(80_000, () => r.normal()),
+      sorted(8_000, () => (r.uniform() < 0.5 ? r.normal() * 0.5 : r.normal() * 2)),
+    ],
   ]
   for (let t = 0; t < 300; t++) {
     const dup = t % 2 === 0
