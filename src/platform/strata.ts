@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { parseBackendUri, uriLocalPath } from '../core/backend-uri.js'
 import { type Clock, systemClock } from '../core/clock.js'
 import type { BackendSetting, StrataConfig } from '../core/config.js'
 import { resolveConfig } from '../core/config.js'
@@ -12,6 +13,7 @@ import type {
   GraphEndpoint,
   GraphSpec,
   ModelServer,
+  PayloadSink,
   Predictor,
   PredictorOptions,
 } from '../serving/index.js'
@@ -19,6 +21,7 @@ import { type BackendTypes, openBackend } from './backend-registry.js'
 import { defaultPrincipal } from './default-principal.js'
 import { loadConfig } from './load-config.js'
 import { ALL_MIGRATIONS } from './migrations.js'
+import { PayloadWriterThread } from './payload-writer.js'
 import { createServiceContext } from './service-context.js'
 import { type SharedParts, type StrataServices, scope } from './strata-services.js'
 
@@ -207,6 +210,25 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
       }),
   }
   const root = scope(shared, base)
+  // A SQLite file's payload log is written by its own thread (better-sqlite3 blocks the event
+  // loop while it writes); Postgres writes are asynchronous, and a simulated clock or an
+  // in-memory database is this process's own, so those write on the event loop.
+  const payloadSink = async (): Promise<PayloadSink> => {
+    const uri = parseBackendUri('metadata', config.metadata)
+    if (uri.scheme !== 'sqlite' || uriLocalPath(uri, config.root) === ':memory:' || clock !== systemClock)
+      return root.payloads()
+    await shared.metadata()
+    return once('payload-writer', async () => {
+      const writer = new PayloadWriterThread({
+        metadata: config.metadata,
+        blobs: config.blobs,
+        root: config.root,
+        principal: base,
+      })
+      writer.start()
+      return writer
+    })
+  }
   const strata: Strata = {
     ...root,
     openRaw: (setting) => openBackend(setting, config[setting], config.root),
@@ -219,7 +241,7 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
           const payloadLog =
             enabled === false
               ? undefined
-              : new PayloadLog(await root.payloads(), {
+              : new PayloadLog(await payloadSink(), {
                   ...logOptions,
                   // counted in strata_payload_log_failed_writes_total; the entries are retried
                   onError: (err) =>

@@ -29,19 +29,19 @@ export {
 export type { DeploymentAnswer, EntityRows, PredictResult } from './entity-predict.js'
 export * from './graphs/index.js'
 export { ModelCache, type ReadModelFile } from './model-cache.js'
+export { registryRef } from './model-ref.js'
 export type { ModelRuntime, PredictorTensor, RuntimeKind, RuntimeSource } from './model-runtime.js'
-export {
-  type DeployOptions,
-  type InferRequest,
-  type InferResult,
-  ModelServer,
-  type ModelServerOptions,
-  type ModelSource,
-  type RequestContext,
-  type RoutedEndpoint,
-  registryRef,
-  type WarmVersion,
-} from './model-server.js'
+export { ModelServer } from './model-server.js'
+export type {
+  DeployOptions,
+  InferRequest,
+  InferResult,
+  ModelServerOptions,
+  ModelSource,
+  RequestContext,
+  RoutedEndpoint,
+  WarmVersion,
+} from './model-server-types.js'
 export * from './payload-log/index.js'
 export { openPredictor, type Prediction, Predictor, type PredictorOptions } from './predictor.js'
 export { type LoadOptions, loadServedModel, PREDICTOR_ENTRIES, type ServedModel } from './served-model.js'

@@ -1,130 +1,24 @@
 import { StrataError } from '../core/errors.js'
-import type { FeatureStore } from '../features/index.js'
-import type { ModelVersion } from '../registry/index.js'
 import { type BatchingOptions, type BatchObserver, batchingRuntime, observed } from './dynamic-batcher.js'
-import {
-  type DeploymentAnswer,
-  EnrichmentPlans,
-  type EntityRows,
-  type PredictResult,
-  type PredictTarget,
-  predictEntities,
-} from './entity-predict.js'
-import type { ModelCache, ReadModelFile } from './model-cache.js'
+import { EnrichmentPlans, type PredictResult, type PredictTarget, predictEntities } from './entity-predict.js'
+import { registryRef } from './model-ref.js'
 import type { ModelRuntime } from './model-runtime.js'
-import { newPredictionId, type PayloadLog, type PayloadLogStats } from './payload-log/index.js'
-import { tensorRow } from './row-slice.js'
+import type {
+  DeployOptions,
+  InferRequest,
+  InferResult,
+  ModelServerOptions,
+  RequestContext,
+  RoutedEndpoint,
+  WarmVersion,
+} from './model-server-types.js'
+import { newPredictionId, type PayloadLogStats } from './payload-log/index.js'
+import { logPredictions } from './prediction-logging.js'
+import { routedTarget } from './routed-target.js'
 import { loadServedModel, type ServedModel } from './served-model.js'
 import { ServingMetrics } from './serving-metrics.js'
 import { checkInputs, checkOutputNames } from './signature-check.js'
 import type { InferTensor } from './tensor.js'
-
-/** Where a model server finds versions and their files (the model registry satisfies it). */
-export interface ModelSource {
-  resolve(ref: string): Promise<ModelVersion>
-  readFile: ReadModelFile
-}
-
-/** Options of {@link ModelServer}. */
-export interface ModelServerOptions {
-  /** The registry to load versions from (a function: it may be opened lazily). */
-  source: () => Promise<ModelSource>
-  cache: ModelCache
-  /** Worker threads per served model (default 1). */
-  threads?: number
-  /** Dynamic batching of every deployment that does not set its own (default: none). */
-  batching?: BatchingOptions
-  /** Where every prediction is logged (default: not logged). Closed with the server. */
-  payloadLog?: PayloadLog
-  /** The time of a logged prediction, epoch ms (default `Date.now`). */
-  now?: () => number
-  /** The feature store `predict` reads online features from (opened on first use). */
-  features?: () => Promise<FeatureStore>
-}
-
-/** Options of {@link ModelServer.deploy}. */
-export interface DeployOptions {
-  /** The name to serve under (default the model's name). */
-  as?: string
-  /** Dynamic batching for this deployment (`false`: none; default the server's). */
-  batching?: BatchingOptions | false
-  /** The deployment revision logged with each prediction (set by delivery; default none). */
-  revision?: string
-  /** The feature service `predict` reads (default the version's `feature_service` tag). */
-  features?: string
-  /** Worker threads of this deployment (default the server's `threads`). */
-  threads?: number
-}
-
-/** One inference request in protocol terms. */
-export interface InferRequest {
-  id?: string
-  inputs: InferTensor[]
-  /** Outputs to return (default: all of the model's). */
-  outputs?: string[]
-  /** The transport's request id, logged with the prediction. */
-  requestId?: string
-  /** Log the prediction in the payload log (default true; batch inference records lineage instead). */
-  log?: boolean
-  /**
-   * The entity rows behind `inputs` (set by {@link ModelServer.predict}): each row is logged as
-   * its own prediction, with its entity key and features, and gets its own prediction id.
-   */
-  entityRows?: EntityRows
-  /** The prediction ids to log under (one, or one per entity row; default new ones): graph nodes. */
-  predictionIds?: readonly string[]
-}
-
-/** The answer to an {@link InferRequest}. */
-export interface InferResult {
-  modelName: string
-  modelVersion: string
-  id?: string
-  /** The id of this prediction in the payload log (returned to callers). */
-  predictionId: string
-  outputs: InferTensor[]
-  /** One prediction id per entity row, when the request carried `entityRows`. */
-  predictionIds?: string[]
-  /** Which deployment revision and role answered, when the name is a routed endpoint. */
-  deployment?: DeploymentAnswer
-}
-
-/** What a request carried besides its tensors (a sticky split reads its key from the headers). */
-export interface RequestContext {
-  headers?: Record<string, string | string[] | undefined>
-  /**
-   * Named request values that are not tensors (the first entity row of a `predict`): a split
-   * sticky on an input reads its key here when no input tensor has that name.
-   */
-  values?: Readonly<Record<string, unknown>> | undefined
-}
-
-/**
- * A name whose requests a router answers (progressive delivery: several versions loaded, a
- * traffic policy choosing among them) instead of one deployed version.
- */
-export interface RoutedEndpoint {
-  /** The version a request pinned to `version` (default: the champion) runs on. */
-  model(version?: string): ServedModel
-  /** Every version loaded for the revision in force (`predict` checks they read the same features). */
-  versions(): ServedModel[]
-  /** The revision in force (logged with predictions that fail before reaching a version). */
-  readonly revision: number | undefined
-  infer(version: string | undefined, request: InferRequest, context: RequestContext): Promise<InferResult>
-  close(): Promise<void>
-}
-
-/** One version loaded and warmed for a router, not served under a name of its own. */
-export interface WarmVersion {
-  readonly served: ServedModel
-  /**
-   * Runs one request after checking it against the version's signature (metrics under `name`),
-   * logged to the payload log with `revision` as its deployment revision.
-   */
-  infer(request: InferRequest, revision?: string): Promise<InferResult>
-  /** Stops it once the requests running on it have finished. */
-  close(): Promise<void>
-}
 
 interface Deployment {
   name: string
@@ -139,21 +33,6 @@ interface Live {
   runtime: ModelRuntime
   inFlight: number
   drained?: () => void
-}
-
-/**
- * Parses a model reference: `models:/name@alias`, `models:/name/3`, `name@alias`, `name/3` or
- * `name` (the latest version), into the registry's form (without `models:/`).
- */
-export function registryRef(ref: string): string {
-  const bare = ref.startsWith('models:/') ? ref.slice('models:/'.length) : ref
-  if (bare === '' || bare.startsWith('@') || bare.startsWith('/')) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `model reference "${ref}" is invalid; expected name@alias, name/<version> or name (optionally prefixed models:/)`,
-    )
-  }
-  return bare
 }
 
 /**
@@ -436,36 +315,7 @@ export class ModelServer {
       const log = request.log === false ? undefined : this.options.payloadLog
       if (log !== undefined) {
         const base = this.logBase(d, live, at, request.requestId ?? request.id)
-        const status = outputs === undefined ? ('error' as const) : ('ok' as const)
-        const error =
-          outputs === undefined ? String((failure as Error | undefined)?.message ?? failure) : null
-        if (perRow === undefined) {
-          log.append({
-            ...base,
-            id: predictionIds[0] as string,
-            entityKey: null,
-            inputs: request.inputs,
-            outputs: outputs ?? null,
-            latencyMs: ms,
-            status,
-            error,
-            featureViews: null,
-          })
-        } else {
-          const out = outputs
-          for (const [r, row] of perRow.rows.entries())
-            log.append({
-              ...base,
-              id: predictionIds[r] as string,
-              entityKey: row.entityKey,
-              inputs: row.inputs,
-              outputs: out === undefined ? null : out.map((t) => tensorRow(t, r)),
-              latencyMs: ms,
-              status,
-              error,
-              featureViews: perRow.featureViews,
-            })
-        }
+        logPredictions(log, base, { request, predictionIds, outputs, failure, latencyMs: ms })
       }
     }
   }
@@ -519,36 +369,5 @@ export class ModelServer {
   private async retire(live: Live): Promise<void> {
     if (live.inFlight > 0) await new Promise<void>((resolve) => (live.drained = resolve))
     await live.runtime.close()
-  }
-}
-
-/**
- * A routed endpoint as the target of `predict`: the router picks the version by its policy
- * (the request's headers, or the first entity row's value of a sticky input, hold the sticky
- * key), and every version it may pick must read the same features.
- */
-function routedTarget(
-  name: string,
-  endpoint: RoutedEndpoint,
-  options: { headers?: RequestContext['headers'] },
-): PredictTarget {
-  const champion = endpoint.model()
-  const revision = endpoint.revision
-  return {
-    versions: endpoint.versions().map((served) => ({ served })),
-    failed: (at, requestId) => ({
-      id: newPredictionId(at),
-      at,
-      endpoint: name,
-      modelName: champion.name,
-      modelVersion: champion.version,
-      deploymentRevision: revision === undefined ? null : String(revision),
-      requestId: requestId ?? null,
-    }),
-    run: (request) =>
-      endpoint.infer(undefined, request, {
-        ...(options.headers === undefined ? {} : { headers: options.headers }),
-        values: request.entityRows.rows[0]?.inputs,
-      }),
   }
 }

@@ -1,5 +1,5 @@
+import { registryRef } from './model-ref.js'
 import type { ModelServer } from './model-server.js'
-import { registryRef } from './model-server.js'
 import type { FeatureViewUse } from './payload-log/index.js'
 
 /** Options of `strata.predictor`. */

@@ -6,19 +6,13 @@ import type {
   RequestContext,
   RoutedEndpoint,
   WarmVersion,
-} from '../model-server.js'
+} from '../model-server-types.js'
 import type { ServedModel } from '../served-model.js'
 import type { InferTensor } from '../tensor.js'
 import { candidateWeight, type DeploymentPolicy, isActive, versionsOf } from './deployment-policy.js'
-import { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
-import {
-  emptyStats,
-  isEmptyStats,
-  recordCall,
-  recordLatency,
-  recordOutputs,
-  type VersionStats,
-} from './version-stats.js'
+import { RouterStats, type StatsRow } from './router-stats.js'
+import { SPLIT_BUCKETS, splitBucket, stickyKey, toCandidate } from './sticky-hash.js'
+import { recordLatency, recordOutputs } from './version-stats.js'
 
 /** One prediction a router made or mirrored, for a payload log (all of one request share `requestId`). */
 export interface RoutedPrediction {
@@ -53,14 +47,6 @@ interface RouterState {
   failed: Map<number, string>
 }
 
-/** A sample row drained from a router: one version's statistics in one role of one revision. */
-export interface StatsRow {
-  revision: number
-  version: number
-  role: 'champion' | 'candidate'
-  stats: VersionStats
-}
-
 /**
  * Serves one endpoint by its deployment policy: every version the policy names is loaded and
  * warmed before a new revision takes effect, then the revision switches in one assignment (no
@@ -72,7 +58,7 @@ export interface StatsRow {
  */
 export class EndpointRouter implements RoutedEndpoint {
   private state: RouterState | undefined
-  private stats = new Map<string, StatsRow>()
+  private readonly stats = new RouterStats()
   private background = 0
   private readonly pending = new Set<Promise<unknown>>()
   private applying: Promise<void> = Promise.resolve()
@@ -262,7 +248,7 @@ export class EndpointRouter implements RoutedEndpoint {
       )
       const ms = performance.now() - start
       this.record(s, v, 'candidate', 'shadow', requestId, ms, result.outputs)
-      this.compareOutputs(s, v, primary, result.outputs)
+      this.stats.compareOutputs(s.revision, s.policy.tolerance, v, primary, result.outputs)
     } catch (err) {
       if (isClientError(err)) return
       const ms = performance.now() - start
@@ -283,9 +269,9 @@ export class EndpointRouter implements RoutedEndpoint {
     try {
       const result = await champion.infer(request, `${s.revision}/compare`)
       const ms = performance.now() - start
-      this.compareOutputs(s, candidate, result.outputs, answered)
+      this.stats.compareOutputs(s.revision, s.policy.tolerance, candidate, result.outputs, answered)
       // the champion's latency and output distribution, also when it serves no traffic (100 % steps)
-      const row = this.row(s.revision, champion.served.version, 'champion')
+      const row = this.stats.row(s.revision, champion.served.version, 'champion')
       recordLatency(row, ms)
       const values = result.outputs[0]?.values as ArrayLike<unknown> | undefined
       if (values !== undefined) recordOutputs(row, values)
@@ -301,39 +287,6 @@ export class EndpointRouter implements RoutedEndpoint {
       })
     } catch {
       // the champion failing a comparison says nothing about the candidate
-    }
-  }
-
-  /**
-   * Counts the rows of the first output where the candidate's answer differs from the champion's:
-   * a row (of a `[N, k]` output, e.g. a classifier's probabilities) differs when any of its k
-   * values does, so `disagreement` is a share of rows and its samples are rows.
-   */
-  private compareOutputs(
-    s: RouterState,
-    candidate: number,
-    champion: InferTensor[],
-    answered: InferTensor[],
-  ): void {
-    const a = champion[0]?.values
-    const b = answered[0]?.values
-    if (a === undefined || b === undefined) return
-    const st = this.row(s.revision, candidate, 'candidate')
-    const n = Math.min(a.length, b.length)
-    const rows = champion[0]?.shape[0] ?? n
-    const width = rows > 0 && n % rows === 0 ? n / rows : 1
-    for (let r = 0; r < n / width; r++) {
-      let differ = false
-      for (let i = r * width; i < (r + 1) * width && !differ; i++) {
-        const x = a[i]
-        const y = b[i]
-        differ =
-          typeof x === 'number' && typeof y === 'number'
-            ? !(Math.abs(x - y) <= s.policy.tolerance * Math.max(1, Math.abs(x), Math.abs(y)))
-            : String(x) !== String(y)
-      }
-      st.compared++
-      if (differ) st.disagreed++
     }
   }
 
@@ -370,32 +323,6 @@ export class EndpointRouter implements RoutedEndpoint {
     while (this.pending.size > 0) await Promise.all([...this.pending])
   }
 
-  private row(revision: number, version: number, role: 'champion' | 'candidate'): VersionStats {
-    const key = `${revision}:${version}:${role}`
-    let r = this.stats.get(key)
-    if (r === undefined) {
-      r = { revision, version, role, stats: emptyStats() }
-      this.stats.set(key, r)
-    }
-    return r.stats
-  }
-
-  private count(
-    revision: number,
-    version: number,
-    role: 'champion' | 'candidate',
-    ok: boolean,
-    ms: number,
-    outputs?: InferTensor[],
-  ): void {
-    recordCall(
-      this.row(revision, version, role),
-      ok,
-      ms,
-      outputs?.[0]?.values as ArrayLike<unknown> | undefined,
-    )
-  }
-
   /**
    * One call routed to `version` (as the endpoint's `as`): counted in the guards' samples and
    * handed to the payload log under `role`; `outputs` present means it succeeded.
@@ -410,7 +337,7 @@ export class EndpointRouter implements RoutedEndpoint {
     outputs?: InferTensor[],
   ): void {
     const ok = outputs !== undefined
-    this.count(s.revision, version, as, ok, ms, outputs)
+    this.stats.count(s.revision, version, as, ok, ms, outputs)
     this.emit({
       requestId,
       endpoint: this.name,
@@ -429,9 +356,7 @@ export class EndpointRouter implements RoutedEndpoint {
 
   /** The statistics gathered since the last drain (and resets them). */
   drainStats(): StatsRow[] {
-    const rows = [...this.stats.values()].filter((r) => !isEmptyStats(r.stats))
-    this.stats = new Map()
-    return rows
+    return this.stats.drain()
   }
 
   private live(): RouterState {
@@ -455,24 +380,6 @@ export class EndpointRouter implements RoutedEndpoint {
     const all = [...(this.state?.versions.values() ?? [])]
     await Promise.allSettled(all.map((w) => w.close()))
   }
-}
-
-/** The request's sticky key, when the policy has one and the request carries it. */
-function stickyKey(
-  policy: DeploymentPolicy,
-  request: InferRequest,
-  context: RequestContext,
-): string | undefined {
-  const sticky = policy.sticky
-  if (sticky === null) return undefined
-  if ('header' in sticky) {
-    const v = context.headers?.[sticky.header.toLowerCase()]
-    return Array.isArray(v) ? v[0] : v
-  }
-  const input = request.inputs.find((i) => i.name === sticky.input)
-  // an entity-row prediction's key (say user_id) is a request value, not a model input
-  const first = input === undefined ? context.values?.[sticky.input] : input.values[0]
-  return first === undefined || first === null ? undefined : String(first)
 }
 
 /** A client's own mistake: the champion would refuse it too, so it is no candidate failure. */

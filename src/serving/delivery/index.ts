@@ -25,12 +25,7 @@ export {
   type Transition,
 } from './deployment-store.js'
 export type { DeploymentView } from './deployment-view.js'
-export {
-  EndpointRouter,
-  type EndpointRouterOptions,
-  type RoutedPrediction,
-  type StatsRow,
-} from './endpoint-router.js'
+export { EndpointRouter, type EndpointRouterOptions, type RoutedPrediction } from './endpoint-router.js'
 export type { DecisionEvidence, GuardOutcome, GuardResult } from './guards.js'
 export {
   describeLabelTest,
@@ -39,6 +34,7 @@ export {
   type LabelTestEvidence,
 } from './label-guards.js'
 export type { LabelledStep } from './labelled-step.js'
+export type { StatsRow } from './router-stats.js'
 export { SPLIT_BUCKETS, splitBucket, toCandidate } from './sticky-hash.js'
 export type { VersionStats } from './version-stats.js'
 export { type DecisionNotice, sendWebhooks } from './webhooks.js'

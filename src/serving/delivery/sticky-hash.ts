@@ -1,3 +1,6 @@
+import type { InferRequest, RequestContext } from '../model-server-types.js'
+import type { DeploymentPolicy } from './deployment-policy.js'
+
 /** Buckets of the split: a share of 1 % is 100 buckets. */
 export const SPLIT_BUCKETS = 10_000
 
@@ -25,4 +28,22 @@ export function splitBucket(endpoint: string, key: string): number {
 /** True when a request in `bucket` goes to the candidate at `weight` %. */
 export function toCandidate(bucket: number, weight: number): boolean {
   return bucket < Math.round(weight * (SPLIT_BUCKETS / 100))
+}
+
+/** The request's sticky key, when the policy has one and the request carries it. */
+export function stickyKey(
+  policy: DeploymentPolicy,
+  request: InferRequest,
+  context: RequestContext,
+): string | undefined {
+  const sticky = policy.sticky
+  if (sticky === null) return undefined
+  if ('header' in sticky) {
+    const v = context.headers?.[sticky.header.toLowerCase()]
+    return Array.isArray(v) ? v[0] : v
+  }
+  const input = request.inputs.find((i) => i.name === sticky.input)
+  // an entity-row prediction's key (say user_id) is a request value, not a model input
+  const first = input === undefined ? context.values?.[sticky.input] : input.values[0]
+  return first === undefined || first === null ? undefined : String(first)
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { expect, it } from 'vitest'
 import { openStrata } from '../../platform/index.js'
 import { linearRegressorToOnnx } from '../../registry/index.js'
-import type { InferRequest } from '../model-server.js'
+import type { InferRequest } from '../model-server-types.js'
 import { followAliases } from './alias-follower.js'
 import { inferenceGraph } from './graph-definition.js'
 

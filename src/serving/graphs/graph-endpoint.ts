@@ -7,7 +7,7 @@ import type {
   RequestContext,
   RoutedEndpoint,
   WarmVersion,
-} from '../model-server.js'
+} from '../model-server-types.js'
 import { newPredictionId } from '../payload-log/index.js'
 import { rowValue } from '../row-slice.js'
 import type { ServedModel } from '../served-model.js'

@@ -1,0 +1,157 @@
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { type ErrorCode, StrataError } from '../core/errors.js'
+import type { PayloadSink, PredictionEntry } from '../serving/payload-log/index.js'
+import type { PayloadWriterAnswer, PayloadWriterData, PayloadWriterRequest } from './payload-writer-thread.js'
+
+interface Pending {
+  resolve(batch: string): void
+  reject(err: unknown): void
+}
+
+interface Thread {
+  worker: Worker
+  ready: Promise<void>
+  dead: boolean
+}
+
+/**
+ * The payload log's sink on a SQLite metadata database: a worker thread with its own connection
+ * writes each batch (encoding, INSERTs and the lineage record), so better-sqlite3's synchronous
+ * write never runs on the event loop. Entries reach the thread by `postMessage` (structured
+ * clone); the {@link PayloadLog} in front of it keeps its bounded queue, drop counting and
+ * retries: a write that fails, or a thread that dies, rejects with `UNAVAILABLE`, the entries
+ * stay queued, and the next write starts a new thread. Each write is one transaction in the
+ * database, so a kill -9 leaves the log consistent exactly as a write on the event loop does.
+ */
+export class PayloadWriterThread implements PayloadSink {
+  private thread: Thread | undefined
+  private readonly pending = new Map<number, Pending>()
+  private seq = 0
+  private closed = false
+
+  constructor(private readonly data: PayloadWriterData) {}
+
+  async write(
+    entries: readonly PredictionEntry[],
+    options: { redact: ReadonlySet<string> },
+  ): Promise<string> {
+    if (this.closed) throw new StrataError('UNAVAILABLE', 'the payload log writer is closed')
+    const thread = this.current()
+    await thread.ready
+    const seq = ++this.seq
+    const done = new Promise<string>((resolve, reject) => this.pending.set(seq, { resolve, reject }))
+    thread.worker.ref()
+    thread.worker.postMessage({
+      op: 'write',
+      seq,
+      entries: entries as PredictionEntry[],
+      redact: [...options.redact],
+    } satisfies PayloadWriterRequest)
+    try {
+      return await done
+    } finally {
+      if (this.pending.size === 0 && !thread.dead) thread.worker.unref()
+    }
+  }
+
+  /**
+   * Starts the thread now (it opens its connection while the server warms up) rather than on
+   * the first write.
+   */
+  start(): void {
+    if (!this.closed) this.current()
+  }
+
+  /** Closes the thread's connection and ends it (after the write under way, if any). */
+  async close(): Promise<void> {
+    this.closed = true
+    const thread = this.thread
+    this.thread = undefined
+    if (thread === undefined || thread.dead) return
+    try {
+      await thread.ready
+    } catch {
+      return
+    }
+    thread.worker.ref()
+    const exited = new Promise<void>((r) => thread.worker.once('exit', () => r()))
+    thread.worker.postMessage({ op: 'close' } satisfies PayloadWriterRequest)
+    await exited
+  }
+
+  private current(): Thread {
+    if (this.thread !== undefined && !this.thread.dead) return this.thread
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      workerData: { ...this.data, ...threadMain() },
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    })
+    worker.unref()
+    let settleReady: (err?: unknown) => void = () => {}
+    const thread: Thread = {
+      worker,
+      dead: false,
+      ready: new Promise<void>((resolve, reject) => {
+        settleReady = (err) => (err === undefined ? resolve() : reject(err))
+      }),
+    }
+    // a thread that cannot start fails the write that started it (the entries stay queued)
+    thread.ready.catch(() => {})
+    const fail = (message: string) => {
+      if (thread.dead) return
+      thread.dead = true
+      const err = new StrataError('UNAVAILABLE', `the payload log writer thread ${message}`)
+      settleReady(err)
+      for (const p of this.pending.values()) p.reject(err)
+      this.pending.clear()
+      void worker.terminate().catch(() => {})
+    }
+    worker.on('message', (m: PayloadWriterAnswer) => {
+      if ('ready' in m) settleReady()
+      else if ('closed' in m) void worker.terminate().catch(() => {})
+      else if ('loadError' in m) fail(`could not start: ${m.loadError}`)
+      else if ('seq' in m) {
+        const p = this.pending.get(m.seq)
+        this.pending.delete(m.seq)
+        if (p === undefined) return
+        if ('batch' in m) p.resolve(m.batch)
+        else p.reject(new StrataError(m.error.code as ErrorCode, m.error.message))
+      }
+    })
+    worker.on('error', (err) => fail(`crashed: ${err.message}`))
+    worker.on('exit', (code) => {
+      if (this.closed && this.pending.size === 0) thread.dead = true
+      else fail(`exited with code ${code}`)
+    })
+    this.thread = thread
+    return thread
+  }
+}
+
+// Loads the thread body: natively when running from `dist/` (JavaScript), through jiti when
+// running from `src/` (TypeScript, as under vitest).
+const BOOTSTRAP = `
+const { workerData, parentPort } = require('node:worker_threads')
+const load = workerData.jitiPath === undefined
+  ? import(workerData.mainUrl)
+  : require(workerData.jitiPath).createJiti(workerData.mainFile).import(workerData.mainFile)
+load.then((m) => m.servePayloadWriterThread()).catch((err) => {
+  parentPort.postMessage({ loadError: String(err && err.stack || err) })
+})
+`
+
+function threadMain(): { mainUrl: string; mainFile: string; jitiPath?: string } {
+  const here = dirname(fileURLToPath(import.meta.url))
+  const js = resolve(here, 'payload-writer-thread.js')
+  if (existsSync(js)) return { mainUrl: pathToFileURL(js).href, mainFile: js }
+  const ts = resolve(here, 'payload-writer-thread.ts')
+  return {
+    mainUrl: pathToFileURL(ts).href,
+    mainFile: ts,
+    jitiPath: createRequire(import.meta.url).resolve('jiti'),
+  }
+}
