@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { StrataError } from '../core/errors.js'
+import { startModuleThread } from '../core/module-thread.js'
 import type { StepJob, StepJobResult } from '../ports/index.js'
 import type { StepThreadMessage, StepThreadRequest } from './step-thread-main.js'
 
@@ -170,14 +167,13 @@ export class StepThreadPool implements StepThreads {
   }
 
   private spawn(module: string): Slot {
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: { module, ...threadMain() },
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
-      ...(this.options.maxHeapMiB === undefined
-        ? {}
-        : { resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMiB } }),
-    })
+    const worker = startModuleThread(
+      import.meta.url,
+      'step-thread-main',
+      'serveStepThread',
+      { module },
+      this.options.maxHeapMiB === undefined ? undefined : { maxOldGenerationSizeMb: this.options.maxHeapMiB },
+    )
     const slot: Slot = { worker, module, busy: false, dead: false, ready: Promise.resolve(undefined) }
     slot.ready = new Promise<string | undefined>((resolveReady) => {
       const onFirst = (m: StepThreadMessage) => {
@@ -247,29 +243,5 @@ function cancelled(what: string): StepJobResult {
     ok: false,
     log: [],
     error: { code: 'FAILED_PRECONDITION', message: `${what} was cancelled`, retryable: false },
-  }
-}
-
-// Loads the thread body: natively when running from `dist/` (JavaScript), through jiti when
-// running from `src/` (TypeScript, as under vitest); either way the same code as the engine's.
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads')
-const load = workerData.jitiPath === undefined
-  ? import(workerData.mainUrl)
-  : require(workerData.jitiPath).createJiti(workerData.mainFile).import(workerData.mainFile)
-load.then((m) => m.serveStepThread()).catch((err) => {
-  require('node:worker_threads').parentPort.postMessage({ loadError: String(err && err.stack || err) })
-})
-`
-
-function threadMain(): { mainUrl: string; mainFile: string; jitiPath?: string } {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const js = resolve(here, 'step-thread-main.js')
-  if (existsSync(js)) return { mainUrl: pathToFileURL(js).href, mainFile: js }
-  const ts = resolve(here, 'step-thread-main.ts')
-  return {
-    mainUrl: pathToFileURL(ts).href,
-    mainFile: ts,
-    jitiPath: createRequire(import.meta.url).resolve('jiti'),
   }
 }

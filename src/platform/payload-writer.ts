@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, resolve } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import { type ErrorCode, StrataError } from '../core/errors.js'
+import { startModuleThread } from '../core/module-thread.js'
 import type { PayloadSink, PredictionEntry } from '../serving/payload-log/index.js'
 import type { PayloadWriterAnswer, PayloadWriterData, PayloadWriterRequest } from './payload-writer-thread.js'
 
@@ -85,10 +82,8 @@ export class PayloadWriterThread implements PayloadSink {
 
   private current(): Thread {
     if (this.thread !== undefined && !this.thread.dead) return this.thread
-    const worker = new Worker(BOOTSTRAP, {
-      eval: true,
-      workerData: { ...this.data, ...threadMain() },
-      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),
+    const worker = startModuleThread(import.meta.url, 'payload-writer-thread', 'servePayloadWriterThread', {
+      ...this.data,
     })
     worker.unref()
     let settleReady: (err?: unknown) => void = () => {}
@@ -129,29 +124,5 @@ export class PayloadWriterThread implements PayloadSink {
     })
     this.thread = thread
     return thread
-  }
-}
-
-// Loads the thread body: natively when running from `dist/` (JavaScript), through jiti when
-// running from `src/` (TypeScript, as under vitest).
-const BOOTSTRAP = `
-const { workerData, parentPort } = require('node:worker_threads')
-const load = workerData.jitiPath === undefined
-  ? import(workerData.mainUrl)
-  : require(workerData.jitiPath).createJiti(workerData.mainFile).import(workerData.mainFile)
-load.then((m) => m.servePayloadWriterThread()).catch((err) => {
-  parentPort.postMessage({ loadError: String(err && err.stack || err) })
-})
-`
-
-function threadMain(): { mainUrl: string; mainFile: string; jitiPath?: string } {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const js = resolve(here, 'payload-writer-thread.js')
-  if (existsSync(js)) return { mainUrl: pathToFileURL(js).href, mainFile: js }
-  const ts = resolve(here, 'payload-writer-thread.ts')
-  return {
-    mainUrl: pathToFileURL(ts).href,
-    mainFile: ts,
-    jitiPath: createRequire(import.meta.url).resolve('jiti'),
   }
 }
