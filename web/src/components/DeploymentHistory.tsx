@@ -3,8 +3,9 @@ import { formatNumber, formatTime } from '../lib/format.js'
 import { lineageLink } from '../lib/links.js'
 import type { DeploymentDecision, DeploymentHistory } from '../lib/types.js'
 
-const latestFirst = <T extends { at?: number; createdAt?: number }>(rows: readonly T[]) =>
-  [...rows].sort((a, b) => (b.at ?? b.createdAt ?? 0) - (a.at ?? a.createdAt ?? 0))
+// The API lists decisions and revisions oldest first, in the order they were recorded; two of
+// them can share a millisecond, so the order is reversed rather than re-sorted by time.
+const latestFirst = <T,>(rows: readonly T[]) => [...rows].reverse()
 
 function Side({ side }: { side: NonNullable<DeploymentDecision['evidence']>['candidate'] }) {
   return (
