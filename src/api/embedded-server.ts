@@ -1,5 +1,5 @@
 import { StrataError } from '../core/errors.js'
-import { isLoopback, WILDCARD_ADDRESSES } from '../core/loopback.js'
+import { isLoopback, servedHostNames } from '../core/loopback.js'
 import { strataVersion } from '../core/version.js'
 import type { Strata } from '../platform/index.js'
 import { listen } from './http/index.js'
@@ -54,7 +54,7 @@ export async function startServer(strata: Strata, options: StartServerOptions = 
   const app = await createServerApp(strata, {
     version: strataVersion(),
     ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
-    allowedHosts: WILDCARD_ADDRESSES.includes(host) ? [] : [host],
+    allowedHosts: servedHostNames(host),
   })
   const running = await listen(app, { host, port: options.port ?? 0 })
   return { url: running.url, close: running.close }

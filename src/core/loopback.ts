@@ -5,4 +5,12 @@ export function isLoopback(host: string): boolean {
 }
 
 /** Addresses that bind every interface: no host name of their own to allow. */
-export const WILDCARD_ADDRESSES: readonly string[] = ['0.0.0.0', '::', '[::]']
+const WILDCARD_ADDRESSES: readonly string[] = ['0.0.0.0', '::', '[::]']
+
+/**
+ * The `Host` names a server bound to `host` answers besides the loopback ones: `extra`, and the
+ * bound address itself unless it is a wildcard.
+ */
+export function servedHostNames(host: string, extra: readonly string[] = []): string[] {
+  return WILDCARD_ADDRESSES.includes(host) ? [...extra] : [...extra, host]
+}

@@ -29,6 +29,7 @@ import { OutputStore } from './output-store.js'
 import { mergeParams } from './params.js'
 import type { Pipeline } from './pipeline.js'
 import { type PipelinePlan, planRun } from './planner.js'
+import type { RunTakeover } from './run-claim.js'
 import { createRun, resolveRunInputs } from './run-create.js'
 import { driveSteps } from './run-driver.js'
 import { startHeartbeat } from './run-heartbeat.js'
@@ -173,10 +174,7 @@ export class PipelineEngine {
         `pipeline run "${runId}" is being driven (last heartbeat ${age} ms ago); resume it when its heartbeat is older than ${stale} ms, or with force if its coordinator is dead`,
       )
     }
-    return this.driveRun(runId, options.onEvent === undefined ? {} : { onEvent: options.onEvent }, {
-      status: run.status,
-      heartbeatAt: run.heartbeatAt,
-    })
+    return this.driveRun(runId, options.onEvent === undefined ? {} : { onEvent: options.onEvent }, run)
   }
 
   /** Runs that are `running` with a heartbeat older than `staleAfterMs`: their coordinators died. */
@@ -302,7 +300,7 @@ export class PipelineEngine {
   private async driveRun(
     runId: string,
     options: Pick<PipelineRunOptions, 'onEvent'>,
-    takeover: { status: PipelineRun['status']; heartbeatAt: number | null } | undefined,
+    takeover: RunTakeover | undefined,
   ): Promise<PipelineRunResult> {
     const run = await this.store.run(runId)
     const p = await this.pipeline(run.pipeline)

@@ -3,6 +3,7 @@ import { StrataError } from '../core/errors.js'
 import type { MetadataDatabase } from '../db/index.js'
 import { isUniqueViolation, writeTransaction } from '../db/index.js'
 import type { PipelineTables } from './pipeline-migrations.js'
+import { claimRun, type RunTakeover } from './run-claim.js'
 import {
   num,
   type PipelineRun,
@@ -174,48 +175,9 @@ export class RunStore {
     }))
   }
 
-  /**
-   * Records that the run is driven now (`running`, heartbeat now, no end), and turns its steps
-   * that did not succeed back to `pending` (keeping their attempt counts): each can then start
-   * and publish once in this drive, and a cancel turns them `cancelled` again.
-   *
-   * With `expected` (a takeover: the status and heartbeat the caller read), the run is claimed
-   * only if its row still holds them, and its heartbeat moves past the one read, so of two
-   * coordinators resuming the same run at once exactly one claims it. False when another
-   * coordinator claimed it first (nothing is written then).
-   */
-  async markRunning(
-    runId: string,
-    at: number,
-    expected?: { status: PipelineRun['status']; heartbeatAt: number | null },
-  ): Promise<boolean> {
-    return await writeTransaction(this.db, async (trx) => {
-      let claim = trx
-        .updateTable('pipeline_runs')
-        .set({
-          status: 'running',
-          heartbeat_at: expected === undefined ? at : Math.max(at, (expected.heartbeatAt ?? 0) + 1),
-          ended_at: null,
-          error: null,
-        })
-        .where('run_id', '=', runId)
-      if (expected !== undefined) {
-        claim = claim.where('status', '=', expected.status)
-        claim =
-          expected.heartbeatAt === null
-            ? claim.where('heartbeat_at', 'is', null)
-            : claim.where('heartbeat_at', '=', expected.heartbeatAt)
-      }
-      const { numUpdatedRows } = await claim.executeTakeFirstOrThrow()
-      if (Number(numUpdatedRows) !== 1) return false
-      await trx
-        .updateTable('pipeline_step_runs')
-        .set({ status: 'pending' })
-        .where('run_id', '=', runId)
-        .where('status', 'in', ['failed', 'skipped', 'cancelled'])
-        .execute()
-      return true
-    })
+  /** Claims the run for this coordinator (see {@link claimRun}); false when another one has it. */
+  markRunning(runId: string, at: number, takeover?: RunTakeover): Promise<boolean> {
+    return claimRun(this.db, runId, at, takeover)
   }
 
   /** The coordinator's sign of life. */

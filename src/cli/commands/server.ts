@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import type { RunningGrpcServer } from '../../api/index.js'
 import { StrataError } from '../../core/errors.js'
-import { isLoopback, WILDCARD_ADDRESSES } from '../../core/loopback.js'
+import { isLoopback, servedHostNames } from '../../core/loopback.js'
 import { strataVersion } from '../../core/version.js'
 import type { GraphEndpoint } from '../../serving/index.js'
 import type { CliContext } from '../context.js'
@@ -40,13 +40,6 @@ interface ServerOptions {
   triggerPollSeconds: string
   retentionPollSeconds: string
   reloadPollSeconds: string
-}
-
-/** The `Host` names served: `--allowed-host`, and the bound address when it is a specific one. */
-function allowedHosts(opts: ServerOptions): string[] {
-  const names = [...(opts.allowedHost ?? [])]
-  if (!WILDCARD_ADDRESSES.includes(opts.host)) names.push(opts.host)
-  return names
 }
 
 /** `strata server` (and `strata serve <model…>`): serves the REST API and protocol routers until interrupted. */
@@ -308,7 +301,7 @@ async function serve(ctx: CliContext, out: Output, opts: ServerOptions): Promise
   const app = await createServerApp(strata, {
     ...(tokensOn ? { principal: tokenPrincipal(strata) } : {}),
     version: strataVersion(),
-    allowedHosts: allowedHosts(opts),
+    allowedHosts: servedHostNames(opts.host, opts.allowedHost ?? []),
     corsOrigins: opts.corsOrigin ?? [],
     logger: { level: opts.logLevel, stream: process.stderr },
     ...(webRoot === undefined ? {} : { webRoot }),
