@@ -14,8 +14,10 @@ and prints metrics/second per server, the Strata/MLflow ratio, the server time p
 process and its children, read from /proc: unlike wall time, it hardly moves with other load
 on the machine; a Postgres-backed server's database processes are not counted), as a Markdown
 table plus one JSON line. The work is split into interleaved rounds (Strata, MLflow, MLflow, Strata, …) so that
-other load on the machine falls on both alike. Every run's metric history is read back and
-counted, so a server that drops values cannot win.
+other load on the machine falls on both alike. Before each timed round the bench waits until no
+server uses the CPU (`settle`): `mlflow server` keeps working for seconds after a round of
+`log_batch`, and that work would otherwise be timed against whichever server comes next. Every
+run's metric history is read back and counted, so a server that drops values cannot win.
 
 Usage (needs the full `mlflow` package for `mlflow server`):
 
@@ -193,6 +195,7 @@ class Target:
         self.experiment = self.client.create_experiment(f"bench-{label}-{int(time.time() * 1000)}")
         self.runs = {}
         self.seconds = {"log_batch": 0.0, "log_metric": 0.0}
+        self.calls = {"log_batch": 0, "log_metric": 0}
 
     def run_id(self, method):
         if method not in self.runs:
@@ -208,10 +211,12 @@ class Target:
                 [Metric("loss", 1.0 / (i + 1), base_ts + i, i) for i in range(b, min(b + batch_size, stop))]
                 for b in range(start, stop, batch_size)
             ]
+            self.calls[method] += len(batches)
             cpu0, t0 = tree_cpu_seconds(self.pid), time.perf_counter()
             for metrics in batches:
                 self.client.log_batch(run_id, metrics=metrics, synchronous=True)
         else:
+            self.calls[method] += stop - start
             cpu0, t0 = tree_cpu_seconds(self.pid), time.perf_counter()
             for i in range(start, stop):
                 self.client.log_metric(run_id, "loss", 1.0 / (i + 1), timestamp=base_ts + i, step=i, synchronous=True)
@@ -233,8 +238,25 @@ def warm_up(target, batch_size):
 
     run_id = target.client.create_run(target.experiment, run_name="warm-up").info.run_id
     target.client.log_batch(run_id, metrics=[Metric("loss", 1.0, 0, i) for i in range(batch_size)], synchronous=True)
-    for i in range(20):
+    for i in range(WARM_UP_CALLS):
         target.client.log_metric(run_id, "loss", 1.0, timestamp=0, step=i, synchronous=True)
+
+
+WARM_UP_CALLS = 300
+
+
+def settle(targets, quiet_ms=20, window=0.5, timeout=60.0):
+    """Waits until the servers' process trees used at most `quiet_ms` of CPU in the last `window`
+    seconds (at most `timeout`), so one server's leftover work is not timed against another."""
+    start = time.monotonic()
+    while time.monotonic() < start + timeout:
+        before = sum(tree_cpu_seconds(t.pid) for t in targets)
+        time.sleep(window)
+        if (sum(tree_cpu_seconds(t.pid) for t in targets) - before) * 1000 <= quiet_ms:
+            break
+    waited = time.monotonic() - start
+    if waited > 2 * window:
+        print(f"waited {waited:.1f} s for the servers to settle", file=sys.stderr, flush=True)
 
 
 def run_workload(targets, counts, batch_size, rounds):
@@ -249,6 +271,7 @@ def run_workload(targets, counts, batch_size, rounds):
         for r, start in enumerate(range(0, count, per_round)):
             stop = min(start + per_round, count)
             for target in targets if r % 2 == 0 else list(reversed(targets)):
+                settle(targets)
                 target.log(method, start, stop, batch_size, base_ts)
         for target in targets:
             target.verify(method, count)
@@ -305,13 +328,13 @@ def main():
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     summary = {"counts": counts, "mlflow": mlflow.__version__, "load": load, "methods": {}}
     for method in ("log_batch", "log_metric"):
-        calls = counts[method] if method == "log_metric" else -(-counts[method] // args.batch)
         m_sec = by["mlflow"].seconds[method]
         summary["methods"][method] = {}
         for t in targets:
             sec = t.seconds[method]
+            calls = t.calls[method]
             per_call = sec / calls * 1000
-            beyond = "" if floor is None or t is floor else f"{(sec - floor.seconds[method]) / calls * 1000:.2f}"
+            beyond = "" if floor is None or t is floor else f"{per_call - floor.seconds[method] / floor.calls[method] * 1000:.2f}"
             ratio = m_sec / sec
             cpu_per_call = t.cpu[method] / calls * 1000
             print(f"| {method} | {t.label} | {counts[method] / sec:,.0f} | {sec:.2f} | {per_call:.2f} | {beyond} | {cpu_per_call:.2f} | {ratio:.1f}x |")
