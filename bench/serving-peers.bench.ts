@@ -10,6 +10,11 @@
  *   (bench/serving-peers.mlserver.py; MLServer ships no ONNX runtime), its default settings.
  * - KServe 0.21.0: a `kserve.Model` wrapping onnxruntime (bench/serving-peers.kserve.py),
  *   `kserve.ModelServer` with its defaults.
+ * - The load generator's floor (bench/serving-floor.server.mjs): a bare `node:http` server that
+ *   answers at once with Strata's own answer to the same body, canned. Its throughput is the
+ *   most any server can show with this client on this machine, so `floor ÷ best peer` is the
+ *   highest ratio reachable in that case, and Strata's p50 minus the floor's is its time beyond
+ *   the client's own.
  *
  * Every server's answer to the same rows is checked against an in-process onnxruntime-node call
  * before any load (a broken route must not look fast). Per case: p50/p99 latency, requests/s,
@@ -144,6 +149,30 @@ async function startKserve(python: string, dir: string, models: BenchModel[]): P
   return spawnPeer('kserve', python, [script, String(port), String(await freePort()), ...specs], dir, port)
 }
 
+/**
+ * Starts the client's floor with Strata's answers (from `strata`) to every body the bench sends,
+ * canned by model and body length.
+ */
+async function startFloor(strata: Target, dir: string, models: BenchModel[]): Promise<Target> {
+  const answers: Record<string, string> = {}
+  for (const m of models)
+    for (const rows of new Set([3, ...ROWS])) {
+      const body = inferBody(m, rows)
+      const res = await fetch(`${strata.url}/v2/models/${m.name}/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      })
+      if (!res.ok) throw new Error(`strata ${m.name} ${rows} rows: ${res.status} ${await res.text()}`)
+      answers[`${m.name}|${Buffer.byteLength(body)}`] = await res.text()
+    }
+  const file = join(dir, 'floor-answers.json')
+  writeFileSync(file, JSON.stringify(answers))
+  const port = await freePort()
+  const script = new URL('./serving-floor.server.mjs', import.meta.url).pathname
+  return spawnPeer('floor', process.execPath, [script, String(port), file], dir, port)
+}
+
 function inferBody(model: BenchModel, rows: number): string {
   return JSON.stringify({
     inputs: [
@@ -274,11 +303,13 @@ try {
   targets.push(strataBatching)
   if (args.mlserver) targets.push(await startMlserver(args.mlserver, dir, models))
   if (args.kserve) targets.push(await startKserve(args.kserve, dir, models))
+  const floor = await startFloor(targets[0] as Target, dir, models)
+  targets.push(floor)
   for (const t of targets)
     for (const m of models) await checkAnswers(t, m, expected.get(m.name) as Float32Array)
   console.error(`answers checked on ${targets.map((t) => t.name).join(', ')}`)
 
-  const peers = targets.filter((t) => t !== strataBatching)
+  const peers = targets.filter((t) => t !== strataBatching && t !== floor)
   // warm-up: every server, model and size once, not counted
   for (const t of targets) for (const m of models) for (const r of ROWS) await measure(t, m, r, 4)
 
@@ -291,7 +322,7 @@ try {
         for (const c of CONNECTIONS) {
           const order = round % 2 === 0 ? peers : [...peers].reverse()
           const batch = r === 1 && c === Math.max(...CONNECTIONS) ? [strataBatching] : []
-          for (const t of [...order, ...batch]) {
+          for (const t of [...order, ...batch, floor]) {
             const s = await measure(t, m, r, c)
             const k = key(t.name, m.name, r, c)
             samples.set(k, [...(samples.get(k) ?? []), s])
@@ -322,22 +353,34 @@ try {
         const bestPeer = Math.max(...rows.filter((x) => x.t.name !== 'strata').map((x) => x.s.rps), 0)
         const batch = samples.get(key(strataBatching.name, m.name, r, c))
         if (batch) rows.push({ t: strataBatching, s: summarize(batch) })
+        rows.push({ t: floor, s: summarize(samples.get(key(floor.name, m.name, r, c)) ?? []) })
         for (const { t, s } of rows) {
-          const ratio = t.name.startsWith('strata') && bestPeer > 0 ? s.rps / bestPeer : undefined
+          // the floor's ratio is the highest any server can reach in this case with this client
+          const ratio =
+            (t.name.startsWith('strata') || t === floor) && bestPeer > 0 ? s.rps / bestPeer : undefined
           results[key(t.name, m.name, r, c)] = { ...s, ratio }
           console.log(
             `| ${m.name} | ${r} | ${c} | ${t.name} | ${fmt(s.p50)} | ${fmt(s.p99)} | ${fmt(s.rps, 0)} | ${fmt(s.rps * r, 0)} | ${fmt(s.cpuMsPerRequest, 3)} | ${ratio === undefined ? '' : `${fmt(ratio)}×`} |`,
           )
         }
       }
-  console.log('\nStrata overhead at one connection: server p50 minus an in-process session.run p50')
-  console.log('| model | rows | in-process session.run p50 ms | strata server p50 ms | overhead ms |')
-  console.log('|---|---:|---:|---:|---:|')
+  console.log(
+    '\nStrata overhead at one connection: server p50 minus an in-process session.run p50; beyond the floor: also minus the client floor p50',
+  )
+  console.log(
+    '| model | rows | in-process session.run p50 ms | strata server p50 ms | floor p50 ms | overhead ms | overhead beyond the floor ms |',
+  )
+  console.log('|---|---:|---:|---:|---:|---:|---:|')
   for (const m of models)
     for (const r of ROWS) {
       const d = direct.get(`${m.name}|${r}`) as number
-      const s = results[key('strata', m.name, r, Math.min(...CONNECTIONS))]
-      if (s) console.log(`| ${m.name} | ${r} | ${fmt(d, 3)} | ${fmt(s.p50, 3)} | ${fmt(s.p50 - d, 3)} |`)
+      const c = Math.min(...CONNECTIONS)
+      const s = results[key('strata', m.name, r, c)]
+      const f = results[key(floor.name, m.name, r, c)]
+      if (s && f)
+        console.log(
+          `| ${m.name} | ${r} | ${fmt(d, 3)} | ${fmt(s.p50, 3)} | ${fmt(f.p50, 3)} | ${fmt(s.p50 - d, 3)} | ${fmt(s.p50 - f.p50 - d, 3)} |`,
+        )
     }
   console.log(JSON.stringify({ load: loadavg(), results, direct: Object.fromEntries(direct) }))
 } finally {
