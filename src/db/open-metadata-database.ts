@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import { errorMessage, StrataError } from '../core/errors.js'
 import { importDriver } from './import-driver.js'
 import type { MetadataDatabase, MetadataDialect } from './metadata-database.js'
+import { namedStatementClient } from './postgres-named-statements.js'
 import { cachingSqliteDatabase } from './sqlite-statement-cache.js'
 import { SqliteWriteDialect } from './sqlite-write-dialect.js'
 
@@ -146,9 +147,10 @@ function cannotOpen(options: OpenMetadataDatabaseOptions, err: unknown): StrataE
 
 async function openPostgres(options: OpenMetadataDatabaseOptions): Promise<MetadataDatabase> {
   const pg = await importDriver<typeof import('pg')>('pg', 'postgres://')
-  const { Pool, types } = pg.default
+  const { Client, Pool, types } = pg.default
   const parseInt8 = (value: string): number => Number(value)
   const pool = new Pool({
+    Client: namedStatementClient(Client),
     connectionString: options.location,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,

@@ -62,11 +62,21 @@ const UPSERT = `on conflict (run_id, key, width, bucket) do update set
 
 const sqliteText = new Map<number, string>()
 
+/**
+ * Postgres: the upsert of summary rows as one `unnest` of ten array parameters numbered from
+ * `$first`; `where` (optional) filters the rows, e.g. on the run being active.
+ */
+export function pgBucketUpsertText(first = 1, where = ''): string {
+  const arrays = PG_TYPES.map((t, i) => `$${first + i}::${t}[]`).join(', ')
+  return `insert into ${T} (${BUCKET_COLUMNS.join(', ')}) select * from unnest(${arrays})${where ? ` ${where}` : ''} ${UPSERT}`
+}
+
+/** The parameters of {@link pgBucketUpsertText}: one array per column. */
+export const pgBucketParameters = (rows: readonly BucketRow[]): unknown[][] =>
+  BUCKET_COLUMNS.map((c) => rows.map((r) => r[c]))
+
 function upsertText(dialect: MetadataDialect, count: number): string {
-  if (dialect === 'postgres') {
-    const arrays = PG_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
-    return `insert into ${T} (${BUCKET_COLUMNS.join(', ')}) select * from unnest(${arrays}) ${UPSERT}`
-  }
+  if (dialect === 'postgres') return pgBucketUpsertText()
   let text = sqliteText.get(count)
   if (text === undefined) {
     const row = `(${BUCKET_COLUMNS.map(() => '?').join(', ')})`
@@ -154,7 +164,7 @@ export async function upsertBuckets(
   const rows = bucketRows(metrics)
   for (let i = 0; i < rows.length; i += 1000) {
     const part = rows.slice(i, i + 1000)
-    const params = dialect === 'postgres' ? BUCKET_COLUMNS.map((c) => part.map((r) => r[c])) : rowMajor(part)
+    const params = dialect === 'postgres' ? pgBucketParameters(part) : rowMajor(part)
     await trx.executeQuery(CompiledQuery.raw(upsertText(dialect, part.length), params))
   }
 }

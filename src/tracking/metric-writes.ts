@@ -26,13 +26,34 @@ const sqliteText = new Map<string, string>()
  * Gates an insert on the run being active: the run check folded into the write (one statement
  * instead of two). The run id is the statement's last parameter.
  */
-const ACTIVE_RUN = (param: string) =>
+export const ACTIVE_RUN = (param: string) =>
   `where exists (select 1 from tracking_runs where run_id = ${param} and lifecycle_stage = 'active')`
+
+/**
+ * Postgres: the insert of metric rows as one `unnest` of six array parameters, numbered from
+ * `$first` — the same text and plan for every size. `gated`: the rows go in only when their run
+ * (parameter `$first + 6`) is active ({@link ACTIVE_RUN}).
+ */
+function pgInsertText(table: string, conflict: string, gated: boolean, first: number): string {
+  const arrays = PG_TYPES.map((t, i) => `$${first + i}::${t}[]`).join(', ')
+  const gate = gated ? ` ${ACTIVE_RUN(`$${first + PG_TYPES.length}`)}` : ''
+  return `insert into ${table} (${COLUMNS.join(', ')}) select * from unnest(${arrays})${gate} ${conflict}`
+}
+
+/**
+ * Postgres: the gated history insert and latest-value upsert of {@link insertMetricHistory} and
+ * {@link upsertLatestMetrics}, with parameters numbered from `$first` (seven each: six column
+ * arrays, then the run id), to compose into one statement.
+ */
+export const pgMetricWriteText = (target: 'history' | 'latest', first: number): string =>
+  target === 'history'
+    ? pgInsertText('tracking_metrics', HISTORY_CONFLICT, true, first)
+    : pgInsertText('tracking_latest_metrics', LATEST_CONFLICT, true, first)
 
 /**
  * The SQL of one multi-row insert of `count` metric rows. SQLite: `values (?, …), …` — the text
  * depends only on the row count, so the driver's statement cache prepares it once per size.
- * Postgres: one `unnest` of six array parameters — the same text and plan for every size.
+ * Postgres: {@link pgInsertText}.
  * `gated`: the rows go in only when their run is active ({@link ACTIVE_RUN}).
  */
 function insertText(
@@ -42,12 +63,8 @@ function insertText(
   count: number,
   gated: boolean,
 ): string {
+  if (dialect === 'postgres') return pgInsertText(table, conflict, gated, 1)
   const columns = COLUMNS.join(', ')
-  if (dialect === 'postgres') {
-    const arrays = PG_TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
-    const gate = gated ? ` ${ACTIVE_RUN(`$${PG_TYPES.length + 1}`)}` : ''
-    return `insert into ${table} (${columns}) select * from unnest(${arrays})${gate} ${conflict}`
-  }
   const cacheKey = `${table}/${count}/${gated}`
   let text = sqliteText.get(cacheKey)
   if (text === undefined) {
@@ -64,7 +81,8 @@ function insertText(
   return text
 }
 
-function parameters(dialect: MetadataDialect, rows: readonly MetricValueRow[]): unknown[] {
+/** The statement parameters of metric rows: six column arrays (Postgres) or row by row (SQLite). */
+export function parameters(dialect: MetadataDialect, rows: readonly MetricValueRow[]): unknown[] {
   if (dialect === 'postgres') return COLUMNS.map((c) => rows.map((r) => r[c]))
   const out: unknown[] = new Array(rows.length * COLUMNS.length)
   let i = 0

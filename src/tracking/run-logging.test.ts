@@ -86,4 +86,31 @@ describeMetadata('run logging: the run check folded into the metric insert', (op
       loss: expect.objectContaining({ value: 0.125, step: 3 }),
     })
   })
+  it('writes the history, latest value and chart buckets of batches that mix retried and new values', async () => {
+    const tracking = await openTracking(openFresh)
+    const { info } = await tracking.runs.create({})
+    const point = (step: number) => ({
+      key: 'loss',
+      value: step === 1500 ? 99 : step === 2500 ? -99 : Math.cos(step),
+      step,
+      timestamp: step,
+    })
+    const steps = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => point(from + i))
+    await tracking.runs.logBatch(info.runId, { metrics: steps(0, 1000) })
+    await tracking.runs.logBatch(info.runId, { metrics: [...steps(500, 1000), ...steps(1000, 1500)] })
+    await tracking.runs.logBatch(info.runId, { metrics: [...steps(1400, 1500), ...steps(1500, 2400)] })
+    await tracking.runs.logBatch(info.runId, {
+      metrics: [...steps(2400, 3000), { key: 'loss', value: Number.NaN, step: 3000, timestamp: 3000 }],
+    })
+    const latest = (await tracking.runs.get(info.runId)).data.metrics.loss
+    expect(latest?.step).toBe(3000)
+    expect(latest?.value).toBeNaN()
+    const chart = await tracking.runs.downsampledHistory([info.runId], 'loss', { maxResults: 20 })
+    expect(chart.length).toBeLessThanOrEqual(20)
+    const values = chart.map((p) => p.value)
+    expect(values).toContain(99)
+    expect(values).toContain(-99)
+    const page = await tracking.runs.metricHistory(info.runId, 'loss', { maxResults: 5000 })
+    expect(page.items).toHaveLength(3001)
+  })
 })

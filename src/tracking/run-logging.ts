@@ -2,6 +2,7 @@ import { StrataError } from '../core/errors.js'
 import { type MetadataDialect, writeTransaction } from '../db/index.js'
 import { upsertBuckets } from './metric-buckets.js'
 import { insertMetricHistory, type MetricValueRow, upsertLatestMetrics } from './metric-writes.js'
+import { writeMetricsInOneStatement } from './metric-writes-postgres.js'
 import { insertParams, renameRun, storedParams, upsertTags } from './run-write-statements.js'
 import {
   chunks,
@@ -117,6 +118,16 @@ export async function logBatch(ctx: TrackingContext, runId: string, batch: LogBa
     }
   })
   validateRunId(runId)
+  const metricsOnly =
+    metrics.length > 0 &&
+    params.size === 0 &&
+    tags.size === 0 &&
+    metrics.every((m) => m.modelId === undefined)
+  if (ctx.dialect === 'postgres' && metricsOnly) {
+    // log_metric and metric-only log_batch on Postgres: one statement, one round trip
+    await dbCall(`run "${runId}" data`, () => writeMetricsAtOnce(ctx.db, runId, metrics))
+    return
+  }
   await dbCall(`run "${runId}" data`, () =>
     writeTransaction(ctx.db, async (trx) => {
       // With metrics, the run check rides on their insert (see writeMetrics).
@@ -151,17 +162,27 @@ async function writeMetrics(
   runId: string,
   metrics: NormalizedMetric[],
 ): Promise<void> {
-  const plain: MetricValueRow[] = metrics.map(({ run_id, key, value, ts, step, is_nan }) => ({
-    run_id,
-    key,
-    value,
-    ts,
-    step,
-    is_nan,
-  }))
+  const plain = plainRows(metrics)
   if ((await insertMetricHistory(trx, dialect, runId, plain)) < plain.length)
     await requireActiveRunRow(trx, runId)
   await upsertBuckets(trx, dialect, plain)
+  await upsertLatestMetrics(trx, dialect, latestPerKey(plain))
+  const forModels = metrics.filter((m) => m.modelId !== undefined)
+  if (forModels.length > 0) await writeModelMetrics(trx, forModels)
+}
+
+/** {@link writeMetrics} on Postgres for metrics of no logged model: one statement, no transaction. */
+async function writeMetricsAtOnce(db: TrackingDb, runId: string, metrics: NormalizedMetric[]): Promise<void> {
+  const plain = plainRows(metrics)
+  if ((await writeMetricsInOneStatement(db, runId, plain, latestPerKey(plain))) < plain.length)
+    await requireActiveRunRow(db, runId)
+}
+
+const plainRows = (metrics: NormalizedMetric[]): MetricValueRow[] =>
+  metrics.map(({ run_id, key, value, ts, step, is_nan }) => ({ run_id, key, value, ts, step, is_nan }))
+
+/** The latest value of each key in a batch (highest step, then timestamp, then value), sorted by key. */
+function latestPerKey(plain: readonly MetricValueRow[]): MetricValueRow[] {
   const latest = new Map<string, MetricValueRow>()
   for (const m of plain) {
     const prev = latest.get(m.key)
@@ -174,13 +195,7 @@ async function writeMetrics(
     }
   }
   // Sorted keys: concurrent batches on one run lock rows in the same order (no deadlock).
-  await upsertLatestMetrics(
-    trx,
-    dialect,
-    [...latest.values()].sort((a, b) => byKey([a.key], [b.key])),
-  )
-  const forModels = metrics.filter((m) => m.modelId !== undefined)
-  if (forModels.length > 0) await writeModelMetrics(trx, forModels)
+  return [...latest.values()].sort((a, b) => byKey([a.key], [b.key]))
 }
 
 async function writeModelMetrics(trx: TrackingDb, metrics: NormalizedMetric[]): Promise<void> {
