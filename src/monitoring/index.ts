@@ -68,7 +68,6 @@ export {
   type MonitorDefinition,
   type MonitorSpec,
   monitor,
-  parseDuration,
   type WindowSourceSpec,
 } from './monitors/monitor-definition.js'
 export { type MonitoringTables, monitoringMigrations } from './monitors/monitor-migrations.js'

@@ -2,7 +2,6 @@ import { expect, it } from 'vitest'
 import { registerChallengers } from '../../../test/support/delivery-models.js'
 import { tempProject } from '../../../test/support/temp-project.js'
 import { openStrata } from '../../platform/index.js'
-import { parseDuration } from './deploy.js'
 
 // In-process CLI calls load the config through jiti: seconds each on a loaded machine.
 it('strata deploy: create, status, history, pause, resume, promote, rollback, abort, with --json and one-line errors', async () => {
@@ -103,12 +102,3 @@ it('strata deploy: create, status, history, pause, resume, promote, rollback, ab
     expect((await (await strata.registry()).getVersionByAlias('linear', 'champion')).version).toBe(1)
   }
 }, 300_000)
-
-it('parses durations and names the option when one is invalid', () => {
-  expect(parseDuration('--interval', '90s')).toBe(90_000)
-  expect(parseDuration('--interval', '500ms')).toBe(500)
-  expect(parseDuration('--interval', '2m')).toBe(120_000)
-  expect(() => parseDuration('--interval', '10')).toThrow(
-    '--interval "10" is invalid; expected a duration such as 500ms',
-  )
-})

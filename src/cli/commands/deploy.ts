@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import { type DurationUnit, parseDuration } from '../../core/duration.js'
 import { StrataError } from '../../core/errors.js'
 import {
   type CreateDeploymentInput,
@@ -34,20 +35,11 @@ interface CreateOptions {
   reason?: string
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+/** The units of a rollout's durations (`--interval`, `--candidate-timeout`): `500ms` to hours. */
+const DELIVERY_UNITS: readonly DurationUnit[] = ['ms', 's', 'm', 'h']
 
-/** `60s`, `5m`, `500ms`, `1h` → ms; `INVALID_ARGUMENT` naming the option otherwise. */
-export function parseDuration(option: string, value: string): number {
-  const m = DURATION.exec(value.trim())
-  if (m === null || Number(m[1]) <= 0) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `${option} "${value}" is invalid; expected a duration such as 500ms, 30s, 5m or 1h`,
-    )
-  }
-  return Number(m[1]) * (UNIT_MS[m[2] as string] as number)
-}
+/** An option's duration (`60s`, `5m`, `500ms`, `1h`) in ms; `INVALID_ARGUMENT` naming the option otherwise. */
+const optionDuration = (option: string, value: string): number => parseDuration(option, value, DELIVERY_UNITS)
 
 function number(option: string, value: string): number {
   const n = Number(value)
@@ -96,11 +88,11 @@ function createInput(o: CreateOptions): CreateDeploymentInput {
   if (o.mirror !== undefined) input.mirror = number('--mirror', o.mirror)
   if (o.stickyHeader !== undefined) input.sticky = { header: o.stickyHeader }
   if (o.stickyInput !== undefined) input.sticky = { input: o.stickyInput }
-  if (o.interval !== undefined) input.intervalMs = parseDuration('--interval', o.interval)
+  if (o.interval !== undefined) input.intervalMs = optionDuration('--interval', o.interval)
   if (o.guard !== undefined) input.guards = o.guard
   if (o.autoPromote !== undefined) input.autoPromote = o.autoPromote
   if (o.candidateTimeout !== undefined)
-    input.candidateTimeoutMs = parseDuration('--candidate-timeout', o.candidateTimeout)
+    input.candidateTimeoutMs = optionDuration('--candidate-timeout', o.candidateTimeout)
   if (o.compareRate !== undefined) input.compareRate = number('--compare-rate', o.compareRate)
   if (o.tolerance !== undefined) input.tolerance = number('--tolerance', o.tolerance)
   if (o.webhook !== undefined) input.webhooks = o.webhook

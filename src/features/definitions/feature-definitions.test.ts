@@ -33,7 +33,9 @@ describe('feature definitions', () => {
     ).toMatch(/declares no features/)
     expect(parseDuration('ttl', '7d')).toBe(604_800_000)
     expect(parseDuration('ttl', 90_000)).toBe(90_000)
-    expect(strataThrow(() => parseDuration('ttl', '7 days' as '7d')).message).toMatch(/"15m", "24h" or "7d"/)
+    expect(strataThrow(() => parseDuration('ttl', '7 days' as '7d')).message).toMatch(
+      /"15m", "24h", "7d" or "2w"/,
+    )
     expect(datasetSource('flights@v2:raw/flights.parquet', { timestamp: 'date' })).toMatchObject({
       dataset: 'flights',
       ref: 'v2',

@@ -56,40 +56,4 @@ export function assertName(what: string, name: unknown): asserts name is string 
   }
 }
 
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-}
-
-/** A duration: milliseconds, or a string such as `'90s'`, `'15m'`, `'24h'`, `'7d'`, `'2w'`. */
-export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}`
-
-/** Milliseconds of a {@link Duration}; rejects negative, fractional-ms or malformed values. */
-export function parseDuration(what: string, value: Duration): number {
-  let ms: number | undefined
-  if (typeof value === 'number') ms = value
-  else if (typeof value === 'string') {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(value.trim())
-    if (m?.[1] !== undefined && m[2] !== undefined) ms = Number(m[1]) * (UNIT_MS[m[2]] ?? Number.NaN)
-  }
-  if (ms === undefined || !Number.isSafeInteger(ms) || ms <= 0) {
-    throw new StrataError(
-      'INVALID_ARGUMENT',
-      `${what} ${JSON.stringify(value)} is invalid; use a positive whole number of milliseconds or a string such as "15m", "24h" or "7d"`,
-    )
-  }
-  return ms
-}
-
-/** The shortest exact duration string for `ms` (e.g. `86400000` → `'1d'`). */
-export function formatDuration(ms: number): string {
-  for (const unit of ['w', 'd', 'h', 'm', 's'] as const) {
-    const size = UNIT_MS[unit] ?? 1
-    if (ms % size === 0) return `${ms / size}${unit}`
-  }
-  return `${ms}ms`
-}
+export { type Duration, formatDuration, parseDuration } from '../../core/duration.js'

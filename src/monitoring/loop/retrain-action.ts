@@ -1,6 +1,6 @@
 import { errorMessage, StrataError } from '../../core/errors.js'
 import { GUARD_METRICS, parseGuard } from '../../serving/index.js'
-import { parseDuration } from '../monitors/duration.js'
+import { monitorDuration } from '../monitors/monitor-duration.js'
 import type { RetrainAction } from './loop-types.js'
 
 /** Default cooldown after a loop ends. */
@@ -29,7 +29,7 @@ export function checkRetrainAction(where: string, a: RetrainAction): void {
     if (typeof a[key] !== 'string' || a[key] === '')
       throw bad(where, `a retrain action needs ${key} (a name), got ${JSON.stringify(a[key])}`)
   }
-  parseDuration(a.cooldown ?? DEFAULT_COOLDOWN, `${where}: retrain cooldown`)
+  monitorDuration(`${where}: retrain cooldown`, a.cooldown ?? DEFAULT_COOLDOWN)
   const max = a.maxPerDay ?? DEFAULT_MAX_PER_DAY
   if (!Number.isInteger(max) || max < 1)
     throw bad(where, `retrain maxPerDay ${JSON.stringify(a.maxPerDay)} is invalid; expected an integer ≥ 1`)
@@ -61,7 +61,7 @@ export function checkRetrainAction(where: string, a: RetrainAction): void {
 
 /** The cooldown of `a` in ms. */
 export function cooldownMs(a: RetrainAction): number {
-  return parseDuration(a.cooldown ?? DEFAULT_COOLDOWN, 'retrain cooldown')
+  return monitorDuration('retrain cooldown', a.cooldown ?? DEFAULT_COOLDOWN)
 }
 
 /** Whether `metrics` meet `a`'s gate; the broken bounds (`auc 0.61 < 0.7`, `log_loss missing`) otherwise. */

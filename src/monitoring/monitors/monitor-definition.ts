@@ -5,9 +5,7 @@ import type { RetrainAction } from '../loop/loop-types.js'
 import { checkRetrainAction } from '../loop/retrain-action.js'
 import type { PerformanceSpec } from '../performance/performance-metrics.js'
 import type { QualityOptions } from '../quality/quality-checks.js'
-import { parseDuration } from './duration.js'
-
-export { parseDuration } from './duration.js'
+import { monitorDuration } from './monitor-duration.js'
 
 /**
  * Where a monitor's windows come from. `dataset`: a table in a dataset commit with a time
@@ -95,7 +93,7 @@ export function monitor(spec: MonitorSpec): MonitorDefinition {
   }
   if (typeof spec.model !== 'string' || spec.model === '')
     throw new StrataError('INVALID_ARGUMENT', `${where}: model must name a registered model`)
-  const windowMs = parseDuration(spec.window?.every, `${where}: window.every`)
+  const windowMs = monitorDuration(`${where}: window.every`, spec.window?.every)
   const source = spec.window.source
   if (source?.kind === 'dataset') {
     for (const key of ['dataset', 'path', 'timeColumn'] as const) {
@@ -196,5 +194,5 @@ export function checkPerformanceSpec(
       `${where}: performance.label "${GROUND_TRUTH}" names labels ingested against the payload log, which a dataset window does not read; name the table column that holds the truth`,
     )
   }
-  if (perf.labelDelay !== undefined) parseDuration(perf.labelDelay, `${where}: performance.labelDelay`)
+  if (perf.labelDelay !== undefined) monitorDuration(`${where}: performance.labelDelay`, perf.labelDelay)
 }

@@ -6,7 +6,8 @@ import { profileValues, type RawColumn } from '../profile/profile-values.js'
 import { checkQuality } from '../quality/quality-checks.js'
 import { type ReferenceProfiles, referenceBinnings } from '../reference/reference-store.js'
 import { type AlertPayload, runActions, type StartLoop, type StartPipeline } from './actions.js'
-import { checkPerformanceSpec, type MonitorDefinition, parseDuration } from './monitor-definition.js'
+import { checkPerformanceSpec, type MonitorDefinition } from './monitor-definition.js'
+import { monitorDuration } from './monitor-duration.js'
 import type { Incident, MonitorStore } from './monitor-store.js'
 import type { MonitorReport } from './monitor-types.js'
 import type { WindowSource } from './window-source.js'
@@ -79,7 +80,7 @@ export async function runMonitor(
   const delay =
     perf?.labelDelay === undefined
       ? 0
-      : parseDuration(perf.labelDelay, `monitor "${def.name}": performance.labelDelay`)
+      : monitorDuration(`monitor "${def.name}": performance.labelDelay`, perf.labelDelay)
   const source = deps.windowSource(def)
   const wanted =
     perf === undefined || delay > 0 ? columns : [...new Set([...columns, perf.prediction, perf.label])]
