@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { systemClock } from '../core/clock.js'
 import type { Principal } from '../core/principal.js'
 import { silentTracing } from '../core/tracing.js'
-import { PayloadStore, type PredictionEntry } from '../serving/payload-log/index.js'
+import { PayloadStore } from '../serving/payload-log/index.js'
 import { openBackend } from './backend-registry.js'
 import { createServiceContext } from './service-context.js'
 
@@ -17,8 +17,8 @@ export interface PayloadWriterData {
 
 /** A request to the writer thread. */
 export type PayloadWriterRequest =
-  | { op: 'write'; seq: number; entries: PredictionEntry[]; redact: string[] }
-  | { op: 'close' }
+  /** `rows`: a JSON array of `encodeEntryRow` strings (redaction applied). */
+  { op: 'write'; seq: number; rows: string } | { op: 'close' }
 
 /** An answer of the writer thread. */
 export type PayloadWriterAnswer =
@@ -30,7 +30,7 @@ export type PayloadWriterAnswer =
 
 /**
  * The body of the payload log's writer thread: opens its own connection to the project's
- * metadata database and writes each batch it is sent with {@link PayloadStore.write} (the same
+ * metadata database and writes each batch it is sent with {@link PayloadStore.writeEncoded} (the same
  * transaction, lineage included, as a write on the event loop), one at a time, answering with
  * the batch id or the error.
  */
@@ -61,7 +61,7 @@ export async function servePayloadWriterThread(): Promise<void> {
         return
       }
       try {
-        const batch = await store.write(m.entries, { redact: new Set(m.redact) })
+        const batch = await store.writeEncoded(m.rows)
         port.postMessage({ seq: m.seq, batch } satisfies PayloadWriterAnswer)
       } catch (err) {
         const e = err as { code?: unknown; message?: unknown }

@@ -1,9 +1,20 @@
 import { StrataError } from '../../core/errors.js'
 import type { PredictionEntry } from './payload-types.js'
 
-/** Where a {@link PayloadLog} writes its batches ({@link PayloadStore} satisfies it). */
-export interface PayloadSink {
-  write(entries: readonly PredictionEntry[], options: { redact: ReadonlySet<string> }): Promise<string>
+/**
+ * Where a {@link PayloadLog} writes its batches ({@link PayloadStore} satisfies it). `Q` is the
+ * form an entry waits in: the entry itself, or what `encode` makes of it when it is appended
+ * (the writer thread's sink queues each entry as its stored row's JSON, so a batch crosses to
+ * the thread as one string).
+ */
+export interface PayloadSink<Q = PredictionEntry> {
+  /**
+   * The queued form of `entry`, built on the request path when it is appended (keep it cheap);
+   * without it the entry itself is queued, and `Q` must be {@link PredictionEntry}.
+   */
+  encode?(entry: PredictionEntry, options: { redact: ReadonlySet<string> }): Q
+  /** Writes one batch (one transaction where the store has them); resolves with the batch id. */
+  write(entries: readonly Q[], options: { redact: ReadonlySet<string> }): Promise<string>
 }
 
 /** Options of {@link PayloadLog}. */
@@ -43,19 +54,20 @@ export interface PayloadLogStats {
  * metric) instead of blocking the request. A write that fails keeps its entries queued for the
  * next flush. What was written survives a kill -9; what was queued is lost with the process.
  */
-export class PayloadLog {
-  private queue: PredictionEntry[] = []
+export class PayloadLog<Q = unknown> {
+  private queue: Q[] = []
   private readonly counts = { written: 0, dropped: 0, sampledOut: 0, failedWrites: 0 }
   private readonly maxQueue: number
   private readonly maxBatch: number
   private readonly sampleRate: number
   private readonly redact: ReadonlySet<string>
+  private readonly writeOptions: { redact: ReadonlySet<string> }
   private readonly timer: NodeJS.Timeout
   private flushing: Promise<void> | undefined
   private closed = false
 
   constructor(
-    private readonly sink: PayloadSink,
+    private readonly sink: PayloadSink<Q>,
     private readonly options: PayloadLogOptions = {},
   ) {
     this.maxQueue = positive('maxQueue', options.maxQueue ?? 10_000)
@@ -69,6 +81,7 @@ export class PayloadLog {
       )
     this.sampleRate = rate
     this.redact = new Set(options.redact ?? [])
+    this.writeOptions = { redact: this.redact }
     // a failed timed write is reported through onError (and retried on the next tick)
     this.timer = setInterval(() => void this.flush().catch(() => {}), interval)
     this.timer.unref()
@@ -91,7 +104,17 @@ export class PayloadLog {
       this.counts.dropped++
       return false
     }
-    this.queue.push(entry)
+    let item: Q
+    try {
+      item =
+        this.sink.encode === undefined ? (entry as unknown as Q) : this.sink.encode(entry, this.writeOptions)
+    } catch (err) {
+      // an entry that cannot be encoded is counted as dropped; the request is not failed
+      this.counts.dropped++
+      this.options.onError?.(err)
+      return false
+    }
+    this.queue.push(item)
     // a full batch is written now; a partial one waits for the timer (or flush/close)
     if (this.queue.length >= this.maxBatch && this.flushing === undefined) {
       this.flushing = this.drain(false).finally(() => (this.flushing = undefined))
@@ -134,7 +157,7 @@ export class PayloadLog {
     while (all ? this.queue.length > 0 : this.queue.length >= this.maxBatch) {
       const batch = this.queue.slice(0, this.maxBatch)
       try {
-        await this.sink.write(batch, { redact: this.redact })
+        await this.sink.write(batch, this.writeOptions)
       } catch (err) {
         this.counts.failedWrites++
         this.options.onError?.(err)
