@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { systemClock } from '../core/clock.js'
 import type { Principal } from '../core/principal.js'
 import { silentTracing } from '../core/tracing.js'
-import { PayloadStore } from '../serving/payload-log/index.js'
+import { PayloadStore, type PredictionEntry } from '../serving/payload-log/index.js'
 import { openBackend } from './backend-registry.js'
 import { createServiceContext } from './service-context.js'
 
@@ -17,8 +17,18 @@ export interface PayloadWriterData {
 
 /** A request to the writer thread. */
 export type PayloadWriterRequest =
-  /** `rows`: a JSON array of `encodeEntryRow` strings (redaction applied). */
-  { op: 'write'; seq: number; rows: string } | { op: 'close' }
+  | {
+      /**
+       * One batch: `rows`, a JSON array of `encodeEntryRow` strings (redaction applied), and
+       * `entries` sent as they are (encoded on the thread, with `redact`).
+       */
+      op: 'write'
+      seq: number
+      rows: string
+      entries: PredictionEntry[]
+      redact: string[]
+    }
+  | { op: 'close' }
 
 /** An answer of the writer thread. */
 export type PayloadWriterAnswer =
@@ -61,7 +71,7 @@ export async function servePayloadWriterThread(): Promise<void> {
         return
       }
       try {
-        const batch = await store.writeEncoded(m.rows)
+        const batch = await store.writeEncoded(m.rows, m.entries, { redact: new Set(m.redact) })
         port.postMessage({ seq: m.seq, batch } satisfies PayloadWriterAnswer)
       } catch (err) {
         const e = err as { code?: unknown; message?: unknown }

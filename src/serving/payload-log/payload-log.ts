@@ -9,8 +9,9 @@ import type { PredictionEntry } from './payload-types.js'
  */
 export interface PayloadSink<Q = PredictionEntry> {
   /**
-   * The queued form of `entry`, built on the request path when it is appended (keep it cheap);
-   * without it the entry itself is queued, and `Q` must be {@link PredictionEntry}.
+   * The queued form of `entry`, built on the event loop right after the turn that appended it
+   * (once its request's answer is sent; keep it cheap); without it the entry itself is queued,
+   * and `Q` must be {@link PredictionEntry}.
    */
   encode?(entry: PredictionEntry, options: { redact: ReadonlySet<string> }): Q
   /** Writes one batch (one transaction where the store has them); resolves with the batch id. */
@@ -56,6 +57,9 @@ export interface PayloadLogStats {
  */
 export class PayloadLog<Q = unknown> {
   private queue: Q[] = []
+  /** Entries appended this turn, waiting for the sink's `encode` (after their answers are sent). */
+  private pending: PredictionEntry[] = []
+  private encodeScheduled = false
   private readonly counts = { written: 0, dropped: 0, sampledOut: 0, failedWrites: 0 }
   private readonly maxQueue: number
   private readonly maxBatch: number
@@ -100,33 +104,57 @@ export class PayloadLog<Q = unknown> {
       this.counts.sampledOut++
       return false
     }
-    if (this.queue.length >= this.maxQueue) {
+    if (this.queue.length + this.pending.length >= this.maxQueue) {
       this.counts.dropped++
       return false
     }
-    let item: Q
-    try {
-      item =
-        this.sink.encode === undefined ? (entry as unknown as Q) : this.sink.encode(entry, this.writeOptions)
-    } catch (err) {
-      // an entry that cannot be encoded is counted as dropped; the request is not failed
-      this.counts.dropped++
-      this.options.onError?.(err)
-      return false
+    if (this.sink.encode === undefined) {
+      this.queue.push(entry as unknown as Q)
+      this.writeIfFull()
+      return true
     }
-    this.queue.push(item)
-    // a full batch is written now; a partial one waits for the timer (or flush/close)
+    // encoded after this turn of the event loop, once the request's answer is sent
+    this.pending.push(entry)
+    if (!this.encodeScheduled) {
+      this.encodeScheduled = true
+      setImmediate(() => this.encodePending())
+    }
+    return true
+  }
+
+  /**
+   * Encodes the entries appended since the last turn into the queue. An entry that cannot be
+   * encoded is counted as dropped and reported through `onError`; its request was answered.
+   */
+  private encodePending(): void {
+    this.encodeScheduled = false
+    const sink = this.sink
+    const pending = this.pending
+    this.pending = []
+    if (sink.encode === undefined) return
+    for (const entry of pending) {
+      try {
+        this.queue.push(sink.encode(entry, this.writeOptions))
+      } catch (err) {
+        this.counts.dropped++
+        this.options.onError?.(err)
+      }
+    }
+    this.writeIfFull()
+  }
+
+  /** A full batch is written now; a partial one waits for the timer (or flush/close). */
+  private writeIfFull(): void {
     if (this.queue.length >= this.maxBatch && this.flushing === undefined) {
       this.flushing = this.drain(false).finally(() => (this.flushing = undefined))
       // a failed write is reported through onError and retried
       this.flushing.catch(() => {})
     }
-    return true
   }
 
   /** The log's counters. */
   stats(): PayloadLogStats {
-    return { queued: this.queue.length, ...this.counts }
+    return { queued: this.queue.length + this.pending.length, ...this.counts }
   }
 
   /**
@@ -135,6 +163,7 @@ export class PayloadLog<Q = unknown> {
    * `UNAVAILABLE`.
    */
   async flush(): Promise<void> {
+    if (this.pending.length > 0) this.encodePending()
     while (this.flushing !== undefined) await this.flushing.catch(() => {})
     if (this.queue.length === 0) return
     this.flushing = this.drain(true).finally(() => (this.flushing = undefined))

@@ -91,13 +91,20 @@ export class PayloadStore {
   }
 
   /**
-   * Writes a batch of rows encoded when they were queued (a JSON array of `encodeEntryRow`
-   * strings, redaction already applied) exactly as {@link write} writes entries: one
-   * transaction with its lineage. Returns the batch id.
+   * Writes one batch of rows encoded when they were queued (`json`: a JSON array of
+   * `encodeEntryRow` strings, redaction already applied) and of `entries` not encoded yet,
+   * exactly as {@link write} writes entries: one transaction with its lineage. Returns the
+   * batch id.
    */
-  async writeEncoded(json: string): Promise<string> {
+  async writeEncoded(
+    json: string,
+    entries: readonly PredictionEntry[] = [],
+    options: WriteOptions = {},
+  ): Promise<string> {
     const batch = randomBytes(8).toString('hex')
+    const redact = options.redact ?? new Set<string>()
     const rows = decodeEntryRows(json, batch)
+    for (const e of entries) rows.push(entryRow(e, batch, redact))
     if (rows.length > 0) await this.insert(rows, batch)
     return batch
   }
