@@ -17,7 +17,17 @@ export interface PayloadWriterData {
 
 /** A request to the writer thread. */
 export type PayloadWriterRequest =
-  | { op: 'write'; seq: number; entries: PredictionEntry[]; redact: string[] }
+  | {
+      /**
+       * One batch: `rows`, a JSON array of `encodeEntryRow` strings (redaction applied), and
+       * `entries` sent as they are (encoded on the thread, with `redact`).
+       */
+      op: 'write'
+      seq: number
+      rows: string
+      entries: PredictionEntry[]
+      redact: string[]
+    }
   | { op: 'close' }
 
 /** An answer of the writer thread. */
@@ -30,7 +40,7 @@ export type PayloadWriterAnswer =
 
 /**
  * The body of the payload log's writer thread: opens its own connection to the project's
- * metadata database and writes each batch it is sent with {@link PayloadStore.write} (the same
+ * metadata database and writes each batch it is sent with {@link PayloadStore.writeEncoded} (the same
  * transaction, lineage included, as a write on the event loop), one at a time, answering with
  * the batch id or the error.
  */
@@ -61,7 +71,7 @@ export async function servePayloadWriterThread(): Promise<void> {
         return
       }
       try {
-        const batch = await store.write(m.entries, { redact: new Set(m.redact) })
+        const batch = await store.writeEncoded(m.rows, m.entries, { redact: new Set(m.redact) })
         port.postMessage({ seq: m.seq, batch } satisfies PayloadWriterAnswer)
       } catch (err) {
         const e = err as { code?: unknown; message?: unknown }

@@ -42,7 +42,10 @@ describe('payload log writer thread (SQLite file)', () => {
     const dir = tempDir()
     await using strata = await openStrata({
       cwd: dir,
-      config: { project: 'writer', payloadLog: { maxBatch: 7, flushIntervalMs: 60_000 } },
+      config: {
+        project: 'writer',
+        payloadLog: { maxBatch: 7, flushIntervalMs: 60_000, redact: ['prediction'] },
+      },
     })
     const registry = await strata.registry()
     await registry.registerVersion('linear', { onnx: linearOnnx() })
@@ -55,13 +58,24 @@ describe('payload log writer thread (SQLite file)', () => {
       })
       ids.push(result.predictionId)
     }
+    // a large request (90 input elements) crosses to the thread as an entry, encoded there
+    const rows = Array.from({ length: 30 }, (_, i) => [i, 0.5, -2])
+    const large = await server.infer('linear', undefined, {
+      inputs: [
+        { name: 'features', datatype: 'FP32', shape: [30, 3], values: Float32Array.from(rows.flat()) },
+      ],
+    })
     await server.flushPayloadLog()
-    expect(server.payloadStats()).toMatchObject({ queued: 0, written: 30, dropped: 0, failedWrites: 0 })
+    expect(server.payloadStats()).toMatchObject({ queued: 0, written: 31, dropped: 0, failedWrites: 0 })
     const payloads = await strata.payloads()
-    expect(await payloads.count({ endpoint: 'linear' })).toBe(30)
+    expect(await payloads.count({ endpoint: 'linear' })).toBe(31)
     const record = await payloads.get(ids[17] as string)
     expect(record.inputs).toEqual({ features: { datatype: 'FP32', shape: [1, 3], data: [17, 1, 2] } })
     expect(record.status).toBe('ok')
+    const largeRecord = await payloads.get(large.predictionId)
+    expect(largeRecord.inputs).toEqual({ features: { datatype: 'FP32', shape: [30, 3], data: rows.flat() } })
+    expect(largeRecord.outputs).toEqual({ prediction: '[redacted]' })
+    expect((await payloads.get(ids[3] as string)).outputs).toEqual({ prediction: '[redacted]' })
     const lineage = await payloads.lineage(ids[17] as string)
     expect(lineage.nodes.map((n) => n.id)).toContain('model-version:linear/1')
   })

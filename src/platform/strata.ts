@@ -213,7 +213,7 @@ export async function openStrata(options: OpenStrataOptions = {}): Promise<Strat
   // A SQLite file's payload log is written by its own thread (better-sqlite3 blocks the event
   // loop while it writes); Postgres writes are asynchronous, and a simulated clock or an
   // in-memory database is this process's own, so those write on the event loop.
-  const payloadSink = async (): Promise<PayloadSink> => {
+  const payloadSink = async (): Promise<PayloadSink<unknown>> => {
     const uri = parseBackendUri('metadata', config.metadata)
     if (uri.scheme !== 'sqlite' || uriLocalPath(uri, config.root) === ':memory:' || clock !== systemClock)
       return root.payloads()

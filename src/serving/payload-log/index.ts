@@ -6,7 +6,7 @@ export {
 } from './entity-labels.js'
 export { GROUND_TRUTH, joinLabels, type LabeledRecord, type LabelLookup } from './label-join.js'
 export { type LabelInput, LabelStore } from './label-store.js'
-export { canonicalKey } from './payload-encoding.js'
+export { canonicalKey, encodeEntryRow, type PredictionRow } from './payload-encoding.js'
 export { type ExportOptions, type ExportResult, exportPayloadLog } from './payload-export.js'
 export { PayloadLog, type PayloadLogOptions, type PayloadLogStats, type PayloadSink } from './payload-log.js'
 export { type LabelTables, type PayloadTables, servingMigrations } from './payload-migrations.js'

@@ -1,18 +1,11 @@
-import type { LoggedValues, PredictionEntry, StoredTensor } from './payload-types.js'
+import type { PayloadTables } from './payload-migrations.js'
+import type { LoggedValues, PredictionEntry } from './payload-types.js'
+import { jsonSafe, jsonValue, valuesJson } from './values-json.js'
 
-/** Values that are not plain JSON (a typed array, a BigInt) as JSON-safe values. */
-function jsonSafe(values: unknown): unknown[] {
-  if (Array.isArray(values)) return values.map(jsonValue)
-  if (ArrayBuffer.isView(values)) return Array.from(values as unknown as ArrayLike<unknown>, jsonValue)
-  return [jsonValue(values)]
-}
+/** A stored row of the payload log. */
+export type PredictionRow = PayloadTables['serving_predictions']
 
-function jsonValue(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v)
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64')
-  return v
-}
+const INTEGER_LIKE = /^\d+$/
 
 function isTensorList(
   v: LoggedValues,
@@ -21,20 +14,47 @@ function isTensorList(
 }
 
 /**
- * Logged values as stored: protocol tensors by name as `{ datatype, shape, data }`, named values
- * as given (typed arrays and BigInts made JSON-safe); names in `redact` become `"[redacted]"`.
+ * Logged values as stored, as JSON text: protocol tensors by name as `{ datatype, shape, data }`,
+ * named values as given (typed arrays and BigInts made JSON-safe); names in `redact` become
+ * `"[redacted]"`. The text of a tensor list is written directly (see `valuesJson`), the same
+ * text as `JSON.stringify` of the object.
  */
-export function encodeValues(values: LoggedValues, redact: ReadonlySet<string>): Record<string, unknown> {
+export function encodeValues(values: LoggedValues, redact: ReadonlySet<string>): string {
+  if (isTensorList(values)) {
+    if (!directlyWritable(values)) return JSON.stringify(valuesObject(values, redact))
+    let out = '{'
+    for (const t of values) {
+      if (out.length > 1) out += ','
+      const key = JSON.stringify(t.name)
+      out += redact.has(t.name)
+        ? `${key}:"[redacted]"`
+        : `${key}:{"datatype":${JSON.stringify(t.datatype)},"shape":${JSON.stringify(t.shape)},"data":${valuesJson(t.values)}}`
+    }
+    return `${out}}`
+  }
+  return JSON.stringify(valuesObject(values, redact))
+}
+
+/**
+ * Whether a tensor list's object has one key per tensor, in the list's order: no repeated name,
+ * no `__proto__`, no integer-like name (an object lists those first).
+ */
+function directlyWritable(tensors: readonly { name: string }[]): boolean {
+  for (let i = 0; i < tensors.length; i++) {
+    const name = (tensors[i] as { name: string }).name
+    if (name === '__proto__' || INTEGER_LIKE.test(name)) return false
+    for (let j = 0; j < i; j++) if ((tensors[j] as { name: string }).name === name) return false
+  }
+  return true
+}
+
+function valuesObject(values: LoggedValues, redact: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (isTensorList(values)) {
-    for (const t of values) {
-      if (redact.has(t.name)) {
-        out[t.name] = '[redacted]'
-        continue
-      }
-      const stored: StoredTensor = { datatype: t.datatype, shape: [...t.shape], data: jsonSafe(t.values) }
-      out[t.name] = stored
-    }
+    for (const t of values)
+      out[t.name] = redact.has(t.name)
+        ? '[redacted]'
+        : { datatype: t.datatype, shape: [...t.shape], data: jsonSafe(t.values) }
     return out
   }
   for (const [name, v] of Object.entries(values)) {
@@ -55,7 +75,7 @@ export function canonicalKey(key: Readonly<Record<string, unknown>>): string {
 }
 
 /** The stored row of an entry (JSON columns encoded). */
-export function entryRow(entry: PredictionEntry, batch: string, redact: ReadonlySet<string>) {
+export function entryRow(entry: PredictionEntry, batch: string, redact: ReadonlySet<string>): PredictionRow {
   return {
     id: entry.id,
     at: entry.at,
@@ -68,9 +88,74 @@ export function entryRow(entry: PredictionEntry, batch: string, redact: Readonly
     status: entry.status,
     error: entry.error,
     latency_ms: entry.latencyMs,
-    inputs: JSON.stringify(encodeValues(entry.inputs, redact)),
-    outputs: entry.outputs === null ? null : JSON.stringify(encodeValues(entry.outputs, redact)),
+    inputs: encodeValues(entry.inputs, redact),
+    outputs: entry.outputs === null ? null : encodeValues(entry.outputs, redact),
     feature_views: entry.featureViews === null ? null : JSON.stringify(entry.featureViews),
     batch,
   }
+}
+
+/**
+ * An entry's stored row, without its batch id (given when the batch is written), as one JSON
+ * array of its column values: built when the entry is queued, so a whole batch crosses to a
+ * writer thread as one string (`[` + rows joined by `,` + `]`, read by {@link decodeEntryRows})
+ * instead of a structured clone of every entry's objects and typed arrays.
+ */
+export function encodeEntryRow(entry: PredictionEntry, redact: ReadonlySet<string>): string {
+  return JSON.stringify([
+    entry.id,
+    entry.at,
+    entry.endpoint,
+    entry.modelName,
+    entry.modelVersion,
+    entry.deploymentRevision,
+    entry.requestId,
+    entry.entityKey === null ? null : canonicalKey(entry.entityKey),
+    entry.status,
+    entry.error,
+    entry.latencyMs,
+    encodeValues(entry.inputs, redact),
+    entry.outputs === null ? null : encodeValues(entry.outputs, redact),
+    entry.featureViews === null ? null : JSON.stringify(entry.featureViews),
+  ])
+}
+
+type EncodedRow = [
+  string,
+  number,
+  string,
+  string,
+  number,
+  string | null,
+  string | null,
+  string | null,
+  string,
+  string | null,
+  number,
+  string,
+  string | null,
+  string | null,
+]
+
+/** The rows of a JSON array of {@link encodeEntryRow} strings, each given `batch`. */
+export function decodeEntryRows(json: string, batch: string): PredictionRow[] {
+  const encoded = JSON.parse(json) as EncodedRow[]
+  if (!Array.isArray(encoded)) throw new TypeError('encoded payload rows must be a JSON array')
+  return encoded.map((r) => ({
+    id: r[0],
+    at: r[1],
+    endpoint: r[2],
+    model_name: r[3],
+    model_version: r[4],
+    deployment_revision: r[5],
+    request_id: r[6],
+    entity_key: r[7],
+    status: r[8],
+    error: r[9],
+    latency_ms: r[10],
+    inputs: r[11],
+    outputs: r[12],
+    feature_views: r[13],
+    batch,
+  }))
 }

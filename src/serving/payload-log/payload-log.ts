@@ -1,9 +1,21 @@
 import { StrataError } from '../../core/errors.js'
 import type { PredictionEntry } from './payload-types.js'
 
-/** Where a {@link PayloadLog} writes its batches ({@link PayloadStore} satisfies it). */
-export interface PayloadSink {
-  write(entries: readonly PredictionEntry[], options: { redact: ReadonlySet<string> }): Promise<string>
+/**
+ * Where a {@link PayloadLog} writes its batches ({@link PayloadStore} satisfies it). `Q` is the
+ * form an entry waits in: the entry itself, or what `encode` makes of it when it is appended
+ * (the writer thread's sink queues each entry as its stored row's JSON, so a batch crosses to
+ * the thread as one string).
+ */
+export interface PayloadSink<Q = PredictionEntry> {
+  /**
+   * The queued form of `entry`, built on the event loop right after the turn that appended it
+   * (once its request's answer is sent; keep it cheap); without it the entry itself is queued,
+   * and `Q` must be {@link PredictionEntry}.
+   */
+  encode?(entry: PredictionEntry, options: { redact: ReadonlySet<string> }): Q
+  /** Writes one batch (one transaction where the store has them); resolves with the batch id. */
+  write(entries: readonly Q[], options: { redact: ReadonlySet<string> }): Promise<string>
 }
 
 /** Options of {@link PayloadLog}. */
@@ -43,19 +55,23 @@ export interface PayloadLogStats {
  * metric) instead of blocking the request. A write that fails keeps its entries queued for the
  * next flush. What was written survives a kill -9; what was queued is lost with the process.
  */
-export class PayloadLog {
-  private queue: PredictionEntry[] = []
+export class PayloadLog<Q = unknown> {
+  private queue: Q[] = []
+  /** Entries appended this turn, waiting for the sink's `encode` (after their answers are sent). */
+  private pending: PredictionEntry[] = []
+  private encodeScheduled = false
   private readonly counts = { written: 0, dropped: 0, sampledOut: 0, failedWrites: 0 }
   private readonly maxQueue: number
   private readonly maxBatch: number
   private readonly sampleRate: number
   private readonly redact: ReadonlySet<string>
+  private readonly writeOptions: { redact: ReadonlySet<string> }
   private readonly timer: NodeJS.Timeout
   private flushing: Promise<void> | undefined
   private closed = false
 
   constructor(
-    private readonly sink: PayloadSink,
+    private readonly sink: PayloadSink<Q>,
     private readonly options: PayloadLogOptions = {},
   ) {
     this.maxQueue = positive('maxQueue', options.maxQueue ?? 10_000)
@@ -69,6 +85,7 @@ export class PayloadLog {
       )
     this.sampleRate = rate
     this.redact = new Set(options.redact ?? [])
+    this.writeOptions = { redact: this.redact }
     // a failed timed write is reported through onError (and retried on the next tick)
     this.timer = setInterval(() => void this.flush().catch(() => {}), interval)
     this.timer.unref()
@@ -87,23 +104,57 @@ export class PayloadLog {
       this.counts.sampledOut++
       return false
     }
-    if (this.queue.length >= this.maxQueue) {
+    if (this.queue.length + this.pending.length >= this.maxQueue) {
       this.counts.dropped++
       return false
     }
-    this.queue.push(entry)
-    // a full batch is written now; a partial one waits for the timer (or flush/close)
+    if (this.sink.encode === undefined) {
+      this.queue.push(entry as unknown as Q)
+      this.writeIfFull()
+      return true
+    }
+    // encoded after this turn of the event loop, once the request's answer is sent
+    this.pending.push(entry)
+    if (!this.encodeScheduled) {
+      this.encodeScheduled = true
+      setImmediate(() => this.encodePending())
+    }
+    return true
+  }
+
+  /**
+   * Encodes the entries appended since the last turn into the queue. An entry that cannot be
+   * encoded is counted as dropped and reported through `onError`; its request was answered.
+   */
+  private encodePending(): void {
+    this.encodeScheduled = false
+    const sink = this.sink
+    const pending = this.pending
+    this.pending = []
+    if (sink.encode === undefined) return
+    for (const entry of pending) {
+      try {
+        this.queue.push(sink.encode(entry, this.writeOptions))
+      } catch (err) {
+        this.counts.dropped++
+        this.options.onError?.(err)
+      }
+    }
+    this.writeIfFull()
+  }
+
+  /** A full batch is written now; a partial one waits for the timer (or flush/close). */
+  private writeIfFull(): void {
     if (this.queue.length >= this.maxBatch && this.flushing === undefined) {
       this.flushing = this.drain(false).finally(() => (this.flushing = undefined))
       // a failed write is reported through onError and retried
       this.flushing.catch(() => {})
     }
-    return true
   }
 
   /** The log's counters. */
   stats(): PayloadLogStats {
-    return { queued: this.queue.length, ...this.counts }
+    return { queued: this.queue.length + this.pending.length, ...this.counts }
   }
 
   /**
@@ -112,6 +163,7 @@ export class PayloadLog {
    * `UNAVAILABLE`.
    */
   async flush(): Promise<void> {
+    if (this.pending.length > 0) this.encodePending()
     while (this.flushing !== undefined) await this.flushing.catch(() => {})
     if (this.queue.length === 0) return
     this.flushing = this.drain(true).finally(() => (this.flushing = undefined))
@@ -134,7 +186,7 @@ export class PayloadLog {
     while (all ? this.queue.length > 0 : this.queue.length >= this.maxBatch) {
       const batch = this.queue.slice(0, this.maxBatch)
       try {
-        await this.sink.write(batch, { redact: this.redact })
+        await this.sink.write(batch, this.writeOptions)
       } catch (err) {
         this.counts.failedWrites++
         this.options.onError?.(err)

@@ -5,7 +5,7 @@ import type { LineageGraph, ServiceContext } from '../../data/index.js'
 import { writeTransaction } from '../../db/index.js'
 import { graphPredictionLineage, recordUpstream } from './graph-lineage.js'
 import { LabelStore } from './label-store.js'
-import { canonicalKey, entryRow } from './payload-encoding.js'
+import { canonicalKey, decodeEntryRows, entryRow, type PredictionRow } from './payload-encoding.js'
 import type { PayloadTables } from './payload-migrations.js'
 import type {
   PredictionEntry,
@@ -83,9 +83,35 @@ export class PayloadStore {
     const batch = randomBytes(8).toString('hex')
     if (entries.length === 0) return batch
     const redact = options.redact ?? new Set<string>()
-    const rows = entries.map((e) => entryRow(e, batch, redact))
+    await this.insert(
+      entries.map((e) => entryRow(e, batch, redact)),
+      batch,
+    )
+    return batch
+  }
+
+  /**
+   * Writes one batch of rows encoded when they were queued (`json`: a JSON array of
+   * `encodeEntryRow` strings, redaction already applied) and of `entries` not encoded yet,
+   * exactly as {@link write} writes entries: one transaction with its lineage. Returns the
+   * batch id.
+   */
+  async writeEncoded(
+    json: string,
+    entries: readonly PredictionEntry[] = [],
+    options: WriteOptions = {},
+  ): Promise<string> {
+    const batch = randomBytes(8).toString('hex')
+    const redact = options.redact ?? new Set<string>()
+    const rows = decodeEntryRows(json, batch)
+    for (const e of entries) rows.push(entryRow(e, batch, redact))
+    if (rows.length > 0) await this.insert(rows, batch)
+    return batch
+  }
+
+  private async insert(rows: readonly PredictionRow[], batch: string): Promise<void> {
     const models = new Map<string, string>()
-    for (const e of entries) models.set(`${e.modelName}/${e.modelVersion}`, e.modelName)
+    for (const r of rows) models.set(`${r.model_name}/${r.model_version}`, r.model_name)
     await writeTransaction(this.db, async (trx) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         await trx
@@ -97,13 +123,12 @@ export class PayloadStore {
       await this.ctx.lineage.record(
         {
           inputs: [...models.keys()].map((m) => `model-version:${m}`),
-          output: { id: `prediction-batch:${batch}`, label: `${entries.length} predictions` },
+          output: { id: `prediction-batch:${batch}`, label: `${rows.length} predictions` },
           activity: 'predict',
         },
         trx as unknown as Kysely<object>,
       )
     })
-    return batch
   }
 
   /** The prediction `id`, or `NOT_FOUND`. */
