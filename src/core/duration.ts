@@ -16,7 +16,7 @@ export type DurationUnit = keyof typeof UNIT_MS
 export const DURATION_UNITS: readonly DurationUnit[] = ['ms', 's', 'm', 'h', 'd', 'w']
 
 /** A duration: milliseconds, or a string such as `'90s'`, `'15m'`, `'24h'`, `'7d'`, `'2w'`. */
-export type Duration = number | `${number}${DurationUnit}`
+export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}`
 
 const EXAMPLE: Record<DurationUnit, string> = { ms: '500ms', s: '30s', m: '15m', h: '24h', d: '7d', w: '2w' }
 
