@@ -1,26 +1,15 @@
 import { describe, expect, it } from 'vitest'
+import { predictionAt } from '../../../test/support/payload-entries.js'
 import { PayloadLog, type PayloadSink } from './payload-log.js'
 import type { PredictionEntry } from './payload-types.js'
-import { newPredictionId } from './prediction-id.js'
 
-function entry(at: number): PredictionEntry {
-  return {
-    id: newPredictionId(at),
-    at,
-    endpoint: 'delay',
-    modelName: 'delay-model',
-    modelVersion: 1,
-    deploymentRevision: null,
-    requestId: null,
-    entityKey: null,
+const entry = (at: number): PredictionEntry =>
+  predictionAt(at, {
     inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 1], values: Float32Array.from([at]) }],
     outputs: null,
-    latencyMs: 1,
     status: 'error',
     error: 'boom',
-    featureViews: null,
-  }
-}
+  })
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
