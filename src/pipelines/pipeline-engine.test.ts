@@ -4,6 +4,7 @@ import { strataRejection } from '../../test/support/strata-error.js'
 import { describeMetadata } from '../testing/metadata-fixture.js'
 import { pipeline } from './pipeline.js'
 import { runNode, type StepEvent } from './pipeline-engine.js'
+import type { PipelineTables } from './pipeline-migrations.js'
 import { datasetInput, step } from './step.js'
 import { outputNode } from './step-outputs.js'
 import { NonRetryableError } from './step-runner.js'
@@ -215,15 +216,19 @@ describeMetadata('PipelineEngine', (openFresh) => {
 
   it('of two coordinators resuming the same abandoned run at once, only one drives it: every step runs once', async () => {
     const counts = new Map<string, number>()
-    const { engine } = await openTestPipelineEngine(await openFresh(), [countingPipeline(counts)], {
+    const { engine, ctx } = await openTestPipelineEngine(await openFresh(), [countingPipeline(counts)], {
       commits: { 'flights@main': 'c1' },
     })
     const run = await engine.start('fti')
-    // both read the run as abandoned (staleAfterMs 0) before either claims it
-    const [a, b] = await Promise.allSettled([
-      engine.resume(run.runId, { staleAfterMs: 0 }),
-      engine.resume(run.runId, { staleAfterMs: 0 }),
-    ])
+    // its coordinator last beat a minute ago: abandoned for both, which read it before either
+    // claims it (a coordinator that reads it after the claim sees a fresh heartbeat)
+    await ctx.metadata.db
+      .withTables<PipelineTables>()
+      .updateTable('pipeline_runs')
+      .set({ heartbeat_at: Date.now() - 60_000 })
+      .where('run_id', '=', run.runId)
+      .execute()
+    const [a, b] = await Promise.allSettled([engine.resume(run.runId), engine.resume(run.runId)])
     const outcomes = [a, b].map((o) => (o.status === 'fulfilled' ? o.value.run.status : o.reason.code)).sort()
     // the loser is refused, or (when it read the run only after the winner finished) answers the result
     expect([['CONFLICT', 'succeeded'].join(), ['succeeded', 'succeeded'].join()]).toContain(outcomes.join())
