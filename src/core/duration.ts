@@ -13,7 +13,7 @@ const UNIT_MS = {
 export type DurationUnit = keyof typeof UNIT_MS
 
 /** Every {@link DurationUnit}, shortest first. */
-export const DURATION_UNITS: readonly DurationUnit[] = ['ms', 's', 'm', 'h', 'd', 'w']
+const DURATION_UNITS: readonly DurationUnit[] = ['ms', 's', 'm', 'h', 'd', 'w']
 
 /** A duration: milliseconds, or a string such as `'90s'`, `'15m'`, `'24h'`, `'7d'`, `'2w'`. */
 export type Duration = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd' | 'w'}`

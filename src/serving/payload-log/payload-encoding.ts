@@ -95,67 +95,45 @@ export function entryRow(entry: PredictionEntry, batch: string, redact: Readonly
   }
 }
 
+/** The columns of a stored row in the order {@link encodeEntryRow} writes them (all but `batch`). */
+const ENCODED_COLUMNS = [
+  'id',
+  'at',
+  'endpoint',
+  'model_name',
+  'model_version',
+  'deployment_revision',
+  'request_id',
+  'entity_key',
+  'status',
+  'error',
+  'latency_ms',
+  'inputs',
+  'outputs',
+  'feature_views',
+] as const satisfies readonly Exclude<keyof PredictionRow, 'batch'>[]
+
 /**
- * An entry's stored row, without its batch id (given when the batch is written), as one JSON
- * array of its column values: built when the entry is queued, so a whole batch crosses to a
- * writer thread as one string (`[` + rows joined by `,` + `]`, read by {@link decodeEntryRows})
- * instead of a structured clone of every entry's objects and typed arrays.
+ * An entry's stored row ({@link entryRow}), without its batch id (given when the batch is
+ * written), as one JSON array of its column values: built when the entry is queued, so a whole
+ * batch crosses to a writer thread as one string (`[` + rows joined by `,` + `]`, read by
+ * {@link decodeEntryRows}) instead of a structured clone of every entry's objects and typed arrays.
  */
 export function encodeEntryRow(entry: PredictionEntry, redact: ReadonlySet<string>): string {
-  return JSON.stringify([
-    entry.id,
-    entry.at,
-    entry.endpoint,
-    entry.modelName,
-    entry.modelVersion,
-    entry.deploymentRevision,
-    entry.requestId,
-    entry.entityKey === null ? null : canonicalKey(entry.entityKey),
-    entry.status,
-    entry.error,
-    entry.latencyMs,
-    encodeValues(entry.inputs, redact),
-    entry.outputs === null ? null : encodeValues(entry.outputs, redact),
-    entry.featureViews === null ? null : JSON.stringify(entry.featureViews),
-  ])
+  const row = entryRow(entry, '', redact)
+  return JSON.stringify(ENCODED_COLUMNS.map((c) => row[c]))
 }
-
-type EncodedRow = [
-  string,
-  number,
-  string,
-  string,
-  number,
-  string | null,
-  string | null,
-  string | null,
-  string,
-  string | null,
-  number,
-  string,
-  string | null,
-  string | null,
-]
 
 /** The rows of a JSON array of {@link encodeEntryRow} strings, each given `batch`. */
 export function decodeEntryRows(json: string, batch: string): PredictionRow[] {
-  const encoded = JSON.parse(json) as EncodedRow[]
+  const encoded = JSON.parse(json) as unknown[][]
   if (!Array.isArray(encoded)) throw new TypeError('encoded payload rows must be a JSON array')
-  return encoded.map((r) => ({
-    id: r[0],
-    at: r[1],
-    endpoint: r[2],
-    model_name: r[3],
-    model_version: r[4],
-    deployment_revision: r[5],
-    request_id: r[6],
-    entity_key: r[7],
-    status: r[8],
-    error: r[9],
-    latency_ms: r[10],
-    inputs: r[11],
-    outputs: r[12],
-    feature_views: r[13],
-    batch,
-  }))
+  return encoded.map((values) => {
+    const row: Record<string, unknown> = {}
+    ENCODED_COLUMNS.forEach((c, i) => {
+      row[c] = values[i]
+    })
+    row.batch = batch
+    return row as PredictionRow
+  })
 }
